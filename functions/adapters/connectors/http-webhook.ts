@@ -1,0 +1,67 @@
+/**
+ * The `http` connector: a signed POST to the system's webhook (contract in docs/connectors.md).
+ * 5xx, 429 and network faults are transient (the workflow retries with the same idempotency key);
+ * other 4xx are permanent. Error messages carry status codes, never response bodies.
+ */
+import type { Connector, ConnectorOutcome, SystemWork, Verification } from '#core/connectors/connector.ts';
+import { sign, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
+import { PermanentSystemError, TransientSystemError } from '#core/shared/errors.ts';
+
+type HttpSettings = { kind: 'http'; url: string; timeoutMs: number };
+
+export class HttpWebhookConnector implements Connector {
+  constructor(
+    private readonly settings: HttpSettings,
+    private readonly secret: string,
+  ) {}
+
+  private async call(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const text = JSON.stringify(body);
+    let res: Response;
+    try {
+      res = await fetch(this.settings.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(this.secret, text) },
+        body: text,
+        signal: AbortSignal.timeout(this.settings.timeoutMs),
+      });
+    } catch (err) {
+      throw new TransientSystemError(`webhook unreachable (${(err as Error).name})`);
+    }
+    if (res.status >= 500 || res.status === 429) throw new TransientSystemError(`webhook answered ${res.status}`);
+    if (res.status >= 400) throw new PermanentSystemError(`webhook refused with ${res.status}`);
+    try {
+      return (await res.json()) as Record<string, unknown>;
+    } catch {
+      throw new PermanentSystemError('webhook answered with a body that is not JSON');
+    }
+  }
+
+  private payload(work: SystemWork, action: string) {
+    return {
+      requestId: work.requestId,
+      systemId: work.system.systemId,
+      action,
+      subject: { localId: work.localId },
+      fields: work.fields.map((f) => ({ name: f.name, strategy: f.strategy })),
+      idempotencyKey: `${work.idempotencyKey}:${action}`,
+    };
+  }
+
+  async execute(work: SystemWork): Promise<ConnectorOutcome> {
+    const payload = this.payload(work, work.action);
+    const res = await this.call(payload);
+    if (res.idempotencyKey !== payload.idempotencyKey) throw new PermanentSystemError('webhook did not echo the idempotency key');
+    if (res.status !== 'succeeded') throw new PermanentSystemError(`webhook reported status ${String(res.status).slice(0, 40)}`);
+    return {
+      recordsAffected: Number(res.recordsAffected ?? 0),
+      fieldsChanged: Array.isArray(res.fieldsChanged) ? res.fieldsChanged.map(String) : work.fields.map((f) => f.name),
+    };
+  }
+
+  async verify(work: SystemWork): Promise<Verification> {
+    const res = await this.call(this.payload(work, 'verify'));
+    const remaining = Array.isArray(res.remaining) ? res.remaining.map(String) : [];
+    return { verified: res.erased === true && remaining.length === 0, remaining, method: 'webhook-verify' };
+  }
+}

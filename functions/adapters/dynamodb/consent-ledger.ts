@@ -1,0 +1,86 @@
+/**
+ * The consent ledger on DynamoDB: `SUBJ#<ecifId>`/`EVT#<at>#<eventId>` (immutable events),
+ * `CUR#<purpose>#<channel>` (the projection) and `CUR#~FLAGS` (flags). The flags sort with the
+ * projection (`~` after any purpose) so one Query over `CUR#` reads a decision's whole input.
+ */
+import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { noFlags, type ConsentEvent, type ConsentFlags, type CurrentConsent } from '#core/consent/consent.ts';
+import type { ConsentLedger } from '#core/consent/ports.ts';
+import { failedConditions, isTransactionCancelled, setExpression, withoutKeys } from './client.ts';
+
+export const FLAGS_SK = 'CUR#~FLAGS';
+const eventSk = (e: ConsentEvent) => `EVT#${e.capturedAt}#${e.eventId}`;
+
+export class DynamoConsentLedger implements ConsentLedger {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async append(events: ConsentEvent[]) {
+    for (const e of events) {
+      const pk = `SUBJ#${e.ecifId}`;
+      const eventItem = { PK: pk, SK: eventSk(e), ...e };
+      const projection: CurrentConsent & { lastEventSk: string } = {
+        purpose: e.purpose,
+        channel: e.channel,
+        state: e.state,
+        eventId: e.eventId,
+        capturedAt: e.capturedAt,
+        notice: e.notice,
+        ...(e.expiresAt ? { expiresAt: e.expiresAt } : {}),
+        lastEventSk: eventSk(e),
+      };
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: this.table, Item: eventItem, ConditionExpression: 'attribute_not_exists(SK)' } },
+              {
+                // Only a later event moves the projection: concurrent writers converge on the latest.
+                Put: {
+                  TableName: this.table,
+                  Item: { PK: pk, SK: `CUR#${e.purpose}#${e.channel}`, ...projection },
+                  ConditionExpression: 'attribute_not_exists(SK) OR lastEventSk < :sk',
+                  ExpressionAttributeValues: { ':sk': eventSk(e) },
+                },
+              },
+            ],
+          }),
+        );
+      } catch (err) {
+        const failed = isTransactionCancelled(err) ? failedConditions(err) : [];
+        if (failed.length === 1 && failed[0] === 1) {
+          // A later event already holds the projection: the event still belongs in the ledger.
+          await this.db.send(new PutCommand({ TableName: this.table, Item: eventItem, ConditionExpression: 'attribute_not_exists(SK)' }));
+        } else if (!(failed.length >= 1 && failed[0] === 0)) {
+          throw err; // failed[0] === 0: this very event was written by an earlier attempt
+        }
+      }
+    }
+  }
+
+  async current(ecifId: string) {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :cur)',
+        ExpressionAttributeValues: { ':pk': `SUBJ#${ecifId}`, ':cur': 'CUR#' },
+      }),
+    );
+    const flagsItem = Items.find((i) => i.SK === FLAGS_SK);
+    const states = Items.filter((i) => i.SK !== FLAGS_SK).map((i) => {
+      const { lastEventSk: _l, ...rest } = withoutKeys<CurrentConsent & { lastEventSk: string }>(i);
+      return rest;
+    });
+    const flags: ConsentFlags = { ...noFlags };
+    for (const k of Object.keys(noFlags) as (keyof ConsentFlags)[]) if (flagsItem?.[k] === true) flags[k] = true;
+    return { states, flags };
+  }
+
+  async setFlags(ecifId: string, patch: Partial<ConsentFlags>, at: string) {
+    await this.db.send(
+      new UpdateCommand({ TableName: this.table, Key: { PK: `SUBJ#${ecifId}`, SK: FLAGS_SK }, ...setExpression({ ...patch, updatedAt: at }) }),
+    );
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The ECIF on DynamoDB. Keys: `CUST#<ecifId>`/`PROFILE`, `CUST#<ecifId>`/`XREF#<systemId>#<localId>`,
+ * `IDX#<kind>#<hmac>`/`OWNER` (one owner per identity, so a conditional put catches a conflict even
+ * under a race), `SUPPRESS#<kind>#<hmac>`/`SUPPRESS`.
+ */
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CrossReference, GoldenRecord } from '#core/ecif/customer.ts';
+import type { IdentityKey } from '#core/ecif/identifiers.ts';
+import type { CustomerChange, EcifRegistry } from '#core/ecif/ports.ts';
+import { ConflictError } from '#core/shared/errors.ts';
+import { failedConditions, isTransactionCancelled, withoutKeys } from './client.ts';
+
+const idx = (k: IdentityKey) => ({ PK: `IDX#${k.kind}#${k.hash}`, SK: 'OWNER' });
+const suppress = (k: IdentityKey) => ({ PK: `SUPPRESS#${k.kind}#${k.hash}`, SK: 'SUPPRESS' });
+const xrefKey = (ecifId: string, x: { systemId: string; localId: string }) => ({ PK: `CUST#${ecifId}`, SK: `XREF#${x.systemId}#${x.localId}` });
+
+export class DynamoEcifRegistry implements EcifRegistry {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async getCustomer(ecifId: string) {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { PK: `CUST#${ecifId}`, SK: 'PROFILE' } }));
+    return Item ? withoutKeys<GoldenRecord>(Item) : undefined;
+  }
+
+  async findByIdentity(key: IdentityKey) {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: idx(key) }));
+    return Item?.ecifId as string | undefined;
+  }
+
+  async suppressed(keys: IdentityKey[]) {
+    if (keys.length === 0) return [];
+    const found = new Set<string>();
+    for (let i = 0; i < keys.length; i += 100) {
+      const { Responses } = await this.db.send(
+        new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys.slice(i, i + 100).map(suppress), ProjectionExpression: 'PK' } } }),
+      );
+      for (const item of Responses?.[this.table] ?? []) found.add(item.PK as string);
+    }
+    return keys.filter((k) => found.has(suppress(k).PK));
+  }
+
+  async saveCustomer(change: CustomerChange) {
+    const { record } = change;
+    const items = [
+      { Put: { TableName: this.table, Item: { PK: `CUST#${record.ecifId}`, SK: 'PROFILE', ...record } } },
+      ...change.addIdentities.map((k) => ({
+        Put: {
+          TableName: this.table,
+          Item: { ...idx(k), ecifId: record.ecifId, kind: k.kind },
+          ConditionExpression: 'attribute_not_exists(PK) OR ecifId = :me',
+          ExpressionAttributeValues: { ':me': record.ecifId },
+        },
+      })),
+      ...change.removeIdentities.map((k) => ({
+        Delete: { TableName: this.table, Key: idx(k), ConditionExpression: 'ecifId = :me', ExpressionAttributeValues: { ':me': record.ecifId } },
+      })),
+      ...change.crossReferences.map((x) => ({ Put: { TableName: this.table, Item: { ...xrefKey(record.ecifId, x), ...x } } })),
+      ...change.removeCrossReferences.map((x) => ({ Delete: { TableName: this.table, Key: xrefKey(record.ecifId, x) } })),
+    ];
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (err) {
+      if (isTransactionCancelled(err) && failedConditions(err).length > 0) {
+        throw new ConflictError('an identifier was bound to another customer meanwhile', { ecifId: record.ecifId });
+      }
+      throw err;
+    }
+  }
+
+  async crossReferences(ecifId: string) {
+    const { Items } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :x)',
+        ExpressionAttributeValues: { ':pk': `CUST#${ecifId}`, ':x': 'XREF#' },
+      }),
+    );
+    return (Items ?? []).map((i) => withoutKeys<CrossReference>(i));
+  }
+
+  async eraseCustomer(erased: GoldenRecord, keys: IdentityKey[]) {
+    const at = erased.erasedAt ?? erased.updatedAt;
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.table, Item: { PK: `CUST#${erased.ecifId}`, SK: 'PROFILE', ...erased } } },
+          ...keys.map((k) => ({ Delete: { TableName: this.table, Key: idx(k) } })),
+          // The suppression entry names the kind and when; never the ecifId it belonged to.
+          ...keys.map((k) => ({ Put: { TableName: this.table, Item: { ...suppress(k), kind: k.kind, at } } })),
+        ],
+      }),
+    );
+  }
+}

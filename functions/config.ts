@@ -1,0 +1,45 @@
+/**
+ * Environment, parsed by zod once per cold start. The same names are set by CDK on every
+ * function and by the local runtime before it loads the handlers.
+ * AWS endpoints for the emulators come from the SDK's own variables
+ * (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SFN, AWS_ENDPOINT_URL_S3): nothing else changes locally.
+ */
+import { z } from 'zod';
+
+export const configSchema = z.object({
+  TABLE_ECIF: z.string().min(1),
+  TABLE_CONSENT: z.string().min(1),
+  TABLE_REQUESTS: z.string().min(1),
+  TABLE_AUDIT: z.string().min(1),
+  REPORT_BUCKET: z.string().min(1).optional(),
+  STATE_MACHINE_ARN: z.string().min(1).optional(),
+  /** Pepper for the identity index HMAC. Locally an env value; in AWS fetched from Secrets Manager by ARN. */
+  IDENTIFIER_PEPPER: z.string().min(16).optional(),
+  IDENTIFIER_PEPPER_SECRET_ARN: z.string().min(1).optional(),
+  /** Secret that signs calls to connected systems' webhooks (per-system secrets come with the connector issue). */
+  CONNECTOR_SIGNING_SECRET: z.string().min(16).optional(),
+  SERVICE_VERSION: z.string().default('0.1.0'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+let cached: Config | undefined;
+
+export function config(): Config {
+  if (!cached) {
+    const parsed = configSchema.safeParse(process.env);
+    if (!parsed.success) {
+      // Names only: values may be secrets.
+      const names = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
+      throw new Error(`invalid configuration: ${names}`);
+    }
+    cached = parsed.data;
+  }
+  return cached;
+}
+
+/** Tests and the local runtime set the environment before the first call; this forgets the parse. */
+export function resetConfig(): void {
+  cached = undefined;
+}

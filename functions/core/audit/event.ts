@@ -1,0 +1,73 @@
+/**
+ * Audit events are hash-chained per stream: each holds the previous event's hash and its own,
+ * SHA-256 over the RFC 8785 canonical JSON of the event without `hash`. Editing, dropping,
+ * inserting or reordering an event breaks the chain from that point.
+ */
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { Actor } from '../shared/actor.ts';
+
+export interface AuditTarget {
+  requestId?: string;
+  ecifId?: string;
+  systemId?: string;
+}
+
+export interface AuditInput {
+  /** A request (`request:<id>`), a subject's consent (`consent:<ecifId>`), `ecif`, `operator`... */
+  stream: string;
+  actor: Actor;
+  action: string;
+  target: AuditTarget;
+  /** No raw personal data: ids, counts, kinds, reasons. */
+  details: Record<string, unknown>;
+}
+
+export interface AuditEvent extends AuditInput {
+  seq: number;
+  at: string;
+  prevHash: string;
+  hash: string;
+}
+
+export const genesisHash = '0'.repeat(64);
+
+export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
+  const canonical = canonicalize(event);
+  if (canonical === undefined) throw new Error('audit event cannot be canonicalized');
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** The event that follows `head` (or starts the stream). */
+export function chainNext(head: Pick<AuditEvent, 'seq' | 'hash'> | undefined, input: AuditInput, at: string): AuditEvent {
+  const body = {
+    stream: input.stream,
+    seq: head ? head.seq + 1 : 1,
+    at,
+    actor: input.actor,
+    action: input.action,
+    target: input.target,
+    details: input.details,
+    prevHash: head ? head.hash : genesisHash,
+  };
+  return { ...body, hash: hashEvent(body) };
+}
+
+export interface ChainBreak {
+  stream: string;
+  seq: number;
+  problem: 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap';
+}
+
+/** Checks one stream's events in seq order; the first break found, if any. */
+export function verifyChain(events: AuditEvent[]): ChainBreak | undefined {
+  let prev: AuditEvent | undefined;
+  for (const e of events) {
+    const { hash, ...body } = e;
+    if (e.seq !== (prev ? prev.seq + 1 : 1)) return { stream: e.stream, seq: e.seq, problem: 'sequence-gap' };
+    if (e.prevHash !== (prev ? prev.hash : genesisHash)) return { stream: e.stream, seq: e.seq, problem: 'prev-hash-mismatch' };
+    if (hashEvent(body) !== hash) return { stream: e.stream, seq: e.seq, problem: 'hash-mismatch' };
+    prev = e;
+  }
+  return undefined;
+}

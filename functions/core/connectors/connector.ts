@@ -1,0 +1,34 @@
+/** The port every connector kind implements; adapters/connectors/ holds the kinds. */
+import type { ConnectedSystem, FieldRule } from './system.ts';
+
+export type SystemAction = 'erase' | 'access' | 'rectify' | 'restrict' | 'opt_out';
+
+export interface SystemWork {
+  requestId: string;
+  system: ConnectedSystem;
+  action: SystemAction;
+  localId: string;
+  fields: FieldRule[];
+  /** Same key on every retry: the system applies the effect once. */
+  idempotencyKey: string;
+}
+
+/** Proof holds counts, field names and hashes: never the values. */
+export interface ConnectorOutcome {
+  recordsAffected: number;
+  fieldsChanged: string[];
+  detail?: string;
+}
+
+export interface Verification {
+  verified: boolean;
+  /** Fields that still hold what they held before (empty when verified). */
+  remaining: string[];
+  method: string;
+}
+
+export interface Connector {
+  execute(work: SystemWork): Promise<ConnectorOutcome>;
+  /** Reads back what the system now holds for the subject and checks the strategies took effect. */
+  verify?(work: SystemWork): Promise<Verification>;
+}

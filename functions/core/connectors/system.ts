@@ -1,0 +1,61 @@
+/** A connected system as registered in the systems registry (PUT /v1/systems/{systemId}). */
+import { z } from 'zod';
+
+export const strategies = ['delete_row', 'null', 'redact', 'hash', 'mask', 'generalize', 'random', 'retain'] as const;
+export type Strategy = (typeof strategies)[number];
+
+export const capabilities = ['access', 'erase', 'rectify', 'restrict', 'opt_out', 'verify'] as const;
+
+const fieldSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a field name is an identifier'),
+    category: z.enum(['identity', 'contact', 'financial', 'demographic', 'behavioural', 'other']),
+    strategy: z.enum(strategies),
+    /** For `retain`: the legal basis and how long. */
+    exemption: z
+      .strictObject({
+        basis: z.string().min(3).max(200),
+        citation: z.string().max(200).optional(),
+        years: z.number().int().min(1).max(30),
+      })
+      .optional(),
+  })
+  .refine((f) => (f.strategy === 'retain') === (f.exemption !== undefined), {
+    message: 'a retained field needs an exemption (basis and years), and only a retained field has one',
+    path: ['exemption'],
+  });
+
+export const connectorSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('http'),
+    url: z.url({ protocol: /^https?$/ }),
+    mode: z.enum(['sync']).default('sync'),
+    /** Name of the signing secret (a reference, never the secret itself). */
+    secretRef: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,200}$/).optional(),
+    timeoutMs: z.number().int().min(100).max(30_000).default(5_000),
+  }),
+  z.strictObject({
+    kind: z.literal('dynamodb'),
+    table: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
+    keyAttribute: z.string().min(1).max(255),
+  }),
+  z.strictObject({ kind: z.literal('manual'), queue: z.string().max(100).default('privacy-operators') }),
+]);
+
+export const systemInputSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  connector: connectorSchema,
+  capabilities: z.array(z.enum(capabilities)).min(1),
+  fields: z.array(fieldSchema).max(200).default([]),
+  /** Notified of erasures and rectifications (GDPR Art. 19). */
+  recipient: z.boolean().default(false),
+  concurrency: z.number().int().min(1).max(100).default(4),
+});
+export type SystemInput = z.infer<typeof systemInputSchema>;
+export type FieldRule = z.infer<typeof fieldSchema>;
+export type ConnectorSettings = z.infer<typeof connectorSchema>;
+
+export interface ConnectedSystem extends SystemInput {
+  systemId: string;
+  updatedAt: string;
+}

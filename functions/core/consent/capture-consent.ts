@@ -1,0 +1,56 @@
+import type { AuditLog } from '../audit/ports.ts';
+import type { EcifRegistry } from '../ecif/ports.ts';
+import type { Actor } from '../shared/actor.ts';
+import type { Clock } from '../shared/clock.ts';
+import { InvalidInputError, NotFoundError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import type { CaptureInput, ConsentEvent } from './consent.ts';
+import type { ConsentLedger } from './ports.ts';
+
+export interface CaptureDeps {
+  consent: ConsentLedger;
+  ecif: EcifRegistry;
+  audit: AuditLog;
+  clock: Clock;
+}
+
+/** Records choices; giving and withdrawing are the same call with the same rights (GDPR Art. 7(3)). */
+export async function captureConsent(deps: CaptureDeps, input: CaptureInput, actor: Actor) {
+  const ecifId = actor.role === 'customer' ? actor.principal : input.ecifId;
+  if (!ecifId) throw new InvalidInputError('ecifId is required when capturing on behalf of a customer', { field: 'ecifId' });
+  if (actor.role === 'customer' && input.ecifId && input.ecifId !== actor.principal) {
+    throw new NotFoundError('no such subject');
+  }
+  if (actor.role !== 'customer' && !input.evidence) {
+    throw new InvalidInputError('evidence is required when capturing on behalf of a customer', { field: 'evidence' });
+  }
+  const subject = await deps.ecif.getCustomer(ecifId);
+  if (!subject || subject.status === 'erased') throw new NotFoundError('no such subject');
+
+  const at = deps.clock.now();
+  const receiptId = newId(at);
+  const events: ConsentEvent[] = input.choices.map((c) => ({
+    ecifId,
+    eventId: newId(at),
+    purpose: c.purpose,
+    channel: c.channel,
+    state: c.state,
+    lawfulBasis: input.lawfulBasis,
+    jurisdiction: input.jurisdiction,
+    notice: input.notice,
+    method: input.method,
+    evidence: { ...input.evidence, actorRole: actor.role, actorId: actor.principal },
+    capturedAt: at.toISOString(),
+    ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
+    receiptId,
+  }));
+  await deps.consent.append(events);
+  await deps.audit.append({
+    stream: `consent:${ecifId}`,
+    actor,
+    action: 'consent.captured',
+    target: { ecifId },
+    details: { receiptId, choices: input.choices, notice: input.notice, method: input.method },
+  });
+  return { receiptId, ecifId, capturedAt: at.toISOString(), events: events.map((e) => ({ eventId: e.eventId, purpose: e.purpose, channel: e.channel, state: e.state })) };
+}

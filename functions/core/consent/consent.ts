@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { ecifIdSchema } from '../ecif/customer.ts';
+import { channels, purposes, type Channel, type Purpose } from './catalog.ts';
+
+export const consentStates = ['granted', 'denied', 'withdrawn'] as const;
+export const methods = ['web', 'app', 'branch', 'call_center', 'crm', 'gpc', 'api'] as const;
+
+/** Body of POST /v1/consents. */
+export const captureInputSchema = z.strictObject({
+  /** Required when a crm or operator captures on a customer's behalf; a customer's own token names it. */
+  ecifId: ecifIdSchema.optional(),
+  choices: z
+    .array(z.strictObject({ purpose: z.enum(purposes), channel: z.enum(channels), state: z.enum(consentStates) }))
+    .min(1)
+    .max(50),
+  lawfulBasis: z.enum(['consent', 'legitimate_interest', 'contract', 'legal_obligation']).default('consent'),
+  jurisdiction: z.enum(['GDPR', 'CCPA']),
+  notice: z.strictObject({ id: z.string().min(1).max(100), version: z.string().min(1).max(40) }),
+  method: z.enum(methods),
+  evidence: z
+    .strictObject({
+      userAgent: z.string().max(500).optional(),
+      /** Already hashed by the caller: we never take a raw IP. */
+      ipHash: z.string().regex(/^[a-f0-9]{64}$/).optional(),
+      reference: z.string().max(200).optional(),
+    })
+    .optional(),
+  expiresAt: z.iso.datetime().optional(),
+});
+export type CaptureInput = z.infer<typeof captureInputSchema>;
+
+export interface ConsentEvent {
+  ecifId: string;
+  eventId: string;
+  purpose: Purpose;
+  channel: Channel;
+  state: (typeof consentStates)[number];
+  lawfulBasis: CaptureInput['lawfulBasis'];
+  jurisdiction: CaptureInput['jurisdiction'];
+  notice: CaptureInput['notice'];
+  method: CaptureInput['method'];
+  evidence: NonNullable<CaptureInput['evidence']> & { actorRole: string; actorId: string };
+  capturedAt: string;
+  expiresAt?: string;
+  receiptId: string;
+}
+
+/** The projection: the latest event per purpose and channel. */
+export type CurrentConsent = Pick<ConsentEvent, 'purpose' | 'channel' | 'state' | 'eventId' | 'capturedAt' | 'expiresAt' | 'notice'>;
+
+export interface ConsentFlags {
+  optOutSale: boolean;
+  optOutSharing: boolean;
+  limitSensitive: boolean;
+  restricted: boolean;
+  objectedDirectMarketing: boolean;
+  erased: boolean;
+}
+
+export const noFlags: ConsentFlags = {
+  optOutSale: false,
+  optOutSharing: false,
+  limitSensitive: false,
+  restricted: false,
+  objectedDirectMarketing: false,
+  erased: false,
+};
+
+/** Body of POST /v1/consent-decisions: the customer named by ecifId or by a system's local id. */
+export const decisionInputSchema = z.union([
+  z.strictObject({ ecifId: ecifIdSchema, purpose: z.enum(purposes), channel: z.enum(channels) }),
+  z.strictObject({
+    systemId: z.string().min(1).max(63),
+    localId: z.string().min(1).max(128),
+    purpose: z.enum(purposes),
+    channel: z.enum(channels),
+  }),
+]);
+export type DecisionInput = z.infer<typeof decisionInputSchema>;

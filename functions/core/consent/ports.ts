@@ -1,0 +1,9 @@
+import type { ConsentEvent, ConsentFlags, CurrentConsent } from './consent.ts';
+
+export interface ConsentLedger {
+  /** Appends the events and moves the projection, each event with its projection in one transaction. */
+  append(events: ConsentEvent[]): Promise<void>;
+  /** Current states and flags in one round trip. */
+  current(ecifId: string): Promise<{ states: CurrentConsent[]; flags: ConsentFlags }>;
+  setFlags(ecifId: string, patch: Partial<ConsentFlags>, at: string): Promise<void>;
+}

@@ -1,0 +1,102 @@
+import type { AuditLog } from '../audit/ports.ts';
+import type { Clock } from '../shared/clock.ts';
+import { ConflictError, SuppressedIdentityError } from '../shared/errors.ts';
+import type { Actor } from '../shared/actor.ts';
+import type { CrossReference, CustomerInput, GoldenRecord } from './customer.ts';
+import { identityKeysOf, sameKey, type IdentityHasher, type IdentityKey } from './identifiers.ts';
+import type { EcifRegistry } from './ports.ts';
+
+export interface UpsertCustomerDeps {
+  ecif: EcifRegistry;
+  audit: AuditLog;
+  hash: IdentityHasher;
+  clock: Clock;
+}
+
+export interface UpsertResult {
+  ecifId: string;
+  created: boolean;
+  identities: number;
+  crossReferences: number;
+}
+
+export async function upsertCustomer(
+  deps: UpsertCustomerDeps,
+  ecifId: string,
+  input: CustomerInput,
+  actor: Actor,
+): Promise<UpsertResult> {
+  const at = deps.clock.now().toISOString();
+  const keys = dedupe([
+    ...input.emails.flatMap((email) => identityKeysOf({ email }, deps.hash)),
+    ...input.phones.flatMap((phone) => identityKeysOf({ phone }, deps.hash)),
+    ...input.nationalIds.flatMap((nationalId) => identityKeysOf({ nationalId }, deps.hash)),
+    ...input.crossReferences.flatMap((x) => identityKeysOf({ systemRef: x }, deps.hash)),
+  ]);
+
+  const suppressed = await deps.ecif.suppressed(keys);
+  if (suppressed.length > 0) {
+    await deps.audit.append({
+      stream: `ecif`,
+      actor,
+      action: 'ecif.ingestion.refused',
+      target: { ecifId },
+      details: { reason: 'suppressed', kinds: suppressed.map((k) => k.kind) },
+    });
+    throw new SuppressedIdentityError('an identifier of this customer was erased on request and may not be ingested again', {
+      reason: 'suppressed',
+      kinds: suppressed.map((k) => k.kind),
+    });
+  }
+
+  for (const key of keys) {
+    const owner = await deps.ecif.findByIdentity(key);
+    if (owner && owner !== ecifId) {
+      throw new ConflictError('an identifier is already bound to another customer', { kind: key.kind, ecifId, boundTo: owner });
+    }
+  }
+
+  const existing = await deps.ecif.getCustomer(ecifId);
+  if (existing?.status === 'erased') {
+    throw new ConflictError('this customer was erased on request', { reason: 'erased', ecifId });
+  }
+  const previousKeys = existing?.identities ?? [];
+  const previousXrefs = existing ? await deps.ecif.crossReferences(ecifId) : [];
+
+  const crossReferences: CrossReference[] = input.crossReferences.map((x) => ({
+    ...x,
+    since: previousXrefs.find((p) => p.systemId === x.systemId && p.localId === x.localId)?.since ?? at,
+  }));
+  const { crossReferences: _x, ...profile } = input;
+  const record: GoldenRecord = {
+    ...profile,
+    ecifId,
+    status: existing?.status ?? 'active',
+    identities: keys,
+    createdAt: existing?.createdAt ?? at,
+    updatedAt: at,
+  };
+
+  await deps.ecif.saveCustomer({
+    record,
+    addIdentities: keys.filter((k) => !previousKeys.some((p) => sameKey(p, k))),
+    removeIdentities: previousKeys.filter((p) => !keys.some((k) => sameKey(p, k))),
+    crossReferences,
+    removeCrossReferences: previousXrefs.filter(
+      (p) => !crossReferences.some((x) => x.systemId === p.systemId && x.localId === p.localId),
+    ),
+  });
+
+  await deps.audit.append({
+    stream: 'ecif',
+    actor,
+    action: existing ? 'ecif.customer.updated' : 'ecif.customer.created',
+    target: { ecifId },
+    details: { identities: keys.length, crossReferences: crossReferences.map((x) => x.systemId) },
+  });
+  return { ecifId, created: !existing, identities: keys.length, crossReferences: crossReferences.length };
+}
+
+function dedupe(keys: IdentityKey[]): IdentityKey[] {
+  return keys.filter((k, i) => keys.findIndex((o) => sameKey(o, k)) === i);
+}

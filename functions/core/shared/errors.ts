@@ -1,0 +1,66 @@
+/**
+ * Named domain errors. Each says what went wrong in words safe to show a caller: never a
+ * personal value. The HTTP mapping lives in one place (handlers/middleware/problem-details.ts).
+ */
+export abstract class DomainError extends Error {
+  abstract readonly kind: string;
+  constructor(
+    message: string,
+    /** Extra members for the problem document (field names, ids: no personal data). */
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The body is not what the route accepts (schema, unknown fields). */
+export class InvalidInputError extends DomainError {
+  readonly kind = 'invalid-input';
+}
+/** The body could not be read at all (malformed JSON, wrong encoding). */
+export class MalformedBodyError extends DomainError {
+  readonly kind = 'malformed-body';
+}
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly kind = 'unsupported-media-type';
+}
+export class PayloadTooLargeError extends DomainError {
+  readonly kind = 'payload-too-large';
+}
+export class UnauthenticatedError extends DomainError {
+  readonly kind = 'unauthenticated';
+}
+export class ForbiddenError extends DomainError {
+  readonly kind = 'forbidden';
+}
+/** Also used for "exists but not yours", so existence does not leak. */
+export class NotFoundError extends DomainError {
+  readonly kind = 'not-found';
+}
+export class ConflictError extends DomainError {
+  readonly kind = 'conflict';
+}
+/** An identity erased on request may not be brought back by ingestion. */
+export class SuppressedIdentityError extends DomainError {
+  readonly kind = 'suppressed';
+}
+/** The same Idempotency-Key was reused with a different body. */
+export class IdempotencyKeyReusedError extends DomainError {
+  readonly kind = 'idempotency-key-reused';
+}
+
+/** A connected system failed in a way worth retrying (timeout, 5xx, throttling). */
+export class TransientSystemError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TransientSystemError';
+  }
+}
+/** A connected system refused the call for good (4xx, bad configuration). */
+export class PermanentSystemError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentSystemError';
+  }
+}

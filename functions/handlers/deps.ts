@@ -1,0 +1,63 @@
+/**
+ * The composition root of the handlers: the core's ports bound to their AWS adapters, built once
+ * per cold start. Tests build the same ports against DynamoDB Local by setting the environment.
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { config } from '#functions/config.ts';
+import { connectorFor } from '#adapters/connectors/registry.ts';
+import { documentClient } from '#adapters/dynamodb/client.ts';
+import { DynamoAuditLog } from '#adapters/dynamodb/audit-log.ts';
+import { DynamoConsentLedger } from '#adapters/dynamodb/consent-ledger.ts';
+import { DynamoEcifRegistry } from '#adapters/dynamodb/ecif-registry.ts';
+import { DynamoRequestStore } from '#adapters/dynamodb/request-store.ts';
+import { DynamoSystemsRegistry } from '#adapters/dynamodb/systems-registry.ts';
+import { secretValue } from '#adapters/secrets.ts';
+import { StepFunctionsRequestWorkflow } from '#adapters/sfn/request-workflow.ts';
+import type { ConnectedSystem } from '#core/connectors/system.ts';
+import { createIdentityHasher } from '#core/ecif/identifiers.ts';
+import type { RequestWorkflow } from '#core/requests/ports.ts';
+import { systemClock } from '#core/shared/clock.ts';
+
+async function build() {
+  const env = config();
+  const pepper = env.IDENTIFIER_PEPPER_SECRET_ARN ? await secretValue(env.IDENTIFIER_PEPPER_SECRET_ARN) : env.IDENTIFIER_PEPPER;
+  if (!pepper) throw new Error('invalid configuration: IDENTIFIER_PEPPER or IDENTIFIER_PEPPER_SECRET_ARN');
+  const db = documentClient();
+  const clock = systemClock;
+  const secrets = { signingSecret: env.CONNECTOR_SIGNING_SECRET ?? pepper, hashKey: pepper };
+  const workflow: RequestWorkflow = env.STATE_MACHINE_ARN
+    ? new StepFunctionsRequestWorkflow(new SFNClient({}), env.STATE_MACHINE_ARN)
+    : {
+        start: async () => {
+          throw new Error('invalid configuration: STATE_MACHINE_ARN');
+        },
+      };
+  return {
+    clock,
+    hash: createIdentityHasher(pepper),
+    ecif: new DynamoEcifRegistry(db, env.TABLE_ECIF),
+    systems: new DynamoSystemsRegistry(db, env.TABLE_ECIF),
+    consent: new DynamoConsentLedger(db, env.TABLE_CONSENT),
+    requests: new DynamoRequestStore(db, env.TABLE_REQUESTS),
+    audit: new DynamoAuditLog(db, env.TABLE_AUDIT, clock),
+    workflow,
+    connectorFor: (system: ConnectedSystem) => connectorFor(system, secrets),
+  };
+}
+
+export type Deps = Awaited<ReturnType<typeof build>>;
+
+let built: Promise<Deps> | undefined;
+
+export function deps(): Promise<Deps> {
+  built ??= build().catch((err) => {
+    built = undefined;
+    throw err;
+  });
+  return built;
+}
+
+/** Forget the built ports (tests that point the environment elsewhere). */
+export function resetDeps(): void {
+  built = undefined;
+}

@@ -1,0 +1,57 @@
+/**
+ * The route table: one row per HTTP route. It drives the CDK HTTP API (one Lambda per row,
+ * its IAM grants), the local gateway, and the role check in the middleware chain.
+ * `handler` is the file name under functions/handlers/http/ (without .ts); it exports `handler`.
+ */
+export const roles = ['customer', 'crm', 'auditor', 'operator', 'steward'] as const;
+export type Role = (typeof roles)[number];
+
+export type TableName = 'ecif' | 'consent' | 'requests' | 'audit';
+export type Access = 'read' | 'write';
+
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  handler: string;
+  /** `public`: no JWT (health, openapi, anonymous submissions); `hmac`: signed callbacks. */
+  auth: 'jwt' | 'public' | 'hmac';
+  /** Roles allowed when a JWT is presented. A public route may still read the caller's role when a token is sent. */
+  roles: readonly Role[];
+  /** DynamoDB tables and the access the function needs: the IAM grants come from here. */
+  tables: Partial<Record<TableName, Access>>;
+  /** Needs states:StartExecution on the privacy-request workflow. */
+  startsWorkflow?: boolean;
+  /** Needs the report bucket. */
+  reports?: Access;
+}
+
+export const routeTable = [
+  { method: 'GET', path: '/health', handler: 'health', auth: 'public', roles: [], tables: { ecif: 'read' } },
+  {
+    method: 'PUT', path: '/v1/ecif/customers/{ecifId}', handler: 'put-ecif-customer', auth: 'jwt',
+    roles: ['steward'], tables: { ecif: 'write', audit: 'write' },
+  },
+  {
+    method: 'PUT', path: '/v1/systems/{systemId}', handler: 'put-system', auth: 'jwt',
+    roles: ['operator'], tables: { ecif: 'write', audit: 'write' },
+  },
+  { method: 'GET', path: '/v1/systems', handler: 'list-systems', auth: 'jwt', roles: ['operator', 'auditor'], tables: { ecif: 'read' } },
+  {
+    method: 'POST', path: '/v1/privacy-requests', handler: 'submit-privacy-request', auth: 'public',
+    roles: ['customer', 'operator'], tables: { ecif: 'read', requests: 'write', audit: 'write' }, startsWorkflow: true,
+  },
+  {
+    method: 'GET', path: '/v1/privacy-requests/{id}', handler: 'get-privacy-request', auth: 'jwt',
+    roles: ['customer', 'operator', 'auditor'], tables: { requests: 'read' },
+  },
+  {
+    method: 'POST', path: '/v1/consents', handler: 'capture-consent', auth: 'jwt',
+    roles: ['customer', 'crm', 'operator'], tables: { ecif: 'read', consent: 'write', audit: 'write' },
+  },
+  {
+    method: 'POST', path: '/v1/consent-decisions', handler: 'decide-consent', auth: 'jwt',
+    roles: ['crm'], tables: { ecif: 'read', consent: 'read' },
+  },
+] as const satisfies readonly RouteSpec[];
+
+export type RouteId = (typeof routeTable)[number]['handler'];

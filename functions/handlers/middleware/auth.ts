@@ -1,0 +1,52 @@
+/**
+ * Who is calling. On `jwt` routes the HTTP API authorizer (or the local gateway) already checked the
+ * token: its claims arrive in the event. On `public` routes a bearer token is optional and checked
+ * here against the issuer's JWKS. The role table decides the rest (routes.ts).
+ */
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { Actor } from '#core/shared/actor.ts';
+import { ForbiddenError, UnauthenticatedError } from '#core/shared/errors.ts';
+import { roles, type Role, type RouteSpec } from '../http/routes.ts';
+
+export const anonymous: Actor = { role: 'anonymous', principal: 'anonymous' };
+
+/** Cognito puts groups in `cognito:groups`; API Gateway flattens arrays to "[a b]". */
+export function roleOf(claims: Record<string, unknown>): Role | undefined {
+  const raw = claims['cognito:groups'];
+  const groups = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.replace(/^\[|\]$/g, '').split(/[\s,]+/) : [];
+  return roles.find((r) => groups.includes(r));
+}
+
+let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+
+async function verifyBearer(header: string): Promise<JWTPayload> {
+  const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+  const { JWKS_URL, JWT_ISSUER, JWT_AUDIENCE } = process.env;
+  if (!token || !JWKS_URL || !JWT_ISSUER) throw new UnauthenticatedError('a valid bearer token is required');
+  jwks ??= createRemoteJWKSet(new URL(JWKS_URL));
+  try {
+    const { payload } = await jwtVerify(token, jwks, { issuer: JWT_ISSUER, ...(JWT_AUDIENCE ? { audience: JWT_AUDIENCE } : {}) });
+    return payload;
+  } catch {
+    throw new UnauthenticatedError('the bearer token is not valid');
+  }
+}
+
+export async function actorFor(route: RouteSpec, event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<Actor> {
+  if (route.auth === 'hmac') return { role: 'connected-system', principal: 'signed' };
+  let claims: Record<string, unknown> | undefined = event.requestContext?.authorizer?.jwt?.claims;
+  if (route.auth === 'public') {
+    const header = event.headers?.authorization;
+    if (!header) return anonymous;
+    claims = (await verifyBearer(header)) as Record<string, unknown>;
+  }
+  if (!claims) throw new UnauthenticatedError('a valid bearer token is required');
+  const role = roleOf(claims);
+  const principal = typeof claims.sub === 'string' ? claims.sub : undefined;
+  if (!role || !principal) throw new ForbiddenError('the token carries no role this API knows');
+  if (route.roles.length > 0 && !(route.roles as readonly string[]).includes(role)) {
+    throw new ForbiddenError(`the role ${role} may not use this route`);
+  }
+  return { role, principal };
+}

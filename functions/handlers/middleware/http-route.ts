@@ -1,0 +1,129 @@
+/**
+ * The one middy chain every HTTP route runs: log (no PII) -> problem details -> authorize (role
+ * table) -> read and validate path, query and body with the route's zod schemas -> the use case.
+ * Handlers are one line of wiring plus the use case they call.
+ */
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { z } from 'zod';
+import type { Actor } from '#core/shared/actor.ts';
+import { deps, type Deps } from '../deps.ts';
+import { routeTable, type RouteId, type RouteSpec } from '../http/routes.ts';
+import { actorFor } from './auth.ts';
+import { readJsonBody } from './json-body.ts';
+import { logger } from './logging.ts';
+import { problemOf, problemResponse } from './problem-details.ts';
+
+type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
+type Result = APIGatewayProxyStructuredResultV2;
+
+export interface RouteSchemas<B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType> {
+  body?: B;
+  params?: P;
+  query?: Q;
+}
+
+export interface RouteInput<B, P, Q> {
+  body: B;
+  params: P;
+  query: Q;
+  actor: Actor;
+  deps: Deps;
+  headers: Record<string, string | undefined>;
+}
+
+export interface RouteReply {
+  status?: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+interface Internal {
+  actor?: Actor;
+  input?: { body: unknown; params: unknown; query: unknown };
+}
+
+/** What the chain learned about a request, handed from the middlewares to the handler. */
+const internals = new WeakMap<Event, Internal>();
+const internal = (event: Event): Internal => {
+  let i = internals.get(event);
+  if (!i) internals.set(event, (i = {}));
+  return i;
+};
+
+export function routeSpec(id: RouteId): RouteSpec {
+  const spec = routeTable.find((r) => r.handler === id);
+  if (!spec) throw new Error(`route ${id} is not in the route table`);
+  return spec;
+}
+
+const problemDetails = (route: RouteSpec): MiddlewareObj<Event, Result> => {
+  const started = new WeakMap<object, number>();
+  const log = (event: Event, status: number, actor: Actor | undefined, error?: unknown) =>
+    logger[status >= 500 ? 'error' : 'info']({
+      message: 'request',
+      route: `${route.method} ${route.path}`,
+      status,
+      role: actor?.role ?? 'anonymous',
+      requestId: event.requestContext?.requestId,
+      ms: Date.now() - (started.get(event) ?? Date.now()),
+      ...(error ? { error: (error as Error)?.name ?? 'unknown' } : {}),
+    });
+  return {
+    before: (request) => {
+      started.set(request.event, Date.now());
+    },
+    after: (request) => {
+      log(request.event, request.response?.statusCode ?? 200, internal(request.event).actor);
+    },
+    onError: (request) => {
+      const problem = problemOf(request.error, request.event.requestContext?.http?.path);
+      request.response = problemResponse(problem);
+      log(request.event, problem.status, internal(request.event).actor, request.error);
+    },
+  };
+};
+
+const authorize = (route: RouteSpec): MiddlewareObj<Event, Result> => ({
+  before: async (request) => {
+    internal(request.event).actor = await actorFor(route, request.event);
+  },
+});
+
+const validate = <B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType>(schemas: RouteSchemas<B, P, Q>): MiddlewareObj<Event, Result> => ({
+  before: (request) => {
+    const { event } = request;
+    const params = schemas.params ? schemas.params.parse(event.pathParameters ?? {}) : {};
+    const query = schemas.query ? schemas.query.parse(event.queryStringParameters ?? {}) : {};
+    const body = schemas.body ? schemas.body.parse(readJsonBody(event)) : undefined;
+    internal(request.event).input = { body, params, query };
+  },
+});
+
+export function httpRoute<B extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodObject, Q extends z.ZodType = z.ZodObject>(
+  id: RouteId,
+  schemas: RouteSchemas<B, P, Q>,
+  run: (input: RouteInput<z.infer<B>, z.infer<P>, z.infer<Q>>) => Promise<RouteReply>,
+) {
+  const route = routeSpec(id);
+  return middy<Event, Result, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use(problemDetails(route))
+    .use(authorize(route))
+    .use(validate(schemas))
+    .handler(async (event) => {
+      const { actor, input } = internal(event);
+      const reply = await run({
+        body: input!.body as z.infer<B>,
+        params: input!.params as z.infer<P>,
+        query: input!.query as z.infer<Q>,
+        actor: actor!,
+        deps: await deps(),
+        headers: event.headers ?? {},
+      });
+      return {
+        statusCode: reply.status ?? 200,
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...reply.headers },
+        body: JSON.stringify(reply.body),
+      };
+    });
+}

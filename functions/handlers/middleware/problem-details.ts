@@ -1,0 +1,68 @@
+/**
+ * Errors as RFC 9457 problem details: the one place that maps a named error to an HTTP status.
+ * Anything unnamed is a 500 with no detail: its message may hold what we must not show.
+ */
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { DomainError } from '#core/shared/errors.ts';
+
+const statusByKind: Record<string, number> = {
+  'invalid-input': 422,
+  'malformed-body': 400,
+  'unsupported-media-type': 415,
+  'payload-too-large': 413,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  suppressed: 409,
+  'idempotency-key-reused': 422,
+};
+
+const titles: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+export function problemOf(err: unknown, instance?: string): Problem {
+  if (err instanceof DomainError) {
+    const status = statusByKind[err.kind] ?? 400;
+    return { type: `https://custodian.dev/problems/${err.kind}`, title: titles[status], status, detail: err.message, instance, ...err.extensions };
+  }
+  if (err instanceof z.ZodError) {
+    return {
+      type: 'https://custodian.dev/problems/invalid-input',
+      title: titles[422],
+      status: 422,
+      detail: 'the request does not match the schema of this route',
+      instance,
+      // Paths and messages only: zod's messages name the expectation, not the value received.
+      errors: err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, code: i.code })),
+    };
+  }
+  return { type: 'about:blank', title: titles[500], status: 500, instance };
+}
+
+export function problemResponse(problem: Problem): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: problem.status,
+    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
+    body: JSON.stringify(problem),
+  };
+}

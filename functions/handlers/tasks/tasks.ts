@@ -1,0 +1,32 @@
+/**
+ * The workflow task table: one row per Lambda task of the privacy-request state machine.
+ * The key is the state name in the ASL (CDK names the states from it, the local runtime
+ * overrides states by it); `handler` is the file under functions/handlers/tasks/.
+ */
+import type { Access, TableName } from '../http/routes.ts';
+
+export interface TaskSpec {
+  handler: string;
+  tables: Partial<Record<TableName, Access>>;
+  reports?: Access;
+  /** Calls connected systems (network egress, connector secrets). */
+  connectors?: boolean;
+}
+
+export const workflowTasks = {
+  LoadRequest: { handler: 'load-request', tables: { requests: 'write', audit: 'write' } },
+  ResolveSubject: { handler: 'resolve-subject', tables: { ecif: 'read', requests: 'write', audit: 'write' } },
+  PlanActions: { handler: 'plan-actions', tables: { ecif: 'read', requests: 'write', audit: 'write' } },
+  ExecuteSystem: { handler: 'execute-system', tables: { ecif: 'read', requests: 'write', audit: 'write' }, connectors: true },
+  RecordSystemFailure: { handler: 'record-system-failure', tables: { requests: 'write', audit: 'write' } },
+  Finalize: {
+    handler: 'finalize',
+    tables: { ecif: 'write', consent: 'write', requests: 'write', audit: 'write' },
+    reports: 'write',
+  },
+} as const satisfies Record<string, TaskSpec>;
+
+export type TaskName = keyof typeof workflowTasks;
+
+/** Error names a task throws for a transient fault: the Map's Retry matches these. */
+export const transientErrors = ['TransientSystemError'] as const;
