@@ -3,9 +3,9 @@
  * per cold start. Tests build the same ports against DynamoDB Local by setting the environment.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { config } from '#functions/config.ts';
+import { config, resetConfig } from '#functions/config.ts';
 import { connectorFor } from '#adapters/connectors/registry.ts';
-import { documentClient } from '#adapters/dynamodb/client.ts';
+import { documentClient, resetDocumentClient } from '#adapters/dynamodb/client.ts';
 import { DynamoAuditLog } from '#adapters/dynamodb/audit-log.ts';
 import { DynamoConsentLedger } from '#adapters/dynamodb/consent-ledger.ts';
 import { DynamoEcifRegistry } from '#adapters/dynamodb/ecif-registry.ts';
@@ -60,4 +60,6 @@ export function deps(): Promise<Deps> {
 /** Forget the built ports (tests that point the environment elsewhere). */
 export function resetDeps(): void {
   built = undefined;
+  resetDocumentClient();
+  resetConfig();
 }

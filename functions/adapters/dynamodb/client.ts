@@ -11,6 +11,11 @@ export function documentClient(): DynamoDBDocumentClient {
   return client;
 }
 
+/** Forget the client (tests and the local runtime that point AWS_ENDPOINT_URL_DYNAMODB elsewhere). */
+export function resetDocumentClient(): void {
+  client = undefined;
+}
+
 /** Builds `SET #a = :a, ...` for the fields present in a patch. */
 export function setExpression(patch: Record<string, unknown>) {
   const entries = Object.entries(patch).filter(([, v]) => v !== undefined);

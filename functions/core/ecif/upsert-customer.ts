@@ -37,7 +37,7 @@ export async function upsertCustomer(
   const suppressed = await deps.ecif.suppressed(keys);
   if (suppressed.length > 0) {
     await deps.audit.append({
-      stream: `ecif`,
+      stream: `ecif:${ecifId}`,
       actor,
       action: 'ecif.ingestion.refused',
       target: { ecifId },
@@ -88,7 +88,7 @@ export async function upsertCustomer(
   });
 
   await deps.audit.append({
-    stream: 'ecif',
+    stream: `ecif:${ecifId}`,
     actor,
     action: existing ? 'ecif.customer.updated' : 'ecif.customer.created',
     target: { ecifId },

@@ -6,6 +6,8 @@ export const requestTypes = [
   'access', 'portability', 'erasure', 'rectification', 'restriction', 'objection', 'opt_out_sale_sharing', 'limit_sensitive',
 ] as const;
 export type RequestType = (typeof requestTypes)[number];
+/** The types the workflow carries out today; the others are refused with 422 rather than accepted and left undone. */
+export const supportedRequestTypes: readonly RequestType[] = ['erasure'];
 export const jurisdictions = ['GDPR', 'CCPA'] as const;
 export type Jurisdiction = (typeof jurisdictions)[number];
 

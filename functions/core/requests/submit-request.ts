@@ -7,7 +7,8 @@ import type { Clock } from '../shared/clock.ts';
 import { newId } from '../shared/ids.ts';
 import { deadlinesFor } from './deadlines.ts';
 import type { RequestStore, RequestWorkflow } from './ports.ts';
-import type { PrivacyRequest, RequestInput } from './request.ts';
+import { supportedRequestTypes, type PrivacyRequest, type RequestInput } from './request.ts';
+import { InvalidInputError } from '../shared/errors.ts';
 
 export interface SubmitDeps {
   requests: RequestStore;
@@ -23,6 +24,9 @@ export async function submitRequest(
   requester: Actor,
   idempotencyKey?: string,
 ): Promise<{ request: PrivacyRequest; replayed: boolean }> {
+  if (!supportedRequestTypes.includes(input.type)) {
+    throw new InvalidInputError(`requests of type ${input.type} are not handled yet`, { supported: supportedRequestTypes });
+  }
   const received = deps.clock.now();
   const { ackDueAt, dueAt } = deadlinesFor(input.jurisdiction, received);
   // A signed-in customer whose token names its ecifId is verified by that login.

@@ -1,0 +1,23 @@
+/**
+ * The one wrapper every workflow task runs in: the composition root's ports, a PII-free log line,
+ * and errors thrown by name so the state machine's Retry and Catch can match them.
+ */
+import type { Context } from 'aws-lambda';
+import type { WorkflowDeps } from '#core/requests/workflow.ts';
+import { deps } from '../deps.ts';
+import { logger } from '../middleware/logging.ts';
+import type { TaskName } from './tasks.ts';
+
+export function workflowTask<I, O>(name: TaskName, step: (deps: WorkflowDeps, input: I) => Promise<O>) {
+  return async (input: I, _context?: Context): Promise<O> => {
+    const started = Date.now();
+    try {
+      const output = await step(await deps(), input);
+      logger.info({ message: 'task', task: name, outcome: 'ok', ms: Date.now() - started });
+      return output;
+    } catch (err) {
+      logger.warn({ message: 'task', task: name, outcome: 'error', error: (err as Error).name, ms: Date.now() - started });
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * `npm start`: the whole system on this machine with the demo loaded, until Ctrl-C.
+ *
+ *   PORT=3000 npm start -- [--persist DIR] [--dynamo-port N] [--sfn-port N] [--s3-port N] [--crm-port N] [--seed N] [--customers N]
+ */
+import './polyfills.ts';
+import { parseArgs } from 'node:util';
+import { roles } from '#handlers/http/routes.ts';
+import { startDemo } from './demo/start.ts';
+import { signDevToken } from './dev-issuer.ts';
+import { startLocalRuntime } from './runtime.ts';
+
+const { values } = parseArgs({
+  options: {
+    persist: { type: 'string' },
+    'dynamo-port': { type: 'string' },
+    'sfn-port': { type: 'string' },
+    's3-port': { type: 'string' },
+    'crm-port': { type: 'string' },
+    seed: { type: 'string', default: '42' },
+    customers: { type: 'string', default: '60' },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+
+const port = (v: string | undefined) => (v === undefined ? undefined : Number.parseInt(v, 10));
+const log = values.quiet ? undefined : (m: string) => console.log(`  ${m}`);
+
+const started = Date.now();
+console.log('Custodian: starting the local runtime (DynamoDB Local, Step Functions, S3, HTTP API)...');
+const runtime = await startLocalRuntime({
+  port: port(process.env.PORT) ?? 3000,
+  dynamoPort: port(values['dynamo-port']),
+  sfnPort: port(values['sfn-port']),
+  s3Port: port(values['s3-port']),
+  persist: values.persist,
+  log,
+});
+const demo = await startDemo(runtime, {
+  crmPort: port(values['crm-port']),
+  seed: Number(values.seed),
+  customers: Number(values.customers),
+  persist: values.persist,
+});
+
+const tokens = Object.fromEntries(await Promise.all(roles.map(async (role) => [role, await signDevToken({ role })] as const)));
+console.log(`
+Custodian is up in ${((Date.now() - started) / 1000).toFixed(1)} s.
+
+  HTTP API          ${runtime.apiUrl}            (GET /health)
+  DynamoDB Local    ${runtime.dynamo.endpoint}   ${values.persist ? `(persisted in ${values.persist})` : '(in memory)'}
+  Step Functions    ${runtime.env.AWS_ENDPOINT_URL_SFN}
+  S3 (reports)      ${runtime.s3.endpoint}
+  Demo CRM          ${demo.crmUrl}
+  Core banking      DynamoDB table ${demo.coreBankingTable}
+  Demo data         ${demo.summary}
+
+Dev tokens (12 h; a new one: npm run --silent token -- --role <role> [--sub <id>]):
+${roles.map((r) => `  ${r.padEnd(9)} ${tokens[r]}`).join('\n')}
+
+${demo.walkthrough(tokens)}
+Ctrl-C stops everything.`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping...');
+    await demo.stop();
+    await runtime.stop();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * The local composition root: the whole system on 127.0.0.1, built from the CDK-synthesized
+ * templates (tables, state machine) and the same handler code Lambda runs. The AWS SDK clients of
+ * the handlers reach the emulators through the SDK's own endpoint variables, nothing else changes.
+ */
+import path from 'node:path';
+import { resetDeps } from '#handlers/deps.ts';
+import { extractWorkflowDefinition, synthTemplates } from '../synth.ts';
+import { createTablesFromTemplate, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb.ts';
+import { freePort } from './process.ts';
+import { startLocalS3, type LocalS3 } from './s3.ts';
+import { startGateway, type ExtraRoutes, type Gateway } from './gateway.ts';
+import { startLocalStepFunctions, taskHandlersFromTable, type LocalStepFunctions } from './stepfunctions.ts';
+import { DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.ts';
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '000000000000';
+export const REPORT_BUCKET = 'custodian-reports';
+export const STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:custodian-privacy-request`;
+/** Local-only secrets: public on purpose, never used in AWS (there the pepper is in Secrets Manager). */
+export const LOCAL_PEPPER = 'custodian-local-dev-pepper-not-for-production';
+export const LOCAL_SIGNING_SECRET = 'custodian-local-dev-signing-secret-not-for-production';
+
+export interface LocalRuntimeOptions {
+  /** The HTTP API port (0: a free port). */
+  port?: number;
+  dynamoPort?: number;
+  sfnPort?: number;
+  s3Port?: number;
+  /** Keep DynamoDB and S3 data in this directory across restarts; in memory when absent. */
+  persist?: string;
+  /** Replace every Retry interval of the state machine (tests). */
+  retryIntervalMs?: number;
+  extraRoutes?: ExtraRoutes;
+  log?: (message: string) => void;
+}
+
+export interface LocalRuntime {
+  apiUrl: string;
+  dynamo: DynamoDbLocal;
+  sfn: LocalStepFunctions;
+  s3: LocalS3;
+  gateway: Gateway;
+  tables: Record<string, string>;
+  /** The environment the handlers run with (also set on process.env). */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const log = opts.log ?? (() => {});
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => {});
+  };
+  try {
+    const { stateful, stateless } = await synthTemplates();
+
+    const dynamo = await startDynamoDbLocal({ port: opts.dynamoPort, path: opts.persist && path.join(opts.persist, 'dynamodb') });
+    stops.push(() => dynamo.stop());
+    const tables = await createTablesFromTemplate(dynamo.client, stateful);
+
+    const s3 = await startLocalS3({ port: opts.s3Port, directory: opts.persist && path.join(opts.persist, 's3'), buckets: [REPORT_BUCKET] });
+    stops.push(() => s3.stop());
+
+    const sfnPort = opts.sfnPort || (await freePort());
+    const apiPort = opts.port ?? 3000;
+    const env: Record<string, string> = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${sfnPort}`,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      TABLE_ECIF: tables.ecif,
+      TABLE_CONSENT: tables.consent,
+      TABLE_REQUESTS: tables.requests,
+      TABLE_AUDIT: tables.audit,
+      REPORT_BUCKET,
+      STATE_MACHINE_ARN,
+      IDENTIFIER_PEPPER: process.env.IDENTIFIER_PEPPER ?? LOCAL_PEPPER,
+      CONNECTOR_SIGNING_SECRET: process.env.CONNECTOR_SIGNING_SECRET ?? LOCAL_SIGNING_SECRET,
+      JWT_ISSUER: DEV_ISSUER,
+      JWT_AUDIENCE: DEV_AUDIENCE,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      // The SDK's note about Node 20 is about future releases; Lambda runs Node 22.
+      AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+    };
+
+    const { definition } = extractWorkflowDefinition(stateless);
+    const sfn = await startLocalStepFunctions({
+      stateMachines: [{ arn: STATE_MACHINE_ARN, definition, tasks: taskHandlersFromTable() }],
+      port: sfnPort,
+      retryIntervalMs: opts.retryIntervalMs,
+      log,
+    });
+    stops.push(() => sfn.stop());
+
+    const gateway = await startGateway({ port: apiPort, extraRoutes: opts.extraRoutes, log });
+    stops.push(() => gateway.stop());
+    // Public routes check optional tokens against the issuer's JWKS, which the gateway serves.
+    env.JWKS_URL = `${gateway.url}/.well-known/jwks.json`;
+    Object.assign(process.env, env);
+    resetDeps();
+
+    return { apiUrl: gateway.url, dynamo, sfn, s3, gateway, tables, env, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
