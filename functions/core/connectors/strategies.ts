@@ -59,9 +59,12 @@ export function hasErasedForm(strategy: Strategy, now: unknown): boolean {
     case 'hash':
       return v.startsWith('hmac:');
     case 'mask':
-      return /^\**.{0,2}$/.test(v);
+      // At least one '*' unless empty: a short value still in clear is not masked. `[\s\S]`: the kept tail may be a newline.
+      return /^(?:\*+[\s\S]{0,2})?$/.test(v);
     case 'generalize':
-      return /^\d{4}$/.test(v) || /^[A-Z0-9]{2,4}$/.test(v) || v === REDACTED || (typeof now === 'number' && now % 10 === 0);
+      // A number is generalized to its decade: 42 or 1985 read back as numbers are still in clear.
+      if (typeof now === 'number') return Number.isFinite(now) && now % 10 === 0;
+      return /^\d{4}$/.test(v) || /^[A-Z0-9]{2,4}$/.test(v) || v === REDACTED;
     case 'random':
       return v.startsWith('anon-');
   }

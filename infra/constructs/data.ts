@@ -1,0 +1,157 @@
+/**
+ * The data of Custodian: one customer-managed KMS key, the four DynamoDB tables of DESIGN.md,
+ * the report bucket and the identifier pepper. Everything here holds personal data or the key
+ * to it, so it is retained when the stack goes (RemovalPolicy.RETAIN unless told otherwise).
+ */
+import { CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { TableName } from '#handlers/http/routes.ts';
+
+/** Metadata keys the local runtime looks for in the synthesized template. */
+export const TABLE_METADATA_KEY = 'custodian:table';
+export const BUCKET_METADATA_KEY = 'custodian:bucket';
+
+interface TableSpec {
+  /** Streams feed the EventBridge fan-out (consent.changed, request.*, audit export). */
+  stream: boolean;
+  /** Items carrying this attribute (epoch seconds) expire. */
+  ttlAttribute?: string;
+  /** Global secondary indexes, each on `<name>PK` / `<name>SK` (both S), projection ALL. */
+  indexes: readonly string[];
+}
+
+/** One row per table of DESIGN.md "Data". Every table is keyed `PK` / `SK` (both S). */
+export const tableSpecs: Record<TableName, TableSpec> = {
+  ecif: { stream: false, indexes: [] },
+  consent: { stream: true, indexes: [] },
+  requests: { stream: true, ttlAttribute: 'expiresAt', indexes: ['GSI1'] },
+  audit: { stream: true, indexes: [] },
+};
+
+export const tableNames = Object.keys(tableSpecs) as TableName[];
+
+export interface CustodianDataProps {
+  /** @default RemovalPolicy.RETAIN: the tables, bucket, key and secret outlive the stack. */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Days after which an access or portability report is deleted from the bucket. @default 30 */
+  readonly reportExpiryDays?: number;
+  /** Days the S3 server access logs of the report bucket are kept. @default 400 */
+  readonly accessLogRetentionDays?: number;
+}
+
+export class CustodianData extends Construct {
+  readonly key: kms.Key;
+  readonly tables: Record<TableName, dynamodb.Table>;
+  /** The GSI names per table: IAM grants name them instead of `/index/*`. */
+  readonly tableIndexes: Record<TableName, readonly string[]>;
+  readonly reportBucket: s3.Bucket;
+  readonly accessLogBucket: s3.Bucket;
+  readonly pepperSecret: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: CustodianDataProps = {}) {
+    super(scope, id);
+    // The recommended flag: S3 delivers access logs under a bucket policy, not the legacy log-delivery ACL.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'Custodian: tables, report bucket and identifier pepper',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+
+    const tables = {} as Record<TableName, dynamodb.Table>;
+    const tableIndexes = {} as Record<TableName, readonly string[]>;
+    for (const name of tableNames) {
+      const spec = tableSpecs[name];
+      const table = new dynamodb.Table(this, `${pascal(name)}Table`, {
+        partitionKey: { name: 'PK', type: dynamodb.AttributeType.STRING },
+        sortKey: { name: 'SK', type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+        encryptionKey: this.key,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+        stream: spec.stream ? dynamodb.StreamViewType.NEW_AND_OLD_IMAGES : undefined,
+        timeToLiveAttribute: spec.ttlAttribute,
+        removalPolicy,
+      });
+      for (const index of spec.indexes) {
+        table.addGlobalSecondaryIndex({
+          indexName: index,
+          partitionKey: { name: `${index}PK`, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: `${index}SK`, type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.ALL,
+        });
+      }
+      // The local runtime creates its tables from the template and finds them by this key.
+      (table.node.defaultChild as CfnResource).addMetadata(TABLE_METADATA_KEY, name);
+      tables[name] = table;
+      tableIndexes[name] = spec.indexes;
+    }
+    this.tables = tables;
+    this.tableIndexes = tableIndexes;
+
+    // Server access logs cannot be delivered to an SSE-KMS bucket: this one uses SSE-S3.
+    this.accessLogBucket = new s3.Bucket(this, 'ReportAccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(props.accessLogRetentionDays ?? 400) }],
+      removalPolicy,
+    });
+    Validations.of(this.accessLogBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access log bucket of the report bucket; logging it to itself would loop.',
+    });
+
+    this.reportBucket = new s3.Bucket(this, 'Reports', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'reports/',
+      lifecycleRules: [
+        {
+          id: 'expire-reports',
+          // Reports are copies of a subject's personal data: they go, old versions included.
+          expiration: Duration.days(props.reportExpiryDays ?? 30),
+          noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      removalPolicy,
+    });
+    (this.reportBucket.node.defaultChild as CfnResource).addMetadata(BUCKET_METADATA_KEY, 'reports');
+
+    this.pepperSecret = new secretsmanager.Secret(this, 'IdentifierPepper', {
+      description: 'Custodian: pepper of the HMAC over identifiers in the ECIF identity index',
+      encryptionKey: this.key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy,
+    });
+    Validations.of(this.pepperSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The pepper keys every identity-index and suppression entry; rotating it needs a re-hash of the index, ' +
+        'which is a planned migration, not an automatic rotation.',
+    });
+  }
+}
+
+export function pascal(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join('');
+}

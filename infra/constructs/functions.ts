@@ -1,0 +1,226 @@
+/**
+ * One Lambda function per handler, bundled by esbuild, with an IAM role built from the access the
+ * handler declares in the route table or the task table, and nothing else. Each function gets its
+ * own role and log group (no AWSLambdaBasicExecutionRole: it writes to every log group).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import type { Config } from '#functions/config.ts';
+import type { Access, TableName } from '#handlers/http/routes.ts';
+import { acknowledgeWildcardResources } from './nag.ts';
+
+/** The repository root: entries and the lock file are resolved from here. */
+export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Metadata on each AWS::Lambda::Function: `http:<handler>` or `task:<StateName>`. */
+export const FUNCTION_METADATA_KEY = 'custodian:function';
+
+/** Names of the connected systems' DynamoDB tables this deployment may reach (ExecuteSystem). */
+export const CONNECTED_TABLE_PREFIX = 'custodian-connected-';
+
+/**
+ * The DynamoDB actions per declared access. Transactions (TransactWriteItems) are authorized
+ * per item by these actions. No Scan, no BatchWriteItem: no handler needs them.
+ */
+export const dynamoActions = {
+  read: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
+  write: [
+    'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem',
+    'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem',
+  ],
+} as const satisfies Record<Access, readonly string[]>;
+
+/** The audit log is append-only whatever a row declares: no UpdateItem, no DeleteItem, ever. */
+export const auditActions = {
+  read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  write: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+} as const satisfies Record<Access, readonly string[]>;
+
+export const connectorActions = ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
+
+export const reportActions = {
+  read: ['s3:GetObject'],
+  write: ['s3:GetObject', 's3:PutObject'],
+} as const satisfies Record<Access, readonly string[]>;
+
+/** What a handler may touch: a route row or a task row (the shape they share). */
+export interface AccessSpec {
+  readonly tables: Partial<Record<TableName, Access>>;
+  readonly reports?: Access;
+  readonly connectors?: boolean;
+  readonly startsWorkflow?: boolean;
+}
+
+/** The data resources the functions reach (from the stateful stack). */
+export interface DataResources {
+  readonly key: kms.IKey;
+  readonly tables: Record<TableName, dynamodb.ITable>;
+  readonly tableIndexes: Record<TableName, readonly string[]>;
+  readonly reportBucket: s3.IBucket;
+  readonly pepperSecret: secretsmanager.ISecret;
+}
+
+/** Environment names: those of functions/config.ts, plus the optional-token check of public routes. */
+export type FunctionEnvironment = Partial<Record<keyof Config | 'JWKS_URL' | 'JWT_ISSUER' | 'JWT_AUDIENCE', string>>;
+
+export interface CustodianFunctionProps {
+  /** `http` (functions/handlers/http/<handler>.ts) or `task` (functions/handlers/tasks/<handler>.ts). */
+  readonly kind: 'http' | 'task';
+  /** The file name under functions/handlers/<kind>/ without `.ts`. */
+  readonly handler: string;
+  /** The name recorded in the `custodian:function` metadata (the handler, or the state name of a task). */
+  readonly name: string;
+  readonly access: AccessSpec;
+  readonly data: DataResources;
+  /** Required when `access.startsWorkflow`. */
+  readonly stateMachine?: sfn.IStateMachine;
+  /** Added to the environment every function gets. */
+  readonly environment?: FunctionEnvironment;
+  /** @default 'info' */
+  readonly logLevel?: NonNullable<Config['LOG_LEVEL']>;
+  readonly serviceVersion: string;
+  /** @default 10 s for http (the HTTP API waits 30 s at most), 60 s for tasks (connected systems). */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export class CustodianFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: CustodianFunctionProps) {
+    super(scope, id);
+    const { access, data } = props;
+    if (access.startsWorkflow && !props.stateMachine) {
+      throw new Error(`${props.kind}:${props.name} starts the workflow but no state machine was given`);
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Custodian ${props.kind} ${props.name}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    const environment: FunctionEnvironment = {
+      TABLE_ECIF: data.tables.ecif.tableName,
+      TABLE_CONSENT: data.tables.consent.tableName,
+      TABLE_REQUESTS: data.tables.requests.tableName,
+      TABLE_AUDIT: data.tables.audit.tableName,
+      IDENTIFIER_PEPPER_SECRET_ARN: data.pepperSecret.secretArn,
+      SERVICE_VERSION: props.serviceVersion,
+      LOG_LEVEL: props.logLevel ?? 'info',
+      ...(access.reports ? { REPORT_BUCKET: data.reportBucket.bucketName } : {}),
+      ...(access.startsWorkflow ? { STATE_MACHINE_ARN: props.stateMachine!.stateMachineArn } : {}),
+      ...props.environment,
+    };
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: path.join(projectRoot, 'functions', 'handlers', props.kind === 'http' ? 'http' : 'tasks', `${props.handler}.ts`),
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? (props.kind === 'http' ? Duration.seconds(10) : Duration.seconds(60)),
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: environment as Record<string, string>,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        // Some CommonJS dependencies call require(); ESM has none until we define it.
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        // Everything is bundled, the AWS SDK included: the versions in package-lock.json are the ones
+        // that run, not whichever SDK the Lambda runtime happens to ship.
+        externalModules: [],
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+      },
+    });
+    (this.fn.node.defaultChild as CfnResource).addMetadata(FUNCTION_METADATA_KEY, `${props.kind}:${props.name}`);
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'nodejs22.x is the runtime the bundles target (esbuild target node22); a newer runtime is a deliberate upgrade of both.',
+    });
+
+    this.grantData(access, data);
+    if (access.startsWorkflow) props.stateMachine!.grantStartExecution(this.role);
+  }
+
+  private grantData(access: AccessSpec, data: DataResources): void {
+    const stack = Stack.of(this);
+    for (const [name, level] of Object.entries(access.tables) as [TableName, Access][]) {
+      const table = data.tables[name];
+      const actions = name === 'audit' ? auditActions[level] : dynamoActions[level];
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: `${name[0].toUpperCase()}${name.slice(1)}Table${level === 'write' ? 'Write' : 'Read'}`,
+          actions: [...actions],
+          // Query on an index needs the index ARN; named indexes, not `/index/*`.
+          resources: [table.tableArn, ...data.tableIndexes[name].map((i) => `${table.tableArn}/index/${i}`)],
+        }),
+      );
+    }
+
+    if (access.reports) {
+      const objects = data.reportBucket.arnForObjects('*');
+      this.role.addToPolicy(new iam.PolicyStatement({ sid: 'Reports', actions: [...reportActions[access.reports]], resources: [objects] }));
+      acknowledgeWildcardResources(this.role, [objects], 'Report object keys are per request; the bucket holds nothing but reports.');
+    }
+
+    if (access.connectors) {
+      // Connected systems of kind `dynamodb` live in this account under this prefix; a table named
+      // otherwise needs this grant extended (and its KMS key, if any, granted) by its owner.
+      const connected = stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${CONNECTED_TABLE_PREFIX}*` });
+      this.role.addToPolicy(new iam.PolicyStatement({ sid: 'ConnectedTables', actions: [...connectorActions], resources: [connected] }));
+      acknowledgeWildcardResources(
+        this.role,
+        [connected],
+        `Connected systems are registered at run time; their DynamoDB tables are confined to the ${CONNECTED_TABLE_PREFIX} prefix.`,
+      );
+    }
+
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'IdentifierPepper',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [data.pepperSecret.secretArn],
+      }),
+    );
+
+    // The CMK encrypts the tables, the bucket and the secret; it is used only through those services.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'DataKey',
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: [data.key.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': ['dynamodb', 'secretsmanager', 's3'].map((s) => `${s}.${stack.region}.${stack.urlSuffix}`),
+          },
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The privacy-request workflow (Standard): load, resolve, plan, execute per system in a Map with
+ * retries and a catch that records the failure and goes on, finalize. The states are named by the
+ * keys of the task table (functions/handlers/tasks/tasks.ts): the local runtime takes this ASL from
+ * the synthesized template and runs its own handlers in place of these Lambda tasks, by state name.
+ */
+import { CfnResource, Duration, Validations } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { transientErrors, type TaskName } from '#handlers/tasks/tasks.ts';
+import { acknowledgeWildcardResources } from './nag.ts';
+
+/** Metadata on the AWS::StepFunctions::StateMachine; infra/synth.ts finds the workflow by it. */
+export const WORKFLOW_METADATA_KEY = 'custodian:workflow';
+export const PRIVACY_REQUEST_WORKFLOW = 'privacy-request';
+
+export interface PrivacyRequestWorkflowProps {
+  /** One function per row of the task table. */
+  readonly functions: Record<TaskName, lambda.IFunction>;
+  /** Systems executed at once by the Map. @default 4 */
+  readonly maxConcurrency?: number;
+  /** @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export class PrivacyRequestWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: PrivacyRequestWorkflowProps) {
+    super(scope, id);
+    const task = (name: TaskName, payload?: Record<string, unknown>) =>
+      new tasks.LambdaInvoke(this, name, {
+        stateName: name,
+        lambdaFunction: props.functions[name],
+        // The handler's return value is the state output, not the Lambda API envelope.
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: true,
+        payload: payload && sfn.TaskInput.fromObject(payload),
+      });
+
+    // Input {requestId} -> {requestId, type, terminal}
+    const loadRequest = task('LoadRequest');
+    // -> {requestId, type, found}
+    const resolveSubject = task('ResolveSubject');
+    // -> {requestId, type, found, systems: [{systemId}]}
+    const planActions = task('PlanActions');
+    const finalize = task('Finalize', { requestId: sfn.JsonPath.stringAt('$.requestId') });
+
+    const executeSystem = task('ExecuteSystem');
+    executeSystem.addRetry({
+      errors: [...transientErrors],
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 4,
+    });
+    const recordSystemFailure = task('RecordSystemFailure', {
+      requestId: sfn.JsonPath.stringAt('$.requestId'),
+      systemId: sfn.JsonPath.stringAt('$.systemId'),
+      error: sfn.JsonPath.objectAt('$.error'),
+    });
+    // A failed system is recorded and the others go on; Finalize decides the overall outcome.
+    executeSystem.addCatch(recordSystemFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+
+    const executeSystems = new sfn.Map(this, 'ExecuteSystems', {
+      stateName: 'ExecuteSystems',
+      itemsPath: sfn.JsonPath.stringAt('$.systems'),
+      itemSelector: {
+        requestId: sfn.JsonPath.stringAt('$.requestId'),
+        systemId: sfn.JsonPath.stringAt('$$.Map.Item.Value.systemId'),
+      },
+      maxConcurrency: props.maxConcurrency ?? 4,
+      // The per-system outcomes are in the requests table; the state keeps the plan's output.
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    executeSystems.itemProcessor(executeSystem);
+
+    const subjectFound = new sfn.Choice(this, 'SubjectFound?')
+      .when(sfn.Condition.booleanEquals('$.found', true), planActions.next(executeSystems).next(finalize))
+      // No match is a valid outcome ("we hold no data"): finalized and answered like any other.
+      .otherwise(finalize);
+    const alreadyTerminal = new sfn.Choice(this, 'AlreadyTerminal?')
+      // A re-driven execution of a finished request only re-finalizes (idempotent).
+      .when(sfn.Condition.booleanEquals('$.terminal', true), finalize)
+      .otherwise(resolveSubject.next(subjectFound));
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(loadRequest.next(alreadyTerminal)),
+      tracingEnabled: true,
+      logs: {
+        destination: this.logGroup,
+        level: sfn.LogLevel.ALL,
+        // Inputs and outputs may carry personal data: the log keeps the events, not the payloads.
+        includeExecutionData: false,
+      },
+    });
+    (this.stateMachine.node.defaultChild as CfnResource).addMetadata(WORKFLOW_METADATA_KEY, PRIVACY_REQUEST_WORKFLOW);
+
+    // The wildcards CDK's own grants put on the state machine role:
+    Validations.of(this.stateMachine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'CloudWatch Logs delivery (logs:CreateLogDelivery and friends) and X-Ray (PutTraceSegments) ' +
+        'do not support resource-level permissions.',
+    });
+    acknowledgeWildcardResources(
+      this.stateMachine.role,
+      Object.values(props.functions).map((fn) => `${fn.functionArn}:*`),
+      'lambda:InvokeFunction on the versions and aliases of the workflow\'s own task functions (the CDK LambdaInvoke grant).',
+    );
+  }
+}
+

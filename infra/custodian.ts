@@ -1,0 +1,48 @@
+/**
+ * Builds the Custodian cloud app: the stateful stack (data, identities; retained) and the stateless
+ * stack (functions, workflow, API). Used by infra/app.ts (cdk synth/deploy), infra/synth.ts (the
+ * local runtime's templates) and the infra tests, so all three see the same stacks.
+ */
+import { readFileSync } from 'node:fs';
+import type { App, Environment } from 'aws-cdk-lib';
+import type { Config } from '#functions/config.ts';
+import { StatefulStack } from './stacks/stateful.ts';
+import { StatelessStack } from './stacks/stateless.ts';
+
+export const STATEFUL_STACK = 'CustodianStateful';
+export const STATELESS_STACK = 'CustodianStateless';
+
+export interface BuildAppOptions {
+  /** @default env-agnostic (account and region resolved at deploy time) */
+  readonly env?: Environment;
+  /** @default the version in package.json */
+  readonly serviceVersion?: string;
+  /** @default 'info' */
+  readonly logLevel?: NonNullable<Config['LOG_LEVEL']>;
+}
+
+export interface CustodianStacks {
+  readonly stateful: StatefulStack;
+  readonly stateless: StatelessStack;
+}
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildApp(app: App, opts: BuildAppOptions = {}): CustodianStacks {
+  const stateful = new StatefulStack(app, STATEFUL_STACK, {
+    env: opts.env,
+    description: 'Custodian data: KMS key, DynamoDB tables, report bucket, pepper, user pool (retained)',
+  });
+  const stateless = new StatelessStack(app, STATELESS_STACK, {
+    env: opts.env,
+    description: 'Custodian compute: HTTP API, Lambda functions, privacy-request workflow',
+    data: stateful.data,
+    identity: stateful.identity,
+    serviceVersion: opts.serviceVersion ?? packageVersion(),
+    logLevel: opts.logLevel,
+  });
+  return { stateful, stateless };
+}

@@ -1,0 +1,286 @@
+/**
+ * The demo CRM: a small service with its own store, reached by Custodian only through the signed
+ * webhook contract (docs/connectors.md), as a real CRM would be.
+ *
+ *   POST /webhook            signed action: erase | access | restrict | opt_out | verify
+ *   GET  /contacts           counts and contact ids (no personal data)
+ *   GET  /contacts/<id>      one contact as the CRM holds it now (the CRM's "UI")
+ *   GET  /health
+ *
+ * An action is applied once per idempotency key: a replay answers what the first call answered and
+ * changes nothing. `verify` is a read and is never cached. `failNext(n, status)` makes the next n
+ * webhook calls fail (retries in tests and demos).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import path from 'node:path';
+import { z } from 'zod';
+import { verifySignature, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
+import { applyStrategy, hasErasedForm, REDACTED } from '#core/connectors/strategies.ts';
+import { strategies, type Strategy } from '#core/connectors/system.ts';
+import type { CrmContact } from './customers.ts';
+
+/** What the CRM holds for a contact: the demo fields, plus flags set by restrict / opt_out. */
+export type CrmRecord = CrmContact & { processingRestricted?: boolean; marketingOptOut?: boolean; updatedAt?: string };
+
+export interface DemoCrmOptions {
+  /** 0 or absent: a free port. */
+  port?: number;
+  host?: string;
+  /** The webhook signing secret shared with Custodian. */
+  secret: string;
+  /** The initial contacts (ignored when `persistPath` already holds a store). */
+  records: CrmContact[];
+  /** Keep the store (and the idempotency log) in this JSON file across restarts. */
+  persistPath?: string;
+  /** Keys this CRM's `hash` strategy (its own key: Custodian never sees it). */
+  hashKey?: string;
+}
+
+export interface CrmStats {
+  webhookCalls: number;
+  /** Calls that changed or read the store. */
+  applied: number;
+  replays: number;
+  rejected: number;
+  injectedFailures: number;
+}
+
+export interface DemoCrm {
+  /** The webhook URL to register. */
+  url: string;
+  baseUrl: string;
+  port: number;
+  store: ReadonlyMap<string, Readonly<CrmRecord>>;
+  stats(): CrmStats;
+  /** The next `count` webhook calls answer `status` (default 503) without touching the store. */
+  failNext(count: number, status?: number): void;
+  stop(): Promise<void>;
+}
+
+const MAX_BODY = 64 * 1024;
+
+const webhookBody = z.object({
+  requestId: z.string().min(1).max(200),
+  systemId: z.string().min(1).max(63),
+  action: z.enum(['erase', 'access', 'rectify', 'restrict', 'opt_out', 'verify']),
+  subject: z.object({ localId: z.string().min(1).max(128) }),
+  fields: z.array(z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), strategy: z.enum(strategies) })).max(200),
+  idempotencyKey: z.string().min(1).max(300),
+});
+type WebhookBody = z.infer<typeof webhookBody>;
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
+interface Applied extends Answer {
+  fingerprint: string;
+}
+
+/** Fields the CRM never changes on erasure: its own key. */
+const KEY_FIELD = 'contactId';
+
+export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
+  const host = opts.host ?? '127.0.0.1';
+  const hashKey = opts.hashKey ?? 'demo-crm-own-hash-key';
+  const store = new Map<string, CrmRecord>();
+  const applied = new Map<string, Applied>();
+  const stats: CrmStats = { webhookCalls: 0, applied: 0, replays: 0, rejected: 0, injectedFailures: 0 };
+  let failures: { remaining: number; status: number } = { remaining: 0, status: 503 };
+
+  if (opts.persistPath && existsSync(opts.persistPath)) {
+    const saved = JSON.parse(readFileSync(opts.persistPath, 'utf8')) as { contacts: CrmRecord[]; applied: [string, Applied][] };
+    for (const c of saved.contacts) store.set(c.contactId, c);
+    for (const [k, v] of saved.applied) applied.set(k, v);
+  } else {
+    for (const r of opts.records) store.set(r.contactId, { ...r });
+  }
+  const persist = () => {
+    if (!opts.persistPath) return;
+    mkdirSync(path.dirname(opts.persistPath), { recursive: true });
+    const tmp = `${opts.persistPath}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ contacts: [...store.values()], applied: [...applied.entries()] }));
+    renameSync(tmp, opts.persistPath);
+  };
+  persist();
+
+  function act(body: WebhookBody): Answer {
+    const { action, subject, fields, idempotencyKey } = body;
+    const record = store.get(subject.localId);
+    const ok = (recordsAffected: number, fieldsChanged: string[], extra: Record<string, unknown> = {}): Answer => ({
+      status: 200,
+      body: { idempotencyKey, status: 'succeeded', recordsAffected, fieldsChanged, ...extra },
+    });
+    switch (action) {
+      case 'verify': {
+        if (!record) return { status: 200, body: { idempotencyKey, erased: true, remaining: [] } };
+        const remaining = fields
+          .filter((f) => f.name in record && !hasErasedForm(f.strategy, (record as Record<string, unknown>)[f.name]))
+          .map((f) => f.name);
+        return { status: 200, body: { idempotencyKey, erased: remaining.length === 0, remaining } };
+      }
+      case 'erase': {
+        if (!record) return ok(0, []);
+        if (fields.some((f) => f.strategy === 'delete_row')) {
+          store.delete(subject.localId);
+          return ok(1, Object.keys(record).filter((k) => k !== KEY_FIELD));
+        }
+        const held = record as Record<string, unknown>;
+        const changes = fields.filter(
+          (f) => f.name !== KEY_FIELD && f.strategy !== 'retain' && f.name in held && !hasErasedForm(f.strategy, held[f.name]),
+        );
+        if (changes.length === 0) return ok(0, [], { detail: 'already erased' });
+        const next: Record<string, unknown> = { ...held };
+        for (const f of changes) next[f.name] = applyStrategy(f.strategy as Exclude<Strategy, 'delete_row'>, held[f.name], hashKey);
+        next.updatedAt = new Date().toISOString();
+        store.set(subject.localId, next as unknown as CrmRecord);
+        return ok(1, changes.map((f) => f.name));
+      }
+      case 'access':
+        return record ? ok(1, [], { record }) : ok(0, []);
+      case 'restrict':
+      case 'opt_out': {
+        if (!record) return ok(0, []);
+        const flag = action === 'restrict' ? 'processingRestricted' : 'marketingOptOut';
+        if (record[flag]) return ok(0, []);
+        store.set(subject.localId, { ...record, [flag]: true, updatedAt: new Date().toISOString() });
+        return ok(1, [flag]);
+      }
+      case 'rectify':
+        // The contract carries no new values yet: refuse rather than pretend.
+        return { status: 422, body: { error: 'rectify is not supported by this CRM' } };
+    }
+  }
+
+  async function webhook(req: IncomingMessage): Promise<Answer> {
+    stats.webhookCalls++;
+    if (failures.remaining > 0) {
+      failures.remaining--;
+      stats.injectedFailures++;
+      return { status: failures.status, body: { error: 'injected failure' } };
+    }
+    const raw = await readBody(req);
+    if (raw === undefined) return { status: 413, body: { error: 'body too large' } };
+    const header = req.headers[SIGNATURE_HEADER];
+    if (!verifySignature(opts.secret, raw, Array.isArray(header) ? header[0] : header)) {
+      stats.rejected++;
+      return { status: 401, body: { error: 'bad or missing signature' } };
+    }
+    let parsed: WebhookBody;
+    try {
+      parsed = webhookBody.parse(JSON.parse(raw));
+    } catch {
+      stats.rejected++;
+      return { status: 400, body: { error: 'malformed webhook body' } };
+    }
+    if (parsed.action === 'verify') {
+      stats.applied++;
+      return act(parsed);
+    }
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([parsed.action, parsed.subject.localId, parsed.fields]))
+      .digest('hex');
+    const previous = applied.get(parsed.idempotencyKey);
+    if (previous) {
+      if (previous.fingerprint !== fingerprint) {
+        stats.rejected++;
+        return { status: 409, body: { error: 'idempotency key reused with a different call' } };
+      }
+      stats.replays++;
+      return { status: previous.status, body: previous.body };
+    }
+    const answer = act(parsed);
+    if (answer.status === 200) {
+      applied.set(parsed.idempotencyKey, { ...answer, fingerprint });
+      stats.applied++;
+      persist();
+    }
+    return answer;
+  }
+
+  function contacts(url: URL): Answer {
+    const rest = url.pathname.slice('/contacts'.length);
+    if (rest === '' || rest === '/') {
+      const all = [...store.values()];
+      return {
+        status: 200,
+        body: {
+          total: all.length,
+          erased: all.filter((c) => c.firstName === REDACTED).length,
+          restricted: all.filter((c) => c.processingRestricted).length,
+          optedOut: all.filter((c) => c.marketingOptOut).length,
+          contactIds: all.map((c) => c.contactId),
+        },
+      };
+    }
+    const id = decodeURIComponent(rest.slice(1));
+    const record = store.get(id);
+    return record ? { status: 200, body: record } : { status: 404, body: { error: 'no such contact' } };
+  }
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://crm.local');
+    const route = async (): Promise<Answer> => {
+      if (url.pathname === '/webhook') {
+        if (req.method !== 'POST') return { status: 405, body: { error: 'POST only' } };
+        return webhook(req);
+      }
+      if (req.method !== 'GET') return { status: 405, body: { error: 'GET only' } };
+      if (url.pathname === '/health') return { status: 200, body: { status: 'ok', contacts: store.size } };
+      if (url.pathname === '/contacts' || url.pathname.startsWith('/contacts/')) return contacts(url);
+      return { status: 404, body: { error: 'not found' } };
+    };
+    route()
+      .catch(() => ({ status: 500, body: { error: 'internal error' } }))
+      .then(({ status, body }) => {
+        const text = `${JSON.stringify(body, null, url.pathname.startsWith('/contacts') ? 2 : 0)}\n`;
+        res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  return {
+    url: `${baseUrl}/webhook`,
+    baseUrl,
+    port,
+    store,
+    stats: () => ({ ...stats }),
+    failNext(count: number, status = 503) {
+      failures = { remaining: count, status };
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The body as text, or undefined past the size limit. */
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) over = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

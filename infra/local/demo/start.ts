@@ -1,0 +1,78 @@
+/**
+ * The demo on top of a running local runtime: the CRM service, the core-banking table, both
+ * registered as connected systems, and the customers loaded into the ECIF through the API.
+ */
+import path from 'node:path';
+import { signDevToken } from '../dev-issuer.ts';
+import type { LocalRuntime } from '../runtime.ts';
+import { createCoreBankingTable, seedCoreBanking } from './core-banking.ts';
+import { startDemoCrm, type DemoCrm } from './crm-service.ts';
+import { coreBankingRecords, crmRecords, demoCustomers, describeCustomers, type DemoCustomer } from './customers.ts';
+import { seedDemo, type SeedDemoResult } from './seed.ts';
+import { CORE_BANKING_TABLE } from './systems.ts';
+import { walkthrough } from './walkthrough.ts';
+
+export interface StartDemoOptions {
+  crmPort?: number;
+  seed?: number;
+  customers?: number;
+  /** Directory the runtime persists to: the CRM keeps its store there too. */
+  persist?: string;
+  coreBankingTable?: string;
+}
+
+export interface Demo {
+  crm: DemoCrm;
+  /** The CRM's webhook URL (as registered). */
+  crmUrl: string;
+  coreBankingTable: string;
+  customers: DemoCustomer[];
+  seeded: SeedDemoResult;
+  summary: string;
+  walkthrough(tokens: Record<string, string>): string;
+  stop(): Promise<void>;
+}
+
+export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = {}): Promise<Demo> {
+  const seed = opts.seed ?? 42;
+  const customers = demoCustomers(seed, opts.customers ?? 60);
+  const secret = runtime.env.CONNECTOR_SIGNING_SECRET;
+  if (!secret) throw new Error('the runtime has no CONNECTOR_SIGNING_SECRET for the demo CRM');
+
+  const crm = await startDemoCrm({
+    port: opts.crmPort,
+    secret,
+    records: crmRecords(customers),
+    persistPath: opts.persist ? path.join(opts.persist, 'demo-crm.json') : undefined,
+  });
+  try {
+    const { tableName, created } = await createCoreBankingTable(runtime.dynamo.client, opts.coreBankingTable ?? CORE_BANKING_TABLE);
+    // A persisted table keeps what earlier erasures did to it: seed only a new one.
+    if (created) await seedCoreBanking(runtime.dynamo.client, tableName, coreBankingRecords(customers));
+
+    const [stewardToken, operatorToken] = await Promise.all([signDevToken({ role: 'steward' }), signDevToken({ role: 'operator' })]);
+    const seeded = await seedDemo({
+      apiUrl: runtime.apiUrl,
+      stewardToken,
+      operatorToken,
+      crmUrl: crm.url,
+      coreBankingTable: tableName,
+      customers,
+    });
+    const erased = seeded.keptErased.length ? `; ${seeded.keptErased.length} kept erased from an earlier run` : '';
+    return {
+      crm,
+      crmUrl: crm.url,
+      coreBankingTable: tableName,
+      customers,
+      seeded,
+      summary: `${describeCustomers(customers, seed)}${erased}`,
+      walkthrough: (tokens) =>
+        walkthrough({ apiUrl: runtime.apiUrl, crmUrl: crm.baseUrl, tokens, customer: customers[0], erasureSubject: customers[1] ?? customers[0] }),
+      stop: () => crm.stop(),
+    };
+  } catch (err) {
+    await crm.stop();
+    throw err;
+  }
+}

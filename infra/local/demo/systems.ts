@@ -1,0 +1,70 @@
+/**
+ * The demo connected systems as an operator registers them (PUT /v1/systems/{systemId}): which
+ * connector reaches them, and what erasure does to each field they hold.
+ */
+import type { z } from 'zod';
+import type { systemInputSchema } from '#core/connectors/system.ts';
+import { CORE_BANKING_SYSTEM_ID, CRM_SYSTEM_ID } from './customers.ts';
+
+export type SystemBody = z.input<typeof systemInputSchema>;
+
+export const CORE_BANKING_TABLE = 'custodian-connected-core-banking';
+export const CORE_BANKING_KEY = 'accountId';
+
+/** Record-keeping duty of banks: customer due diligence and transaction records, 5 years. */
+export const amlExemption = {
+  basis: 'AML record-keeping',
+  citation: 'EU AMLD Art. 40; 31 CFR 1010.430',
+  years: 5,
+} as const;
+
+/** The CRM: a sync HTTP webhook (contract: docs/connectors.md). */
+export function crmSystem(url: string): SystemBody {
+  return {
+    name: 'Demo CRM',
+    connector: { kind: 'http', url, mode: 'sync', timeoutMs: 5_000 },
+    capabilities: ['erase', 'verify', 'access', 'restrict', 'opt_out'],
+    fields: [
+      { name: 'firstName', category: 'identity', strategy: 'redact' },
+      { name: 'lastName', category: 'identity', strategy: 'redact' },
+      { name: 'email', category: 'contact', strategy: 'hash' },
+      { name: 'phone', category: 'contact', strategy: 'mask' },
+      { name: 'notes', category: 'behavioural', strategy: 'null' },
+      { name: 'marketingSegment', category: 'behavioural', strategy: 'null' },
+    ],
+    recipient: false,
+    concurrency: 4,
+  };
+}
+
+/** Core banking: a DynamoDB table, one item per account keyed by accountId. */
+export function coreBankingSystem(table: string = CORE_BANKING_TABLE): SystemBody {
+  return {
+    name: 'Demo core banking',
+    connector: { kind: 'dynamodb', table, keyAttribute: CORE_BANKING_KEY },
+    capabilities: ['erase', 'verify'],
+    fields: [
+      { name: 'holderName', category: 'identity', strategy: 'redact' },
+      { name: 'email', category: 'contact', strategy: 'hash' },
+      { name: 'phone', category: 'contact', strategy: 'null' },
+      { name: 'address', category: 'contact', strategy: 'redact' },
+      { name: 'postcode', category: 'contact', strategy: 'generalize' },
+      { name: 'dateOfBirth', category: 'demographic', strategy: 'generalize' },
+      { name: 'nationalId', category: 'identity', strategy: 'mask' },
+      { name: 'accountNumber', category: 'financial', strategy: 'retain', exemption: amlExemption },
+      { name: 'balance', category: 'financial', strategy: 'retain', exemption: amlExemption },
+      { name: 'kycDocumentRef', category: 'identity', strategy: 'retain', exemption: amlExemption },
+      { name: 'transactionSummary', category: 'financial', strategy: 'retain', exemption: amlExemption },
+    ],
+    recipient: false,
+    concurrency: 4,
+  };
+}
+
+/** systemId -> registration body, for both demo systems. */
+export function demoSystems(opts: { crmUrl: string; coreBankingTable?: string }): Record<string, SystemBody> {
+  return {
+    [CRM_SYSTEM_ID]: crmSystem(opts.crmUrl),
+    [CORE_BANKING_SYSTEM_ID]: coreBankingSystem(opts.coreBankingTable),
+  };
+}

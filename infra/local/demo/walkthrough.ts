@@ -1,0 +1,91 @@
+/**
+ * The copy-paste walkthrough `npm start` prints: curl commands (bash/zsh) against the running API
+ * and the demo CRM, each body valid for its route's schema.
+ */
+import type { CaptureInput, DecisionInput } from '#core/consent/consent.ts';
+import type { RequestInput } from '#core/requests/request.ts';
+import { CRM_SYSTEM_ID, type DemoCustomer } from './customers.ts';
+
+export interface WalkthroughOptions {
+  apiUrl: string;
+  /** The demo CRM's base URL or webhook URL (the path is dropped). */
+  crmUrl: string;
+  /** Dev token per role: exported as $CUSTOMER, $CRM, $OPERATOR, ... */
+  tokens: Record<string, string>;
+  /** The demo customer the customer token names (C000001): consent capture and decision. */
+  customer: DemoCustomer;
+  /** Whose erasure the walkthrough submits (C000002 by default), so the customer token keeps working. */
+  erasureSubject: DemoCustomer;
+}
+
+/** A shell word in single quotes. */
+const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const tokenVar = (role: string) => role.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+
+export function consentCaptureBody(): CaptureInput {
+  return {
+    choices: [{ purpose: 'marketing', channel: 'email', state: 'granted' }],
+    lawfulBasis: 'consent',
+    jurisdiction: 'GDPR',
+    notice: { id: 'marketing-email', version: '1' },
+    method: 'web',
+  };
+}
+
+export function consentDecisionBody(ecifId: string): DecisionInput {
+  return { ecifId, purpose: 'marketing', channel: 'email' };
+}
+
+export function erasureRequestBody(email: string): Pick<RequestInput, 'type' | 'jurisdiction' | 'identifiers'> {
+  return { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email } };
+}
+
+export function walkthrough(opts: WalkthroughOptions): string {
+  const api = opts.apiUrl.replace(/\/+$/, '');
+  const crm = new URL(opts.crmUrl).origin;
+  const contactOf = (c: DemoCustomer) => c.input.crossReferences.find((x) => x.systemId === CRM_SYSTEM_ID)?.localId;
+  const demoContact = contactOf(opts.customer);
+  const subjectContact = contactOf(opts.erasureSubject);
+  const email = opts.erasureSubject.input.emails[0];
+  if (!email) throw new Error(`walkthrough: ${opts.erasureSubject.ecifId} has no email`);
+  const json = `-H 'content-type: application/json'`;
+  const auth = (role: string) => `-H "Authorization: Bearer $${tokenVar(role)}"`;
+  const body = (b: unknown) => `-d ${sq(JSON.stringify(b))}`;
+  const exports = Object.entries(opts.tokens).map(([role, t]) => `export ${tokenVar(role)}=${sq(t)}`);
+
+  const lines = [
+    'Walkthrough (bash/zsh; paste step by step):',
+    '',
+    `  export API=${sq(api)} CRM_URL=${sq(crm)}`,
+    ...exports.map((l) => `  ${l}`),
+    '',
+    '  # 1. Health: the version and each dependency',
+    `  curl -s $API/health`,
+    '',
+    ...(demoContact
+      ? [`  # 2. The demo customer ${opts.customer.ecifId} as the CRM holds it (the CRM's own store)`, `  curl -s $CRM_URL/contacts/${demoContact}`, '']
+      : []),
+    `  # 3. ${opts.customer.ecifId} grants email marketing (the customer token names ${opts.customer.ecifId})`,
+    `  curl -s -X POST $API/v1/consents ${auth('customer')} ${json} \\`,
+    `    ${body(consentCaptureBody())}`,
+    '',
+    `  # 4. The CRM asks: may it email ${opts.customer.ecifId} about marketing?`,
+    `  curl -s -X POST $API/v1/consent-decisions ${auth('crm')} ${json} \\`,
+    `    ${body(consentDecisionBody(opts.customer.ecifId))}`,
+    '',
+    ...(subjectContact ? [`  # 5. ${opts.erasureSubject.ecifId} in the CRM before erasure`, `  curl -s $CRM_URL/contacts/${subjectContact}`, ''] : []),
+    `  # 6. Anyone submits an erasure for ${opts.erasureSubject.ecifId}, by email (202; keeps the request id)`,
+    `  REQ=$(curl -s -X POST $API/v1/privacy-requests ${json} \\`,
+    `    ${body(erasureRequestBody(email))} \\`,
+    `    | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).id'); echo $REQ`,
+    '',
+    '  # 7. Its status and per-system outcome (completed within seconds)',
+    `  curl -s $API/v1/privacy-requests/$REQ ${auth('operator')}`,
+    '',
+    ...(subjectContact ? [`  # 8. The CRM contact now: erased per the CRM's field strategies`, `  curl -s $CRM_URL/contacts/${subjectContact}`, ''] : []),
+    '  # 9. The registered systems and their field strategies',
+    `  curl -s $API/v1/systems ${auth('operator')}`,
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,73 @@
+/**
+ * The stateless stack: functions, the workflow and the HTTP API, all derived from the two tables
+ * that are their single source of truth: the route table (functions/handlers/http/routes.ts) and
+ * the task table (functions/handlers/tasks/tasks.ts). Safe to destroy and redeploy.
+ */
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { Config } from '#functions/config.ts';
+import { routeTable } from '#handlers/http/routes.ts';
+import { workflowTasks, type TaskName } from '#handlers/tasks/tasks.ts';
+import { CustodianApi } from '../constructs/api.ts';
+import { pascal } from '../constructs/data.ts';
+import { CustodianFunction, type DataResources } from '../constructs/functions.ts';
+import type { CustodianIdentity } from '../constructs/identity.ts';
+import { PrivacyRequestWorkflow } from '../constructs/workflow.ts';
+
+export interface StatelessStackProps extends StackProps {
+  readonly data: DataResources;
+  readonly identity: CustodianIdentity;
+  /** SERVICE_VERSION of every function. */
+  readonly serviceVersion: string;
+  /** @default 'info' */
+  readonly logLevel?: NonNullable<Config['LOG_LEVEL']>;
+}
+
+export class StatelessStack extends Stack {
+  readonly tasks: Record<TaskName, CustodianFunction>;
+  readonly routes: Record<string, CustodianFunction>;
+  readonly workflow: PrivacyRequestWorkflow;
+  readonly api: CustodianApi;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const common = { data: props.data, serviceVersion: props.serviceVersion, logLevel: props.logLevel };
+    const issuer = props.identity.issuerUrl;
+    const audience = props.identity.client.userPoolClientId;
+
+    const taskScope = new Construct(this, 'Tasks');
+    const tasks = {} as Record<TaskName, CustodianFunction>;
+    for (const [name, spec] of Object.entries(workflowTasks) as [TaskName, (typeof workflowTasks)[TaskName]][]) {
+      tasks[name] = new CustodianFunction(taskScope, name, { ...common, kind: 'task', handler: spec.handler, name, access: spec });
+    }
+    this.tasks = tasks;
+
+    this.workflow = new PrivacyRequestWorkflow(this, 'PrivacyRequestWorkflow', {
+      functions: Object.fromEntries(Object.entries(tasks).map(([name, f]) => [name, f.fn])) as Record<TaskName, CustodianFunction['fn']>,
+    });
+
+    const routeScope = new Construct(this, 'Http');
+    this.routes = {};
+    for (const spec of routeTable) {
+      this.routes[spec.handler] = new CustodianFunction(routeScope, pascal(spec.handler), {
+        ...common,
+        kind: 'http',
+        handler: spec.handler,
+        name: spec.handler,
+        access: spec,
+        stateMachine: this.workflow.stateMachine,
+        // Public routes verify an optional bearer token themselves, against the pool's keys.
+        environment:
+          spec.auth === 'public'
+            ? { JWT_ISSUER: issuer, JWKS_URL: `${issuer}/.well-known/jwks.json`, JWT_AUDIENCE: audience }
+            : undefined,
+      });
+    }
+
+    this.api = new CustodianApi(this, 'Api', {
+      jwtIssuer: issuer,
+      jwtAudience: [audience],
+      routes: routeTable.map((spec) => ({ spec, fn: this.routes[spec.handler].fn })),
+    });
+  }
+}

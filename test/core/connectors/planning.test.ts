@@ -1,0 +1,125 @@
+/**
+ * Erasure planning: one task per cross-reference (GDPR Art. 17(1), Art. 19: every system that holds
+ * the subject), retained fields as exemptions with basis and end date (Art. 17(3)(b),(e); EU AMLD
+ * Art. 40 and 31 CFR 1010.430: AML records kept 5 years), and systems that cannot act named, not hidden.
+ */
+import { describe, expect, it } from 'vitest';
+import { planErasure } from '#core/connectors/planning.ts';
+import type { ConnectedSystem, FieldRule } from '#core/connectors/system.ts';
+import type { CrossReference } from '#core/ecif/customer.ts';
+
+const at = new Date('2025-03-15T10:00:00.000Z');
+const since = '2020-01-01T00:00:00.000Z';
+const xref = (systemId: string, localId: string): CrossReference => ({ systemId, localId, since });
+
+function system(systemId: string, capabilities: ConnectedSystem['capabilities'], fields: FieldRule[] = []): ConnectedSystem {
+  return {
+    systemId,
+    name: systemId,
+    connector: { kind: 'manual', queue: 'privacy-operators' },
+    capabilities,
+    fields,
+    recipient: false,
+    concurrency: 4,
+    updatedAt: since,
+  };
+}
+
+const aml = { basis: 'AML record-keeping', citation: 'EU AMLD Art. 40; 31 CFR 1010.430', years: 5 };
+const crm = system('crm', ['erase', 'access'], [
+  { name: 'email', category: 'contact', strategy: 'null' },
+  { name: 'name', category: 'identity', strategy: 'redact' },
+  { name: 'birthDate', category: 'demographic', strategy: 'generalize' },
+]);
+const bank = system('core-banking', ['erase', 'verify'], [
+  { name: 'accountHolder', category: 'identity', strategy: 'hash' },
+  { name: 'transactions', category: 'financial', strategy: 'retain', exemption: aml },
+  { name: 'taxRecords', category: 'financial', strategy: 'retain', exemption: { basis: 'legal obligation: tax', years: 10 } },
+]);
+const readOnly = system('warehouse', ['access']);
+
+describe('planErasure', () => {
+  it.each([
+    {
+      rule: 'an unregistered system is skipped with a reason',
+      systemId: 'legacy',
+      systems: [crm],
+      lastError: { name: 'UnregisteredSystem', message: 'the cross-reference names a system that is not registered' },
+    },
+    {
+      rule: 'a system without the erase capability is skipped: an operator must act',
+      systemId: 'warehouse',
+      systems: [crm, readOnly],
+      lastError: { name: 'NotCapable', message: 'the system cannot erase: an operator must act' },
+    },
+  ])('$rule', ({ systemId, systems, lastError }) => {
+    expect(planErasure('R1', [xref(systemId, 'L-9')], systems, at)).toEqual([
+      {
+        requestId: 'R1',
+        systemId,
+        action: 'erase',
+        localId: 'L-9',
+        attempts: 0,
+        updatedAt: '2025-03-15T10:00:00.000Z',
+        state: 'skipped',
+        fields: [],
+        exemptions: [],
+        lastError,
+      },
+    ]);
+  });
+
+  it('an erasing system gets its non-retained fields with their strategies, pending', () => {
+    expect(planErasure('R1', [xref('crm', 'C-1')], [crm, bank], at)).toEqual([
+      {
+        requestId: 'R1',
+        systemId: 'crm',
+        action: 'erase',
+        localId: 'C-1',
+        attempts: 0,
+        updatedAt: '2025-03-15T10:00:00.000Z',
+        state: 'pending',
+        fields: [
+          { name: 'email', strategy: 'null' },
+          { name: 'name', strategy: 'redact' },
+          { name: 'birthDate', strategy: 'generalize' },
+        ],
+        exemptions: [],
+      },
+    ]);
+  });
+
+  it('retained fields become exemptions with basis, citation and until = now + years (GDPR Art. 17(3)(b))', () => {
+    const [task] = planErasure('R1', [xref('core-banking', 'ACC-7')], [crm, bank], at);
+    expect(task.state).toBe('pending');
+    expect(task.fields).toEqual([{ name: 'accountHolder', strategy: 'hash' }]);
+    expect(task.exemptions).toEqual([
+      { field: 'transactions', basis: 'AML record-keeping', citation: 'EU AMLD Art. 40; 31 CFR 1010.430', until: '2030-03-15T10:00:00.000Z' },
+      { field: 'taxRecords', basis: 'legal obligation: tax', until: '2035-03-15T10:00:00.000Z' },
+    ]);
+    expect(task.exemptions[1]).not.toHaveProperty('citation');
+  });
+
+  it.each([
+    { case: 'an ordinary day', at: '2025-03-15T10:00:00.000Z', years: 5, until: '2030-03-15T10:00:00.000Z' },
+    { case: 'from 29 Feb to a common year', at: '2024-02-29T00:00:00.000Z', years: 5, until: '2029-03-01T00:00:00.000Z' },
+    { case: 'from 29 Feb to a leap year', at: '2024-02-29T00:00:00.000Z', years: 4, until: '2028-02-29T00:00:00.000Z' },
+  ])('exemption end date: $case', ({ at: from, years, until }) => {
+    const s = system('archive', ['erase'], [{ name: 'ledger', category: 'financial', strategy: 'retain', exemption: { basis: 'AML', years } }]);
+    expect(planErasure('R1', [xref('archive', 'A')], [s], new Date(from))[0].exemptions[0].until).toBe(until);
+  });
+
+  it('one task per cross-reference, in cross-reference order, each with its own local id and state', () => {
+    const tasks = planErasure('R2', [xref('core-banking', 'ACC-7'), xref('legacy', 'X'), xref('crm', 'C-1'), xref('warehouse', 'W')], [crm, bank, readOnly], at);
+    expect(tasks.map((t) => [t.systemId, t.localId, t.state, t.requestId])).toEqual([
+      ['core-banking', 'ACC-7', 'pending', 'R2'],
+      ['legacy', 'X', 'skipped', 'R2'],
+      ['crm', 'C-1', 'pending', 'R2'],
+      ['warehouse', 'W', 'skipped', 'R2'],
+    ]);
+  });
+
+  it('no cross-references, no tasks', () => {
+    expect(planErasure('R3', [], [crm, bank], at)).toEqual([]);
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * The webhook signature: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, valid for
+ * 5 minutes either side (replay window), compared in constant time.
+ */
+import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { REPLAY_WINDOW_SECONDS, sign, verifySignature } from '#core/connectors/signature.ts';
+
+const secret = 'whsec_0123456789abcdef';
+const body = JSON.stringify({ requestId: '01J000', systemId: 'crm', state: 'succeeded' });
+const signedAt = new Date('2025-06-01T12:00:00.000Z');
+const t = signedAt.getTime() / 1000;
+const later = (seconds: number) => new Date(signedAt.getTime() + seconds * 1000);
+
+describe('sign', () => {
+  it('is t=<unix seconds>,v1=<HMAC-SHA256 hex of "t.body">', () => {
+    const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
+    expect(sign(secret, body, signedAt)).toBe(`t=1748779200,v1=${expected}`);
+  });
+
+  it('truncates milliseconds to whole seconds', () => {
+    expect(sign(secret, body, new Date('2025-06-01T12:00:00.999Z'))).toBe(sign(secret, body, signedAt));
+  });
+});
+
+describe('verifySignature', () => {
+  const header = sign(secret, body, signedAt);
+
+  it('property: what sign produces verifies, for any secret and body', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), fc.string({ unit: 'binary' }), fc.integer({ min: -REPLAY_WINDOW_SECONDS, max: REPLAY_WINDOW_SECONDS }), (s, b, skew) => {
+        expect(verifySignature(s, b, sign(s, b, signedAt), later(skew))).toBe(true);
+      }),
+    );
+  });
+
+  it('property: any change to the body is refused', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (b, other) => {
+        fc.pre(b !== other);
+        expect(verifySignature(secret, other, sign(secret, b, signedAt), signedAt)).toBe(false);
+      }),
+    );
+  });
+
+  it.each([
+    { case: 'the same instant', header: () => header, now: signedAt, secret, body, valid: true },
+    { case: 'at the edge of the window (+300 s)', header: () => header, now: later(300), secret, body, valid: true },
+    { case: 'at the edge of the window (-300 s, clock skew)', header: () => header, now: later(-300), secret, body, valid: true },
+    { case: 'just outside the window (+301 s): a replay', header: () => header, now: later(301), secret, body, valid: false },
+    { case: 'signed too far ahead (-301 s)', header: () => header, now: later(-301), secret, body, valid: false },
+    { case: 'an hour old', header: () => header, now: later(3600), secret, body, valid: false },
+    { case: 'a tampered body', header: () => header, now: signedAt, secret, body: body.replace('succeeded', 'failed'), valid: false },
+    { case: 'the wrong secret', header: () => header, now: signedAt, secret: 'whsec_another', body, valid: false },
+    { case: 'the timestamp moved (signature covers t)', header: () => header.replace(`t=${t}`, `t=${t + 1}`), now: signedAt, secret, body, valid: false },
+    { case: 'a header missing', header: () => undefined, now: signedAt, secret, body, valid: false },
+    { case: 'an empty header', header: () => '', now: signedAt, secret, body, valid: false },
+    { case: 'no v1', header: () => `t=${t}`, now: signedAt, secret, body, valid: false },
+    { case: 'no t', header: () => header.split(',')[1], now: signedAt, secret, body, valid: false },
+    { case: 'a non-numeric t', header: () => header.replace(`t=${t}`, 't=yesterday'), now: signedAt, secret, body, valid: false },
+    { case: 'a fractional t', header: () => header.replace(`t=${t}`, `t=${t}.5`), now: signedAt, secret, body, valid: false },
+    { case: 'a truncated v1', header: () => header.slice(0, -2), now: signedAt, secret, body, valid: false },
+    { case: 'an upper-case v1', header: () => header.replace(/v1=([0-9a-f]+)/, (_, h: string) => `v1=${h.toUpperCase()}`), now: signedAt, secret, body, valid: false },
+    { case: 'garbage', header: () => 'not a signature', now: signedAt, secret, body, valid: false },
+    { case: 'an empty v1', header: () => `t=${t},v1=`, now: signedAt, secret, body, valid: false },
+  ])('$case -> $valid', ({ header: h, now, secret: s, body: b, valid }) => {
+    expect(verifySignature(s, b, h(), now)).toBe(valid);
+  });
+});

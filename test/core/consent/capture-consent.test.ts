@@ -1,0 +1,185 @@
+/**
+ * Capturing consent: provable (which notice and version, when, how, by whom: GDPR Art. 7(1)),
+ * withdrawing as easy as giving (Art. 7(3): the same call), a customer only for itself, and
+ * someone acting on a customer's behalf only with evidence.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { verifyChain } from '#core/audit/event.ts';
+import { captureConsent, type CaptureDeps } from '#core/consent/capture-consent.ts';
+import type { CaptureInput } from '#core/consent/consent.ts';
+import { decide } from '#core/consent/decide.ts';
+import { anonymized } from '#core/ecif/customer.ts';
+import { createIdentityHasher } from '#core/ecif/identifiers.ts';
+import { upsertCustomer } from '#core/ecif/upsert-customer.ts';
+import type { Actor } from '#core/shared/actor.ts';
+import { fixedClock } from '#core/shared/clock.ts';
+import { InvalidInputError, NotFoundError } from '#core/shared/errors.ts';
+import { FakeAuditLog, FakeConsentLedger, FakeEcifRegistry } from '../../support/fakes.ts';
+
+const hash = createIdentityHasher('unit-test-pepper-0123456789');
+const alice: Actor = { role: 'customer', principal: 'ALICE' };
+const crm: Actor = { role: 'crm', principal: 'crm-app' };
+
+let consent: FakeConsentLedger;
+let ecif: FakeEcifRegistry;
+let audit: FakeAuditLog;
+let clock: ReturnType<typeof fixedClock>;
+let deps: CaptureDeps;
+
+beforeEach(async () => {
+  clock = fixedClock('2025-06-01T10:00:00.000Z');
+  consent = new FakeConsentLedger();
+  ecif = new FakeEcifRegistry();
+  audit = new FakeAuditLog(clock);
+  deps = { consent, ecif, audit, clock };
+  const base = { addresses: [], phones: [], nationalIds: [], crossReferences: [] };
+  const ecifDeps = { ecif, audit: new FakeAuditLog(clock), hash, clock };
+  await upsertCustomer(ecifDeps, 'ALICE', { ...base, name: { given: 'Alice', family: 'Smith' }, emails: ['alice@example.com'] }, { role: 'steward', principal: 's' });
+  await upsertCustomer(ecifDeps, 'BOB', { ...base, name: { given: 'Bob', family: 'Jones' }, emails: ['bob@example.com'] }, { role: 'steward', principal: 's' });
+});
+
+const notice = { id: 'marketing-notice', version: '3' };
+const capture = (over: Partial<CaptureInput> = {}): CaptureInput => ({
+  choices: [{ purpose: 'marketing', channel: 'email', state: 'granted' }],
+  lawfulBasis: 'consent',
+  jurisdiction: 'GDPR',
+  notice,
+  method: 'web',
+  ...over,
+});
+
+describe('captureConsent', () => {
+  it('records one provable event per choice under one receipt, and answers with the receipt', async () => {
+    const result = await captureConsent(
+      deps,
+      capture({
+        choices: [
+          { purpose: 'marketing', channel: 'email', state: 'granted' },
+          { purpose: 'analytics', channel: 'any', state: 'denied' },
+        ],
+        evidence: { userAgent: 'Mozilla/5.0', ipHash: 'a'.repeat(64) },
+      }),
+      alice,
+    );
+    expect(result).toEqual({
+      receiptId: expect.any(String),
+      ecifId: 'ALICE',
+      capturedAt: '2025-06-01T10:00:00.000Z',
+      events: [
+        { eventId: expect.any(String), purpose: 'marketing', channel: 'email', state: 'granted' },
+        { eventId: expect.any(String), purpose: 'analytics', channel: 'any', state: 'denied' },
+      ],
+    });
+    const ledger = consent.ledger('ALICE');
+    expect(ledger).toHaveLength(2);
+    const marketing = ledger.find((e) => e.purpose === 'marketing')!;
+    expect(marketing).toEqual({
+      ecifId: 'ALICE',
+      eventId: result.events[0].eventId,
+      purpose: 'marketing',
+      channel: 'email',
+      state: 'granted',
+      lawfulBasis: 'consent',
+      jurisdiction: 'GDPR',
+      notice: { id: 'marketing-notice', version: '3' },
+      method: 'web',
+      evidence: { userAgent: 'Mozilla/5.0', ipHash: 'a'.repeat(64), actorRole: 'customer', actorId: 'ALICE' },
+      capturedAt: '2025-06-01T10:00:00.000Z',
+      receiptId: result.receiptId,
+    });
+    expect(new Set(ledger.map((e) => e.receiptId))).toEqual(new Set([result.receiptId]));
+    expect(new Set(ledger.map((e) => e.eventId)).size).toBe(2);
+  });
+
+  it('audits the capture on the subject’s consent stream', async () => {
+    const result = await captureConsent(deps, capture(), alice);
+    const events = await audit.stream('consent:ALICE');
+    expect(events.map((e) => [e.action, e.actor, e.target])).toEqual([['consent.captured', alice, { ecifId: 'ALICE' }]]);
+    expect(events[0].details).toEqual({
+      receiptId: result.receiptId,
+      choices: [{ purpose: 'marketing', channel: 'email', state: 'granted' }],
+      notice,
+      method: 'web',
+    });
+    expect(verifyChain(events)).toBeUndefined();
+  });
+
+  it('keeps an expiry when one is given', async () => {
+    await captureConsent(deps, capture({ expiresAt: '2026-06-01T00:00:00.000Z' }), alice);
+    const { states } = await consent.current('ALICE');
+    expect(states).toEqual([
+      {
+        purpose: 'marketing',
+        channel: 'email',
+        state: 'granted',
+        eventId: expect.any(String),
+        capturedAt: '2025-06-01T10:00:00.000Z',
+        notice,
+        expiresAt: '2026-06-01T00:00:00.000Z',
+      },
+    ]);
+  });
+
+  it('GDPR Art. 7(3): withdrawing is the same call, and the latest event decides', async () => {
+    await captureConsent(deps, capture(), alice);
+    clock.advance(1000);
+    await captureConsent(deps, capture({ choices: [{ purpose: 'marketing', channel: 'email', state: 'withdrawn' }] }), alice);
+    const { states, flags } = await consent.current('ALICE');
+    expect(consent.ledger('ALICE').map((e) => e.state)).toEqual(['granted', 'withdrawn']);
+    expect(decide('marketing', 'email', states, flags, clock.now())).toMatchObject({ decision: 'deny', reason: 'withdrawn' });
+  });
+
+  it.each([
+    {
+      rule: 'a customer may only capture for itself (another ecifId is "not found", so existence does not leak)',
+      actor: alice,
+      over: { ecifId: 'BOB' },
+      error: NotFoundError,
+      extensions: {},
+    },
+    {
+      rule: 'a crm must name the customer',
+      actor: crm,
+      over: { evidence: { reference: 'call-123' } },
+      error: InvalidInputError,
+      extensions: { field: 'ecifId' },
+    },
+    {
+      rule: 'a crm acting on a customer’s behalf must give evidence (GDPR Art. 7(1))',
+      actor: crm,
+      over: { ecifId: 'ALICE' },
+      error: InvalidInputError,
+      extensions: { field: 'evidence' },
+    },
+    {
+      rule: 'an unknown subject is not found',
+      actor: crm,
+      over: { ecifId: 'NOBODY', evidence: { reference: 'call-123' } },
+      error: NotFoundError,
+      extensions: {},
+    },
+  ])('$rule', async ({ actor, over, error, extensions }) => {
+    const err = await captureConsent(deps, capture(over), actor).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(error);
+    expect((err as InvalidInputError).extensions).toEqual(extensions);
+    expect(consent.events.size).toBe(0);
+    expect(audit.count()).toBe(0);
+  });
+
+  it('a customer naming itself is fine', async () => {
+    await captureConsent(deps, capture({ ecifId: 'ALICE' }), alice);
+    expect(consent.ledger('ALICE')).toHaveLength(1);
+  });
+
+  it('a crm with evidence records who acted and the evidence', async () => {
+    await captureConsent(deps, capture({ ecifId: 'BOB', method: 'call_center', evidence: { reference: 'call-123' } }), crm);
+    expect(consent.ledger('BOB')[0]).toMatchObject({ method: 'call_center', evidence: { reference: 'call-123', actorRole: 'crm', actorId: 'crm-app' } });
+  });
+
+  it('an erased subject cannot be given consent again', async () => {
+    const record = (await ecif.getCustomer('ALICE'))!;
+    await ecif.eraseCustomer(anonymized(record, '2025-06-01T09:00:00.000Z'), record.identities);
+    await expect(captureConsent(deps, capture(), alice)).rejects.toBeInstanceOf(NotFoundError);
+    expect(consent.events.size).toBe(0);
+  });
+});

@@ -1,0 +1,231 @@
+/**
+ * The spine, end to end and for real: the local runtime (DynamoDB Local with the synthesized
+ * tables, the synthesized state machine on the local Step Functions endpoint, the HTTP gateway)
+ * and the demo systems (a CRM behind a signed webhook, a core-banking DynamoDB table), driven
+ * only through the HTTP API as a steward, a requester, a CRM and an operator would.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { verifyChain, type AuditEvent } from '#core/audit/event.ts';
+import { startDemo, type Demo } from '#infra/local/demo/start.ts';
+import { coreBankingSystem } from '#infra/local/demo/systems.ts';
+import { signDevToken } from '#infra/local/dev-issuer.ts';
+import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
+import { deps } from '#handlers/deps.ts';
+
+let runtime: LocalRuntime;
+let demo: Demo;
+const tokens: Record<string, string> = {};
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 5 });
+  demo = await startDemo(runtime, { crmPort: 0, customers: 12, seed: 42 });
+  for (const role of ['steward', 'operator', 'crm', 'auditor'] as const) tokens[role] = await signDevToken({ role });
+  tokens.customer = await signDevToken({ role: 'customer', sub: 'C000001' });
+}, 120_000);
+afterAll(async () => {
+  await demo?.stop();
+  await runtime?.stop();
+});
+
+async function api(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {
+  const res = await fetch(`${runtime.apiUrl}${path}`, {
+    method,
+    headers: {
+      ...(opts.body !== undefined || opts.raw !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...opts.headers,
+    },
+    body: opts.raw ?? (opts.body !== undefined ? JSON.stringify(opts.body) : undefined),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+async function erase(email: string) {
+  const submitted = await api('POST', '/v1/privacy-requests', { body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email } } });
+  expect(submitted.status).toBe(202);
+  const arn = `${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${submitted.body.id}`;
+  await runtime.sfn.waitForExecution(arn);
+  const done = await api('GET', `/v1/privacy-requests/${submitted.body.id}`, { token: tokens.operator });
+  expect(done.status).toBe(200);
+  return { submitted: submitted.body, done: done.body };
+}
+
+async function ecifItem(ecifId: string) {
+  const { Item } = await runtime.dynamo.client.send(
+    new GetItemCommand({ TableName: runtime.tables.ecif, Key: { PK: { S: `CUST#${ecifId}` }, SK: { S: 'PROFILE' } }, ConsistentRead: true }),
+  );
+  return Item ? unmarshall(Item) : undefined;
+}
+
+/** Through the audit adapter, as the auditor's export will read it. */
+async function auditStream(stream: string): Promise<AuditEvent[]> {
+  return (await deps()).audit.stream(stream);
+}
+
+async function itemCount(table: string) {
+  return (await runtime.dynamo.client.send(new ScanCommand({ TableName: table, Select: 'COUNT' }))).Count ?? 0;
+}
+
+describe('the erasure path', () => {
+  it('GET /health answers with the version and each dependency', async () => {
+    const res = await api('GET', '/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'ok', version: expect.any(String), dependencies: { ecif: { status: 'up' } } });
+  });
+
+  it('a steward upserts a customer with identifiers and cross-references', async () => {
+    const subject = demo.customers[2];
+    const res = await api('PUT', `/v1/ecif/customers/${subject.ecifId}`, { token: tokens.steward, body: subject.input });
+    expect(res.status).toBe(200); // seeded at start: this is the replace path
+    expect(res.body).toMatchObject({ ecifId: subject.ecifId, created: false, crossReferences: subject.input.crossReferences.length });
+    const item = await ecifItem(subject.ecifId);
+    expect(item?.status).toBe('active');
+    // The identity index is keyed by hashes: no key anywhere holds the email in clear.
+    const { Items = [] } = await runtime.dynamo.client.send(new ScanCommand({ TableName: runtime.tables.ecif, ProjectionExpression: 'PK, SK' }));
+    expect(JSON.stringify(Items)).not.toContain(subject.email);
+  });
+
+  it('erases a customer everywhere: CRM, core banking, ECIF, consent, with a per-system outcome and an audit trail', async () => {
+    const subject = demo.customers.find((c) => c.crm && c.coreBanking && c.ecifId !== 'C000001')!;
+    expect(demo.crm.store.get(subject.crm!.contactId)?.email).toBe(subject.crm!.email);
+
+    const { submitted, done } = await erase(subject.email);
+    expect(submitted).toMatchObject({ id: expect.any(String), status: 'received', receivedAt: expect.any(String), dueAt: expect.any(String) });
+    expect(submitted.verification).toMatchObject({ state: 'pending' });
+    expect(submitted).not.toHaveProperty('identityKeys');
+
+    expect(done.status).toBe('completed');
+    expect(done.ecifId).toBe(subject.ecifId);
+    const bySystem = Object.fromEntries(done.systems.map((s: { systemId: string }) => [s.systemId, s]));
+    expect(bySystem.crm).toMatchObject({ state: 'succeeded', proof: { verified: true } });
+    expect(bySystem['core-banking']).toMatchObject({ state: 'succeeded', proof: { verified: true } });
+    const retained = coreBankingSystem().fields!.filter((f) => f.strategy === 'retain').map((f) => f.name);
+    expect(retained).toContain('accountNumber');
+    expect(bySystem['core-banking'].exemptions.map((e: { field: string }) => e.field).sort()).toEqual([...retained].sort());
+
+    // The CRM no longer holds the customer's personal data.
+    const contact = demo.crm.store.get(subject.crm!.contactId);
+    const crmText = JSON.stringify(contact ?? {});
+    for (const value of [subject.crm!.email, subject.crm!.phone, subject.crm!.lastName]) expect(crmText).not.toContain(value);
+
+    // Core banking: erased fields changed, AML-retained fields kept.
+    const { Item } = await runtime.dynamo.client.send(
+      new GetItemCommand({ TableName: demo.coreBankingTable, Key: { accountId: { S: subject.coreBanking!.accountId } }, ConsistentRead: true }),
+    );
+    const account = unmarshall(Item!);
+    for (const field of retained) expect(account[field]).toEqual(subject.coreBanking![field as keyof typeof account]);
+    for (const field of ['holderName', 'email', 'phone', 'dateOfBirth'] as const) expect(account[field]).not.toBe(subject.coreBanking![field]);
+
+    // The golden record is anonymized and its identities suppressed: a steward cannot bring them back.
+    const golden = await ecifItem(subject.ecifId);
+    expect(golden?.status).toBe('erased');
+    expect(JSON.stringify(golden)).not.toContain(subject.email);
+    const again = await api('PUT', `/v1/ecif/customers/${subject.ecifId}`, { token: tokens.steward, body: subject.input });
+    expect(again.status).toBe(409);
+    const reused = await api('PUT', '/v1/ecif/customers/C999999', { token: tokens.steward, body: { ...subject.input, crossReferences: [] } });
+    expect(reused.status).toBe(409);
+    expect(reused.body.detail).not.toContain(subject.email);
+
+    // Consent is set to erased: the CRM is told no.
+    const decision = await api('POST', '/v1/consent-decisions', { token: tokens.crm, body: { ecifId: subject.ecifId, purpose: 'marketing', channel: 'email' } });
+    expect(decision.status).toBe(200);
+    expect(decision.body).toMatchObject({ decision: 'deny' });
+
+    // Every step wrote an audit event, chained, with no identifier in clear.
+    const trail = await auditStream(`request:${submitted.id}`);
+    expect(trail.map((e) => e.action)).toEqual([
+      'request.received',
+      'request.started',
+      'request.subject_resolved',
+      'request.planned',
+      'request.system_succeeded',
+      'request.system_succeeded',
+      'request.finalized',
+    ]);
+    expect(verifyChain(trail), JSON.stringify(verifyChain(trail))).toBeUndefined();
+    expect(JSON.stringify(trail)).not.toContain(subject.email);
+  });
+
+  it('retries a system that fails transiently, and completes', async () => {
+    const subject = demo.customers.find((c) => c.crm && c.ecifId !== 'C000001' && demo.crm.store.get(c.crm.contactId)?.email === c.crm.email)!;
+    demo.crm.failNext(2, 503);
+    const { done } = await erase(subject.email);
+    expect(done.status).toBe('completed');
+    expect(done.systems.find((s: { systemId: string }) => s.systemId === 'crm')).toMatchObject({ state: 'succeeded', attempts: 3 });
+  });
+
+  it('records a system that keeps failing, goes on, and keeps the golden record for the retry', async () => {
+    const subject = demo.customers.find((c) => c.crm && c.ecifId !== 'C000001' && demo.crm.store.get(c.crm.contactId)?.email === c.crm.email)!;
+    demo.crm.failNext(50, 500);
+    const { done } = await erase(subject.email);
+    demo.crm.failNext(0);
+    expect(done.status).toBe('needs_attention');
+    expect(done.systems.find((s: { systemId: string }) => s.systemId === 'crm')).toMatchObject({ state: 'failed', lastError: { name: 'TransientSystemError' } });
+    expect((await ecifItem(subject.ecifId))?.status).toBe('active');
+  });
+
+  it('answers "we hold no data" when nobody matches', async () => {
+    const { done } = await erase('nobody@example.org');
+    expect(done).toMatchObject({ status: 'completed', outcome: { result: 'no_data_held' }, systems: [] });
+  });
+});
+
+describe('consent, first slice', () => {
+  it('a customer grants marketing by email and the CRM is allowed; a withdrawal denies', async () => {
+    const body = (state: string) => ({
+      choices: [{ purpose: 'marketing', channel: 'email', state }],
+      jurisdiction: 'GDPR',
+      notice: { id: 'privacy-notice', version: '3' },
+      method: 'web',
+    });
+    const ask = () => api('POST', '/v1/consent-decisions', { token: tokens.crm, body: { ecifId: 'C000001', purpose: 'marketing', channel: 'email' } });
+    expect((await ask()).body).toMatchObject({ decision: 'deny' });
+    expect((await api('POST', '/v1/consents', { token: tokens.customer, body: body('granted') })).status).toBe(201);
+    expect((await ask()).body).toMatchObject({ decision: 'allow', reason: expect.any(String) });
+    expect((await api('POST', '/v1/consents', { token: tokens.customer, body: body('withdrawn') })).status).toBe(201);
+    expect((await ask()).body).toMatchObject({ decision: 'deny' });
+  });
+});
+
+describe('bad input gets a 4xx problem and changes nothing', () => {
+  const cases: { name: string; method: string; path: string; token?: keyof typeof tokens; raw?: string; body?: unknown; status: number; headers?: Record<string, string> }[] = [
+    { name: 'malformed JSON', method: 'POST', path: '/v1/privacy-requests', raw: '{"type":', status: 400 },
+    { name: 'wrong type', method: 'POST', path: '/v1/privacy-requests', body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: 42 } }, status: 422 },
+    { name: 'unknown field', method: 'POST', path: '/v1/privacy-requests', body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: 'a@example.com' }, admin: true }, status: 422 },
+    { name: 'no identifier', method: 'POST', path: '/v1/privacy-requests', body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: {} }, status: 422 },
+    { name: 'type not handled yet', method: 'POST', path: '/v1/privacy-requests', body: { type: 'access', jurisdiction: 'GDPR', identifiers: { email: 'a@example.com' } }, status: 422 },
+    { name: 'not JSON', method: 'POST', path: '/v1/privacy-requests', raw: 'type=erasure', headers: { 'content-type': 'text/plain' }, status: 415 },
+    { name: 'invalid bearer on a public route', method: 'POST', path: '/v1/privacy-requests', body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: 'a@example.com' } }, headers: { authorization: 'Bearer nope' }, status: 401 },
+    { name: 'missing auth', method: 'PUT', path: '/v1/ecif/customers/C000050', body: {}, status: 401 },
+    { name: 'wrong role', method: 'PUT', path: '/v1/ecif/customers/C000050', token: 'crm', body: {}, status: 403 },
+    { name: 'bad path id', method: 'PUT', path: '/v1/ecif/customers/has%20space', token: 'steward', body: {}, status: 422 },
+    { name: 'unknown customer field', method: 'PUT', path: '/v1/ecif/customers/C000050', token: 'steward', body: { emails: [], phones: [], isAdmin: true }, status: 422 },
+    { name: 'retain without exemption', method: 'PUT', path: '/v1/systems/bad-system', token: 'operator', body: { name: 'x', connector: { kind: 'manual' }, capabilities: ['erase'], fields: [{ name: 'a', category: 'other', strategy: 'retain' }] }, status: 422 },
+    { name: 'consent for someone else', method: 'POST', path: '/v1/consents', token: 'customer', body: { ecifId: 'C000002', choices: [{ purpose: 'marketing', channel: 'email', state: 'granted' }], jurisdiction: 'GDPR', notice: { id: 'n', version: '1' }, method: 'web' }, status: 404 },
+    { name: 'on-behalf capture without evidence', method: 'POST', path: '/v1/consents', token: 'crm', body: { ecifId: 'C000002', choices: [{ purpose: 'marketing', channel: 'email', state: 'granted' }], jurisdiction: 'GDPR', notice: { id: 'n', version: '1' }, method: 'crm' }, status: 422 },
+    { name: 'request id not a ULID', method: 'GET', path: '/v1/privacy-requests/..%2F..', token: 'operator', status: 422 },
+  ];
+
+  it.each(cases)('$name → $status', async (c) => {
+    const before = await Promise.all(Object.values(runtime.tables).map(itemCount));
+    const res = await api(c.method, c.path, { token: c.token ? tokens[c.token] : undefined, raw: c.raw, body: c.body, headers: c.headers });
+    expect(res.status).toBe(c.status);
+    expect(res.headers.get('content-type')).toMatch(/^application\/(problem\+)?json/);
+    if (res.status !== 401 || c.path.startsWith('/v1/privacy-requests')) expect(res.body).toMatchObject({ status: c.status, title: expect.any(String) });
+    expect(await Promise.all(Object.values(runtime.tables).map(itemCount))).toEqual(before);
+  });
+
+  it('an Idempotency-Key replays the first request instead of creating a second', async () => {
+    const body = { type: 'erasure', jurisdiction: 'CCPA', identifiers: { email: 'nobody-idem@example.org' } };
+    const headers = { 'idempotency-key': 'retry-0123456789' };
+    const first = await api('POST', '/v1/privacy-requests', { body, headers });
+    const second = await api('POST', '/v1/privacy-requests', { body, headers });
+    expect(second.body.id).toBe(first.body.id);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    const other = await api('POST', '/v1/privacy-requests', { body: { ...body, jurisdiction: 'GDPR' }, headers });
+    expect(other.status).toBe(422);
+  });
+});

@@ -1,0 +1,172 @@
+/** The stateful stack: key, tables, report bucket, pepper, user pool, as DESIGN.md and issue 2 want them. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { synthTemplates } from '#infra/synth.ts';
+import { createTableInput } from '#infra/local/dynamodb.ts';
+import { roles } from '#handlers/http/routes.ts';
+import { byMetadata, resources, type Template as Cfn } from './support.ts';
+
+let template: Template;
+let raw: Cfn;
+let keyId: string;
+
+beforeAll(() => {
+  raw = synthTemplates().stateful as Cfn;
+  template = Template.fromJSON(raw);
+  keyId = resources(raw, 'AWS::KMS::Key')[0][0];
+});
+
+const keyArn = () => ({ 'Fn::GetAtt': [keyId, 'Arn'] });
+
+describe('KMS key', () => {
+  it('is one customer-managed key, rotated, retained', () => {
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResource('AWS::KMS::Key', {
+      Properties: { EnableKeyRotation: true },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+});
+
+describe('DynamoDB tables', () => {
+  const names = ['ecif', 'consent', 'requests', 'audit'] as const;
+  const streamed = new Set(['consent', 'requests', 'audit']);
+
+  it('are exactly the four tables of the design, each tagged for the local runtime', () => {
+    const tables = resources(raw, 'AWS::DynamoDB::Table');
+    expect(tables.map(([, r]) => r.Metadata?.['custodian:table']).sort()).toEqual([...names].sort());
+    // TableV2 would synthesize AWS::DynamoDB::GlobalTable, which the local runtime does not read.
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
+  });
+
+  it.each(names)('%s: PK/SK strings, on demand, PITR, KMS with the CMK, retained', (name) => {
+    const id = byMetadata(raw, 'custodian:table', name);
+    const table = raw.Resources![id] as any;
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+    const p = table.Properties;
+    expect(p.KeySchema).toEqual([
+      { AttributeName: 'PK', KeyType: 'HASH' },
+      { AttributeName: 'SK', KeyType: 'RANGE' },
+    ]);
+    expect(p.AttributeDefinitions).toEqual(expect.arrayContaining([
+      { AttributeName: 'PK', AttributeType: 'S' },
+      { AttributeName: 'SK', AttributeType: 'S' },
+    ]));
+    expect(p.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(p.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn() });
+    expect(p.DeletionProtectionEnabled).toBe(true);
+    if (streamed.has(name)) expect(p.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    else expect(p.StreamSpecification).toBeUndefined();
+  });
+
+  it('requests: GSI1 on GSI1PK/GSI1SK (S), projection ALL, and TTL on expiresAt', () => {
+    const p = (raw.Resources![byMetadata(raw, 'custodian:table', 'requests')] as any).Properties;
+    expect(p.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'GSI1',
+        KeySchema: [
+          { AttributeName: 'GSI1PK', KeyType: 'HASH' },
+          { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+    expect(p.AttributeDefinitions).toEqual(expect.arrayContaining([
+      { AttributeName: 'GSI1PK', AttributeType: 'S' },
+      { AttributeName: 'GSI1SK', AttributeType: 'S' },
+    ]));
+    expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  });
+
+  it('the local runtime can create each table from its template properties', () => {
+    for (const [, r] of resources(raw, 'AWS::DynamoDB::Table')) {
+      const input = createTableInput(`custodian-${r.Metadata!['custodian:table']}`, r.Properties!);
+      expect(input.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(input.KeySchema).toHaveLength(2);
+    }
+  });
+});
+
+describe('report bucket', () => {
+  let bucketId: string;
+  beforeAll(() => {
+    bucketId = byMetadata(raw, 'custodian:bucket', 'reports');
+  });
+
+  it('is encrypted with the CMK, blocks public access, versioned, retained', () => {
+    const bucket = raw.Resources![bucketId] as any;
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    const p = bucket.Properties;
+    expect(p.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      expect.objectContaining({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn() } }),
+    ]);
+    expect(p.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(p.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(p.LoggingConfiguration?.DestinationBucketName).toBeDefined();
+  });
+
+  it('expires reports after 30 days, old versions included', () => {
+    const rules = (raw.Resources![bucketId] as any).Properties.LifecycleConfiguration.Rules;
+    expect(rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 1 } }));
+    expect(rules[0].Prefix ?? '').toBe('');
+  });
+
+  it('denies every request that is not over TLS', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('its access-log bucket is private, TLS-only and not itself public', () => {
+    const logBucketRef = (raw.Resources![bucketId] as any).Properties.LoggingConfiguration.DestinationBucketName;
+    const logBucket = raw.Resources![logBucketRef.Ref] as any;
+    expect(logBucket.Properties.PublicAccessBlockConfiguration.BlockPublicAcls).toBe(true);
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: logBucketRef,
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+});
+
+describe('identifier pepper', () => {
+  it('is a generated secret under the CMK, retained', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.hasResource('AWS::SecretsManager::Secret', {
+      Properties: { KmsKeyId: keyArn(), GenerateSecretString: Match.objectLike({ PasswordLength: 64 }) },
+      DeletionPolicy: 'Retain',
+    });
+  });
+});
+
+describe('identity', () => {
+  it('has one Cognito group per role of the route table', () => {
+    const groups = resources(raw, 'AWS::Cognito::UserPoolGroup').map(([, r]) => r.Properties!.GroupName);
+    expect(groups.sort()).toEqual([...roles].sort());
+  });
+
+  it('the user pool is retained, with MFA and threat protection', () => {
+    template.hasResource('AWS::Cognito::UserPool', {
+      Properties: Match.objectLike({ MfaConfiguration: 'ON', UserPoolTier: 'PLUS' }),
+      DeletionPolicy: 'Retain',
+    });
+    template.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+  });
+});

@@ -1,0 +1,254 @@
+/**
+ * The stateless stack, walked from the route table and the task table: one function per row,
+ * every route wired with the right authorizer, and each function's IAM exactly what its row declares.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Template } from 'aws-cdk-lib/assertions';
+import { synthTemplates } from '#infra/synth.ts';
+import { configSchema } from '#functions/config.ts';
+import { routeTable, type Access, type TableName } from '#handlers/http/routes.ts';
+import { workflowTasks } from '#handlers/tasks/tasks.ts';
+import {
+  asArray,
+  byMetadata,
+  functionRole,
+  resources,
+  roleStatements,
+  StackPair,
+  type Resource,
+  type Statement,
+  type Template as Cfn,
+} from './support.ts';
+
+let pair: StackPair;
+let raw: Cfn;
+let template: Template;
+
+beforeAll(() => {
+  const { stateful, stateless } = synthTemplates();
+  pair = new StackPair(stateful as Cfn, stateless as Cfn);
+  raw = stateless as Cfn;
+  template = Template.fromJSON(raw);
+});
+
+interface Row {
+  id: string;
+  tables: Partial<Record<TableName, Access>>;
+  reports?: Access;
+  connectors?: boolean;
+  startsWorkflow?: boolean;
+  auth?: string;
+}
+
+/** Every function the two tables ask for, by its `custodian:function` metadata. */
+const rows: Row[] = [
+  ...routeTable.map((r) => ({ ...r, id: `http:${r.handler}` })),
+  ...Object.entries(workflowTasks).map(([name, spec]) => ({ ...spec, id: `task:${name}` })),
+];
+
+const fnResource = (row: Row) => raw.Resources![byMetadata(raw, 'custodian:function', row.id)] as Resource;
+
+describe('functions', () => {
+  it('one Lambda per route row and per task row, and no other', () => {
+    const fns = resources(raw, 'AWS::Lambda::Function');
+    expect(fns.map(([, r]) => r.Metadata?.['custodian:function']).sort()).toEqual(rows.map((r) => r.id).sort());
+  });
+
+  it.each(rows.map((r) => [r.id, r] as const))('%s: nodejs22.x on arm64, its own role, no managed policy', (_id, row) => {
+    const fn = fnResource(row);
+    expect(fn.Properties!.Runtime).toBe('nodejs22.x');
+    expect(fn.Properties!.Architectures).toEqual(['arm64']);
+    expect(fn.Properties!.Handler).toBe('index.handler');
+    const role = raw.Resources![functionRole(fn)] as Resource;
+    expect(role.Properties!.ManagedPolicyArns ?? []).toEqual([]);
+    const shared = resources(raw, 'AWS::Lambda::Function').filter(([, r]) => functionRole(r) === functionRole(fn));
+    expect(shared).toHaveLength(1);
+  });
+
+  it.each(rows.map((r) => [r.id, r] as const))('%s: the environment of functions/config.ts, per its row', (_id, row) => {
+    const env = fnResource(row).Properties!.Environment.Variables as Record<string, unknown>;
+    const known = new Set([...Object.keys(configSchema.shape), 'JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE', 'NODE_OPTIONS']);
+    for (const name of Object.keys(env)) expect(known, `unknown variable ${name}`).toContain(name);
+    for (const name of ['TABLE_ECIF', 'TABLE_CONSENT', 'TABLE_REQUESTS', 'TABLE_AUDIT', 'IDENTIFIER_PEPPER_SECRET_ARN', 'SERVICE_VERSION', 'LOG_LEVEL']) {
+      expect(env[name], name).toBeDefined();
+    }
+    for (const table of ['ecif', 'consent', 'requests', 'audit'] as const) {
+      const imported = (env[`TABLE_${table.toUpperCase()}`] as any)['Fn::ImportValue'];
+      expect(pair.exported(imported), table).toEqual({ Ref: byMetadata(pair.stateful, 'custodian:table', table) });
+    }
+    expect('REPORT_BUCKET' in env).toBe(Boolean(row.reports));
+    expect('STATE_MACHINE_ARN' in env).toBe(Boolean(row.startsWorkflow));
+    if (row.startsWorkflow) expect(env.STATE_MACHINE_ARN).toEqual({ Ref: resources(raw, 'AWS::StepFunctions::StateMachine')[0][0] });
+    // Public routes check an optional bearer token themselves.
+    expect('JWKS_URL' in env).toBe(row.auth === 'public');
+    // Only the pepper's ARN, never a secret value.
+    expect(env.IDENTIFIER_PEPPER).toBeUndefined();
+  });
+});
+
+describe('HTTP API', () => {
+  it('every row of the route table is a route, and there are no others', () => {
+    const keys = resources(raw, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!.RouteKey);
+    expect(keys.sort()).toEqual(routeTable.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  it('JWT authorization exactly on the jwt rows, integrated with the row\'s own function', () => {
+    const routes = resources(raw, 'AWS::ApiGatewayV2::Route');
+    const [authorizerId] = resources(raw, 'AWS::ApiGatewayV2::Authorizer').map(([id]) => id);
+    for (const row of routeTable) {
+      const [, route] = routes.find(([, r]) => r.Properties!.RouteKey === `${row.method} ${row.path}`)!;
+      if (row.auth === 'jwt') {
+        expect(route.Properties!.AuthorizationType, row.path).toBe('JWT');
+        expect(route.Properties!.AuthorizerId).toEqual({ Ref: authorizerId });
+      } else {
+        expect(route.Properties!.AuthorizationType, row.path).toBe('NONE');
+        expect(route.Properties!.AuthorizerId).toBeUndefined();
+      }
+      const integrationId = route.Properties!.Target['Fn::Join'][1][1].Ref;
+      const integration = raw.Resources![integrationId] as Resource;
+      expect(integration.Properties!.IntegrationType).toBe('AWS_PROXY');
+      expect(integration.Properties!.IntegrationUri).toEqual({ 'Fn::GetAtt': [byMetadata(raw, 'custodian:function', `http:${row.handler}`), 'Arn'] });
+    }
+  });
+
+  it('the authorizer checks the user pool issuer and the app client audience', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    const [, auth] = resources(raw, 'AWS::ApiGatewayV2::Authorizer')[0];
+    expect(auth.Properties!.AuthorizerType).toBe('JWT');
+    expect(auth.Properties!.IdentitySource).toEqual(['$request.header.Authorization']);
+    const poolExport = Object.entries(pair.stateful.Outputs ?? {}).find(([, o]) => (o.Value as any)?.Ref?.startsWith('IdentityUserPool') && !(o.Value as any).Ref.includes('AppClient'));
+    const clientExport = Object.entries(pair.stateful.Outputs ?? {}).find(([, o]) => (o.Value as any)?.Ref?.includes('AppClient'));
+    expect(auth.Properties!.JwtConfiguration.Audience).toEqual([{ 'Fn::ImportValue': clientExport![1].Export!.Name }]);
+    const issuer = JSON.stringify(auth.Properties!.JwtConfiguration.Issuer);
+    expect(issuer).toContain('https://cognito-idp.');
+    expect(issuer).toContain(poolExport![1].Export!.Name);
+  });
+
+  it('has one auto-deployed default stage with access logs and throttling', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    const [, stage] = resources(raw, 'AWS::ApiGatewayV2::Stage')[0];
+    expect(stage.Properties!.StageName).toBe('$default');
+    expect(stage.Properties!.AutoDeploy).toBe(true);
+    expect(stage.Properties!.AccessLogSettings.DestinationArn['Fn::GetAtt'][1]).toBe('Arn');
+    expect(JSON.parse(stage.Properties!.AccessLogSettings.Format)).toHaveProperty('requestId', '$context.requestId');
+    expect(stage.Properties!.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: expect.any(Number) });
+  });
+});
+
+// The least-privilege contract, written from the brief rather than from the construct's own constants.
+const expectedTableActions = (table: TableName, access: Access): string[] => {
+  const read = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
+  if (table === 'audit') return access === 'write' ? ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] : ['dynamodb:GetItem', 'dynamodb:Query'];
+  if (access === 'read') return read;
+  return [...read, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
+};
+
+/** Allowed actions grouped by what they apply to. */
+function grants(statements: Statement[]) {
+  const byTable = new Map<TableName, Set<string>>();
+  const byIndex = new Map<string, Set<string>>();
+  const other: { action: string; target: ReturnType<StackPair['target']>; statement: Statement }[] = [];
+  for (const s of statements) {
+    expect(s.Effect).toBe('Allow');
+    for (const res of asArray(s.Resource)) {
+      const target = pair.target(res);
+      for (const action of asArray(s.Action)) {
+        if (target.kind === 'table') byTable.set(target.table, (byTable.get(target.table) ?? new Set()).add(action));
+        else if (target.kind === 'index') byIndex.set(`${target.table}/${target.index}`, (byIndex.get(`${target.table}/${target.index}`) ?? new Set()).add(action));
+        else other.push({ action, target, statement: s });
+      }
+    }
+  }
+  return { byTable, byIndex, other };
+}
+
+describe('least privilege, table-driven', () => {
+  it.each(rows.map((r) => [r.id, r] as const))('%s: table actions are exactly what its row declares', (_id, row) => {
+    const statements = roleStatements(raw, functionRole(fnResource(row)));
+    const { byTable, byIndex } = grants(statements);
+    const declared = Object.entries(row.tables) as [TableName, Access][];
+    expect([...byTable.keys()].sort()).toEqual(declared.map(([t]) => t).sort());
+    for (const [table, access] of declared) {
+      expect([...byTable.get(table)!].sort(), `${table}`).toEqual(expectedTableActions(table, access).sort());
+    }
+    // Query on the requests table reaches its GSI; no index on a table the row does not declare.
+    for (const [key, actions] of byIndex) {
+      const table = key.split('/')[0] as TableName;
+      expect(row.tables[table], key).toBeDefined();
+      expect([...actions].sort()).toEqual([...byTable.get(table)!].sort());
+    }
+    if (row.tables.requests) expect(byIndex.has('requests/GSI1')).toBe(true);
+  });
+
+  it.each(rows.map((r) => [r.id, r] as const))('%s: nothing beyond its row, its logs, the pepper and the key', (_id, row) => {
+    const fn = fnResource(row);
+    const logGroupId = fn.Properties!.LoggingConfig.LogGroup.Ref;
+    const { other } = grants(roleStatements(raw, functionRole(fn)));
+    const seen = new Set<string>();
+    for (const { action, target, statement } of other) {
+      const where = `${action} on ${JSON.stringify(target)}`;
+      switch (target.kind) {
+        case 'local':
+          if (target.logicalId === logGroupId) expect(['logs:CreateLogStream', 'logs:PutLogEvents'], where).toContain(action);
+          else {
+            expect(row.startsWorkflow, where).toBe(true);
+            expect(raw.Resources![target.logicalId].Type).toBe('AWS::StepFunctions::StateMachine');
+            expect(action).toBe('states:StartExecution');
+          }
+          break;
+        case 'secret':
+          expect(action, where).toBe('secretsmanager:GetSecretValue');
+          break;
+        case 'key':
+          expect(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], where).toContain(action);
+          // Only through the services that hold the data.
+          expect(Object.keys(statement.Condition?.StringEquals ?? {})).toEqual(['kms:ViaService']);
+          break;
+        case 'bucket-objects':
+          expect(row.reports, where).toBeDefined();
+          expect(row.reports === 'write' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'], where).toContain(action);
+          break;
+        case 'connected-tables':
+          expect(row.connectors, where).toBe(true);
+          expect(target.pattern).toBe('custodian-connected-*');
+          expect(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], where).toContain(action);
+          break;
+        default:
+          throw new Error(`unexpected grant: ${where}`);
+      }
+      seen.add(target.kind === 'local' && target.logicalId !== logGroupId ? 'workflow' : target.kind);
+    }
+    expect(seen.has('secret')).toBe(true);
+    expect(seen.has('key')).toBe(true);
+    expect(seen.has('workflow')).toBe(Boolean(row.startsWorkflow));
+    expect(seen.has('bucket-objects')).toBe(Boolean(row.reports));
+    expect(seen.has('connected-tables')).toBe(Boolean(row.connectors));
+  });
+
+  it('no policy anywhere allows dynamodb:Scan, a dynamodb wildcard, or any "*" action', () => {
+    for (const [id, p] of resources(raw, 'AWS::IAM::Policy')) {
+      for (const s of p.Properties!.PolicyDocument.Statement as Statement[]) {
+        for (const action of asArray(s.Action)) {
+          expect(action, id).not.toBe('dynamodb:Scan');
+          expect(action, id).not.toMatch(/^dynamodb:.*\*/);
+          expect(action, id).not.toBe('*');
+        }
+      }
+    }
+  });
+
+  it('no policy anywhere allows UpdateItem or DeleteItem on the audit table (append-only)', () => {
+    for (const [id, p] of resources(raw, 'AWS::IAM::Policy')) {
+      for (const s of p.Properties!.PolicyDocument.Statement as Statement[]) {
+        const onAudit = asArray(s.Resource).some((r) => {
+          const t = pair.target(r);
+          return (t.kind === 'table' || t.kind === 'index') && t.table === 'audit';
+        });
+        if (!onAudit) continue;
+        expect(asArray(s.Action), id).not.toContain('dynamodb:UpdateItem');
+        expect(asArray(s.Action), id).not.toContain('dynamodb:DeleteItem');
+        expect(asArray(s.Action), id).not.toContain('dynamodb:BatchWriteItem');
+      }
+    }
+  });
+});

@@ -1,0 +1,209 @@
+/**
+ * The privacy-request state machine: Standard, logged without payloads, traced; its ASL (as the
+ * local runtime extracts it) is valid, its states are the task table's, and it routes as designed
+ * when run with stand-in tasks.
+ */
+import { createRequire } from 'node:module';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { extractWorkflowDefinition, synthTemplates } from '#infra/synth.ts';
+import { transientErrors, workflowTasks } from '#handlers/tasks/tasks.ts';
+import { byMetadata, resources, type Template as Cfn } from './support.ts';
+
+// asl-validator ships CommonJS without type declarations.
+type AslValidator = (
+  definition: object,
+  opts?: { checkPaths?: boolean; checkArn?: boolean },
+) => { isValid: boolean; errors: unknown[]; errorsText: (separator?: string) => string };
+const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValidator;
+
+type State = Record<string, any>;
+let raw: Cfn;
+let definition: { StartAt: string; States: Record<string, State> };
+let logicalId: string;
+
+beforeAll(() => {
+  raw = synthTemplates().stateless as Cfn;
+  const extracted = extractWorkflowDefinition(raw);
+  definition = extracted.definition as typeof definition;
+  logicalId = extracted.logicalId;
+});
+
+/** Every state, Map processors included, by name. */
+function allStates(states: Record<string, State>, out: Record<string, State> = {}): Record<string, State> {
+  for (const [name, s] of Object.entries(states)) {
+    expect(out[name], `state name ${name} used twice`).toBeUndefined();
+    out[name] = s;
+    const inner = s.ItemProcessor ?? s.Iterator;
+    if (inner) allStates(inner.States, out);
+    for (const b of s.Branches ?? []) allStates(b.States, out);
+  }
+  return out;
+}
+
+describe('state machine resource', () => {
+  it('is one Standard state machine tagged privacy-request, logged without execution data, traced', () => {
+    const machines = resources(raw, 'AWS::StepFunctions::StateMachine');
+    expect(machines).toHaveLength(1);
+    const [id, sm] = machines[0];
+    expect(id).toBe(logicalId);
+    expect(sm.Metadata?.['custodian:workflow']).toBe('privacy-request');
+    expect(sm.Properties!.StateMachineType).toBe('STANDARD');
+    expect(sm.Properties!.TracingConfiguration).toEqual({ Enabled: true });
+    expect(sm.Properties!.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
+  });
+});
+
+describe('extracted ASL', () => {
+  it('passes asl-validator, paths and ARNs checked', () => {
+    const result = aslValidator(definition, { checkPaths: true, checkArn: true });
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('its Task states are exactly the keys of the task table, each invoking its own function', () => {
+    const tasks = Object.entries(allStates(definition.States)).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.map(([n]) => n).sort()).toEqual(Object.keys(workflowTasks).sort());
+    for (const [name, s] of tasks) {
+      const fnId = byMetadata(raw, 'custodian:function', `task:${name}`);
+      expect(s.Resource).toBe(`arn:aws:lambda:us-east-1:000000000000:function:${fnId}`);
+    }
+  });
+
+  it('has the designed shape', () => {
+    const states = allStates(definition.States);
+    expect(definition.StartAt).toBe('LoadRequest');
+    expect(states.LoadRequest.Next).toBe('AlreadyTerminal?');
+    expect(states['AlreadyTerminal?']).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.terminal', BooleanEquals: true, Next: 'Finalize' }],
+      Default: 'ResolveSubject',
+    });
+    expect(states.ResolveSubject.Next).toBe('SubjectFound?');
+    expect(states['SubjectFound?']).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.found', BooleanEquals: true, Next: 'PlanActions' }],
+      Default: 'Finalize',
+    });
+    expect(states.PlanActions.Next).toBe('ExecuteSystems');
+    expect(definition.States.ExecuteSystems).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.systems',
+      ItemSelector: { 'requestId.$': '$.requestId', 'systemId.$': '$$.Map.Item.Value.systemId' },
+      MaxConcurrency: 4,
+      ResultPath: null,
+      Next: 'Finalize',
+    });
+    expect(definition.States.ExecuteSystems.ItemProcessor.StartAt).toBe('ExecuteSystem');
+    expect(states.ExecuteSystem.Retry).toContainEqual({
+      ErrorEquals: [...transientErrors],
+      IntervalSeconds: 2,
+      BackoffRate: 2,
+      MaxAttempts: 4,
+    });
+    expect(states.ExecuteSystem.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordSystemFailure' }]);
+    expect(states.RecordSystemFailure.Parameters).toEqual({ 'requestId.$': '$.requestId', 'systemId.$': '$.systemId', 'error.$': '$.error' });
+    expect(states.Finalize).toMatchObject({ End: true, Parameters: { 'requestId.$': '$.requestId' } });
+    // payloadResponseOnly: the function's result is the state output, no Lambda envelope to unwrap.
+    for (const name of Object.keys(workflowTasks)) expect(states[name].Resource).not.toContain(':states:::lambda:invoke');
+  });
+});
+
+describe('runs as designed (aws-local-stepfunctions, stand-in tasks)', () => {
+  type Call = [state: string, input: any];
+
+  async function run(behaviour: { terminal?: boolean; found?: boolean; systems?: string[]; failing?: Record<string, number | 'always'> }) {
+    const calls: Call[] = [];
+    const attempts: Record<string, number> = {};
+    const handlers: Record<string, (input: any) => unknown> = {
+      LoadRequest: (i) => ({ requestId: i.requestId, type: 'erasure', terminal: behaviour.terminal ?? false }),
+      ResolveSubject: (i) => ({ requestId: i.requestId, type: i.type, found: behaviour.found ?? true }),
+      PlanActions: (i) => ({ ...i, systems: (behaviour.systems ?? []).map((systemId) => ({ systemId, action: 'erase' })) }),
+      ExecuteSystem: (i) => {
+        attempts[i.systemId] = (attempts[i.systemId] ?? 0) + 1;
+        const failing = behaviour.failing?.[i.systemId];
+        if (failing === 'always' || (failing !== undefined && attempts[i.systemId] <= failing)) {
+          const e = new Error(`${i.systemId} is down`);
+          e.name = failing === 'always' ? 'PermanentSystemError' : transientErrors[0];
+          throw e;
+        }
+        return { systemId: i.systemId, state: 'succeeded' };
+      },
+      RecordSystemFailure: () => ({ recorded: true }),
+      Finalize: (i) => ({ requestId: i.requestId, status: 'completed' }),
+    };
+    const overrides = Object.fromEntries(
+      Object.entries(handlers).map(([name, h]) => [name, async (input: any) => (calls.push([name, input]), h(input)) as any]),
+    );
+    const machine = new StateMachine(definition as any, { validationOptions: { checkArn: true, checkPaths: true } });
+    const execution = machine.run({ requestId: 'r-1' }, {
+      overrides: { taskResourceLocalHandlers: overrides, retryIntervalOverrides: { ExecuteSystem: 0, LoadRequest: 0, Finalize: 0 } },
+    });
+    const output = await execution.result;
+    return { output, calls, attempts };
+  }
+
+  const names = (calls: Call[]) => calls.map(([n]) => n);
+
+  it('a terminal request goes straight to Finalize', async () => {
+    const { calls, output } = await run({ terminal: true });
+    expect(names(calls)).toEqual(['LoadRequest', 'Finalize']);
+    expect(calls[1][1]).toEqual({ requestId: 'r-1' });
+    expect(output).toEqual({ requestId: 'r-1', status: 'completed' });
+  });
+
+  it('no subject found: finalized without planning', async () => {
+    const { calls } = await run({ found: false });
+    expect(names(calls)).toEqual(['LoadRequest', 'ResolveSubject', 'Finalize']);
+  });
+
+  it('each planned system gets {requestId, systemId}; transient errors are retried; a failure is recorded and the rest go on', async () => {
+    const { calls, attempts } = await run({ systems: ['crm', 'core-banking', 'warehouse'], failing: { 'core-banking': 2, warehouse: 'always' } });
+    const executed = calls.filter(([n]) => n === 'ExecuteSystem').map(([, i]) => i);
+    for (const input of executed) expect(Object.keys(input).sort()).toEqual(['requestId', 'systemId']);
+    expect(attempts).toEqual({ crm: 1, 'core-banking': 3, warehouse: 1 });
+    const recorded = calls.filter(([n]) => n === 'RecordSystemFailure').map(([, i]) => i);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({ requestId: 'r-1', systemId: 'warehouse', error: { Error: 'PermanentSystemError' } });
+    expect(names(calls).at(-1)).toBe('Finalize');
+    expect(calls.at(-1)![1]).toEqual({ requestId: 'r-1' });
+  });
+});
+
+describe('extractWorkflowDefinition', () => {
+  const machine = (definitionString: unknown, workflow = 'privacy-request') => ({
+    Resources: {
+      Fn1: { Type: 'AWS::Lambda::Function' },
+      Sm: { Type: 'AWS::StepFunctions::StateMachine', Metadata: { 'custodian:workflow': workflow }, Properties: { DefinitionString: definitionString } },
+    },
+  });
+
+  it('replaces GetAtt/Ref tokens with deterministic fake ARNs and pseudo parameters with local values', () => {
+    const { definition: d, logicalId: id } = extractWorkflowDefinition(
+      machine({
+        'Fn::Join': ['', [
+          '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"', { 'Fn::GetAtt': ['Fn1', 'Arn'] },
+          '","Next":"B"},"B":{"Type":"Task","Resource":"arn:', { Ref: 'AWS::Partition' }, ':states:::lambda:invoke","Parameters":{"FunctionName":"',
+          { Ref: 'Fn1' }, '"},"End":true}}}',
+        ]],
+      }),
+    );
+    expect(id).toBe('Sm');
+    expect(d).toEqual({
+      StartAt: 'A',
+      States: {
+        A: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:000000000000:function:Fn1', Next: 'B' },
+        B: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:Fn1' }, End: true },
+      },
+    });
+  });
+
+  it('accepts a plain string definition', () => {
+    const { definition: d } = extractWorkflowDefinition(machine('{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}'));
+    expect(d).toEqual({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
+  });
+
+  it('fails when no state machine carries the metadata', () => {
+    expect(() => extractWorkflowDefinition(machine('{}', 'other'))).toThrow(/custodian:workflow=privacy-request/);
+  });
+});

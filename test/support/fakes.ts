@@ -1,0 +1,291 @@
+/**
+ * In-memory fakes of the core's ports, faithful to the DynamoDB adapters' contracts (see
+ * functions/adapters/dynamodb/*): conditional writes throw where the adapter's condition would
+ * fail, reads return fresh copies (never an alias of what is stored), updates drop `undefined`
+ * members as `setExpression` does, and queries return items in sort-key order.
+ */
+import { chainNext, type AuditEvent, type AuditInput } from '#core/audit/event.ts';
+import type { AuditLog } from '#core/audit/ports.ts';
+import type { Connector, ConnectorOutcome, SystemWork, Verification } from '#core/connectors/connector.ts';
+import type { ConnectedSystem } from '#core/connectors/system.ts';
+import { noFlags, type ConsentEvent, type ConsentFlags, type CurrentConsent } from '#core/consent/consent.ts';
+import type { ConsentLedger } from '#core/consent/ports.ts';
+import type { CrossReference, GoldenRecord } from '#core/ecif/customer.ts';
+import type { IdentityKey } from '#core/ecif/identifiers.ts';
+import type { CustomerChange, EcifRegistry, SystemsRegistry } from '#core/ecif/ports.ts';
+import type { IdempotencyClaim, RequestStore, RequestWorkflow } from '#core/requests/ports.ts';
+import type { PrivacyRequest, SystemTask } from '#core/requests/request.ts';
+import type { Clock } from '#core/shared/clock.ts';
+import { ConflictError, IdempotencyKeyReusedError } from '#core/shared/errors.ts';
+
+const copy = <T>(v: T): T => structuredClone(v);
+const defined = <T extends object>(patch: T): Partial<T> =>
+  Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
+const keyOf = (k: IdentityKey) => `${k.kind}#${k.hash}`;
+const bySortKey = <T>(sk: (t: T) => string) => (a: T, b: T) => (sk(a) < sk(b) ? -1 : sk(a) > sk(b) ? 1 : 0);
+
+/** A failed conditional write, named as the SDK names it. */
+export class ConditionFailed extends Error {
+  constructor(what: string) {
+    super(`conditional check failed: ${what}`);
+    this.name = 'ConditionalCheckFailedException';
+  }
+}
+
+export class FakeAuditLog implements AuditLog {
+  readonly streams = new Map<string, AuditEvent[]>();
+  constructor(private readonly clock: Clock) {}
+
+  async append(input: AuditInput): Promise<AuditEvent> {
+    const events = this.streams.get(input.stream) ?? [];
+    const event = chainNext(events.at(-1), copy(input), this.clock.now().toISOString());
+    events.push(event);
+    this.streams.set(input.stream, events);
+    return copy(event);
+  }
+
+  async stream(stream: string): Promise<AuditEvent[]> {
+    return copy(this.streams.get(stream) ?? []);
+  }
+
+  /** Every action, in append order, of one stream. */
+  actions(stream: string): string[] {
+    return (this.streams.get(stream) ?? []).map((e) => e.action);
+  }
+
+  count(): number {
+    return [...this.streams.values()].reduce((n, s) => n + s.length, 0);
+  }
+}
+
+export class FakeEcifRegistry implements EcifRegistry {
+  readonly customers = new Map<string, GoldenRecord>();
+  /** `kind#hash` to ecifId: one owner per identity. */
+  readonly index = new Map<string, string>();
+  /** `kind#hash` to when it was suppressed; never the ecifId. */
+  readonly suppression = new Map<string, { kind: string; at: string }>();
+  /** ecifId to its cross-references, keyed `systemId#localId`. */
+  readonly xrefs = new Map<string, Map<string, CrossReference>>();
+
+  async getCustomer(ecifId: string) {
+    const r = this.customers.get(ecifId);
+    return r ? copy(r) : undefined;
+  }
+
+  async findByIdentity(key: IdentityKey) {
+    return this.index.get(keyOf(key));
+  }
+
+  async suppressed(keys: IdentityKey[]) {
+    return keys.filter((k) => this.suppression.has(keyOf(k))).map(copy);
+  }
+
+  /** All or nothing, as the adapter's one transaction. */
+  async saveCustomer(change: CustomerChange) {
+    const me = change.record.ecifId;
+    for (const k of change.addIdentities) {
+      const owner = this.index.get(keyOf(k));
+      if (owner !== undefined && owner !== me) throw new ConflictError('an identifier was bound to another customer meanwhile', { ecifId: me });
+    }
+    for (const k of change.removeIdentities) {
+      // `ConditionExpression: 'ecifId = :me'` fails on an absent item too.
+      if (this.index.get(keyOf(k)) !== me) throw new ConflictError('an identifier was bound to another customer meanwhile', { ecifId: me });
+    }
+    this.customers.set(me, copy(change.record));
+    for (const k of change.addIdentities) this.index.set(keyOf(k), me);
+    for (const k of change.removeIdentities) this.index.delete(keyOf(k));
+    const xrefs = this.xrefs.get(me) ?? new Map<string, CrossReference>();
+    for (const x of change.crossReferences) xrefs.set(`${x.systemId}#${x.localId}`, copy(x));
+    for (const x of change.removeCrossReferences) xrefs.delete(`${x.systemId}#${x.localId}`);
+    this.xrefs.set(me, xrefs);
+  }
+
+  async crossReferences(ecifId: string) {
+    const xrefs = this.xrefs.get(ecifId);
+    if (!xrefs) return [];
+    return [...xrefs.entries()].sort(bySortKey(([k]) => k)).map(([, x]) => copy(x));
+  }
+
+  async eraseCustomer(erased: GoldenRecord, suppress: IdentityKey[]) {
+    const at = erased.erasedAt ?? erased.updatedAt;
+    this.customers.set(erased.ecifId, copy(erased));
+    for (const k of suppress) this.index.delete(keyOf(k));
+    for (const k of suppress) this.suppression.set(keyOf(k), { kind: k.kind, at });
+  }
+}
+
+export class FakeSystemsRegistry implements SystemsRegistry {
+  readonly systems = new Map<string, ConnectedSystem>();
+  constructor(initial: ConnectedSystem[] = []) {
+    for (const s of initial) this.systems.set(s.systemId, copy(s));
+  }
+  async put(system: ConnectedSystem) {
+    this.systems.set(system.systemId, copy(system));
+  }
+  async get(systemId: string) {
+    const s = this.systems.get(systemId);
+    return s ? copy(s) : undefined;
+  }
+  async list() {
+    return [...this.systems.values()].sort(bySortKey((s) => s.systemId)).map(copy);
+  }
+}
+
+/** The ledger: immutable events plus a projection only a later event (by `EVT#<at>#<eventId>`) moves. */
+export class FakeConsentLedger implements ConsentLedger {
+  readonly events = new Map<string, Map<string, ConsentEvent>>();
+  readonly projection = new Map<string, Map<string, CurrentConsent & { lastEventSk: string }>>();
+  readonly flags = new Map<string, ConsentFlags & { updatedAt?: string }>();
+
+  async append(events: ConsentEvent[]) {
+    for (const e of events) {
+      const sk = `EVT#${e.capturedAt}#${e.eventId}`;
+      const ledger = this.events.get(e.ecifId) ?? new Map<string, ConsentEvent>();
+      this.events.set(e.ecifId, ledger);
+      if (ledger.has(sk)) continue; // written by an earlier attempt
+      ledger.set(sk, copy(e));
+      const cur = this.projection.get(e.ecifId) ?? new Map();
+      this.projection.set(e.ecifId, cur);
+      const key = `CUR#${e.purpose}#${e.channel}`;
+      const held = cur.get(key);
+      if (!held || held.lastEventSk < sk) {
+        cur.set(key, {
+          purpose: e.purpose,
+          channel: e.channel,
+          state: e.state,
+          eventId: e.eventId,
+          capturedAt: e.capturedAt,
+          notice: copy(e.notice),
+          ...(e.expiresAt ? { expiresAt: e.expiresAt } : {}),
+          lastEventSk: sk,
+        });
+      }
+    }
+  }
+
+  async current(ecifId: string) {
+    const cur = this.projection.get(ecifId) ?? new Map();
+    const states: CurrentConsent[] = [...cur.entries()]
+      .sort(bySortKey(([k]) => k))
+      .map(([, { lastEventSk: _l, ...rest }]) => copy(rest));
+    const held = this.flags.get(ecifId);
+    const flags: ConsentFlags = { ...noFlags };
+    for (const k of Object.keys(noFlags) as (keyof ConsentFlags)[]) if (held?.[k] === true) flags[k] = true;
+    return { states, flags };
+  }
+
+  async setFlags(ecifId: string, patch: Partial<ConsentFlags>, at: string) {
+    this.flags.set(ecifId, { ...noFlags, ...this.flags.get(ecifId), ...defined(patch), updatedAt: at });
+  }
+
+  /** Every event held for a subject, in sort-key order. */
+  ledger(ecifId: string): ConsentEvent[] {
+    return [...(this.events.get(ecifId) ?? new Map()).entries()].sort(bySortKey(([k]) => k)).map(([, e]) => copy(e));
+  }
+}
+
+export class FakeRequestStore implements RequestStore {
+  readonly requests = new Map<string, PrivacyRequest>();
+  readonly claims = new Map<string, { requestId: string; bodyHash: string; at: string }>();
+  readonly taskItems = new Map<string, SystemTask>();
+
+  async create(request: PrivacyRequest, claim?: IdempotencyClaim) {
+    if (claim) {
+      const held = this.claims.get(claim.keyHash);
+      if (held) {
+        if (held.bodyHash !== claim.bodyHash) throw new IdempotencyKeyReusedError('this Idempotency-Key was used with a different request body');
+        const first = await this.get(held.requestId);
+        if (!first) throw new Error('claim without its request');
+        return { request: first, replayed: true };
+      }
+    }
+    if (this.requests.has(request.id)) throw new ConditionFailed(`REQ#${request.id}`);
+    if (claim) this.claims.set(claim.keyHash, { requestId: request.id, bodyHash: claim.bodyHash, at: request.receivedAt });
+    this.requests.set(request.id, copy(request));
+    return { request, replayed: false };
+  }
+
+  async get(id: string) {
+    const r = this.requests.get(id);
+    return r ? copy(r) : undefined;
+  }
+
+  async update(id: string, patch: Partial<Omit<PrivacyRequest, 'id'>>) {
+    const r = this.requests.get(id);
+    if (!r) throw new ConditionFailed(`REQ#${id}`);
+    this.requests.set(id, { ...r, ...copy(defined(patch)) });
+  }
+
+  async putTaskIfAbsent(task: SystemTask) {
+    const key = `${task.requestId}#${task.systemId}`;
+    if (!this.taskItems.has(key)) this.taskItems.set(key, copy(task));
+  }
+
+  async getTask(requestId: string, systemId: string) {
+    const t = this.taskItems.get(`${requestId}#${systemId}`);
+    return t ? copy(t) : undefined;
+  }
+
+  async updateTask(requestId: string, systemId: string, patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>>) {
+    const key = `${requestId}#${systemId}`;
+    const t = this.taskItems.get(key);
+    if (!t) throw new ConditionFailed(`SYS#${systemId}`);
+    this.taskItems.set(key, { ...t, ...copy(defined(patch)) });
+  }
+
+  async tasks(requestId: string) {
+    return [...this.taskItems.values()]
+      .filter((t) => t.requestId === requestId)
+      .sort(bySortKey((t) => t.systemId))
+      .map(copy);
+  }
+}
+
+/** Starting twice is a no-op, as an execution named after the request id. */
+export class FakeRequestWorkflow implements RequestWorkflow {
+  readonly started = new Set<string>();
+  calls = 0;
+  async start(requestId: string) {
+    this.calls++;
+    this.started.add(requestId);
+  }
+}
+
+export type ConnectorBehaviour =
+  | { kind: 'succeed'; outcome?: ConnectorOutcome; verification?: Verification }
+  | { kind: 'throw'; error: () => Error };
+
+/** A connector per system whose behaviour a test sets; it records every call. */
+export class FakeConnectors {
+  readonly calls: { systemId: string; op: 'execute' | 'verify'; work: SystemWork }[] = [];
+  private readonly behaviours = new Map<string, ConnectorBehaviour>();
+
+  set(systemId: string, behaviour: ConnectorBehaviour) {
+    this.behaviours.set(systemId, behaviour);
+  }
+
+  connectorFor = (system: ConnectedSystem): Connector => {
+    const behaviour = () => this.behaviours.get(system.systemId) ?? { kind: 'succeed' as const };
+    const connector: Connector = {
+      execute: async (work) => {
+        this.calls.push({ systemId: system.systemId, op: 'execute', work: copy(work) });
+        const b = behaviour();
+        if (b.kind === 'throw') throw b.error();
+        return b.outcome ?? { recordsAffected: 1, fieldsChanged: work.fields.map((f) => f.name) };
+      },
+    };
+    const b = behaviour();
+    if (b.kind === 'succeed' && b.verification) {
+      const verification = b.verification;
+      connector.verify = async (work) => {
+        this.calls.push({ systemId: system.systemId, op: 'verify', work: copy(work) });
+        return copy(verification);
+      };
+    }
+    return connector;
+  };
+
+  executions(systemId?: string) {
+    return this.calls.filter((c) => c.op === 'execute' && (!systemId || c.systemId === systemId));
+  }
+}
