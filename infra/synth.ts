@@ -20,7 +20,9 @@ export interface CustodianTemplates {
 
 /** An App that skips asset bundling (the handlers are not built, only referenced). */
 export function unbundledApp(outdir: string): App {
-  return new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  // The built-in CloudFormation validation (a WASM engine) costs ~10 s per synth; `cdk synth` and the
+  // template tests keep it, the local runtime and the integration tests do not need it.
+  return new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
 }
 
 /** Synthesizes both stacks in process, synchronously; the cloud assembly goes to a temp dir that is removed. */

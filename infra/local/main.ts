@@ -24,7 +24,11 @@ const { values } = parseArgs({
 });
 
 const port = (v: string | undefined) => (v === undefined ? undefined : Number.parseInt(v, 10));
-const log = values.quiet ? undefined : (m: string) => console.log(`  ${m}`);
+// Request lines start once the demo is loaded: seeding would print one per customer.
+let ready = false;
+const log = (m: string) => {
+  if (ready && !values.quiet) console.log(`  ${m}`);
+};
 
 const started = Date.now();
 console.log('Custodian: starting the local runtime (DynamoDB Local, Step Functions, S3, HTTP API)...');
@@ -53,13 +57,15 @@ Custodian is up in ${((Date.now() - started) / 1000).toFixed(1)} s.
   S3 (reports)      ${runtime.s3.endpoint}
   Demo CRM          ${demo.crmUrl}
   Core banking      DynamoDB table ${demo.coreBankingTable}
-  Demo data         ${demo.summary}
+  Demo data         ${demo.summary}${runtime.redriven.length ? `\n  Re-driven         ${runtime.redriven.length} unfinished request(s) from the last run` : ''}
 
 Dev tokens (12 h; a new one: npm run --silent token -- --role <role> [--sub <id>]):
 ${roles.map((r) => `  ${r.padEnd(9)} ${tokens[r]}`).join('\n')}
 
 ${demo.walkthrough(tokens)}
-Ctrl-C stops everything.`);
+Ctrl-C stops everything.
+`);
+ready = true;
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -4,7 +4,8 @@
  * the handlers reach the emulators through the SDK's own endpoint variables, nothing else changes.
  */
 import path from 'node:path';
-import { resetDeps } from '#handlers/deps.ts';
+import { redriveUnfinished } from '#core/requests/redrive.ts';
+import { deps, resetDeps } from '#handlers/deps.ts';
 import { extractWorkflowDefinition, synthTemplates } from '../synth.ts';
 import { createTablesFromTemplate, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb.ts';
 import { freePort } from './process.ts';
@@ -44,6 +45,8 @@ export interface LocalRuntime {
   tables: Record<string, string>;
   /** The environment the handlers run with (also set on process.env). */
   env: Record<string, string>;
+  /** Ids of unfinished requests found at start (--persist) and started again. */
+  redriven: string[];
   stop(): Promise<void>;
 }
 
@@ -102,8 +105,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     env.JWKS_URL = `${gateway.url}/.well-known/jwks.json`;
     Object.assign(process.env, env);
     resetDeps();
+    // Executions in flight when a persisted runtime stopped are gone: their requests start again.
+    const redriven = await redriveUnfinished(await deps());
 
-    return { apiUrl: gateway.url, dynamo, sfn, s3, gateway, tables, env, stop };
+    return { apiUrl: gateway.url, dynamo, sfn, s3, gateway, tables, env, redriven, stop };
   } catch (err) {
     await stop();
     throw err;

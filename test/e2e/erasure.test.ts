@@ -13,6 +13,9 @@ import { coreBankingSystem } from '#infra/local/demo/systems.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { deps } from '#handlers/deps.ts';
+import { identityKeysOf } from '#core/ecif/identifiers.ts';
+import { redriveUnfinished } from '#core/requests/redrive.ts';
+import { newId } from '#core/shared/ids.ts';
 
 let runtime: LocalRuntime;
 let demo: Demo;
@@ -170,6 +173,26 @@ describe('the erasure path', () => {
   it('answers "we hold no data" when nobody matches', async () => {
     const { done } = await erase('nobody@example.org');
     expect(done).toMatchObject({ status: 'completed', outcome: { result: 'no_data_held' }, systems: [] });
+  });
+});
+
+describe('recovery', () => {
+  it('re-drives a request whose execution was lost (a stopped runtime), to completion', async () => {
+    const d = await deps();
+    const subject = demo.customers.find((c) => c.crm && c.ecifId !== 'C000001' && demo.crm.store.get(c.crm.contactId)?.email === c.crm.email)!;
+    const receivedAt = new Date().toISOString();
+    const id = newId();
+    // Stored as submit stores it, but never started: what a crash between the two leaves.
+    await d.requests.create({
+      id, type: 'erasure', jurisdiction: 'GDPR', channel: 'api', status: 'received',
+      identityKeys: identityKeysOf({ email: subject.email }, d.hash),
+      verification: { state: 'pending', method: 'pending-placeholder' },
+      receivedAt, ackDueAt: receivedAt, dueAt: receivedAt, updatedAt: receivedAt,
+    });
+    expect(await redriveUnfinished(d)).toContain(id);
+    await runtime.sfn.waitForExecution(`${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${id}`);
+    expect((await d.requests.get(id))?.status).toBe('completed');
+    expect(await redriveUnfinished(d)).not.toContain(id);
   });
 });
 

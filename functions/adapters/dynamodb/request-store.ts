@@ -1,6 +1,6 @@
 /**
  * Privacy requests on DynamoDB: `REQ#<id>`/`META`, `REQ#<id>`/`SYS#<systemId>`, and
- * `IDEMP#<keyHash>`/`IDEMP` claims for Idempotency-Key. The `byStatus` index lists requests by status and due date.
+ * `IDEMP#<keyHash>`/`IDEMP` claims for Idempotency-Key. The `GSI1` index lists requests by status and due date.
  */
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IdempotencyClaim, RequestStore } from '#core/requests/ports.ts';
@@ -109,5 +109,20 @@ export class DynamoRequestStore implements RequestStore {
       }),
     );
     return (Items ?? []).map((i) => withoutKeys<SystemTask>(i));
+  }
+
+  /** Request ids in one status, earliest due first (the `GSI1` index, eventually consistent). */
+  async idsByStatus(status: PrivacyRequest['status'], limit = 100) {
+    const { Items } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :s',
+        ExpressionAttributeValues: { ':s': `STATUS#${status}` },
+        ProjectionExpression: 'id',
+        Limit: limit,
+      }),
+    );
+    return (Items ?? []).map((i) => i.id as string);
   }
 }

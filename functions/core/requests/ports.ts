@@ -17,6 +17,8 @@ export interface RequestStore {
   getTask(requestId: string, systemId: string): Promise<SystemTask | undefined>;
   updateTask(requestId: string, systemId: string, patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>>): Promise<void>;
   tasks(requestId: string): Promise<SystemTask[]>;
+  /** Ids of requests in a status, earliest due first. */
+  idsByStatus(status: PrivacyRequest['status'], limit?: number): Promise<string[]>;
 }
 
 /** Starts the privacy-request workflow; starting twice for one request is a no-op. */

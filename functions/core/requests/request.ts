@@ -48,6 +48,8 @@ export interface PrivacyRequest {
   /** Hashed index keys of the identifiers the requester gave: never the values. */
   identityKeys: IdentityKey[];
   ecifId?: string;
+  /** What the resolve step found: false when the identifiers named no one, or someone other than the signed-in customer. */
+  subjectFound?: boolean;
   verification: { state: VerificationState; method: 'login' | 'pending-placeholder' };
   receivedAt: string;
   ackDueAt: string;

@@ -59,7 +59,8 @@ export async function resolveStep(deps: WorkflowDeps, input: Step): Promise<Step
   const resolution = await resolveByKeys(deps.ecif, request.identityKeys);
   // A signed-in customer is its ecifId; the identifiers it typed must then not name someone else.
   const found = !!resolution && (!request.ecifId || request.ecifId === resolution.ecifId);
-  if (found && !request.ecifId) await deps.requests.update(request.id, { ecifId: resolution!.ecifId });
+  // Kept on the request: a signed-in customer has an ecifId even when its identifiers named someone else.
+  await deps.requests.update(request.id, { subjectFound: found, ...(found && !request.ecifId ? { ecifId: resolution!.ecifId } : {}) });
   await record(deps, { ...request, ...(found ? { ecifId: resolution!.ecifId } : {}) }, 'request.subject_resolved', {
     found,
     crossReferences: found ? resolution!.crossReferences.map((x) => x.systemId) : [],
@@ -148,7 +149,7 @@ export async function finalizeStep(deps: WorkflowDeps, input: { requestId: strin
   const request = await loaded(deps, input.requestId);
   if (terminalStatuses.includes(request.status)) return { requestId: request.id, status: request.status };
   const at = deps.clock.now().toISOString();
-  if (!request.ecifId) {
+  if (!request.ecifId || request.subjectFound === false) {
     return close(deps, request, 'completed', { result: 'no_data_held', reasons: ['no customer matched the identifiers given'] }, at);
   }
   const tasks = await deps.requests.tasks(request.id);

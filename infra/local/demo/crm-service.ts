@@ -156,12 +156,12 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
 
   async function webhook(req: IncomingMessage): Promise<Answer> {
     stats.webhookCalls++;
+    const raw = await readBody(req);
     if (failures.remaining > 0) {
       failures.remaining--;
       stats.injectedFailures++;
       return { status: failures.status, body: { error: 'injected failure' } };
     }
-    const raw = await readBody(req);
     if (raw === undefined) return { status: 413, body: { error: 'body too large' } };
     const header = req.headers[SIGNATURE_HEADER];
     if (!verifySignature(opts.secret, raw, Array.isArray(header) ? header[0] : header)) {

@@ -42,6 +42,8 @@ export type CoreBankingAccount = {
   kycDocumentRef: string;
   transactionSummary: string;
   openedOn: string;
+  /** Items are read back and compared by field name (the connector's field list). */
+  [field: string]: unknown;
 };
 
 export interface DemoCustomer {

@@ -117,7 +117,7 @@ describe('upsertCustomer', () => {
   ])('409 when the $identifier already belongs to another customer, naming both ids', async ({ other, kind }) => {
     await upsertCustomer(deps, 'C000001', input(), steward);
     const before = audit.count();
-    const err = await upsertCustomer(deps, 'C000002', input({ emails: ['bob@example.com'], ...other }), steward).catch((e: unknown) => e);
+    const err = await upsertCustomer(deps, 'C000002', input({ ...other, emails: ['bob@example.com', ...other.emails] }), steward).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
     expect((err as ConflictError).kind).toBe('conflict');
     expect((err as ConflictError).extensions).toEqual({ kind, ecifId: 'C000002', boundTo: 'C000001' });
