@@ -18,11 +18,18 @@ export interface CustodianTemplates {
   stateless: CfnTemplate;
 }
 
-/** An App that skips asset bundling (the handlers are not built, only referenced). */
-export function unbundledApp(outdir: string): App {
-  // The built-in CloudFormation validation (a WASM engine) costs ~10 s per synth; `cdk synth` and the
-  // template tests keep it, the local runtime and the integration tests do not need it.
-  return new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+/**
+ * An App that skips asset bundling (the handlers are not built, only referenced).
+ * The built-in CloudFormation validation (a WASM engine) costs seconds per synth: off unless
+ * `validate` is set. `cdk synth` and the infra tests (test/infra/nag.test.ts) keep it; the local
+ * runtime and the integration tests do not need it.
+ */
+export function unbundledApp(outdir: string, opts: { validate?: boolean } = {}): App {
+  return new App({
+    outdir,
+    context: { 'aws:cdk:bundling-stacks': [] },
+    builtinCloudFormationValidation: opts.validate ?? false,
+  });
 }
 
 /** Synthesizes both stacks in process, synchronously; the cloud assembly goes to a temp dir that is removed. */

@@ -2,4 +2,3 @@
 import '#infra/local/polyfills.ts';
 // Test output stays readable; a test that wants the log lines sets LOG_LEVEL itself.
 process.env.LOG_LEVEL ??= 'silent';
-process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= '1';

@@ -86,8 +86,6 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       JWT_ISSUER: DEV_ISSUER,
       JWT_AUDIENCE: DEV_AUDIENCE,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-      // The SDK's note about Node 20 is about future releases; Lambda runs Node 22.
-      AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
     };
 
     const { definition } = extractWorkflowDefinition(stateless);

@@ -29,7 +29,7 @@ describe('verifySignature', () => {
 
   it('property: what sign produces verifies, for any secret and body', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 200 }), fc.integer({ min: -REPLAY_WINDOW_SECONDS, max: REPLAY_WINDOW_SECONDS }), (s, b, skew) => {
+      fc.property(fc.string({ minLength: 1, maxLength: 40 }), fc.string({ unit: 'binary-ascii', maxLength: 200 }), fc.integer({ min: -REPLAY_WINDOW_SECONDS, max: REPLAY_WINDOW_SECONDS }), (s, b, skew) => {
         expect(verifySignature(s, b, sign(s, b, signedAt), later(skew))).toBe(true);
       }),
     );
@@ -37,7 +37,7 @@ describe('verifySignature', () => {
 
   it('property: any change to the body is refused', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 }), (b, other) => {
+      fc.property(fc.string({ unit: 'binary-ascii', maxLength: 200 }), fc.string({ unit: 'binary-ascii', maxLength: 200 }), (b, other) => {
         fc.pre(b !== other);
         expect(verifySignature(secret, other, sign(secret, b, signedAt), signedAt)).toBe(false);
       }),
