@@ -31,7 +31,13 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
+/** Context key of the cross-stack reference strength (see the aws-cdk-lib README, "Reference strength"). */
+const REFERENCE_STRENGTH = '@aws-cdk/core:defaultCrossStackReferences';
+
 export function buildApp(app: App, opts: BuildAppOptions = {}): CustodianStacks {
+  // Strong (Fn::ImportValue): CloudFormation refuses to remove a table or key export while the
+  // stateless stack still uses it. Said explicitly unless cdk.json or --context chose otherwise.
+  if (app.node.tryGetContext(REFERENCE_STRENGTH) === undefined) app.node.setContext(REFERENCE_STRENGTH, 'strong');
   const stateful = new StatefulStack(app, STATEFUL_STACK, {
     env: opts.env,
     description: 'Custodian data: KMS key, DynamoDB tables, report bucket, pepper, user pool (retained)',

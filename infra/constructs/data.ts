@@ -10,6 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { TableName } from '#handlers/http/routes.ts';
+import { pascal } from './names.ts';
 
 /** Metadata keys the local runtime looks for in the synthesized template. */
 export const TABLE_METADATA_KEY = 'custodian:table';
@@ -146,12 +147,4 @@ export class CustodianData extends Construct {
         'which is a planned migration, not an automatic rotation.',
     });
   }
-}
-
-export function pascal(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((w) => w[0].toUpperCase() + w.slice(1))
-    .join('');
 }

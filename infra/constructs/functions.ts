@@ -18,6 +18,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import type { Config } from '#functions/config.ts';
 import type { Access, TableName } from '#handlers/http/routes.ts';
+import { pascal } from './names.ts';
 import { acknowledgeWildcardResources } from './nag.ts';
 
 /** The repository root: entries and the lock file are resolved from here. */
@@ -72,7 +73,7 @@ export interface DataResources {
 }
 
 /** Environment names: those of functions/config.ts, plus the optional-token check of public routes. */
-export type FunctionEnvironment = Partial<Record<keyof Config | 'JWKS_URL' | 'JWT_ISSUER' | 'JWT_AUDIENCE', string>>;
+export type FunctionEnvironment = Partial<Record<keyof Config | 'JWKS_URL' | 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'NODE_OPTIONS', string>>;
 
 export interface CustodianFunctionProps {
   /** `http` (functions/handlers/http/<handler>.ts) or `task` (functions/handlers/tasks/<handler>.ts). */
@@ -125,6 +126,8 @@ export class CustodianFunction extends Construct {
       IDENTIFIER_PEPPER_SECRET_ARN: data.pepperSecret.secretArn,
       SERVICE_VERSION: props.serviceVersion,
       LOG_LEVEL: props.logLevel ?? 'info',
+      // Stack traces in the logs point at the TypeScript sources (the bundles carry source maps).
+      NODE_OPTIONS: '--enable-source-maps',
       ...(access.reports ? { REPORT_BUCKET: data.reportBucket.bucketName } : {}),
       ...(access.startsWorkflow ? { STATE_MACHINE_ARN: props.stateMachine!.stateMachineArn } : {}),
       ...props.environment,
@@ -175,7 +178,7 @@ export class CustodianFunction extends Construct {
       const actions = name === 'audit' ? auditActions[level] : dynamoActions[level];
       this.role.addToPolicy(
         new iam.PolicyStatement({
-          sid: `${name[0].toUpperCase()}${name.slice(1)}Table${level === 'write' ? 'Write' : 'Read'}`,
+          sid: `${pascal(name)}Table${pascal(level)}`,
           actions: [...actions],
           // Query on an index needs the index ARN; named indexes, not `/index/*`.
           resources: [table.tableArn, ...data.tableIndexes[name].map((i) => `${table.tableArn}/index/${i}`)],

@@ -7,6 +7,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { roles } from '#handlers/http/routes.ts';
+import { pascal } from './names.ts';
 
 export interface CustodianIdentityProps {
   /** @default RemovalPolicy.RETAIN */
@@ -41,7 +42,7 @@ export class CustodianIdentity extends Construct {
 
     // The groups are the roles: Cognito puts them in `cognito:groups`, the middleware reads them.
     for (const role of roles) {
-      new cognito.CfnUserPoolGroup(this, `Group${role[0].toUpperCase()}${role.slice(1)}`, {
+      new cognito.CfnUserPoolGroup(this, `Group${pascal(role)}`, {
         userPoolId: this.userPool.userPoolId,
         groupName: role,
         description: `Custodian role ${role}`,

@@ -9,7 +9,7 @@ import type { Config } from '#functions/config.ts';
 import { routeTable } from '#handlers/http/routes.ts';
 import { workflowTasks, type TaskName } from '#handlers/tasks/tasks.ts';
 import { CustodianApi } from '../constructs/api.ts';
-import { pascal } from '../constructs/data.ts';
+import { pascal } from '../constructs/names.ts';
 import { CustodianFunction, type DataResources } from '../constructs/functions.ts';
 import type { CustodianIdentity } from '../constructs/identity.ts';
 import { PrivacyRequestWorkflow } from '../constructs/workflow.ts';

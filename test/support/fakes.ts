@@ -233,6 +233,15 @@ export class FakeRequestStore implements RequestStore {
     this.taskItems.set(key, { ...t, ...copy(defined(patch)) });
   }
 
+  /** The `GSI1` index: `STATUS#<status>`, sorted by `<dueAt>#<id>`, at most `limit`. */
+  async idsByStatus(status: PrivacyRequest['status'], limit = 100) {
+    return [...this.requests.values()]
+      .filter((r) => r.status === status)
+      .sort(bySortKey((r) => `${r.dueAt}#${r.id}`))
+      .slice(0, limit)
+      .map((r) => r.id);
+  }
+
   async tasks(requestId: string) {
     return [...this.taskItems.values()]
       .filter((t) => t.requestId === requestId)

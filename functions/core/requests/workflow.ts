@@ -57,13 +57,17 @@ export async function loadRequest(deps: WorkflowDeps, input: { requestId: string
 export async function resolveStep(deps: WorkflowDeps, input: Step): Promise<Step & { found: boolean }> {
   const request = await loaded(deps, input.requestId);
   const resolution = await resolveByKeys(deps.ecif, request.identityKeys);
-  // A signed-in customer is its ecifId; the identifiers it typed must then not name someone else.
-  const found = !!resolution && (!request.ecifId || request.ecifId === resolution.ecifId);
+  // A signed-in customer is its ecifId: the identifiers it typed may add nothing, but must not name someone else.
+  const byLogin = request.ecifId && !resolution ? await deps.ecif.getCustomer(request.ecifId) : undefined;
+  const found = resolution ? !request.ecifId || request.ecifId === resolution.ecifId : !!byLogin && byLogin.status !== 'erased';
+  const ecifId = found ? (request.ecifId ?? resolution!.ecifId) : undefined;
   // Kept on the request: a signed-in customer has an ecifId even when its identifiers named someone else.
-  await deps.requests.update(request.id, { subjectFound: found, ...(found && !request.ecifId ? { ecifId: resolution!.ecifId } : {}) });
-  await record(deps, { ...request, ...(found ? { ecifId: resolution!.ecifId } : {}) }, 'request.subject_resolved', {
+  await deps.requests.update(request.id, { subjectFound: found, ...(found && !request.ecifId ? { ecifId } : {}) });
+  const crossReferences = found ? (resolution?.crossReferences ?? (await deps.ecif.crossReferences(ecifId!))) : [];
+  await record(deps, { ...request, ...(ecifId ? { ecifId } : {}) }, 'request.subject_resolved', {
     found,
-    crossReferences: found ? resolution!.crossReferences.map((x) => x.systemId) : [],
+    by: !found ? 'none' : resolution ? 'identifiers' : 'login',
+    crossReferences: crossReferences.map((x) => x.systemId),
   });
   return { requestId: request.id, type: request.type, found };
 }

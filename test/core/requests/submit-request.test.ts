@@ -118,6 +118,7 @@ describe('submitRequest', () => {
       expect(second).toEqual({ request: first.request, replayed: true });
       expect(requests.requests.size).toBe(1);
       expect(audit.actions(`request:${first.request.id}`)).toEqual(['request.received']);
+      expect(audit.count()).toBe(1);
       // Started again on a replay: the first attempt may have died before starting it.
       expect(workflow.calls).toBe(2);
       expect([...workflow.started]).toEqual([first.request.id]);

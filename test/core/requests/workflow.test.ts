@@ -170,7 +170,7 @@ describe('no match', () => {
     expect(events.map((e) => [e.action, e.details])).toEqual([
       ['request.received', expect.objectContaining({ type: 'erasure' })],
       ['request.started', { type: 'erasure' }],
-      ['request.subject_resolved', { found: false, crossReferences: [] }],
+      ['request.subject_resolved', { found: false, by: 'none', crossReferences: [] }],
       ['request.finalized', { status: 'completed', result: 'no_data_held', reasons: 1 }],
     ]);
     expect(events.slice(1).every((e) => e.actor.role === workflowActor.role && e.actor.principal === workflowActor.principal)).toBe(true);
@@ -285,7 +285,7 @@ describe('all systems succeed', () => {
       ['request.system_succeeded', 'crm'],
       ['request.finalized', undefined],
     ]);
-    expect(events[2].details).toEqual({ found: true, crossReferences: ['core-banking', 'crm'] });
+    expect(events[2].details).toEqual({ found: true, by: 'identifiers', crossReferences: ['core-banking', 'crm'] });
     expect(events[3].details).toEqual({
       systems: [
         { systemId: 'core-banking', action: 'erase', state: 'pending', exemptions: ['transactions'] },
@@ -303,6 +303,21 @@ describe('all systems succeed', () => {
     const id = await submit({ email: 'alice@example.com' });
     await runWorkflow(id);
     expect((await requests.getTask(id, 'crm'))!.proof).toEqual({ recordsAffected: 1, fieldsChanged: ['email'], verified: true, verification: 'read-back', at: T0 });
+  });
+
+  it('a signed-in customer whose identifiers match nobody is still erased: the login identifies it', async () => {
+    const id = await submit({ email: 'old-address@example.com' }, { role: 'customer', principal: 'ALICE' });
+    expect(await runWorkflow(id)).toEqual({ requestId: id, status: 'completed' });
+    expect(await requests.get(id)).toMatchObject({ ecifId: 'ALICE', subjectFound: true, outcome: { result: 'erased' } });
+    expect(connectors.executions().map((c) => c.systemId).sort()).toEqual(['core-banking', 'crm']);
+    expect((await ecif.getCustomer('ALICE'))!.status).toBe('erased');
+  });
+
+  it('a token naming no customer of the ECIF erases nothing', async () => {
+    const id = await submit({ email: 'nobody@example.com' }, { role: 'customer', principal: 'GHOST' });
+    expect(await runWorkflow(id)).toEqual({ requestId: id, status: 'completed' });
+    expect(await requests.get(id)).toMatchObject({ subjectFound: false, outcome: { result: 'no_data_held' } });
+    expect((await consent.current('GHOST')).flags.erased).toBe(false);
   });
 
   it('a signed-in customer whose identifiers are its own is erased', async () => {
