@@ -33,7 +33,13 @@ export const customerInputSchema = z.strictObject({
   segment: z.enum(['retail', 'private', 'business', 'corporate']).optional(),
   kycStatus: z.enum(['pending', 'verified', 'expired', 'rejected']).optional(),
   householdId: z.string().max(64).optional(),
-  crossReferences: z.array(crossReferenceSchema).max(50).default([]),
+  // One local id per system for now: a request's per-system task is keyed by the system, so a second
+  // account in one system would be planned and then silently dropped. Refused until tasks key by local id.
+  crossReferences: z
+    .array(crossReferenceSchema)
+    .max(50)
+    .default([])
+    .refine((xs) => new Set(xs.map((x) => x.systemId)).size === xs.length, { message: 'at most one cross-reference per system' }),
 });
 export type CustomerInput = z.infer<typeof customerInputSchema>;
 export type CrossReference = z.infer<typeof crossReferenceSchema> & { since: string };
