@@ -18,6 +18,8 @@ export const configSchema = z.object({
   IDENTIFIER_PEPPER_SECRET_ARN: z.string().min(1).optional(),
   /** Secret that signs calls to connected systems' webhooks (per-system secrets come with the connector issue). */
   CONNECTOR_SIGNING_SECRET: z.string().min(16).optional(),
+  /** In AWS: the Secrets Manager ARN of that signing secret (only the tasks that call systems get it). */
+  CONNECTOR_SIGNING_SECRET_ARN: z.string().min(1).optional(),
   SERVICE_VERSION: z.string().default('0.1.0'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });

@@ -2,6 +2,7 @@
  * The composition root of the handlers: the core's ports bound to their AWS adapters, built once
  * per cold start. Tests build the same ports against DynamoDB Local by setting the environment.
  */
+import { createHmac } from 'node:crypto';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { config, resetConfig } from '#functions/config.ts';
 import { connectorFor } from '#adapters/connectors/registry.ts';
@@ -24,7 +25,9 @@ async function build() {
   if (!pepper) throw new Error('invalid configuration: IDENTIFIER_PEPPER or IDENTIFIER_PEPPER_SECRET_ARN');
   const db = documentClient();
   const clock = systemClock;
-  const secrets = { signingSecret: env.CONNECTOR_SIGNING_SECRET ?? pepper, hashKey: pepper };
+  const signingSecret = env.CONNECTOR_SIGNING_SECRET_ARN ? await secretValue(env.CONNECTOR_SIGNING_SECRET_ARN) : env.CONNECTOR_SIGNING_SECRET;
+  // Never the pepper itself in a connected system's hands: the `hash` strategy gets a key derived from it.
+  const secrets = { signingSecret, hashKey: createHmac('sha256', pepper).update('custodian/field-strategy/hash').digest('hex') };
   const workflow: RequestWorkflow = env.STATE_MACHINE_ARN
     ? new StepFunctionsRequestWorkflow(new SFNClient({}), env.STATE_MACHINE_ARN)
     : {

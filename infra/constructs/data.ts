@@ -15,6 +15,7 @@ import { pascal } from './names.ts';
 /** Metadata keys the local runtime looks for in the synthesized template. */
 export const TABLE_METADATA_KEY = 'custodian:table';
 export const BUCKET_METADATA_KEY = 'custodian:bucket';
+export const SECRET_METADATA_KEY = 'custodian:secret';
 
 interface TableSpec {
   /** Streams feed the EventBridge fan-out (consent.changed, request.*, audit export). */
@@ -52,6 +53,7 @@ export class CustodianData extends Construct {
   readonly reportBucket: s3.Bucket;
   readonly accessLogBucket: s3.Bucket;
   readonly pepperSecret: secretsmanager.Secret;
+  readonly connectorSigningSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: CustodianDataProps = {}) {
     super(scope, id);
@@ -139,6 +141,18 @@ export class CustodianData extends Construct {
       encryptionKey: this.key,
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy,
+    });
+    this.connectorSigningSecret = new secretsmanager.Secret(this, 'ConnectorSigningSecret', {
+      description: 'Custodian: HMAC key that signs webhook calls to connected systems (shared with them out of band)',
+      encryptionKey: this.key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy,
+    });
+    (this.pepperSecret.node.defaultChild as CfnResource).addMetadata(SECRET_METADATA_KEY, 'pepper');
+    (this.connectorSigningSecret.node.defaultChild as CfnResource).addMetadata(SECRET_METADATA_KEY, 'connector-signing');
+    Validations.of(this.connectorSigningSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Connected systems verify with this key: a rotation is coordinated with them (overlap window), not automatic.',
     });
     Validations.of(this.pepperSecret).acknowledge({
       id: 'AwsSolutions-SMG4',

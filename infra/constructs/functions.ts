@@ -70,6 +70,7 @@ export interface DataResources {
   readonly tableIndexes: Record<TableName, readonly string[]>;
   readonly reportBucket: s3.IBucket;
   readonly pepperSecret: secretsmanager.ISecret;
+  readonly connectorSigningSecret: secretsmanager.ISecret;
 }
 
 /** Environment names: those of functions/config.ts, plus the optional-token check of public routes. */
@@ -130,6 +131,7 @@ export class CustodianFunction extends Construct {
       NODE_OPTIONS: '--enable-source-maps',
       ...(access.reports ? { REPORT_BUCKET: data.reportBucket.bucketName } : {}),
       ...(access.startsWorkflow ? { STATE_MACHINE_ARN: props.stateMachine!.stateMachineArn } : {}),
+      ...(access.connectors ? { CONNECTOR_SIGNING_SECRET_ARN: data.connectorSigningSecret.secretArn } : {}),
       ...props.environment,
     };
 
@@ -197,6 +199,9 @@ export class CustodianFunction extends Construct {
       // otherwise needs this grant extended (and its KMS key, if any, granted) by its owner.
       const connected = stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${CONNECTED_TABLE_PREFIX}*` });
       this.role.addToPolicy(new iam.PolicyStatement({ sid: 'ConnectedTables', actions: [...connectorActions], resources: [connected] }));
+      this.role.addToPolicy(
+        new iam.PolicyStatement({ sid: 'ConnectorSigning', actions: ['secretsmanager:GetSecretValue'], resources: [data.connectorSigningSecret.secretArn] }),
+      );
       acknowledgeWildcardResources(
         this.role,
         [connected],

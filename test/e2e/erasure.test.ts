@@ -241,6 +241,16 @@ describe('bad input gets a 4xx problem and changes nothing', () => {
     expect(await Promise.all(Object.values(runtime.tables).map(itemCount))).toEqual(before);
   });
 
+  it('a public route takes Cognito-style access tokens (client_id, no aud) as the HTTP API authorizer does', async () => {
+    const body = { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: 'nobody-token@example.org' } };
+    const access = await signDevToken({ role: 'customer', sub: 'C000009', claims: { aud: undefined, client_id: 'custodian-api' } });
+    const ok = await api('POST', '/v1/privacy-requests', { token: access, body });
+    expect(ok.status).toBe(202);
+    expect(ok.body).toMatchObject({ ecifId: 'C000009', verification: { state: 'verified', method: 'login' } });
+    const other = await signDevToken({ role: 'customer', sub: 'C000009', claims: { aud: undefined, client_id: 'another-app' } });
+    expect((await api('POST', '/v1/privacy-requests', { token: other, body })).status).toBe(401);
+  });
+
   it('an Idempotency-Key replays the first request instead of creating a second', async () => {
     const body = { type: 'erasure', jurisdiction: 'CCPA', identifiers: { email: 'nobody-idem@example.org' } };
     const headers = { 'idempotency-key': 'retry-0123456789' };

@@ -147,11 +147,12 @@ describe('report bucket', () => {
 });
 
 describe('identifier pepper', () => {
-  it('is a generated secret under the CMK, retained', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+  it.each(['pepper', 'connector-signing'])('%s: a generated secret under the CMK, retained', (name) => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     template.hasResource('AWS::SecretsManager::Secret', {
       Properties: { KmsKeyId: keyArn(), GenerateSecretString: Match.objectLike({ PasswordLength: 64 }) },
       DeletionPolicy: 'Retain',
+      Metadata: { 'custodian:secret': name },
     });
   });
 });

@@ -81,8 +81,10 @@ describe('functions', () => {
     if (row.startsWorkflow) expect(env.STATE_MACHINE_ARN).toEqual({ Ref: resources(raw, 'AWS::StepFunctions::StateMachine')[0][0] });
     // Public routes check an optional bearer token themselves.
     expect('JWKS_URL' in env).toBe(row.auth === 'public');
-    // Only the pepper's ARN, never a secret value.
+    // Secrets by ARN only, never a value; the signing key only where systems are called.
     expect(env.IDENTIFIER_PEPPER).toBeUndefined();
+    expect(env.CONNECTOR_SIGNING_SECRET).toBeUndefined();
+    expect('CONNECTOR_SIGNING_SECRET_ARN' in env).toBe(Boolean(row.connectors));
   });
 });
 
@@ -198,6 +200,9 @@ describe('least privilege, table-driven', () => {
           break;
         case 'secret':
           expect(action, where).toBe('secretsmanager:GetSecretValue');
+          // The webhook signing key only where systems are called.
+          if (target.secret === 'connector-signing') expect(row.connectors, where).toBe(true);
+          seen.add(target.secret);
           break;
         case 'key':
           expect(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], where).toContain(action);
@@ -218,7 +223,8 @@ describe('least privilege, table-driven', () => {
       }
       seen.add(target.kind === 'local' && target.logicalId !== logGroupId ? 'workflow' : target.kind);
     }
-    expect(seen.has('secret')).toBe(true);
+    expect(seen.has('pepper')).toBe(true);
+    expect(seen.has('connector-signing')).toBe(Boolean(row.connectors));
     expect(seen.has('key')).toBe(true);
     expect(seen.has('workflow')).toBe(Boolean(row.startsWorkflow));
     expect(seen.has('bucket-objects')).toBe(Boolean(row.reports));

@@ -24,7 +24,7 @@ export type Target =
   | { kind: 'table'; table: TableName }
   | { kind: 'index'; table: TableName; index: string }
   | { kind: 'key' }
-  | { kind: 'secret' }
+  | { kind: 'secret'; secret: 'pepper' | 'connector-signing' }
   | { kind: 'bucket-objects' }
   | { kind: 'connected-tables'; pattern: string }
   | { kind: 'local'; logicalId: string; suffix: string }
@@ -33,7 +33,7 @@ export type Target =
 export class StackPair {
   private tableByLogicalId = new Map<string, TableName>();
   readonly keyId: string;
-  readonly secretId: string;
+  readonly secretIds: Map<string, 'pepper' | 'connector-signing'>;
   readonly bucketId: string;
 
   constructor(
@@ -45,9 +45,9 @@ export class StackPair {
     }
     const keys = resources(stateful, 'AWS::KMS::Key');
     const secrets = resources(stateful, 'AWS::SecretsManager::Secret');
-    if (keys.length !== 1 || secrets.length !== 1) throw new Error('expected one key and one secret');
+    if (keys.length !== 1 || secrets.length !== 2) throw new Error('expected one key and two secrets');
     this.keyId = keys[0][0];
-    this.secretId = secrets[0][0];
+    this.secretIds = new Map(secrets.map(([id, r]) => [id, r.Metadata?.['custodian:secret']]));
     this.bucketId = byMetadata(stateful, 'custodian:bucket', 'reports');
   }
 
@@ -80,7 +80,7 @@ export class StackPair {
         if (m) return { kind: 'index', table, index: m[1] };
       }
       if (id === this.keyId && attr === 'Arn' && suffix === '') return { kind: 'key' };
-      if (id === this.secretId && attr === 'Ref' && suffix === '') return { kind: 'secret' };
+      if (id && this.secretIds.get(id) && attr === 'Ref' && suffix === '') return { kind: 'secret', secret: this.secretIds.get(id)! };
       if (id === this.bucketId && attr === 'Arn' && suffix === '/*') return { kind: 'bucket-objects' };
       return { kind: 'other', raw: ref };
     }

@@ -7,8 +7,8 @@ import { DynamoTableConnector } from './dynamodb-table.ts';
 import { HttpWebhookConnector } from './http-webhook.ts';
 
 export interface ConnectorSecrets {
-  /** Signs webhook calls (a per-system secret by reference comes with the connector issue). */
-  signingSecret: string;
+  /** Signs webhook calls (a per-system secret by reference comes with the connector issue). Absent where no task calls systems. */
+  signingSecret?: string;
   /** Keys the `hash` field strategy. */
   hashKey: string;
 }
@@ -16,7 +16,10 @@ export interface ConnectorSecrets {
 type Factories = { [K in ConnectorSettings['kind']]: (settings: Extract<ConnectorSettings, { kind: K }>, secrets: ConnectorSecrets) => Connector };
 
 const connectorKinds: Factories = {
-  http: (settings, secrets) => new HttpWebhookConnector(settings, secrets.signingSecret),
+  http: (settings, secrets) => {
+    if (!secrets.signingSecret) throw new PermanentSystemError('no webhook signing secret is configured');
+    return new HttpWebhookConnector(settings, secrets.signingSecret);
+  },
   dynamodb: (settings, secrets) => new DynamoTableConnector(documentClient(), settings, secrets.hashKey),
   manual: () => ({
     execute: async () => {

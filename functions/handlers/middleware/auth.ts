@@ -25,12 +25,16 @@ async function verifyBearer(header: string): Promise<JWTPayload> {
   const { JWKS_URL, JWT_ISSUER, JWT_AUDIENCE } = process.env;
   if (!token || !JWKS_URL || !JWT_ISSUER) throw new UnauthenticatedError('a valid bearer token is required');
   jwks ??= createRemoteJWKSet(new URL(JWKS_URL));
+  let payload: JWTPayload;
   try {
-    const { payload } = await jwtVerify(token, jwks, { issuer: JWT_ISSUER, ...(JWT_AUDIENCE ? { audience: JWT_AUDIENCE } : {}) });
-    return payload;
+    ({ payload } = await jwtVerify(token, jwks, { issuer: JWT_ISSUER }));
   } catch {
     throw new UnauthenticatedError('the bearer token is not valid');
   }
+  // As the HTTP API JWT authorizer: Cognito ID tokens name the client in `aud`, access tokens in `client_id`.
+  const audiences = [payload.aud, payload.client_id].flat().filter((a): a is string => typeof a === 'string');
+  if (JWT_AUDIENCE && !audiences.includes(JWT_AUDIENCE)) throw new UnauthenticatedError('the bearer token is not valid');
+  return payload;
 }
 
 export async function actorFor(route: RouteSpec, event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<Actor> {
