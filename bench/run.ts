@@ -1,94 +1,24 @@
 /**
- * `npm run bench`: figures as ratios against a baseline measured in the same run, on the same
- * emulators (these machines are noisy; absolute times are printed for context only).
- *
- * erasure: one erasure end to end (POST, the state machine, both demo systems, finalize, observed
- * by polling GET) against the time of the same number of DynamoDB calls it made, issued alone,
- * sequentially, as raw GetItem/PutItem on the same DynamoDB Local.
+ * `npm run bench [-- --only name,name] [--runs N]`: every figure is a ratio against a baseline
+ * measured in the same run on the same emulators (these machines are noisy; absolute times are
+ * context only). One row per bench module; each module exports `run(opts): Promise<BenchResult[]>`.
  */
 import '#infra/local/polyfills.ts';
 import { parseArgs } from 'node:util';
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { documentClient } from '#adapters/dynamodb/client.ts';
-import { startDemo } from '#infra/local/demo/start.ts';
-import { signDevToken } from '#infra/local/dev-issuer.ts';
-import { startLocalRuntime } from '#infra/local/runtime.ts';
+import { printTable, type BenchResult } from './table.ts';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '9' } } });
-const runs = Number(values.runs);
+const benches: Record<string, () => Promise<{ run(opts: { runs: number }): Promise<BenchResult[]> }>> = {
+  erasure: () => import('./erasure.ts'),
+};
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-const runtime = await startLocalRuntime({ port: 0 });
-const demo = await startDemo(runtime, { crmPort: 0, seed: 7, customers: runs + 2 });
-try {
-  // Count every DynamoDB call the handlers make (they share this process and this client).
-  let calls = 0;
-  documentClient().middlewareStack.add(
-    (next) => async (args) => {
-      calls++;
-      return next(args);
-    },
-    { step: 'initialize', name: 'benchCallCounter' },
-  );
-  const operator = await signDevToken({ role: 'operator' });
-
-  async function eraseOne(email: string): Promise<{ ms: number; calls: number }> {
-    const before = calls;
-    const started = performance.now();
-    const res = await fetch(`${runtime.apiUrl}/v1/privacy-requests`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'erasure', jurisdiction: 'GDPR', identifiers: { email } }),
-    });
-    if (res.status !== 202) throw new Error(`submit answered ${res.status}`);
-    const { id } = (await res.json()) as { id: string };
-    const arn = `${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${id}`;
-    await runtime.sfn.waitForExecution(arn);
-    const done = (await (await fetch(`${runtime.apiUrl}/v1/privacy-requests/${id}`, { headers: { authorization: `Bearer ${operator}` } })).json()) as {
-      status: string;
-    };
-    if (done.status !== 'completed') throw new Error(`erasure ended ${done.status}`);
-    return { ms: performance.now() - started, calls: calls - before };
-  }
-
-  async function rawCalls(n: number): Promise<number> {
-    const started = performance.now();
-    for (let i = 0; i < n; i++) {
-      const Key = { PK: { S: `BENCH#${i % 10}` }, SK: { S: 'BENCH' } };
-      if (i % 2 === 0) await runtime.dynamo.client.send(new PutItemCommand({ TableName: runtime.tables.requests, Item: { ...Key, n: { N: String(i) } } }));
-      else await runtime.dynamo.client.send(new GetItemCommand({ TableName: runtime.tables.requests, Key, ConsistentRead: true }));
-    }
-    return performance.now() - started;
-  }
-
-  const customers = demo.customers.slice(1, runs + 2);
-  await eraseOne(customers[0].email); // warm-up: handler modules load, JIT
-  const erasures: number[] = [];
-  const baselines: number[] = [];
-  let perErasure = 0;
-  for (const c of customers.slice(1)) {
-    const e = await eraseOne(c.email);
-    perErasure = e.calls;
-    erasures.push(e.ms);
-    baselines.push(await rawCalls(e.calls));
-  }
-  const e = median(erasures);
-  const b = median(baselines);
-  console.log(
-    JSON.stringify(
-      {
-        bench: 'erasure end to end vs its DynamoDB calls alone',
-        runs: erasures.length,
-        dynamoCallsPerErasure: perErasure,
-        ratio: Number((e / b).toFixed(2)),
-        context: { erasureMedianMs: Math.round(e), baselineMedianMs: Math.round(b) },
-      },
-      null,
-      2,
-    ),
-  );
-} finally {
-  await demo.stop();
-  await runtime.stop();
+const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '9' } } });
+const selected = values.only ? values.only.split(',') : Object.keys(benches);
+const rows: BenchResult[] = [];
+for (const name of selected) {
+  if (!benches[name]) throw new Error(`no bench named ${name}; known: ${Object.keys(benches).join(', ')}`);
+  console.error(`bench ${name}...`);
+  rows.push(...(await (await benches[name]()).run({ runs: Number(values.runs) })));
 }
+printTable(rows);
+// Emulators and servers may hold the event loop: the figures are printed, we are done.
+process.exit(0);

@@ -1,0 +1,82 @@
+/**
+ * erasure: one erasure end to end (POST, the state machine, both demo systems, finalize, observed
+ * by polling GET) against the time of the same number of DynamoDB calls it made, issued alone,
+ * sequentially, as raw GetItem/PutItem on the same DynamoDB Local.
+ */
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { documentClient } from '#adapters/dynamodb/client.ts';
+import { startDemo } from '#infra/local/demo/start.ts';
+import { signDevToken } from '#infra/local/dev-issuer.ts';
+import { startLocalRuntime } from '#infra/local/runtime.ts';
+import { median, type BenchResult } from './table.ts';
+
+export async function run(opts: { runs: number }): Promise<BenchResult[]> {
+const runs = opts.runs;
+const runtime = await startLocalRuntime({ port: 0 });
+const demo = await startDemo(runtime, { crmPort: 0, seed: 7, customers: runs + 2 });
+try {
+  // Count every DynamoDB call the handlers make (they share this process and this client).
+  let calls = 0;
+  documentClient().middlewareStack.add(
+    (next) => async (args) => {
+      calls++;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCallCounter' },
+  );
+  const operator = await signDevToken({ role: 'operator' });
+
+  async function eraseOne(email: string): Promise<{ ms: number; calls: number }> {
+    const before = calls;
+    const started = performance.now();
+    const res = await fetch(`${runtime.apiUrl}/v1/privacy-requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'erasure', jurisdiction: 'GDPR', identifiers: { email } }),
+    });
+    if (res.status !== 202) throw new Error(`submit answered ${res.status}`);
+    const { id } = (await res.json()) as { id: string };
+    const arn = `${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${id}`;
+    await runtime.sfn.waitForExecution(arn);
+    const done = (await (await fetch(`${runtime.apiUrl}/v1/privacy-requests/${id}`, { headers: { authorization: `Bearer ${operator}` } })).json()) as {
+      status: string;
+    };
+    if (done.status !== 'completed') throw new Error(`erasure ended ${done.status}`);
+    return { ms: performance.now() - started, calls: calls - before };
+  }
+
+  async function rawCalls(n: number): Promise<number> {
+    const started = performance.now();
+    for (let i = 0; i < n; i++) {
+      const Key = { PK: { S: `BENCH#${i % 10}` }, SK: { S: 'BENCH' } };
+      if (i % 2 === 0) await runtime.dynamo.client.send(new PutItemCommand({ TableName: runtime.tables.requests, Item: { ...Key, n: { N: String(i) } } }));
+      else await runtime.dynamo.client.send(new GetItemCommand({ TableName: runtime.tables.requests, Key, ConsistentRead: true }));
+    }
+    return performance.now() - started;
+  }
+
+  const customers = demo.customers.slice(1, runs + 2);
+  await eraseOne(customers[0].email); // warm-up: handler modules load, JIT
+  const erasures: number[] = [];
+  const baselines: number[] = [];
+  let perErasure = 0;
+  for (const c of customers.slice(1)) {
+    const e = await eraseOne(c.email);
+    perErasure = e.calls;
+    erasures.push(e.ms);
+    baselines.push(await rawCalls(e.calls));
+  }
+  const e = median(erasures);
+  const b = median(baselines);
+  return [
+    {
+      bench: 'erasure end to end vs its DynamoDB calls alone',
+      ratio: e / b,
+      detail: `median of ${erasures.length}; ${perErasure} DynamoDB calls per erasure; ${Math.round(e)} ms vs ${Math.round(b)} ms`,
+    },
+  ];
+} finally {
+  await demo.stop();
+  await runtime.stop();
+}
+}
