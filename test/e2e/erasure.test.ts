@@ -13,6 +13,7 @@ import { coreBankingSystem } from '#infra/local/demo/systems.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { deps } from '#handlers/deps.ts';
+import { assertContract } from '../support/contract.ts';
 import { identityKeysOf } from '#core/ecif/identifiers.ts';
 import { redriveUnfinished } from '#core/requests/redrive.ts';
 import { newId } from '#core/shared/ids.ts';
@@ -43,7 +44,10 @@ async function api(method: string, path: string, opts: { token?: string; body?: 
     body: opts.raw ?? (opts.body !== undefined ? JSON.stringify(opts.body) : undefined),
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+  const body = text ? JSON.parse(text) : undefined;
+  // Every answer this test receives must be what docs/openapi.json promises for its route and status.
+  assertContract(method, path, res.status, res.headers.get('content-type'), body);
+  return { status: res.status, headers: res.headers, body };
 }
 
 async function erase(email: string) {

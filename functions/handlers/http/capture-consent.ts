@@ -2,8 +2,9 @@
 import { captureConsent } from '#core/consent/capture-consent.ts';
 import { captureInputSchema } from '#core/consent/consent.ts';
 import { httpRoute } from '../middleware/http-route.ts';
+import { consentCaptureResponse } from './responses.ts';
 
-export const handler = httpRoute('capture-consent', { body: captureInputSchema }, async ({ body, actor, deps }) => ({
+export const handler = httpRoute('capture-consent', { summary: 'Give or withdraw consent', body: captureInputSchema, responses: { 201: consentCaptureResponse } }, async ({ body, actor, deps }) => ({
   status: 201,
   body: await captureConsent(deps, body, actor),
 }));

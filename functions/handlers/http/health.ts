@@ -1,8 +1,9 @@
 /** GET /health: the version and whether each dependency answers. Never a 5xx for a dependency down: 503. */
 import { config } from '#functions/config.ts';
 import { httpRoute } from '../middleware/http-route.ts';
+import { healthResponse } from './responses.ts';
 
-export const handler = httpRoute('health', {}, async ({ deps }) => {
+export const handler = httpRoute('health', { summary: 'Version and dependency state', responses: { 200: healthResponse, 503: healthResponse } }, async ({ deps }) => {
   const probe = async (check: () => Promise<unknown>) => {
     const started = Date.now();
     try {

@@ -3,10 +3,16 @@ import { z } from 'zod';
 import { customerInputSchema, ecifIdSchema } from '#core/ecif/customer.ts';
 import { upsertCustomer } from '#core/ecif/upsert-customer.ts';
 import { httpRoute } from '../middleware/http-route.ts';
+import { upsertCustomerResponse } from './responses.ts';
 
 export const handler = httpRoute(
   'put-ecif-customer',
-  { params: z.object({ ecifId: ecifIdSchema }), body: customerInputSchema },
+  {
+    summary: 'Create or replace a golden record (steward)',
+    params: z.object({ ecifId: ecifIdSchema }),
+    body: customerInputSchema,
+    responses: { 200: upsertCustomerResponse, 201: upsertCustomerResponse },
+  },
   async ({ params, body, actor, deps }) => {
     const result = await upsertCustomer(deps, params.ecifId, body, actor);
     return { status: result.created ? 201 : 200, body: result };

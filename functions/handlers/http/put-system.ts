@@ -4,10 +4,16 @@ import { registerSystem } from '#core/connectors/register-system.ts';
 import { systemInputSchema } from '#core/connectors/system.ts';
 import { systemIdSchema } from '#core/ecif/customer.ts';
 import { httpRoute } from '../middleware/http-route.ts';
+import { systemResponse } from './responses.ts';
 
 export const handler = httpRoute(
   'put-system',
-  { params: z.object({ systemId: systemIdSchema }), body: systemInputSchema },
+  {
+    summary: 'Register or replace a connected system (operator)',
+    params: z.object({ systemId: systemIdSchema }),
+    body: systemInputSchema,
+    responses: { 200: systemResponse, 201: systemResponse },
+  },
   async ({ params, body, actor, deps }) => {
     const { system, created } = await registerSystem(deps, params.systemId, body, actor);
     return { status: created ? 201 : 200, body: system };

@@ -27,6 +27,7 @@ export interface RouteSpec {
 
 export const routeTable = [
   { method: 'GET', path: '/health', handler: 'health', auth: 'public', roles: [], tables: { ecif: 'read' } },
+  { method: 'GET', path: '/openapi.json', handler: 'openapi', auth: 'public', roles: [], tables: {} },
   {
     method: 'PUT', path: '/v1/ecif/customers/{ecifId}', handler: 'put-ecif-customer', auth: 'jwt',
     roles: ['steward'], tables: { ecif: 'write', audit: 'write' },

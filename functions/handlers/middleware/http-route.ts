@@ -21,6 +21,17 @@ export interface RouteSchemas<B extends z.ZodType, P extends z.ZodType, Q extend
   body?: B;
   params?: P;
   query?: Q;
+  /** Request headers the route reads (validated by the route itself; documented in OpenAPI). */
+  headers?: z.ZodObject;
+  /** Success bodies by status: documented in OpenAPI and checked by the contract tests. */
+  responses?: Record<number, z.ZodType>;
+  summary?: string;
+}
+
+/** What OpenAPI is generated from: the route's row and the schemas that validate it, nothing else. */
+export interface RouteContract {
+  route: RouteSpec;
+  schemas: RouteSchemas<z.ZodType, z.ZodType, z.ZodType>;
 }
 
 export interface RouteInput<B, P, Q> {
@@ -106,7 +117,7 @@ export function httpRoute<B extends z.ZodType = z.ZodUndefined, P extends z.ZodT
   run: (input: RouteInput<z.infer<B>, z.infer<P>, z.infer<Q>>) => Promise<RouteReply>,
 ) {
   const route = routeSpec(id);
-  return middy<Event, Result, Error, Context>({ timeoutEarlyInMillis: 0 })
+  const handler = middy<Event, Result, Error, Context>({ timeoutEarlyInMillis: 0 })
     .use(problemDetails(route))
     .use(authorize(route))
     .use(validate(schemas))
@@ -126,4 +137,6 @@ export function httpRoute<B extends z.ZodType = z.ZodUndefined, P extends z.ZodT
         body: JSON.stringify(reply.body),
       };
     });
+  const contract: RouteContract = { route, schemas: schemas as RouteContract['schemas'] };
+  return Object.assign(handler, { contract });
 }

@@ -31,6 +31,18 @@ const titles: Record<number, string> = {
   500: 'Internal Server Error',
 };
 
+/** RFC 9457 problem details as this API sends them (documented in OpenAPI for every route). */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int().min(400).max(599),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string(), code: z.string() })).optional(),
+  })
+  .catchall(z.unknown());
+
 export interface Problem {
   type: string;
   title: string;

@@ -1,0 +1,51 @@
+/**
+ * Success bodies of the routes, for OpenAPI and the contract tests. Loose objects: the fields named
+ * here are promised; a route may add fields without breaking a client.
+ */
+import { z } from 'zod';
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const healthResponse = z.looseObject({
+  status: z.enum(['ok', 'degraded']),
+  version: z.string(),
+  dependencies: z.record(z.string(), z.looseObject({ status: z.string() })),
+});
+
+export const systemOutcomeResponse = z.looseObject({
+  systemId: z.string(),
+  action: z.string(),
+  state: z.string(),
+  attempts: z.number().int(),
+  exemptions: z.array(z.looseObject({ field: z.string(), basis: z.string(), until: isoTime })),
+  lastError: z.looseObject({ name: z.string(), message: z.string() }).optional(),
+  proof: z.looseObject({ recordsAffected: z.number(), fieldsChanged: z.array(z.string()), verified: z.boolean(), at: isoTime }).optional(),
+});
+
+export const privacyRequestResponse = z.looseObject({
+  id: z.string(),
+  type: z.string(),
+  jurisdiction: z.enum(['GDPR', 'CCPA']),
+  status: z.string(),
+  verification: z.looseObject({ state: z.string() }),
+  receivedAt: isoTime,
+  ackDueAt: isoTime,
+  dueAt: isoTime,
+  ecifId: z.string().optional(),
+  outcome: z.looseObject({ result: z.string(), reasons: z.array(z.string()) }).optional(),
+  systems: z.array(systemOutcomeResponse).optional(),
+});
+
+export const upsertCustomerResponse = z.looseObject({
+  ecifId: z.string(),
+  created: z.boolean(),
+  identities: z.number().int(),
+  crossReferences: z.number().int(),
+});
+
+export const systemResponse = z.looseObject({ systemId: z.string(), name: z.string(), connector: z.looseObject({ kind: z.string() }), updatedAt: isoTime });
+export const systemsResponse = z.looseObject({ items: z.array(systemResponse) });
+
+/** The consent routes' promises (the consent issue may add fields). */
+export const consentCaptureResponse = z.looseObject({});
+export const consentDecisionResponse = z.looseObject({ decision: z.enum(['allow', 'deny']), reason: z.string(), decidedAt: isoTime });
