@@ -1,0 +1,210 @@
+/**
+ * `npx custodian <command>`: the operators' CLI over the HTTP API (the local runtime or a deployed
+ * API: --url and --token, or CUSTODIAN_URL and CUSTODIAN_TOKEN). Tables for people, --json for
+ * scripts. Exit codes: 0 ok, 1 the API refused (4xx), 2 usage, 3 unreachable or server error,
+ * 4 done with rejects (import).
+ */
+import { parseArgs } from 'node:util';
+import { ApiError, createClient, type CustodianClient } from '../client/client.ts';
+import { importRecords } from './import-file.ts';
+
+const usage = `custodian <command> [options]
+
+  health                                   the API's version and dependencies
+  systems list | systems put <id> <file>   the systems registry (operator)
+  ecif import <file.ndjson|file.csv>       load golden records (steward); progress, then a summary of rejects
+  requests submit --type T --jurisdiction GDPR|CCPA --email E
+  requests show <id> | requests list [--status S] [--type T]
+  requests extend|deny|retry <id> [--reason R]
+  consent show <ecifId> [--as-of ISO] | consent decide <ecifId> <purpose> <channel>
+  audit events [--request-id ID] | audit verify [--from ISO --to ISO]
+  token --role R [--sub ID]                a local dev token (local runtime only)
+
+options: --url URL (CUSTODIAN_URL, default http://127.0.0.1:3000)  --token JWT (CUSTODIAN_TOKEN)
+         --json  --concurrency N (import, default 8)  --help`;
+
+class UsageError extends Error {}
+
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  strict: false,
+  options: {
+    url: { type: 'string' },
+    token: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+    type: { type: 'string' },
+    jurisdiction: { type: 'string' },
+    email: { type: 'string' },
+    status: { type: 'string' },
+    reason: { type: 'string' },
+    'as-of': { type: 'string' },
+    'request-id': { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    role: { type: 'string' },
+    sub: { type: 'string' },
+    concurrency: { type: 'string' },
+  },
+});
+const str = (k: string) => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
+
+function print(value: unknown): void {
+  if (opts.json) return console.log(JSON.stringify(value, null, 2));
+  if (Array.isArray(value)) return console.log(table(value as Record<string, unknown>[]));
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value);
+    const width = Math.max(...entries.map(([k]) => k.length));
+    return console.log(entries.map(([k, v]) => `${k.padEnd(width)}  ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n'));
+  }
+  console.log(String(value));
+}
+
+function table(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return '(none)';
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => rows.some((r) => typeof r[c] !== 'object' || r[c] === null));
+  const cell = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
+}
+
+async function collect<T>(it: AsyncIterable<T>, max = 1000): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) if (out.push(x) >= max) break;
+  return out;
+}
+
+async function ecifImport(client: CustodianClient, file: string): Promise<number> {
+  const concurrency = Math.max(1, Number(str('concurrency') ?? 8));
+  const rejects: { line: number; ecifId?: string; status?: number; reason: string }[] = [];
+  let created = 0;
+  let updated = 0;
+  let done = 0;
+  const inFlight = new Set<Promise<void>>();
+  const progress = () => {
+    if (!opts.json && process.stderr.isTTY) process.stderr.write(`\r  ${done} records, ${rejects.length} rejected`);
+  };
+  for await (const rec of importRecords(file)) {
+    const job = (async () => {
+      if (rec.unreadable || !rec.ecifId || !rec.body) {
+        rejects.push({ line: rec.line, reason: rec.unreadable ?? 'no ecifId' });
+      } else {
+        try {
+          // The line number makes the key: re-running an import retries safely.
+          const res = await client.putCustomer(rec.ecifId, rec.body as never, `import:${rec.ecifId}:${rec.line}`);
+          if (res.created) created++;
+          else updated++;
+        } catch (err) {
+          if (!(err instanceof ApiError)) throw err;
+          // Problem titles and field paths only: a detail could quote the record.
+          const paths = Array.isArray(err.problem.errors) ? ` at ${(err.problem.errors as { path: string }[]).map((e) => e.path).join(', ')}` : '';
+          const why = typeof err.problem.reason === 'string' ? ` (${err.problem.reason})` : '';
+          rejects.push({ line: rec.line, ecifId: rec.ecifId, status: err.status, reason: `${err.problem.title ?? 'refused'}${why}${paths}` });
+        }
+      }
+      done++;
+      progress();
+    })();
+    inFlight.add(job);
+    job.finally(() => inFlight.delete(job));
+    if (inFlight.size >= concurrency) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  if (!opts.json && process.stderr.isTTY) process.stderr.write('\n');
+  print(opts.json ? { records: done, created, updated, rejected: rejects.length, rejects } : { records: done, created, updated, rejected: rejects.length });
+  if (rejects.length && !opts.json) console.log(`\nrejected:\n${table(rejects.sort((a, b) => a.line - b.line))}`);
+  return rejects.length ? 4 : 0;
+}
+
+async function main(): Promise<number> {
+  const [group, verb, ...rest] = positionals;
+  if (opts.help || !group) {
+    console.log(usage);
+    return opts.help ? 0 : 2;
+  }
+  if (group === 'token') {
+    const { signDevToken, isRole } = await import('#infra/local/dev-issuer.ts');
+    const role = str('role');
+    if (!role || !isRole(role)) throw new UsageError('token needs --role customer|crm|auditor|operator|steward');
+    console.log(await signDevToken({ role, sub: str('sub') }));
+    return 0;
+  }
+  const client = createClient({
+    baseUrl: str('url') ?? process.env.CUSTODIAN_URL ?? 'http://127.0.0.1:3000',
+    token: str('token') ?? process.env.CUSTODIAN_TOKEN,
+  });
+  const need = (value: string | undefined, what: string) => {
+    if (!value) throw new UsageError(`missing ${what}`);
+    return value;
+  };
+  const key = `${group} ${verb ?? ''}`.trim();
+  switch (key) {
+    case 'health':
+      print(await client.health());
+      return 0;
+    case 'systems list':
+      print(opts.json ? await client.systems() : (await client.systems()).items.map((s) => ({ systemId: s.systemId, name: s.name, connector: (s.connector as { kind: string }).kind, capabilities: (s.capabilities as string[]).join(' ') })));
+      return 0;
+    case 'systems put': {
+      const { readFile } = await import('node:fs/promises');
+      print(await client.putSystem(need(rest[0], 'system id'), JSON.parse(await readFile(need(rest[1], 'file'), 'utf8'))));
+      return 0;
+    }
+    case 'ecif import':
+      return ecifImport(client, need(rest[0], 'file'));
+    case 'requests submit': {
+      const email = need(str('email'), '--email');
+      print(await client.submitRequest({ type: need(str('type'), '--type') as never, jurisdiction: need(str('jurisdiction'), '--jurisdiction') as never, identifiers: { email } }));
+      return 0;
+    }
+    case 'requests show': {
+      const r = await client.request(need(rest[0], 'request id'));
+      if (opts.json) print(r);
+      else {
+        const { systems, ...head } = r as Record<string, unknown> & { systems?: Record<string, unknown>[] };
+        print(head);
+        if (systems) console.log(`\n${table(systems)}`);
+      }
+      return 0;
+    }
+    case 'requests list':
+      print(await collect(client.requests({ status: str('status'), type: str('type') })));
+      return 0;
+    case 'requests extend':
+    case 'requests deny':
+    case 'requests retry':
+      print(await client.call('POST', `/v1/privacy-requests/${encodeURIComponent(need(rest[0], 'request id'))}/${verb}`, { body: str('reason') ? { reason: str('reason') } : {} }));
+      return 0;
+    case 'consent show':
+      print(await client.consents(need(rest[0], 'ecifId'), str('as-of')));
+      return 0;
+    case 'consent decide':
+      print(await client.decide({ ecifId: need(rest[0], 'ecifId'), purpose: need(rest[1], 'purpose') as never, channel: need(rest[2], 'channel') as never }));
+      return 0;
+    case 'audit events':
+      print(await collect(client.auditEvents({ requestId: str('request-id') })));
+      return 0;
+    case 'audit verify':
+      print(await client.auditVerify({ from: str('from'), to: str('to') }));
+      return 0;
+    default:
+      throw new UsageError(`unknown command: ${key}`);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof UsageError) {
+      console.error(`${err.message}\n\n${usage}`);
+      process.exit(2);
+    }
+    if (err instanceof ApiError) {
+      console.error(`custodian: ${err.message}`);
+      process.exit(err.status >= 500 ? 3 : 1);
+    }
+    console.error(`custodian: ${(err as Error).message ?? err}`);
+    process.exit(3);
+  },
+);

@@ -1,0 +1,117 @@
+/**
+ * A small typed client for Custodian's HTTP API (CRM integrators, scripts, the CLI). Request types
+ * come from the same zod schemas the API validates with. Retries 429/5xx and network faults with
+ * exponential backoff and jitter; every write carries an Idempotency-Key, so a retry is safe.
+ */
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import type { captureInputSchema, decisionInputSchema } from '#core/consent/consent.ts';
+import type { customerInputSchema } from '#core/ecif/customer.ts';
+import type { systemInputSchema } from '#core/connectors/system.ts';
+import type { requestInputSchema } from '#core/requests/request.ts';
+
+export interface ClientOptions {
+  baseUrl: string;
+  /** A bearer token, or a function returning one (refreshed per call). */
+  token?: string | (() => string | Promise<string>);
+  /** Attempts per call, the first included. Default 4. */
+  attempts?: number;
+  /** First backoff in ms; doubles per attempt, with full jitter. Default 200. */
+  backoffMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** A problem details answer (RFC 9457), thrown as an error. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: { type?: string; title?: string; detail?: string; [k: string]: unknown },
+  ) {
+    super(`${status} ${problem.title ?? ''}${problem.detail ? `: ${problem.detail}` : ''}`.trim());
+    this.name = 'ApiError';
+  }
+}
+
+export interface CallOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Writes get one generated per call unless given (give your own to retry across processes). */
+  idempotencyKey?: string;
+  headers?: Record<string, string>;
+}
+
+const retryable = (status: number) => status === 429 || status >= 500;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function createClient(opts: ClientOptions) {
+  const doFetch = opts.fetch ?? fetch;
+  const attempts = opts.attempts ?? 4;
+  const backoff = opts.backoffMs ?? 200;
+
+  async function call<T = unknown>(method: string, path: string, o: CallOptions = {}): Promise<T> {
+    const url = new URL(path, opts.baseUrl);
+    for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const write = method !== 'GET' && method !== 'HEAD';
+    const idempotencyKey = write ? (o.idempotencyKey ?? randomUUID()) : undefined;
+    for (let attempt = 1; ; attempt++) {
+      const token = typeof opts.token === 'function' ? await opts.token() : opts.token;
+      let res: Response | undefined;
+      try {
+        res = await doFetch(url, {
+          method,
+          headers: {
+            accept: 'application/json',
+            ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+            ...o.headers,
+          },
+          body: o.body !== undefined ? JSON.stringify(o.body) : undefined,
+        });
+      } catch (err) {
+        if (attempt >= attempts) throw err;
+      }
+      if (res && (!retryable(res.status) || attempt >= attempts)) {
+        const text = await res.text();
+        const body = text ? JSON.parse(text) : undefined;
+        if (res.status >= 400) throw new ApiError(res.status, body ?? {});
+        return body as T;
+      }
+      const retryAfter = Number(res?.headers.get('retry-after'));
+      await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : Math.random() * backoff * 2 ** (attempt - 1));
+    }
+  }
+
+  /** Follows `next` cursors: yields every item of a paged list. */
+  async function* pages<T>(path: string, query: Record<string, string | undefined> = {}, itemsKey = 'items'): AsyncGenerator<T> {
+    let cursor: string | undefined;
+    do {
+      const page = await call<Record<string, unknown>>('GET', path, { query: { ...query, cursor } });
+      for (const item of (page[itemsKey] as T[]) ?? []) yield item;
+      cursor = (page.next ?? page.cursor ?? undefined) as string | undefined;
+    } while (cursor);
+  }
+
+  const enc = encodeURIComponent;
+  return {
+    call,
+    pages,
+    health: () => call('GET', '/health'),
+    decide: (input: z.input<typeof decisionInputSchema>) => call<{ decision: 'allow' | 'deny'; reason: string; decidedAt: string; [k: string]: unknown }>('POST', '/v1/consent-decisions', { body: input }),
+    decideBatch: (subjects: unknown[], extra: Record<string, unknown> = {}) => call('POST', '/v1/consent-decisions/batch', { body: { ...extra, subjects } }),
+    captureConsent: (input: z.input<typeof captureInputSchema>, idempotencyKey?: string) => call('POST', '/v1/consents', { body: input, idempotencyKey }),
+    consents: (ecifId: string, asOf?: string) => call('GET', `/v1/subjects/${enc(ecifId)}/consents`, { query: { asOf } }),
+    submitRequest: (input: z.input<typeof requestInputSchema>, idempotencyKey?: string) =>
+      call<{ id: string; status: string; dueAt: string }>('POST', '/v1/privacy-requests', { body: input, idempotencyKey }),
+    request: (id: string) => call<{ id: string; status: string; [k: string]: unknown }>('GET', `/v1/privacy-requests/${enc(id)}`),
+    requests: (query: Record<string, string | undefined> = {}) => pages<Record<string, unknown>>('/v1/privacy-requests', query),
+    putCustomer: (ecifId: string, input: z.input<typeof customerInputSchema>, idempotencyKey?: string) =>
+      call<{ ecifId: string; created: boolean }>('PUT', `/v1/ecif/customers/${enc(ecifId)}`, { body: input, idempotencyKey }),
+    putSystem: (systemId: string, input: z.input<typeof systemInputSchema>) => call('PUT', `/v1/systems/${enc(systemId)}`, { body: input }),
+    systems: () => call<{ items: Record<string, unknown>[] }>('GET', '/v1/systems'),
+    auditEvents: (query: Record<string, string | undefined> = {}) => pages<Record<string, unknown>>('/v1/audit/events', query),
+    auditVerify: (query: Record<string, string | undefined> = {}) => call('GET', '/v1/audit/verify', { query }),
+  };
+}
+
+export type CustodianClient = ReturnType<typeof createClient>;

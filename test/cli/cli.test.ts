@@ -1,0 +1,124 @@
+/**
+ * The operators' CLI and the typed client against the running local runtime: what an operator
+ * types, what it prints, what its exit code means. The CLI runs as a real process.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiError, createClient } from '#client/client.ts';
+import { startDemo, type Demo } from '#infra/local/demo/start.ts';
+import { signDevToken } from '#infra/local/dev-issuer.ts';
+import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
+
+const run = promisify(execFile);
+const bin = new URL('../../bin/custodian.mjs', import.meta.url).pathname;
+let runtime: LocalRuntime;
+let demo: Demo;
+let dir: string;
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 5 });
+  demo = await startDemo(runtime, { crmPort: 0, customers: 4, seed: 3 });
+  dir = mkdtempSync(path.join(tmpdir(), 'custodian-cli-'));
+}, 120_000);
+afterAll(async () => {
+  await demo?.stop();
+  await runtime?.stop();
+});
+
+async function cli(args: string[], role?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, CUSTODIAN_URL: runtime.apiUrl, CUSTODIAN_TOKEN: role ? await signDevToken({ role: role as never }) : '' };
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('custodian CLI', () => {
+  it('health --json prints the API answer', async () => {
+    const r = await cli(['health', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'ok' });
+  });
+
+  it('systems list prints a table of the registry', async () => {
+    const r = await cli(['systems', 'list'], 'operator');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^systemId\s+name\s+connector\s+capabilities/);
+    expect(r.stdout).toContain('core-banking');
+  });
+
+  it('ecif import (NDJSON and CSV) loads the good records, reports the rejects by line, exits 4', async () => {
+    const ndjson = path.join(dir, 'load.ndjson');
+    writeFileSync(
+      ndjson,
+      [
+        JSON.stringify({ ecifId: 'IMP001', name: { given: 'Ida', family: 'Import' }, emails: ['ida.import@example.com'] }),
+        '{not json',
+        JSON.stringify({ ecifId: 'IMP002', name: { given: 'Ivo', family: 'Import' }, emails: ['ivo.import@example.com'], shoeSize: 44 }),
+        JSON.stringify({ name: { given: 'No', family: 'Id' } }),
+      ].join('\n'),
+    );
+    const r = await cli(['ecif', 'import', ndjson, '--json'], 'steward');
+    expect(r.code).toBe(4);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ records: 4, created: 1, rejected: 3 });
+    expect(summary.rejects.map((x: { line: number }) => x.line).sort()).toEqual([2, 3, 4]);
+    expect(JSON.stringify(summary.rejects)).not.toContain('ivo.import@example.com');
+
+    const csv = path.join(dir, 'load.csv');
+    writeFileSync(csv, 'ecifId,givenName,familyName,email,phone,birthDate,crossReferences\nIMP003,"Ada, Jr.",Import,ada.import@example.com,,1990-01-02,crm:CRM-IMP3\n');
+    const again = await cli(['ecif', 'import', csv, '--json'], 'steward');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ records: 1, created: 1, rejected: 0 });
+  });
+
+  it('exit codes mean something: 1 when the API refuses, 2 on usage, 3 when unreachable', async () => {
+    expect((await cli(['systems', 'list'], 'crm')).code).toBe(1);
+    expect((await cli(['requests', 'show'], 'operator')).code).toBe(2);
+    const down = await run(process.execPath, [bin, 'health', '--url', 'http://127.0.0.1:9'], { env: process.env }).catch((e) => e);
+    expect(down.code).toBe(3);
+  });
+
+  it('requests submit then show: the erasure runs to completion', async () => {
+    const subject = demo.customers[1];
+    const submitted = await cli(['requests', 'submit', '--type', 'erasure', '--jurisdiction', 'GDPR', '--email', subject.email, '--json']);
+    expect(submitted.code).toBe(0);
+    const { id } = JSON.parse(submitted.stdout);
+    await runtime.sfn.waitForExecution(`${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${id}`);
+    const shown = await cli(['requests', 'show', id], 'operator');
+    expect(shown.stdout).toMatch(/^status\s+completed$/m);
+    expect(shown.stdout).toMatch(/crm\s+erase\s+succeeded/);
+  });
+});
+
+describe('typed client', () => {
+  it('retries a 5xx and then succeeds; sends one Idempotency-Key across the retries', async () => {
+    const seen: (string | null)[] = [];
+    let calls = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      seen.push(new Headers(init?.headers).get('idempotency-key'));
+      if (++calls < 3) return new Response('{}', { status: 503 });
+      return fetch(input, init);
+    };
+    const client = createClient({ baseUrl: runtime.apiUrl, fetch: flaky, backoffMs: 1 });
+    const r = await client.submitRequest({ type: 'erasure', jurisdiction: 'CCPA', identifiers: { email: 'nobody-client@example.org' } });
+    expect(r.status).toBe('received');
+    expect(calls).toBe(3);
+    expect(new Set(seen).size).toBe(1);
+    expect(seen[0]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('throws the problem details as an ApiError', async () => {
+    const client = createClient({ baseUrl: runtime.apiUrl, token: await signDevToken({ role: 'crm' }) });
+    const err = await client.systems().catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 403, problem: { title: 'Forbidden' } });
+  });
+});
