@@ -3,7 +3,7 @@
  * the report bucket and the identifier pepper. Everything here holds personal data or the key
  * to it, so it is retained when the stack goes (RemovalPolicy.RETAIN unless told otherwise).
  */
-import { CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -148,6 +148,8 @@ export class CustodianData extends Construct {
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy,
     });
+    // Operators hand this secret to connected systems (docs/deploy.md): its ARN, never its value.
+    new CfnOutput(this, 'ConnectorSigningSecretArn', { value: this.connectorSigningSecret.secretArn, description: 'Webhook signing key to share with HTTP-connected systems' });
     (this.pepperSecret.node.defaultChild as CfnResource).addMetadata(SECRET_METADATA_KEY, 'pepper');
     (this.connectorSigningSecret.node.defaultChild as CfnResource).addMetadata(SECRET_METADATA_KEY, 'connector-signing');
     Validations.of(this.connectorSigningSecret).acknowledge({

@@ -3,7 +3,7 @@
  * (customer, crm, auditor, operator, steward) and one app client whose id is the JWT audience.
  * It lives with the data (stateful stack): the users outlive any redeploy of the API.
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { roles } from '#handlers/http/routes.ts';
@@ -59,6 +59,7 @@ export class CustodianIdentity extends Construct {
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(1),
     });
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId, description: 'Add users to the role groups here (docs/deploy.md)' });
   }
 
   /** The `iss` of the pool's tokens, as the JWT authorizer and the handlers check it. */

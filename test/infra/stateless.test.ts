@@ -118,7 +118,7 @@ describe('HTTP API', () => {
     const [, auth] = resources(raw, 'AWS::ApiGatewayV2::Authorizer')[0];
     expect(auth.Properties!.AuthorizerType).toBe('JWT');
     expect(auth.Properties!.IdentitySource).toEqual(['$request.header.Authorization']);
-    const poolExport = Object.entries(pair.stateful.Outputs ?? {}).find(([, o]) => (o.Value as any)?.Ref?.startsWith('IdentityUserPool') && !(o.Value as any).Ref.includes('AppClient'));
+    const poolExport = Object.entries(pair.stateful.Outputs ?? {}).find(([, o]) => o.Export && (o.Value as any)?.Ref?.startsWith('IdentityUserPool') && !(o.Value as any).Ref.includes('AppClient'));
     const clientExport = Object.entries(pair.stateful.Outputs ?? {}).find(([, o]) => (o.Value as any)?.Ref?.includes('AppClient'));
     expect(auth.Properties!.JwtConfiguration.Audience).toEqual([{ 'Fn::ImportValue': clientExport![1].Export!.Name }]);
     const issuer = JSON.stringify(auth.Properties!.JwtConfiguration.Issuer);
