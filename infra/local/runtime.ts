@@ -8,6 +8,7 @@ import { redriveUnfinished } from '#core/requests/redrive.ts';
 import { deps, resetDeps } from '#handlers/deps.ts';
 import { extractWorkflowDefinition, synthTemplates } from '../synth.ts';
 import { createTablesFromTemplate, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb.ts';
+import { devSecrets } from './dev-secrets.ts';
 import { freePort } from './process.ts';
 import { startLocalS3, type LocalS3 } from './s3.ts';
 import { startGateway, type ExtraRoutes, type Gateway } from './gateway.ts';
@@ -18,9 +19,6 @@ export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
 export const REPORT_BUCKET = 'custodian-reports';
 export const STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:custodian-privacy-request`;
-/** Local-only secrets: public on purpose, never used in AWS (there the pepper is in Secrets Manager). */
-export const LOCAL_PEPPER = 'custodian-local-dev-pepper-not-for-production';
-export const LOCAL_SIGNING_SECRET = 'custodian-local-dev-signing-secret-not-for-production';
 
 export interface LocalRuntimeOptions {
   /** The HTTP API port (0: a free port). */
@@ -66,6 +64,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const s3 = await startLocalS3({ port: opts.s3Port, directory: opts.persist && path.join(opts.persist, 's3'), buckets: [REPORT_BUCKET] });
     stops.push(() => s3.stop());
 
+    const secrets = devSecrets(opts.persist ? path.join(opts.persist, 'dev-secrets.json') : undefined);
     const sfnPort = opts.sfnPort || (await freePort());
     const apiPort = opts.port ?? 3000;
     const env: Record<string, string> = {
@@ -81,8 +80,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       TABLE_AUDIT: tables.audit,
       REPORT_BUCKET,
       STATE_MACHINE_ARN,
-      IDENTIFIER_PEPPER: process.env.IDENTIFIER_PEPPER ?? LOCAL_PEPPER,
-      CONNECTOR_SIGNING_SECRET: process.env.CONNECTOR_SIGNING_SECRET ?? LOCAL_SIGNING_SECRET,
+      IDENTIFIER_PEPPER: process.env.IDENTIFIER_PEPPER ?? secrets.pepper,
+      CONNECTOR_SIGNING_SECRET: process.env.CONNECTOR_SIGNING_SECRET ?? secrets.signingSecret,
       JWT_ISSUER: DEV_ISSUER,
       JWT_AUDIENCE: DEV_AUDIENCE,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
