@@ -26,6 +26,9 @@ export interface PrivacyRequestWorkflowProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/** Retry of the non-system steps: task errors of any kind, three attempts, backing off from 1 s. */
+export const stepRetry: sfn.RetryProps = { errors: ['States.TaskFailed'], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 3 };
+
 export class PrivacyRequestWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly logGroup: logs.LogGroup;
@@ -49,6 +52,8 @@ export class PrivacyRequestWorkflow extends Construct {
     // -> {requestId, type, found, systems: [{systemId}]}
     const planActions = task('PlanActions');
     const finalize = task('Finalize', { requestId: sfn.JsonPath.stringAt('$.requestId') });
+    // Every step is idempotent: one that threw midway (a throttled write, a timeout) simply runs again.
+    for (const step of [loadRequest, resolveSubject, planActions, finalize]) step.addRetry(stepRetry);
 
     const executeSystem = task('ExecuteSystem');
     executeSystem.addRetry({
@@ -62,6 +67,7 @@ export class PrivacyRequestWorkflow extends Construct {
       systemId: sfn.JsonPath.stringAt('$.systemId'),
       error: sfn.JsonPath.objectAt('$.error'),
     });
+    recordSystemFailure.addRetry(stepRetry);
     // A failed system is recorded and the others go on; Finalize decides the overall outcome.
     executeSystem.addCatch(recordSystemFailure, { errors: ['States.ALL'], resultPath: '$.error' });
 

@@ -112,7 +112,14 @@ describe('extracted ASL', () => {
 describe('runs as designed (aws-local-stepfunctions, stand-in tasks)', () => {
   type Call = [state: string, input: any];
 
-  async function run(behaviour: { terminal?: boolean; found?: boolean; systems?: string[]; failing?: Record<string, number | 'always'> }) {
+  async function run(behaviour: {
+    terminal?: boolean;
+    found?: boolean;
+    systems?: string[];
+    failing?: Record<string, number | 'always'>;
+    finalizeFailures?: number;
+    onFinalize?: () => void;
+  }) {
     const calls: Call[] = [];
     const attempts: Record<string, number> = {};
     const handlers: Record<string, (input: any) => unknown> = {
@@ -130,7 +137,14 @@ describe('runs as designed (aws-local-stepfunctions, stand-in tasks)', () => {
         return { systemId: i.systemId, state: 'succeeded' };
       },
       RecordSystemFailure: () => ({ recorded: true }),
-      Finalize: (i) => ({ requestId: i.requestId, status: 'completed' }),
+      Finalize: (i) => {
+        behaviour.onFinalize?.();
+        if ((behaviour.finalizeFailures ?? 0) > 0) {
+          behaviour.finalizeFailures!--;
+          throw new Error('ProvisionedThroughputExceededException midway');
+        }
+        return { requestId: i.requestId, status: 'completed' };
+      },
     };
     const overrides = Object.fromEntries(
       Object.entries(handlers).map(([name, h]) => [name, async (input: any) => (calls.push([name, input]), h(input)) as any]),
@@ -144,6 +158,23 @@ describe('runs as designed (aws-local-stepfunctions, stand-in tasks)', () => {
   }
 
   const names = (calls: Call[]) => calls.map(([n]) => n);
+
+  it('every non-system step retries task errors: it is idempotent', () => {
+    const states = allStates(definition.States);
+    for (const name of ['LoadRequest', 'ResolveSubject', 'PlanActions', 'RecordSystemFailure', 'Finalize']) {
+      expect(states[name].Retry, name).toContainEqual({ ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 3 });
+    }
+    // A permanent system error is not retried: it is recorded.
+    expect(JSON.stringify(states.ExecuteSystem.Retry)).not.toContain('States.TaskFailed');
+  });
+
+  it('a step that throws midway is retried and the request still completes once', async () => {
+    let finalizeAttempts = 0;
+    const { output, calls } = await run({ systems: ['crm'], finalizeFailures: 2, onFinalize: () => finalizeAttempts++ });
+    expect(finalizeAttempts).toBe(3);
+    expect(output).toEqual({ requestId: 'r-1', status: 'completed' });
+    expect(names(calls).filter((n) => n === 'ExecuteSystem')).toHaveLength(1);
+  });
 
   it('a terminal request goes straight to Finalize', async () => {
     const { calls, output } = await run({ terminal: true });
