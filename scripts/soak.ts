@@ -1,0 +1,139 @@
+/**
+ * `npm run soak -- [--minutes 30] [--customers 200] [--workers 6]`: mixed consent captures, decisions
+ * and erasure requests against the local runtime with faults injected into the demo CRM (5xx bursts,
+ * long outages), then the invariants: every request reached a final state, each consent projection
+ * equals the latest event of its ledger, every audit chain verifies. Prints the counts; exits 1 on
+ * any broken invariant. Not in `npm test`: it runs for minutes.
+ */
+import '#infra/local/polyfills.ts';
+import { parseArgs } from 'node:util';
+import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { verifyChain, type AuditEvent } from '#core/audit/event.ts';
+import { terminalStatuses } from '#core/requests/request.ts';
+import { deps } from '#handlers/deps.ts';
+import { startDemo } from '#infra/local/demo/start.ts';
+import { signDevToken } from '#infra/local/dev-issuer.ts';
+import { startLocalRuntime } from '#infra/local/runtime.ts';
+
+const { values } = parseArgs({
+  options: { minutes: { type: 'string', default: '30' }, customers: { type: 'string', default: '200' }, workers: { type: 'string', default: '6' } },
+});
+const until = Date.now() + Number(values.minutes) * 60_000;
+
+// Retries of injected faults would fill the screen: errors only.
+process.env.LOG_LEVEL ??= 'error';
+const runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 50 });
+const demo = await startDemo(runtime, { crmPort: 0, customers: Number(values.customers), seed: 11 });
+const crm = await signDevToken({ role: 'crm' });
+const operator = await signDevToken({ role: 'operator' });
+// capturesRefused: captures for customers erased meanwhile (404), as expected.
+const counts = { captures: 0, capturesRefused: 0, decisions: 0, erasures: 0, faultsInjected: 0, http4xx: 0, http5xx: 0 };
+const requestIds: string[] = [];
+const erasable = demo.customers.slice(1);
+const purposes = ['marketing', 'profiling', 'analytics'] as const;
+const channels = ['email', 'sms', 'any'] as const;
+const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)];
+
+async function post(path: string, body: unknown, token?: string) {
+  const res = await fetch(`${runtime.apiUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  if (res.status >= 500) counts.http5xx++;
+  else if (res.status >= 400) counts.http4xx++;
+  return { status: res.status, body: (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined };
+}
+
+async function worker(): Promise<void> {
+  while (Date.now() < until) {
+    const roll = Math.random();
+    const subject = pick(demo.customers);
+    if (roll < 0.5) {
+      const r = await post('/v1/consents', {
+        ecifId: subject.ecifId,
+        choices: [{ purpose: pick(purposes), channel: pick(channels), state: pick(['granted', 'withdrawn', 'denied'] as const) }],
+        jurisdiction: 'GDPR',
+        notice: { id: 'privacy-notice', version: '1' },
+        method: 'crm',
+        evidence: { reference: 'soak' },
+      }, crm);
+      if (r.status === 201) counts.captures++;
+      else if (r.status === 404) counts.capturesRefused++;
+    } else if (roll < 0.99) {
+      const r = await post('/v1/consent-decisions', { ecifId: subject.ecifId, purpose: pick(purposes), channel: pick(channels) }, crm);
+      if (r.status === 200) counts.decisions++;
+    } else if (erasable.length > 0) {
+      const target = erasable.splice(Math.floor(Math.random() * erasable.length), 1)[0];
+      if (Math.random() < 0.3) {
+        // A burst of 5xx (retried) or, now and then, an outage longer than the retries.
+        demo.crm.failNext(Math.random() < 0.8 ? 2 : 8, 503);
+        counts.faultsInjected++;
+      }
+      const r = await post('/v1/privacy-requests', { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: target.email } });
+      if (r.status === 202) {
+        counts.erasures++;
+        requestIds.push(String(r.body!.id));
+      }
+    }
+  }
+}
+
+console.error(`soak: ${values.minutes} min, ${values.workers} workers, ${demo.customers.length} customers`);
+await Promise.all(Array.from({ length: Number(values.workers) }, worker));
+demo.crm.failNext(0);
+
+// Let every execution end, then check the invariants.
+const broken: string[] = [];
+const deadline = Date.now() + 120_000;
+const d = await deps();
+const finalStates: Record<string, number> = {};
+for (const id of requestIds) {
+  let request = await d.requests.get(id);
+  while (request && !terminalStatuses.includes(request.status) && request.status !== 'needs_attention' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    request = await d.requests.get(id);
+  }
+  const status = request?.status ?? 'missing';
+  finalStates[status] = (finalStates[status] ?? 0) + 1;
+  if (!request || !(terminalStatuses.includes(request.status) || request.status === 'needs_attention')) broken.push(`request ${id} ended ${status}`);
+}
+
+const consentItems = (await runtime.dynamo.client.send(new ScanCommand({ TableName: runtime.tables.consent }))).Items!.map((i) => unmarshall(i));
+const latest = new Map<string, Record<string, unknown>>();
+for (const item of consentItems.filter((i) => String(i.SK).startsWith('EVT#')).sort((a, b) => String(a.SK).localeCompare(String(b.SK)))) {
+  latest.set(`${item.PK}|${item.purpose}|${item.channel}`, item);
+}
+for (const cur of consentItems.filter((i) => String(i.SK).startsWith('CUR#') && i.SK !== 'CUR#~FLAGS')) {
+  const last = latest.get(`${cur.PK}|${cur.purpose}|${cur.channel}`);
+  if (!last || last.eventId !== cur.eventId) broken.push(`consent projection ${cur.PK} ${cur.SK} is not the latest event`);
+}
+
+const streams = new Set(
+  (await runtime.dynamo.client.send(new ScanCommand({ TableName: runtime.tables.audit, ProjectionExpression: 'PK' }))).Items!.map((i) => String(i.PK.S)),
+);
+let auditEvents = 0;
+for (const pk of streams) {
+  if (!pk.startsWith('STREAM#')) continue;
+  const items: AuditEvent[] = [];
+  let ExclusiveStartKey: Record<string, any> | undefined;
+  do {
+    const page = await runtime.dynamo.client.send(
+      new QueryCommand({ TableName: runtime.tables.audit, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': { S: pk } }, ExclusiveStartKey }),
+    );
+    for (const i of page.Items ?? []) {
+      const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, expiresAt: _ttl, ...event } = unmarshall(i);
+      items.push(event as AuditEvent);
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  auditEvents += items.length;
+  const brk = verifyChain(items);
+  if (brk) broken.push(`audit ${pk}: ${brk.problem} at seq ${brk.seq}`);
+}
+
+console.log(JSON.stringify({ ...counts, requestsByFinalState: finalStates, consentProjections: latest.size, auditStreams: streams.size, auditEvents, broken }, null, 2));
+await demo.stop();
+await runtime.stop();
+process.exit(broken.length || counts.http5xx ? 1 : 0);
