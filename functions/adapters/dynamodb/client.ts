@@ -1,15 +1,42 @@
 /** One DynamoDB document client per cold start; the endpoint comes from AWS_ENDPOINT_URL_DYNAMODB locally. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
 
 let client: DynamoDBDocumentClient | undefined;
 
 export function documentClient(): DynamoDBDocumentClient {
-  client ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 8 }), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
-  });
+  if (!client) {
+    client = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 8 }), {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+    });
+    client.middlewareStack.add(retryTransactionConflicts, { step: 'initialize', name: 'retryTransactionConflicts' });
+  }
   return client;
 }
+
+/** True when a transaction was cancelled only because another one touched the same items. */
+export function isConflictOnly(err: unknown): boolean {
+  if (!isTransactionCancelled(err)) return false;
+  const codes = ((err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+  return codes.includes('TransactionConflict') && codes.every((c) => c === 'None' || c === 'TransactionConflict');
+}
+
+/**
+ * The SDK does not retry a transaction cancelled by a conflicting one (TransactionConflict):
+ * nothing was written, so running it again is safe, with jittered backoff. Conditions that failed
+ * are the adapter's business and pass through.
+ */
+const retryTransactionConflicts: InitializeMiddleware<object, MetadataBearer> = (next) => async (args) => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await next(args);
+    } catch (err) {
+      if (!isConflictOnly(err) || attempt >= 6) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 25 * 2 ** attempt));
+    }
+  }
+};
 
 /** Forget the client (tests and the local runtime that point AWS_ENDPOINT_URL_DYNAMODB elsewhere). */
 export function resetDocumentClient(): void {
