@@ -28,6 +28,8 @@ export interface CustodianApiProps {
   readonly throttle?: apigw.ThrottleSettings;
   /** @default logs.RetentionDays.ONE_YEAR */
   readonly accessLogRetention?: logs.RetentionDays;
+  /** Routes anyone may call without a token, per route across all callers. @default { rateLimit: 10, burstLimit: 20 } */
+  readonly publicThrottle?: apigw.ThrottleSettings;
 }
 
 export class CustodianApi extends Construct {
@@ -91,6 +93,15 @@ export class CustodianApi extends Construct {
       }
       this.routes.push(route);
     }
+
+    // Unauthenticated routes get a tighter budget than the stage's: submissions and callbacks
+    // cannot drown the authenticated traffic (and a WAF rate rule per IP can sit in front).
+    const open = props.publicThrottle ?? { rateLimit: 10, burstLimit: 20 };
+    (this.stage.node.defaultChild as apigw.CfnStage).routeSettings = Object.fromEntries(
+      props.routes
+        .filter(({ spec }) => spec.auth !== 'jwt')
+        .map(({ spec }) => [`${spec.method} ${spec.path}`, { ThrottlingRateLimit: open.rateLimit, ThrottlingBurstLimit: open.burstLimit }]),
+    );
 
     new CfnOutput(this, 'Url', { value: this.stage.url, description: 'Custodian HTTP API' });
   }

@@ -126,6 +126,14 @@ describe('HTTP API', () => {
     expect(issuer).toContain(poolExport![1].Export!.Name);
   });
 
+  it('routes open without a token get their own, tighter throttle', () => {
+    const [, stage] = resources(raw, 'AWS::ApiGatewayV2::Stage')[0];
+    const settings = stage.Properties!.RouteSettings as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    const open = routeTable.filter((r) => r.auth !== 'jwt').map((r) => `${r.method} ${r.path}`);
+    expect(Object.keys(settings).sort()).toEqual(open.sort());
+    for (const key of open) expect(settings[key].ThrottlingRateLimit).toBeLessThan(stage.Properties!.DefaultRouteSettings.ThrottlingRateLimit);
+  });
+
   it('has one auto-deployed default stage with access logs and throttling', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
     const [, stage] = resources(raw, 'AWS::ApiGatewayV2::Stage')[0];
