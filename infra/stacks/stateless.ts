@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import type { Config } from '#functions/config.ts';
 import { routeTable } from '#handlers/http/routes.ts';
 import { workflowTasks, type TaskName } from '#handlers/tasks/tasks.ts';
+import { CustodianAlarms } from '../constructs/alarms.ts';
 import { CustodianApi } from '../constructs/api.ts';
 import { pascal } from '../constructs/names.ts';
 import { CustodianFunction, type DataResources } from '../constructs/functions.ts';
@@ -28,6 +29,7 @@ export class StatelessStack extends Stack {
   readonly routes: Record<string, CustodianFunction>;
   readonly workflow: PrivacyRequestWorkflow;
   readonly api: CustodianApi;
+  readonly alarms: CustodianAlarms;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -68,6 +70,15 @@ export class StatelessStack extends Stack {
       jwtIssuer: issuer,
       jwtAudience: [audience],
       routes: routeTable.map((spec) => ({ spec, fn: this.routes[spec.handler].fn })),
+    });
+
+    this.alarms = new CustodianAlarms(this, 'Alarms', {
+      stateMachine: this.workflow.stateMachine,
+      functions: Object.fromEntries([
+        ...Object.entries(this.tasks).map(([name, f]) => [name, f.fn]),
+        ...Object.entries(this.routes).map(([name, f]) => [pascal(name), f.fn]),
+      ]),
+      httpApi: this.api.httpApi,
     });
   }
 }

@@ -126,6 +126,17 @@ describe('HTTP API', () => {
     expect(issuer).toContain(poolExport![1].Export!.Name);
   });
 
+  it('alarms: failed and timed-out executions, API 5xx, and one per function, all to the encrypted topic', () => {
+    const alarms = resources(raw, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties!);
+    const [topicId, topic] = resources(raw, 'AWS::SNS::Topic')[0];
+    expect(topic.Properties!.KmsMasterKeyId).toBeDefined();
+    expect(alarms).toHaveLength(3 + rows.length);
+    for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
+    const metrics = alarms.map((a) => `${a.Namespace}/${a.MetricName}`);
+    expect(metrics).toEqual(expect.arrayContaining(['AWS/States/ExecutionsFailed', 'AWS/States/ExecutionsTimedOut', 'AWS/ApiGateway/5xx']));
+    expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(rows.length);
+  });
+
   it('routes open without a token get their own, tighter throttle', () => {
     const [, stage] = resources(raw, 'AWS::ApiGatewayV2::Stage')[0];
     const settings = stage.Properties!.RouteSettings as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;

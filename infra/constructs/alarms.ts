@@ -1,0 +1,70 @@
+/**
+ * What pages an operator: failed or timed-out privacy-request executions, erroring functions,
+ * 5xx from the API. All go to one SNS topic (subscribe the on-call address to it). What each
+ * alarm means and what to do: docs/operations.md.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+export interface CustodianAlarmsProps {
+  readonly stateMachine: sfn.IStateMachine;
+  /** Function name (the route or task) -> function. */
+  readonly functions: Record<string, lambda.IFunction>;
+  readonly httpApi: apigw.IHttpApi;
+}
+
+/** Alarm ids, for docs/operations.md and the template test. */
+export const alarmNames = {
+  executionsFailed: 'PrivacyRequestExecutionsFailed',
+  executionsTimedOut: 'PrivacyRequestExecutionsTimedOut',
+  api5xx: 'Api5xx',
+  functionErrors: (name: string) => `FunctionErrors-${name}`,
+} as const;
+
+export class CustodianAlarms extends Construct {
+  readonly topic: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: CustodianAlarmsProps) {
+    super(scope, id);
+    // Its own key: CloudWatch must be allowed to use the key of an encrypted topic it publishes to.
+    const key = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Custodian alarm topic' });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new sns.Topic(this, 'Topic', { displayName: 'Custodian alarms', masterKey: key, enforceSSL: true });
+    const notify = new actions.SnsAction(this.topic);
+    const alarm = (name: string, metric: cloudwatch.IMetric, description: string) =>
+      new cloudwatch.Alarm(this, name, {
+        alarmDescription: `${description} See docs/operations.md#${name.toLowerCase()}.`,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(notify);
+
+    const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' };
+    alarm(alarmNames.executionsFailed, props.stateMachine.metricFailed(fiveMinutes), 'A privacy-request execution failed: its request is not finished.');
+    alarm(alarmNames.executionsTimedOut, props.stateMachine.metricTimedOut(fiveMinutes), 'A privacy-request execution timed out.');
+    alarm(
+      alarmNames.api5xx,
+      new cloudwatch.Metric({ namespace: 'AWS/ApiGateway', metricName: '5xx', dimensionsMap: { ApiId: props.httpApi.apiId }, ...fiveMinutes }),
+      'The API answered 5xx: a route failed on something other than bad input.',
+    );
+    for (const [name, fn] of Object.entries(props.functions)) {
+      alarm(alarmNames.functionErrors(name), fn.metricErrors(fiveMinutes), `The function ${name} threw.`);
+    }
+  }
+}
