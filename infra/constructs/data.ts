@@ -31,7 +31,8 @@ export const tableSpecs: Record<TableName, TableSpec> = {
   ecif: { stream: false, indexes: [] },
   consent: { stream: true, indexes: [] },
   requests: { stream: true, ttlAttribute: 'expiresAt', indexes: ['GSI1'] },
-  audit: { stream: true, indexes: [] },
+  // GSI1: events by day (`DAY#<yyyy-mm-dd>` / `<at>#<stream>#<seq>`): time-range search, verify and export without a Scan.
+  audit: { stream: true, indexes: ['GSI1'] },
 };
 
 export const tableNames = Object.keys(tableSpecs) as TableName[];

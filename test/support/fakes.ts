@@ -5,7 +5,8 @@
  * members as `setExpression` does, and queries return items in sort-key order.
  */
 import { chainNext, type AuditEvent, type AuditInput } from '#core/audit/event.ts';
-import type { AuditLog } from '#core/audit/ports.ts';
+import type { AuditFilter, AuditLog, AuditPage, AuditRange } from '#core/audit/ports.ts';
+import type { AuditDigest } from '#core/audit/digest.ts';
 import type { Connector, ConnectorOutcome, SystemWork, Verification } from '#core/connectors/connector.ts';
 import type { ConnectedSystem } from '#core/connectors/system.ts';
 import { noFlags, type ConsentEvent, type ConsentFlags, type CurrentConsent } from '#core/consent/consent.ts';
@@ -46,6 +47,41 @@ export class FakeAuditLog implements AuditLog {
 
   async stream(stream: string): Promise<AuditEvent[]> {
     return copy(this.streams.get(stream) ?? []);
+  }
+
+  readonly digestItems = new Map<string, AuditDigest>();
+
+  private all(range: AuditRange): AuditEvent[] {
+    return [...this.streams.values()].flat().filter((e) => e.at >= range.from && e.at < range.to).sort((a, b) => a.at.localeCompare(b.at) || a.stream.localeCompare(b.stream) || a.seq - b.seq);
+  }
+
+  /** One page with everything (the fake needs no paging). */
+  async events(range: AuditRange, filter: AuditFilter): Promise<AuditPage> {
+    const items = this.all(range).filter(
+      (e) =>
+        (!filter.stream || e.stream === filter.stream) &&
+        (!filter.ecifId || e.target.ecifId === filter.ecifId) &&
+        (!filter.actor || e.actor.principal === filter.actor || e.actor.role === filter.actor) &&
+        (!filter.action || e.action === filter.action),
+    );
+    return { items: copy(items) };
+  }
+
+  async streamsIn(range: AuditRange): Promise<string[]> {
+    return [...new Set(this.all(range).map((e) => e.stream))];
+  }
+
+  async putDigest(digest: AuditDigest): Promise<void> {
+    if (!this.digestItems.has(digest.day)) this.digestItems.set(digest.day, copy(digest));
+  }
+
+  async digests(fromDay: string, toDay: string): Promise<AuditDigest[]> {
+    return copy([...this.digestItems.values()].filter((d) => d.day >= fromDay && d.day <= toDay).sort((a, b) => a.day.localeCompare(b.day)));
+  }
+
+  async latestDigestBefore(day: string): Promise<AuditDigest | undefined> {
+    const before = [...this.digestItems.values()].filter((d) => d.day < day).sort((a, b) => a.day.localeCompare(b.day));
+    return before.length ? copy(before.at(-1)!) : undefined;
   }
 
   /** Every action, in append order, of one stream. */

@@ -8,8 +8,35 @@ import { chainNext, type AuditEvent, type AuditInput } from '#core/audit/event.t
 import type { AuditLog } from '#core/audit/ports.ts';
 import type { Clock } from '#core/shared/clock.ts';
 import { isConditionFailure, withoutKeys } from './client.ts';
+import type { AuditDigest } from '#core/audit/digest.ts';
+import type { AuditFilter, AuditPage, AuditRange } from '#core/audit/ports.ts';
+import { InvalidInputError } from '#core/shared/errors.ts';
 
 export const seqKey = (seq: number) => `SEQ#${String(seq).padStart(12, '0')}`;
+/** GSI1: events by day, in time order within the day. */
+const dayIndex = (e: Pick<AuditEvent, 'at' | 'stream' | 'seq'>) => ({ GSI1PK: `DAY#${e.at.slice(0, 10)}`, GSI1SK: `${e.at}#${e.stream}#${seqKey(e.seq)}` });
+const digestKey = (day: string) => ({ PK: 'DIGEST', SK: `DAY#${day}` });
+const MAX_DAYS = 400;
+
+function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(`${from.slice(0, 10)}T00:00:00.000Z`); t < Date.parse(to) && days.length < MAX_DAYS; t += 86_400_000) {
+    days.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+const encodeCursor = (c: object) => Buffer.from(JSON.stringify(c)).toString('base64url');
+function decodeCursor(cursor: string | undefined): { day?: string; key?: Record<string, unknown> } {
+  if (!cursor) return {};
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (parsed && typeof parsed === 'object') return parsed;
+  } catch {
+    // fall through
+  }
+  throw new InvalidInputError('the cursor is not one this API gave out', { field: 'cursor' });
+}
 
 export class DynamoAuditLog implements AuditLog {
   constructor(
@@ -36,7 +63,7 @@ export class DynamoAuditLog implements AuditLog {
         await this.db.send(
           new PutCommand({
             TableName: this.table,
-            Item: { PK: `STREAM#${event.stream}`, SK: seqKey(event.seq), ...event },
+            Item: { PK: `STREAM#${event.stream}`, SK: seqKey(event.seq), ...dayIndex(event), ...event },
             ConditionExpression: 'attribute_not_exists(PK)',
           }),
         );
@@ -65,5 +92,107 @@ export class DynamoAuditLog implements AuditLog {
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return out;
+  }
+
+  async events(range: AuditRange, filter: AuditFilter, page: { cursor?: string; limit: number }): Promise<AuditPage> {
+    const start = decodeCursor(page.cursor);
+    const matches = (e: AuditEvent) =>
+      e.at >= range.from &&
+      e.at < range.to &&
+      (!filter.stream || e.stream === filter.stream) &&
+      (!filter.ecifId || e.target?.ecifId === filter.ecifId) &&
+      (!filter.actor || e.actor.principal === filter.actor || e.actor.role === filter.actor) &&
+      (!filter.action || e.action === filter.action);
+    const items: AuditEvent[] = [];
+    // One stream: its own partition. Otherwise the day index, day by day.
+    const partitions = filter.stream ? [`stream:${filter.stream}`] : daysBetween(range.from, range.to).map((d) => `day:${d}`);
+    let i = start.day ? partitions.indexOf(start.day) : 0;
+    if (i < 0) throw new InvalidInputError('the cursor is not one this API gave out', { field: 'cursor' });
+    let key = start.key;
+    for (; i < partitions.length; i++, key = undefined) {
+      const p = partitions[i];
+      do {
+        const res = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            ...(p.startsWith('stream:')
+              ? { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `STREAM#${p.slice(7)}` } }
+              : {
+                  IndexName: 'GSI1',
+                  KeyConditionExpression: 'GSI1PK = :d AND GSI1SK BETWEEN :from AND :to',
+                  ExpressionAttributeValues: { ':d': `DAY#${p.slice(4)}`, ':from': range.from, ':to': `${range.to}` },
+                }),
+            ExclusiveStartKey: key,
+            Limit: page.limit - items.length,
+          }),
+        );
+        items.push(...(res.Items ?? []).map((it) => withoutKeys<AuditEvent>(it)).filter(matches));
+        key = res.LastEvaluatedKey;
+        if (items.length >= page.limit) {
+          const next = key ? { day: p, key } : i + 1 < partitions.length ? { day: partitions[i + 1] } : undefined;
+          return { items, ...(next ? { next: encodeCursor(next) } : {}) };
+        }
+      } while (key);
+    }
+    return { items };
+  }
+
+  async streamsIn(range: AuditRange): Promise<string[]> {
+    const streams = new Set<string>();
+    for (const day of daysBetween(range.from, range.to)) {
+      let key: Record<string, unknown> | undefined;
+      do {
+        const res = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: 'GSI1',
+            KeyConditionExpression: 'GSI1PK = :d AND GSI1SK BETWEEN :from AND :to',
+            ExpressionAttributeValues: { ':d': `DAY#${day}`, ':from': range.from, ':to': range.to },
+            // `stream` is a reserved word.
+            ProjectionExpression: '#s',
+            ExpressionAttributeNames: { '#s': 'stream' },
+            ExclusiveStartKey: key,
+          }),
+        );
+        for (const it of res.Items ?? []) streams.add(String(it.stream));
+        key = res.LastEvaluatedKey;
+      } while (key);
+    }
+    return [...streams];
+  }
+
+  async putDigest(digest: AuditDigest) {
+    try {
+      // Write-once, like every audit item.
+      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...digestKey(digest.day), ...digest }, ConditionExpression: 'attribute_not_exists(PK)' }));
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  async digests(fromDay: string, toDay: string) {
+    const { Items } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': 'DIGEST', ':from': `DAY#${fromDay}`, ':to': `DAY#${toDay}` },
+        ConsistentRead: true,
+      }),
+    );
+    return (Items ?? []).map((i) => withoutKeys<AuditDigest>(i));
+  }
+
+  async latestDigestBefore(day: string) {
+    const { Items } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk AND SK < :day',
+        ExpressionAttributeValues: { ':pk': 'DIGEST', ':day': `DAY#${day}` },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    return Items?.[0] ? withoutKeys<AuditDigest>(Items[0]) : undefined;
   }
 }

@@ -53,6 +53,10 @@ export const routeTable = [
     method: 'POST', path: '/v1/consent-decisions', handler: 'decide-consent', auth: 'jwt',
     roles: ['crm'], tables: { ecif: 'read', consent: 'read' },
   },
+  { method: 'GET', path: '/v1/audit/events', handler: 'audit-events', auth: 'jwt', roles: ['auditor'], tables: { audit: 'read' } },
+  { method: 'GET', path: '/v1/audit/verify', handler: 'audit-verify', auth: 'jwt', roles: ['auditor'], tables: { audit: 'read' } },
+  { method: 'GET', path: '/v1/audit/export', handler: 'audit-export', auth: 'jwt', roles: ['auditor'], tables: { audit: 'read' } },
+  { method: 'POST', path: '/v1/audit/digests', handler: 'audit-digest', auth: 'jwt', roles: ['operator', 'auditor'], tables: { audit: 'write' } },
 ] as const satisfies readonly RouteSpec[];
 
 export type RouteId = (typeof routeTable)[number]['handler'];

@@ -25,6 +25,8 @@ export interface RouteSchemas<B extends z.ZodType, P extends z.ZodType, Q extend
   headers?: z.ZodObject;
   /** Success bodies by status: documented in OpenAPI and checked by the contract tests. */
   responses?: Record<number, z.ZodType>;
+  /** The success media types when not only JSON (exports). */
+  responseMediaTypes?: string[];
   summary?: string;
 }
 
@@ -43,11 +45,10 @@ export interface RouteInput<B, P, Q> {
   headers: Record<string, string | undefined>;
 }
 
-export interface RouteReply {
-  status?: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
+export type RouteReply =
+  | { status?: number; body: unknown; headers?: Record<string, string> }
+  /** A text body sent as is (exports), with its own content type in `headers`. */
+  | { status?: number; raw: string; headers: Record<string, string> };
 
 interface Internal {
   actor?: Actor;
@@ -134,7 +135,7 @@ export function httpRoute<B extends z.ZodType = z.ZodUndefined, P extends z.ZodT
       return {
         statusCode: reply.status ?? 200,
         headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...reply.headers },
-        body: JSON.stringify(reply.body),
+        body: 'raw' in reply ? reply.raw : JSON.stringify(reply.body),
       };
     });
   const contract: RouteContract = { route, schemas: schemas as RouteContract['schemas'] };

@@ -54,7 +54,10 @@ export function openApiDocument(contracts: RouteContract[], version: string): Js
         ...Object.fromEntries(
           Object.entries(schemas.responses ?? { 200: z.unknown() }).map(([status, schema]) => [
             status,
-            { description: 'Success', content: { 'application/json': { schema: toSchema(schema, 'output') } } },
+            {
+              description: 'Success',
+              content: Object.fromEntries((schemas.responseMediaTypes ?? ['application/json']).map((type) => [type, { schema: toSchema(schema, 'output') }])),
+            },
           ]),
         ),
         ...Object.fromEntries(

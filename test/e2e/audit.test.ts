@@ -1,0 +1,221 @@
+/**
+ * The audit log as an auditor uses it, on the local runtime: search, verify, export, verify the
+ * export offline; and tampering done directly in the DynamoDB table (edit, delete, insert,
+ * reorder, truncate) is detected. No personal data in audit items or log lines.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { verifyExport } from '#core/audit/verify-export.ts';
+import { startDemo, type Demo } from '#infra/local/demo/start.ts';
+import { signDevToken } from '#infra/local/dev-issuer.ts';
+import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
+import { assertContract } from '../support/contract.ts';
+
+// Log lines are part of what must hold no personal data: keep them, and capture them.
+process.env.LOG_LEVEL = 'info';
+const logged: string[] = [];
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  logged.push(String(chunk));
+  return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+}) as typeof process.stdout.write;
+
+let runtime: LocalRuntime;
+let demo: Demo;
+let auditor: string;
+let operator: string;
+let requestId: string;
+const from = new Date(Date.now() - 3_600_000).toISOString();
+const today = new Date().toISOString().slice(0, 10);
+
+async function get(p: string, token = auditor) {
+  const res = await fetch(`${runtime.apiUrl}${p}`, { headers: { authorization: `Bearer ${token}` } });
+  const type = res.headers.get('content-type');
+  const text = await res.text();
+  const body = type?.startsWith('application/json') || type?.startsWith('application/problem+json') ? JSON.parse(text) : text;
+  assertContract('GET', p, res.status, type, body);
+  return { status: res.status, body, type };
+}
+
+const verify = async () => (await get(`/v1/audit/verify?from=${encodeURIComponent(from)}`)).body;
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 5 });
+  demo = await startDemo(runtime, { crmPort: 0, customers: 4, seed: 5 });
+  auditor = await signDevToken({ role: 'auditor' });
+  operator = await signDevToken({ role: 'operator' });
+  const res = await fetch(`${runtime.apiUrl}/v1/privacy-requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: demo.customers[1].email } }),
+  });
+  requestId = ((await res.json()) as { id: string }).id;
+  await runtime.sfn.waitForExecution(`${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${requestId}`);
+}, 120_000);
+afterAll(async () => {
+  process.stdout.write = write;
+  await demo?.stop();
+  await runtime?.stop();
+});
+
+describe('search', () => {
+  it('finds a request trail by request id, in order, and pages it with an opaque cursor', async () => {
+    const all = await get(`/v1/audit/events?from=${encodeURIComponent(from)}&requestId=${requestId}`);
+    expect(all.status).toBe(200);
+    expect(all.body.items.map((e: { action: string }) => e.action)).toEqual([
+      'request.received', 'request.started', 'request.subject_resolved', 'request.planned', 'request.system_succeeded', 'request.system_succeeded', 'request.finalized',
+    ]);
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await get(`/v1/audit/events?from=${encodeURIComponent(from)}&requestId=${requestId}&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      paged.push(...page.body.items.map((e: { seq: number }) => e.seq));
+      cursor = page.body.next;
+    } while (cursor);
+    expect(paged).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('filters by action and by subject across streams, by day', async () => {
+    const finalized = await get(`/v1/audit/events?from=${encodeURIComponent(from)}&action=request.finalized`);
+    expect(finalized.body.items.length).toBeGreaterThanOrEqual(1);
+    expect(finalized.body.items.every((e: { action: string }) => e.action === 'request.finalized')).toBe(true);
+    const subject = await get(`/v1/audit/events?from=${encodeURIComponent(from)}&ecifId=${demo.customers[1].ecifId}&limit=1000`);
+    const streams = new Set(subject.body.items.map((e: { stream: string }) => e.stream));
+    expect(streams).toEqual(new Set([`ecif:${demo.customers[1].ecifId}`, `request:${requestId}`]));
+  });
+
+  it('refuses bad ranges and cursors with 422, and non-auditors with 403', async () => {
+    expect((await get('/v1/audit/events?from=yesterday')).status).toBe(422);
+    expect((await get(`/v1/audit/events?from=${encodeURIComponent(from)}&cursor=not-ours`)).status).toBe(422);
+    expect((await get('/v1/audit/verify?from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z')).status).toBe(422);
+    expect((await get(`/v1/audit/verify?from=${encodeURIComponent(from)}`, operator)).status).toBe(403);
+  });
+});
+
+describe('verify and export', () => {
+  it('verifies the untouched log, with a digest of the day', async () => {
+    const digest = await fetch(`${runtime.apiUrl}/v1/audit/digests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${operator}` },
+      body: JSON.stringify({ day: today }),
+    });
+    expect(digest.status).toBe(201);
+    const report = await verify();
+    expect(report).toMatchObject({ ok: true, digests: 1 });
+    expect(report.checked).toBeGreaterThan(10);
+    expect(report.firstBreak).toBeUndefined();
+  });
+
+  it('exports NDJSON that verifies offline with nothing of ours running, and CSV with the chain fields', async () => {
+    const exported = await get(`/v1/audit/export?from=${encodeURIComponent(from)}&format=ndjson`);
+    expect(exported.type).toBe('application/x-ndjson');
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'custodian-audit-')), 'export.ndjson');
+    writeFileSync(file, exported.body);
+    const script = new URL('../../scripts/audit-verify.ts', import.meta.url).pathname;
+    const ok = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, file]);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true });
+
+    const lines = exported.body.trim().split('\n');
+    const forged = lines.map((l: string, i: number) => (i === 3 ? l.replace(/"action":"[^"]+"/, '"action":"request.forged"') : l));
+    expect(await verifyExport(forged)).toMatchObject({ ok: false, firstBreak: { line: 4, problem: 'hash-mismatch' } });
+    const dropped = lines.filter((l: string) => {
+      const e = JSON.parse(l);
+      return !(e.stream === `request:${requestId}` && e.seq === 3);
+    });
+    expect(dropped).toHaveLength(lines.length - 1);
+    expect((await verifyExport(dropped)).firstBreak).toMatchObject({ stream: `request:${requestId}`, problem: 'sequence-gap' });
+    writeFileSync(file, forged.join('\n'));
+    const bad = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, file]).catch((e) => e);
+    expect(bad.code).toBe(1);
+
+    const csv = await get(`/v1/audit/export?from=${encodeURIComponent(from)}&format=csv`);
+    expect(csv.type).toBe('text/csv; charset=utf-8');
+    expect(csv.body.split('\n')[0]).toBe('stream,seq,at,actor,action,target,details,prevHash,hash');
+  });
+});
+
+describe('tampering in the table is detected', () => {
+  const key = (seq: number) => ({ PK: { S: `STREAM#request:${requestId}` }, SK: { S: `SEQ#${String(seq).padStart(12, '0')}` } });
+  const read = async (seq: number) => (await runtime.dynamo.client.send(new GetItemCommand({ TableName: runtime.tables.audit, Key: key(seq) }))).Item!;
+  const put = (item: Record<string, AttributeValue>) => runtime.dynamo.client.send(new PutItemCommand({ TableName: runtime.tables.audit, Item: item }));
+  const del = (seq: number) => runtime.dynamo.client.send(new DeleteItemCommand({ TableName: runtime.tables.audit, Key: key(seq) }));
+
+  it.each([
+    {
+      tamper: 'edit',
+      problem: 'hash-mismatch',
+      act: async () => {
+        const item = await read(3);
+        await put({ ...item, action: { S: 'request.nothing_to_see' } });
+        return () => put(item);
+      },
+    },
+    {
+      tamper: 'delete',
+      problem: 'sequence-gap',
+      act: async () => {
+        const item = await read(3);
+        await del(3);
+        return () => put(item);
+      },
+    },
+    {
+      tamper: 'insert',
+      problem: 'sequence-gap',
+      act: async () => {
+        const forged: Record<string, AttributeValue> = { ...(await read(2)), SK: { S: 'SEQ#000000000002a' } };
+        await put(forged);
+        return () => runtime.dynamo.client.send(new DeleteItemCommand({ TableName: runtime.tables.audit, Key: { PK: forged.PK, SK: forged.SK } }));
+      },
+    },
+    {
+      tamper: 'reorder',
+      problem: 'sequence-gap',
+      act: async () => {
+        const [two, three] = [await read(2), await read(3)];
+        await put({ ...three, PK: two.PK, SK: two.SK });
+        await put({ ...two, PK: three.PK, SK: three.SK });
+        return async () => {
+          await put(two);
+          await put(three);
+        };
+      },
+    },
+  ])('$tamper → $problem, naming the stream', async ({ act, problem }) => {
+    const restore = await act();
+    const report = await verify();
+    await restore();
+    expect(report.ok).toBe(false);
+    expect(report.firstBreak).toMatchObject({ stream: `request:${requestId}`, problem });
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('truncate (the last events cut off) → the digest names the missing head', async () => {
+    const last = await read(7);
+    await del(7);
+    const report = await verify();
+    await put(last);
+    expect(report).toMatchObject({ ok: false, firstBreak: { digest: today, problem: 'head-missing', stream: `request:${requestId}`, seq: 7 } });
+  });
+});
+
+describe('no personal data', () => {
+  it('in any audit item, nor in any log line', async () => {
+    const { Items = [] } = await runtime.dynamo.client.send(new ScanCommand({ TableName: runtime.tables.audit }));
+    const audit = JSON.stringify(Items);
+    const logs = logged.join('');
+    expect(logs).toContain('"message":"request"');
+    for (const c of demo.customers) {
+      const values = [...c.input.emails, ...c.input.phones, c.input.name.family, ...(c.crm ? [c.crm.email, c.crm.phone] : [])];
+      for (const v of values) {
+        expect(audit, 'audit').not.toContain(v);
+        expect(logs, 'logs').not.toContain(v);
+      }
+    }
+  });
+});
