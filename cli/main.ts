@@ -17,7 +17,8 @@ const usage = `custodian <command> [options]
   requests show <id> | requests list [--status S] [--type T]
   requests extend|deny|retry <id> [--reason R]
   consent show <ecifId> [--as-of ISO] | consent decide <ecifId> <purpose> <channel>
-  audit events [--request-id ID] | audit verify [--from ISO --to ISO]
+  audit events --from ISO [--request-id ID] | audit verify --from ISO [--to ISO]
+  audit export --from ISO [--to ISO] [--out FILE]   NDJSON, page by page (constant memory), for npm run audit:verify
   token --role R [--sub ID]                a local dev token (local runtime only)
 
 options: --url URL (CUSTODIAN_URL, default http://127.0.0.1:3000)  --token JWT (CUSTODIAN_TOKEN)
@@ -45,6 +46,7 @@ const { values: opts, positionals } = parseArgs({
     role: { type: 'string' },
     sub: { type: 'string' },
     concurrency: { type: 'string' },
+    out: { type: 'string' },
   },
 });
 const str = (k: string) => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
@@ -183,10 +185,22 @@ async function main(): Promise<number> {
       print(await client.decide({ ecifId: need(rest[0], 'ecifId'), purpose: need(rest[1], 'purpose') as never, channel: need(rest[2], 'channel') as never }));
       return 0;
     case 'audit events':
-      print(await collect(client.auditEvents({ requestId: str('request-id') })));
+      print(await collect(client.auditEvents({ from: need(str('from'), '--from'), to: str('to'), requestId: str('request-id') })));
       return 0;
+    case 'audit export': {
+      const { createWriteStream } = await import('node:fs');
+      const out = str('out') ? createWriteStream(str('out')!) : process.stdout;
+      let n = 0;
+      for await (const event of client.auditEvents({ from: need(str('from'), '--from'), to: str('to'), limit: '1000' })) {
+        if (!out.write(`${JSON.stringify(event)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+        n++;
+      }
+      if (out !== process.stdout) await new Promise<void>((r) => (out as import("node:fs").WriteStream).end(() => r()));
+      console.error(`${n} events exported`);
+      return 0;
+    }
     case 'audit verify':
-      print(await client.auditVerify({ from: str('from'), to: str('to') }));
+      print(await client.auditVerify({ from: need(str('from'), '--from'), to: str('to') }));
       return 0;
     default:
       throw new UsageError(`unknown command: ${key}`);

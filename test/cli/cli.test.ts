@@ -3,12 +3,13 @@
  * types, what it prints, what its exit code means. The CLI runs as a real process.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, createClient } from '#client/client.ts';
+import { verifyExport } from '#core/audit/verify-export.ts';
 import { startDemo, type Demo } from '#infra/local/demo/start.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
@@ -95,6 +96,20 @@ describe('custodian CLI', () => {
     const shown = await cli(['requests', 'show', id], 'operator');
     expect(shown.stdout).toMatch(/^status\s+completed$/m);
     expect(shown.stdout).toMatch(/crm\s+erase\s+succeeded/);
+  });
+});
+
+describe('custodian audit', () => {
+  it('export writes NDJSON page by page that the offline verifier accepts; verify says ok', async () => {
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const out = path.join(dir, 'audit.ndjson');
+    const exported = await cli(['audit', 'export', '--from', from, '--out', out], 'auditor');
+    expect(exported.code).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(5);
+    expect(await verifyExport(lines)).toMatchObject({ ok: true, events: lines.length });
+    const verified = await cli(['audit', 'verify', '--from', from, '--json'], 'auditor');
+    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true });
   });
 });
 
