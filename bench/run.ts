@@ -9,6 +9,7 @@ import { printTable, type BenchResult } from './table.ts';
 
 const benches: Record<string, () => Promise<{ run(opts: { runs: number }): Promise<BenchResult[]> }>> = {
   erasure: () => import('./erasure.ts'),
+  audit: () => import('./audit.ts'),
 };
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '9' } } });

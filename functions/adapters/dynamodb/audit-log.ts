@@ -45,19 +45,29 @@ export class DynamoAuditLog implements AuditLog {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * The last head this process wrote or read per stream: an append tries it first (one round trip);
+   * if another writer moved the stream on, the conditional put fails and the head is read again.
+   */
+  private readonly heads = new Map<string, Pick<AuditEvent, 'seq' | 'hash'>>();
+
+  private async readHead(stream: string): Promise<Pick<AuditEvent, 'seq' | 'hash'> | undefined> {
+    const { Items } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': `STREAM#${stream}` },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    return Items?.[0] ? withoutKeys<AuditEvent>(Items[0]) : undefined;
+  }
+
   async append(input: AuditInput): Promise<AuditEvent> {
     for (let attempt = 0; ; attempt++) {
-      const { Items } = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': `STREAM#${input.stream}` },
-          ScanIndexForward: false,
-          Limit: 1,
-          ConsistentRead: true,
-        }),
-      );
-      const head = Items?.[0] ? withoutKeys<AuditEvent>(Items[0]) : undefined;
+      const head = (attempt === 0 && this.heads.get(input.stream)) || (await this.readHead(input.stream));
       const event = chainNext(head, input, this.clock.now().toISOString());
       try {
         await this.db.send(
@@ -67,10 +77,14 @@ export class DynamoAuditLog implements AuditLog {
             ConditionExpression: 'attribute_not_exists(PK)',
           }),
         );
+        if (this.heads.size > 1000) this.heads.clear();
+        this.heads.set(event.stream, { seq: event.seq, hash: event.hash });
         return event;
       } catch (err) {
+        this.heads.delete(input.stream);
         if (!isConditionFailure(err) || attempt >= 20) throw err;
-        await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
+        // A stale cached head needs no pause; a race with another writer does.
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
       }
     }
   }

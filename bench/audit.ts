@@ -1,0 +1,101 @@
+/**
+ * audit: (1) verifying a chain vs plain SHA-256 over the same bytes (target ≤ 3);
+ * (2) a chained append vs a plain PutItem on the same DynamoDB Local (target ≤ 1.5);
+ * (3) the offline export verifier's memory for 50,000 vs 200,000 events (must not grow with the count).
+ */
+import { createHash } from 'node:crypto';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import canonicalize from 'canonicalize';
+import { chainNext, verifyChain, type AuditEvent } from '#core/audit/event.ts';
+import { verifyExport } from '#core/audit/verify-export.ts';
+import { median, type BenchResult } from './table.ts';
+import { startLocalStores } from '../test/support/local-stores.ts';
+
+const actor = { role: 'system' as const, principal: 'bench' };
+
+function chain(n: number, stream = 'bench'): AuditEvent[] {
+  const events: AuditEvent[] = [];
+  for (let i = 0; i < n; i++) {
+    events.push(chainNext(events.at(-1), { stream, actor, action: 'bench.appended', target: { requestId: '01KB2T5Y4X3W2V1U0T9S8R7Q6P' }, details: { i, kind: 'email' } }, new Date(1_700_000_000_000 + i).toISOString()));
+  }
+  return events;
+}
+
+function time(fn: () => void): number {
+  const t = performance.now();
+  fn();
+  return performance.now() - t;
+}
+
+async function verifyVsSha(runs: number): Promise<BenchResult> {
+  const events = chain(20_000);
+  const bytes = events.map(({ hash: _h, ...body }) => canonicalize(body)!);
+  const verify: number[] = [];
+  const sha: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    verify.push(time(() => verifyChain(events)));
+    sha.push(time(() => bytes.forEach((b) => createHash('sha256').update(b).digest('hex'))));
+  }
+  const v = median(verify);
+  return { bench: 'audit verify vs SHA-256 of the same bytes', ratio: v / median(sha), target: 3, detail: `${Math.round((events.length / v) * 1000)} events/s verified` };
+}
+
+async function appendVsPut(runs: number): Promise<BenchResult> {
+  const stores = await startLocalStores();
+  try {
+    const n = 200;
+    const appended: number[] = [];
+    const put: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      let t = performance.now();
+      for (let i = 0; i < n; i++) await stores.deps.audit.append({ stream: `bench-${r}`, actor, action: 'bench.appended', target: {}, details: { i } });
+      appended.push(performance.now() - t);
+      t = performance.now();
+      for (let i = 0; i < n; i++) {
+        await stores.dynamo.client.send(
+          new PutItemCommand({ TableName: stores.tables.audit, Item: { PK: { S: `PLAIN#${r}` }, SK: { S: String(i).padStart(12, '0') }, n: { N: String(i) } } }),
+        );
+      }
+      put.push(performance.now() - t);
+    }
+    const a = median(appended);
+    const p = median(put);
+    return { bench: 'audit chained append vs plain PutItem', ratio: a / p, target: 1.5, detail: `${n} sequential appends: ${(a / n).toFixed(2)} ms vs ${(p / n).toFixed(2)} ms each` };
+  } finally {
+    await stores.stop();
+  }
+}
+
+async function exportMemory(): Promise<BenchResult> {
+  let max = 0;
+  // Lines are made on demand, as a file is read: the sample inside the loop sees the verifier's own heap.
+  function* lines(n: number) {
+    const heads = new Map<string, AuditEvent>();
+    for (let i = 0; i < n; i++) {
+      const stream = `s${i % 50}`;
+      const e = chainNext(heads.get(stream), { stream, actor, action: 'bench.appended', target: {}, details: { i } }, new Date(1_700_000_000_000 + i).toISOString());
+      heads.set(stream, e);
+      if (i % 1000 === 0) max = Math.max(max, process.memoryUsage().heapUsed);
+      yield JSON.stringify(e);
+    }
+  }
+  const peak = async (n: number) => {
+    max = 0;
+    const base = process.memoryUsage().heapUsed;
+    const result = await verifyExport(lines(n));
+    if (!result.ok) throw new Error('bench export did not verify');
+    return Math.max(0, max - base);
+  };
+  const small = await peak(50_000);
+  const large = await peak(200_000);
+  return {
+    bench: 'offline export verify: peak heap 200k vs 50k events',
+    // heapUsed includes garbage not yet collected: 4x the events at well under 4x the heap is the point.
+    ratio: large / Math.max(small, 1),
+    detail: `peak heap above start: ${(small / 1e6).toFixed(1)} MB for 50k events, ${(large / 1e6).toFixed(1)} MB for 200k (50 streams)`,
+  };
+}
+
+export async function run(opts: { runs: number }): Promise<BenchResult[]> {
+  return [await verifyVsSha(opts.runs), await appendVsPut(Math.min(opts.runs, 5)), await exportMemory()];
+}
