@@ -14,9 +14,8 @@ const usage = `custodian <command> [options]
   systems list | systems put <id> <file>   the systems registry (operator)
   ecif import <file.ndjson|file.csv>       load golden records (steward); progress, then a summary of rejects
   requests submit --type T --jurisdiction GDPR|CCPA --email E
-  requests show <id> | requests list [--status S] [--type T]
-  requests extend|deny|retry <id> [--reason R]
-  consent show <ecifId> [--as-of ISO] | consent decide <ecifId> <purpose> <channel>
+  requests show <id>
+  consent decide <ecifId> <purpose> <channel>
   audit events --from ISO [--request-id ID] | audit verify --from ISO [--to ISO]
   audit export --from ISO [--to ISO] [--out FILE]   NDJSON, page by page (constant memory), for npm run audit:verify
   token --role R [--sub ID]                a local dev token (local runtime only)
@@ -37,9 +36,6 @@ const { values: opts, positionals } = parseArgs({
     type: { type: 'string' },
     jurisdiction: { type: 'string' },
     email: { type: 'string' },
-    status: { type: 'string' },
-    reason: { type: 'string' },
-    'as-of': { type: 'string' },
     'request-id': { type: 'string' },
     from: { type: 'string' },
     to: { type: 'string' },
@@ -170,17 +166,6 @@ async function main(): Promise<number> {
       }
       return 0;
     }
-    case 'requests list':
-      print(await collect(client.requests({ status: str('status'), type: str('type') })));
-      return 0;
-    case 'requests extend':
-    case 'requests deny':
-    case 'requests retry':
-      print(await client.call('POST', `/v1/privacy-requests/${encodeURIComponent(need(rest[0], 'request id'))}/${verb}`, { body: str('reason') ? { reason: str('reason') } : {} }));
-      return 0;
-    case 'consent show':
-      print(await client.consents(need(rest[0], 'ecifId'), str('as-of')));
-      return 0;
     case 'consent decide':
       print(await client.decide({ ecifId: need(rest[0], 'ecifId'), purpose: need(rest[1], 'purpose') as never, channel: need(rest[2], 'channel') as never }));
       return 0;

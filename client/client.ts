@@ -98,13 +98,10 @@ export function createClient(opts: ClientOptions) {
     pages,
     health: () => call('GET', '/health'),
     decide: (input: z.input<typeof decisionInputSchema>) => call<{ decision: 'allow' | 'deny'; reason: string; decidedAt: string; [k: string]: unknown }>('POST', '/v1/consent-decisions', { body: input }),
-    decideBatch: (subjects: unknown[], extra: Record<string, unknown> = {}) => call('POST', '/v1/consent-decisions/batch', { body: { ...extra, subjects } }),
     captureConsent: (input: z.input<typeof captureInputSchema>, idempotencyKey?: string) => call('POST', '/v1/consents', { body: input, idempotencyKey }),
-    consents: (ecifId: string, asOf?: string) => call('GET', `/v1/subjects/${enc(ecifId)}/consents`, { query: { asOf } }),
     submitRequest: (input: z.input<typeof requestInputSchema>, idempotencyKey?: string) =>
       call<{ id: string; status: string; dueAt: string }>('POST', '/v1/privacy-requests', { body: input, idempotencyKey }),
     request: (id: string) => call<{ id: string; status: string; [k: string]: unknown }>('GET', `/v1/privacy-requests/${enc(id)}`),
-    requests: (query: Record<string, string | undefined> = {}) => pages<Record<string, unknown>>('/v1/privacy-requests', query),
     putCustomer: (ecifId: string, input: z.input<typeof customerInputSchema>, idempotencyKey?: string) =>
       call<{ ecifId: string; created: boolean }>('PUT', `/v1/ecif/customers/${enc(ecifId)}`, { body: input, idempotencyKey }),
     putSystem: (systemId: string, input: z.input<typeof systemInputSchema>) => call('PUT', `/v1/systems/${enc(systemId)}`, { body: input }),
