@@ -20,6 +20,8 @@ export const configSchema = z.object({
   CONNECTOR_SIGNING_SECRET: z.string().min(16).optional(),
   /** In AWS: the Secrets Manager ARN of that signing secret (only the tasks that call systems get it). */
   CONNECTOR_SIGNING_SECRET_ARN: z.string().min(1).optional(),
+  /** Days audit events are kept (11 CCR §7101 asks at least 24 months); whole days expire together. */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(730).max(36_500).default(730),
   SERVICE_VERSION: z.string().default('0.1.0'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });

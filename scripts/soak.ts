@@ -123,7 +123,7 @@ for (const pk of streams) {
       new QueryCommand({ TableName: runtime.tables.audit, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': { S: pk } }, ExclusiveStartKey }),
     );
     for (const i of page.Items ?? []) {
-      const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, expiresAt: _ttl, ...event } = unmarshall(i);
+      const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, retainUntil: _ttl, ...event } = unmarshall(i);
       items.push(event as AuditEvent);
     }
     ExclusiveStartKey = page.LastEvaluatedKey;

@@ -42,7 +42,7 @@ async function build() {
     systems: new DynamoSystemsRegistry(db, env.TABLE_ECIF),
     consent: new DynamoConsentLedger(db, env.TABLE_CONSENT),
     requests: new DynamoRequestStore(db, env.TABLE_REQUESTS),
-    audit: new DynamoAuditLog(db, env.TABLE_AUDIT, clock),
+    audit: new DynamoAuditLog(db, env.TABLE_AUDIT, clock, env.AUDIT_RETENTION_DAYS),
     workflow,
     connectorFor: (system: ConnectedSystem) => connectorFor(system, secrets),
   };

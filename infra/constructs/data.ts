@@ -32,7 +32,8 @@ export const tableSpecs: Record<TableName, TableSpec> = {
   consent: { stream: true, indexes: [] },
   requests: { stream: true, ttlAttribute: 'expiresAt', indexes: ['GSI1'] },
   // GSI1: events by day (`DAY#<yyyy-mm-dd>` / `<at>#<stream>#<seq>`): time-range search, verify and export without a Scan.
-  audit: { stream: true, indexes: ['GSI1'] },
+  // TTL `retainUntil`: the end of the event's day plus the retention (AUDIT_RETENTION_DAYS).
+  audit: { stream: true, ttlAttribute: 'retainUntil', indexes: ['GSI1'] },
 };
 
 export const tableNames = Object.keys(tableSpecs) as TableName[];

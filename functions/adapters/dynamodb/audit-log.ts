@@ -16,6 +16,11 @@ export const seqKey = (seq: number) => `SEQ#${String(seq).padStart(12, '0')}`;
 /** GSI1: events by day, in time order within the day. */
 const dayIndex = (e: Pick<AuditEvent, 'at' | 'stream' | 'seq'>) => ({ GSI1PK: `DAY#${e.at.slice(0, 10)}`, GSI1SK: `${e.at}#${e.stream}#${seqKey(e.seq)}` });
 const digestKey = (day: string) => ({ PK: 'DIGEST', SK: `DAY#${day}` });
+/**
+ * TTL (epoch seconds): the end of the event's day plus the retention, so a whole day expires at once
+ * and the cut always falls where a daily digest recorded every head.
+ */
+export const expiry = (at: string, retentionDays: number) => Math.floor((Date.parse(`${at.slice(0, 10)}T00:00:00.000Z`) + (retentionDays + 1) * 86_400_000) / 1000);
 const MAX_DAYS = 400;
 
 function daysBetween(from: string, to: string): string[] {
@@ -43,6 +48,8 @@ export class DynamoAuditLog implements AuditLog {
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly clock: Clock,
+    /** Days an event is kept after the day it was written (11 CCR §7101: at least 24 months). */
+    private readonly retentionDays = 730,
   ) {}
 
   /**
@@ -73,7 +80,7 @@ export class DynamoAuditLog implements AuditLog {
         await this.db.send(
           new PutCommand({
             TableName: this.table,
-            Item: { PK: `STREAM#${event.stream}`, SK: seqKey(event.seq), ...dayIndex(event), ...event },
+            Item: { PK: `STREAM#${event.stream}`, SK: seqKey(event.seq), ...dayIndex(event), retainUntil: expiry(event.at, this.retentionDays), ...event },
             ConditionExpression: 'attribute_not_exists(PK)',
           }),
         );

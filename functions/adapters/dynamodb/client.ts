@@ -64,6 +64,6 @@ export const isTransactionCancelled = (err: unknown) => (err as Error)?.name ===
 
 /** Drops the key attributes from an item read back. */
 export function withoutKeys<T>(item: Record<string, unknown>): T {
-  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, ...rest } = item;
+  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, retainUntil: _ttl, ...rest } = item;
   return rest as T;
 }

@@ -59,9 +59,12 @@ export interface ChainBreak {
   problem: 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap';
 }
 
-/** Checks one stream's events in seq order; the first break found, if any. */
-export function verifyChain(events: AuditEvent[]): ChainBreak | undefined {
-  let prev: AuditEvent | undefined;
+/**
+ * Checks one stream's events in seq order; the first break found, if any. A stream whose oldest
+ * events expired (retention) starts after seq 1: `anchor` is the head a digest recorded at the cut.
+ */
+export function verifyChain(events: AuditEvent[], anchor?: Pick<AuditEvent, 'seq' | 'hash'>): ChainBreak | undefined {
+  let prev: Pick<AuditEvent, 'seq' | 'hash'> | undefined = anchor;
   for (const e of events) {
     const { hash, ...body } = e;
     if (e.seq !== (prev ? prev.seq + 1 : 1)) return { stream: e.stream, seq: e.seq, problem: 'sequence-gap' };

@@ -32,7 +32,7 @@ export async function verifyAuditLog(log: AuditLog, range: AuditRange): Promise<
     const events = await log.stream(stream);
     cache.set(stream, events);
     checked += events.length;
-    const brk = verifyChain(events);
+    const brk = verifyChain(events, events[0] && events[0].seq > 1 ? await anchorOf(log, events[0]) : undefined);
     if (brk) return { ok: false, checked, streams: streams.length, digests: 0, firstBreak: brk };
   }
   const digests = await log.digests(dayOf(range.from), dayOf(range.to));
@@ -57,6 +57,19 @@ export async function verifyAuditLog(log: AuditLog, range: AuditRange): Promise<
   }
 }
 
+/**
+ * Where retention cut a stream (its oldest events expired, a whole day at a time), the digest of the
+ * last expired day recorded the head the remaining events chain from. No such head: a real gap.
+ */
+async function anchorOf(log: AuditLog, first: { stream: string; seq: number; at: string }) {
+  const before = await log.digests('0000-01-01', dayOf(new Date(Date.parse(first.at) - 86_400_000).toISOString()));
+  for (const d of before.reverse()) {
+    const head = d.heads.find((h) => h.stream === first.stream);
+    if (head) return head.seq === first.seq - 1 ? head : undefined;
+  }
+  return undefined;
+}
+
 /** Writes the digest of one day (idempotent: the same day twice gives the same heads, one item). */
 export async function writeDailyDigest(deps: { audit: AuditLog; clock: Clock }, day: string, actor: Actor) {
   const [existing] = await deps.audit.digests(day, day);
@@ -65,7 +78,8 @@ export async function writeDailyDigest(deps: { audit: AuditLog; clock: Clock }, 
   const streams = await deps.audit.streamsIn({ from: `${day}T00:00:00.000Z`, to: next });
   const heads = [];
   for (const stream of streams) {
-    const head = headOf(await deps.audit.stream(stream));
+    // The head as the day ended: later events belong to later digests.
+    const head = headOf((await deps.audit.stream(stream)).filter((e) => e.at < next));
     if (head) heads.push(head);
   }
   const digest = buildDigest(day, deps.clock.now().toISOString(), heads, await deps.audit.latestDigestBefore(day));
