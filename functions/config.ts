@@ -12,6 +12,8 @@ export const configSchema = z.object({
   TABLE_REQUESTS: z.string().min(1),
   TABLE_AUDIT: z.string().min(1),
   REPORT_BUCKET: z.string().min(1).optional(),
+  /** The write-once (Object Lock) bucket of the daily audit digests. */
+  DIGEST_BUCKET: z.string().min(1).optional(),
   STATE_MACHINE_ARN: z.string().min(1).optional(),
   /** Pepper for the identity index HMAC. Locally an env value; in AWS fetched from Secrets Manager by ARN. */
   IDENTIFIER_PEPPER: z.string().min(16).optional(),

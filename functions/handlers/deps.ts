@@ -3,7 +3,9 @@
  * per cold start. Tests build the same ports against DynamoDB Local by setting the environment.
  */
 import { createHmac } from 'node:crypto';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { S3DigestArchive } from '#adapters/s3/digest-archive.ts';
 import { config, resetConfig } from '#functions/config.ts';
 import { connectorFor } from '#adapters/connectors/registry.ts';
 import { documentClient, resetDocumentClient } from '#adapters/dynamodb/client.ts';
@@ -44,6 +46,7 @@ async function build() {
     requests: new DynamoRequestStore(db, env.TABLE_REQUESTS),
     audit: new DynamoAuditLog(db, env.TABLE_AUDIT, clock, env.AUDIT_RETENTION_DAYS),
     workflow,
+    digestArchive: env.DIGEST_BUCKET ? new S3DigestArchive(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }), env.DIGEST_BUCKET) : undefined,
     connectorFor: (system: ConnectedSystem) => connectorFor(system, secrets),
   };
 }

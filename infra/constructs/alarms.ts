@@ -11,6 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
@@ -19,6 +20,8 @@ export interface CustodianAlarmsProps {
   /** Function name (the route or task) -> function. */
   readonly functions: Record<string, lambda.IFunction>;
   readonly httpApi: apigw.IHttpApi;
+  /** Failed scheduled invocations. */
+  readonly deadLetters: sqs.IQueue;
 }
 
 /** Alarm ids, for docs/operations.md and the template test. */
@@ -26,6 +29,7 @@ export const alarmNames = {
   executionsFailed: 'PrivacyRequestExecutionsFailed',
   executionsTimedOut: 'PrivacyRequestExecutionsTimedOut',
   api5xx: 'Api5xx',
+  deadLetters: 'ScheduledJobDeadLetters',
   functionErrors: (name: string) => `FunctionErrors-${name}`,
 } as const;
 
@@ -62,6 +66,11 @@ export class CustodianAlarms extends Construct {
       alarmNames.api5xx,
       new cloudwatch.Metric({ namespace: 'AWS/ApiGateway', metricName: '5xx', dimensionsMap: { ApiId: props.httpApi.apiId }, ...fiveMinutes }),
       'The API answered 5xx: a route failed on something other than bad input.',
+    );
+    alarm(
+      alarmNames.deadLetters,
+      props.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      'A scheduled job (the daily audit digest) failed after its retries.',
     );
     for (const [name, fn] of Object.entries(props.functions)) {
       alarm(alarmNames.functionErrors(name), fn.metricErrors(fiveMinutes), `The function ${name} threw.`);

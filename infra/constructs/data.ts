@@ -45,6 +45,8 @@ export interface CustodianDataProps {
   readonly reportExpiryDays?: number;
   /** Days the S3 server access logs of the report bucket are kept. @default 400 */
   readonly accessLogRetentionDays?: number;
+  /** Days a daily audit digest is locked (COMPLIANCE). @default 2555 (7 years) */
+  readonly digestRetentionDays?: number;
 }
 
 export class CustodianData extends Construct {
@@ -55,6 +57,7 @@ export class CustodianData extends Construct {
   readonly reportBucket: s3.Bucket;
   readonly accessLogBucket: s3.Bucket;
   readonly pepperSecret: secretsmanager.Secret;
+  readonly digestBucket: s3.Bucket;
   readonly connectorSigningSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: CustodianDataProps = {}) {
@@ -137,6 +140,24 @@ export class CustodianData extends Construct {
       removalPolicy,
     });
     (this.reportBucket.node.defaultChild as CfnResource).addMetadata(BUCKET_METADATA_KEY, 'reports');
+
+    // Daily audit digests, write-once: Object Lock in COMPLIANCE mode, so not even the account root
+    // can delete or overwrite one before its retention ends.
+    this.digestBucket = new s3.Bucket(this, 'AuditDigests', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      objectLockEnabled: true,
+      objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(props.digestRetentionDays ?? 2555)),
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'audit-digests/',
+      removalPolicy,
+    });
+    (this.digestBucket.node.defaultChild as CfnResource).addMetadata(BUCKET_METADATA_KEY, 'audit-digests');
 
     this.pepperSecret = new secretsmanager.Secret(this, 'IdentifierPepper', {
       description: 'Custodian: pepper of the HMAC over identifiers in the ECIF identity index',

@@ -61,6 +61,8 @@ export interface AccessSpec {
   readonly reports?: Access;
   readonly connectors?: boolean;
   readonly startsWorkflow?: boolean;
+  /** Writes daily audit digests to the write-once bucket. */
+  readonly digests?: 'write';
 }
 
 /** The data resources the functions reach (from the stateful stack). */
@@ -69,6 +71,7 @@ export interface DataResources {
   readonly tables: Record<TableName, dynamodb.ITable>;
   readonly tableIndexes: Record<TableName, readonly string[]>;
   readonly reportBucket: s3.IBucket;
+  readonly digestBucket: s3.IBucket;
   readonly pepperSecret: secretsmanager.ISecret;
   readonly connectorSigningSecret: secretsmanager.ISecret;
 }
@@ -77,8 +80,8 @@ export interface DataResources {
 export type FunctionEnvironment = Partial<Record<keyof Config | 'JWKS_URL' | 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'NODE_OPTIONS', string>>;
 
 export interface CustodianFunctionProps {
-  /** `http` (functions/handlers/http/<handler>.ts) or `task` (functions/handlers/tasks/<handler>.ts). */
-  readonly kind: 'http' | 'task';
+  /** `http` (functions/handlers/http/<handler>.ts), `task` (functions/handlers/tasks/<handler>.ts) or `scheduled` (functions/handlers/scheduled/<handler>.ts). */
+  readonly kind: 'http' | 'task' | 'scheduled';
   /** The file name under functions/handlers/<kind>/ without `.ts`. */
   readonly handler: string;
   /** The name recorded in the `custodian:function` metadata (the handler, or the state name of a task). */
@@ -130,13 +133,14 @@ export class CustodianFunction extends Construct {
       // Stack traces in the logs point at the TypeScript sources (the bundles carry source maps).
       NODE_OPTIONS: '--enable-source-maps',
       ...(access.reports ? { REPORT_BUCKET: data.reportBucket.bucketName } : {}),
+      ...(access.digests ? { DIGEST_BUCKET: data.digestBucket.bucketName } : {}),
       ...(access.startsWorkflow ? { STATE_MACHINE_ARN: props.stateMachine!.stateMachineArn } : {}),
       ...(access.connectors ? { CONNECTOR_SIGNING_SECRET_ARN: data.connectorSigningSecret.secretArn } : {}),
       ...props.environment,
     };
 
     this.fn = new NodejsFunction(this, 'Function', {
-      entry: path.join(projectRoot, 'functions', 'handlers', props.kind === 'http' ? 'http' : 'tasks', `${props.handler}.ts`),
+      entry: path.join(projectRoot, 'functions', 'handlers', { http: 'http', task: 'tasks', scheduled: 'scheduled' }[props.kind], `${props.handler}.ts`),
       handler: 'handler',
       projectRoot,
       depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
@@ -192,6 +196,12 @@ export class CustodianFunction extends Construct {
       const objects = data.reportBucket.arnForObjects('*');
       this.role.addToPolicy(new iam.PolicyStatement({ sid: 'Reports', actions: [...reportActions[access.reports]], resources: [objects] }));
       acknowledgeWildcardResources(this.role, [objects], 'Report object keys are per request; the bucket holds nothing but reports.');
+    }
+
+    if (access.digests) {
+      const digests = data.digestBucket.arnForObjects('digests/*');
+      this.role.addToPolicy(new iam.PolicyStatement({ sid: 'AuditDigests', actions: ['s3:PutObject'], resources: [digests] }));
+      acknowledgeWildcardResources(this.role, [digests], 'One object per day under digests/; the bucket is write-once (Object Lock).');
     }
 
     if (access.connectors) {

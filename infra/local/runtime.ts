@@ -4,6 +4,8 @@
  * the handlers reach the emulators through the SDK's own endpoint variables, nothing else changes.
  */
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { scheduledJobs } from '#handlers/scheduled/jobs.ts';
 import { redriveUnfinished } from '#core/requests/redrive.ts';
 import { deps, resetDeps } from '#handlers/deps.ts';
 import { extractWorkflowDefinition, synthTemplates } from '../synth.ts';
@@ -18,6 +20,7 @@ import { DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.ts';
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
 export const REPORT_BUCKET = 'custodian-reports';
+export const DIGEST_BUCKET = 'custodian-audit-digests';
 export const STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:custodian-privacy-request`;
 
 export interface LocalRuntimeOptions {
@@ -48,6 +51,28 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
+/**
+ * The scheduled-job table on intervals (EventBridge rules in AWS): each job runs once at start,
+ * then every `localEveryMinutes`. A failure is logged by name and the next run tries again.
+ */
+async function startScheduledJobs(log: (m: string) => void): Promise<{ stop(): void }> {
+  const timers: NodeJS.Timeout[] = [];
+  const first: Promise<unknown>[] = [];
+  for (const [name, spec] of Object.entries(scheduledJobs)) {
+    const run = () =>
+      import(pathToFileURL(path.resolve(path.dirname(fileURLToPath(import.meta.url)), `../../functions/handlers/scheduled/${spec.handler}.ts`)).href)
+        .then((m: { handler: () => Promise<unknown> }) => m.handler())
+        .catch((err: Error) => log(`scheduled job ${name} failed: ${err.name}`));
+    first.push(run());
+    const timer = setInterval(run, spec.localEveryMinutes * 60_000);
+    timer.unref();
+    timers.push(timer);
+  }
+  // The first runs finish before the runtime is handed out: nothing writes behind a caller's back.
+  await Promise.all(first);
+  return { stop: () => timers.forEach(clearInterval) };
+}
+
 export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const log = opts.log ?? (() => {});
   const stops: (() => Promise<void>)[] = [];
@@ -61,7 +86,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     stops.push(() => dynamo.stop());
     const tables = await createTablesFromTemplate(dynamo.client, stateful);
 
-    const s3 = await startLocalS3({ port: opts.s3Port, directory: opts.persist && path.join(opts.persist, 's3'), buckets: [REPORT_BUCKET] });
+    const s3 = await startLocalS3({ port: opts.s3Port, directory: opts.persist && path.join(opts.persist, 's3'), buckets: [REPORT_BUCKET, DIGEST_BUCKET] });
     stops.push(() => s3.stop());
 
     const secrets = devSecrets(opts.persist ? path.join(opts.persist, 'dev-secrets.json') : undefined);
@@ -69,8 +94,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const apiPort = opts.port ?? 3000;
     const env: Record<string, string> = {
       AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      // s3rver's built-in dev account; DynamoDB Local (sharedDb) and the Step Functions endpoint take any.
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${sfnPort}`,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
@@ -79,6 +105,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       TABLE_REQUESTS: tables.requests,
       TABLE_AUDIT: tables.audit,
       REPORT_BUCKET,
+      DIGEST_BUCKET,
       STATE_MACHINE_ARN,
       IDENTIFIER_PEPPER: process.env.IDENTIFIER_PEPPER ?? secrets.pepper,
       CONNECTOR_SIGNING_SECRET: process.env.CONNECTOR_SIGNING_SECRET ?? secrets.signingSecret,
@@ -104,6 +131,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     resetDeps();
     // Executions in flight when a persisted runtime stopped are gone: their requests start again.
     const redriven = await redriveUnfinished(await deps());
+    const jobs = await startScheduledJobs(log);
+    stops.push(async () => jobs.stop());
 
     return { apiUrl: gateway.url, dynamo, sfn, s3, gateway, tables, env, redriven, stop };
   } catch (err) {

@@ -8,6 +8,11 @@ import { Construct } from 'constructs';
 import type { Config } from '#functions/config.ts';
 import { routeTable } from '#handlers/http/routes.ts';
 import { workflowTasks, type TaskName } from '#handlers/tasks/tasks.ts';
+import { scheduledJobs } from '#handlers/scheduled/jobs.ts';
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { CustodianAlarms } from '../constructs/alarms.ts';
 import { CustodianApi } from '../constructs/api.ts';
 import { pascal } from '../constructs/names.ts';
@@ -30,6 +35,9 @@ export class StatelessStack extends Stack {
   readonly workflow: PrivacyRequestWorkflow;
   readonly api: CustodianApi;
   readonly alarms: CustodianAlarms;
+  readonly jobs: Record<string, CustodianFunction>;
+  /** Scheduled invocations that failed after their retries land here (an alarm watches it). */
+  readonly deadLetters: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -72,11 +80,31 @@ export class StatelessStack extends Stack {
       routes: routeTable.map((spec) => ({ spec, fn: this.routes[spec.handler].fn })),
     });
 
+    const jobScope = new Construct(this, 'Scheduled');
+    this.deadLetters = new sqs.Queue(jobScope, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the scheduled jobs; an alarm watches it.' });
+    this.jobs = {};
+    for (const [name, spec] of Object.entries(scheduledJobs)) {
+      const job = new CustodianFunction(jobScope, name, { ...common, kind: 'scheduled', handler: spec.handler, name, access: spec, timeout: Duration.minutes(5) });
+      new events.Rule(jobScope, `${name}Schedule`, {
+        schedule: events.Schedule.expression(spec.schedule),
+        targets: [new targets.LambdaFunction(job.fn, { deadLetterQueue: this.deadLetters, retryAttempts: 2, maxEventAge: Duration.hours(6) })],
+      });
+      this.jobs[name] = job;
+    }
+
     this.alarms = new CustodianAlarms(this, 'Alarms', {
+      deadLetters: this.deadLetters,
       stateMachine: this.workflow.stateMachine,
       functions: Object.fromEntries([
-        ...Object.entries(this.tasks).map(([name, f]) => [name, f.fn]),
-        ...Object.entries(this.routes).map(([name, f]) => [pascal(name), f.fn]),
+        // Prefixed: a route and a job may share a name (audit-digest).
+        ...Object.entries(this.tasks).map(([name, f]) => [`Task${name}`, f.fn]),
+        ...Object.entries(this.routes).map(([name, f]) => [`Http${pascal(name)}`, f.fn]),
+        ...Object.entries(this.jobs).map(([name, f]) => [`Job${name}`, f.fn]),
       ]),
       httpApi: this.api.httpApi,
     });

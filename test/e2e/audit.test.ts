@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { verifyExport } from '#core/audit/verify-export.ts';
 import { startDemo, type Demo } from '#infra/local/demo/start.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
@@ -109,6 +110,14 @@ describe('verify and export', () => {
     expect(report).toMatchObject({ ok: true, digests: 1 });
     expect(report.checked).toBeGreaterThan(10);
     expect(report.firstBreak).toBeUndefined();
+  });
+
+  it("the scheduled digest job archives the day's digest in the digest bucket (S3; Object Lock in AWS)", async () => {
+    const { handler } = await import('#handlers/scheduled/audit-digest.ts');
+    const { hash } = await handler({ day: today });
+    const s3 = new S3Client({ forcePathStyle: true });
+    const object = await s3.send(new GetObjectCommand({ Bucket: runtime.env.DIGEST_BUCKET, Key: `digests/${today}.json` }));
+    expect(JSON.parse(await object.Body!.transformToString())).toMatchObject({ day: today, hash });
   });
 
   it('exports NDJSON that verifies offline with nothing of ours running, and CSV with the chain fields', async () => {

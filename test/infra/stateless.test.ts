@@ -8,6 +8,7 @@ import { synthTemplates } from '#infra/synth.ts';
 import { configSchema } from '#functions/config.ts';
 import { routeTable, type Access, type TableName } from '#handlers/http/routes.ts';
 import { workflowTasks } from '#handlers/tasks/tasks.ts';
+import { scheduledJobs } from '#handlers/scheduled/jobs.ts';
 import {
   asArray,
   byMetadata,
@@ -37,6 +38,7 @@ interface Row {
   reports?: Access;
   connectors?: boolean;
   startsWorkflow?: boolean;
+  digests?: 'write';
   auth?: string;
 }
 
@@ -44,6 +46,7 @@ interface Row {
 const rows: Row[] = [
   ...routeTable.map((r) => ({ ...r, id: `http:${r.handler}` })),
   ...Object.entries(workflowTasks).map(([name, spec]) => ({ ...spec, id: `task:${name}` })),
+  ...Object.entries(scheduledJobs).map(([name, spec]) => ({ ...spec, id: `scheduled:${name}` })),
 ];
 
 const fnResource = (row: Row) => raw.Resources![byMetadata(raw, 'custodian:function', row.id)] as Resource;
@@ -130,11 +133,17 @@ describe('HTTP API', () => {
     const alarms = resources(raw, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties!);
     const [topicId, topic] = resources(raw, 'AWS::SNS::Topic')[0];
     expect(topic.Properties!.KmsMasterKeyId).toBeDefined();
-    expect(alarms).toHaveLength(3 + rows.length);
+    expect(alarms).toHaveLength(4 + rows.length);
     for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
     const metrics = alarms.map((a) => `${a.Namespace}/${a.MetricName}`);
-    expect(metrics).toEqual(expect.arrayContaining(['AWS/States/ExecutionsFailed', 'AWS/States/ExecutionsTimedOut', 'AWS/ApiGateway/5xx']));
+    expect(metrics).toEqual(expect.arrayContaining(['AWS/States/ExecutionsFailed', 'AWS/States/ExecutionsTimedOut', 'AWS/ApiGateway/5xx', 'AWS/SQS/ApproximateNumberOfMessagesVisible']));
     expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(rows.length);
+  });
+
+  it('scheduled jobs run from EventBridge rules, with retries and a dead-letter queue', () => {
+    const rules = resources(raw, 'AWS::Events::Rule').map(([, r]) => r.Properties!);
+    expect(rules.map((r) => r.ScheduleExpression).sort()).toEqual(Object.values(scheduledJobs).map((j) => j.schedule).sort());
+    for (const r of rules) expect(r.Targets[0]).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: expect.anything() } });
   });
 
   it('routes open without a token get their own, tighter throttle', () => {
@@ -232,6 +241,10 @@ describe('least privilege, table-driven', () => {
           expect(row.reports, where).toBeDefined();
           expect(row.reports === 'write' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'], where).toContain(action);
           break;
+        case 'digest-objects':
+          expect(row.digests, where).toBe('write');
+          expect(action, where).toBe('s3:PutObject');
+          break;
         case 'connected-tables':
           expect(row.connectors, where).toBe(true);
           expect(target.pattern).toBe('custodian-connected-*');
@@ -248,6 +261,7 @@ describe('least privilege, table-driven', () => {
     expect(seen.has('workflow')).toBe(Boolean(row.startsWorkflow));
     expect(seen.has('bucket-objects')).toBe(Boolean(row.reports));
     expect(seen.has('connected-tables')).toBe(Boolean(row.connectors));
+    expect(seen.has('digest-objects')).toBe(Boolean(row.digests));
   });
 
   it('no policy anywhere allows dynamodb:Scan, a dynamodb wildcard, or any "*" action', () => {

@@ -26,6 +26,7 @@ export type Target =
   | { kind: 'key' }
   | { kind: 'secret'; secret: 'pepper' | 'connector-signing' }
   | { kind: 'bucket-objects' }
+  | { kind: 'digest-objects' }
   | { kind: 'connected-tables'; pattern: string }
   | { kind: 'local'; logicalId: string; suffix: string }
   | { kind: 'other'; raw: unknown };
@@ -35,6 +36,7 @@ export class StackPair {
   readonly keyId: string;
   readonly secretIds: Map<string, 'pepper' | 'connector-signing'>;
   readonly bucketId: string;
+  readonly digestBucketId: string;
 
   constructor(
     readonly stateful: Template,
@@ -49,6 +51,7 @@ export class StackPair {
     this.keyId = keys[0][0];
     this.secretIds = new Map(secrets.map(([id, r]) => [id, r.Metadata?.['custodian:secret']]));
     this.bucketId = byMetadata(stateful, 'custodian:bucket', 'reports');
+    this.digestBucketId = byMetadata(stateful, 'custodian:bucket', 'audit-digests');
   }
 
   /** The stateful template's value behind an export name. */
@@ -82,6 +85,7 @@ export class StackPair {
       if (id === this.keyId && attr === 'Arn' && suffix === '') return { kind: 'key' };
       if (id && this.secretIds.get(id) && attr === 'Ref' && suffix === '') return { kind: 'secret', secret: this.secretIds.get(id)! };
       if (id === this.bucketId && attr === 'Arn' && suffix === '/*') return { kind: 'bucket-objects' };
+      if (id === this.digestBucketId && attr === 'Arn' && suffix === '/digests/*') return { kind: 'digest-objects' };
       return { kind: 'other', raw: ref };
     }
     const localId: string | undefined = (base as any)?.['Fn::GetAtt']?.[0] ?? (base as any)?.Ref;

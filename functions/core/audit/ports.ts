@@ -21,6 +21,11 @@ export interface AuditPage {
   next?: string;
 }
 
+/** Write-once storage outside the table for the daily digests (S3 Object Lock in AWS). */
+export interface DigestArchive {
+  put(digest: AuditDigest): Promise<void>;
+}
+
 /** Append-only. Implementations serialize concurrent appends to one stream. */
 export interface AuditLog {
   append(input: AuditInput): Promise<AuditEvent>;

@@ -1,0 +1,22 @@
+/**
+ * The scheduled-job table: one row per job run on a schedule (an EventBridge rule in AWS, an
+ * interval in the local runtime). `handler` is the file under functions/handlers/scheduled/.
+ */
+import type { Access, TableName } from '../http/routes.ts';
+
+export interface ScheduledJobSpec {
+  handler: string;
+  /** EventBridge schedule expression (UTC). */
+  schedule: string;
+  /** Locally: how often to run it, in minutes. */
+  localEveryMinutes: number;
+  tables: Partial<Record<TableName, Access>>;
+  digests?: 'write';
+}
+
+export const scheduledJobs = {
+  // Shortly after midnight UTC: the day that ended gets its digest.
+  AuditDigest: { handler: 'audit-digest', schedule: 'cron(15 0 * * ? *)', localEveryMinutes: 60, tables: { audit: 'write' }, digests: 'write' },
+} as const satisfies Record<string, ScheduledJobSpec>;
+
+export type ScheduledJobName = keyof typeof scheduledJobs;
