@@ -118,7 +118,9 @@ export class CustodianData extends Construct {
       reason: 'This is the access log bucket of the report bucket; logging it to itself would loop.',
     });
 
-    this.reportBucket = new s3.Bucket(this, 'Reports', {
+    // What every bucket holding personal data or records gets: the CMK, no public access, TLS only,
+    // versions, no ACLs, access logs.
+    const lockedDown = {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key,
       bucketKeyEnabled: true,
@@ -127,6 +129,11 @@ export class CustodianData extends Construct {
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: this.accessLogBucket,
+      removalPolicy,
+    } satisfies s3.BucketProps;
+
+    this.reportBucket = new s3.Bucket(this, 'Reports', {
+      ...lockedDown,
       serverAccessLogsPrefix: 'reports/',
       lifecycleRules: [
         {
@@ -137,25 +144,16 @@ export class CustodianData extends Construct {
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
       ],
-      removalPolicy,
     });
     (this.reportBucket.node.defaultChild as CfnResource).addMetadata(BUCKET_METADATA_KEY, 'reports');
 
     // Daily audit digests, write-once: Object Lock in COMPLIANCE mode, so not even the account root
     // can delete or overwrite one before its retention ends.
     this.digestBucket = new s3.Bucket(this, 'AuditDigests', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      ...lockedDown,
       objectLockEnabled: true,
       objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(props.digestRetentionDays ?? 2555)),
-      serverAccessLogsBucket: this.accessLogBucket,
       serverAccessLogsPrefix: 'audit-digests/',
-      removalPolicy,
     });
     (this.digestBucket.node.defaultChild as CfnResource).addMetadata(BUCKET_METADATA_KEY, 'audit-digests');
 
