@@ -255,6 +255,17 @@ describe('bad input gets a 4xx problem and changes nothing', () => {
     expect((await api('POST', '/v1/privacy-requests', { token: other, body })).status).toBe(401);
   });
 
+  it("a customer reads its own request; someone else's answers 404, exactly like a missing one", async () => {
+    const mine = await signDevToken({ role: 'customer', sub: 'C000011' });
+    const submitted = await api('POST', '/v1/privacy-requests', { token: mine, body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: 'nobody-own@example.org' } } });
+    expect(submitted.status).toBe(202);
+    expect((await api('GET', `/v1/privacy-requests/${submitted.body.id}`, { token: mine })).status).toBe(200);
+    const other = await api('GET', `/v1/privacy-requests/${submitted.body.id}`, { token: tokens.customer });
+    const missing = await api('GET', '/v1/privacy-requests/01J00000000000000000000000', { token: tokens.customer });
+    expect(other.status).toBe(404);
+    expect(other.body.detail).toBe(missing.body.detail);
+  });
+
   it('an Idempotency-Key replays the first request instead of creating a second', async () => {
     const body = { type: 'erasure', jurisdiction: 'CCPA', identifiers: { email: 'nobody-idem@example.org' } };
     const headers = { 'idempotency-key': 'retry-0123456789' };
