@@ -217,6 +217,45 @@ describe('consent, first slice', () => {
   });
 });
 
+describe('consent history and point in time', () => {
+  it('answers "was C000001 contactable for marketing by SMS at that instant, on what evidence?"', async () => {
+    const capture = (state: string) =>
+      api('POST', '/v1/consents', {
+        token: tokens.crm,
+        body: {
+          ecifId: 'C000001', choices: [{ purpose: 'marketing', channel: 'sms', state }], jurisdiction: 'GDPR',
+          notice: { id: 'privacy-notice', version: '3' }, method: 'call_center', evidence: { reference: 'call-778' },
+        },
+      });
+    expect((await capture('granted')).status).toBe(201);
+    await new Promise((r) => setTimeout(r, 20));
+    const between = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await capture('withdrawn')).status).toBe(201);
+
+    const then = await api('GET', `/v1/subjects/C000001/consents?asOf=${encodeURIComponent(between)}`, { token: tokens.auditor });
+    expect(then.status).toBe(200);
+    const sms = then.body.consents.find((c: { channel: string }) => c.channel === 'sms');
+    expect(sms).toMatchObject({ purpose: 'marketing', state: 'granted', evidence: { method: 'call_center', evidence: { reference: 'call-778', actorRole: 'crm' }, notice: { version: '3' } } });
+    const now = await api('GET', '/v1/subjects/C000001/consents', { token: tokens.crm });
+    expect(now.body.consents.find((c: { channel: string }) => c.channel === 'sms')).toMatchObject({ state: 'withdrawn' });
+    expect(now.body.flags).toMatchObject({ erased: false });
+
+    const history = await api('GET', '/v1/subjects/C000001/consents/history?limit=1', { token: tokens.auditor });
+    expect(history.body.items).toHaveLength(1);
+    const rest = await api('GET', `/v1/subjects/C000001/consents/history?limit=100&cursor=${history.body.next}`, { token: tokens.auditor });
+    expect([...history.body.items, ...rest.body.items].map((e: { state: string }) => e.state).slice(-2)).toEqual(['granted', 'withdrawn']);
+  });
+
+  it('a customer sees only its own consents (404 otherwise); bad instants and cursors are 422', async () => {
+    expect((await api('GET', '/v1/subjects/C000001/consents', { token: tokens.customer })).status).toBe(200);
+    expect((await api('GET', '/v1/subjects/C000003/consents', { token: tokens.customer })).status).toBe(404);
+    expect((await api('GET', '/v1/subjects/C000003/consents?asOf=yesterday', { token: tokens.auditor })).status).toBe(422);
+    expect((await api('GET', '/v1/subjects/C000003/consents/history?cursor=forged', { token: tokens.auditor })).status).toBe(422);
+    expect((await api('GET', '/v1/subjects/C000001/consents/history', { token: tokens.steward })).status).toBe(403);
+  });
+});
+
 describe('bad input gets a 4xx problem and changes nothing', () => {
   const cases: { name: string; method: string; path: string; token?: keyof typeof tokens; raw?: string; body?: unknown; status: number; headers?: Record<string, string> }[] = [
     { name: 'malformed JSON', method: 'POST', path: '/v1/privacy-requests', raw: '{"type":', status: 400 },

@@ -199,6 +199,14 @@ export class FakeConsentLedger implements ConsentLedger {
     }
   }
 
+  async history(ecifId: string, page: { until?: string; limit: number }) {
+    const items = [...(this.events.get(ecifId)?.entries() ?? [])]
+      .sort(bySortKey(([k]) => k))
+      .map(([, e]) => copy(e))
+      .filter((e) => !page.until || e.capturedAt <= page.until);
+    return { items: items.slice(0, page.limit) };
+  }
+
   async current(ecifId: string) {
     const cur = this.projection.get(ecifId) ?? new Map();
     const states: CurrentConsent[] = [...cur.entries()]

@@ -6,6 +6,7 @@
 import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { noFlags, type ConsentEvent, type ConsentFlags, type CurrentConsent } from '#core/consent/consent.ts';
 import type { ConsentLedger } from '#core/consent/ports.ts';
+import { InvalidInputError } from '#core/shared/errors.ts';
 import { failedConditions, isTransactionCancelled, setExpression, withoutKeys } from './client.ts';
 
 export const FLAGS_SK = 'CUR#~FLAGS';
@@ -82,5 +83,31 @@ export class DynamoConsentLedger implements ConsentLedger {
     await this.db.send(
       new UpdateCommand({ TableName: this.table, Key: { PK: `SUBJ#${ecifId}`, SK: FLAGS_SK }, ...setExpression({ ...patch, updatedAt: at }) }),
     );
+  }
+
+  async history(ecifId: string, page: { until?: string; cursor?: string; limit: number }) {
+    let start: Record<string, unknown> | undefined;
+    if (page.cursor) {
+      try {
+        start = JSON.parse(Buffer.from(page.cursor, 'base64url').toString('utf8'));
+      } catch {
+        start = undefined;
+      }
+      if (!start || start.PK !== `SUBJ#${ecifId}`) throw new InvalidInputError('the cursor is not one this API gave out', { field: 'cursor' });
+    }
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        // `EVT#<at>#<id>`: the ledger sorts by capture time; `~` sorts after any event id of that instant.
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': `SUBJ#${ecifId}`, ':from': 'EVT#', ':to': `EVT#${page.until ?? '9999'}~` },
+        ExclusiveStartKey: start,
+        Limit: page.limit,
+      }),
+    );
+    return {
+      items: (res.Items ?? []).map((i) => withoutKeys<ConsentEvent>(i)),
+      ...(res.LastEvaluatedKey ? { next: Buffer.from(JSON.stringify(res.LastEvaluatedKey)).toString('base64url') } : {}),
+    };
   }
 }

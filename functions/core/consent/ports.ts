@@ -6,4 +6,6 @@ export interface ConsentLedger {
   /** Current states and flags in one round trip. */
   current(ecifId: string): Promise<{ states: CurrentConsent[]; flags: ConsentFlags }>;
   setFlags(ecifId: string, patch: Partial<ConsentFlags>, at: string): Promise<void>;
+  /** The ledger in capture order, up to `until` (inclusive) when given, one page at a time. */
+  history(ecifId: string, page: { until?: string; cursor?: string; limit: number }): Promise<{ items: ConsentEvent[]; next?: string }>;
 }

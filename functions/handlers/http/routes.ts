@@ -50,6 +50,14 @@ export const routeTable = [
     roles: ['customer', 'crm', 'operator'], tables: { ecif: 'read', consent: 'write', audit: 'write' },
   },
   {
+    method: 'GET', path: '/v1/subjects/{ecifId}/consents', handler: 'get-subject-consents', auth: 'jwt',
+    roles: ['customer', 'crm', 'auditor'], tables: { consent: 'read' },
+  },
+  {
+    method: 'GET', path: '/v1/subjects/{ecifId}/consents/history', handler: 'get-consent-history', auth: 'jwt',
+    roles: ['customer', 'crm', 'auditor'], tables: { consent: 'read' },
+  },
+  {
     method: 'POST', path: '/v1/consent-decisions', handler: 'decide-consent', auth: 'jwt',
     roles: ['crm'], tables: { ecif: 'read', consent: 'read' },
   },
