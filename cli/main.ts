@@ -15,7 +15,7 @@ const usage = `custodian <command> [options]
   ecif import <file.ndjson|file.csv>       load golden records (steward); progress, then a summary of rejects
   requests submit --type T --jurisdiction GDPR|CCPA --email E
   requests show <id>
-  consent decide <ecifId> <purpose> <channel>
+  consent show <ecifId> [--as-of ISO] | consent history <ecifId> | consent decide <ecifId> <purpose> <channel>
   audit events --from ISO [--request-id ID] | audit verify --from ISO [--to ISO]
   audit export --from ISO [--to ISO] [--out FILE]   NDJSON, page by page (constant memory), for npm run audit:verify
   token --role R [--sub ID]                a local dev token (local runtime only)
@@ -43,6 +43,7 @@ const { values: opts, positionals } = parseArgs({
     sub: { type: 'string' },
     concurrency: { type: 'string' },
     out: { type: 'string' },
+    'as-of': { type: 'string' },
   },
 });
 const str = (k: string) => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
@@ -166,6 +167,15 @@ async function main(): Promise<number> {
       }
       return 0;
     }
+    case 'consent show': {
+      const shown = await client.consents(need(rest[0], 'ecifId'), str('as-of'));
+      if (opts.json) print(shown);
+      else print(shown.consents.map(({ purpose, channel, state, capturedAt, eventId }) => ({ purpose, channel, state, capturedAt, eventId })));
+      return 0;
+    }
+    case 'consent history':
+      print(await collect(client.consentHistory(need(rest[0], 'ecifId'))));
+      return 0;
     case 'consent decide':
       print(await client.decide({ ecifId: need(rest[0], 'ecifId'), purpose: need(rest[1], 'purpose') as never, channel: need(rest[2], 'channel') as never }));
       return 0;

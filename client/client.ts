@@ -98,6 +98,8 @@ export function createClient(opts: ClientOptions) {
     pages,
     health: () => call('GET', '/health'),
     decide: (input: z.input<typeof decisionInputSchema>) => call<{ decision: 'allow' | 'deny'; reason: string; decidedAt: string; [k: string]: unknown }>('POST', '/v1/consent-decisions', { body: input }),
+    consents: (ecifId: string, asOf?: string) => call<{ ecifId: string; consents: Record<string, unknown>[]; flags?: Record<string, boolean> }>('GET', `/v1/subjects/${enc(ecifId)}/consents`, { query: { asOf } }),
+    consentHistory: (ecifId: string) => pages<Record<string, unknown>>(`/v1/subjects/${enc(ecifId)}/consents/history`),
     captureConsent: (input: z.input<typeof captureInputSchema>, idempotencyKey?: string) => call('POST', '/v1/consents', { body: input, idempotencyKey }),
     submitRequest: (input: z.input<typeof requestInputSchema>, idempotencyKey?: string) =>
       call<{ id: string; status: string; dueAt: string }>('POST', '/v1/privacy-requests', { body: input, idempotencyKey }),

@@ -99,6 +99,19 @@ describe('custodian CLI', () => {
   });
 });
 
+describe('custodian consent', () => {
+  it('show prints the current state and, with --as-of, the state at an instant', async () => {
+    const before = new Date().toISOString();
+    const crm = createClient({ baseUrl: runtime.apiUrl, token: await signDevToken({ role: 'crm' }) });
+    await crm.captureConsent({ ecifId: 'C000001', choices: [{ purpose: 'analytics', channel: 'any', state: 'granted' }], jurisdiction: 'GDPR', notice: { id: 'n', version: '1' }, method: 'crm', evidence: { reference: 'cli-test' } });
+    const now = await cli(['consent', 'show', 'C000001'], 'auditor');
+    expect(now.code).toBe(0);
+    expect(now.stdout).toMatch(/analytics\s+any\s+granted/);
+    const earlier = await cli(['consent', 'show', 'C000001', '--as-of', before, '--json'], 'auditor');
+    expect(JSON.parse(earlier.stdout).consents.find((c: { purpose: string }) => c.purpose === 'analytics')).toBeUndefined();
+  });
+});
+
 describe('custodian audit', () => {
   it('export writes NDJSON page by page that the offline verifier accepts; verify says ok', async () => {
     const from = new Date(Date.now() - 3_600_000).toISOString();
