@@ -86,6 +86,13 @@ export function walkthrough(opts: WalkthroughOptions): string {
     '  # 9. The registered systems and their field strategies',
     `  curl -s $API/v1/systems ${auth('operator')}`,
     '',
+    `  # 10. An auditor: the request's trail, then every chain of the last hour verified`,
+    `  curl -s "$API/v1/audit/events?from=$(node -pe 'new Date(Date.now()-3600e3).toISOString()')&requestId=$REQ" ${auth('auditor')}`,
+    `  curl -s "$API/v1/audit/verify?from=$(node -pe 'new Date(Date.now()-3600e3).toISOString()')" ${auth('auditor')}`,
+    '',
+    `  # 11. ${opts.customer.ecifId}'s consents now, with the evidence of each (add &asOf=<RFC 3339> for another instant)`,
+    `  curl -s "$API/v1/subjects/${opts.customer.ecifId}/consents?asOf=$(node -pe 'new Date().toISOString()')" ${auth('auditor')}`,
+    '',
   ];
   return lines.join('\n');
 }
