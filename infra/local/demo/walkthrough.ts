@@ -80,7 +80,7 @@ export function walkthrough(opts: WalkthroughOptions): string {
     `    | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).id'); echo $REQ`,
     '',
     '  # 7. Its status and per-system outcome (completed within seconds)',
-    `  curl -s $API/v1/privacy-requests/$REQ ${auth('operator')}`,
+    `  sleep 2; curl -s $API/v1/privacy-requests/$REQ ${auth('operator')}`,
     '',
     ...(subjectContact ? [`  # 8. The CRM contact now: erased per the CRM's field strategies`, `  curl -s $CRM_URL/contacts/${subjectContact}`, ''] : []),
     '  # 9. The registered systems and their field strategies',
