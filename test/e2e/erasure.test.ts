@@ -217,6 +217,21 @@ describe('consent, first slice', () => {
   });
 });
 
+describe('Global Privacy Control', () => {
+  it("a customer's capture with Sec-GPC: 1 opts it out of sale and sharing (11 CCR §7025); the same header from the CRM does not", async () => {
+    const body = { choices: [{ purpose: 'analytics', channel: 'any', state: 'granted' }], jurisdiction: 'CCPA', notice: { id: 'privacy-notice', version: '3' }, method: 'web' };
+    const ask = (purpose: string) => api('POST', '/v1/consent-decisions', { token: tokens.crm, body: { ecifId: 'C000001', purpose, channel: 'email' } });
+    const viaCrm = await api('POST', '/v1/consents', { token: tokens.crm, body: { ...body, ecifId: 'C000001', method: 'crm', evidence: { reference: 'x' } }, headers: { 'sec-gpc': '1' } });
+    expect(viaCrm.body.gpcHonored).toBe(false);
+    expect((await ask('sale')).body.reason).not.toBe('opted_out_of_sale_or_sharing');
+    const own = await api('POST', '/v1/consents', { token: tokens.customer, body, headers: { 'sec-gpc': '1' } });
+    expect(own.status).toBe(201);
+    expect(own.body.gpcHonored).toBe(true);
+    expect((await ask('sale')).body).toMatchObject({ decision: 'deny', reason: 'opted_out_of_sale_or_sharing' });
+    expect((await ask('third_party_sharing')).body).toMatchObject({ decision: 'deny', reason: 'opted_out_of_sale_or_sharing' });
+  });
+});
+
 describe('consent history and point in time', () => {
   it('answers "was C000001 contactable for marketing by SMS at that instant, on what evidence?"', async () => {
     const capture = (state: string) =>

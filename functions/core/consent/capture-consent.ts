@@ -15,7 +15,7 @@ export interface CaptureDeps {
 }
 
 /** Records choices; giving and withdrawing are the same call with the same rights (GDPR Art. 7(3)). */
-export async function captureConsent(deps: CaptureDeps, input: CaptureInput, actor: Actor) {
+export async function captureConsent(deps: CaptureDeps, input: CaptureInput, actor: Actor, signals: { gpc?: boolean } = {}) {
   const ecifId = actor.role === 'customer' ? actor.principal : input.ecifId;
   if (!ecifId) throw new InvalidInputError('ecifId is required when capturing on behalf of a customer', { field: 'ecifId' });
   if (actor.role === 'customer' && input.ecifId && input.ecifId !== actor.principal) {
@@ -45,12 +45,16 @@ export async function captureConsent(deps: CaptureDeps, input: CaptureInput, act
     receiptId,
   }));
   await deps.consent.append(events);
+  // A Global Privacy Control signal from the customer's own browser is an opt-out of sale and of
+  // sharing (11 CCR §7025); sent on someone else's behalf it proves nothing about the customer.
+  const gpcHonored = signals.gpc === true && actor.role === 'customer';
+  if (gpcHonored) await deps.consent.setFlags(ecifId, { optOutSale: true, optOutSharing: true }, at.toISOString());
   await deps.audit.append({
     stream: `consent:${ecifId}`,
     actor,
     action: 'consent.captured',
     target: { ecifId },
-    details: { receiptId, choices: input.choices, notice: input.notice, method: input.method },
+    details: { receiptId, choices: input.choices, notice: input.notice, method: input.method, ...(gpcHonored ? { gpc: true } : {}) },
   });
-  return { receiptId, ecifId, capturedAt: at.toISOString(), events: events.map((e) => ({ eventId: e.eventId, purpose: e.purpose, channel: e.channel, state: e.state })) };
+  return { receiptId, ecifId, capturedAt: at.toISOString(), gpcHonored, events: events.map((e) => ({ eventId: e.eventId, purpose: e.purpose, channel: e.channel, state: e.state })) };
 }

@@ -4,7 +4,7 @@ import { captureInputSchema } from '#core/consent/consent.ts';
 import { httpRoute } from '../middleware/http-route.ts';
 import { consentCaptureResponse } from './responses.ts';
 
-export const handler = httpRoute('capture-consent', { summary: 'Give or withdraw consent', body: captureInputSchema, responses: { 201: consentCaptureResponse } }, async ({ body, actor, deps }) => ({
+export const handler = httpRoute('capture-consent', { summary: 'Give or withdraw consent', body: captureInputSchema, responses: { 201: consentCaptureResponse } }, async ({ body, actor, deps, headers }) => ({
   status: 201,
-  body: await captureConsent(deps, body, actor),
+  body: await captureConsent(deps, body, actor, { gpc: headers['sec-gpc']?.trim() === '1' }),
 }));

@@ -65,6 +65,7 @@ describe('captureConsent', () => {
       receiptId: expect.any(String),
       ecifId: 'ALICE',
       capturedAt: '2025-06-01T10:00:00.000Z',
+      gpcHonored: false,
       events: [
         { eventId: expect.any(String), purpose: 'marketing', channel: 'email', state: 'granted' },
         { eventId: expect.any(String), purpose: 'analytics', channel: 'any', state: 'denied' },
