@@ -13,8 +13,14 @@ const usage = `custodian <command> [options]
   health                                   the API's version and dependencies
   systems list | systems put <id> <file>   the systems registry (operator)
   ecif import <file.ndjson|file.csv>       load golden records (steward); progress, then a summary of rejects
-  requests submit --type T --jurisdiction GDPR|CCPA --email E
-  requests show <id>
+  requests submit --type T --jurisdiction GDPR|CCPA --email E    (prints the id and the requester key)
+  requests verify <id> <code>              the 6-digit code sent to the contact on file
+  requests show <id> [--key K]             operator/auditor token, or the requester key
+  requests list [--status S] [--type T] [--overdue]   the queue, open requests by default (operator, auditor)
+  requests extend <id> --reason TEXT       the one extension (operator)
+  requests deny <id> --reason R --detail TEXT   R: manifestly_unfounded, excessive, identity_not_verified, ... (operator)
+  requests retry <id>                      re-drive the failed systems (operator)
+  requests cancel <id> [--key K]           withdraw a request not yet executing
   consent show <ecifId> [--as-of ISO] | consent history <ecifId> | consent decide <ecifId> <purpose> <channel>
   audit events --from ISO [--request-id ID] | audit verify --from ISO [--to ISO]
   audit export --from ISO [--to ISO] [--out FILE]   NDJSON, page by page (constant memory), for npm run audit:verify
@@ -44,6 +50,11 @@ const { values: opts, positionals } = parseArgs({
     concurrency: { type: 'string' },
     out: { type: 'string' },
     'as-of': { type: 'string' },
+    status: { type: 'string' },
+    overdue: { type: 'boolean', default: false },
+    reason: { type: 'string' },
+    detail: { type: 'string' },
+    key: { type: 'string' },
   },
 });
 const str = (k: string) => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
@@ -157,8 +168,28 @@ async function main(): Promise<number> {
       print(await client.submitRequest({ type: need(str('type'), '--type') as never, jurisdiction: need(str('jurisdiction'), '--jurisdiction') as never, identifiers: { email } }));
       return 0;
     }
+    case 'requests verify':
+      print(await client.verifyRequest(need(rest[0], 'request id'), need(rest[1], 'code')));
+      return 0;
+    case 'requests list': {
+      const items = await collect(client.requests({ status: str('status'), type: str('type'), ...(opts.overdue ? { overdue: 'true' } : {}) }));
+      print(opts.json ? items : items.map((r) => ({ id: r.id, type: r.type, jurisdiction: r.jurisdiction, status: r.status, dueAt: (r.extension as { extendedDueAt?: string } | undefined)?.extendedDueAt ?? r.dueAt, attention: r.attention ?? '' })));
+      return 0;
+    }
+    case 'requests extend':
+      print(await client.extendRequest(need(rest[0], 'request id'), need(str('reason'), '--reason')));
+      return 0;
+    case 'requests deny':
+      print(await client.denyRequest(need(rest[0], 'request id'), need(str('reason'), '--reason'), need(str('detail'), '--detail')));
+      return 0;
+    case 'requests retry':
+      print(await client.retryRequest(need(rest[0], 'request id')));
+      return 0;
+    case 'requests cancel':
+      print(await client.cancelRequest(need(rest[0], 'request id'), str('key')));
+      return 0;
     case 'requests show': {
-      const r = await client.request(need(rest[0], 'request id'));
+      const r = await client.request(need(rest[0], 'request id'), str('key'));
       if (opts.json) print(r);
       else {
         const { systems, ...head } = r as Record<string, unknown> & { systems?: Record<string, unknown>[] };

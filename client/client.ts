@@ -103,7 +103,16 @@ export function createClient(opts: ClientOptions) {
     captureConsent: (input: z.input<typeof captureInputSchema>, idempotencyKey?: string) => call('POST', '/v1/consents', { body: input, idempotencyKey }),
     submitRequest: (input: z.input<typeof requestInputSchema>, idempotencyKey?: string) =>
       call<{ id: string; status: string; dueAt: string }>('POST', '/v1/privacy-requests', { body: input, idempotencyKey }),
-    request: (id: string) => call<{ id: string; status: string; [k: string]: unknown }>('GET', `/v1/privacy-requests/${enc(id)}`),
+    request: (id: string, requesterKey?: string) =>
+      call<{ id: string; status: string; [k: string]: unknown }>('GET', `/v1/privacy-requests/${enc(id)}`, requesterKey ? { headers: { 'x-requester-key': requesterKey } } : {}),
+    verifyRequest: (id: string, code: string) => call<{ id: string; status: string }>('POST', `/v1/privacy-requests/${enc(id)}/verification`, { body: { code } }),
+    /** The queue (operator, auditor): open requests by default; filters status, type, jurisdiction, dueBefore, overdue. */
+    requests: (query: Record<string, string | undefined> = {}) => pages<{ id: string; status: string; [k: string]: unknown }>('/v1/privacy-requests', query),
+    extendRequest: (id: string, reason: string) => call<{ id: string; extension: { extendedDueAt: string } }>('POST', `/v1/privacy-requests/${enc(id)}/extend`, { body: { reason } }),
+    denyRequest: (id: string, reason: string, detail: string) => call<{ id: string; status: string }>('POST', `/v1/privacy-requests/${enc(id)}/deny`, { body: { reason, detail } }),
+    retryRequest: (id: string) => call<{ id: string; status: string }>('POST', `/v1/privacy-requests/${enc(id)}/retry`),
+    cancelRequest: (id: string, requesterKey?: string) =>
+      call<{ id: string; status: string }>('POST', `/v1/privacy-requests/${enc(id)}/cancel`, requesterKey ? { headers: { 'x-requester-key': requesterKey } } : {}),
     putCustomer: (ecifId: string, input: z.input<typeof customerInputSchema>, idempotencyKey?: string) =>
       call<{ ecifId: string; created: boolean }>('PUT', `/v1/ecif/customers/${enc(ecifId)}`, { body: input, idempotencyKey }),
     putSystem: (systemId: string, input: z.input<typeof systemInputSchema>) => call('PUT', `/v1/systems/${enc(systemId)}`, { body: input }),

@@ -24,6 +24,16 @@ export const configSchema = z.object({
   CONNECTOR_SIGNING_SECRET_ARN: z.string().min(1).optional(),
   /** Days audit events are kept (11 CCR §7101 asks at least 24 months); whole days expire together. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(730).max(36_500).default(730),
+  /** Days a closed privacy request is kept (11 CCR §7101: at least 24 months). */
+  REQUEST_RETENTION_DAYS: z.coerce.number().int().min(730).max(36_500).default(730),
+  /** Public holidays skipped by business-day counts and deadline shifts: `YYYY-MM-DD,YYYY-MM-DD`. */
+  HOLIDAYS: z.string().default(''),
+  /** Days before its deadline an open request is marked due_soon. */
+  DUE_SOON_DAYS: z.coerce.number().int().min(1).max(30).default(7),
+  /** Where requester notices go: Amazon SES, or the local dev mailbox (/dev/mailbox). */
+  OUTBOX: z.enum(['ses', 'dev-mailbox']).default('ses'),
+  /** The verified SES sender address (AWS only). */
+  SES_FROM: z.string().min(3).optional(),
   SERVICE_VERSION: z.string().default('0.1.0'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });

@@ -19,6 +19,8 @@ export interface BuildAppOptions {
   readonly serviceVersion?: string;
   /** @default 'info' */
   readonly logLevel?: NonNullable<Config['LOG_LEVEL']>;
+  /** @default context `custodian:sesFrom`, else 'privacy@example.com' */
+  readonly sesFrom?: string;
 }
 
 export interface CustodianStacks {
@@ -49,6 +51,7 @@ export function buildApp(app: App, opts: BuildAppOptions = {}): CustodianStacks 
     identity: stateful.identity,
     serviceVersion: opts.serviceVersion ?? packageVersion(),
     logLevel: opts.logLevel,
+    sesFrom: opts.sesFrom ?? (app.node.tryGetContext('custodian:sesFrom') as string | undefined),
   });
   return { stateful, stateless };
 }

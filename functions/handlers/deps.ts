@@ -4,6 +4,11 @@
  */
 import { createHmac } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { devMailbox } from '#adapters/outbox/dev-mailbox.ts';
+import { SesOutbox } from '#adapters/outbox/ses-outbox.ts';
+import type { Outbox } from '#core/notifications/outbox.ts';
+import { holidaysFrom } from '#core/requests/deadlines.ts';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { S3DigestArchive } from '#adapters/s3/digest-archive.ts';
 import { config, resetConfig } from '#functions/config.ts';
@@ -30,6 +35,15 @@ async function build() {
   const signingSecret = env.CONNECTOR_SIGNING_SECRET_ARN ? await secretValue(env.CONNECTOR_SIGNING_SECRET_ARN) : env.CONNECTOR_SIGNING_SECRET;
   // Never the pepper itself in a connected system's hands: the `hash` strategy gets a key derived from it.
   const secrets = { signingSecret, hashKey: createHmac('sha256', pepper).update('custodian/field-strategy/hash').digest('hex') };
+  const outbox: Outbox =
+    env.OUTBOX === 'dev-mailbox'
+      ? devMailbox
+      : {
+          send: (n) => {
+            if (!env.SES_FROM) throw new Error('invalid configuration: SES_FROM');
+            return new SesOutbox(new SESv2Client({}), env.SES_FROM).send(n);
+          },
+        };
   const workflow: RequestWorkflow = env.STATE_MACHINE_ARN
     ? new StepFunctionsRequestWorkflow(new SFNClient({}), env.STATE_MACHINE_ARN)
     : {
@@ -43,7 +57,12 @@ async function build() {
     ecif: new DynamoEcifRegistry(db, env.TABLE_ECIF),
     systems: new DynamoSystemsRegistry(db, env.TABLE_ECIF),
     consent: new DynamoConsentLedger(db, env.TABLE_CONSENT),
-    requests: new DynamoRequestStore(db, env.TABLE_REQUESTS),
+    requests: new DynamoRequestStore(db, env.TABLE_REQUESTS, env.REQUEST_RETENTION_DAYS),
+    outbox,
+    // Verification codes and requester keys: HMACs under a key derived from the pepper, never the pepper.
+    requestKey: createHmac('sha256', pepper).update('custodian/privacy-request').digest('hex'),
+    holidays: holidaysFrom(env.HOLIDAYS),
+    dueSoonDays: env.DUE_SOON_DAYS,
     audit: new DynamoAuditLog(db, env.TABLE_AUDIT, clock, env.AUDIT_RETENTION_DAYS),
     workflow,
     digestArchive: env.DIGEST_BUCKET ? new S3DigestArchive(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }), env.DIGEST_BUCKET) : undefined,

@@ -63,6 +63,8 @@ export interface AccessSpec {
   readonly startsWorkflow?: boolean;
   /** Writes daily audit digests to the write-once bucket. */
   readonly digests?: 'write';
+  /** Sends requester notices (codes, acknowledgements, refusals) through SES. */
+  readonly notifies?: boolean;
 }
 
 /** The data resources the functions reach (from the stateful stack). */
@@ -92,6 +94,8 @@ export interface CustodianFunctionProps {
   readonly stateMachine?: sfn.IStateMachine;
   /** Added to the environment every function gets. */
   readonly environment?: FunctionEnvironment;
+  /** The verified SES sender of requester notices (functions that notify). @default 'privacy@example.com' */
+  readonly sesFrom?: string;
   /** @default 'info' */
   readonly logLevel?: NonNullable<Config['LOG_LEVEL']>;
   readonly serviceVersion: string;
@@ -136,6 +140,7 @@ export class CustodianFunction extends Construct {
       ...(access.digests ? { DIGEST_BUCKET: data.digestBucket.bucketName } : {}),
       ...(access.startsWorkflow ? { STATE_MACHINE_ARN: props.stateMachine!.stateMachineArn } : {}),
       ...(access.connectors ? { CONNECTOR_SIGNING_SECRET_ARN: data.connectorSigningSecret.secretArn } : {}),
+      ...(access.notifies ? { OUTBOX: 'ses', SES_FROM: props.sesFrom ?? 'privacy@example.com' } : {}),
       ...props.environment,
     };
 
@@ -175,6 +180,12 @@ export class CustodianFunction extends Construct {
 
     this.grantData(access, data);
     if (access.startsWorkflow) props.stateMachine!.grantStartExecution(this.role);
+    if (access.notifies) {
+      // Only the sender's own domain identity: the function cannot send as anyone else.
+      const domain = (props.sesFrom ?? 'privacy@example.com').split('@')[1];
+      const identity = Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: domain });
+      this.role.addToPolicy(new iam.PolicyStatement({ sid: 'RequesterNotices', actions: ['ses:SendEmail'], resources: [identity] }));
+    }
   }
 
   private grantData(access: AccessSpec, data: DataResources): void {

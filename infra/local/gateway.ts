@@ -24,6 +24,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambd
 import type { JWTPayload } from 'jose';
 import { routeTable, type RouteSpec } from '#handlers/http/routes.ts';
 import { devJwks, verifyDevToken } from './dev-issuer.ts';
+import { serveMailbox } from './mailbox-page.ts';
 
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
@@ -350,6 +351,10 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
         if (method === 'GET' && rawPath === '/.well-known/jwks.json') {
           label = 'GET /.well-known/jwks.json';
           return sendJson(res, 200, devJwks());
+        }
+        if (serveMailbox(req, res)) {
+          label = `${method} /dev/mailbox`;
+          return;
         }
         if (opts.extraRoutes && (await opts.extraRoutes(req, res))) {
           label = `${method} (extra)`;

@@ -112,6 +112,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       JWT_ISSUER: DEV_ISSUER,
       JWT_AUDIENCE: DEV_AUDIENCE,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      // Requester notices land in the dev mailbox (/dev/mailbox) instead of SES.
+      OUTBOX: 'dev-mailbox',
+      HOLIDAYS: process.env.HOLIDAYS ?? '',
     };
 
     const { definition } = extractWorkflowDefinition(stateless);

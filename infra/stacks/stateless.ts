@@ -27,6 +27,8 @@ export interface StatelessStackProps extends StackProps {
   readonly serviceVersion: string;
   /** @default 'info' */
   readonly logLevel?: NonNullable<Config['LOG_LEVEL']>;
+  /** The verified SES sender of requester notices. @default 'privacy@example.com' */
+  readonly sesFrom?: string;
 }
 
 export class StatelessStack extends Stack {
@@ -41,7 +43,7 @@ export class StatelessStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
-    const common = { data: props.data, serviceVersion: props.serviceVersion, logLevel: props.logLevel };
+    const common = { data: props.data, serviceVersion: props.serviceVersion, logLevel: props.logLevel, sesFrom: props.sesFrom };
     const issuer = props.identity.issuerUrl;
     const audience = props.identity.client.userPoolClientId;
 

@@ -13,6 +13,7 @@ import { verifyExport } from '#core/audit/verify-export.ts';
 import { startDemo, type Demo } from '#infra/local/demo/start.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
+import { codeFromMailbox } from '../support/requester.ts';
 
 const run = promisify(execFile);
 const bin = new URL('../../bin/custodian.mjs', import.meta.url).pathname;
@@ -91,11 +92,31 @@ describe('custodian CLI', () => {
     const subject = demo.customers[1];
     const submitted = await cli(['requests', 'submit', '--type', 'erasure', '--jurisdiction', 'GDPR', '--email', subject.email, '--json']);
     expect(submitted.code).toBe(0);
-    const { id } = JSON.parse(submitted.stdout);
+    const { id, requesterKey } = JSON.parse(submitted.stdout);
+    // The requester follows it with its key, types the code the contact on file received.
+    expect((await cli(['requests', 'show', id, '--key', requesterKey])).stdout).toMatch(/^status\s+pending_verification$/m);
+    const code = await codeFromMailbox(runtime.apiUrl, subject.email, id);
+    expect((await cli(['requests', 'verify', id, code!])).code).toBe(0);
     await runtime.sfn.waitForExecution(`${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${id}`);
     const shown = await cli(['requests', 'show', id], 'operator');
     expect(shown.stdout).toMatch(/^status\s+completed$/m);
     expect(shown.stdout).toMatch(/crm\s+erase\s+succeeded/);
+  });
+
+  it('requests list, extend and deny: the queue and the operator actions with their rules', async () => {
+    const subject = demo.customers[2];
+    const submitted = await cli(['requests', 'submit', '--type', 'access', '--jurisdiction', 'CCPA', '--email', subject.email, '--json']);
+    const { id } = JSON.parse(submitted.stdout);
+    const listed = await cli(['requests', 'list', '--status', 'pending_verification'], 'operator');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+access\\s+CCPA\\s+pending_verification`));
+    const extended = await cli(['requests', 'extend', id, '--reason', 'Archived statements must be retrieved.', '--json'], 'operator');
+    expect(JSON.parse(extended.stdout).extension.extendedDueAt).toBeDefined();
+    const twice = await cli(['requests', 'extend', id, '--reason', 'Archived statements must be retrieved.'], 'operator');
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(/extended once already/);
+    const denied = await cli(['requests', 'deny', id, '--reason', 'identity_not_verified', '--detail', 'The requester could not be verified.', '--json'], 'operator');
+    expect(JSON.parse(denied.stdout).status).toBe('denied');
   });
 });
 
@@ -137,7 +158,7 @@ describe('typed client', () => {
     };
     const client = createClient({ baseUrl: runtime.apiUrl, fetch: flaky, backoffMs: 1 });
     const r = await client.submitRequest({ type: 'erasure', jurisdiction: 'CCPA', identifiers: { email: 'nobody-client@example.org' } });
-    expect(r.status).toBe('received');
+    expect(r.status).toBe('pending_verification');
     expect(calls).toBe(3);
     expect(new Set(seen).size).toBe(1);
     expect(seen[0]).toMatch(/^[0-9a-f-]{36}$/);

@@ -13,6 +13,7 @@ import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type At
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { verifyExport } from '#core/audit/verify-export.ts';
 import { startDemo, type Demo } from '#infra/local/demo/start.ts';
+import { submitVerified } from '../support/requester.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { assertContract } from '../support/contract.ts';
@@ -50,12 +51,7 @@ beforeAll(async () => {
   demo = await startDemo(runtime, { crmPort: 0, customers: 4, seed: 5 });
   auditor = await signDevToken({ role: 'auditor' });
   operator = await signDevToken({ role: 'operator' });
-  const res = await fetch(`${runtime.apiUrl}/v1/privacy-requests`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: demo.customers[1].email } }),
-  });
-  requestId = ((await res.json()) as { id: string }).id;
+  requestId = (await submitVerified(runtime.apiUrl, { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: demo.customers[1].email } }, demo.customers[1].email)).id;
   await runtime.sfn.waitForExecution(`${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${requestId}`);
 }, 120_000);
 afterAll(async () => {
@@ -69,7 +65,7 @@ describe('search', () => {
     const all = await get(`/v1/audit/events?from=${encodeURIComponent(from)}&requestId=${requestId}`);
     expect(all.status).toBe(200);
     expect(all.body.items.map((e: { action: string }) => e.action)).toEqual([
-      'request.received', 'request.started', 'request.subject_resolved', 'request.planned', 'request.system_succeeded', 'request.system_succeeded', 'request.finalized',
+      'request.received', 'request.verified', 'request.started', 'request.subject_resolved', 'request.planned', 'request.system_succeeded', 'request.system_succeeded', 'request.finalized',
     ]);
     const paged: string[] = [];
     let cursor: string | undefined;
@@ -78,7 +74,7 @@ describe('search', () => {
       paged.push(...page.body.items.map((e: { seq: number }) => e.seq));
       cursor = page.body.next;
     } while (cursor);
-    expect(paged).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(paged).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   it('filters by action and by subject across streams, by day', async () => {
@@ -205,11 +201,11 @@ describe('tampering in the table is detected', () => {
   });
 
   it('truncate (the last events cut off) → the digest names the missing head', async () => {
-    const last = await read(7);
-    await del(7);
+    const last = await read(8);
+    await del(8);
     const report = await verify();
     await put(last);
-    expect(report).toMatchObject({ ok: false, firstBreak: { digest: today, problem: 'head-missing', stream: `request:${requestId}`, seq: 7 } });
+    expect(report).toMatchObject({ ok: false, firstBreak: { digest: today, problem: 'head-missing', stream: `request:${requestId}`, seq: 8 } });
   });
 });
 

@@ -14,6 +14,7 @@ import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { deps } from '#handlers/deps.ts';
 import { assertContract } from '../support/contract.ts';
+import { codeFromMailbox } from '../support/requester.ts';
 import { identityKeysOf } from '#core/ecif/identifiers.ts';
 import { redriveUnfinished } from '#core/requests/redrive.ts';
 import { newId } from '#core/shared/ids.ts';
@@ -50,14 +51,28 @@ async function api(method: string, path: string, opts: { token?: string; body?: 
   return { status: res.status, headers: res.headers, body };
 }
 
+/** An anonymous requester's erasure, verified by the code sent to the email on file, run to its end. */
 async function erase(email: string) {
   const submitted = await api('POST', '/v1/privacy-requests', { body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email } } });
   expect(submitted.status).toBe(202);
-  const arn = `${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${submitted.body.id}`;
-  await runtime.sfn.waitForExecution(arn);
+  const code = await codeFromMailbox(runtime.apiUrl, email, submitted.body.id);
+  const verified = await api('POST', `/v1/privacy-requests/${submitted.body.id}/verification`, { body: { code } });
+  expect(verified.status).toBe(200);
+  await runtime.sfn.waitForExecution(executionArn(submitted.body.id));
   const done = await api('GET', `/v1/privacy-requests/${submitted.body.id}`, { token: tokens.operator });
   expect(done.status).toBe(200);
   return { submitted: submitted.body, done: done.body };
+}
+
+const executionArn = (name: string) => `${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+
+async function settled(id: string, token = tokens.operator) {
+  for (let i = 0; i < 200; i++) {
+    const r = await api('GET', `/v1/privacy-requests/${id}`, { token });
+    if (!['received', 'in_progress'].includes(r.body.status)) return r.body;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error('the request did not settle');
 }
 
 async function ecifItem(ecifId: string) {
@@ -100,9 +115,10 @@ describe('the erasure path', () => {
     expect(demo.crm.store.get(subject.crm!.contactId)?.email).toBe(subject.crm!.email);
 
     const { submitted, done } = await erase(subject.email);
-    expect(submitted).toMatchObject({ id: expect.any(String), status: 'received', receivedAt: expect.any(String), dueAt: expect.any(String) });
-    expect(submitted.verification).toMatchObject({ state: 'pending' });
+    expect(submitted).toMatchObject({ id: expect.any(String), status: 'pending_verification', receivedAt: expect.any(String), dueAt: expect.any(String) });
+    expect(submitted.verification).toMatchObject({ state: 'pending', method: 'code' });
     expect(submitted).not.toHaveProperty('identityKeys');
+    expect(submitted).not.toHaveProperty('ecifId');
 
     expect(done.status).toBe('completed');
     expect(done.ecifId).toBe(subject.ecifId);
@@ -145,6 +161,7 @@ describe('the erasure path', () => {
     const trail = await auditStream(`request:${submitted.id}`);
     expect(trail.map((e) => e.action)).toEqual([
       'request.received',
+      'request.verified',
       'request.started',
       'request.subject_resolved',
       'request.planned',
@@ -172,11 +189,44 @@ describe('the erasure path', () => {
     expect(done.status).toBe('needs_attention');
     expect(done.systems.find((s: { systemId: string }) => s.systemId === 'crm')).toMatchObject({ state: 'failed', lastError: { name: 'TransientSystemError' } });
     expect((await ecifItem(subject.ecifId))?.status).toBe('active');
+
+    // The queue shows it; an operator retries the failed system only, and the request completes.
+    const queue = await api('GET', '/v1/privacy-requests?status=needs_attention', { token: tokens.operator });
+    expect(queue.body.items.map((r: { id: string }) => r.id)).toContain(done.id);
+    const retried = await api('POST', `/v1/privacy-requests/${done.id}/retry`, { token: tokens.operator });
+    expect(retried.status).toBe(202);
+    const after = await settled(done.id);
+    expect(after.status).toBe('completed');
+    const bySystem = Object.fromEntries(after.systems.map((s: { systemId: string }) => [s.systemId, s]));
+    expect(bySystem.crm.state).toBe('succeeded');
+    // The system that had succeeded was not called again.
+    if (bySystem['core-banking']) expect(bySystem['core-banking'].attempts).toBe(1);
+    expect((await api('POST', `/v1/privacy-requests/${done.id}/retry`, { token: tokens.operator })).status).toBe(409);
   });
 
-  it('answers "we hold no data" when nobody matches', async () => {
-    const { done } = await erase('nobody@example.org');
-    expect(done).toMatchObject({ status: 'completed', outcome: { result: 'no_data_held' }, systems: [] });
+  it('answers "we hold no data" to a signed-in customer the ECIF does not know', async () => {
+    const stranger = await signDevToken({ role: 'customer', sub: 'C999990' });
+    const submitted = await api('POST', '/v1/privacy-requests', { token: stranger, body: { type: 'access', jurisdiction: 'GDPR', identifiers: { email: 'stranger@example.org' } } });
+    expect(submitted.body).toMatchObject({ status: 'received', verification: { state: 'verified', method: 'login' } });
+    expect(await settled(submitted.body.id, stranger)).toMatchObject({ status: 'completed', outcome: { result: 'no_data_held' }, systems: [] });
+  });
+
+  it('an anonymous requester who names no one gets the same answer as one who does, and no code is sent anywhere', async () => {
+    const known = demo.customers[3];
+    const a = await api('POST', '/v1/privacy-requests', { body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: known.email } } });
+    const b = await api('POST', '/v1/privacy-requests', { body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: 'nobody@example.org' } } });
+    const shape = (r: typeof a) => ({ status: r.status, keys: Object.keys(r.body).sort(), verification: Object.keys(r.body.verification).sort(), state: r.body.status });
+    expect(shape(b)).toEqual(shape(a));
+    expect(await codeFromMailbox(runtime.apiUrl, 'nobody@example.org', b.body.id)).toBeUndefined();
+    // The requester follows its request with the key it was given; without it the request does not exist.
+    const followed = await api('GET', `/v1/privacy-requests/${b.body.id}`, { headers: { 'x-requester-key': b.body.requesterKey } });
+    expect(followed.status).toBe(200);
+    expect(followed.body).not.toHaveProperty('ecifId');
+    expect((await api('GET', `/v1/privacy-requests/${b.body.id}`)).status).toBe(404);
+    expect((await api('GET', `/v1/privacy-requests/${b.body.id}`, { headers: { 'x-requester-key': a.body.requesterKey } })).status).toBe(404);
+    // And withdraws it.
+    const cancelled = await api('POST', `/v1/privacy-requests/${a.body.id}/cancel`, { headers: { 'x-requester-key': a.body.requesterKey } });
+    expect(cancelled.body.status).toBe('cancelled');
   });
 });
 
@@ -190,7 +240,7 @@ describe('recovery', () => {
     await d.requests.create({
       id, type: 'erasure', jurisdiction: 'GDPR', channel: 'api', status: 'received',
       identityKeys: identityKeysOf({ email: subject.email }, d.hash),
-      verification: { state: 'pending', method: 'pending-placeholder' },
+      verification: { state: 'verified', method: 'login' },
       receivedAt, ackDueAt: receivedAt, dueAt: receivedAt, updatedAt: receivedAt,
     });
     expect(await redriveUnfinished(d)).toContain(id);
@@ -277,7 +327,13 @@ describe('bad input gets a 4xx problem and changes nothing', () => {
     { name: 'wrong type', method: 'POST', path: '/v1/privacy-requests', body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: 42 } }, status: 422 },
     { name: 'unknown field', method: 'POST', path: '/v1/privacy-requests', body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: 'a@example.com' }, admin: true }, status: 422 },
     { name: 'no identifier', method: 'POST', path: '/v1/privacy-requests', body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: {} }, status: 422 },
-    { name: 'type not handled yet', method: 'POST', path: '/v1/privacy-requests', body: { type: 'access', jurisdiction: 'GDPR', identifiers: { email: 'a@example.com' } }, status: 422 },
+    { name: 'rectification without corrections', method: 'POST', path: '/v1/privacy-requests', body: { type: 'rectification', jurisdiction: 'GDPR', identifiers: { email: 'a@example.com' } }, status: 422 },
+    { name: 'corrections on an erasure', method: 'POST', path: '/v1/privacy-requests', body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: 'a@example.com' }, corrections: { familyName: 'X' } }, status: 422 },
+    { name: 'a code that is not 6 digits', method: 'POST', path: '/v1/privacy-requests/01JAAAAAAAAAAAAAAAAAAAAAAA/verification', body: { code: '12ab56' }, status: 422 },
+    { name: 'verifying a request that does not exist', method: 'POST', path: '/v1/privacy-requests/01JAAAAAAAAAAAAAAAAAAAAAAA/verification', body: { code: '123456' }, status: 404 },
+    { name: 'extend without a reason', method: 'POST', path: '/v1/privacy-requests/01JAAAAAAAAAAAAAAAAAAAAAAA/extend', body: {}, token: 'operator', status: 422 },
+    { name: 'deny with a reason not on the list', method: 'POST', path: '/v1/privacy-requests/01JAAAAAAAAAAAAAAAAAAAAAAA/deny', body: { reason: 'busy', detail: 'We are busy this month.' }, token: 'operator', status: 422 },
+    { name: 'a request queue cursor we never gave out', method: 'GET', path: '/v1/privacy-requests?cursor=eyJzIjowLCJrIjp7IlBLIjoieCJ9fQ', token: 'operator', status: 422 },
     { name: 'not JSON', method: 'POST', path: '/v1/privacy-requests', raw: 'type=erasure', headers: { 'content-type': 'text/plain' }, status: 415 },
     { name: 'invalid bearer on a public route', method: 'POST', path: '/v1/privacy-requests', body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: 'a@example.com' } }, headers: { authorization: 'Bearer nope' }, status: 401 },
     { name: 'missing auth', method: 'PUT', path: '/v1/ecif/customers/C000050', body: {}, status: 401 },

@@ -11,6 +11,7 @@ import { verifyChain } from '#core/audit/event.ts';
 import { terminalStatuses } from '#core/requests/request.ts';
 import { deps } from '#handlers/deps.ts';
 import { startDemo, type Demo } from '#infra/local/demo/start.ts';
+import { submitVerified } from '../support/requester.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 
 const persist = mkdtempSync(path.join(tmpdir(), 'custodian-restart-'));
@@ -35,12 +36,7 @@ describe('stop and start mid-request', () => {
     const subject = demo!.customers[2];
     // The CRM is down: the execution sits in its retry backoff when we pull the plug.
     demo!.crm.failNext(100, 503);
-    const res = await fetch(`${runtime!.apiUrl}/v1/privacy-requests`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: subject.email } }),
-    });
-    const { id } = (await res.json()) as { id: string };
+    const { id } = await submitVerified(runtime!.apiUrl, { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: subject.email } }, subject.email);
     let request;
     for (let i = 0; i < 50 && (await (await deps()).requests.getTask(id, 'crm'))?.attempts !== 1; i++) await new Promise((r) => setTimeout(r, 100));
     request = await (await deps()).requests.get(id);

@@ -39,6 +39,7 @@ interface Row {
   connectors?: boolean;
   startsWorkflow?: boolean;
   digests?: 'write';
+  notifies?: boolean;
   auth?: string;
 }
 
@@ -250,6 +251,12 @@ describe('least privilege, table-driven', () => {
           expect(target.pattern).toBe('custodian-connected-*');
           expect(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], where).toContain(action);
           break;
+        case 'ses-identity':
+          // Requester notices: send only, only as the configured sender's domain.
+          expect(row.notifies, where).toBe(true);
+          expect(action, where).toBe('ses:SendEmail');
+          expect(target.identity).toBe('example.com');
+          break;
         default:
           throw new Error(`unexpected grant: ${where}`);
       }
@@ -262,6 +269,7 @@ describe('least privilege, table-driven', () => {
     expect(seen.has('bucket-objects')).toBe(Boolean(row.reports));
     expect(seen.has('connected-tables')).toBe(Boolean(row.connectors));
     expect(seen.has('digest-objects')).toBe(Boolean(row.digests));
+    expect(seen.has('ses-identity')).toBe(Boolean(row.notifies));
   });
 
   it('no policy anywhere allows dynamodb:Scan, a dynamodb wildcard, or any "*" action', () => {

@@ -28,6 +28,7 @@ export type Target =
   | { kind: 'bucket-objects' }
   | { kind: 'digest-objects' }
   | { kind: 'connected-tables'; pattern: string }
+  | { kind: 'ses-identity'; identity: string }
   | { kind: 'local'; logicalId: string; suffix: string }
   | { kind: 'other'; raw: unknown };
 
@@ -95,6 +96,8 @@ export class StackPair {
       const flat = (join[1] as unknown[]).map((p) => (typeof p === 'string' ? p : '{}')).join('');
       const m = /^arn:\{\}:dynamodb:\{\}:\{\}:table\/(.+)$/.exec(flat);
       if (m) return { kind: 'connected-tables', pattern: m[1] };
+      const ses = /^arn:\{\}:ses:\{\}:\{\}:identity\/(.+)$/.exec(flat);
+      if (ses) return { kind: 'ses-identity', identity: ses[1] };
     }
     return { kind: 'other', raw: ref };
   }

@@ -14,9 +14,10 @@ import type { ConsentLedger } from '#core/consent/ports.ts';
 import type { CrossReference, GoldenRecord } from '#core/ecif/customer.ts';
 import type { IdentityKey } from '#core/ecif/identifiers.ts';
 import type { CustomerChange, EcifRegistry, SystemsRegistry } from '#core/ecif/ports.ts';
-import type { IdempotencyClaim, RequestStore, RequestWorkflow } from '#core/requests/ports.ts';
-import type { PrivacyRequest, SystemTask } from '#core/requests/request.ts';
+import type { IdempotencyClaim, RequestFilter, RequestStore, RequestWorkflow } from '#core/requests/ports.ts';
+import { effectiveDueAt, terminalStatuses, type PrivacyRequest, type RequestStatus, type RequestType, type SystemTask } from '#core/requests/request.ts';
 import type { Clock } from '#core/shared/clock.ts';
+import type { Notification, Outbox } from '#core/notifications/outbox.ts';
 import { ConflictError, IdempotencyKeyReusedError } from '#core/shared/errors.ts';
 
 const copy = <T>(v: T): T => structuredClone(v);
@@ -257,7 +258,50 @@ export class FakeRequestStore implements RequestStore {
   async update(id: string, patch: Partial<Omit<PrivacyRequest, 'id'>>) {
     const r = this.requests.get(id);
     if (!r) throw new ConditionFailed(`REQ#${id}`);
-    this.requests.set(id, { ...r, ...copy(defined(patch)) });
+    const cleared = (['corrections', 'attention'] as const).filter((k) => k in patch && patch[k] === undefined);
+    const next: PrivacyRequest = { ...r, ...copy(defined(patch)) };
+    for (const k of cleared) delete next[k];
+    this.requests.set(id, next);
+  }
+
+  async move(id: string, from: RequestStatus, patch: Partial<Omit<PrivacyRequest, 'id'>> & { status: RequestStatus }) {
+    const r = this.requests.get(id);
+    if (!r || r.status !== from) throw new ConflictError(`the request is no longer ${from}`, { requestStatus: from, wanted: patch.status });
+    await this.update(id, patch);
+  }
+
+  /** One page with everything that matches, in the index's order (status of the filter, then deadline). */
+  async list(filter: RequestFilter, _page: { limit: number; cursor?: string }) {
+    const items = filter.statuses.flatMap((status) =>
+      [...this.requests.values()]
+        .filter(
+          (r) =>
+            r.status === status &&
+            (!filter.type || r.type === filter.type) &&
+            (!filter.jurisdiction || r.jurisdiction === filter.jurisdiction) &&
+            (!filter.dueBefore || effectiveDueAt(r) < filter.dueBefore),
+        )
+        .sort(bySortKey((r) => `${effectiveDueAt(r)}#${r.id}`)),
+    );
+    return { items: copy(items) };
+  }
+
+  async countAttempt(id: string, before: number) {
+    const r = this.requests.get(id);
+    if (!r || r.status !== 'pending_verification' || (r.verification.attempts ?? 0) !== before) {
+      throw new ConflictError('another try at this code is being checked: try again');
+    }
+    r.verification.attempts = before + 1;
+  }
+
+  readonly openClaims = new Map<string, string>();
+  async claimOpen(ecifId: string, type: RequestType, requestId: string) {
+    const key = `${ecifId}#${type}`;
+    const holder = this.openClaims.get(key);
+    const held = holder ? this.requests.get(holder) : undefined;
+    if (holder && holder !== requestId && held && !terminalStatuses.includes(held.status)) return holder;
+    this.openClaims.set(key, requestId);
+    return requestId;
   }
 
   async putTaskIfAbsent(task: SystemTask) {
@@ -281,7 +325,7 @@ export class FakeRequestStore implements RequestStore {
   async idsByStatus(status: PrivacyRequest['status'], limit = 100) {
     return [...this.requests.values()]
       .filter((r) => r.status === status)
-      .sort(bySortKey((r) => `${r.dueAt}#${r.id}`))
+      .sort(bySortKey((r) => `${effectiveDueAt(r)}#${r.id}`))
       .slice(0, limit)
       .map((r) => r.id);
   }
@@ -298,9 +342,9 @@ export class FakeRequestStore implements RequestStore {
 export class FakeRequestWorkflow implements RequestWorkflow {
   readonly started = new Set<string>();
   calls = 0;
-  async start(requestId: string) {
+  async start(requestId: string, run?: string) {
     this.calls++;
-    this.started.add(requestId);
+    this.started.add(run ? `${requestId}-${run}` : requestId);
   }
 }
 
@@ -340,5 +384,21 @@ export class FakeConnectors {
 
   executions(systemId?: string) {
     return this.calls.filter((c) => c.op === 'execute' && (!systemId || c.systemId === systemId));
+  }
+}
+
+/** Records every notice instead of sending it. */
+export class FakeOutbox implements Outbox {
+  readonly sent: Notification[] = [];
+  async send(n: Notification) {
+    this.sent.push(copy(n));
+  }
+  /** The last code sent for a request, if any. */
+  codeFor(requestId: string): string | undefined {
+    const n = this.sent.filter((m) => m.requestId === requestId && m.notice.kind === 'verification_code').at(-1);
+    return n?.notice.kind === 'verification_code' ? n.notice.code : undefined;
+  }
+  kinds(requestId: string): string[] {
+    return this.sent.filter((m) => m.requestId === requestId).map((m) => m.notice.kind);
   }
 }

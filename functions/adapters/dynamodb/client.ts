@@ -44,11 +44,16 @@ export function resetDocumentClient(): void {
 }
 
 /** Builds `SET #a = :a, ...` for the fields present in a patch. */
-export function setExpression(patch: Record<string, unknown>) {
+/** `SET` every defined member of the patch; `REMOVE` the attributes named in `remove`. */
+export function setExpression(patch: Record<string, unknown>, remove: readonly string[] = []) {
   const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
+  const removeClause = remove.length ? ` REMOVE ${remove.map((_, i) => `#r${i}`).join(', ')}` : '';
   return {
-    UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
-    ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+    UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}${removeClause}`,
+    ExpressionAttributeNames: {
+      ...Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+      ...Object.fromEntries(remove.map((k, i) => [`#r${i}`, k])),
+    },
     ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
   };
 }

@@ -1,20 +1,34 @@
 /**
- * Privacy requests on DynamoDB: `REQ#<id>`/`META`, `REQ#<id>`/`SYS#<systemId>`, and
- * `IDEMP#<keyHash>`/`IDEMP` claims for Idempotency-Key. The `GSI1` index lists requests by status and due date.
+ * Privacy requests on DynamoDB: `REQ#<id>`/`META`, `REQ#<id>`/`SYS#<systemId>`, `IDEMP#<keyHash>`/`IDEMP`
+ * claims for Idempotency-Key, and `SUBJ#<ecifId>`/`OPEN#<type>` claims for the duplicate rule. The `GSI1`
+ * index lists requests by status and held-to deadline. A closed request's items carry `expiresAt` (TTL):
+ * kept the configured retention (11 CCR §7101: at least 24 months), then gone.
  */
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { IdempotencyClaim, RequestStore } from '#core/requests/ports.ts';
-import type { PrivacyRequest, SystemTask } from '#core/requests/request.ts';
-import { IdempotencyKeyReusedError } from '#core/shared/errors.ts';
+import type { IdempotencyClaim, RequestFilter, RequestStore } from '#core/requests/ports.ts';
+import { effectiveDueAt, terminalStatuses, type PrivacyRequest, type RequestStatus, type RequestType, type SystemTask } from '#core/requests/request.ts';
+import { ConflictError, IdempotencyKeyReusedError, InvalidInputError } from '#core/shared/errors.ts';
 import { failedConditions, isConditionFailure, isTransactionCancelled, setExpression, withoutKeys } from './client.ts';
 
 const meta = (id: string) => ({ PK: `REQ#${id}`, SK: 'META' });
-const statusIndex = (r: Pick<PrivacyRequest, 'status' | 'dueAt' | 'id'>) => ({ GSI1PK: `STATUS#${r.status}`, GSI1SK: `${r.dueAt}#${r.id}` });
+const statusIndex = (r: Pick<PrivacyRequest, 'status' | 'dueAt' | 'extension' | 'id'>) => ({
+  GSI1PK: `STATUS#${r.status}`,
+  GSI1SK: `${effectiveDueAt(r)}#${r.id}`,
+});
+const unstored = (item: Record<string, unknown>) => {
+  const { expiresAt: _ttl, ...rest } = withoutKeys<Record<string, unknown>>(item);
+  return rest;
+};
+type Patch = Partial<Omit<PrivacyRequest, 'id'>>;
+/** Attributes a patch with `undefined` clears (the rest of `undefined` means "leave"). */
+const clearable = ['corrections', 'attention'] as const;
 
 export class DynamoRequestStore implements RequestStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    /** Days a closed request is kept. */
+    private readonly retentionDays = 730,
   ) {}
 
   async create(request: PrivacyRequest, claim?: IdempotencyClaim) {
@@ -56,15 +70,119 @@ export class DynamoRequestStore implements RequestStore {
 
   async get(id: string) {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: meta(id), ConsistentRead: true }));
-    return Item ? withoutKeys<PrivacyRequest>(Item) : undefined;
+    return Item ? (unstored(Item) as unknown as PrivacyRequest) : undefined;
   }
 
-  async update(id: string, patch: Partial<Omit<PrivacyRequest, 'id'>>) {
-    const current = patch.status ? await this.get(id) : undefined;
-    const index = current && patch.status ? statusIndex({ ...current, status: patch.status }) : {};
+  /** The patch with the index keys and TTL it implies, and the attributes it clears. */
+  private async expression(id: string, patch: Patch) {
+    const current = patch.status || patch.extension ? await this.get(id) : undefined;
+    const index = current ? statusIndex({ ...current, ...patch }) : {};
+    const ttl = patch.completedAt ? { expiresAt: Math.floor(Date.parse(patch.completedAt) / 1000) + this.retentionDays * 86_400 } : {};
+    const remove = clearable.filter((k) => k in patch && patch[k] === undefined);
+    return setExpression({ ...patch, ...index, ...ttl }, remove);
+  }
+
+  async update(id: string, patch: Patch) {
     await this.db.send(
-      new UpdateCommand({ TableName: this.table, Key: meta(id), ConditionExpression: 'attribute_exists(PK)', ...setExpression({ ...patch, ...index }) }),
+      new UpdateCommand({ TableName: this.table, Key: meta(id), ConditionExpression: 'attribute_exists(PK)', ...(await this.expression(id, patch)) }),
     );
+  }
+
+  async move(id: string, from: RequestStatus, patch: Patch & { status: RequestStatus }) {
+    const expression = await this.expression(id, patch);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: meta(id),
+          ...expression,
+          ConditionExpression: '#status = :from',
+          ExpressionAttributeNames: { ...expression.ExpressionAttributeNames, '#status': 'status' },
+          ExpressionAttributeValues: { ...expression.ExpressionAttributeValues, ':from': from },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      throw new ConflictError(`the request is no longer ${from}`, { requestStatus: from, wanted: patch.status });
+    }
+  }
+
+  async list(filter: RequestFilter, page: { limit: number; cursor?: string }) {
+    const position = decodeCursor(page.cursor, filter.statuses);
+    const items: PrivacyRequest[] = [];
+    let { status: i, key } = position;
+    while (i < filter.statuses.length && items.length < page.limit) {
+      const conditions = ['GSI1PK = :s', ...(filter.dueBefore ? ['GSI1SK < :due'] : [])];
+      const filters = [...(filter.type ? ['#type = :type'] : []), ...(filter.jurisdiction ? ['jurisdiction = :j'] : [])];
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'GSI1',
+          KeyConditionExpression: conditions.join(' AND '),
+          ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+          ...(filter.type ? { ExpressionAttributeNames: { '#type': 'type' } } : {}),
+          ExpressionAttributeValues: {
+            ':s': `STATUS#${filter.statuses[i]}`,
+            ...(filter.dueBefore ? { ':due': filter.dueBefore } : {}),
+            ...(filter.type ? { ':type': filter.type } : {}),
+            ...(filter.jurisdiction ? { ':j': filter.jurisdiction } : {}),
+          },
+          Limit: page.limit - items.length,
+          ...(key ? { ExclusiveStartKey: key } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []).map((item) => unstored(item) as unknown as PrivacyRequest));
+      key = out.LastEvaluatedKey;
+      if (!key) i++;
+    }
+    return { items, ...(i < filter.statuses.length ? { cursor: encodeCursor(i, key) } : {}) };
+  }
+
+  async countAttempt(id: string, before: number) {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: meta(id),
+          UpdateExpression: 'SET verification.attempts = :next',
+          ConditionExpression: '#status = :pending AND (verification.attempts = :before OR (attribute_not_exists(verification.attempts) AND :before = :zero))',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':next': before + 1, ':before': before, ':pending': 'pending_verification', ':zero': 0 },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      throw new ConflictError('another try at this code is being checked: try again');
+    }
+  }
+
+  async claimOpen(ecifId: string, type: RequestType, requestId: string) {
+    const Key = { PK: `SUBJ#${ecifId}`, SK: `OPEN#${type}` };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+      const holder = Item?.requestId as string | undefined;
+      if (holder === requestId) return requestId;
+      if (holder) {
+        const held = await this.get(holder);
+        // A claim whose request closed (or never got written) is stale: it may be taken over.
+        if (held && !terminalStatuses.includes(held.status)) return holder;
+      }
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...Key, requestId },
+            ...(holder
+              ? { ConditionExpression: 'requestId = :held', ExpressionAttributeValues: { ':held': holder } }
+              : { ConditionExpression: 'attribute_not_exists(PK)' }),
+          }),
+        );
+        return requestId;
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+    }
+    throw new ConflictError('another request for this subject is being filed at the same moment: try again');
   }
 
   async putTaskIfAbsent(task: SystemTask) {
@@ -85,7 +203,7 @@ export class DynamoRequestStore implements RequestStore {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: { PK: `REQ#${requestId}`, SK: `SYS#${systemId}` }, ConsistentRead: true }),
     );
-    return Item ? withoutKeys<SystemTask>(Item) : undefined;
+    return Item ? (unstored(Item) as unknown as SystemTask) : undefined;
   }
 
   async updateTask(requestId: string, systemId: string, patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>>) {
@@ -108,7 +226,7 @@ export class DynamoRequestStore implements RequestStore {
         ConsistentRead: true,
       }),
     );
-    return (Items ?? []).map((i) => withoutKeys<SystemTask>(i));
+    return (Items ?? []).map((i) => unstored(i) as unknown as SystemTask);
   }
 
   /** Request ids in one status, earliest due first (the `GSI1` index, eventually consistent). */
@@ -125,4 +243,32 @@ export class DynamoRequestStore implements RequestStore {
     );
     return (Items ?? []).map((i) => i.id as string);
   }
+}
+
+/** The cursor: which status of the filter, and where in it. Opaque to callers (base64url JSON). */
+function encodeCursor(status: number, key: Record<string, unknown> | undefined): string {
+  return Buffer.from(JSON.stringify({ s: status, k: key ?? null })).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined, statuses: readonly RequestStatus[]): { status: number; key?: Record<string, unknown> } {
+  if (!cursor) return { status: 0 };
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s: unknown; k: unknown };
+    const s = parsed.s;
+    const key = parsed.k as Record<string, unknown> | null;
+    // A start key DynamoDB would refuse (another index, another status) is the caller's error, not ours.
+    const keyOk =
+      key === null ||
+      (typeof key === 'object' &&
+        !Array.isArray(key) &&
+        Object.keys(key).sort().join() === 'GSI1PK,GSI1SK,PK,SK' &&
+        Object.values(key).every((v) => typeof v === 'string' && v.length < 300) &&
+        key.GSI1PK === `STATUS#${statuses[s as number]}`);
+    if (Number.isInteger(s) && (s as number) >= 0 && (s as number) < statuses.length && keyOk) {
+      return { status: s as number, ...(key ? { key } : {}) };
+    }
+  } catch {
+    // falls through to the refusal
+  }
+  throw new InvalidInputError('the cursor is not one this API gave out', { field: 'cursor' });
 }

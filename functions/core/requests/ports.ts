@@ -1,4 +1,4 @@
-import type { PrivacyRequest, SystemTask } from './request.ts';
+import type { Jurisdiction, PrivacyRequest, RequestStatus, RequestType, SystemTask } from './request.ts';
 
 export interface IdempotencyClaim {
   /** Hash of the caller's Idempotency-Key (scoped by caller). */
@@ -12,6 +12,17 @@ export interface RequestStore {
   create(request: PrivacyRequest, claim?: IdempotencyClaim): Promise<{ request: PrivacyRequest; replayed: boolean }>;
   get(id: string): Promise<PrivacyRequest | undefined>;
   update(id: string, patch: Partial<Omit<PrivacyRequest, 'id'>>): Promise<void>;
+  /** Changes the status only if it is still `from` (a ConflictError otherwise): two actors never both win. */
+  move(id: string, from: RequestStatus, patch: Partial<Omit<PrivacyRequest, 'id'>> & { status: RequestStatus }): Promise<void>;
+  /** Requests matching a filter, by status then earliest due first, paged by an opaque cursor. */
+  list(filter: RequestFilter, page: { limit: number; cursor?: string }): Promise<{ items: PrivacyRequest[]; cursor?: string }>;
+  /** Counts one wrong code, only if `before` tries were counted so far (a ConflictError otherwise). */
+  countAttempt(id: string, before: number): Promise<void>;
+  /**
+   * The duplicate rule: claims "the open request of this type for this subject" for `requestId`, unless
+   * another request holds it and is still open. Returns the holder's id (`requestId` when the claim won).
+   */
+  claimOpen(ecifId: string, type: RequestType, requestId: string): Promise<string>;
   /** Writes the task unless one exists for that system already (plans are idempotent). */
   putTaskIfAbsent(task: SystemTask): Promise<void>;
   getTask(requestId: string, systemId: string): Promise<SystemTask | undefined>;
@@ -21,7 +32,16 @@ export interface RequestStore {
   idsByStatus(status: PrivacyRequest['status'], limit?: number): Promise<string[]>;
 }
 
-/** Starts the privacy-request workflow; starting twice for one request is a no-op. */
+export interface RequestFilter {
+  statuses: readonly RequestStatus[];
+  type?: RequestType;
+  jurisdiction?: Jurisdiction;
+  /** Held-to deadline (the extended one once extended) before this instant. */
+  dueBefore?: string;
+}
+
+/** Starts the privacy-request workflow; starting twice for one request (and run) is a no-op. */
 export interface RequestWorkflow {
-  start(requestId: string): Promise<void>;
+  /** `run` names a later run of the same request (an operator's retry); the first run has none. */
+  start(requestId: string, run?: string): Promise<void>;
 }

@@ -1,43 +1,98 @@
 /** A privacy request (GDPR/CCPA) and its lifecycle. */
 import { z } from 'zod';
+import { addressSchema } from '../ecif/customer.ts';
 import type { IdentityKey } from '../ecif/identifiers.ts';
+import type { Actor } from '../shared/actor.ts';
 
 export const requestTypes = [
   'access', 'portability', 'erasure', 'rectification', 'restriction', 'objection', 'opt_out_sale_sharing', 'limit_sensitive',
 ] as const;
 export type RequestType = (typeof requestTypes)[number];
-/** The types the workflow carries out today; the others are refused with 422 rather than accepted and left undone. */
-export const supportedRequestTypes: readonly RequestType[] = ['erasure'];
 export const jurisdictions = ['GDPR', 'CCPA'] as const;
 export type Jurisdiction = (typeof jurisdictions)[number];
 
+/**
+ * Opt-outs and objection take effect at once, without verification (11 CCR §7025-7026; GDPR Art. 21(3)
+ * asks no more than identifying the person): a wrong match only stops marketing to someone.
+ */
+export const immediateTypes: readonly RequestType[] = ['objection', 'opt_out_sale_sharing', 'limit_sensitive'];
+export const needsVerification = (type: RequestType) => !immediateTypes.includes(type);
+
+/** What a rectification corrects: the golden record's fields, and the same names in connected systems. */
+export const correctionsSchema = z
+  .strictObject({
+    givenName: z.string().trim().min(1).max(100).optional(),
+    familyName: z.string().trim().min(1).max(100).optional(),
+    email: z.string().trim().max(254).optional(),
+    phone: z.string().trim().max(32).optional(),
+    birthDate: z.iso.date().optional(),
+    address: addressSchema.optional(),
+  })
+  .refine((c) => Object.keys(c).length > 0, { message: 'name at least one corrected value' });
+export type Corrections = z.infer<typeof correctionsSchema>;
+
 /** Body of POST /v1/privacy-requests. */
-export const requestInputSchema = z.strictObject({
-  type: z.enum(requestTypes),
-  jurisdiction: z.enum(jurisdictions),
-  identifiers: z
-    .strictObject({
-      email: z.string().max(254).optional(),
-      phone: z.string().max(32).optional(),
-      nationalId: z.strictObject({ country: z.string().regex(/^[A-Z]{2}$/), value: z.string().max(40) }).optional(),
-    })
-    .refine((ids) => Object.keys(ids).length > 0, { message: 'at least one identifier is needed' }),
-  channel: z.enum(['web', 'app', 'email', 'phone', 'branch', 'api']).default('api'),
-});
+export const requestInputSchema = z
+  .strictObject({
+    type: z.enum(requestTypes),
+    jurisdiction: z.enum(jurisdictions),
+    identifiers: z
+      .strictObject({
+        email: z.string().max(254).optional(),
+        phone: z.string().max(32).optional(),
+        nationalId: z.strictObject({ country: z.string().regex(/^[A-Z]{2}$/), value: z.string().max(40) }).optional(),
+      })
+      .refine((ids) => Object.keys(ids).length > 0, { message: 'at least one identifier is needed' }),
+    channel: z.enum(['web', 'app', 'email', 'phone', 'branch', 'api']).default('api'),
+    /** Rectification only: the corrected values. */
+    corrections: correctionsSchema.optional(),
+  })
+  .refine((r) => (r.type === 'rectification') === (r.corrections !== undefined), {
+    message: 'a rectification names its corrections, and only a rectification has them',
+    path: ['corrections'],
+  });
 export type RequestInput = z.infer<typeof requestInputSchema>;
 
-export type RequestStatus =
-  | 'received'
-  | 'in_progress'
-  | 'completed'
-  | 'partially_completed'
-  | 'needs_attention'
-  | 'denied'
-  | 'unverified';
+export const requestStatuses = [
+  'pending_verification',
+  'received',
+  'in_progress',
+  'needs_attention',
+  'completed',
+  'partially_completed',
+  'denied',
+  'unverified',
+  'cancelled',
+] as const;
+export type RequestStatus = (typeof requestStatuses)[number];
 
-export const terminalStatuses: readonly RequestStatus[] = ['completed', 'partially_completed', 'denied', 'unverified'];
+export const terminalStatuses: readonly RequestStatus[] = ['completed', 'partially_completed', 'denied', 'unverified', 'cancelled'];
+export const openStatuses: readonly RequestStatus[] = requestStatuses.filter((s) => !terminalStatuses.includes(s));
 
 export type VerificationState = 'pending' | 'verified' | 'failed';
+
+export interface Verification {
+  state: VerificationState;
+  /** login: a customer token for the subject; code: a one-time code sent to a contact on file; not_required: opt-outs. */
+  method: 'login' | 'code' | 'not_required';
+  /** HMAC of the code, keyed and bound to the request: a 6-digit code is never stored guessable. */
+  codeHash?: string;
+  codeExpiresAt?: string;
+  attempts?: number;
+  verifiedAt?: string;
+  failure?: 'too_many_attempts' | 'code_expired';
+}
+
+/** Art. 12(4) and 11 CCR §7022-7024: the reasons a request may be refused. */
+export const denialReasons = [
+  'manifestly_unfounded',
+  'excessive',
+  'identity_not_verified',
+  'legal_obligation_to_retain',
+  'rights_of_others',
+  'legal_claims',
+  'not_a_consumer',
+] as const;
 
 export interface PrivacyRequest {
   id: string;
@@ -50,15 +105,46 @@ export interface PrivacyRequest {
   ecifId?: string;
   /** What the resolve step found: false when the identifiers named no one, or someone other than the signed-in customer. */
   subjectFound?: boolean;
-  verification: { state: VerificationState; method: 'login' | 'pending-placeholder' };
+  verification: Verification;
+  /** Hash of the requester's follow-up key (an anonymous requester's way back to its request). */
+  requesterKeyHash?: string;
+  /** Rectification: the corrected values, dropped once the request is closed. */
+  corrections?: Corrections;
   receivedAt: string;
   ackDueAt: string;
   dueAt: string;
+  /** Set once, by an extension (Art. 12(3), 11 CCR §7021(b)). */
+  extension?: { extendedDueAt: string; reason: string; at: string; by: Actor };
+  denial?: { reason: (typeof denialReasons)[number]; detail: string; at: string; by: Actor };
+  cancelledAt?: string;
+  /** Set by the deadline sweeper. */
+  attention?: 'due_soon' | 'overdue';
+  /** A second open request of one type for one subject points at the first. */
+  duplicateOf?: string;
   updatedAt: string;
   completedAt?: string;
   /** What the request came to: a short machine reason and counts. */
-  outcome?: { result: 'no_data_held' | 'erased' | 'partially_erased' | 'failed_systems'; reasons: string[] };
+  outcome?: { result: OutcomeResult; reasons: string[] };
+  /** Access and portability: where the report is (object keys, not links). */
+  report?: { json: string; csv: string; createdAt: string; systems: number };
 }
+
+export type OutcomeResult =
+  | 'no_data_held'
+  | 'erased'
+  | 'partially_erased'
+  | 'failed_systems'
+  | 'report_ready'
+  | 'rectified'
+  | 'restricted'
+  | 'opted_out'
+  | 'denied'
+  | 'unverified'
+  | 'cancelled'
+  | 'duplicate';
+
+/** The deadline the request is held to now: the extended one once extended. */
+export const effectiveDueAt = (r: Pick<PrivacyRequest, 'dueAt' | 'extension'>) => r.extension?.extendedDueAt ?? r.dueAt;
 
 export type SystemTaskState = 'pending' | 'running' | 'succeeded' | 'failed' | 'exempt' | 'skipped';
 

@@ -1,76 +1,135 @@
+/**
+ * Submitting a privacy request. Accepted at once (202) with its statutory deadlines. Who the subject is
+ * decides what happens next:
+ *  - opt-outs and objection (no verification needed) take effect in consent now, then fan out;
+ *  - a signed-in customer is verified by the login: the workflow starts;
+ *  - anyone else waits for a one-time code sent to a contact on file (see verification.ts).
+ */
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { AuditLog } from '../audit/ports.ts';
+import type { ConsentLedger } from '../consent/ports.ts';
 import { identityKeysOf, type IdentityHasher } from '../ecif/identifiers.ts';
+import type { EcifRegistry } from '../ecif/ports.ts';
+import { resolveByKeys } from '../ecif/resolve-subject.ts';
+import { contactOnFile, type Outbox } from '../notifications/outbox.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { Clock } from '../shared/clock.ts';
 import { newId } from '../shared/ids.ts';
-import { deadlinesFor } from './deadlines.ts';
+import { deadlinesFor, type Holidays } from './deadlines.ts';
+import { applyImmediateRight } from './immediate-rights.ts';
 import type { RequestStore, RequestWorkflow } from './ports.ts';
-import { supportedRequestTypes, type PrivacyRequest, type RequestInput } from './request.ts';
-import { InvalidInputError } from '../shared/errors.ts';
+import { needsVerification, type PrivacyRequest, type RequestInput } from './request.ts';
+import { codeMinutes, hashCode, hashRequesterKey, newCode, newRequesterKey, unmatchableHash } from './verification.ts';
 
-export interface SubmitDeps {
+export interface RequestDeps {
   requests: RequestStore;
   workflow: RequestWorkflow;
   audit: AuditLog;
+  ecif: EcifRegistry;
+  consent: ConsentLedger;
+  outbox: Outbox;
   hash: IdentityHasher;
   clock: Clock;
+  /** Keys the verification-code and requester-key HMACs. */
+  requestKey: string;
+  holidays: Holidays;
 }
 
-export async function submitRequest(
-  deps: SubmitDeps,
-  input: RequestInput,
-  requester: Actor,
-  idempotencyKey?: string,
-): Promise<{ request: PrivacyRequest; replayed: boolean }> {
-  if (!supportedRequestTypes.includes(input.type)) {
-    throw new InvalidInputError(`requests of type ${input.type} are not handled yet`, { supported: supportedRequestTypes });
-  }
+export interface Submitted {
+  request: PrivacyRequest;
+  replayed: boolean;
+  /** Shown once, to an anonymous requester: its way back to the request. */
+  requesterKey?: string;
+  /** A signed-in customer's second open request of one type: the first one is answered instead. */
+  duplicate?: boolean;
+}
+
+export async function submitRequest(deps: RequestDeps, input: RequestInput, requester: Actor, idempotencyKey?: string): Promise<Submitted> {
   const received = deps.clock.now();
-  const { ackDueAt, dueAt } = deadlinesFor(input.jurisdiction, received);
-  // A signed-in customer whose token names its ecifId is verified by that login.
+  const at = received.toISOString();
+  const { ackDueAt, dueAt } = deadlinesFor(input.jurisdiction, received, deps.holidays);
+  const identityKeys = identityKeysOf(input.identifiers, deps.hash);
+  // A signed-in customer is its ecifId; anyone else is whoever every identifier given points to.
   const byLogin = requester.role === 'customer';
+  const ecifId = byLogin ? requester.principal : (await resolveByKeys(deps.ecif, identityKeys))?.ecifId;
+  const id = newId(received);
+  const verifyByCode = needsVerification(input.type) && !byLogin;
+  const code = verifyByCode ? newCode() : undefined;
+  const contact = verifyByCode && ecifId ? contactOnFile(await deps.ecif.getCustomer(ecifId)) : undefined;
+  const requesterKey = byLogin ? undefined : newRequesterKey();
+
+  if (byLogin && needsVerification(input.type)) {
+    const holder = await deps.requests.claimOpen(ecifId!, input.type, id);
+    const open = holder !== id ? await deps.requests.get(holder) : undefined;
+    if (open) return { request: open, replayed: true, duplicate: true };
+  }
+
   const request: PrivacyRequest = {
-    id: newId(received),
+    id,
     type: input.type,
     jurisdiction: input.jurisdiction,
     channel: input.channel,
-    status: 'received',
-    identityKeys: identityKeysOf(input.identifiers, deps.hash),
-    ...(byLogin ? { ecifId: requester.principal } : {}),
-    verification: byLogin ? { state: 'verified', method: 'login' } : { state: 'pending', method: 'pending-placeholder' },
-    receivedAt: received.toISOString(),
+    status: verifyByCode ? 'pending_verification' : 'received',
+    identityKeys,
+    ...(ecifId ? { ecifId } : {}),
+    verification: !needsVerification(input.type)
+      ? { state: 'verified', method: 'not_required' }
+      : byLogin
+        ? { state: 'verified', method: 'login', verifiedAt: at }
+        : {
+            state: 'pending',
+            method: 'code',
+            // No contact on file (or no one matched): a code that can never match, and nothing sent.
+            codeHash: contact ? hashCode(deps.requestKey, id, code!) : unmatchableHash(),
+            codeExpiresAt: new Date(received.getTime() + codeMinutes * 60_000).toISOString(),
+            attempts: 0,
+          },
+    ...(requesterKey ? { requesterKeyHash: hashRequesterKey(deps.requestKey, id, requesterKey) } : {}),
+    ...(input.corrections ? { corrections: input.corrections } : {}),
+    receivedAt: at,
     ackDueAt: ackDueAt.toISOString(),
     dueAt: dueAt.toISOString(),
-    updatedAt: received.toISOString(),
+    updatedAt: at,
   };
   const claim = idempotencyKey
-    ? {
-        keyHash: sha256(`${requester.role}:${requester.principal}:${idempotencyKey}`),
-        bodyHash: sha256(canonicalize(input) ?? ''),
-      }
+    ? { keyHash: sha256(`${requester.role}:${requester.principal}:${idempotencyKey}`), bodyHash: sha256(canonicalize(input) ?? '') }
     : undefined;
   const created = await deps.requests.create(request, claim);
-  if (!created.replayed) {
-    await deps.audit.append({
-      stream: `request:${request.id}`,
-      actor: requester,
-      action: 'request.received',
-      target: { requestId: request.id },
-      details: {
-        type: request.type,
-        jurisdiction: request.jurisdiction,
-        channel: request.channel,
-        identifierKinds: request.identityKeys.map((k) => k.kind),
-        verification: request.verification.state,
-        dueAt: request.dueAt,
-      },
-    });
+  if (created.replayed) {
+    // The first attempt may have stored the request and died before starting it.
+    if (created.request.status === 'received') await deps.workflow.start(created.request.id);
+    return created;
   }
-  // Also on a replay: the first attempt may have stored the request and died before starting it.
-  await deps.workflow.start(created.request.id);
-  return created;
+  await deps.audit.append({
+    stream: `request:${id}`,
+    actor: requester,
+    action: 'request.received',
+    target: { requestId: id, ...(ecifId && !verifyByCode ? { ecifId } : {}) },
+    details: {
+      type: request.type,
+      jurisdiction: request.jurisdiction,
+      channel: request.channel,
+      identifierKinds: identityKeys.map((k) => k.kind),
+      verification: request.verification.method,
+      dueAt: request.dueAt,
+      // Kinds only, never the address; "none" when no one matched or no contact is on file.
+      ...(verifyByCode ? { codeSentTo: contact ? Object.keys(contact)[0] : 'none' } : {}),
+    },
+  });
+  if (contact) await deps.outbox.send({ requestId: id, to: contact, notice: { kind: 'verification_code', code: code!, minutes: codeMinutes } });
+  if (!verifyByCode) {
+    if (ecifId && !needsVerification(input.type)) await applyImmediateRight(deps, request, requester);
+    await acknowledge(deps, request);
+    await deps.workflow.start(id);
+  }
+  return { request, replayed: false, ...(requesterKey ? { requesterKey } : {}) };
+}
+
+/** 11 CCR §7021(a): the requester is told the request was received and by when it will be answered. */
+export async function acknowledge(deps: Pick<RequestDeps, 'ecif' | 'outbox'>, request: PrivacyRequest): Promise<void> {
+  const contact = request.ecifId ? contactOnFile(await deps.ecif.getCustomer(request.ecifId)) : undefined;
+  if (contact) await deps.outbox.send({ requestId: request.id, to: contact, notice: { kind: 'acknowledged', type: request.type, dueAt: request.dueAt } });
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

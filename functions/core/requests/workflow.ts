@@ -10,6 +10,7 @@ import type { ConnectedSystem } from '../connectors/system.ts';
 import { anonymized } from '../ecif/customer.ts';
 import type { EcifRegistry, SystemsRegistry } from '../ecif/ports.ts';
 import { resolveByKeys } from '../ecif/resolve-subject.ts';
+import { contactOnFile, type ContactPoint, type Outbox } from '../notifications/outbox.ts';
 import { workflowActor } from '../shared/actor.ts';
 import type { Clock } from '../shared/clock.ts';
 import { NotFoundError, PermanentSystemError, TransientSystemError } from '../shared/errors.ts';
@@ -23,6 +24,7 @@ export interface WorkflowDeps {
   consent: ConsentLedger;
   audit: AuditLog;
   clock: Clock;
+  outbox: Outbox;
   connectorFor(system: ConnectedSystem): Connector;
 }
 
@@ -47,8 +49,13 @@ function record(deps: Pick<WorkflowDeps, 'audit'>, request: PrivacyRequest, acti
 export async function loadRequest(deps: WorkflowDeps, input: { requestId: string }): Promise<Step & { terminal: boolean }> {
   const request = await loaded(deps, input.requestId);
   const terminal = terminalStatuses.includes(request.status);
+  if (request.status === 'pending_verification') {
+    // Never run unverified: a start that raced ahead of verification only re-finalizes nothing.
+    return { requestId: request.id, type: request.type, terminal: true };
+  }
   if (request.status === 'received') {
-    await deps.requests.update(request.id, { status: 'in_progress', updatedAt: deps.clock.now().toISOString() });
+    // Conditional: a requester's cancellation that won the race stops the run here.
+    await deps.requests.move(request.id, 'received', { status: 'in_progress', updatedAt: deps.clock.now().toISOString() });
     await record(deps, request, 'request.started', { type: request.type });
   }
   return { requestId: request.id, type: request.type, terminal };
@@ -151,7 +158,7 @@ function causeMessage(cause: string | undefined): string {
 
 export async function finalizeStep(deps: WorkflowDeps, input: { requestId: string }): Promise<{ requestId: string; status: RequestStatus }> {
   const request = await loaded(deps, input.requestId);
-  if (terminalStatuses.includes(request.status)) return { requestId: request.id, status: request.status };
+  if (terminalStatuses.includes(request.status) || request.status === 'pending_verification') return { requestId: request.id, status: request.status };
   const at = deps.clock.now().toISOString();
   if (!request.ecifId || request.subjectFound === false) {
     return close(deps, request, 'completed', { result: 'no_data_held', reasons: ['no customer matched the identifiers given'] }, at);
@@ -191,13 +198,20 @@ async function close(
   status: RequestStatus,
   outcome: NonNullable<PrivacyRequest['outcome']>,
   at: string,
+  /** Read before an erasure anonymizes the record: where the answer goes. */
+  contact?: ContactPoint,
 ) {
-  await deps.requests.update(request.id, {
-    status,
-    outcome,
-    updatedAt: at,
-    ...(terminalStatuses.includes(status) ? { completedAt: at } : {}),
-  });
+  const closing = terminalStatuses.includes(status);
+  if (request.status !== status) {
+    await deps.requests.move(request.id, request.status, {
+      status,
+      outcome,
+      updatedAt: at,
+      // Corrected values serve the request only: gone once it is closed.
+      ...(closing ? { completedAt: at, corrections: undefined, attention: undefined } : {}),
+    });
+  }
   await record(deps, request, 'request.finalized', { status, result: outcome.result, reasons: outcome.reasons.length });
+  if (closing && contact) await deps.outbox.send({ requestId: request.id, to: contact, notice: { kind: 'completed', type: request.type, result: outcome.result } });
   return { requestId: request.id, status };
 }

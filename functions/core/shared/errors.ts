@@ -50,6 +50,11 @@ export class IdempotencyKeyReusedError extends DomainError {
   readonly kind = 'idempotency-key-reused';
 }
 
+/** A one-time code that is not the one sent (the tries left are in the extensions). */
+export class VerificationFailedError extends DomainError {
+  readonly kind = 'verification-failed';
+}
+
 /** A connected system failed in a way worth retrying (timeout, 5xx, throttling). */
 export class TransientSystemError extends Error {
   constructor(message: string) {

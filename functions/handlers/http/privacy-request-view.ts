@@ -1,10 +1,17 @@
-/** What the API shows of a request: never the identity hashes it was resolved by. */
+/** What the API shows of a request: never the identity hashes, code or key hashes, nor corrected values. */
 import type { PrivacyRequest, SystemTask } from '#core/requests/request.ts';
+import type { Actor } from '#core/shared/actor.ts';
 
-export function requestView(request: PrivacyRequest, tasks?: SystemTask[]) {
-  const { identityKeys: _keys, ...shown } = request;
+export function requestView(request: PrivacyRequest, tasks?: SystemTask[], viewer?: Actor) {
+  const { identityKeys: _keys, requesterKeyHash: _key, corrections, verification, ...shown } = request;
+  const { codeHash: _code, ...verificationShown } = verification;
+  // An anonymous requester is not told whom its identifiers matched, or whether they matched anyone.
+  const anonymous = viewer?.role === 'anonymous';
+  const { ecifId: _e, subjectFound: _f, ...forAnonymous } = shown;
   return {
-    ...shown,
+    ...(anonymous ? forAnonymous : shown),
+    verification: verificationShown,
+    ...(corrections ? { corrections: Object.keys(corrections) } : {}),
     ...(tasks
       ? {
           systems: tasks.map((t) => ({

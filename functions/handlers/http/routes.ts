@@ -23,6 +23,8 @@ export interface RouteSpec {
   startsWorkflow?: boolean;
   /** Needs the report bucket. */
   reports?: Access;
+  /** Sends requester notices (SES in AWS). */
+  notifies?: boolean;
 }
 
 export const routeTable = [
@@ -39,11 +41,37 @@ export const routeTable = [
   { method: 'GET', path: '/v1/systems', handler: 'list-systems', auth: 'jwt', roles: ['operator', 'auditor'], tables: { ecif: 'read' } },
   {
     method: 'POST', path: '/v1/privacy-requests', handler: 'submit-privacy-request', auth: 'public',
-    roles: ['customer', 'operator'], tables: { ecif: 'read', requests: 'write', audit: 'write' }, startsWorkflow: true,
+    roles: ['customer', 'operator'], tables: { ecif: 'read', consent: 'write', requests: 'write', audit: 'write' },
+    startsWorkflow: true, notifies: true,
   },
   {
-    method: 'GET', path: '/v1/privacy-requests/{id}', handler: 'get-privacy-request', auth: 'jwt',
+    method: 'GET', path: '/v1/privacy-requests', handler: 'list-privacy-requests', auth: 'jwt',
+    roles: ['operator', 'auditor'], tables: { requests: 'read' },
+  },
+  // Public: an anonymous requester follows its request with the key it was given (x-requester-key).
+  {
+    method: 'GET', path: '/v1/privacy-requests/{id}', handler: 'get-privacy-request', auth: 'public',
     roles: ['customer', 'operator', 'auditor'], tables: { requests: 'read' },
+  },
+  {
+    method: 'POST', path: '/v1/privacy-requests/{id}/verification', handler: 'verify-privacy-request', auth: 'public',
+    roles: [], tables: { ecif: 'read', requests: 'write', audit: 'write' }, startsWorkflow: true, notifies: true,
+  },
+  {
+    method: 'POST', path: '/v1/privacy-requests/{id}/cancel', handler: 'cancel-privacy-request', auth: 'public',
+    roles: ['customer', 'operator'], tables: { requests: 'write', audit: 'write' },
+  },
+  {
+    method: 'POST', path: '/v1/privacy-requests/{id}/extend', handler: 'extend-privacy-request', auth: 'jwt',
+    roles: ['operator'], tables: { ecif: 'read', requests: 'write', audit: 'write' }, notifies: true,
+  },
+  {
+    method: 'POST', path: '/v1/privacy-requests/{id}/deny', handler: 'deny-privacy-request', auth: 'jwt',
+    roles: ['operator'], tables: { ecif: 'read', requests: 'write', audit: 'write' }, notifies: true,
+  },
+  {
+    method: 'POST', path: '/v1/privacy-requests/{id}/retry', handler: 'retry-privacy-request', auth: 'jwt',
+    roles: ['operator'], tables: { requests: 'write', audit: 'write' }, startsWorkflow: true,
   },
   {
     method: 'POST', path: '/v1/consents', handler: 'capture-consent', auth: 'jwt',

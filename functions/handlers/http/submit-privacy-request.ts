@@ -1,4 +1,4 @@
-/** POST /v1/privacy-requests: anyone may ask; a signed-in customer is verified by the login. */
+/** POST /v1/privacy-requests: anyone may ask; a customer token verifies by login, anyone else by code. */
 import { z } from 'zod';
 import { requestInputSchema } from '#core/requests/request.ts';
 import { submitRequest } from '#core/requests/submit-request.ts';
@@ -10,13 +10,24 @@ const headers = z.object({ 'idempotency-key': z.string().min(8).max(200).regex(/
 
 export const handler = httpRoute(
   'submit-privacy-request',
-  { summary: 'Submit a privacy request (anyone; a customer token verifies by login)', body: requestInputSchema, headers, responses: { 202: privacyRequestResponse } },
+  {
+    summary: 'Submit a privacy request (anyone; a customer token verifies by login, anyone else by a code sent to a contact on file)',
+    body: requestInputSchema,
+    headers,
+    responses: { 202: privacyRequestResponse, 200: privacyRequestResponse },
+  },
   async ({ body, actor, deps, headers: raw }) => {
-  const { 'idempotency-key': key } = headers.parse(raw);
-  const { request, replayed } = await submitRequest(deps, body, actor, key);
-  return {
-    status: 202,
-    headers: { location: `/v1/privacy-requests/${request.id}`, ...(replayed ? { 'idempotent-replayed': 'true' } : {}) },
-    body: requestView(request),
-  };
-});
+    const { 'idempotency-key': key } = headers.parse(raw);
+    const { request, replayed, requesterKey, duplicate } = await submitRequest(deps, body, actor, key);
+    return {
+      // A signed-in customer's second open request of one type is answered with the first (200).
+      status: duplicate ? 200 : 202,
+      headers: {
+        location: `/v1/privacy-requests/${request.id}`,
+        ...(replayed && !duplicate ? { 'idempotent-replayed': 'true' } : {}),
+        ...(duplicate ? { 'duplicate-of-open-request': 'true' } : {}),
+      },
+      body: { ...requestView(request, undefined, actor), ...(requesterKey ? { requesterKey } : {}) },
+    };
+  },
+);

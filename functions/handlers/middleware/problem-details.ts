@@ -17,6 +17,7 @@ const statusByKind: Record<string, number> = {
   conflict: 409,
   suppressed: 409,
   'idempotency-key-reused': 422,
+  'verification-failed': 422,
 };
 
 const titles: Record<number, string> = {
@@ -55,7 +56,8 @@ export interface Problem {
 export function problemOf(err: unknown, instance?: string): Problem {
   if (err instanceof DomainError) {
     const status = statusByKind[err.kind] ?? 400;
-    return { type: `https://custodian.dev/problems/${err.kind}`, title: titles[status], status, detail: err.message, instance, ...err.extensions };
+    // Extensions first: an error's extra members never overwrite the RFC 9457 ones.
+    return { ...err.extensions, type: `https://custodian.dev/problems/${err.kind}`, title: titles[status], status, detail: err.message, instance };
   }
   if (err instanceof z.ZodError) {
     return {

@@ -12,11 +12,16 @@ export interface ScheduledJobSpec {
   localEveryMinutes: number;
   tables: Partial<Record<TableName, Access>>;
   digests?: 'write';
+  notifies?: boolean;
 }
 
 export const scheduledJobs = {
   // Shortly after midnight UTC: the day that ended gets its digest.
   AuditDigest: { handler: 'audit-digest', schedule: 'cron(15 0 * * ? *)', localEveryMinutes: 60, tables: { audit: 'write' }, digests: 'write' },
+  // Expires unanswered codes (15 min) and marks requests due soon or overdue.
+  RequestDeadlines: {
+    handler: 'request-deadlines', schedule: 'rate(15 minutes)', localEveryMinutes: 5, tables: { requests: 'write', audit: 'write' },
+  },
 } as const satisfies Record<string, ScheduledJobSpec>;
 
 export type ScheduledJobName = keyof typeof scheduledJobs;

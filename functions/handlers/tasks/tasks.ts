@@ -11,6 +11,8 @@ export interface TaskSpec {
   reports?: Access;
   /** Calls connected systems (network egress, connector secrets). */
   connectors?: boolean;
+  /** Sends requester notices (SES in AWS). */
+  notifies?: boolean;
 }
 
 export const workflowTasks = {
@@ -23,6 +25,7 @@ export const workflowTasks = {
     handler: 'finalize',
     tables: { ecif: 'write', consent: 'write', requests: 'write', audit: 'write' },
     reports: 'write',
+    notifies: true,
   },
 } as const satisfies Record<string, TaskSpec>;
 

@@ -9,7 +9,8 @@ import type { ConsentEvent } from '#core/consent/consent.ts';
 import { identityKeysOf } from '#core/ecif/identifiers.ts';
 import type { GoldenRecord } from '#core/ecif/customer.ts';
 import type { PrivacyRequest } from '#core/requests/request.ts';
-import { ConflictError, IdempotencyKeyReusedError } from '#core/shared/errors.ts';
+import { ConflictError, IdempotencyKeyReusedError, InvalidInputError } from '#core/shared/errors.ts';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { newId } from '#core/shared/ids.ts';
 import { startLocalStores, type LocalStores } from '../../support/local-stores.ts';
 
@@ -104,7 +105,7 @@ describe('consent ledger', () => {
 describe('request store', () => {
   const request = (): PrivacyRequest => ({
     id: newId(), type: 'erasure', jurisdiction: 'GDPR', channel: 'api', status: 'received', identityKeys: [],
-    verification: { state: 'pending', method: 'pending-placeholder' }, receivedAt: '2026-02-01T00:00:00.000Z',
+    verification: { state: 'verified', method: 'login' }, receivedAt: '2026-02-01T00:00:00.000Z',
     ackDueAt: '2026-02-13T00:00:00.000Z', dueAt: '2026-03-01T00:00:00.000Z', updatedAt: '2026-02-01T00:00:00.000Z',
   });
 
@@ -125,6 +126,69 @@ describe('request store', () => {
     await stores.deps.requests.updateTask(r.id, 'crm', { state: 'succeeded' });
     await stores.deps.requests.putTaskIfAbsent(task);
     expect((await stores.deps.requests.getTask(r.id, 'crm'))?.state).toBe('succeeded');
+  });
+
+  it('move changes the status only from the one read: the second of two racing moves is a ConflictError', async () => {
+    const r = request();
+    await stores.deps.requests.create(r);
+    const results = await Promise.allSettled([
+      stores.deps.requests.move(r.id, 'received', { status: 'cancelled', updatedAt: r.receivedAt }),
+      stores.deps.requests.move(r.id, 'received', { status: 'in_progress', updatedAt: r.receivedAt }),
+    ]);
+    expect(results.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((x) => x.status === 'rejected').map((x) => (x as PromiseRejectedResult).reason.name)).toEqual(['ConflictError']);
+  });
+
+  it('a closed request gets its TTL (retention) and loses its corrected values; neither shows when read', async () => {
+    const r = { ...request(), type: 'rectification' as const, corrections: { familyName: 'Smith' } };
+    await stores.deps.requests.create(r);
+    await stores.deps.requests.move(r.id, 'received', { status: 'completed', completedAt: '2026-02-10T00:00:00.000Z', corrections: undefined, updatedAt: r.receivedAt });
+    const { Item } = await stores.dynamo.client.send(new GetItemCommand({ TableName: stores.tables.requests, Key: { PK: { S: `REQ#${r.id}` }, SK: { S: 'META' } } }));
+    expect(Number(Item!.expiresAt.N)).toBe(Date.parse('2026-02-10T00:00:00.000Z') / 1000 + 730 * 86_400);
+    expect(Item!.corrections).toBeUndefined();
+    const read = await stores.deps.requests.get(r.id);
+    expect(read).not.toHaveProperty('expiresAt');
+    expect(read).not.toHaveProperty('corrections');
+  });
+
+  it('lists by status then held-to deadline, pages with an opaque cursor across statuses, refuses a forged one', async () => {
+    const mk = (status: PrivacyRequest['status'], dueAt: string) => ({ ...request(), type: 'portability' as const, jurisdiction: 'CCPA' as const, status, dueAt });
+    const items = [mk('received', '2026-03-03T00:00:00.000Z'), mk('received', '2026-03-01T00:00:00.000Z'), mk('needs_attention', '2026-03-02T00:00:00.000Z')];
+    for (const r of items) await stores.deps.requests.create(r);
+    // An extension moves a request along the deadline index.
+    await stores.deps.requests.update(items[0].id, { extension: { extendedDueAt: '2026-05-01T00:00:00.000Z', reason: 'x'.repeat(10), at: '', by: { role: 'operator', principal: 'o' } } });
+    const filter = { statuses: ['received', 'needs_attention'] as const, type: 'portability' as const, jurisdiction: 'CCPA' as const };
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await stores.deps.requests.list({ ...filter, statuses: [...filter.statuses] }, { limit: 1, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.items.map((i) => i.id));
+      cursor = page.cursor;
+    } while (cursor);
+    expect(seen).toEqual([items[1].id, items[0].id, items[2].id]);
+    const due = await stores.deps.requests.list({ ...filter, statuses: ['received'], dueBefore: '2026-04-01T00:00:00.000Z' }, { limit: 10 });
+    expect(due.items.map((i) => i.id)).toEqual([items[1].id]);
+    const forged = Buffer.from(JSON.stringify({ s: 0, k: { PK: 'x', SK: 'y', GSI1PK: 'STATUS#completed', GSI1SK: 'z' } })).toString('base64url');
+    await expect(stores.deps.requests.list({ statuses: ['received'] }, { limit: 1, cursor: forged })).rejects.toBeInstanceOf(InvalidInputError);
+  });
+
+  it('the open-request claim: the first holds it while open; a closed holder is taken over', async () => {
+    const [a, b] = [request(), request()];
+    await stores.deps.requests.create(a);
+    await stores.deps.requests.create(b);
+    expect(await stores.deps.requests.claimOpen('CLAIM1', 'access', a.id)).toBe(a.id);
+    expect(await stores.deps.requests.claimOpen('CLAIM1', 'access', b.id)).toBe(a.id);
+    expect(await stores.deps.requests.claimOpen('CLAIM1', 'erasure', b.id)).toBe(b.id);
+    await stores.deps.requests.update(a.id, { status: 'completed' });
+    expect(await stores.deps.requests.claimOpen('CLAIM1', 'access', b.id)).toBe(b.id);
+  });
+
+  it('countAttempt counts one try per count read', async () => {
+    const r = { ...request(), status: 'pending_verification' as const, verification: { state: 'pending' as const, method: 'code' as const, codeHash: 'h', attempts: 0 } };
+    await stores.deps.requests.create(r);
+    const results = await Promise.allSettled([stores.deps.requests.countAttempt(r.id, 0), stores.deps.requests.countAttempt(r.id, 0)]);
+    expect(results.map((x) => x.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((await stores.deps.requests.get(r.id))!.verification.attempts).toBe(1);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addBusinessDays, addCalendarMonths, addDays, deadlinesFor } from '#core/requests/deadlines.ts';
+import { addBusinessDays, addCalendarMonths, addDays, deadlinesFor, extendedDeadline, holidaysFrom, onWorkingDay } from '#core/requests/deadlines.ts';
 
 const at = (iso: string) => new Date(iso);
 const iso = (d: Date) => d.toISOString();
@@ -25,8 +25,19 @@ describe('GDPR Art. 12(3): one calendar month from receipt', () => {
     { case: '2100 is not a leap year (century)', received: '2100-01-31T00:00:00.000Z', due: '2100-02-28T00:00:00.000Z' },
     { case: '2000 is a leap year (400 rule)', received: '2000-01-31T00:00:00.000Z', due: '2000-02-29T00:00:00.000Z' },
   ])('$case: $received -> $due', ({ received, due }) => {
-    expect(iso(deadlinesFor('GDPR', at(received)).dueAt)).toBe(due);
     expect(iso(addCalendarMonths(at(received), 1))).toBe(due);
+    // The held-to deadline is that day, or the next working day (Reg. 1182/71 Art. 3(4)).
+    expect(iso(deadlinesFor('GDPR', at(received)).dueAt)).toBe(iso(onWorkingDay(at(due))));
+  });
+
+  it.each([
+    { case: 'a month ending on a Saturday ends on the Monday', received: '2025-01-15T10:00:00.000Z', due: '2025-02-17T10:00:00.000Z' },
+    { case: 'a month ending on a Sunday ends on the Monday', received: '2025-12-31T18:00:00.000Z', due: '2026-02-02T18:00:00.000Z' },
+    { case: 'a month ending on a weekday stays', received: '2025-01-31T09:30:00.000Z', due: '2025-02-28T09:30:00.000Z' },
+    { case: 'a holiday on the last day moves it on', received: '2025-11-25T12:00:00.000Z', holidays: ['2025-12-25'], due: '2025-12-26T12:00:00.000Z' },
+    { case: 'a holiday Friday before a weekend: to Monday', received: '2026-03-03T08:00:00.000Z', holidays: ['2026-04-03'], due: '2026-04-06T08:00:00.000Z' },
+  ])('Reg. 1182/71 Art. 3(4): $case', ({ received, holidays, due }) => {
+    expect(iso(deadlinesFor('GDPR', at(received), new Set(holidays ?? [])).dueAt)).toBe(due);
   });
 
   it.each([
@@ -40,7 +51,7 @@ describe('GDPR Art. 12(3): one calendar month from receipt', () => {
   it('property: the due day is the receipt day, or the last day of the month when that day does not exist', () => {
     fc.assert(
       fc.property(fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2200-12-31T00:00:00Z'), noInvalidDate: true }), (received) => {
-        const due = deadlinesFor('GDPR', received).dueAt;
+        const due = addCalendarMonths(received, 1);
         const nextMonth = (received.getUTCMonth() + 1) % 12;
         const nextYear = received.getUTCFullYear() + (received.getUTCMonth() === 11 ? 1 : 0);
         const daysInNext = new Date(Date.UTC(nextYear, nextMonth + 1, 0)).getUTCDate();
@@ -131,5 +142,26 @@ describe('11 CCR §7021(a): acknowledge within 10 business days', () => {
         },
       ),
     );
+  });
+});
+
+describe('the one extension', () => {
+  it.each([
+    { jurisdiction: 'GDPR', rule: 'Art. 12(3): two further months after the first (31 Jan -> 28 Feb -> 28 Apr)', received: '2025-01-31T10:00:00.000Z', due: '2025-04-28T10:00:00.000Z' },
+    { jurisdiction: 'GDPR', rule: 'from 10 Mar: 10 Jun', received: '2025-03-10T10:00:00.000Z', due: '2025-06-10T10:00:00.000Z' },
+    { jurisdiction: 'GDPR', rule: 'from 15 Jan: 15 Apr', received: '2025-01-15T10:00:00.000Z', due: '2025-04-15T10:00:00.000Z' },
+    { jurisdiction: 'CCPA', rule: '11 CCR §7021(b): 90 calendar days in all', received: '2025-01-01T10:00:00.000Z', due: '2025-04-01T10:00:00.000Z' },
+  ] as const)('$jurisdiction: $rule', ({ jurisdiction, received, due }) => {
+    expect(iso(extendedDeadline(jurisdiction, at(received)))).toBe(due);
+  });
+});
+
+describe('the holiday list', () => {
+  it('parses a configured list, blanks and duplicates ignored', () => {
+    expect([...holidaysFrom(' 2025-12-25, 2025-12-26,,2025-12-25 ')]).toEqual(['2025-12-25', '2025-12-26']);
+    expect(holidaysFrom(undefined).size).toBe(0);
+  });
+  it.each(['2025-13-01', '25-12-2025', 'christmas'])('refuses %s without echoing it', (bad) => {
+    expect(() => holidaysFrom(bad)).toThrow(/invalid configuration: holidays must be YYYY-MM-DD dates \(1 are not\)/);
   });
 });

@@ -1,154 +1,178 @@
 /**
- * Submitting a privacy request: accepted at once (202) with its statutory deadlines, its
- * verification state and hashed identifiers only; an Idempotency-Key replays the first request.
+ * Submitting a privacy request: accepted at once with its statutory deadlines; a signed-in customer is
+ * verified by its login and runs; anyone else waits for a code sent to a contact on file, and the answer
+ * never says whether anyone matched; opt-outs take effect at once; a second open request of one type
+ * for one subject is answered with the first; an Idempotency-Key replays the first request.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createIdentityHasher, identityKeysOf } from '#core/ecif/identifiers.ts';
+import { identityKeysOf } from '#core/ecif/identifiers.ts';
 import type { RequestInput } from '#core/requests/request.ts';
-import { submitRequest, type SubmitDeps } from '#core/requests/submit-request.ts';
-import type { Actor } from '#core/shared/actor.ts';
-import { fixedClock } from '#core/shared/clock.ts';
+import { submitRequest } from '#core/requests/submit-request.ts';
 import { IdempotencyKeyReusedError, InvalidInputError } from '#core/shared/errors.ts';
-import { FakeAuditLog, FakeRequestStore, FakeRequestWorkflow } from '../../support/fakes.ts';
+import { addCustomer, anonymous, customerOf, hash, operator, requestOf, requestWorld } from './request-fixture.ts';
 
-const hash = createIdentityHasher('unit-test-pepper-0123456789');
-const anonymous: Actor = { role: 'anonymous', principal: 'anonymous' };
-const customer: Actor = { role: 'customer', principal: 'C000001' };
-const operator: Actor = { role: 'operator', principal: 'op-7' };
-
-let requests: FakeRequestStore;
-let workflow: FakeRequestWorkflow;
-let audit: FakeAuditLog;
-let clock: ReturnType<typeof fixedClock>;
-let deps: SubmitDeps;
-
-beforeEach(() => {
+let world: ReturnType<typeof requestWorld>;
+beforeEach(async () => {
   // Friday 31 January 2025.
-  clock = fixedClock('2025-01-31T15:00:00.000Z');
-  requests = new FakeRequestStore();
-  workflow = new FakeRequestWorkflow();
-  audit = new FakeAuditLog(clock);
-  deps = { requests, workflow, audit, hash, clock };
+  world = requestWorld('2025-01-31T15:00:00.000Z');
+  await addCustomer(world, 'C000001', 'alice@example.com');
+  await addCustomer(world, 'C000002', undefined, '+442079460123');
 });
 
-const erasure = (over: Partial<RequestInput> = {}): RequestInput => ({
-  type: 'erasure',
-  jurisdiction: 'GDPR',
-  identifiers: { email: 'Alice@Example.com' },
-  channel: 'web',
-  ...over,
-});
+const customer = customerOf('C000001');
 
-describe('submitRequest', () => {
+describe('deadlines and record', () => {
   it.each([
-    { jurisdiction: 'GDPR', rule: 'GDPR Art. 12(3): one month (31 Jan -> 28 Feb)', dueAt: '2025-02-28T15:00:00.000Z' },
+    { jurisdiction: 'GDPR', rule: 'GDPR Art. 12(3): one month (31 Jan -> 28 Feb, a Friday)', dueAt: '2025-02-28T15:00:00.000Z' },
     { jurisdiction: 'CCPA', rule: '11 CCR §7021: 45 calendar days', dueAt: '2025-03-17T15:00:00.000Z' },
   ] as const)('$jurisdiction: $rule; acknowledgement in 10 business days', async ({ jurisdiction, dueAt }) => {
-    const { request, replayed } = await submitRequest(deps, erasure({ jurisdiction }), anonymous);
+    const { request, replayed } = await submitRequest(world.deps, requestOf({ jurisdiction }), customer);
     expect(replayed).toBe(false);
-    expect(request).toEqual({
-      id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
-      type: 'erasure',
-      jurisdiction,
-      channel: 'web',
-      status: 'received',
-      identityKeys: identityKeysOf({ email: 'alice@example.com' }, hash),
-      verification: { state: 'pending', method: 'pending-placeholder' },
-      receivedAt: '2025-01-31T15:00:00.000Z',
-      ackDueAt: '2025-02-14T15:00:00.000Z',
-      dueAt,
-      updatedAt: '2025-01-31T15:00:00.000Z',
+    expect(request).toMatchObject({
+      type: 'erasure', jurisdiction, channel: 'web', status: 'received', ecifId: 'C000001',
+      verification: { state: 'verified', method: 'login' },
+      receivedAt: '2025-01-31T15:00:00.000Z', ackDueAt: '2025-02-14T15:00:00.000Z', dueAt,
     });
-    expect(await requests.get(request.id)).toEqual(request);
-  });
-
-  it.each([
-    { who: 'a signed-in customer is verified by the login and is its ecifId', actor: customer, verification: { state: 'verified', method: 'login' }, ecifId: 'C000001' },
-    { who: 'an anonymous requester waits for verification', actor: anonymous, verification: { state: 'pending', method: 'pending-placeholder' }, ecifId: undefined },
-    { who: 'an operator filing for someone waits for verification', actor: operator, verification: { state: 'pending', method: 'pending-placeholder' }, ecifId: undefined },
-  ] as const)('$who', async ({ actor, verification, ecifId }) => {
-    const { request } = await submitRequest(deps, erasure(), actor);
-    expect(request.verification).toEqual(verification);
-    expect(request.ecifId).toBe(ecifId);
+    expect(await world.requests.get(request.id)).toEqual(request);
   });
 
   it('stores identifiers only as keyed hashes, never in clear', async () => {
-    const { request } = await submitRequest(deps, erasure({ identifiers: { email: 'alice@example.com', phone: '+44 20 7946 0123' } }), anonymous);
-    const stored = JSON.stringify(await requests.get(request.id));
-    expect(stored).not.toMatch(/alice|example|7946/i);
-    expect(request.identityKeys.map((k) => k.kind)).toEqual(['email', 'phone']);
+    const { request } = await submitRequest(world.deps, requestOf({ identifiers: { email: 'alice@example.com', phone: '+44 20 7946 0123' } }), anonymous);
+    expect(JSON.stringify(await world.requests.get(request.id))).not.toMatch(/alice|example|7946/i);
+    expect(request.identityKeys).toEqual(identityKeysOf({ email: 'alice@example.com', phone: '+44 20 7946 0123' }, hash));
   });
-
-  it('audits the receipt (kinds, not values) and starts the workflow', async () => {
-    const { request } = await submitRequest(deps, erasure({ identifiers: { email: 'alice@example.com', nationalId: { country: 'GB', value: 'QQ123456C' } } }), anonymous);
-    const events = await audit.stream(`request:${request.id}`);
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({
-      actor: anonymous,
-      action: 'request.received',
-      target: { requestId: request.id },
-      details: { type: 'erasure', jurisdiction: 'GDPR', channel: 'web', identifierKinds: ['email', 'national_id'], verification: 'pending', dueAt: '2025-02-28T15:00:00.000Z' },
-    });
-    expect(JSON.stringify(events)).not.toMatch(/alice|QQ123456C/i);
-    expect([...workflow.started]).toEqual([request.id]);
-  });
-
-  it.each(['access', 'portability', 'rectification', 'restriction', 'objection', 'opt_out_sale_sharing', 'limit_sensitive'] as const)(
-    'refuses type %s (not carried out yet) with nothing stored or started',
-    async (type) => {
-      const err = await submitRequest(deps, erasure({ type }), anonymous).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(InvalidInputError);
-      expect((err as InvalidInputError).extensions).toEqual({ supported: ['erasure'] });
-      expect(requests.requests.size).toBe(0);
-      expect(workflow.calls).toBe(0);
-      expect(audit.count()).toBe(0);
-    },
-  );
 
   it('refuses an invalid identifier with nothing stored', async () => {
-    await expect(submitRequest(deps, erasure({ identifiers: { phone: '12' } }), anonymous)).rejects.toThrow(InvalidInputError);
-    expect(requests.requests.size).toBe(0);
+    await expect(submitRequest(world.deps, requestOf({ identifiers: { phone: '12' } }), anonymous)).rejects.toThrow(InvalidInputError);
+    expect(world.requests.requests.size).toBe(0);
+  });
+});
+
+describe('who is verified how', () => {
+  it('a signed-in customer is verified by the login, acknowledged, and the workflow starts', async () => {
+    const { request } = await submitRequest(world.deps, requestOf(), customer);
+    expect(request.status).toBe('received');
+    expect([...world.workflow.started]).toEqual([request.id]);
+    expect(world.outbox.kinds(request.id)).toEqual(['acknowledged']);
   });
 
-  describe('Idempotency-Key', () => {
-    it('the same key and body replays the first request: one request, one audit event, the workflow (re)started', async () => {
-      const first = await submitRequest(deps, erasure(), customer, 'key-1');
-      clock.advance(60_000);
-      const second = await submitRequest(deps, erasure(), customer, 'key-1');
-      expect(second).toEqual({ request: first.request, replayed: true });
-      expect(requests.requests.size).toBe(1);
-      expect(audit.actions(`request:${first.request.id}`)).toEqual(['request.received']);
-      expect(audit.count()).toBe(1);
-      // Started again on a replay: the first attempt may have died before starting it.
-      expect(workflow.calls).toBe(2);
-      expect([...workflow.started]).toEqual([first.request.id]);
-    });
+  it.each([
+    { who: 'an anonymous requester', actor: anonymous },
+    { who: 'an operator filing for someone', actor: operator },
+  ])('$who waits for a code sent to the email on file; nothing runs yet', async ({ actor }) => {
+    const { request, requesterKey } = await submitRequest(world.deps, requestOf(), actor);
+    expect(request.status).toBe('pending_verification');
+    expect(request.verification).toMatchObject({ state: 'pending', method: 'code', attempts: 0, codeExpiresAt: '2025-01-31T15:15:00.000Z' });
+    expect(world.outbox.sent).toEqual([
+      { requestId: request.id, to: { email: 'alice@example.com' }, notice: { kind: 'verification_code', code: expect.stringMatching(/^\d{6}$/), minutes: 15 } },
+    ]);
+    expect(requesterKey).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(world.workflow.calls).toBe(0);
+    // The code is stored as a keyed hash only.
+    expect(JSON.stringify(await world.requests.get(request.id))).not.toContain(world.outbox.codeFor(request.id));
+  });
 
-    it('the same body with keys in another order is the same body (canonical JSON)', async () => {
-      const first = await submitRequest(deps, erasure(), customer, 'key-1');
-      const reordered = { channel: 'web', identifiers: { email: 'Alice@Example.com' }, jurisdiction: 'GDPR', type: 'erasure' } as RequestInput;
-      expect((await submitRequest(deps, reordered, customer, 'key-1')).request.id).toBe(first.request.id);
-    });
+  it('the code goes to the contact on file, never to what the requester typed', async () => {
+    // Typed: an email nobody has, and the phone of C000002 (whose only contact on file is that phone).
+    const { request } = await submitRequest(world.deps, requestOf({ identifiers: { phone: '+44 20 7946 0123' } }), anonymous);
+    expect(world.outbox.sent.map((n) => n.to)).toEqual([{ phone: '+442079460123' }]);
+    expect(request.ecifId).toBe('C000002');
+  });
 
-    it('the same key with another body is refused', async () => {
-      await submitRequest(deps, erasure(), customer, 'key-1');
-      await expect(submitRequest(deps, erasure({ jurisdiction: 'CCPA' }), customer, 'key-1')).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
-      expect(requests.requests.size).toBe(1);
-    });
+  it('identifiers that name no one get the same answer, and nothing is sent', async () => {
+    const known = await submitRequest(world.deps, requestOf(), anonymous);
+    const unknown = await submitRequest(world.deps, requestOf({ identifiers: { email: 'nobody@example.com' } }), anonymous);
+    const shape = (r: typeof known.request) => ({ status: r.status, verification: { ...r.verification, codeHash: typeof r.verification.codeHash } });
+    expect(shape(unknown.request)).toEqual(shape(known.request));
+    expect(world.outbox.sent.filter((n) => n.requestId === unknown.request.id)).toEqual([]);
+    expect(unknown.requesterKey).toBeDefined();
+  });
 
-    it('a key is scoped to its caller: another caller with the same key gets its own request', async () => {
-      const a = await submitRequest(deps, erasure(), customer, 'key-1');
-      const b = await submitRequest(deps, erasure(), { role: 'customer', principal: 'C000002' }, 'key-1');
-      const c = await submitRequest(deps, erasure(), operator, 'key-1');
-      expect(new Set([a.request.id, b.request.id, c.request.id]).size).toBe(3);
-      expect([a.replayed, b.replayed, c.replayed]).toEqual([false, false, false]);
-    });
+  it('identifiers pointing at two different customers match no one', async () => {
+    const { request } = await submitRequest(world.deps, requestOf({ identifiers: { email: 'alice@example.com', phone: '+442079460123' } }), anonymous);
+    expect(request.ecifId).toBeUndefined();
+    expect(world.outbox.sent).toEqual([]);
+  });
+});
 
-    it('without a key, every submission is a new request', async () => {
-      const a = await submitRequest(deps, erasure(), customer);
-      const b = await submitRequest(deps, erasure(), customer);
-      expect(a.request.id).not.toBe(b.request.id);
-      expect(requests.requests.size).toBe(2);
-    });
+describe('opt-outs and objection take effect at once, without verification (11 CCR §7025-7026, Art. 21(3))', () => {
+  it.each([
+    { type: 'opt_out_sale_sharing', flags: { optOutSale: true, optOutSharing: true } },
+    { type: 'limit_sensitive', flags: { limitSensitive: true } },
+    { type: 'objection', flags: { objectedDirectMarketing: true } },
+  ] as const)('$type sets its flags now and starts the fan-out', async ({ type, flags }) => {
+    const { request } = await submitRequest(world.deps, requestOf({ type, jurisdiction: 'CCPA' }), anonymous);
+    expect(request).toMatchObject({ status: 'received', verification: { state: 'verified', method: 'not_required' }, ecifId: 'C000001' });
+    expect((await world.consent.current('C000001')).flags).toMatchObject(flags);
+    expect([...world.workflow.started]).toEqual([request.id]);
+    expect(world.audit.actions(`request:${request.id}`)).toEqual(['request.received', 'request.consent_flags_set']);
+  });
+
+  it('an opt-out that names no one sets nothing and still runs (to answer "no data held")', async () => {
+    const { request } = await submitRequest(world.deps, requestOf({ type: 'opt_out_sale_sharing', identifiers: { email: 'nobody@example.com' } }), anonymous);
+    expect(request.ecifId).toBeUndefined();
+    expect(world.workflow.calls).toBe(1);
+  });
+});
+
+describe('the duplicate rule', () => {
+  it("a signed-in customer's second open request of one type is answered with the first", async () => {
+    const first = await submitRequest(world.deps, requestOf(), customer);
+    const second = await submitRequest(world.deps, requestOf(), customer);
+    expect(second).toMatchObject({ duplicate: true, request: { id: first.request.id } });
+    expect(world.requests.requests.size).toBe(1);
+  });
+
+  it('another type, or a closed first request, is a new request', async () => {
+    const first = await submitRequest(world.deps, requestOf(), customer);
+    const access = await submitRequest(world.deps, requestOf({ type: 'access' }), customer);
+    expect(access.request.id).not.toBe(first.request.id);
+    await world.requests.update(first.request.id, { status: 'completed' });
+    const again = await submitRequest(world.deps, requestOf(), customer);
+    expect(again.duplicate).toBeUndefined();
+    expect(again.request.id).not.toBe(first.request.id);
+  });
+});
+
+describe('rectification carries its corrections', () => {
+  it('keeps the corrected values on the request until it closes', async () => {
+    const { request } = await submitRequest(world.deps, requestOf({ type: 'rectification', corrections: { familyName: 'Smith' } }), customer);
+    expect(request.corrections).toEqual({ familyName: 'Smith' });
+  });
+});
+
+describe('Idempotency-Key', () => {
+  it('the same key and body replays the first request: one request, one audit event', async () => {
+    const first = await submitRequest(world.deps, requestOf(), anonymous, 'key-1');
+    world.clock.advance(60_000);
+    const second = await submitRequest(world.deps, requestOf(), anonymous, 'key-1');
+    expect(second).toEqual({ request: first.request, replayed: true });
+    expect(world.requests.requests.size).toBe(1);
+    expect(world.audit.count()).toBe(1);
+  });
+
+  it('a verified request is started again on a replay (the first attempt may have died before starting it)', async () => {
+    const first = await submitRequest(world.deps, requestOf({ type: 'objection' }), anonymous, 'key-2');
+    await submitRequest(world.deps, requestOf({ type: 'objection' }), anonymous, 'key-2');
+    expect(world.workflow.calls).toBe(2);
+    expect([...world.workflow.started]).toEqual([first.request.id]);
+  });
+
+  it('the same body with keys in another order is the same body (canonical JSON)', async () => {
+    const first = await submitRequest(world.deps, requestOf(), operator, 'key-1');
+    const reordered = { channel: 'web', identifiers: { email: 'alice@example.com' }, jurisdiction: 'GDPR', type: 'erasure' } as RequestInput;
+    expect((await submitRequest(world.deps, reordered, operator, 'key-1')).request.id).toBe(first.request.id);
+  });
+
+  it('the same key with another body is refused', async () => {
+    await submitRequest(world.deps, requestOf(), operator, 'key-1');
+    await expect(submitRequest(world.deps, requestOf({ jurisdiction: 'CCPA' }), operator, 'key-1')).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    expect(world.requests.requests.size).toBe(1);
+  });
+
+  it('a key is scoped to its caller', async () => {
+    const a = await submitRequest(world.deps, requestOf(), anonymous, 'key-1');
+    const b = await submitRequest(world.deps, requestOf(), operator, 'key-1');
+    expect(a.request.id).not.toBe(b.request.id);
   });
 });

@@ -30,6 +30,7 @@ import { NotFoundError, PermanentSystemError, SuppressedIdentityError, Transient
 import {
   FakeAuditLog,
   FakeConnectors,
+  FakeOutbox,
   FakeConsentLedger,
   FakeEcifRegistry,
   FakeRequestStore,
@@ -75,6 +76,7 @@ let systems: FakeSystemsRegistry;
 let consent: FakeConsentLedger;
 let audit: FakeAuditLog;
 let connectors: FakeConnectors;
+let outbox: FakeOutbox;
 let deps: WorkflowDeps;
 
 async function addCustomer(ecifId: string, email: string, xrefs: { systemId: string; localId: string }[]) {
@@ -94,7 +96,8 @@ beforeEach(async () => {
   consent = new FakeConsentLedger();
   audit = new FakeAuditLog(clock);
   connectors = new FakeConnectors();
-  deps = { requests, ecif, systems, consent, audit, clock, connectorFor: connectors.connectorFor };
+  outbox = new FakeOutbox();
+  deps = { requests, ecif, systems, consent, audit, clock, outbox, connectorFor: connectors.connectorFor };
   await addCustomer('ALICE', 'alice@example.com', [
     { systemId: 'crm', localId: 'C-1' },
     { systemId: 'core-banking', localId: 'ACC-7' },
@@ -115,10 +118,14 @@ beforeEach(async () => {
 
 async function submit(identifiers: RequestInput['identifiers'], requester: Actor = anonymous) {
   const { request } = await submitRequest(
-    { requests, workflow: new FakeRequestWorkflow(), audit, hash, clock },
+    { requests, workflow: new FakeRequestWorkflow(), audit, hash, clock, ecif, consent, outbox, requestKey: 'unit-test-request-key', holidays: new Set() },
     { type: 'erasure', jurisdiction: 'GDPR', identifiers, channel: 'web' },
     requester,
   );
+  // These tests are about the workflow: an anonymous request is taken as verified (verify-request.test.ts covers the code).
+  if (request.status === 'pending_verification') {
+    await requests.update(request.id, { status: 'received', verification: { state: 'verified', method: 'code' } });
+  }
   return request.id;
 }
 

@@ -1,0 +1,29 @@
+/**
+ * The request lifecycle: the only moves a request may make. Everything that changes a status goes
+ * through `assertMove`; an illegal move is a 409 naming both states.
+ */
+import { ConflictError } from '../shared/errors.ts';
+import type { RequestStatus } from './request.ts';
+
+export const moves: Readonly<Record<RequestStatus, readonly RequestStatus[]>> = {
+  // Waiting for the one-time code; the requester may give up, an operator may refuse (Art. 12(4)).
+  pending_verification: ['received', 'unverified', 'cancelled', 'denied'],
+  // Verified, not yet executing: still cancellable.
+  received: ['in_progress', 'cancelled', 'denied'],
+  in_progress: ['completed', 'partially_completed', 'needs_attention'],
+  // A system failed: retried (back to executing), refused, or closed when the rest is done by hand.
+  needs_attention: ['in_progress', 'completed', 'partially_completed', 'denied'],
+  completed: [],
+  partially_completed: [],
+  denied: [],
+  unverified: [],
+  cancelled: [],
+};
+
+export function canMove(from: RequestStatus, to: RequestStatus): boolean {
+  return moves[from].includes(to);
+}
+
+export function assertMove(from: RequestStatus, to: RequestStatus, action: string): void {
+  if (!canMove(from, to)) throw new ConflictError(`a request that is ${from} cannot be ${action}`, { requestStatus: from, wanted: to });
+}

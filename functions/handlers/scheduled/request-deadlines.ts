@@ -1,0 +1,11 @@
+/** Scheduled: expires unanswered codes and marks requests due soon or overdue (core/requests/deadline-sweep.ts). */
+import { sweepDeadlines } from '#core/requests/deadline-sweep.ts';
+import { deps } from '../deps.ts';
+import { logger } from '../middleware/logging.ts';
+
+export async function handler(): Promise<Awaited<ReturnType<typeof sweepDeadlines>>> {
+  const d = await deps();
+  const result = await sweepDeadlines(d, d.dueSoonDays);
+  logger.info({ message: 'request deadlines', ...result });
+  return result;
+}
