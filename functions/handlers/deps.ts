@@ -11,6 +11,8 @@ import type { Outbox } from '#core/notifications/outbox.ts';
 import { holidaysFrom } from '#core/requests/deadlines.ts';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { S3DigestArchive } from '#adapters/s3/digest-archive.ts';
+import { S3ReportStore } from '#adapters/s3/report-store.ts';
+import type { ReportStore } from '#core/reports/ports.ts';
 import { config, resetConfig } from '#functions/config.ts';
 import { connectorFor } from '#adapters/connectors/registry.ts';
 import { documentClient, resetDocumentClient } from '#adapters/dynamodb/client.ts';
@@ -65,10 +67,21 @@ async function build() {
     dueSoonDays: env.DUE_SOON_DAYS,
     audit: new DynamoAuditLog(db, env.TABLE_AUDIT, clock, env.AUDIT_RETENTION_DAYS),
     workflow,
-    digestArchive: env.DIGEST_BUCKET ? new S3DigestArchive(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }), env.DIGEST_BUCKET) : undefined,
+    reports: env.REPORT_BUCKET ? new S3ReportStore(s3(), env.REPORT_BUCKET) : missingReports,
+    digestArchive: env.DIGEST_BUCKET ? new S3DigestArchive(s3(), env.DIGEST_BUCKET) : undefined,
     connectorFor: (system: ConnectedSystem) => connectorFor(system, secrets),
   };
 }
+
+// Path-style addressing where an S3 endpoint is set (s3rver locally).
+const s3 = () => new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+
+/** A function without the report bucket (its row asks for none) that reaches for it: a configuration error. */
+const missingReports: ReportStore = new Proxy({} as ReportStore, {
+  get: () => async () => {
+    throw new Error('invalid configuration: REPORT_BUCKET');
+  },
+});
 
 export type Deps = Awaited<ReturnType<typeof build>>;
 

@@ -18,6 +18,7 @@ import type { IdempotencyClaim, RequestFilter, RequestStore, RequestWorkflow } f
 import { effectiveDueAt, terminalStatuses, type PrivacyRequest, type RequestStatus, type RequestType, type SystemTask } from '#core/requests/request.ts';
 import type { Clock } from '#core/shared/clock.ts';
 import type { Notification, Outbox } from '#core/notifications/outbox.ts';
+import type { ReportStore } from '#core/reports/ports.ts';
 import { ConflictError, IdempotencyKeyReusedError } from '#core/shared/errors.ts';
 
 const copy = <T>(v: T): T => structuredClone(v);
@@ -400,5 +401,26 @@ export class FakeOutbox implements Outbox {
   }
   kinds(requestId: string): string[] {
     return this.sent.filter((m) => m.requestId === requestId).map((m) => m.notice.kind);
+  }
+}
+
+/** Report files in memory, with download "links" that name the key. */
+export class FakeReportStore implements ReportStore {
+  readonly objects = new Map<string, string>();
+  async putSystemData(requestId: string, systemId: string, data: Record<string, unknown>) {
+    this.objects.set(`reports/${requestId}/systems/${systemId}.json`, JSON.stringify(data));
+  }
+  async systemData(requestId: string, systemId: string) {
+    const held = this.objects.get(`reports/${requestId}/systems/${systemId}.json`);
+    return held ? (JSON.parse(held) as Record<string, unknown>) : undefined;
+  }
+  async putReport(requestId: string, files: { json: string; csv: string }) {
+    const keys = { json: `reports/${requestId}/report.json`, csv: `reports/${requestId}/report.csv` };
+    this.objects.set(keys.json, files.json);
+    this.objects.set(keys.csv, files.csv);
+    return keys;
+  }
+  async downloadUrl(key: string, seconds: number) {
+    return `memory://${key}?expires=${seconds}`;
   }
 }

@@ -34,9 +34,60 @@ export class DynamoTableConnector implements Connector {
     }
   }
 
-  async execute(work: SystemWork): Promise<ConnectorOutcome> {
-    if (work.action !== 'erase') throw new PermanentSystemError(`action ${work.action} is not supported by this connector yet`);
+  private async read(work: SystemWork) {
     const { Item } = await this.guarded(() => this.db.send(new GetCommand({ TableName: this.settings.table, Key: this.key(work), ConsistentRead: true })));
+    return Item;
+  }
+
+  /** Sets attributes in one conditional update (the item must still exist). */
+  private async set(work: SystemWork, values: Record<string, unknown>) {
+    const entries = Object.entries(values);
+    await this.guarded(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.settings.table,
+          Key: this.key(work),
+          UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+          ExpressionAttributeNames: { ...Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])), '#k': this.settings.keyAttribute },
+          ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+          ConditionExpression: 'attribute_exists(#k)',
+        }),
+      ),
+    );
+  }
+
+  /** restrict and opt_out set one `privacy_<flag>` attribute per flag (contract in docs/connectors.md). */
+  private flagAttributes(work: SystemWork): string[] {
+    return (work.flags?.length ? work.flags : [work.action === 'restrict' ? 'restricted' : 'optOut']).map((f) => `privacy_${f}`);
+  }
+
+  async execute(work: SystemWork): Promise<ConnectorOutcome> {
+    if (work.action === 'erase') return this.erase(work);
+    const Item = await this.read(work);
+    if (!Item) return { recordsAffected: 0, fieldsChanged: [], detail: 'no record held', ...(work.action === 'access' ? { data: {} } : {}) };
+    switch (work.action) {
+      case 'access': {
+        const { [this.settings.keyAttribute]: _key, ...data } = Item;
+        return { recordsAffected: 1, fieldsChanged: [], data };
+      }
+      case 'rectify': {
+        const changes = Object.fromEntries(Object.entries(work.values ?? {}).filter(([k, v]) => k in Item && Item[k] !== v));
+        if (Object.keys(changes).length === 0) return { recordsAffected: 0, fieldsChanged: [], detail: 'already rectified' };
+        await this.set(work, changes);
+        return { recordsAffected: 1, fieldsChanged: Object.keys(changes) };
+      }
+      case 'restrict':
+      case 'opt_out': {
+        const unset = this.flagAttributes(work).filter((a) => Item[a] !== true);
+        if (unset.length === 0) return { recordsAffected: 0, fieldsChanged: [], detail: 'already set' };
+        await this.set(work, Object.fromEntries(unset.map((a) => [a, true])));
+        return { recordsAffected: 1, fieldsChanged: unset };
+      }
+    }
+  }
+
+  private async erase(work: SystemWork): Promise<ConnectorOutcome> {
+    const Item = await this.read(work);
     if (!Item) return { recordsAffected: 0, fieldsChanged: [], detail: 'no record held' };
     if (work.fields.some((f) => f.strategy === 'delete_row')) {
       await this.guarded(() => this.db.send(new DeleteCommand({ TableName: this.settings.table, Key: this.key(work) })));
@@ -63,9 +114,18 @@ export class DynamoTableConnector implements Connector {
     return { recordsAffected: 1, fieldsChanged: changes.map((f) => f.name) };
   }
 
-  async verify(work: SystemWork): Promise<Verification> {
-    const { Item } = await this.guarded(() => this.db.send(new GetCommand({ TableName: this.settings.table, Key: this.key(work), ConsistentRead: true })));
+  async verify(work: SystemWork): Promise<Verification | undefined> {
+    const Item = await this.read(work);
+    if (work.action === 'access') return undefined;
     if (!Item) return { verified: true, remaining: [], method: 'read-back: no record' };
+    if (work.action === 'rectify') {
+      const remaining = Object.entries(work.values ?? {}).filter(([k, v]) => k in Item && Item[k] !== v).map(([k]) => k);
+      return { verified: remaining.length === 0, remaining, method: 'read-back' };
+    }
+    if (work.action === 'restrict' || work.action === 'opt_out') {
+      const remaining = this.flagAttributes(work).filter((a) => Item[a] !== true);
+      return { verified: remaining.length === 0, remaining, method: 'read-back' };
+    }
     const remaining = work.fields.filter((f) => f.name in Item && !hasErasedForm(f.strategy, Item[f.name])).map((f) => f.name);
     return { verified: remaining.length === 0, remaining, method: 'read-back' };
   }

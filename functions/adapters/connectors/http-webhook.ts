@@ -44,6 +44,8 @@ export class HttpWebhookConnector implements Connector {
       action,
       subject: { localId: work.localId },
       fields: work.fields.map((f) => ({ name: f.name, strategy: f.strategy })),
+      ...(work.values ? { values: work.values } : {}),
+      ...(work.flags ? { flags: work.flags } : {}),
       idempotencyKey: `${work.idempotencyKey}:${action}`,
     };
   }
@@ -56,12 +58,17 @@ export class HttpWebhookConnector implements Connector {
     return {
       recordsAffected: Number(res.recordsAffected ?? 0),
       fieldsChanged: Array.isArray(res.fieldsChanged) ? res.fieldsChanged.map(String) : work.fields.map((f) => f.name),
+      ...(work.action === 'access' ? { data: isObject(res.data) ? res.data : {} } : {}),
     };
   }
 
-  async verify(work: SystemWork): Promise<Verification> {
+  /** The contract's `verify` call checks an erasure; other actions are proven by the system's answer alone. */
+  async verify(work: SystemWork): Promise<Verification | undefined> {
+    if (work.action !== 'erase') return undefined;
     const res = await this.call(this.payload(work, 'verify'));
     const remaining = Array.isArray(res.remaining) ? res.remaining.map(String) : [];
     return { verified: res.erased === true && remaining.length === 0, remaining, method: 'webhook-verify' };
   }
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -11,6 +11,10 @@ export interface SystemWork {
   fields: FieldRule[];
   /** Same key on every retry: the system applies the effect once. */
   idempotencyKey: string;
+  /** rectify: the corrected value of each field (personal data: never logged, never audited). */
+  values?: Record<string, string>;
+  /** opt_out and restrict: which flags to set (optOutSale, limitSensitive, restricted, ...). */
+  flags?: string[];
 }
 
 /** Proof holds counts, field names and hashes: never the values. */
@@ -18,6 +22,8 @@ export interface ConnectorOutcome {
   recordsAffected: number;
   fieldsChanged: string[];
   detail?: string;
+  /** access: what the system holds for the subject, for the report only (never in proof or audit). */
+  data?: Record<string, unknown>;
 }
 
 export interface Verification {
@@ -29,6 +35,6 @@ export interface Verification {
 
 export interface Connector {
   execute(work: SystemWork): Promise<ConnectorOutcome>;
-  /** Reads back what the system now holds for the subject and checks the strategies took effect. */
-  verify?(work: SystemWork): Promise<Verification>;
+  /** Reads back what the system now holds for the subject and checks the action took effect; undefined when it cannot check that action. */
+  verify?(work: SystemWork): Promise<Verification | undefined>;
 }

@@ -5,7 +5,14 @@
 import type { AuditLog } from '../audit/ports.ts';
 import type { ConsentLedger } from '../consent/ports.ts';
 import type { Connector } from '../connectors/connector.ts';
-import { planErasure } from '../connectors/planning.ts';
+import { planAction, planErasure } from '../connectors/planning.ts';
+import { buildAccessReport, reportCsv } from '../reports/access-report.ts';
+import type { ReportStore } from '../reports/ports.ts';
+import type { CustomerInput } from '../ecif/customer.ts';
+import type { IdentityHasher } from '../ecif/identifiers.ts';
+import { upsertCustomer } from '../ecif/upsert-customer.ts';
+import { flagsFor } from './immediate-rights.ts';
+import { correctedValues, rights } from './rights.ts';
 import type { ConnectedSystem } from '../connectors/system.ts';
 import { anonymized } from '../ecif/customer.ts';
 import type { EcifRegistry, SystemsRegistry } from '../ecif/ports.ts';
@@ -24,7 +31,9 @@ export interface WorkflowDeps {
   consent: ConsentLedger;
   audit: AuditLog;
   clock: Clock;
+  hash: IdentityHasher;
   outbox: Outbox;
+  reports: ReportStore;
   connectorFor(system: ConnectedSystem): Connector;
 }
 
@@ -35,6 +44,8 @@ async function loaded(deps: Pick<WorkflowDeps, 'requests'>, requestId: string): 
   if (!request) throw new NotFoundError('no such request', { requestId });
   return request;
 }
+
+const record_ = (...args: Parameters<typeof record>) => record(...args);
 
 function record(deps: Pick<WorkflowDeps, 'audit'>, request: PrivacyRequest, action: string, details: Record<string, unknown>, systemId?: string) {
   return deps.audit.append({
@@ -82,7 +93,16 @@ export async function resolveStep(deps: WorkflowDeps, input: Step): Promise<Step
 export async function planStep(deps: WorkflowDeps, input: Step & { found: boolean }) {
   const request = await loaded(deps, input.requestId);
   const xrefs = await deps.ecif.crossReferences(request.ecifId!);
-  const tasks = request.type === 'erasure' ? planErasure(request.id, xrefs, await deps.systems.list(), deps.clock.now()) : [];
+  const systems = await deps.systems.list();
+  const right = rights[request.type];
+  const tasks =
+    right.action === 'erase'
+      ? planErasure(request.id, xrefs, systems, deps.clock.now())
+      : planAction(request.id, right.action, xrefs, systems, deps.clock.now(), {
+          everySystem: right.everySystem,
+          // A rectification reaches the systems holding a corrected field, with those fields only.
+          ...(request.corrections ? { fieldsOf: (s: ConnectedSystem) => Object.keys(correctedValues(request.corrections!, s.fields.map((f) => f.name))) } : {}),
+        });
   for (const task of tasks) await deps.requests.putTaskIfAbsent(task);
   const stored = await deps.requests.tasks(request.id);
   await record(deps, request, 'request.planned', {
@@ -100,21 +120,27 @@ export async function executeSystemStep(deps: WorkflowDeps, input: { requestId: 
   const system = await deps.systems.get(task.systemId);
   if (!system) throw new PermanentSystemError('the system is no longer registered');
   const connector = deps.connectorFor(system);
+  const fields = system.fields.filter((f) => task.fields.some((t) => t.name === f.name));
   const work = {
     requestId: request.id,
     system,
     action: task.action,
     localId: task.localId,
-    fields: system.fields.filter((f) => task.fields.some((t) => t.name === f.name)),
+    fields,
     idempotencyKey: `${request.id}:${task.systemId}:${task.action}`,
+    ...(task.action === 'rectify' && request.corrections ? { values: correctedValues(request.corrections, fields.map((f) => f.name)) } : {}),
+    ...(task.action === 'opt_out' || task.action === 'restrict' ? { flags: Object.keys(flagsFor[request.type] ?? {}) } : {}),
   };
   const now = () => deps.clock.now().toISOString();
   await deps.requests.updateTask(request.id, task.systemId, { state: 'running', attempts: task.attempts + 1, updatedAt: now() });
   try {
-    const outcome = await connector.execute(work);
-    const verification = connector.verify ? await connector.verify(work) : { verified: false, remaining: [], method: 'not-supported' };
-    if (connector.verify && !verification.verified) {
-      throw new PermanentSystemError(`read-back found fields not erased: ${verification.remaining.join(', ')}`);
+    const { data, ...outcome } = await connector.execute(work);
+    // What the system holds goes to the report store only: never into the proof or the audit log.
+    if (task.action === 'access') await deps.reports.putSystemData(request.id, task.systemId, data ?? {});
+    const readBack = connector.verify && task.action !== 'access' ? await connector.verify(work) : undefined;
+    const verification = readBack ?? { verified: false, remaining: [], method: task.action === 'access' ? 'not-applicable' : 'not-supported' };
+    if (readBack && !readBack.verified) {
+      throw new PermanentSystemError(`read-back found fields not ${task.action === 'erase' ? 'erased' : 'changed'}: ${verification.remaining.join(', ')}`);
     }
     const proof = { ...outcome, verified: verification.verified, verification: verification.method, at: now() };
     await deps.requests.updateTask(request.id, task.systemId, { state: 'succeeded', proof, updatedAt: now() });
@@ -169,17 +195,82 @@ export async function finalizeStep(deps: WorkflowDeps, input: { requestId: strin
     // The golden record stays until every system is done: its cross-references drive the retry.
     return close(deps, request, 'needs_attention', { result: 'failed_systems', reasons: failed.map((t) => `${t.systemId}: ${t.lastError?.name ?? t.state}`) }, at);
   }
-  if (request.type === 'erasure') await eraseInEcif(deps, request.ecifId, at);
+  const contact = contactOnFile(await deps.ecif.getCustomer(request.ecifId));
+  await applyInEcifAndConsent(deps, request, tasks, at);
   const reasons = exemptionReasons(tasks);
   const skipped = tasks.filter((t) => t.state === 'skipped').map((t) => `${t.systemId}: ${t.lastError?.name ?? 'skipped'}`);
   const partial = skipped.length > 0;
+  const result = rights[request.type].result;
   return close(
     deps,
     request,
     partial ? 'partially_completed' : 'completed',
-    { result: partial ? 'partially_erased' : 'erased', reasons: [...reasons, ...skipped] },
+    { result: partial && result === 'erased' ? 'partially_erased' : result, reasons: [...reasons, ...skipped] },
     at,
+    contact,
   );
+}
+
+/** The right's effect on the control plane itself, once every system is done. */
+async function applyInEcifAndConsent(deps: WorkflowDeps, request: PrivacyRequest, tasks: SystemTask[], at: string) {
+  const ecifId = request.ecifId!;
+  switch (request.type) {
+    case 'erasure':
+      return eraseInEcif(deps, ecifId, at);
+    case 'restriction':
+      return deps.consent.setFlags(ecifId, { restricted: true }, at);
+    case 'rectification':
+      return rectifyInEcif(deps, request, at);
+    case 'access':
+    case 'portability':
+      return writeReport(deps, request, tasks, at);
+    default:
+      // Opt-outs and objection took effect in consent when the request was received.
+      return undefined;
+  }
+}
+
+async function rectifyInEcif(deps: WorkflowDeps, request: PrivacyRequest, at: string) {
+  const record = await deps.ecif.getCustomer(request.ecifId!);
+  const c = request.corrections;
+  if (!record || !c || record.status === 'erased') return;
+  const { ecifId: _id, status: _s, identities: _i, createdAt: _c, updatedAt: _u, erasedAt: _e, name, ...rest } = record;
+  const input: CustomerInput = {
+    ...rest,
+    name: { given: c.givenName ?? name?.given ?? '-', family: c.familyName ?? name?.family ?? '-' },
+    ...(c.birthDate ? { birthDate: c.birthDate } : {}),
+    // The corrected value becomes the first (the contact on file); the old one is dropped.
+    emails: c.email ? [c.email, ...(record.emails ?? []).slice(1)] : (record.emails ?? []),
+    phones: c.phone ? [c.phone, ...(record.phones ?? []).slice(1)] : (record.phones ?? []),
+    addresses: c.address ? [c.address, ...(record.addresses ?? []).slice(1)] : (record.addresses ?? []),
+    nationalIds: record.nationalIds ?? [],
+    crossReferences: (await deps.ecif.crossReferences(record.ecifId)).map(({ since: _since, ...x }) => x),
+  };
+  await upsertCustomer(deps, record.ecifId, input, { ...workflowActor, principal: `${workflowActor.principal}:${request.id}` });
+  void at;
+}
+
+async function writeReport(deps: WorkflowDeps, request: PrivacyRequest, tasks: SystemTask[], at: string) {
+  if (request.report) return;
+  const record = await deps.ecif.getCustomer(request.ecifId!);
+  if (!record) return;
+  const xrefs = await deps.ecif.crossReferences(record.ecifId);
+  const systems = await deps.systems.list();
+  const sections = await Promise.all(
+    xrefs.map(async (x) => {
+      const task = tasks.find((t) => t.systemId === x.systemId);
+      return {
+        system: systems.find((s) => s.systemId === x.systemId),
+        crossReference: x,
+        data: task?.state === 'succeeded' ? await deps.reports.systemData(request.id, x.systemId) : undefined,
+        state: task?.state ?? 'not_planned',
+      };
+    }),
+  );
+  const report = buildAccessReport({ request, record, consents: await deps.consent.current(record.ecifId), systems: sections, generatedAt: at });
+  const keys = await deps.reports.putReport(request.id, { json: JSON.stringify(report, null, 2), csv: reportCsv(report) });
+  await deps.requests.update(request.id, { report: { ...keys, createdAt: at, systems: sections.length } });
+  await record_(deps, request, 'request.report_created', { systems: sections.length, formats: ['json', 'csv'] });
 }
 
 async function eraseInEcif(deps: WorkflowDeps, ecifId: string, at: string) {

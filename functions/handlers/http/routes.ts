@@ -54,6 +54,10 @@ export const routeTable = [
     roles: ['customer', 'operator', 'auditor'], tables: { requests: 'read' },
   },
   {
+    method: 'GET', path: '/v1/privacy-requests/{id}/report', handler: 'get-privacy-request-report', auth: 'public',
+    roles: ['customer'], tables: { requests: 'read', audit: 'write' }, reports: 'read',
+  },
+  {
     method: 'POST', path: '/v1/privacy-requests/{id}/verification', handler: 'verify-privacy-request', auth: 'public',
     roles: [], tables: { ecif: 'read', requests: 'write', audit: 'write' }, startsWorkflow: true, notifies: true,
   },

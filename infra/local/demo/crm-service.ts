@@ -68,6 +68,8 @@ const webhookBody = z.object({
   subject: z.object({ localId: z.string().min(1).max(128) }),
   fields: z.array(z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), strategy: z.enum(strategies) })).max(200),
   idempotencyKey: z.string().min(1).max(300),
+  values: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.string().max(500)).optional(),
+  flags: z.array(z.string().max(64)).max(20).optional(),
 });
 type WebhookBody = z.infer<typeof webhookBody>;
 
@@ -138,8 +140,11 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
         store.set(subject.localId, next as unknown as CrmRecord);
         return ok(1, changes.map((f) => f.name));
       }
-      case 'access':
-        return record ? ok(1, [], { record }) : ok(0, []);
+      case 'access': {
+        if (!record) return ok(0, [], { data: {} });
+        const { contactId: _id, ...data } = record;
+        return ok(1, [], { data });
+      }
       case 'restrict':
       case 'opt_out': {
         if (!record) return ok(0, []);
@@ -148,9 +153,14 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
         store.set(subject.localId, { ...record, [flag]: true, updatedAt: new Date().toISOString() });
         return ok(1, [flag]);
       }
-      case 'rectify':
-        // The contract carries no new values yet: refuse rather than pretend.
-        return { status: 422, body: { error: 'rectify is not supported by this CRM' } };
+      case 'rectify': {
+        if (!record) return ok(0, []);
+        const held = record as unknown as Record<string, unknown>;
+        const changes = Object.entries(body.values ?? {}).filter(([k, v]) => k in held && held[k] !== v);
+        if (changes.length === 0) return ok(0, []);
+        store.set(subject.localId, { ...record, ...Object.fromEntries(changes), updatedAt: new Date().toISOString() } as CrmRecord);
+        return ok(1, changes.map(([k]) => k));
+      }
     }
   }
 

@@ -23,7 +23,7 @@ export function crmSystem(url: string): SystemBody {
   return {
     name: 'Demo CRM',
     connector: { kind: 'http', url, mode: 'sync', timeoutMs: 5_000 },
-    capabilities: ['erase', 'verify', 'access', 'restrict', 'opt_out'],
+    capabilities: ['erase', 'verify', 'access', 'rectify', 'restrict', 'opt_out'],
     fields: [
       { name: 'firstName', category: 'identity', strategy: 'redact' },
       { name: 'lastName', category: 'identity', strategy: 'redact' },
@@ -42,7 +42,7 @@ export function coreBankingSystem(table: string = CORE_BANKING_TABLE): SystemBod
   return {
     name: 'Demo core banking',
     connector: { kind: 'dynamodb', table, keyAttribute: CORE_BANKING_KEY },
-    capabilities: ['erase', 'verify'],
+    capabilities: ['erase', 'verify', 'access', 'rectify', 'restrict'],
     fields: [
       { name: 'holderName', category: 'identity', strategy: 'redact' },
       { name: 'email', category: 'contact', strategy: 'hash' },

@@ -31,6 +31,7 @@ import {
   FakeAuditLog,
   FakeConnectors,
   FakeOutbox,
+  FakeReportStore,
   FakeConsentLedger,
   FakeEcifRegistry,
   FakeRequestStore,
@@ -97,7 +98,7 @@ beforeEach(async () => {
   audit = new FakeAuditLog(clock);
   connectors = new FakeConnectors();
   outbox = new FakeOutbox();
-  deps = { requests, ecif, systems, consent, audit, clock, outbox, connectorFor: connectors.connectorFor };
+  deps = { requests, ecif, systems, consent, audit, clock, outbox, hash, reports: new FakeReportStore(), connectorFor: connectors.connectorFor };
   await addCustomer('ALICE', 'alice@example.com', [
     { systemId: 'crm', localId: 'C-1' },
     { systemId: 'core-banking', localId: 'ACC-7' },
