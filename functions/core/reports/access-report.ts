@@ -113,7 +113,8 @@ export function reportCsv(report: AccessReport): string {
 }
 
 function csvCell(v: string): string {
-  // A leading =, +, - or @ would be a formula in a spreadsheet: quote it behind an apostrophe.
-  const safe = /^[=+\-@]/.test(v) ? `'${v}` : v;
+  // A leading =, +, - or @ would be a formula in a spreadsheet: quote it behind an apostrophe
+  // (a plain signed number, such as a phone number in E.164, is no formula and stays as it is).
+  const safe = /^[=+\-@\t\r]/.test(v) && !/^[+-]?[\d\s().]+$/.test(v) ? `'${v}` : v;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

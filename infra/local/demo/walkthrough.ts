@@ -40,6 +40,10 @@ export function erasureRequestBody(email: string): Pick<RequestInput, 'type' | '
   return { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email } };
 }
 
+export function accessRequestBody(email: string): Pick<RequestInput, 'type' | 'jurisdiction' | 'identifiers'> {
+  return { type: 'access', jurisdiction: 'GDPR', identifiers: { email } };
+}
+
 export function walkthrough(opts: WalkthroughOptions): string {
   const api = opts.apiUrl.replace(/\/+$/, '');
   const crm = new URL(opts.crmUrl).origin;
@@ -74,23 +78,38 @@ export function walkthrough(opts: WalkthroughOptions): string {
     `    ${body(consentDecisionBody(opts.customer.ecifId))}`,
     '',
     ...(subjectContact ? [`  # 5. ${opts.erasureSubject.ecifId} in the CRM before erasure`, `  curl -s $CRM_URL/contacts/${subjectContact}`, ''] : []),
-    `  # 6. Anyone submits an erasure for ${opts.erasureSubject.ecifId}, by email (202; keeps the request id)`,
+    `  # 6. Anyone submits an erasure for ${opts.erasureSubject.ecifId}, by email: 202, waiting for a code (keeps the id)`,
     `  REQ=$(curl -s -X POST $API/v1/privacy-requests ${json} \\`,
     `    ${body(erasureRequestBody(email))} \\`,
     `    | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).id'); echo $REQ`,
     '',
-    '  # 7. Its status and per-system outcome (completed within seconds)',
+    `  # 7. The code went to the email on file in the ECIF (locally: the dev mailbox, also at $API/dev/mailbox)`,
+    `  CODE=$(curl -s "$API/dev/mailbox.json?to=${encodeURIComponent(email)}" \\`,
+    `    | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).items.find((m) => m.requestId === process.argv[1]).text.match(/\\d{6}/)[0]' $REQ); echo $CODE`,
+    `  curl -s -X POST $API/v1/privacy-requests/$REQ/verification ${json} -d "{\\"code\\":\\"$CODE\\"}"`,
+    '',
+    '  # 8. Its status and per-system outcome (completed within seconds)',
     `  sleep 2; curl -s $API/v1/privacy-requests/$REQ ${auth('operator')}`,
     '',
-    ...(subjectContact ? [`  # 8. The CRM contact now: erased per the CRM's field strategies`, `  curl -s $CRM_URL/contacts/${subjectContact}`, ''] : []),
-    '  # 9. The registered systems and their field strategies',
+    ...(subjectContact ? [`  # 9. The CRM contact now: erased per the CRM's field strategies`, `  curl -s $CRM_URL/contacts/${subjectContact}`, ''] : []),
+    `  # 10. ${opts.customer.ecifId}, signed in, asks what is held (access: verified by the login), then downloads the report`,
+    `  ACC=$(curl -s -X POST $API/v1/privacy-requests ${auth('customer')} ${json} \\`,
+    `    ${body(accessRequestBody(opts.customer.input.emails[0] ?? email))} \\`,
+    `    | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).id'); echo $ACC`,
+    `  sleep 2; curl -s "$(curl -s "$API/v1/privacy-requests/$ACC/report?format=csv" ${auth('customer')} \\`,
+    `    | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).url')"`,
+    '',
+    '  # 11. The operators\' queue: open requests, earliest deadline first (add &overdue=true, &status=..., &type=...)',
+    `  curl -s "$API/v1/privacy-requests?status=completed" ${auth('operator')}`,
+    '',
+    '  # 12. The registered systems and their field strategies',
     `  curl -s $API/v1/systems ${auth('operator')}`,
     '',
-    `  # 10. An auditor: the request's trail, then every chain of the last hour verified`,
+    `  # 13. An auditor: the request's trail, then every chain of the last hour verified`,
     `  curl -s "$API/v1/audit/events?from=$(node -pe 'new Date(Date.now()-3600e3).toISOString()')&requestId=$REQ" ${auth('auditor')}`,
     `  curl -s "$API/v1/audit/verify?from=$(node -pe 'new Date(Date.now()-3600e3).toISOString()')" ${auth('auditor')}`,
     '',
-    `  # 11. ${opts.customer.ecifId}'s consents now, with the evidence of each (add &asOf=<RFC 3339> for another instant)`,
+    `  # 14. ${opts.customer.ecifId}'s consents now, with the evidence of each (add &asOf=<RFC 3339> for another instant)`,
     `  curl -s "$API/v1/subjects/${opts.customer.ecifId}/consents?asOf=$(node -pe 'new Date().toISOString()')" ${auth('auditor')}`,
     '',
   ];

@@ -50,5 +50,7 @@ describe('access report', () => {
     const csv = reportCsv(report({ notes: 'says "hi", twice', evil: '=HYPERLINK("x")' }));
     expect(csv).toContain('system,bank,notes,other,"says ""hi"", twice"');
     expect(csv).toContain(`system,bank,evil,other,"'=HYPERLINK(""x"")"`);
+    // A phone number in E.164 is a number, not a formula: left as it is.
+    expect(reportCsv(report({ phone: '+15125550101', debt: '-12.50', cmd: '-2+3' }))).toMatch(/phone,other,\+15125550101\r\n.*debt,other,-12\.50\r\n.*cmd,other,'-2\+3/s);
   });
 });

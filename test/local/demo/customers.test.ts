@@ -133,8 +133,10 @@ describe('walkthrough', () => {
     for (const [role, t] of Object.entries(tokens)) expect(text).toContain(`export ${role.toUpperCase()}='${t}'`);
   });
 
-  it('has bodies valid for their routes, in order: consent, decision, erasure', () => {
-    expect(bodies).toHaveLength(3);
+  it('has bodies valid for their routes, in order: consent, decision, erasure, access', () => {
+    expect(bodies).toHaveLength(4);
+    expect(requestInputSchema.safeParse(bodies[3]).success).toBe(true);
+    expect(bodies[3]).toEqual({ type: 'access', jurisdiction: 'GDPR', identifiers: { email: customers[0].email } });
     expect(captureInputSchema.safeParse(bodies[0]).success).toBe(true);
     expect(decisionInputSchema.safeParse(bodies[1]).success).toBe(true);
     expect(bodies[1]).toEqual({ ecifId: 'C000001', purpose: 'marketing', channel: 'email' });

@@ -1,0 +1,42 @@
+/**
+ * The walkthrough `npm start` prints works by copy-paste: the very text, run by bash against a live
+ * runtime and demo, erases a customer after verification by code, downloads an access report, shows
+ * the queue, and the auditor's verify says ok.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemo, type Demo } from '#infra/local/demo/start.ts';
+import { signDevToken } from '#infra/local/dev-issuer.ts';
+import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
+import { roles } from '#handlers/http/routes.ts';
+
+let runtime: LocalRuntime;
+let demo: Demo;
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 5 });
+  demo = await startDemo(runtime, { crmPort: 0, customers: 8, seed: 42 });
+}, 120_000);
+afterAll(async () => {
+  await demo?.stop();
+  await runtime?.stop();
+});
+
+describe('the printed walkthrough', () => {
+  it('runs step by step in bash and shows what it says', async () => {
+    const tokens = Object.fromEntries(await Promise.all(roles.map(async (role) => [role, await signDevToken({ role, ...(role === 'customer' ? { sub: 'C000001' } : {}) })])));
+    const script = `set -euo pipefail\n${demo.walkthrough(tokens).split('\n').slice(1).join('\n')}`;
+    const { stdout } = await promisify(execFile)('bash', ['-c', script], { timeout: 60_000, maxBuffer: 8 * 1024 * 1024 });
+    const erasure = demo.customers[1];
+    if (process.env.SHOW_WALKTHROUGH) console.log(stdout);
+    // Step 8: the erasure, verified by code, completed in both systems.
+    expect(stdout).toMatch(/"outcome":\{"result":"erased"/);
+    // Step 10: the access report as CSV.
+    expect(stdout).toContain('section,system,field,category,value');
+    expect(stdout).toContain(`subject,ecif,email,contact,${demo.customers[0].email}`);
+    // Step 9: the CRM contact no longer holds the erased customer's email.
+    expect(stdout).not.toContain(`"email":"${erasure.crm!.email}"`);
+    // Step 13: the auditor's verify.
+    expect(stdout).toMatch(/"ok":true/);
+  }, 90_000);
+});
