@@ -52,6 +52,7 @@ export function buildApp(app: App, opts: BuildAppOptions = {}): CustodianStacks 
     serviceVersion: opts.serviceVersion ?? packageVersion(),
     logLevel: opts.logLevel,
     sesFrom: opts.sesFrom ?? (app.node.tryGetContext('custodian:sesFrom') as string | undefined),
+    holidays: app.node.tryGetContext('custodian:holidays') as string | undefined,
   });
   return { stateful, stateless };
 }

@@ -96,6 +96,8 @@ export interface CustodianFunctionProps {
   readonly environment?: FunctionEnvironment;
   /** The verified SES sender of requester notices (functions that notify). @default 'privacy@example.com' */
   readonly sesFrom?: string;
+  /** Public holidays for deadlines, `YYYY-MM-DD,...` (HOLIDAYS). @default none (weekends only) */
+  readonly holidays?: string;
   /** @default 'info' */
   readonly logLevel?: NonNullable<Config['LOG_LEVEL']>;
   readonly serviceVersion: string;
@@ -141,6 +143,7 @@ export class CustodianFunction extends Construct {
       ...(access.startsWorkflow ? { STATE_MACHINE_ARN: props.stateMachine!.stateMachineArn } : {}),
       ...(access.connectors ? { CONNECTOR_SIGNING_SECRET_ARN: data.connectorSigningSecret.secretArn } : {}),
       ...(access.notifies ? { OUTBOX: 'ses', SES_FROM: props.sesFrom ?? 'privacy@example.com' } : {}),
+      ...(props.holidays ? { HOLIDAYS: props.holidays } : {}),
       ...props.environment,
     };
 

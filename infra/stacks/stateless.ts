@@ -29,6 +29,8 @@ export interface StatelessStackProps extends StackProps {
   readonly logLevel?: NonNullable<Config['LOG_LEVEL']>;
   /** The verified SES sender of requester notices. @default 'privacy@example.com' */
   readonly sesFrom?: string;
+  /** Public holidays for deadlines (`YYYY-MM-DD,...`). */
+  readonly holidays?: string;
 }
 
 export class StatelessStack extends Stack {
@@ -43,7 +45,7 @@ export class StatelessStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
-    const common = { data: props.data, serviceVersion: props.serviceVersion, logLevel: props.logLevel, sesFrom: props.sesFrom };
+    const common = { data: props.data, serviceVersion: props.serviceVersion, logLevel: props.logLevel, sesFrom: props.sesFrom, holidays: props.holidays };
     const issuer = props.identity.issuerUrl;
     const audience = props.identity.client.userPoolClientId;
 
