@@ -30,6 +30,11 @@ export const configSchema = z.object({
   HOLIDAYS: z.string().default(''),
   /** Days before its deadline an open request is marked due_soon. */
   DUE_SOON_DAYS: z.coerce.number().int().min(1).max(30).default(7),
+  /**
+   * An anonymous submission is answered no sooner than this: whether a code was sent (someone matched)
+   * or not, the reply takes the same time.
+   */
+  ANONYMOUS_REPLY_FLOOR_MS: z.coerce.number().int().min(0).max(5_000).default(400),
   /** Where requester notices go: Amazon SES, or the local dev mailbox (/dev/mailbox). */
   OUTBOX: z.enum(['ses', 'dev-mailbox']).default('ses'),
   /** The verified SES sender address (AWS only). */

@@ -65,6 +65,7 @@ async function build() {
     requestKey: createHmac('sha256', pepper).update('custodian/privacy-request').digest('hex'),
     holidays: holidaysFrom(env.HOLIDAYS),
     dueSoonDays: env.DUE_SOON_DAYS,
+    anonymousReplyFloorMs: env.ANONYMOUS_REPLY_FLOOR_MS,
     audit: new DynamoAuditLog(db, env.TABLE_AUDIT, clock, env.AUDIT_RETENTION_DAYS),
     workflow,
     reports: env.REPORT_BUCKET ? new S3ReportStore(s3(), env.REPORT_BUCKET) : missingReports,

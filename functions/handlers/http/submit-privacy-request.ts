@@ -17,8 +17,11 @@ export const handler = httpRoute(
     responses: { 202: privacyRequestResponse, 200: privacyRequestResponse },
   },
   async ({ body, actor, deps, headers: raw }) => {
+    const started = Date.now();
     const { 'idempotency-key': key } = headers.parse(raw);
     const { request, replayed, requesterKey, duplicate } = await submitRequest(deps, body, actor, key);
+    // Sending a code takes time that not sending one does not: an anonymous reply is held to a floor.
+    if (actor.role === 'anonymous') await holdUntil(started + deps.anonymousReplyFloorMs);
     return {
       // A signed-in customer's second open request of one type is answered with the first (200).
       status: duplicate ? 200 : 202,
@@ -31,3 +34,5 @@ export const handler = httpRoute(
     };
   },
 );
+
+const holdUntil = (t: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, t - Date.now())));
