@@ -55,7 +55,7 @@ async function worker(): Promise<void> {
         ecifId: subject.ecifId,
         choices: [{ purpose: pick(purposes), channel: pick(channels), state: pick(['granted', 'withdrawn', 'denied'] as const) }],
         jurisdiction: 'GDPR',
-        notice: { id: 'privacy-notice', version: '1' },
+        notice: { id: 'privacy-notice', version: '3' },
         method: 'crm',
         evidence: { reference: 'soak' },
       }, crm);

@@ -9,6 +9,7 @@ import { devMailbox } from '#adapters/outbox/dev-mailbox.ts';
 import { SesOutbox } from '#adapters/outbox/ses-outbox.ts';
 import type { Outbox } from '#core/notifications/outbox.ts';
 import { holidaysFrom } from '#core/requests/deadlines.ts';
+import { ed25519Signer } from '#core/consent/decision-token.ts';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { S3DigestArchive } from '#adapters/s3/digest-archive.ts';
 import { S3ReportStore } from '#adapters/s3/report-store.ts';
@@ -64,6 +65,8 @@ async function build() {
     // Verification codes and requester keys: HMACs under a key derived from the pepper, never the pepper.
     requestKey: createHmac('sha256', pepper).update('custodian/privacy-request').digest('hex'),
     holidays: holidaysFrom(env.HOLIDAYS),
+    // Decision tokens: an Ed25519 key derived from the pepper (the same in every instance, never stored).
+    decisionSigner: ed25519Signer(pepper),
     dueSoonDays: env.DUE_SOON_DAYS,
     anonymousReplyFloorMs: env.ANONYMOUS_REPLY_FLOOR_MS,
     audit: new DynamoAuditLog(db, env.TABLE_AUDIT, clock, env.AUDIT_RETENTION_DAYS),

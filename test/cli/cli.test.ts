@@ -124,7 +124,7 @@ describe('custodian consent', () => {
   it('show prints the current state and, with --as-of, the state at an instant', async () => {
     const before = new Date().toISOString();
     const crm = createClient({ baseUrl: runtime.apiUrl, token: await signDevToken({ role: 'crm' }) });
-    await crm.captureConsent({ ecifId: 'C000001', choices: [{ purpose: 'analytics', channel: 'any', state: 'granted' }], jurisdiction: 'GDPR', notice: { id: 'n', version: '1' }, method: 'crm', evidence: { reference: 'cli-test' } });
+    await crm.captureConsent({ ecifId: 'C000001', choices: [{ purpose: 'analytics', channel: 'any', state: 'granted' }], jurisdiction: 'GDPR', notice: { id: 'privacy-notice', version: '3' }, method: 'crm', evidence: { reference: 'cli-test' } });
     const now = await cli(['consent', 'show', 'C000001'], 'auditor');
     expect(now.code).toBe(0);
     expect(now.stdout).toMatch(/analytics\s+any\s+granted/);

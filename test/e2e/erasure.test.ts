@@ -282,12 +282,12 @@ describe('Global Privacy Control', () => {
     const ask = (purpose: string) => api('POST', '/v1/consent-decisions', { token: tokens.crm, body: { ecifId: 'C000001', purpose, channel: 'email' } });
     const viaCrm = await api('POST', '/v1/consents', { token: tokens.crm, body: { ...body, ecifId: 'C000001', method: 'crm', evidence: { reference: 'x' } }, headers: { 'sec-gpc': '1' } });
     expect(viaCrm.body.gpcHonored).toBe(false);
-    expect((await ask('sale')).body.reason).not.toBe('opted_out_of_sale_or_sharing');
+    expect((await ask('sale')).body.reason).not.toBe('opted_out_sale');
     const own = await api('POST', '/v1/consents', { token: tokens.customer, body, headers: { 'sec-gpc': '1' } });
     expect(own.status).toBe(201);
     expect(own.body.gpcHonored).toBe(true);
-    expect((await ask('sale')).body).toMatchObject({ decision: 'deny', reason: 'opted_out_of_sale_or_sharing' });
-    expect((await ask('third_party_sharing')).body).toMatchObject({ decision: 'deny', reason: 'opted_out_of_sale_or_sharing' });
+    expect((await ask('sale')).body).toMatchObject({ decision: 'deny', reason: 'opted_out_sale' });
+    expect((await ask('third_party_sharing')).body).toMatchObject({ decision: 'deny', reason: 'opted_out_sharing' });
   });
 });
 

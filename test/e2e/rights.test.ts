@@ -160,8 +160,8 @@ describe('restriction (GDPR Art. 18)', () => {
 
 describe('opt-outs and objection: at once, without verification (11 CCR §7025-7026, Art. 21)', () => {
   it.each([
-    { type: 'opt_out_sale_sharing', jurisdiction: 'CCPA', purpose: 'sale', reason: 'opted_out_of_sale_or_sharing' },
-    { type: 'objection', jurisdiction: 'GDPR', purpose: 'marketing', reason: 'objection_to_direct_marketing' },
+    { type: 'opt_out_sale_sharing', jurisdiction: 'CCPA', purpose: 'sale', reason: 'opted_out_sale' },
+    { type: 'objection', jurisdiction: 'GDPR', purpose: 'marketing', reason: 'objected' },
     { type: 'limit_sensitive', jurisdiction: 'CCPA', purpose: 'sensitive_data_use', reason: 'limited_sensitive_use' },
   ])('$type: the decision denies before any system is reached; the CRM is told', async ({ type, jurisdiction, purpose, reason }) => {
     const c = customerWith(inBoth);

@@ -175,6 +175,15 @@ export class FakeConsentLedger implements ConsentLedger {
   readonly projection = new Map<string, Map<string, CurrentConsent & { lastEventSk: string }>>();
   readonly flags = new Map<string, ConsentFlags & { updatedAt?: string }>();
 
+  readonly receipts = new Map<string, { ecifId: string; receipt: object }>();
+  async putReceipt(receiptId: string, ecifId: string, receipt: object) {
+    if (!this.receipts.has(receiptId)) this.receipts.set(receiptId, copy({ ecifId, receipt }));
+  }
+  async receipt(receiptId: string) {
+    const r = this.receipts.get(receiptId);
+    return r ? copy(r) : undefined;
+  }
+
   async append(events: ConsentEvent[]) {
     for (const e of events) {
       const sk = `EVT#${e.capturedAt}#${e.eventId}`;

@@ -3,7 +3,7 @@
  * `CUR#<purpose>#<channel>` (the projection) and `CUR#~FLAGS` (flags). The flags sort with the
  * projection (`~` after any purpose) so one Query over `CUR#` reads a decision's whole input.
  */
-import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { noFlags, type ConsentEvent, type ConsentFlags, type CurrentConsent } from '#core/consent/consent.ts';
 import type { ConsentLedger } from '#core/consent/ports.ts';
 import { InvalidInputError } from '#core/shared/errors.ts';
@@ -17,6 +17,22 @@ export class DynamoConsentLedger implements ConsentLedger {
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
+
+  /** `RCPT#<receiptId>` / `RECEIPT`: one item per capture, found by id alone. */
+  async putReceipt(receiptId: string, ecifId: string, receipt: object) {
+    try {
+      await this.db.send(
+        new PutCommand({ TableName: this.table, Item: { PK: `RCPT#${receiptId}`, SK: 'RECEIPT', ecifId, receipt }, ConditionExpression: 'attribute_not_exists(PK)' }),
+      );
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    }
+  }
+
+  async receipt(receiptId: string) {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { PK: `RCPT#${receiptId}`, SK: 'RECEIPT' } }));
+    return Item ? { ecifId: Item.ecifId as string, receipt: Item.receipt as object } : undefined;
+  }
 
   async append(events: ConsentEvent[]) {
     for (const e of events) {

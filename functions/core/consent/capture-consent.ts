@@ -4,6 +4,8 @@ import type { Actor } from '../shared/actor.ts';
 import type { Clock } from '../shared/clock.ts';
 import { InvalidInputError, NotFoundError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
+import { noticeVersion } from './catalog.ts';
+import { consentReceipt, defaultController, type Controller } from './receipt.ts';
 import type { CaptureInput, ConsentEvent } from './consent.ts';
 import type { ConsentLedger } from './ports.ts';
 
@@ -12,6 +14,8 @@ export interface CaptureDeps {
   ecif: EcifRegistry;
   audit: AuditLog;
   clock: Clock;
+  /** Named in receipts. @default defaultController */
+  controller?: Controller;
 }
 
 /** Records choices; giving and withdrawing are the same call with the same rights (GDPR Art. 7(3)). */
@@ -23,6 +27,10 @@ export async function captureConsent(deps: CaptureDeps, input: CaptureInput, act
   }
   if (actor.role !== 'customer' && !input.evidence) {
     throw new InvalidInputError('evidence is required when capturing on behalf of a customer', { field: 'evidence' });
+  }
+  // The notice actually shown must be one the catalog knows: a grant is only as good as its notice.
+  if (!noticeVersion(input.notice.id, input.notice.version)) {
+    throw new InvalidInputError('the notice id and version are not in the consent catalog', { field: 'notice' });
   }
   const subject = await deps.ecif.getCustomer(ecifId);
   if (!subject || subject.status === 'erased') throw new NotFoundError('no such subject');
@@ -45,6 +53,8 @@ export async function captureConsent(deps: CaptureDeps, input: CaptureInput, act
     receiptId,
   }));
   await deps.consent.append(events);
+  const receipt = consentReceipt(events, deps.controller ?? defaultController);
+  await deps.consent.putReceipt(receiptId, ecifId, receipt);
   // A Global Privacy Control signal from the customer's own browser is an opt-out of sale and of
   // sharing (11 CCR §7025); sent on someone else's behalf it proves nothing about the customer.
   const gpcHonored = signals.gpc === true && actor.role === 'customer';
@@ -56,5 +66,12 @@ export async function captureConsent(deps: CaptureDeps, input: CaptureInput, act
     target: { ecifId },
     details: { receiptId, choices: input.choices, notice: input.notice, method: input.method, ...(gpcHonored ? { gpc: true } : {}) },
   });
-  return { receiptId, ecifId, capturedAt: at.toISOString(), gpcHonored, events: events.map((e) => ({ eventId: e.eventId, purpose: e.purpose, channel: e.channel, state: e.state })) };
+  return {
+    receiptId,
+    ecifId,
+    capturedAt: at.toISOString(),
+    gpcHonored,
+    events: events.map((e) => ({ eventId: e.eventId, purpose: e.purpose, channel: e.channel, state: e.state })),
+    receipt,
+  };
 }

@@ -67,13 +67,21 @@ export const noFlags: ConsentFlags = {
 };
 
 /** Body of POST /v1/consent-decisions: the customer named by ecifId or by a system's local id. */
+/** The jurisdiction whose model applies when nothing is recorded (GDPR, the stricter, by default). */
+const decisionJurisdiction = z.enum(['GDPR', 'CCPA']).default('GDPR');
+export const subjectRefSchema = z.union([
+  z.strictObject({ ecifId: ecifIdSchema }),
+  z.strictObject({ systemId: z.string().min(1).max(63), localId: z.string().min(1).max(128) }),
+]);
 export const decisionInputSchema = z.union([
-  z.strictObject({ ecifId: ecifIdSchema, purpose: z.enum(purposes), channel: z.enum(channels) }),
+  z.strictObject({ ecifId: ecifIdSchema, purpose: z.enum(purposes), channel: z.enum(channels), jurisdiction: decisionJurisdiction }),
   z.strictObject({
     systemId: z.string().min(1).max(63),
     localId: z.string().min(1).max(128),
     purpose: z.enum(purposes),
     channel: z.enum(channels),
+    jurisdiction: decisionJurisdiction,
   }),
 ]);
-export type DecisionInput = z.infer<typeof decisionInputSchema>;
+/** What a caller sends (the jurisdiction may be left out: GDPR). */
+export type DecisionInput = z.input<typeof decisionInputSchema>;

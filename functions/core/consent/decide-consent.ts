@@ -3,6 +3,7 @@ import { identityKeysOf, type IdentityHasher } from '../ecif/identifiers.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { DecisionInput } from './consent.ts';
 import { decide, type Decision } from './decide.ts';
+import { claimsOf, type DecisionSigner } from './decision-token.ts';
 import type { ConsentLedger } from './ports.ts';
 
 export interface DecideDeps {
@@ -10,16 +11,60 @@ export interface DecideDeps {
   ecif: EcifRegistry;
   hash: IdentityHasher;
   clock: Clock;
+  decisionSigner: DecisionSigner;
+}
+
+export type SubjectRef = { ecifId: string } | { systemId: string; localId: string };
+export type DecisionAnswer = Decision & { ecifId?: string; decidedAt: string; token: string };
+
+/** The subject's ecifId: as given, or through the ECIF cross-reference of the caller's own id. */
+async function ecifIdOf(deps: DecideDeps, subject: SubjectRef): Promise<string | undefined> {
+  if ('ecifId' in subject) return subject.ecifId;
+  return deps.ecif.findByIdentity(identityKeysOf({ systemRef: { systemId: subject.systemId, localId: subject.localId } }, deps.hash)[0]);
 }
 
 /** One Query once the ecifId is known; one index read more when the caller names its own local id. */
-export async function decideConsent(deps: DecideDeps, input: DecisionInput): Promise<Decision & { ecifId?: string; decidedAt: string }> {
-  const now = deps.clock.now();
-  const ecifId =
-    'ecifId' in input
-      ? input.ecifId
-      : await deps.ecif.findByIdentity(identityKeysOf({ systemRef: { systemId: input.systemId, localId: input.localId } }, deps.hash)[0]);
-  if (!ecifId) return { decision: 'deny', reason: 'unknown_subject', decidedAt: now.toISOString() };
+async function decideOne(
+  deps: DecideDeps,
+  subject: SubjectRef,
+  ask: { purpose: DecisionInput['purpose']; channel: DecisionInput['channel']; jurisdiction: 'GDPR' | 'CCPA' },
+  now: Date,
+): Promise<DecisionAnswer> {
+  const decidedAt = now.toISOString();
+  const ecifId = await ecifIdOf(deps, subject);
+  // An unknown subject is an answer (deny), never an error.
+  const decision: Decision & { ecifId?: string } = ecifId
+    ? { ...(await current(deps, ecifId, ask, now)), ecifId }
+    : { decision: 'deny', reason: 'unknown_subject' };
+  return { ...decision, decidedAt, token: await deps.decisionSigner.sign(claimsOf({ ...decision, decidedAt }, ask)) };
+}
+
+async function current(deps: DecideDeps, ecifId: string, ask: { purpose: DecisionInput['purpose']; channel: DecisionInput['channel']; jurisdiction: 'GDPR' | 'CCPA' }, now: Date) {
   const { states, flags } = await deps.consent.current(ecifId);
-  return { ...decide(input.purpose, input.channel, states, flags, now), ecifId, decidedAt: now.toISOString() };
+  return decide(ask.purpose, ask.channel, states, flags, now, ask.jurisdiction);
+}
+
+export async function decideConsent(deps: DecideDeps, input: DecisionInput): Promise<DecisionAnswer> {
+  const { purpose, channel, jurisdiction = 'GDPR', ...subject } = input;
+  return decideOne(deps, subject as SubjectRef, { purpose, channel, jurisdiction }, deps.clock.now());
+}
+
+/** A campaign list: one purpose and channel, up to 10,000 subjects, answered in order, one instant. */
+export async function decideBatch(
+  deps: DecideDeps,
+  input: { purpose: DecisionInput['purpose']; channel: DecisionInput['channel']; jurisdiction?: 'GDPR' | 'CCPA'; subjects: SubjectRef[] },
+  concurrency = 32,
+): Promise<{ decidedAt: string; items: (DecisionAnswer & { subject: SubjectRef })[] }> {
+  const now = deps.clock.now();
+  const ask = { purpose: input.purpose, channel: input.channel, jurisdiction: input.jurisdiction ?? 'GDPR' };
+  const items = new Array<DecisionAnswer & { subject: SubjectRef }>(input.subjects.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < input.subjects.length) {
+      const i = next++;
+      items[i] = { subject: input.subjects[i], ...(await decideOne(deps, input.subjects[i], ask, now)) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, input.subjects.length) }, worker));
+  return { decidedAt: now.toISOString(), items };
 }

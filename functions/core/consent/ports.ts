@@ -8,4 +8,7 @@ export interface ConsentLedger {
   setFlags(ecifId: string, patch: Partial<ConsentFlags>, at: string): Promise<void>;
   /** The ledger in capture order, up to `until` (inclusive) when given, one page at a time. */
   history(ecifId: string, page: { until?: string; cursor?: string; limit: number }): Promise<{ items: ConsentEvent[]; next?: string }>;
+  /** Keeps a capture's receipt (written once; a second put of the same id changes nothing). */
+  putReceipt(receiptId: string, ecifId: string, receipt: object): Promise<void>;
+  receipt(receiptId: string): Promise<{ ecifId: string; receipt: object } | undefined>;
 }

@@ -48,4 +48,4 @@ export const systemsResponse = z.looseObject({ items: z.array(systemResponse) })
 
 /** The consent routes' promises (the consent issue may add fields). */
 export const consentCaptureResponse = z.looseObject({});
-export const consentDecisionResponse = z.looseObject({ decision: z.enum(['allow', 'deny']), reason: z.string(), decidedAt: isoTime });
+export const consentDecisionResponse = z.looseObject({ decision: z.enum(['allow', 'deny']), reason: z.string(), decidedAt: isoTime, token: z.string() });

@@ -25,6 +25,8 @@ export interface RouteSpec {
   reports?: Access;
   /** Sends requester notices (SES in AWS). */
   notifies?: boolean;
+  /** A larger body limit than the default 256 KiB (a campaign list). */
+  maxBodyBytes?: number;
 }
 
 export const routeTable = [
@@ -93,6 +95,17 @@ export const routeTable = [
     method: 'POST', path: '/v1/consent-decisions', handler: 'decide-consent', auth: 'jwt',
     roles: ['crm'], tables: { ecif: 'read', consent: 'read' },
   },
+  {
+    method: 'GET', path: '/v1/consents/receipts/{receiptId}', handler: 'get-consent-receipt', auth: 'jwt',
+    roles: ['customer', 'crm', 'operator', 'auditor'], tables: { consent: 'read' },
+  },
+  {
+    method: 'POST', path: '/v1/consent-decisions/batch', handler: 'decide-consent-batch', auth: 'jwt',
+    roles: ['crm'], tables: { ecif: 'read', consent: 'read' }, maxBodyBytes: 1024 * 1024,
+  },
+  // Public: the keys that check decision tokens, and the catalog a privacy center shows.
+  { method: 'GET', path: '/v1/consent-decisions/keys', handler: 'decision-keys', auth: 'public', roles: [], tables: {} },
+  { method: 'GET', path: '/v1/consent/catalog', handler: 'consent-catalog', auth: 'public', roles: [], tables: {} },
   { method: 'GET', path: '/v1/audit/events', handler: 'audit-events', auth: 'jwt', roles: ['auditor'], tables: { audit: 'read' } },
   { method: 'GET', path: '/v1/audit/verify', handler: 'audit-verify', auth: 'jwt', roles: ['auditor'], tables: { audit: 'read' } },
   { method: 'GET', path: '/v1/audit/export', handler: 'audit-export', auth: 'jwt', roles: ['auditor'], tables: { audit: 'read' } },

@@ -102,12 +102,12 @@ const authorize = (route: RouteSpec): MiddlewareObj<Event, Result> => ({
   },
 });
 
-const validate = <B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType>(schemas: RouteSchemas<B, P, Q>): MiddlewareObj<Event, Result> => ({
+const validate = <B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType>(schemas: RouteSchemas<B, P, Q>, route: RouteSpec): MiddlewareObj<Event, Result> => ({
   before: (request) => {
     const { event } = request;
     const params = schemas.params ? schemas.params.parse(event.pathParameters ?? {}) : {};
     const query = schemas.query ? schemas.query.parse(event.queryStringParameters ?? {}) : {};
-    const body = schemas.body ? schemas.body.parse(readJsonBody(event)) : undefined;
+    const body = schemas.body ? schemas.body.parse(readJsonBody(event, route.maxBodyBytes)) : undefined;
     internal(request.event).input = { body, params, query };
   },
 });
@@ -121,7 +121,7 @@ export function httpRoute<B extends z.ZodType = z.ZodUndefined, P extends z.ZodT
   const handler = middy<Event, Result, Error, Context>({ timeoutEarlyInMillis: 0 })
     .use(problemDetails(route))
     .use(authorize(route))
-    .use(validate(schemas))
+    .use(validate(schemas, route))
     .handler(async (event) => {
       const { actor, input } = internal(event);
       const reply = await run({

@@ -4,14 +4,14 @@ import { MalformedBodyError, PayloadTooLargeError, UnsupportedMediaTypeError } f
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
-export function readJsonBody(event: APIGatewayProxyEventV2): unknown {
+export function readJsonBody(event: APIGatewayProxyEventV2, limit = MAX_BODY_BYTES): unknown {
   const type = (event.headers?.['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json' && !type.endsWith('+json')) {
     throw new UnsupportedMediaTypeError('send the body as application/json');
   }
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-  if (bytes.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(`the body exceeds ${MAX_BODY_BYTES} bytes`);
+  if (bytes.length > limit) throw new PayloadTooLargeError(`the body exceeds ${limit} bytes`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -102,6 +102,15 @@ describe('consent ledger', () => {
   });
 });
 
+describe('consent receipts', () => {
+  it('are written once and found by id alone', async () => {
+    await stores.deps.consent.putReceipt('01JRECEIPT0000000000000001', 'RCPT1', { version: 'KI-CR-v1.1.0', n: 1 });
+    await stores.deps.consent.putReceipt('01JRECEIPT0000000000000001', 'RCPT1', { version: 'KI-CR-v1.1.0', n: 2 });
+    expect(await stores.deps.consent.receipt('01JRECEIPT0000000000000001')).toEqual({ ecifId: 'RCPT1', receipt: { version: 'KI-CR-v1.1.0', n: 1 } });
+    expect(await stores.deps.consent.receipt('01JRECEIPT0000000000000002')).toBeUndefined();
+  });
+});
+
 describe('request store', () => {
   const request = (): PrivacyRequest => ({
     id: newId(), type: 'erasure', jurisdiction: 'GDPR', channel: 'api', status: 'received', identityKeys: [],

@@ -70,6 +70,7 @@ describe('captureConsent', () => {
         { eventId: expect.any(String), purpose: 'marketing', channel: 'email', state: 'granted' },
         { eventId: expect.any(String), purpose: 'analytics', channel: 'any', state: 'denied' },
       ],
+      receipt: expect.objectContaining({ version: 'KI-CR-v1.1.0', consentReceiptID: expect.any(String) }),
     });
     const ledger = consent.ledger('ALICE');
     expect(ledger).toHaveLength(2);
@@ -103,6 +104,45 @@ describe('captureConsent', () => {
       method: 'web',
     });
     expect(verifyChain(events)).toBeUndefined();
+  });
+
+  it('the receipt carries the Kantara Consent Receipt v1.1 fields, and is kept to be fetched later', async () => {
+    const result = await captureConsent(
+      deps,
+      capture({ choices: [{ purpose: 'marketing', channel: 'email', state: 'granted' }, { purpose: 'sale', channel: 'any', state: 'denied' }], jurisdiction: 'CCPA' }),
+      alice,
+    );
+    const r = result.receipt;
+    // Kantara CR v1.1 required fields, each present and typed as the specification says.
+    expect(r).toMatchObject({
+      version: 'KI-CR-v1.1.0',
+      jurisdiction: 'US-CA',
+      consentTimestamp: Date.parse('2025-06-01T10:00:00.000Z') / 1000,
+      collectionMethod: 'web',
+      consentReceiptID: result.receiptId,
+      language: 'en',
+      piiPrincipalId: 'ALICE',
+      piiControllers: [expect.objectContaining({ piiController: expect.any(String), contact: expect.any(String), address: expect.any(String), email: expect.any(String), phone: expect.any(String) })],
+      policyUrl: expect.stringMatching(/^https:\/\//),
+      sensitive: false,
+      spiCat: [],
+    });
+    expect(r.services).toHaveLength(1);
+    const purposes = r.services[0].purposes;
+    expect(purposes.map((p) => [p.purpose, p.consentType, p.thirdPartyDisclosure])).toEqual([
+      ['Marketing', 'EXPLICIT', false],
+      ['Sale of personal information', 'EXPLICIT', true],
+    ]);
+    for (const p of purposes) {
+      expect(p).toMatchObject({ purposeCategory: expect.any(Array), piiCategory: expect.any(Array), primaryPurpose: false, termination: expect.any(String) });
+    }
+    expect(await consent.receipt(result.receiptId)).toEqual({ ecifId: 'ALICE', receipt: r });
+  });
+
+  it('refuses a notice the catalog does not know (422), with nothing written', async () => {
+    await expect(captureConsent(deps, capture({ notice: { id: 'made-up', version: '1' } }), alice)).rejects.toThrow(/not in the consent catalog/);
+    await expect(captureConsent(deps, capture({ notice: { id: 'privacy-notice', version: '9' } }), alice)).rejects.toThrow(/not in the consent catalog/);
+    expect(consent.ledger('ALICE')).toEqual([]);
   });
 
   it('keeps an expiry when one is given', async () => {

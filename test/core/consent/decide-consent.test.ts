@@ -4,7 +4,9 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { captureConsent } from '#core/consent/capture-consent.ts';
-import { decideConsent, type DecideDeps } from '#core/consent/decide-consent.ts';
+import fc from 'fast-check';
+import { ed25519Signer, verifyDecisionToken } from '#core/consent/decision-token.ts';
+import { decideBatch, decideConsent, type SubjectRef, type DecideDeps } from '#core/consent/decide-consent.ts';
 import { createIdentityHasher } from '#core/ecif/identifiers.ts';
 import { upsertCustomer } from '#core/ecif/upsert-customer.ts';
 import { fixedClock } from '#core/shared/clock.ts';
@@ -22,7 +24,7 @@ beforeEach(async () => {
   consent = new FakeConsentLedger();
   ecif = new FakeEcifRegistry();
   const audit = new FakeAuditLog(clock);
-  deps = { consent, ecif, hash, clock };
+  deps = { consent, ecif, hash, clock, decisionSigner: signer };
   await upsertCustomer(
     { ecif, audit, hash, clock },
     'ALICE',
@@ -45,6 +47,8 @@ beforeEach(async () => {
   clock.advance(3_600_000);
 });
 
+const signer = ed25519Signer('unit-test-token-secret-0123456789');
+
 describe('decideConsent', () => {
   const evidence = () => ({ eventId: grantEventId, capturedAt: '2025-06-01T10:00:00.000Z', notice: { id: 'marketing-notice', version: '3' }, channel: 'email' });
 
@@ -55,6 +59,7 @@ describe('decideConsent', () => {
       evidence: evidence(),
       ecifId: 'ALICE',
       decidedAt: '2025-06-01T11:00:00.000Z',
+      token: expect.any(String),
     });
   });
 
@@ -65,6 +70,7 @@ describe('decideConsent', () => {
       evidence: evidence(),
       ecifId: 'ALICE',
       decidedAt: '2025-06-01T11:00:00.000Z',
+      token: expect.any(String),
     });
   });
 
@@ -76,6 +82,7 @@ describe('decideConsent', () => {
       decision: 'deny',
       reason: 'unknown_subject',
       decidedAt: '2025-06-01T11:00:00.000Z',
+      token: expect.any(String),
     });
   });
 
@@ -83,9 +90,10 @@ describe('decideConsent', () => {
     await consent.setFlags('ALICE', { objectedDirectMarketing: true }, '2025-06-01T10:30:00.000Z');
     expect(await decideConsent(deps, { ecifId: 'ALICE', purpose: 'marketing', channel: 'email' })).toEqual({
       decision: 'deny',
-      reason: 'objection_to_direct_marketing',
+      reason: 'objected',
       ecifId: 'ALICE',
       decidedAt: '2025-06-01T11:00:00.000Z',
+      token: expect.any(String),
     });
   });
 
@@ -100,5 +108,55 @@ describe('decideConsent', () => {
       reason: 'no_consent',
       ecifId: 'SOMEONE',
     });
+  });
+});
+
+describe('decision tokens', () => {
+  it('sign what was decided; anyone verifies them with the published keys', async () => {
+    const answer = await decideConsent(deps, { ecifId: 'ALICE', purpose: 'marketing', channel: 'email', jurisdiction: 'GDPR' });
+    expect(await verifyDecisionToken(answer.token, signer.jwks())).toEqual({
+      sub: 'ALICE', pur: 'marketing', chn: 'email', jur: 'GDPR', dec: 'allow', rsn: 'granted', evt: grantEventId, nv: 'marketing-notice@3',
+      iat: Date.parse('2025-06-01T11:00:00.000Z') / 1000,
+    });
+  });
+
+  it('a token altered in any way, or checked against another key, does not verify', async () => {
+    const { token } = await decideConsent(deps, { ecifId: 'ALICE', purpose: 'marketing', channel: 'email' });
+    const [h, p, sig] = token.split('.');
+    const forged = Buffer.from(Buffer.from(p, 'base64url').toString().replace('"allow"', '"deny"')).toString('base64url');
+    await expect(verifyDecisionToken(`${h}.${forged}.${sig}`, signer.jwks())).rejects.toThrow();
+    await expect(verifyDecisionToken(token, ed25519Signer('another-deployment-secret-000').jwks())).rejects.toThrow();
+  });
+
+  it('the same secret gives the same key (every instance signs alike); the key id names it', () => {
+    expect(ed25519Signer('unit-test-token-secret-0123456789').jwks()).toEqual(signer.jwks());
+    expect(signer.jwks().keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/) });
+    expect(signer.jwks().keys[0]).not.toHaveProperty('d');
+  });
+});
+
+describe('decideBatch', () => {
+  it('answers every subject in order at one instant, by ecifId or local id, unknown ones denied', async () => {
+    const subjects = [{ ecifId: 'ALICE' }, { systemId: 'crm', localId: 'C-1' }, { systemId: 'crm', localId: 'C-404' }, { ecifId: 'SOMEONE' }];
+    const { decidedAt, items } = await decideBatch(deps, { purpose: 'marketing', channel: 'email', subjects }, 2);
+    expect(decidedAt).toBe('2025-06-01T11:00:00.000Z');
+    expect(items.map((i) => [i.subject, i.decision, i.reason])).toEqual([
+      [subjects[0], 'allow', 'granted'],
+      [subjects[1], 'allow', 'granted'],
+      [subjects[2], 'deny', 'unknown_subject'],
+      [subjects[3], 'deny', 'no_consent'],
+    ]);
+    for (const i of items) expect((await verifyDecisionToken(i.token, signer.jwks())).rsn).toBe(i.reason);
+  });
+
+  it('property: a batch answers as the single calls do, whatever the subjects', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom<SubjectRef>({ ecifId: 'ALICE' }, { ecifId: 'NOBODY' }, { systemId: 'crm', localId: 'C-1' }, { systemId: 'crm', localId: 'X' }), { maxLength: 20 }), async (subjects) => {
+        const { items } = await decideBatch(deps, { purpose: 'marketing', channel: 'email', subjects });
+        const singles = await Promise.all(subjects.map((s) => decideConsent(deps, { ...s, purpose: 'marketing', channel: 'email' })));
+        expect(items.map(({ decision, reason, ecifId }) => ({ decision, reason, ecifId }))).toEqual(singles.map(({ decision, reason, ecifId }) => ({ decision, reason, ecifId })));
+      }),
+      { numRuns: 30 },
+    );
   });
 });

@@ -89,14 +89,14 @@ describe('flags override grants', () => {
   const table: { rule: string; flag: Partial<ConsentFlags>; purpose: Purpose; reason: string | null }[] = [
     ...purposes.map((purpose) => ({ rule: 'GDPR Art. 17: erased subject', flag: { erased: true }, purpose, reason: 'erased' })),
     ...purposes.map((purpose) => ({ rule: 'GDPR Art. 18: restriction of processing', flag: { restricted: true }, purpose, reason: 'restricted' })),
-    { rule: 'GDPR Art. 21(3): objection stops direct marketing', flag: { objectedDirectMarketing: true }, purpose: 'marketing', reason: 'objection_to_direct_marketing' },
-    { rule: 'GDPR Art. 21(2): profiling related to direct marketing', flag: { objectedDirectMarketing: true }, purpose: 'profiling', reason: 'objection_to_direct_marketing' },
+    { rule: 'GDPR Art. 21(3): objection stops direct marketing', flag: { objectedDirectMarketing: true }, purpose: 'marketing', reason: 'objected' },
+    { rule: 'GDPR Art. 21(2): profiling related to direct marketing', flag: { objectedDirectMarketing: true }, purpose: 'profiling', reason: 'objected' },
     { rule: 'GDPR Art. 21(3): objection leaves analytics alone', flag: { objectedDirectMarketing: true }, purpose: 'analytics', reason: null },
     { rule: 'GDPR Art. 21(3): objection leaves sale alone', flag: { objectedDirectMarketing: true }, purpose: 'sale', reason: null },
-    { rule: '11 CCR §7026: opt-out of sale stops sale', flag: { optOutSale: true }, purpose: 'sale', reason: 'opted_out_of_sale_or_sharing' },
-    { rule: '11 CCR §7026: opt-out of sale stops sharing', flag: { optOutSale: true }, purpose: 'third_party_sharing', reason: 'opted_out_of_sale_or_sharing' },
-    { rule: '11 CCR §7026: opt-out of sharing stops sharing', flag: { optOutSharing: true }, purpose: 'third_party_sharing', reason: 'opted_out_of_sale_or_sharing' },
-    { rule: '11 CCR §7026: opt-out of sharing stops sale', flag: { optOutSharing: true }, purpose: 'sale', reason: 'opted_out_of_sale_or_sharing' },
+    { rule: '11 CCR §7026: opt-out of sale stops sale', flag: { optOutSale: true }, purpose: 'sale', reason: 'opted_out_sale' },
+    { rule: '11 CCR §7026: opt-out of sale stops sharing', flag: { optOutSale: true }, purpose: 'third_party_sharing', reason: 'opted_out_sharing' },
+    { rule: '11 CCR §7026: opt-out of sharing stops sharing', flag: { optOutSharing: true }, purpose: 'third_party_sharing', reason: 'opted_out_sharing' },
+    { rule: '11 CCR §7026: opt-out of sharing stops sale', flag: { optOutSharing: true }, purpose: 'sale', reason: 'opted_out_sale' },
     { rule: '11 CCR §7026: opt-out leaves marketing alone', flag: { optOutSale: true, optOutSharing: true }, purpose: 'marketing', reason: null },
     { rule: '11 CCR §7026: opt-out leaves analytics alone', flag: { optOutSharing: true }, purpose: 'analytics', reason: null },
     { rule: '11 CCR §7027: limit use of sensitive PI', flag: { limitSensitive: true }, purpose: 'sensitive_data_use', reason: 'limited_sensitive_use' },
@@ -118,7 +118,7 @@ describe('flags override grants', () => {
     { rule: 'erasure first', set: { erased: true, restricted: true, objectedDirectMarketing: true, optOutSale: true }, purpose: 'marketing', reason: 'erased' },
     { rule: 'restriction before objection', set: { restricted: true, objectedDirectMarketing: true }, purpose: 'marketing', reason: 'restricted' },
     { rule: 'restriction before opt-out', set: { restricted: true, optOutSale: true }, purpose: 'sale', reason: 'restricted' },
-    { rule: 'a flag beats a withdrawal too', set: { objectedDirectMarketing: true }, purpose: 'marketing', reason: 'objection_to_direct_marketing' },
+    { rule: 'a flag beats a withdrawal too', set: { objectedDirectMarketing: true }, purpose: 'marketing', reason: 'objected' },
   ] as const)('several flags at once: $rule', ({ set, purpose, reason }) => {
     const states = [consent(purpose, 'email', 'withdrawn')];
     expect(decide(purpose, 'email', states, flags(set), now)).toEqual({ decision: 'deny', reason });
@@ -129,5 +129,45 @@ describe('flags override grants', () => {
       decision: 'deny',
       reason: 'no_consent',
     });
+  });
+});
+
+describe('the purpose model per jurisdiction, when nothing is recorded', () => {
+  it.each(purposes.flatMap((purpose) => (['GDPR', 'CCPA'] as const).map((jurisdiction) => ({ purpose, jurisdiction }))))(
+    '$purpose under $jurisdiction',
+    ({ purpose, jurisdiction }) => {
+      const optOut = jurisdiction === 'CCPA' && (purpose === 'sale' || purpose === 'third_party_sharing');
+      // CCPA §1798.120: sale and sharing go on until the consumer opts out; everything else needs consent.
+      expect(decide(purpose, 'email', [], noFlags, now, jurisdiction)).toEqual(optOut ? { decision: 'allow', reason: 'not_opted_out' } : { decision: 'deny', reason: 'no_consent' });
+    },
+  );
+
+  it.each([
+    { rule: 'an opt-out model purpose with an explicit denial is denied', state: 'denied', reason: 'denied' },
+    { rule: 'an opt-out model purpose once withdrawn is denied', state: 'withdrawn', reason: 'withdrawn' },
+  ] as const)('$rule', ({ state, reason }) => {
+    expect(decide('sale', 'any', [consent('sale', 'any', state)], noFlags, now, 'CCPA').reason).toBe(reason);
+  });
+
+  it('an opt-out flag beats the opt-out model', () => {
+    expect(decide('sale', 'any', [], flags({ optOutSale: true }), now, 'CCPA')).toEqual({ decision: 'deny', reason: 'opted_out_sale' });
+  });
+});
+
+describe('notice versions: a material change asks for consent again', () => {
+  it.each([
+    { rule: 'a grant under the current material version counts', notice: { id: 'privacy-notice', version: '3' }, purpose: 'marketing', reason: 'granted' },
+    { rule: 'a grant under v2 is outdated by the material v3', notice: { id: 'privacy-notice', version: '2' }, purpose: 'marketing', reason: 'notice_version_outdated' },
+    { rule: 'a grant under v1 is outdated by the material v3', notice: { id: 'privacy-notice', version: '1' }, purpose: 'profiling', reason: 'notice_version_outdated' },
+    { rule: 'analytics does not ask for consent again (configured per purpose)', notice: { id: 'privacy-notice', version: '1' }, purpose: 'analytics', reason: 'granted' },
+  ] as const)('$rule', ({ notice: n, purpose, reason }) => {
+    const d = decide(purpose, 'email', [consent(purpose, 'email', 'granted', { notice: n })], noFlags, now);
+    expect(d.reason).toBe(reason);
+    // The evidence still names the grant and its notice: the CRM sees what to ask again.
+    expect(d.evidence?.notice).toEqual(n);
+  });
+
+  it('a withdrawal under an old version is still a withdrawal', () => {
+    expect(decide('marketing', 'email', [consent('marketing', 'email', 'withdrawn', { notice: { id: 'privacy-notice', version: '1' } })], noFlags, now).reason).toBe('withdrawn');
   });
 });

@@ -5,6 +5,7 @@
  * the golden record, suppresses its identities (so ingestion cannot bring them back) and marks the
  * consent flags erased (GDPR Art. 17, Art. 19); every step is audited; every step is idempotent.
  */
+import { ed25519Signer } from '#core/consent/decision-token.ts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '#core/audit/event.ts';
 import type { ConnectedSystem } from '#core/connectors/system.ts';
@@ -110,7 +111,7 @@ beforeEach(async () => {
       choices: [{ purpose: 'marketing', channel: 'email', state: 'granted' }],
       lawfulBasis: 'consent',
       jurisdiction: 'GDPR',
-      notice: { id: 'n', version: '1' },
+      notice: { id: 'privacy-notice', version: '3' },
       method: 'web',
     },
     { role: 'customer', principal: 'ALICE' },
@@ -267,7 +268,7 @@ describe('all systems succeed', () => {
 
     // Consent: flagged erased, so every decision is deny(erased) even with a grant on file.
     expect((await consent.current('ALICE')).flags).toMatchObject({ erased: true });
-    expect(await decideConsent({ consent, ecif, hash, clock }, { ecifId: 'ALICE', purpose: 'marketing', channel: 'email' })).toMatchObject({
+    expect(await decideConsent({ consent, ecif, hash, clock, decisionSigner: ed25519Signer('unit-test-token-secret-0123456789') }, { ecifId: 'ALICE', purpose: 'marketing', channel: 'email' })).toMatchObject({
       decision: 'deny',
       reason: 'erased',
     });

@@ -1,0 +1,65 @@
+/**
+ * Signed decision tokens: a compact JWS (EdDSA, Ed25519) over what was decided, which the CRM stores
+ * with each outreach as proof. Anyone checks one with the public keys at GET /v1/consent-decisions/keys
+ * (a JWKS), with any JOSE library. The private key is derived from a deployment secret (never stored
+ * itself), so every function instance signs with the same key and the key id names it.
+ */
+import { createHash, createHmac, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { CompactSign, compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import type { Decision } from './decide.ts';
+
+/** The claims, short-named: a batch of 10,000 tokens must fit one response. */
+export interface DecisionClaims {
+  /** The subject's ecifId (absent for unknown_subject). */
+  sub?: string;
+  pur: string;
+  chn: string;
+  jur: string;
+  dec: Decision['decision'];
+  rsn: Decision['reason'];
+  /** The consent event the decision rests on, and the notice version it was given under. */
+  evt?: string;
+  nv?: string;
+  /** decidedAt, seconds since the epoch. */
+  iat: number;
+}
+
+export interface DecisionSigner {
+  sign(claims: DecisionClaims): Promise<string>;
+  jwks(): JSONWebKeySet;
+}
+
+// PKCS#8 prefix of an Ed25519 private key: the 32-byte seed follows.
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+export function ed25519Signer(secret: string): DecisionSigner {
+  const seed = createHmac('sha256', secret).update('custodian/decision-token/ed25519').digest();
+  const privateKey: KeyObject = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const publicJwk = createPublicKey(privateKey).export({ format: 'jwk' });
+  const kid = createHash('sha256').update(String(publicJwk.x)).digest('base64url').slice(0, 16);
+  const header = { alg: 'EdDSA', kid, typ: 'custodian-decision+jwt' };
+  const encoder = new TextEncoder();
+  return {
+    sign: (claims) => new CompactSign(encoder.encode(JSON.stringify(claims))).setProtectedHeader(header).sign(privateKey),
+    jwks: () => ({ keys: [{ ...publicJwk, kid, alg: 'EdDSA', use: 'sig' } as JSONWebKeySet['keys'][number]] }),
+  };
+}
+
+/** Checks a token against a JWKS; returns its claims, or throws. */
+export async function verifyDecisionToken(token: string, jwks: JSONWebKeySet): Promise<DecisionClaims> {
+  const { payload } = await compactVerify(token, createLocalJWKSet(jwks), { algorithms: ['EdDSA'] });
+  return JSON.parse(new TextDecoder().decode(payload)) as DecisionClaims;
+}
+
+export function claimsOf(d: Decision & { ecifId?: string; decidedAt: string }, ask: { purpose: string; channel: string; jurisdiction: string }): DecisionClaims {
+  return {
+    ...(d.ecifId ? { sub: d.ecifId } : {}),
+    pur: ask.purpose,
+    chn: ask.channel,
+    jur: ask.jurisdiction,
+    dec: d.decision,
+    rsn: d.reason,
+    ...(d.evidence ? { evt: d.evidence.eventId, nv: `${d.evidence.notice.id}@${d.evidence.notice.version}` } : {}),
+    iat: Math.floor(Date.parse(d.decidedAt) / 1000),
+  };
+}
