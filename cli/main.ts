@@ -22,6 +22,8 @@ const usage = `custodian <command> [options]
   requests retry <id>                      re-drive the failed systems (operator)
   requests cancel <id> [--key K]           withdraw a request not yet executing
   consent show <ecifId> [--as-of ISO] | consent history <ecifId> | consent decide <ecifId> <purpose> <channel>
+  consent batch <purpose> <channel> <file>  a campaign list (one ecifId, or systemId,localId, per line): allowed ones, or --json for all
+  consent receipt <receiptId>              a capture's Kantara v1.1 receipt
   audit events --from ISO [--request-id ID] | audit verify --from ISO [--to ISO]
   audit export --from ISO [--to ISO] [--out FILE]   NDJSON, page by page (constant memory), for npm run audit:verify
   token --role R [--sub ID]                a local dev token (local runtime only)
@@ -206,6 +208,25 @@ async function main(): Promise<number> {
     }
     case 'consent history':
       print(await collect(client.consentHistory(need(rest[0], 'ecifId'))));
+      return 0;
+    case 'consent batch': {
+      const { readFile } = await import('node:fs/promises');
+      const subjects = (await readFile(need(rest[2], 'file'), 'utf8'))
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .map((l) => (l.includes(',') ? { systemId: l.split(',')[0].trim(), localId: l.split(',').slice(1).join(',').trim() } : { ecifId: l }));
+      const answer = await client.decideBatch({ purpose: need(rest[0], 'purpose'), channel: need(rest[1], 'channel'), subjects });
+      if (opts.json) print(answer);
+      else {
+        const allowed = answer.items.filter((i) => i.decision === 'allow');
+        print(allowed.map((i) => ({ subject: i.ecifId ?? JSON.stringify(i.subject), reason: i.reason })));
+        console.error(`${allowed.length} of ${answer.items.length} may be contacted (decided ${answer.decidedAt})`);
+      }
+      return 0;
+    }
+    case 'consent receipt':
+      print(await client.receipt(need(rest[0], 'receipt id')));
       return 0;
     case 'consent decide':
       print(await client.decide({ ecifId: need(rest[0], 'ecifId'), purpose: need(rest[1], 'purpose') as never, channel: need(rest[2], 'channel') as never }));

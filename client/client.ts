@@ -98,6 +98,15 @@ export function createClient(opts: ClientOptions) {
     pages,
     health: () => call('GET', '/health'),
     decide: (input: z.input<typeof decisionInputSchema>) => call<{ decision: 'allow' | 'deny'; reason: string; decidedAt: string; [k: string]: unknown }>('POST', '/v1/consent-decisions', { body: input }),
+    /** A campaign list (up to 10,000 subjects): each answer with its reason and signed token, in order. */
+    decideBatch: (input: { purpose: string; channel: string; jurisdiction?: 'GDPR' | 'CCPA'; subjects: ({ ecifId: string } | { systemId: string; localId: string })[] }) =>
+      call<{ decidedAt: string; items: { subject: Record<string, string>; decision: 'allow' | 'deny'; reason: string; token: string; ecifId?: string; [k: string]: unknown }[] }>(
+        'POST', '/v1/consent-decisions/batch', { body: input },
+      ),
+    /** The public keys that check decision tokens (cache them). */
+    decisionKeys: () => call<{ keys: Record<string, unknown>[] }>('GET', '/v1/consent-decisions/keys'),
+    catalog: () => call<{ purposes: Record<string, unknown>[]; channels: string[]; notices: Record<string, unknown>[] }>('GET', '/v1/consent/catalog'),
+    receipt: (receiptId: string) => call<Record<string, unknown>>('GET', `/v1/consents/receipts/${enc(receiptId)}`),
     consents: (ecifId: string, asOf?: string) => call<{ ecifId: string; consents: Record<string, unknown>[]; flags?: Record<string, boolean> }>('GET', `/v1/subjects/${enc(ecifId)}/consents`, { query: { asOf } }),
     consentHistory: (ecifId: string) => pages<Record<string, unknown>>(`/v1/subjects/${enc(ecifId)}/consents/history`),
     captureConsent: (input: z.input<typeof captureInputSchema>, idempotencyKey?: string) => call('POST', '/v1/consents', { body: input, idempotencyKey }),

@@ -133,6 +133,23 @@ describe('custodian consent', () => {
   });
 });
 
+describe('custodian consent batch and receipt', () => {
+  it('batch reads a list of ecifIds and CRM ids and prints who may be contacted; receipt prints a receipt', async () => {
+    const crm = createClient({ baseUrl: runtime.apiUrl, token: await signDevToken({ role: 'crm' }) });
+    const captured = (await crm.captureConsent({ ecifId: 'C000004', choices: [{ purpose: 'profiling', channel: 'email', state: 'granted' }], jurisdiction: 'GDPR', notice: { id: 'privacy-notice', version: '3' }, method: 'crm', evidence: { reference: 'cli-batch' } })) as { receiptId: string };
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const file = `${mkdtempSync('/tmp/custodian-batch-')}/list.txt`;
+    writeFileSync(file, 'C000001\nC000004\ncrm,CRM-NOPE\n');
+    const out = await cli(['consent', 'batch', 'profiling', 'email', file], 'crm');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/C000004\s+granted/);
+    expect(out.stdout).not.toMatch(/C000001/);
+    expect(out.stderr).toMatch(/1 of 3 may be contacted/);
+    const receipt = await cli(['consent', 'receipt', captured.receiptId, '--json'], 'auditor');
+    expect(JSON.parse(receipt.stdout)).toMatchObject({ version: 'KI-CR-v1.1.0', piiPrincipalId: 'C000004' });
+  });
+});
+
 describe('custodian audit', () => {
   it('export writes NDJSON page by page that the offline verifier accepts; verify says ok', async () => {
     const from = new Date(Date.now() - 3_600_000).toISOString();
