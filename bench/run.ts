@@ -4,12 +4,16 @@
  * context only). One row per bench module; each module exports `run(opts): Promise<BenchResult[]>`.
  */
 import '#infra/local/polyfills.ts';
+
+// A log line per call to a terminal is not CloudWatch: the benches measure the code, logs at warn.
+process.env.LOG_LEVEL ??= 'warn';
 import { parseArgs } from 'node:util';
 import { printTable, type BenchResult } from './table.ts';
 
 const benches: Record<string, () => Promise<{ run(opts: { runs: number }): Promise<BenchResult[]> }>> = {
   erasure: () => import('./erasure.ts'),
   audit: () => import('./audit.ts'),
+  decisions: () => import('./decisions.ts'),
 };
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '9' } } });

@@ -1,19 +1,16 @@
 /**
  * The composition root of the handlers: the core's ports bound to their AWS adapters, built once
  * per cold start. Tests build the same ports against DynamoDB Local by setting the environment.
+ * The adapters of S3, SES, Step Functions and Secrets Manager are loaded on first use: a function
+ * that never sends mail (the decision route, say) never evaluates the SES client at cold start.
  */
 import { createHmac } from 'node:crypto';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { devMailbox } from '#adapters/outbox/dev-mailbox.ts';
-import { SesOutbox } from '#adapters/outbox/ses-outbox.ts';
 import type { Outbox } from '#core/notifications/outbox.ts';
 import { holidaysFrom } from '#core/requests/deadlines.ts';
 import { ed25519Signer } from '#core/consent/decision-token.ts';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { S3DigestArchive } from '#adapters/s3/digest-archive.ts';
-import { S3ReportStore } from '#adapters/s3/report-store.ts';
 import type { ReportStore } from '#core/reports/ports.ts';
+import type { DigestArchive } from '#core/audit/ports.ts';
 import { config, resetConfig } from '#functions/config.ts';
 import { connectorFor } from '#adapters/connectors/registry.ts';
 import { documentClient, resetDocumentClient } from '#adapters/dynamodb/client.ts';
@@ -22,12 +19,33 @@ import { DynamoConsentLedger } from '#adapters/dynamodb/consent-ledger.ts';
 import { DynamoEcifRegistry } from '#adapters/dynamodb/ecif-registry.ts';
 import { DynamoRequestStore } from '#adapters/dynamodb/request-store.ts';
 import { DynamoSystemsRegistry } from '#adapters/dynamodb/systems-registry.ts';
-import { secretValue } from '#adapters/secrets.ts';
-import { StepFunctionsRequestWorkflow } from '#adapters/sfn/request-workflow.ts';
 import type { ConnectedSystem } from '#core/connectors/system.ts';
 import { createIdentityHasher } from '#core/ecif/identifiers.ts';
 import type { RequestWorkflow } from '#core/requests/ports.ts';
 import { systemClock } from '#core/shared/clock.ts';
+
+/** A port whose adapter module loads on its first call (every port method is async). */
+function lazyPort<T extends object>(load: () => Promise<T>): T {
+  let loaded: Promise<T> | undefined;
+  return new Proxy({} as T, {
+    // Not a thenable: `await port` must not call into the adapter.
+    get: (_, name) =>
+      name === 'then'
+        ? undefined
+        : async (...args: unknown[]) => {
+        const port = await (loaded ??= load().catch((err) => {
+          loaded = undefined;
+          throw err;
+        }));
+        return (port as Record<string | symbol, (...a: unknown[]) => unknown>)[name](...args);
+      },
+  });
+}
+
+const secretValue = async (arn: string) => (await import('#adapters/secrets.ts')).secretValue(arn);
+
+// Path-style addressing where an S3 endpoint is set (s3rver locally).
+const s3 = async () => new (await import('@aws-sdk/client-s3')).S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
 
 async function build() {
   const env = config();
@@ -41,19 +59,23 @@ async function build() {
   const outbox: Outbox =
     env.OUTBOX === 'dev-mailbox'
       ? devMailbox
-      : {
-          send: (n) => {
-            if (!env.SES_FROM) throw new Error('invalid configuration: SES_FROM');
-            return new SesOutbox(new SESv2Client({}), env.SES_FROM).send(n);
-          },
-        };
-  const workflow: RequestWorkflow = env.STATE_MACHINE_ARN
-    ? new StepFunctionsRequestWorkflow(new SFNClient({}), env.STATE_MACHINE_ARN)
-    : {
-        start: async () => {
-          throw new Error('invalid configuration: STATE_MACHINE_ARN');
-        },
-      };
+      : lazyPort(async () => {
+          if (!env.SES_FROM) throw new Error('invalid configuration: SES_FROM');
+          const [{ SesOutbox }, { SESv2Client }] = await Promise.all([import('#adapters/outbox/ses-outbox.ts'), import('@aws-sdk/client-sesv2')]);
+          return new SesOutbox(new SESv2Client({}), env.SES_FROM);
+        });
+  const workflow: RequestWorkflow = lazyPort(async () => {
+    if (!env.STATE_MACHINE_ARN) throw new Error('invalid configuration: STATE_MACHINE_ARN');
+    const [{ StepFunctionsRequestWorkflow }, { SFNClient }] = await Promise.all([import('#adapters/sfn/request-workflow.ts'), import('@aws-sdk/client-sfn')]);
+    return new StepFunctionsRequestWorkflow(new SFNClient({}), env.STATE_MACHINE_ARN);
+  });
+  const reports: ReportStore = lazyPort(async () => {
+    if (!env.REPORT_BUCKET) throw new Error('invalid configuration: REPORT_BUCKET');
+    return new (await import('#adapters/s3/report-store.ts')).S3ReportStore(await s3(), env.REPORT_BUCKET);
+  });
+  const digestArchive: DigestArchive | undefined = env.DIGEST_BUCKET
+    ? lazyPort(async () => new (await import('#adapters/s3/digest-archive.ts')).S3DigestArchive(await s3(), env.DIGEST_BUCKET!))
+    : undefined;
   return {
     clock,
     hash: createIdentityHasher(pepper),
@@ -71,21 +93,11 @@ async function build() {
     anonymousReplyFloorMs: env.ANONYMOUS_REPLY_FLOOR_MS,
     audit: new DynamoAuditLog(db, env.TABLE_AUDIT, clock, env.AUDIT_RETENTION_DAYS),
     workflow,
-    reports: env.REPORT_BUCKET ? new S3ReportStore(s3(), env.REPORT_BUCKET) : missingReports,
-    digestArchive: env.DIGEST_BUCKET ? new S3DigestArchive(s3(), env.DIGEST_BUCKET) : undefined,
+    reports,
+    digestArchive,
     connectorFor: (system: ConnectedSystem) => connectorFor(system, secrets),
   };
 }
-
-// Path-style addressing where an S3 endpoint is set (s3rver locally).
-const s3 = () => new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
-
-/** A function without the report bucket (its row asks for none) that reaches for it: a configuration error. */
-const missingReports: ReportStore = new Proxy({} as ReportStore, {
-  get: () => async () => {
-    throw new Error('invalid configuration: REPORT_BUCKET');
-  },
-});
 
 export type Deps = Awaited<ReturnType<typeof build>>;
 

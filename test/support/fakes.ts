@@ -9,6 +9,7 @@ import type { AuditFilter, AuditLog, AuditPage, AuditRange } from '#core/audit/p
 import type { AuditDigest } from '#core/audit/digest.ts';
 import type { Connector, ConnectorOutcome, SystemWork, Verification } from '#core/connectors/connector.ts';
 import type { ConnectedSystem } from '#core/connectors/system.ts';
+import type { Channel, Purpose } from '#core/consent/catalog.ts';
 import { noFlags, type ConsentEvent, type ConsentFlags, type CurrentConsent } from '#core/consent/consent.ts';
 import type { ConsentLedger } from '#core/consent/ports.ts';
 import type { CrossReference, GoldenRecord } from '#core/ecif/customer.ts';
@@ -174,6 +175,15 @@ export class FakeConsentLedger implements ConsentLedger {
   readonly events = new Map<string, Map<string, ConsentEvent>>();
   readonly projection = new Map<string, Map<string, CurrentConsent & { lastEventSk: string }>>();
   readonly flags = new Map<string, ConsentFlags & { updatedAt?: string }>();
+
+  async currentFor(ecifIds: string[], purpose: Purpose, channel: Channel) {
+    const out = new Map<string, { states: CurrentConsent[]; flags: ConsentFlags }>();
+    for (const ecifId of ecifIds) {
+      const { states, flags } = await this.current(ecifId);
+      out.set(ecifId, { states: states.filter((s) => s.purpose === purpose && (s.channel === channel || s.channel === 'any')), flags });
+    }
+    return out;
+  }
 
   readonly receipts = new Map<string, { ecifId: string; receipt: object }>();
   async putReceipt(receiptId: string, ecifId: string, receipt: object) {

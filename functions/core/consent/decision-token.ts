@@ -4,8 +4,8 @@
  * (a JWKS), with any JOSE library. The private key is derived from a deployment secret (never stored
  * itself), so every function instance signs with the same key and the key id names it.
  */
-import { createHash, createHmac, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { CompactSign, compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { createHash, createHmac, createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import type { Decision } from './decide.ts';
 
 /** The claims, short-named: a batch of 10,000 tokens must fit one response. */
@@ -37,10 +37,15 @@ export function ed25519Signer(secret: string): DecisionSigner {
   const privateKey: KeyObject = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
   const publicJwk = createPublicKey(privateKey).export({ format: 'jwk' });
   const kid = createHash('sha256').update(String(publicJwk.x)).digest('base64url').slice(0, 16);
-  const header = { alg: 'EdDSA', kid, typ: 'custodian-decision+jwt' };
-  const encoder = new TextEncoder();
+  const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid, typ: 'custodian-decision+jwt' })).toString('base64url');
   return {
-    sign: (claims) => new CompactSign(encoder.encode(JSON.stringify(claims))).setProtectedHeader(header).sign(privateKey),
+    // RFC 7515 compact serialization, signed with node:crypto directly: a campaign batch signs 10,000
+    // of these, and the synchronous one-shot Ed25519 is several times faster than going through
+    // WebCrypto. Verification (ours in the tests, anyone's) goes through jose, which proves the format.
+    sign: async (claims) => {
+      const signingInput = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+      return `${signingInput}.${sign(null, Buffer.from(signingInput), privateKey).toString('base64url')}`;
+    },
     jwks: () => ({ keys: [{ ...publicJwk, kid, alg: 'EdDSA', use: 'sig' } as JSONWebKeySet['keys'][number]] }),
   };
 }

@@ -1,3 +1,4 @@
+import type { Channel, Purpose } from './catalog.ts';
 import type { ConsentEvent, ConsentFlags, CurrentConsent } from './consent.ts';
 
 export interface ConsentLedger {
@@ -5,6 +6,11 @@ export interface ConsentLedger {
   append(events: ConsentEvent[]): Promise<void>;
   /** Current states and flags in one round trip. */
   current(ecifId: string): Promise<{ states: CurrentConsent[]; flags: ConsentFlags }>;
+  /**
+   * A campaign's reads: for each subject, only what a decision on one purpose and channel needs (that
+   * channel's state, the purpose's `any`, the flags), many subjects per round trip.
+   */
+  currentFor(ecifIds: string[], purpose: Purpose, channel: Channel): Promise<Map<string, { states: CurrentConsent[]; flags: ConsentFlags }>>;
   setFlags(ecifId: string, patch: Partial<ConsentFlags>, at: string): Promise<void>;
   /** The ledger in capture order, up to `until` (inclusive) when given, one page at a time. */
   history(ecifId: string, page: { until?: string; cursor?: string; limit: number }): Promise<{ items: ConsentEvent[]; next?: string }>;

@@ -102,6 +102,30 @@ describe('consent ledger', () => {
   });
 });
 
+describe('decision round trips (what the decision bench rests on)', () => {
+  it('one Query by ecifId, one index read more by a local id, one BatchGetItem per 33 subjects in a batch', async () => {
+    const { documentClient } = await import('#adapters/dynamodb/client.ts');
+    const { decideBatch, decideConsent } = await import('#core/consent/decide-consent.ts');
+    const seen: string[] = [];
+    documentClient().middlewareStack.add((next, context) => async (args) => {
+      seen.push(context.commandName ?? '?');
+      return next(args);
+    }, { step: 'initialize', name: 'roundTripCounter' });
+    try {
+      await decideConsent(stores.deps, { ecifId: 'RT1', purpose: 'marketing', channel: 'email' });
+      expect(seen).toEqual(['QueryCommand']);
+      seen.length = 0;
+      await decideConsent(stores.deps, { systemId: 'crm', localId: 'RT-LOCAL', purpose: 'marketing', channel: 'email' });
+      expect(seen).toEqual(['GetItemCommand']); // unknown local id: the index read says so, no consent read
+      seen.length = 0;
+      await decideBatch(stores.deps, { purpose: 'marketing', channel: 'email', subjects: Array.from({ length: 66 }, (_, i) => ({ ecifId: `RTB${i}` })) });
+      expect(seen).toEqual(['BatchGetItemCommand', 'BatchGetItemCommand']);
+    } finally {
+      documentClient().middlewareStack.remove('roundTripCounter');
+    }
+  });
+});
+
 describe('consent receipts', () => {
   it('are written once and found by id alone', async () => {
     await stores.deps.consent.putReceipt('01JRECEIPT0000000000000001', 'RCPT1', { version: 'KI-CR-v1.1.0', n: 1 });

@@ -1,0 +1,142 @@
+/**
+ * decisions: (1) one decision through the Lambda handler (middy chain, validation, the Query, the
+ * rules, the signed token) vs one raw DynamoDB Query of the same items, median and p99 (target ≤ 1.25);
+ * (2) a batch of 10,000 vs raw BatchGetItems of the same keys at the same concurrency (target ≤ 1.5);
+ * (3) 10,000 single decision calls vs that one batch (the batch at least 10x faster: ratio ≤ 0.1);
+ * (4) the decision function's bundle: minified size, and import time vs an empty module.
+ */
+import { BatchGetItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { execFileSync } from 'node:child_process';
+import { build } from 'esbuild';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { newId } from '#core/shared/ids.ts';
+import { buildEvent, lambdaContext } from '#infra/local/gateway.ts';
+import { median, percentile, type BenchResult } from './table.ts';
+import { startLocalStores } from '../test/support/local-stores.ts';
+
+const SUBJECTS = 10_000;
+const CONCURRENCY = 16;
+
+export async function run(opts: { runs: number }): Promise<BenchResult[]> {
+  const stores = await startLocalStores();
+  try {
+    const ids = Array.from({ length: SUBJECTS }, (_, i) => `B${String(i).padStart(6, '0')}`);
+    // Each subject: a grant for marketing by email (the projection a decision reads).
+    for (let i = 0; i < ids.length; i += 25) {
+      await Promise.all(
+        ids.slice(i, i + 25).map((ecifId) =>
+          stores.deps.consent.append([
+            {
+              ecifId, eventId: newId(), purpose: 'marketing', channel: 'email', state: 'granted', lawfulBasis: 'consent', jurisdiction: 'GDPR',
+              notice: { id: 'privacy-notice', version: '3' }, method: 'web', evidence: { actorRole: 'customer', actorId: ecifId }, capturedAt: new Date().toISOString(), receiptId: newId(),
+            },
+          ]),
+        ),
+      );
+    }
+    const { handler: single } = await import('#handlers/http/decide-consent.ts');
+    const { handler: batch } = await import('#handlers/http/decide-consent-batch.ts');
+    const auth = { claims: { sub: 'crm-bench', 'cognito:groups': 'crm' }, scopes: [] };
+    const call = async (h: typeof single, path: string, body: unknown) => {
+      const event = buildEvent({ method: 'POST', url: path, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) }, `POST ${path}`, {}, auth);
+      const res = (await h(event, lambdaContext('bench', event.requestContext.requestId))) as { statusCode: number; body: string };
+      if (res.statusCode !== 200) throw new Error(`${path} answered ${res.statusCode}: ${res.body}`);
+      return res;
+    };
+    const rawQuery = (ecifId: string) =>
+      stores.dynamo.client.send(
+        new QueryCommand({
+          TableName: stores.tables.consent,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :cur)',
+          ExpressionAttributeValues: { ':pk': { S: `SUBJ#${ecifId}` }, ':cur': { S: 'CUR#' } },
+        }),
+      );
+
+    // The same keys the batch reads (33 subjects x 3 keys per BatchGetItem), at the same concurrency.
+    const rawBatchReads = async (all: string[]) => {
+      const chunks = Array.from({ length: Math.ceil(all.length / 33) }, (_, i) => all.slice(i * 33, i * 33 + 33));
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < chunks.length) {
+            let keys: Record<string, AttributeValue>[] | undefined = chunks[next++].flatMap((id) =>
+              ['CUR#marketing#email', 'CUR#marketing#any', 'CUR#~FLAGS'].map((sk) => ({ PK: { S: `SUBJ#${id}` }, SK: { S: sk } })),
+            );
+            while (keys?.length) {
+              const res: { UnprocessedKeys?: Record<string, { Keys?: Record<string, AttributeValue>[] }> } = await stores.dynamo.client.send(new BatchGetItemCommand({ RequestItems: { [stores.tables.consent]: { Keys: keys } } }));
+              keys = res.UnprocessedKeys?.[stores.tables.consent]?.Keys;
+            }
+          }
+        }),
+      );
+    };
+
+    // (1) single: interleaved, so both see the same machine.
+    const n = Math.max(200, opts.runs * 50);
+    const handlerMs: number[] = [];
+    const rawMs: number[] = [];
+    for (let i = 0; i < 50; i++) await call(single, '/v1/consent-decisions', { ecifId: ids[i], purpose: 'marketing', channel: 'email' });
+    for (let i = 0; i < n; i++) {
+      const ecifId = ids[i % ids.length];
+      let t = performance.now();
+      await call(single, '/v1/consent-decisions', { ecifId, purpose: 'marketing', channel: 'email' });
+      handlerMs.push(performance.now() - t);
+      t = performance.now();
+      await rawQuery(ecifId);
+      rawMs.push(performance.now() - t);
+    }
+
+    // (2) batch of 10,000 vs the raw Queries at the same concurrency.
+    const subjects = ids.map((ecifId) => ({ ecifId }));
+    const batchMs: number[] = [];
+    const rawBatchMs: number[] = [];
+    for (let r = 0; r < Math.max(3, Math.min(opts.runs, 5)); r++) {
+      let t = performance.now();
+      await call(batch, '/v1/consent-decisions/batch', { purpose: 'marketing', channel: 'email', subjects });
+      batchMs.push(performance.now() - t);
+      t = performance.now();
+      await rawBatchReads(ids);
+      rawBatchMs.push(performance.now() - t);
+    }
+
+    // (3) 10,000 single calls, one after another, as a CRM without the batch route would.
+    let t = performance.now();
+    for (const ecifId of ids) await call(single, '/v1/consent-decisions', { ecifId, purpose: 'marketing', channel: 'email' });
+    const singlesMs = performance.now() - t;
+
+    // (4) the bundle CDK would ship (esbuild, ESM, minified, node22), and its import time.
+    const dir = mkdtempSync(path.join(tmpdir(), 'custodian-bundle-'));
+    const outfile = path.join(dir, 'decide.mjs');
+    await build({
+      entryPoints: ['functions/handlers/http/decide-consent.ts'], bundle: true, minify: true, platform: 'node', format: 'esm', target: 'node22', outfile,
+      banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+      logLevel: 'silent',
+    });
+    const empty = path.join(dir, 'empty.mjs');
+    writeFileSync(empty, 'export const handler = async () => ({ statusCode: 200 });');
+    // In a fresh process each time, as a Lambda cold start imports it: median of 5.
+    const importMs = (file: string) => {
+      const times = Array.from({ length: 5 }, () => {
+        const out = execFileSync(process.execPath, ['--input-type=module', '-e', `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`]);
+        return Number(out.toString());
+      });
+      return median(times);
+    };
+    const bundleImport = importMs(outfile);
+    const emptyImport = importMs(empty);
+
+    const single50 = median(handlerMs) / median(rawMs);
+    return [
+      { bench: 'decision: handler vs one raw Query (median)', ratio: single50, target: 1.25, detail: `${median(handlerMs).toFixed(2)} ms vs ${median(rawMs).toFixed(2)} ms; ${n} interleaved` },
+      { bench: 'decision: handler vs one raw Query (p99)', ratio: percentile(handlerMs, 99) / percentile(rawMs, 99), target: 1.25, detail: `${percentile(handlerMs, 99).toFixed(2)} ms vs ${percentile(rawMs, 99).toFixed(2)} ms` },
+      { bench: 'decision batch of 10,000 vs raw BatchGetItems of its keys', ratio: median(batchMs) / median(rawBatchMs), target: 1.5, detail: `${Math.round(median(batchMs))} ms vs ${Math.round(median(rawBatchMs))} ms` },
+      { bench: 'decision batch of 10,000 vs 10,000 single calls', ratio: median(batchMs) / singlesMs, target: 0.1, detail: `${Math.round(median(batchMs))} ms vs ${Math.round(singlesMs)} ms (at least 10x faster: ratio <= 0.1)` },
+      { bench: 'decision bundle import vs an empty handler', ratio: bundleImport / emptyImport, detail: `${(statSync(outfile).size / 1024).toFixed(0)} KiB minified; import ${bundleImport.toFixed(1)} ms vs ${emptyImport.toFixed(1)} ms` },
+    ];
+  } finally {
+    await stores.stop();
+  }
+}
