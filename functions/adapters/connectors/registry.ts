@@ -5,6 +5,8 @@ import { PermanentSystemError } from '#core/shared/errors.ts';
 import { documentClient } from '../dynamodb/client.ts';
 import { DynamoTableConnector } from './dynamodb-table.ts';
 import { HttpWebhookConnector } from './http-webhook.ts';
+import { mysql, postgres } from './sql-dialects.ts';
+import { SqlTableConnector } from './sql-table.ts';
 
 export interface ConnectorSecrets {
   /** Signs webhook calls (a per-system secret by reference comes with the connector issue). Absent where no task calls systems. */
@@ -21,6 +23,8 @@ const connectorKinds: Factories = {
     return new HttpWebhookConnector(settings, secrets.signingSecret);
   },
   dynamodb: (settings, secrets) => new DynamoTableConnector(documentClient(), settings, secrets.hashKey),
+  postgres: (settings, secrets) => new SqlTableConnector(settings, postgres, secrets.hashKey),
+  mysql: (settings, secrets) => new SqlTableConnector(settings, mysql, secrets.hashKey),
   manual: () => ({
     execute: async () => {
       throw new PermanentSystemError('this system is handled by an operator task');

@@ -39,6 +39,16 @@ export const connectorSchema = z.discriminatedUnion('kind', [
     table: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
     keyAttribute: z.string().min(1).max(255),
   }),
+  // A relational table: the connection URL is found by reference (CONNECTOR_DB_<REF>), never stored here.
+  ...(['postgres', 'mysql'] as const).map((kind) =>
+    z.strictObject({
+      kind: z.literal(kind),
+      connectionRef: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a connection reference is letters, digits, "_" or "-"'),
+      /** `table` or `schema.table`: identifiers only (they are quoted, never interpolated raw). */
+      table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/, 'a table is an identifier, optionally schema-qualified'),
+      keyColumn: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a key column is an identifier'),
+    }),
+  ),
   z.strictObject({ kind: z.literal('manual'), queue: z.string().max(100).default('privacy-operators') }),
 ]);
 
