@@ -35,6 +35,10 @@ export const configSchema = z.object({
    * or not, the reply takes the same time.
    */
   ANONYMOUS_REPLY_FLOOR_MS: z.coerce.number().int().min(0).max(5_000).default(400),
+  /** Anonymous privacy-request submissions per source address per hour (429 beyond). */
+  ANONYMOUS_SUBMISSIONS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** Verification-code tries per source address per hour, over all requests (429 beyond). */
+  VERIFICATION_TRIES_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(30),
   /** Where requester notices go: Amazon SES, or the local dev mailbox (/dev/mailbox). */
   OUTBOX: z.enum(['ses', 'dev-mailbox']).default('ses'),
   /** The verified SES sender address (AWS only). */

@@ -18,6 +18,7 @@ import { DynamoAuditLog } from '#adapters/dynamodb/audit-log.ts';
 import { DynamoConsentLedger } from '#adapters/dynamodb/consent-ledger.ts';
 import { DynamoEcifRegistry } from '#adapters/dynamodb/ecif-registry.ts';
 import { DynamoRequestStore } from '#adapters/dynamodb/request-store.ts';
+import { DynamoRateLimiter } from '#adapters/dynamodb/rate-limiter.ts';
 import { DynamoSystemsRegistry } from '#adapters/dynamodb/systems-registry.ts';
 import type { ConnectedSystem } from '#core/connectors/system.ts';
 import { createIdentityHasher } from '#core/ecif/identifiers.ts';
@@ -91,6 +92,8 @@ async function build() {
     decisionSigner: ed25519Signer(pepper),
     dueSoonDays: env.DUE_SOON_DAYS,
     anonymousReplyFloorMs: env.ANONYMOUS_REPLY_FLOOR_MS,
+    limiter: new DynamoRateLimiter(db, env.TABLE_REQUESTS),
+    abuseLimits: { submissionsPerHour: env.ANONYMOUS_SUBMISSIONS_PER_HOUR, verificationsPerHour: env.VERIFICATION_TRIES_PER_HOUR },
     audit: new DynamoAuditLog(db, env.TABLE_AUDIT, clock, env.AUDIT_RETENTION_DAYS),
     workflow,
     reports,

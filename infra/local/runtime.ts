@@ -115,6 +115,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       // Requester notices land in the dev mailbox (/dev/mailbox) instead of SES.
       OUTBOX: 'dev-mailbox',
       HOLIDAYS: process.env.HOLIDAYS ?? '',
+      // The same abuse limits as in AWS unless the environment says otherwise.
+      ANONYMOUS_SUBMISSIONS_PER_HOUR: process.env.ANONYMOUS_SUBMISSIONS_PER_HOUR ?? '20',
+      VERIFICATION_TRIES_PER_HOUR: process.env.VERIFICATION_TRIES_PER_HOUR ?? '30',
     };
 
     const { definition } = extractWorkflowDefinition(stateless);

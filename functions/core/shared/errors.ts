@@ -55,6 +55,11 @@ export class VerificationFailedError extends DomainError {
   readonly kind = 'verification-failed';
 }
 
+/** An abuse limit was reached (429); `retryAfter` (seconds) is in the extensions. */
+export class TooManyRequestsError extends DomainError {
+  readonly kind = 'too-many-requests';
+}
+
 /** A connected system failed in a way worth retrying (timeout, 5xx, throttling). */
 export class TransientSystemError extends Error {
   constructor(message: string) {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { requestInputSchema } from '#core/requests/request.ts';
 import { submitRequest } from '#core/requests/submit-request.ts';
+import { enforceLimit } from '#core/requests/abuse-limits.ts';
 import { httpRoute } from '../middleware/http-route.ts';
 import { requestView } from './privacy-request-view.ts';
 import { privacyRequestResponse } from './responses.ts';
@@ -16,8 +17,9 @@ export const handler = httpRoute(
     headers,
     responses: { 202: privacyRequestResponse, 200: privacyRequestResponse },
   },
-  async ({ body, actor, deps, headers: raw }) => {
+  async ({ body, actor, deps, headers: raw, sourceIp }) => {
     const started = Date.now();
+    if (actor.role === 'anonymous') await enforceLimit(deps, 'submission', sourceIp, deps.abuseLimits.submissionsPerHour);
     const { 'idempotency-key': key } = headers.parse(raw);
     const { request, replayed, requesterKey, duplicate } = await submitRequest(deps, body, actor, key);
     // Sending a code takes time that not sending one does not: an anonymous reply is held to a floor.

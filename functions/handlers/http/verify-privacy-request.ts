@@ -1,6 +1,7 @@
 /** POST /v1/privacy-requests/{id}/verification: the requester types the code it received. */
 import { z } from 'zod';
 import { verifyRequest } from '#core/requests/verify-request.ts';
+import { enforceLimit } from '#core/requests/abuse-limits.ts';
 import { httpRoute } from '../middleware/http-route.ts';
 import { requestParams } from './privacy-request-access.ts';
 import { requestView } from './privacy-request-view.ts';
@@ -14,5 +15,8 @@ export const handler = httpRoute(
     body: z.strictObject({ code: z.string().regex(/^\d{6}$/, 'the code is 6 digits') }),
     responses: { 200: privacyRequestResponse },
   },
-  async ({ params, body, actor, deps }) => ({ body: requestView(await verifyRequest(deps, params.id, body.code, actor), undefined, { role: 'anonymous', principal: 'anonymous' }) }),
+  async ({ params, body, actor, deps, sourceIp }) => {
+    await enforceLimit(deps, 'verification', sourceIp, deps.abuseLimits.verificationsPerHour);
+    return { body: requestView(await verifyRequest(deps, params.id, body.code, actor), undefined, { role: 'anonymous', principal: 'anonymous' }) };
+  },
 );

@@ -43,6 +43,8 @@ export interface RouteInput<B, P, Q> {
   actor: Actor;
   deps: Deps;
   headers: Record<string, string | undefined>;
+  /** The caller's address as API Gateway saw it (abuse limits; never logged or stored in clear). */
+  sourceIp: string;
 }
 
 export type RouteReply =
@@ -131,6 +133,7 @@ export function httpRoute<B extends z.ZodType = z.ZodUndefined, P extends z.ZodT
         actor: actor!,
         deps: await deps(),
         headers: event.headers ?? {},
+        sourceIp: event.requestContext?.http?.sourceIp ?? 'unknown',
       });
       return {
         statusCode: reply.status ?? 200,

@@ -18,6 +18,7 @@ const statusByKind: Record<string, number> = {
   suppressed: 409,
   'idempotency-key-reused': 422,
   'verification-failed': 422,
+  'too-many-requests': 429,
 };
 
 const titles: Record<number, string> = {
@@ -29,6 +30,7 @@ const titles: Record<number, string> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
 };
 
@@ -76,7 +78,11 @@ export function problemOf(err: unknown, instance?: string): Problem {
 export function problemResponse(problem: Problem): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: problem.status,
-    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
+    headers: {
+      'content-type': 'application/problem+json',
+      'cache-control': 'no-store',
+      ...(typeof problem.retryAfter === 'number' ? { 'retry-after': String(problem.retryAfter) } : {}),
+    },
     body: JSON.stringify(problem),
   };
 }

@@ -22,6 +22,7 @@ const problemStatuses: Record<string, string> = {
   '413': 'Body too large',
   '415': 'Body is not application/json',
   '422': 'The input does not match the schema or the rules',
+  '429': 'Throttled (the route rate) or an abuse limit reached: see Retry-After',
   '500': 'Unexpected error (no detail is given)',
 };
 
