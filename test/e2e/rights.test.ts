@@ -176,3 +176,58 @@ describe('opt-outs and objection: at once, without verification (11 CCR §7025-7
     expect(demo.crm.store.get(c.crm!.contactId)?.marketingOptOut).toBe(true);
   });
 });
+
+describe('the fan-out reaches relational tables (real PostgreSQL and MariaDB)', () => {
+  it('an erasure erases the subject in a PostgreSQL warehouse and a MariaDB table registered as systems, with proof', async () => {
+    const { mysql, postgres, closeSqlPools } = await import('#adapters/connectors/sql-dialects.ts');
+    const dbs = [
+      { systemId: 'warehouse-pg', kind: 'postgres', dialect: postgres, url: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+      { systemId: 'marketing-db', kind: 'mysql', dialect: mysql, url: process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test' },
+    ] as const;
+    const table = `e2e_${process.pid}_${Date.now().toString(36)}`;
+    const c = customerWith(inBoth);
+    const steward = await signDevToken({ role: 'steward' });
+    try {
+      for (const db of dbs) {
+        process.env[`CONNECTOR_DB_${db.systemId.toUpperCase().replace(/-/g, '_')}`] = db.url;
+        const s = await db.dialect.session(db.url);
+        await s.query(`CREATE TABLE ${db.dialect.quote(table)} (customer_id VARCHAR(40) PRIMARY KEY, email VARCHAR(200), segment VARCHAR(40), balance_band VARCHAR(20))`, []);
+        await s.query(`INSERT INTO ${db.dialect.quote(table)} VALUES (${[1, 2, 3, 4].map((i) => db.dialect.placeholder(i)).join(', ')})`, [`DW-${c.ecifId}`, c.email, 'gold', '10k-50k']);
+        s.release();
+        const registered = await api('PUT', `/v1/systems/${db.systemId}`, {
+          token: tokens.operator,
+          body: {
+            name: db.systemId, capabilities: ['erase', 'access', 'verify'],
+            connector: { kind: db.kind, connectionRef: db.systemId, table, keyColumn: 'customer_id' },
+            fields: [
+              { name: 'email', category: 'contact', strategy: 'hash' },
+              { name: 'segment', category: 'behavioural', strategy: 'null' },
+              { name: 'balance_band', category: 'financial', strategy: 'retain', exemption: { basis: 'AML record-keeping', years: 5 } },
+            ],
+          },
+        });
+        expect(registered.status).toBeLessThan(300);
+      }
+      // The steward adds the warehouse ids to the golden record's cross-references.
+      const input = { ...c.input, crossReferences: [...c.input.crossReferences, ...dbs.map((db) => ({ systemId: db.systemId, localId: `DW-${c.ecifId}` }))] };
+      expect((await api('PUT', `/v1/ecif/customers/${c.ecifId}`, { token: steward, body: input })).status).toBe(200);
+
+      const token = await signDevToken({ role: 'customer', sub: c.ecifId });
+      const submitted = await api('POST', '/v1/privacy-requests', { token, body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: c.email } } });
+      const done = await settled(submitted.body.id, token);
+      expect(done.status).toBe('completed');
+      for (const db of dbs) {
+        expect(done.systems.find((s: { systemId: string }) => s.systemId === db.systemId)).toMatchObject({ state: 'succeeded', proof: { verified: true, fieldsChanged: ['email', 'segment'] } });
+        const s = await db.dialect.session(db.url);
+        const row = (await s.query(`SELECT * FROM ${db.dialect.quote(table)}`, [])).rows[0];
+        await s.query(`DROP TABLE ${db.dialect.quote(table)}`, []);
+        s.release();
+        expect(String(row.email)).toMatch(/^hmac:/);
+        expect(row.segment).toBeNull();
+        expect(row.balance_band).toBe('10k-50k');
+      }
+    } finally {
+      await closeSqlPools();
+    }
+  });
+});
