@@ -7,7 +7,7 @@ import { verifyDecisionToken } from '#core/consent/decision-token.ts';
 import { startDemo, type Demo } from '#infra/local/demo/start.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
-import { assertContract } from '../support/contract.ts';
+import { contractClient } from '../support/contract.ts';
 
 let runtime: LocalRuntime;
 let demo: Demo;
@@ -24,17 +24,7 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-async function api(method: string, path: string, opts: { token?: string; body?: unknown } = {}) {
-  const res = await fetch(`${runtime.apiUrl}${path}`, {
-    method,
-    headers: { ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
-    body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-  });
-  const text = await res.text();
-  const body = text ? JSON.parse(text) : undefined;
-  assertContract(method, path, res.status, res.headers.get('content-type'), body);
-  return { status: res.status, body };
-}
+const api = contractClient(() => runtime.apiUrl);
 
 const capture = (ecifId: string, purpose: string, state: string, notice = { id: 'privacy-notice', version: '3' }, jurisdiction = 'GDPR') =>
   api('POST', '/v1/consents', {

@@ -13,7 +13,7 @@ import { coreBankingSystem } from '#infra/local/demo/systems.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { deps } from '#handlers/deps.ts';
-import { assertContract } from '../support/contract.ts';
+import { contractClient } from '../support/contract.ts';
 import { codeFromMailbox } from '../support/requester.ts';
 import { identityKeysOf } from '#core/ecif/identifiers.ts';
 import { redriveUnfinished } from '#core/requests/redrive.ts';
@@ -34,22 +34,7 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-async function api(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {
-  const res = await fetch(`${runtime.apiUrl}${path}`, {
-    method,
-    headers: {
-      ...(opts.body !== undefined || opts.raw !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-      ...opts.headers,
-    },
-    body: opts.raw ?? (opts.body !== undefined ? JSON.stringify(opts.body) : undefined),
-  });
-  const text = await res.text();
-  const body = text ? JSON.parse(text) : undefined;
-  // Every answer this test receives must be what docs/openapi.json promises for its route and status.
-  assertContract(method, path, res.status, res.headers.get('content-type'), body);
-  return { status: res.status, headers: res.headers, body };
-}
+const api = contractClient(() => runtime.apiUrl);
 
 /** An anonymous requester's erasure, verified by the code sent to the email on file, run to its end. */
 async function erase(email: string) {

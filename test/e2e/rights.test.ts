@@ -13,7 +13,7 @@ import { startDemo, type Demo, } from '#infra/local/demo/start.ts';
 import type { DemoCustomer } from '#infra/local/demo/customers.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
-import { assertContract } from '../support/contract.ts';
+import { contractClient } from '../support/contract.ts';
 import { submitVerified } from '../support/requester.ts';
 
 let runtime: LocalRuntime;
@@ -30,17 +30,7 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-async function api(method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const res = await fetch(`${runtime.apiUrl}${path}`, {
-    method,
-    headers: { ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...opts.headers },
-    body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-  });
-  const text = await res.text();
-  const body = text ? JSON.parse(text) : undefined;
-  assertContract(method, path, res.status, res.headers.get('content-type'), body);
-  return { status: res.status, body };
-}
+const api = contractClient(() => runtime.apiUrl);
 
 async function settled(id: string, token: string) {
   for (let i = 0; i < 300; i++) {

@@ -46,3 +46,32 @@ function rewriteRefs(schema: unknown): unknown {
   }
   return schema;
 }
+
+export interface ApiCall {
+  token?: string;
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Calls the API as a client would, and checks every answer against docs/openapi.json for its route
+ * and status (the contract test rides along with every end-to-end test).
+ */
+export function contractClient(baseUrl: () => string) {
+  return async function api(method: string, path: string, opts: ApiCall = {}) {
+    const res = await fetch(`${baseUrl()}${path}`, {
+      method,
+      headers: {
+        ...(opts.body !== undefined || opts.raw !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+        ...opts.headers,
+      },
+      body: opts.raw ?? (opts.body !== undefined ? JSON.stringify(opts.body) : undefined),
+    });
+    const text = await res.text();
+    const body = text ? JSON.parse(text) : undefined;
+    assertContract(method, path, res.status, res.headers.get('content-type'), body);
+    return { status: res.status, headers: res.headers, body };
+  };
+}
