@@ -11,6 +11,8 @@ import { holidaysFrom } from '#core/requests/deadlines.ts';
 import { ed25519Signer } from '#core/consent/decision-token.ts';
 import type { ReportStore } from '#core/reports/ports.ts';
 import type { DigestArchive } from '#core/audit/ports.ts';
+import type { ConsentChangePublisher } from '#core/consent/changes.ts';
+import { WebhookConsentChanges } from '#adapters/webhooks/consent-subscribers.ts';
 import { config, resetConfig } from '#functions/config.ts';
 import { connectorFor } from '#adapters/connectors/registry.ts';
 import { documentClient, resetDocumentClient } from '#adapters/dynamodb/client.ts';
@@ -74,6 +76,21 @@ async function build() {
     if (!env.REPORT_BUCKET) throw new Error('invalid configuration: REPORT_BUCKET');
     return new (await import('#adapters/s3/report-store.ts')).S3ReportStore(await s3(), env.REPORT_BUCKET);
   });
+  // consent.changed: EventBridge in AWS, signed webhooks locally. A failure to publish is logged, never
+  // undoes the capture (the ledger is the record; subscribers can re-read it).
+  const publisher: ConsentChangePublisher | undefined = env.CONSENT_EVENT_BUS
+    ? lazyPort(async () => {
+        const [{ EventBridgeConsentChanges }, { EventBridgeClient }] = await Promise.all([import('#adapters/eventbridge/consent-changes.ts'), import('@aws-sdk/client-eventbridge')]);
+        return new EventBridgeConsentChanges(new EventBridgeClient({}), env.CONSENT_EVENT_BUS!);
+      })
+    : signingSecret
+      ? new WebhookConsentChanges(signingSecret)
+      : undefined;
+  const changes: ConsentChangePublisher | undefined = publisher && {
+    publish: (change) =>
+      // The logger is imported on use: it takes LOG_LEVEL when it is first loaded.
+      publisher.publish(change).catch(async (err: Error) => (await import('./middleware/logging.ts')).logger.warn({ message: 'consent.changed not delivered', error: err.name, detail: err.message.slice(0, 120) })),
+  };
   const digestArchive: DigestArchive | undefined = env.DIGEST_BUCKET
     ? lazyPort(async () => new (await import('#adapters/s3/digest-archive.ts')).S3DigestArchive(await s3(), env.DIGEST_BUCKET!))
     : undefined;
@@ -97,6 +114,7 @@ async function build() {
     audit: new DynamoAuditLog(db, env.TABLE_AUDIT, clock, env.AUDIT_RETENTION_DAYS),
     workflow,
     reports,
+    changes,
     digestArchive,
     connectorFor: (system: ConnectedSystem) => connectorFor(system, secrets),
   };

@@ -14,6 +14,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import type { Config } from '#functions/config.ts';
@@ -65,6 +66,8 @@ export interface AccessSpec {
   readonly digests?: 'write';
   /** Sends requester notices (codes, acknowledgements, refusals) through SES. */
   readonly notifies?: boolean;
+  /** Puts `consent.changed` on the consent event bus. */
+  readonly publishesConsentChanges?: boolean;
 }
 
 /** The data resources the functions reach (from the stateful stack). */
@@ -92,6 +95,8 @@ export interface CustodianFunctionProps {
   readonly data: DataResources;
   /** Required when `access.startsWorkflow`. */
   readonly stateMachine?: sfn.IStateMachine;
+  /** Required when `access.publishesConsentChanges`. */
+  readonly consentBus?: events.IEventBus;
   /** Added to the environment every function gets. */
   readonly environment?: FunctionEnvironment;
   /** The verified SES sender of requester notices (functions that notify). @default 'privacy@example.com' */
@@ -144,6 +149,7 @@ export class CustodianFunction extends Construct {
       ...(access.connectors ? { CONNECTOR_SIGNING_SECRET_ARN: data.connectorSigningSecret.secretArn } : {}),
       ...(access.notifies ? { OUTBOX: 'ses', SES_FROM: props.sesFrom ?? 'privacy@example.com' } : {}),
       ...(props.holidays ? { HOLIDAYS: props.holidays } : {}),
+      ...(access.publishesConsentChanges ? { CONSENT_EVENT_BUS: props.consentBus!.eventBusName } : {}),
       ...props.environment,
     };
 
@@ -183,6 +189,7 @@ export class CustodianFunction extends Construct {
 
     this.grantData(access, data);
     if (access.startsWorkflow) props.stateMachine!.grantStartExecution(this.role);
+    if (access.publishesConsentChanges) props.consentBus!.grantPutEventsTo(this.role);
     if (access.notifies) {
       // Only the sender's own domain identity: the function cannot send as anyone else.
       const domain = (props.sesFrom ?? 'privacy@example.com').split('@')[1];

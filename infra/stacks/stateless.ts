@@ -42,6 +42,8 @@ export class StatelessStack extends Stack {
   readonly jobs: Record<string, CustodianFunction>;
   /** Scheduled invocations that failed after their retries land here (an alarm watches it). */
   readonly deadLetters: sqs.Queue;
+  /** Where `consent.changed` is published. */
+  readonly consentBus: events.EventBus;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -60,6 +62,9 @@ export class StatelessStack extends Stack {
       functions: Object.fromEntries(Object.entries(tasks).map(([name, f]) => [name, f.fn])) as Record<TaskName, CustodianFunction['fn']>,
     });
 
+    // consent.changed goes out on its own bus: subscribers add their rules to it.
+    this.consentBus = new events.EventBus(this, 'ConsentEvents', { description: 'Custodian consent.changed events (ids and choices, no personal data)' });
+
     const routeScope = new Construct(this, 'Http');
     this.routes = {};
     for (const spec of routeTable) {
@@ -70,6 +75,7 @@ export class StatelessStack extends Stack {
         name: spec.handler,
         access: spec,
         stateMachine: this.workflow.stateMachine,
+        consentBus: this.consentBus,
         // Public routes verify an optional bearer token themselves, against the pool's keys.
         environment:
           spec.auth === 'public'

@@ -26,7 +26,7 @@ afterAll(async () => {
 
 const api = contractClient(() => runtime.apiUrl);
 
-const capture = (ecifId: string, purpose: string, state: string, notice = { id: 'privacy-notice', version: '3' }, jurisdiction = 'GDPR') =>
+const capture = (ecifId: string, purpose: string, state: string, notice: { id: string; version: string } = { id: 'privacy-notice', version: '3' }, jurisdiction = 'GDPR') =>
   api('POST', '/v1/consents', {
     token: tokens.crm,
     body: { ecifId, choices: [{ purpose, channel: 'email', state }], jurisdiction, notice, method: 'crm', evidence: { reference: 'e2e' } },
@@ -100,5 +100,37 @@ describe('decisions', () => {
     const subjects = Array.from({ length: 10_001 }, (_, i) => ({ ecifId: `C${i}` }));
     expect((await api('POST', '/v1/consent-decisions/batch', { token: tokens.crm, body: { purpose: 'analytics', channel: 'email', subjects } })).status).toBe(422);
     expect((await api('POST', '/v1/consent-decisions/batch', { token: tokens.auditor, body: { purpose: 'analytics', channel: 'email', subjects: [{ ecifId: 'C1' }] } })).status).toBe(403);
+  });
+});
+
+describe('consent changes go out', () => {
+  it('an explicit opt-out of sale: decisions deny at once, the CRM gets a signed consent.changed, and the opt-out is pushed to it as a request', async () => {
+    const c = demo.customers.find((x) => x.crm && x.ecifId !== 'C000001')!;
+    const captured = await capture(c.ecifId, 'sale', 'withdrawn', undefined, 'CCPA');
+    expect(captured.status).toBe(201);
+    expect(captured.body.optOutRequestId).toEqual(expect.any(String));
+    expect((await decide(c.ecifId, 'sale', 'CCPA')).body).toMatchObject({ decision: 'deny', reason: 'opted_out_sale' });
+    expect((await decide(c.ecifId, 'third_party_sharing', 'CCPA')).body).toMatchObject({ decision: 'deny', reason: 'opted_out_sharing' });
+
+    const event = demo.crm.events.find((e) => e.receiptId === captured.body.receiptId);
+    expect(event).toMatchObject({ type: 'consent.changed', ecifId: c.ecifId, choices: [{ purpose: 'sale', channel: 'email', state: 'withdrawn' }], flags: { optOutSale: true, optOutSharing: true } });
+    // Ids and choices only: nothing that names the person.
+    expect(JSON.stringify(event)).not.toContain(c.email);
+
+    let request;
+    for (let i = 0; i < 100; i++) {
+      request = (await api('GET', `/v1/privacy-requests/${captured.body.optOutRequestId}`, { token: tokens.operator })).body;
+      if (request.status === 'completed') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(request).toMatchObject({ type: 'opt_out_sale_sharing', status: 'completed', outcome: { result: 'opted_out' } });
+    expect(demo.crm.store.get(c.crm!.contactId)?.marketingOptOut).toBe(true);
+  });
+
+  it('a grant goes out too, and changes no flag', async () => {
+    const captured = await capture('C000006', 'analytics', 'granted');
+    expect(captured.body.optOutRequestId).toBeUndefined();
+    expect(demo.crm.events.find((e) => e.receiptId === captured.body.receiptId)).toMatchObject({ choices: [{ purpose: 'analytics', state: 'granted' }] });
+    expect(demo.crm.events.find((e) => e.receiptId === captured.body.receiptId)).not.toHaveProperty('flags');
   });
 });

@@ -40,6 +40,7 @@ interface Row {
   startsWorkflow?: boolean;
   digests?: 'write';
   notifies?: boolean;
+  publishesConsentChanges?: boolean;
   auth?: string;
 }
 
@@ -221,7 +222,13 @@ describe('least privilege, table-driven', () => {
       switch (target.kind) {
         case 'local':
           if (target.logicalId === logGroupId) expect(['logs:CreateLogStream', 'logs:PutLogEvents'], where).toContain(action);
-          else {
+          else if (raw.Resources![target.logicalId].Type === 'AWS::Events::EventBus') {
+            // consent.changed: put events on the consent bus, nothing else.
+            expect(row.publishesConsentChanges, where).toBe(true);
+            expect(action).toBe('events:PutEvents');
+            seen.add('consent-bus');
+            continue;
+          } else {
             expect(row.startsWorkflow, where).toBe(true);
             expect(raw.Resources![target.logicalId].Type).toBe('AWS::StepFunctions::StateMachine');
             expect(action).toBe('states:StartExecution');
@@ -270,6 +277,7 @@ describe('least privilege, table-driven', () => {
     expect(seen.has('connected-tables')).toBe(Boolean(row.connectors));
     expect(seen.has('digest-objects')).toBe(Boolean(row.digests));
     expect(seen.has('ses-identity')).toBe(Boolean(row.notifies));
+    expect(seen.has('consent-bus')).toBe(Boolean(row.publishesConsentChanges));
   });
 
   it('no policy anywhere allows dynamodb:Scan, a dynamodb wildcard, or any "*" action', () => {

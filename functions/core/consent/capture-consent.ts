@@ -5,6 +5,7 @@ import type { Clock } from '../shared/clock.ts';
 import { InvalidInputError, NotFoundError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { noticeVersion } from './catalog.ts';
+import { isOptOutChoice, type ConsentChangePublisher } from './changes.ts';
 import { consentReceipt, defaultController, type Controller } from './receipt.ts';
 import type { CaptureInput, ConsentEvent } from './consent.ts';
 import type { ConsentLedger } from './ports.ts';
@@ -16,6 +17,8 @@ export interface CaptureDeps {
   clock: Clock;
   /** Named in receipts. @default defaultController */
   controller?: Controller;
+  /** Where `consent.changed` goes (absent: nowhere). */
+  changes?: ConsentChangePublisher;
 }
 
 /** Records choices; giving and withdrawing are the same call with the same rights (GDPR Art. 7(3)). */
@@ -56,9 +59,12 @@ export async function captureConsent(deps: CaptureDeps, input: CaptureInput, act
   const receipt = consentReceipt(events, deps.controller ?? defaultController);
   await deps.consent.putReceipt(receiptId, ecifId, receipt);
   // A Global Privacy Control signal from the customer's own browser is an opt-out of sale and of
-  // sharing (11 CCR §7025); sent on someone else's behalf it proves nothing about the customer.
+  // sharing (11 CCR §7025); sent on someone else's behalf it proves nothing about the customer. An
+  // explicit refusal or withdrawal of sale or sharing is the same opt-out (§7026).
   const gpcHonored = signals.gpc === true && actor.role === 'customer';
-  if (gpcHonored) await deps.consent.setFlags(ecifId, { optOutSale: true, optOutSharing: true }, at.toISOString());
+  const optedOut = gpcHonored || input.choices.some(isOptOutChoice);
+  const flags = optedOut ? { optOutSale: true, optOutSharing: true } : undefined;
+  if (flags) await deps.consent.setFlags(ecifId, flags, at.toISOString());
   await deps.audit.append({
     stream: `consent:${ecifId}`,
     actor,
@@ -66,7 +72,9 @@ export async function captureConsent(deps: CaptureDeps, input: CaptureInput, act
     target: { ecifId },
     details: { receiptId, choices: input.choices, notice: input.notice, method: input.method, ...(gpcHonored ? { gpc: true } : {}) },
   });
+  await deps.changes?.publish({ type: 'consent.changed', ecifId, at: at.toISOString(), receiptId, choices: input.choices, ...(flags ? { flags } : {}) });
   return {
+    optedOut,
     receiptId,
     ecifId,
     capturedAt: at.toISOString(),

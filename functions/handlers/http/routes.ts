@@ -25,6 +25,8 @@ export interface RouteSpec {
   reports?: Access;
   /** Sends requester notices (SES in AWS). */
   notifies?: boolean;
+  /** Publishes `consent.changed` (EventBridge in AWS). */
+  publishesConsentChanges?: boolean;
   /** A larger body limit than the default 256 KiB (a campaign list). */
   maxBodyBytes?: number;
 }
@@ -81,7 +83,8 @@ export const routeTable = [
   },
   {
     method: 'POST', path: '/v1/consents', handler: 'capture-consent', auth: 'jwt',
-    roles: ['customer', 'crm', 'operator'], tables: { ecif: 'read', consent: 'write', audit: 'write' },
+    roles: ['customer', 'crm', 'operator'], tables: { ecif: 'read', consent: 'write', requests: 'write', audit: 'write' },
+    startsWorkflow: true, publishesConsentChanges: true,
   },
   {
     method: 'GET', path: '/v1/subjects/{ecifId}/consents', handler: 'get-subject-consents', auth: 'jwt',

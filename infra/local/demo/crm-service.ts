@@ -3,6 +3,8 @@
  * webhook contract (docs/connectors.md), as a real CRM would be.
  *
  *   POST /webhook            signed action: erase | access | restrict | opt_out | verify
+ *   POST /events             signed consent.changed from Custodian (kept, newest last)
+ *   GET  /events             what it received
  *   GET  /contacts           counts and contact ids (no personal data)
  *   GET  /contacts/<id>      one contact as the CRM holds it now (the CRM's "UI")
  *   GET  /health
@@ -56,6 +58,8 @@ export interface DemoCrm {
   stats(): CrmStats;
   /** The next `count` webhook calls answer `status` (default 503) without touching the store. */
   failNext(count: number, status?: number): void;
+  /** consent.changed events received (signature checked). */
+  events: readonly Record<string, unknown>[];
   stop(): Promise<void>;
 }
 
@@ -230,9 +234,21 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
     return record ? { status: 200, body: record } : { status: 404, body: { error: 'no such contact' } };
   }
 
+  const events: Record<string, unknown>[] = [];
+  /** consent.changed, signed like the webhook calls: an unsigned one is refused. */
+  async function consentEvent(req: IncomingMessage): Promise<Answer> {
+    const raw = await readBody(req);
+    if (raw === undefined) return { status: 413, body: { error: 'body too large' } };
+    const header = req.headers[SIGNATURE_HEADER];
+    if (!verifySignature(opts.secret, raw, Array.isArray(header) ? header[0] : header)) return { status: 401, body: { error: 'bad or missing signature' } };
+    events.push(JSON.parse(raw) as Record<string, unknown>);
+    return { status: 202, body: { accepted: true } };
+  }
+
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://crm.local');
     const route = async (): Promise<Answer> => {
+      if (url.pathname === '/events') return req.method === 'POST' ? consentEvent(req) : { status: 200, body: { items: events } };
       if (url.pathname === '/webhook') {
         if (req.method !== 'POST') return { status: 405, body: { error: 'POST only' } };
         return webhook(req);
@@ -271,6 +287,7 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
     failNext(count: number, status = 503) {
       failures = { remaining: count, status };
     },
+    events,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

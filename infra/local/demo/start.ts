@@ -45,6 +45,8 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
     records: crmRecords(customers),
     persistPath: opts.persist ? path.join(opts.persist, 'demo-crm.json') : undefined,
   });
+  // The CRM subscribes to consent.changed (the local publisher reads this at each publish).
+  process.env.CONSENT_SUBSCRIBERS = `${crm.baseUrl}/events`;
   try {
     const { tableName, created } = await createCoreBankingTable(runtime.dynamo.client, opts.coreBankingTable ?? CORE_BANKING_TABLE);
     // A persisted table keeps what earlier erasures did to it: seed only a new one.

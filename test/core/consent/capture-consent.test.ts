@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '#core/audit/event.ts';
 import { captureConsent, type CaptureDeps } from '#core/consent/capture-consent.ts';
 import type { CaptureInput } from '#core/consent/consent.ts';
+import type { ConsentChanged } from '#core/consent/changes.ts';
 import { decide } from '#core/consent/decide.ts';
 import { anonymized } from '#core/ecif/customer.ts';
 import { createIdentityHasher } from '#core/ecif/identifiers.ts';
@@ -66,6 +67,7 @@ describe('captureConsent', () => {
       ecifId: 'ALICE',
       capturedAt: '2025-06-01T10:00:00.000Z',
       gpcHonored: false,
+      optedOut: false,
       events: [
         { eventId: expect.any(String), purpose: 'marketing', channel: 'email', state: 'granted' },
         { eventId: expect.any(String), purpose: 'analytics', channel: 'any', state: 'denied' },
@@ -222,5 +224,39 @@ describe('captureConsent', () => {
     await ecif.eraseCustomer(anonymized(record, '2025-06-01T09:00:00.000Z'), record.identities);
     await expect(captureConsent(deps, capture(), alice)).rejects.toBeInstanceOf(NotFoundError);
     expect(consent.events.size).toBe(0);
+  });
+});
+
+describe('consent changes go out', () => {
+  const published: ConsentChanged[] = [];
+  beforeEach(() => {
+    published.length = 0;
+    deps = { ...deps, changes: { publish: async (c) => void published.push(c) } };
+  });
+
+  it('every capture publishes consent.changed with ids and choices only', async () => {
+    const { receiptId } = await captureConsent(deps, capture(), alice);
+    expect(published).toEqual([{ type: 'consent.changed', ecifId: 'ALICE', at: '2025-06-01T10:00:00.000Z', receiptId, choices: [{ purpose: 'marketing', channel: 'email', state: 'granted' }] }]);
+    expect(JSON.stringify(published)).not.toContain('alice@example.com');
+  });
+
+  it.each([
+    { rule: '11 CCR §7026: withdrawing sale is an opt-out of sale and sharing', choice: { purpose: 'sale', channel: 'any', state: 'withdrawn' }, gpc: false, optedOut: true },
+    { rule: '11 CCR §7026: refusing third-party sharing is the same opt-out', choice: { purpose: 'third_party_sharing', channel: 'any', state: 'denied' }, gpc: false, optedOut: true },
+    { rule: '11 CCR §7025: Sec-GPC: 1 from the customer is an opt-out whatever the choice', choice: { purpose: 'analytics', channel: 'any', state: 'granted' }, gpc: true, optedOut: true },
+    { rule: 'a grant of sale is no opt-out', choice: { purpose: 'sale', channel: 'any', state: 'granted' }, gpc: false, optedOut: false },
+  ] as const)('$rule', async ({ choice, gpc, optedOut }) => {
+    const result = await captureConsent(deps, capture({ jurisdiction: 'CCPA', choices: [choice] }), alice, { gpc });
+    expect(result.optedOut).toBe(optedOut);
+    const flags = (await consent.current('ALICE')).flags;
+    expect({ sale: flags.optOutSale, sharing: flags.optOutSharing }).toEqual({ sale: optedOut, sharing: optedOut });
+    expect(published[0].flags).toEqual(optedOut ? { optOutSale: true, optOutSharing: true } : undefined);
+  });
+
+  it('publishing comes after the ledger, the receipt and the audit event: a bus that is down undoes nothing', async () => {
+    deps = { ...deps, changes: { publish: async () => Promise.reject(new Error('bus down')) } };
+    await expect(captureConsent(deps, capture(), alice)).rejects.toThrow('bus down');
+    expect(consent.ledger('ALICE')).toHaveLength(1);
+    expect(audit.count()).toBe(1);
   });
 });
