@@ -39,6 +39,8 @@ export const configSchema = z.object({
   ANONYMOUS_SUBMISSIONS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
   /** Verification-code tries per source address per hour, over all requests (429 beyond). */
   VERIFICATION_TRIES_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(30),
+  /** The public base URL of this API, given to async systems as their callback address (locally the gateway). */
+  CALLBACK_BASE_URL: z.url().optional(),
   /** The EventBridge bus of `consent.changed` (AWS); locally CONSENT_SUBSCRIBERS webhooks instead. */
   CONSENT_EVENT_BUS: z.string().min(1).optional(),
   /** Where requester notices go: Amazon SES, or the local dev mailbox (/dev/mailbox). */

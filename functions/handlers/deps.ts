@@ -68,8 +68,8 @@ async function build() {
           return new SesOutbox(new SESv2Client({}), env.SES_FROM);
         });
   const workflow: RequestWorkflow = lazyPort(async () => {
-    if (!env.STATE_MACHINE_ARN) throw new Error('invalid configuration: STATE_MACHINE_ARN');
     const [{ StepFunctionsRequestWorkflow }, { SFNClient }] = await Promise.all([import('#adapters/sfn/request-workflow.ts'), import('@aws-sdk/client-sfn')]);
+    // Answering a waiting step needs only its token; starting one needs the state machine.
     return new StepFunctionsRequestWorkflow(new SFNClient({}), env.STATE_MACHINE_ARN);
   });
   const reports: ReportStore = lazyPort(async () => {
@@ -117,6 +117,10 @@ async function build() {
     changes,
     digestArchive,
     connectorFor: (system: ConnectedSystem) => connectorFor(system, secrets),
+    /** The secret a system signs its callbacks with: the deployment's webhook signing secret, shared with each HTTP system. */
+    callbackSecretFor: async (_systemId: string) => signingSecret,
+    /** Where async systems call back, when the deployment knows its public URL (else the path alone). */
+    callbackBaseUrl: env.CALLBACK_BASE_URL,
   };
 }
 

@@ -68,7 +68,12 @@ export interface AccessSpec {
   readonly notifies?: boolean;
   /** Puts `consent.changed` on the consent event bus. */
   readonly publishesConsentChanges?: boolean;
+  /** Answers the workflow's waiting steps (callbacks, manual tasks): states:SendTask* on the state machine. */
+  readonly answersTasks?: boolean;
 }
+
+/** What answering a waiting workflow step takes (the same as CDK's grantTaskResponse). */
+export const taskResponseActions = ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'] as const;
 
 /** The data resources the functions reach (from the stateful stack). */
 export interface DataResources {
@@ -189,6 +194,10 @@ export class CustodianFunction extends Construct {
 
     this.grantData(access, data);
     if (access.startsWorkflow) props.stateMachine!.grantStartExecution(this.role);
+    // A workflow task is created before its state machine: the stack grants it (TaskResponsePolicy) once both exist.
+    if (access.answersTasks && props.stateMachine) {
+      this.role.addToPolicy(new iam.PolicyStatement({ sid: 'TaskResponse', actions: [...taskResponseActions], resources: [props.stateMachine.stateMachineArn] }));
+    }
     if (access.publishesConsentChanges) props.consentBus!.grantPutEventsTo(this.role);
     if (access.notifies) {
       // Only the sender's own domain identity: the function cannot send as anyone else.

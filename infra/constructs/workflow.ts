@@ -71,18 +71,46 @@ export class PrivacyRequestWorkflow extends Construct {
     // A failed system is recorded and the others go on; Finalize decides the overall outcome.
     executeSystem.addCatch(recordSystemFailure, { errors: ['States.ALL'], resultPath: '$.error' });
 
+    // Async systems and manual tasks: the step waits on a task token for the callback or the operator,
+    // as long as the system's registration allows (TimeoutSecondsPath; HeartbeatSecondsPath for progress).
+    const awaitSystem = new tasks.LambdaInvoke(this, 'AwaitSystem', {
+      stateName: 'AwaitSystem',
+      lambdaFunction: props.functions.AwaitSystem,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        requestId: sfn.JsonPath.stringAt('$.requestId'),
+        systemId: sfn.JsonPath.stringAt('$.systemId'),
+        waitSeconds: sfn.JsonPath.numberAt('$.waitSeconds'),
+        heartbeatSeconds: sfn.JsonPath.numberAt('$.heartbeatSeconds'),
+        taskToken: sfn.JsonPath.taskToken,
+      }),
+      taskTimeout: sfn.Timeout.at('$.waitSeconds'),
+      heartbeatTimeout: sfn.Timeout.at('$.heartbeatSeconds'),
+      retryOnServiceExceptions: true,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    // Only the asking may be retried; a timeout or a reported failure is the system's answer.
+    awaitSystem.addRetry({ errors: [...transientErrors], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4 });
+    awaitSystem.addCatch(recordSystemFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+    const byMode = new sfn.Choice(this, 'WaitsForAnswer?', { stateName: 'WaitsForAnswer?' })
+      .when(sfn.Condition.or(sfn.Condition.stringEquals('$.mode', 'callback'), sfn.Condition.stringEquals('$.mode', 'operator')), awaitSystem)
+      .otherwise(executeSystem);
+
     const executeSystems = new sfn.Map(this, 'ExecuteSystems', {
       stateName: 'ExecuteSystems',
       itemsPath: sfn.JsonPath.stringAt('$.systems'),
       itemSelector: {
         requestId: sfn.JsonPath.stringAt('$.requestId'),
         systemId: sfn.JsonPath.stringAt('$$.Map.Item.Value.systemId'),
+        mode: sfn.JsonPath.stringAt('$$.Map.Item.Value.mode'),
+        waitSeconds: sfn.JsonPath.numberAt('$$.Map.Item.Value.waitSeconds'),
+        heartbeatSeconds: sfn.JsonPath.numberAt('$$.Map.Item.Value.heartbeatSeconds'),
       },
       maxConcurrency: props.maxConcurrency ?? 4,
       // The per-system outcomes are in the requests table; the state keeps the plan's output.
       resultPath: sfn.JsonPath.DISCARD,
     });
-    executeSystems.itemProcessor(executeSystem);
+    executeSystems.itemProcessor(byMode);
 
     const subjectFound = new sfn.Choice(this, 'SubjectFound?')
       .when(sfn.Condition.booleanEquals('$.found', true), planActions.next(executeSystems).next(finalize))

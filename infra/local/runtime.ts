@@ -133,6 +133,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     stops.push(() => gateway.stop());
     // Public routes check optional tokens against the issuer's JWKS, which the gateway serves.
     env.JWKS_URL = `${gateway.url}/.well-known/jwks.json`;
+    // Async systems call back here.
+    env.CALLBACK_BASE_URL = gateway.url;
     Object.assign(process.env, env);
     resetDeps();
     // Executions in flight when a persisted runtime stopped are gone: their requests start again.

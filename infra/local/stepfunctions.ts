@@ -276,15 +276,22 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
       const { promise, resolve, reject } = Promise.withResolvers<unknown>();
       const t: PendingTask = { executionArn, settled: false, resolve, reject };
       pending.set(token!, t);
-      if (typeof state.HeartbeatSeconds === 'number') {
-        t.heartbeatMs = state.HeartbeatSeconds * 1000;
+      // `HeartbeatSecondsPath`/`TimeoutSecondsPath` (`$.name`) are read from the task's payload, which
+      // carries the same values as the state input (the workflow passes them on by the same names).
+      const secondsAt = (p: unknown): number | undefined => {
+        const v = typeof p === 'string' && /^\$\.[A-Za-z0-9_]+$/.test(p) && payload && typeof payload === 'object' ? (payload as Record<string, unknown>)[p.slice(2)] : undefined;
+        return typeof v === 'number' && v > 0 ? v : undefined;
+      };
+      const heartbeatSeconds = typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : secondsAt(state.HeartbeatSecondsPath);
+      if (heartbeatSeconds !== undefined) {
+        t.heartbeatMs = heartbeatSeconds * 1000;
         t.heartbeatTimer = setTimeout(
           () => settleTask(token!, { ok: false, error: namedError('States.HeartbeatTimeout', 'States.HeartbeatTimeout') }),
           t.heartbeatMs,
         );
       }
       // The library's own TimeoutSeconds race fails the state with States.Timeout; this only expires the token after it.
-      const timeoutSeconds = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : MAX_TIMEOUT_SECONDS;
+      const timeoutSeconds = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : (secondsAt(state.TimeoutSecondsPath) ?? MAX_TIMEOUT_SECONDS);
       t.timeoutTimer = setTimeout(
         () => settleTask(token!, { ok: false, error: namedError('States.Timeout', 'States.Timeout') }),
         Math.min(timeoutSeconds * 1000 + 20, 0x7fffffff),

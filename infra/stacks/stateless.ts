@@ -7,7 +7,8 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { Config } from '#functions/config.ts';
 import { routeTable } from '#handlers/http/routes.ts';
-import { workflowTasks, type TaskName } from '#handlers/tasks/tasks.ts';
+import { workflowTasks, type TaskName, type TaskSpec } from '#handlers/tasks/tasks.ts';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { scheduledJobs } from '#handlers/scheduled/jobs.ts';
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -16,7 +17,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { CustodianAlarms } from '../constructs/alarms.ts';
 import { CustodianApi } from '../constructs/api.ts';
 import { pascal } from '../constructs/names.ts';
-import { CustodianFunction, type DataResources } from '../constructs/functions.ts';
+import { CustodianFunction, taskResponseActions, type DataResources } from '../constructs/functions.ts';
 import type { CustodianIdentity } from '../constructs/identity.ts';
 import { PrivacyRequestWorkflow } from '../constructs/workflow.ts';
 
@@ -61,6 +62,16 @@ export class StatelessStack extends Stack {
     this.workflow = new PrivacyRequestWorkflow(this, 'PrivacyRequestWorkflow', {
       functions: Object.fromEntries(Object.entries(tasks).map(([name, f]) => [name, f.fn])) as Record<TaskName, CustodianFunction['fn']>,
     });
+
+    // A separate policy, not the role's default one: the function must not depend on the state machine
+    // that depends on it.
+    for (const [name, spec] of Object.entries(workflowTasks) as [TaskName, TaskSpec][]) {
+      if (!spec.answersTasks) continue;
+      new iam.Policy(taskScope, `${name}TaskResponse`, {
+        roles: [tasks[name].role],
+        statements: [new iam.PolicyStatement({ actions: [...taskResponseActions], resources: [this.workflow.stateMachine.stateMachineArn] })],
+      });
+    }
 
     // consent.changed goes out on its own bus: subscribers add their rules to it.
     this.consentBus = new events.EventBus(this, 'ConsentEvents', { description: 'Custodian consent.changed events (ids and choices, no personal data)' });

@@ -41,6 +41,7 @@ interface Row {
   digests?: 'write';
   notifies?: boolean;
   publishesConsentChanges?: boolean;
+  answersTasks?: boolean;
   auth?: string;
 }
 
@@ -228,10 +229,16 @@ describe('least privilege, table-driven', () => {
             expect(action).toBe('events:PutEvents');
             seen.add('consent-bus');
             continue;
+          } else if (action !== 'states:StartExecution') {
+            // Callbacks and manual tasks answer the waiting step, nothing else.
+            expect(row.answersTasks, where).toBe(true);
+            expect(raw.Resources![target.logicalId].Type).toBe('AWS::StepFunctions::StateMachine');
+            expect(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']).toContain(action);
+            seen.add('task-response');
+            continue;
           } else {
             expect(row.startsWorkflow, where).toBe(true);
             expect(raw.Resources![target.logicalId].Type).toBe('AWS::StepFunctions::StateMachine');
-            expect(action).toBe('states:StartExecution');
           }
           break;
         case 'secret':
@@ -278,6 +285,7 @@ describe('least privilege, table-driven', () => {
     expect(seen.has('digest-objects')).toBe(Boolean(row.digests));
     expect(seen.has('ses-identity')).toBe(Boolean(row.notifies));
     expect(seen.has('consent-bus')).toBe(Boolean(row.publishesConsentChanges));
+    expect(seen.has('task-response')).toBe(Boolean(row.answersTasks));
   });
 
   it('no policy anywhere allows dynamodb:Scan, a dynamodb wildcard, or any "*" action', () => {

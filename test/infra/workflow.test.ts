@@ -66,7 +66,10 @@ describe('extracted ASL', () => {
     expect(tasks.map(([n]) => n).sort()).toEqual(Object.keys(workflowTasks).sort());
     for (const [name, s] of tasks) {
       const fnId = byMetadata(raw, 'custodian:function', `task:${name}`);
-      expect(s.Resource).toBe(`arn:aws:lambda:us-east-1:000000000000:function:${fnId}`);
+      const arn = `arn:aws:lambda:us-east-1:000000000000:function:${fnId}`;
+      // The waiting step invokes its function through the service integration that hands it a task token.
+      if (name === 'AwaitSystem') expect([s.Resource, s.Parameters.FunctionName]).toEqual(['arn:aws:states:::lambda:invoke.waitForTaskToken', arn]);
+      else expect(s.Resource).toBe(arn);
     }
   });
 
@@ -89,12 +92,32 @@ describe('extracted ASL', () => {
     expect(definition.States.ExecuteSystems).toMatchObject({
       Type: 'Map',
       ItemsPath: '$.systems',
-      ItemSelector: { 'requestId.$': '$.requestId', 'systemId.$': '$$.Map.Item.Value.systemId' },
+      ItemSelector: {
+        'requestId.$': '$.requestId',
+        'systemId.$': '$$.Map.Item.Value.systemId',
+        'mode.$': '$$.Map.Item.Value.mode',
+        'waitSeconds.$': '$$.Map.Item.Value.waitSeconds',
+        'heartbeatSeconds.$': '$$.Map.Item.Value.heartbeatSeconds',
+      },
       MaxConcurrency: 4,
       ResultPath: null,
       Next: 'Finalize',
     });
-    expect(definition.States.ExecuteSystems.ItemProcessor.StartAt).toBe('ExecuteSystem');
+    expect(definition.States.ExecuteSystems.ItemProcessor.StartAt).toBe('WaitsForAnswer?');
+    expect(states['WaitsForAnswer?']).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Or: [{ Variable: '$.mode', StringEquals: 'callback' }, { Variable: '$.mode', StringEquals: 'operator' }], Next: 'AwaitSystem' }],
+      Default: 'ExecuteSystem',
+    });
+    // A callback or an operator's task waits as long as the system's registration says, with a heartbeat.
+    expect(states.AwaitSystem).toMatchObject({
+      TimeoutSecondsPath: '$.waitSeconds',
+      HeartbeatSecondsPath: '$.heartbeatSeconds',
+      ResultPath: null,
+      Parameters: { Payload: { 'requestId.$': '$.requestId', 'systemId.$': '$.systemId', 'taskToken.$': '$$.Task.Token' } },
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordSystemFailure' }],
+    });
+    expect(states.AwaitSystem.Retry).toContainEqual({ ErrorEquals: [...transientErrors], IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 4 });
     expect(states.ExecuteSystem.Retry).toContainEqual({
       ErrorEquals: [...transientErrors],
       IntervalSeconds: 2,
@@ -105,7 +128,7 @@ describe('extracted ASL', () => {
     expect(states.RecordSystemFailure.Parameters).toEqual({ 'requestId.$': '$.requestId', 'systemId.$': '$.systemId', 'error.$': '$.error' });
     expect(states.Finalize).toMatchObject({ End: true, Parameters: { 'requestId.$': '$.requestId' } });
     // payloadResponseOnly: the function's result is the state output, no Lambda envelope to unwrap.
-    for (const name of Object.keys(workflowTasks)) expect(states[name].Resource).not.toContain(':states:::lambda:invoke');
+    for (const name of Object.keys(workflowTasks)) if (name !== 'AwaitSystem') expect(states[name].Resource).not.toContain(':states:::lambda:invoke');
   });
 });
 
@@ -125,7 +148,7 @@ describe('runs as designed (aws-local-stepfunctions, stand-in tasks)', () => {
     const handlers: Record<string, (input: any) => unknown> = {
       LoadRequest: (i) => ({ requestId: i.requestId, type: 'erasure', terminal: behaviour.terminal ?? false }),
       ResolveSubject: (i) => ({ requestId: i.requestId, type: i.type, found: behaviour.found ?? true }),
-      PlanActions: (i) => ({ ...i, systems: (behaviour.systems ?? []).map((systemId) => ({ systemId, action: 'erase' })) }),
+      PlanActions: (i) => ({ ...i, systems: (behaviour.systems ?? []).map((systemId) => ({ systemId, mode: 'sync', waitSeconds: 0, heartbeatSeconds: 0 })) }),
       ExecuteSystem: (i) => {
         attempts[i.systemId] = (attempts[i.systemId] ?? 0) + 1;
         const failing = behaviour.failing?.[i.systemId];
@@ -191,7 +214,7 @@ describe('runs as designed (aws-local-stepfunctions, stand-in tasks)', () => {
   it('each planned system gets {requestId, systemId}; transient errors are retried; a failure is recorded and the rest go on', async () => {
     const { calls, attempts } = await run({ systems: ['crm', 'core-banking', 'warehouse'], failing: { 'core-banking': 2, warehouse: 'always' } });
     const executed = calls.filter(([n]) => n === 'ExecuteSystem').map(([, i]) => i);
-    for (const input of executed) expect(Object.keys(input).sort()).toEqual(['requestId', 'systemId']);
+    for (const input of executed) expect(Object.keys(input).sort()).toEqual(['heartbeatSeconds', 'mode', 'requestId', 'systemId', 'waitSeconds']);
     expect(attempts).toEqual({ crm: 1, 'core-banking': 3, warehouse: 1 });
     const recorded = calls.filter(([n]) => n === 'RecordSystemFailure').map(([, i]) => i);
     expect(recorded).toHaveLength(1);

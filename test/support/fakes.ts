@@ -7,7 +7,7 @@
 import { chainNext, type AuditEvent, type AuditInput } from '#core/audit/event.ts';
 import type { AuditFilter, AuditLog, AuditPage, AuditRange } from '#core/audit/ports.ts';
 import type { AuditDigest } from '#core/audit/digest.ts';
-import type { Connector, ConnectorOutcome, SystemWork, Verification } from '#core/connectors/connector.ts';
+import type { CallbackTicket, Connector, ConnectorOutcome, SystemWork, Verification } from '#core/connectors/connector.ts';
 import type { ConnectedSystem } from '#core/connectors/system.ts';
 import type { Channel, Purpose } from '#core/consent/catalog.ts';
 import { noFlags, type ConsentEvent, type ConsentFlags, type CurrentConsent } from '#core/consent/consent.ts';
@@ -16,7 +16,7 @@ import type { CrossReference, GoldenRecord } from '#core/ecif/customer.ts';
 import type { IdentityKey } from '#core/ecif/identifiers.ts';
 import type { CustomerChange, EcifRegistry, SystemsRegistry } from '#core/ecif/ports.ts';
 import type { IdempotencyClaim, RequestFilter, RequestStore, RequestWorkflow } from '#core/requests/ports.ts';
-import { effectiveDueAt, terminalStatuses, type PrivacyRequest, type RequestStatus, type RequestType, type SystemTask } from '#core/requests/request.ts';
+import { effectiveDueAt, terminalStatuses, type PrivacyRequest, type RequestStatus, type RequestType, type SystemTask, type SystemTaskState } from '#core/requests/request.ts';
 import type { Clock } from '#core/shared/clock.ts';
 import type { Notification, Outbox } from '#core/notifications/outbox.ts';
 import type { ReportStore } from '#core/reports/ports.ts';
@@ -284,6 +284,12 @@ export class FakeRequestStore implements RequestStore {
     this.requests.set(id, next);
   }
 
+  async moveTask(requestId: string, systemId: string, from: SystemTaskState, patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>> & { state: SystemTaskState }) {
+    const t = this.taskItems.get(`${requestId}#${systemId}`);
+    if (!t || t.state !== from) throw new ConflictError(`the system step is no longer ${from}`, { systemState: from, wanted: patch.state });
+    await this.updateTask(requestId, systemId, patch);
+  }
+
   async move(id: string, from: RequestStatus, patch: Partial<Omit<PrivacyRequest, 'id'>> & { status: RequestStatus }) {
     const r = this.requests.get(id);
     if (!r || r.status !== from) throw new ConflictError(`the request is no longer ${from}`, { requestStatus: from, wanted: patch.status });
@@ -362,9 +368,25 @@ export class FakeRequestStore implements RequestStore {
 export class FakeRequestWorkflow implements RequestWorkflow {
   readonly started = new Set<string>();
   calls = 0;
+  /** How each waiting step was answered, by token, in order (a second answer is refused, as Step Functions does). */
+  readonly answers = new Map<string, { kind: 'success'; output: Record<string, unknown> } | { kind: 'failure'; error: string; cause: string }>();
+  readonly heartbeats: string[] = [];
   async start(requestId: string, run?: string) {
     this.calls++;
     this.started.add(run ? `${requestId}-${run}` : requestId);
+  }
+  private answer(token: string, a: { kind: 'success'; output: Record<string, unknown> } | { kind: 'failure'; error: string; cause: string }) {
+    if (this.answers.has(token)) throw new ConflictError('the step is no longer waiting');
+    this.answers.set(token, a);
+  }
+  async completeTask(token: string, output: Record<string, unknown>) {
+    this.answer(token, { kind: 'success', output });
+  }
+  async failTask(token: string, error: string, cause: string) {
+    this.answer(token, { kind: 'failure', error, cause });
+  }
+  async heartbeatTask(token: string) {
+    this.heartbeats.push(token);
   }
 }
 
@@ -374,7 +396,7 @@ export type ConnectorBehaviour =
 
 /** A connector per system whose behaviour a test sets; it records every call. */
 export class FakeConnectors {
-  readonly calls: { systemId: string; op: 'execute' | 'verify'; work: SystemWork }[] = [];
+  readonly calls: { systemId: string; op: 'execute' | 'verify' | 'start'; work: SystemWork; callback?: CallbackTicket }[] = [];
   private readonly behaviours = new Map<string, ConnectorBehaviour>();
 
   set(systemId: string, behaviour: ConnectorBehaviour) {
@@ -389,6 +411,13 @@ export class FakeConnectors {
         const b = behaviour();
         if (b.kind === 'throw') throw b.error();
         return b.outcome ?? { recordsAffected: 1, fieldsChanged: work.fields.map((f) => f.name) };
+      },
+      // An async system accepts the work (and calls back later); a throwing one is down.
+      start: async (work, callback) => {
+        this.calls.push({ systemId: system.systemId, op: 'start', work: copy(work), callback });
+        const b = behaviour();
+        if (b.kind === 'throw') throw b.error();
+        return { accepted: true };
       },
     };
     const b = behaviour();

@@ -3,11 +3,12 @@
  * 5xx, 429 and network faults are transient (the workflow retries with the same idempotency key);
  * other 4xx are permanent. Error messages carry status codes, never response bodies.
  */
-import type { Connector, ConnectorOutcome, SystemWork, Verification } from '#core/connectors/connector.ts';
+import type { CallbackTicket, Connector, ConnectorOutcome, StartOutcome, SystemWork, Verification } from '#core/connectors/connector.ts';
 import { sign, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
 import { PermanentSystemError, TransientSystemError } from '#core/shared/errors.ts';
 
 type HttpSettings = { kind: 'http'; url: string; timeoutMs: number };
+type Answer = { status: number; body: Record<string, unknown> };
 
 export class HttpWebhookConnector implements Connector {
   constructor(
@@ -16,6 +17,10 @@ export class HttpWebhookConnector implements Connector {
   ) {}
 
   private async call(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return (await this.send(body)).body;
+  }
+
+  private async send(body: Record<string, unknown>): Promise<Answer> {
     const text = JSON.stringify(body);
     let res: Response;
     try {
@@ -31,7 +36,7 @@ export class HttpWebhookConnector implements Connector {
     if (res.status >= 500 || res.status === 429) throw new TransientSystemError(`webhook answered ${res.status}`);
     if (res.status >= 400) throw new PermanentSystemError(`webhook refused with ${res.status}`);
     try {
-      return (await res.json()) as Record<string, unknown>;
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     } catch {
       throw new PermanentSystemError('webhook answered with a body that is not JSON');
     }
@@ -52,7 +57,19 @@ export class HttpWebhookConnector implements Connector {
 
   async execute(work: SystemWork): Promise<ConnectorOutcome> {
     const payload = this.payload(work, work.action);
-    const res = await this.call(payload);
+    return this.outcome(work, payload, await this.call(payload));
+  }
+
+  /** mode `async`: the system answers 202 (and calls back later), or 200 with the result when it is done at once. */
+  async start(work: SystemWork, callback: CallbackTicket): Promise<StartOutcome> {
+    const payload = { ...this.payload(work, work.action), mode: 'async', callback };
+    const { status, body } = await this.send(payload);
+    if (body.idempotencyKey !== payload.idempotencyKey) throw new PermanentSystemError('webhook did not echo the idempotency key');
+    if (status === 202) return { accepted: true };
+    return { accepted: false, outcome: this.outcome(work, payload, body) };
+  }
+
+  private outcome(work: SystemWork, payload: { idempotencyKey: string }, res: Record<string, unknown>): ConnectorOutcome {
     if (res.idempotencyKey !== payload.idempotencyKey) throw new PermanentSystemError('webhook did not echo the idempotency key');
     if (res.status !== 'succeeded') throw new PermanentSystemError(`webhook reported status ${String(res.status).slice(0, 40)}`);
     return {

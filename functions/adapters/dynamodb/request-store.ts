@@ -6,7 +6,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IdempotencyClaim, RequestFilter, RequestStore } from '#core/requests/ports.ts';
-import { effectiveDueAt, terminalStatuses, type PrivacyRequest, type RequestStatus, type RequestType, type SystemTask } from '#core/requests/request.ts';
+import { effectiveDueAt, terminalStatuses, type PrivacyRequest, type RequestStatus, type RequestType, type SystemTask, type SystemTaskState } from '#core/requests/request.ts';
 import { ConflictError, IdempotencyKeyReusedError, InvalidInputError } from '#core/shared/errors.ts';
 import { failedConditions, isConditionFailure, isTransactionCancelled, setExpression, withoutKeys } from './client.ts';
 
@@ -215,6 +215,25 @@ export class DynamoRequestStore implements RequestStore {
         ...setExpression(patch),
       }),
     );
+  }
+
+  async moveTask(requestId: string, systemId: string, from: SystemTaskState, patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>> & { state: SystemTaskState }) {
+    const set = setExpression(patch);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { PK: `REQ#${requestId}`, SK: `SYS#${systemId}` },
+          ConditionExpression: '#from = :from',
+          ...set,
+          ExpressionAttributeNames: { ...set.ExpressionAttributeNames, '#from': 'state' },
+          ExpressionAttributeValues: { ...set.ExpressionAttributeValues, ':from': from },
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) throw new ConflictError(`the system step is no longer ${from}`, { systemState: from, wanted: patch.state });
+      throw err;
+    }
   }
 
   async tasks(requestId: string) {

@@ -33,8 +33,19 @@ export interface Verification {
   method: string;
 }
 
+/** Where an async system sends its answer: our callback route for this request and system. */
+export interface CallbackTicket {
+  path: string;
+  /** Absolute, where the deployment knows its public base URL. */
+  url?: string;
+}
+
+export type StartOutcome = { accepted: true } | { accepted: false; outcome: ConnectorOutcome };
+
 export interface Connector {
   execute(work: SystemWork): Promise<ConnectorOutcome>;
+  /** Async kinds: asks the system to do the work and call back; `accepted: false` when it finished at once. */
+  start?(work: SystemWork, callback: CallbackTicket): Promise<StartOutcome>;
   /** Reads back what the system now holds for the subject and checks the action took effect; undefined when it cannot check that action. */
   verify?(work: SystemWork): Promise<Verification | undefined>;
 }

@@ -29,7 +29,12 @@ export const connectorSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('http'),
     url: z.url({ protocol: /^https?$/ }),
-    mode: z.enum(['sync']).default('sync'),
+    /** `async`: the system answers 202 and calls back (POST /v1/callbacks/{requestId}/{systemId}). */
+    mode: z.enum(['sync', 'async']).default('sync'),
+    /** async: how long the callback may take before the step fails (States.Timeout). @default 86400 (a day) */
+    callbackTimeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+    /** async: the longest silence between progress callbacks (States.HeartbeatTimeout); absent: the timeout alone. */
+    heartbeatSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
     /** Name of the signing secret (a reference, never the secret itself). */
     secretRef: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,200}$/).optional(),
     timeoutMs: z.number().int().min(100).max(30_000).default(5_000),
@@ -49,7 +54,13 @@ export const connectorSchema = z.discriminatedUnion('kind', [
       keyColumn: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a key column is an identifier'),
     }),
   ),
-  z.strictObject({ kind: z.literal('manual'), queue: z.string().max(100).default('privacy-operators') }),
+  // An operator does the work in the system by hand and attests it (POST .../systems/{systemId}/complete).
+  z.strictObject({
+    kind: z.literal('manual'),
+    queue: z.string().max(100).default('privacy-operators'),
+    /** How long the operator task may stay open before the step fails (it must fit the request's deadline). @default 14 */
+    timeoutDays: z.number().int().min(1).max(30).optional(),
+  }),
 ]);
 
 export const systemInputSchema = z.strictObject({
@@ -68,4 +79,28 @@ export type ConnectorSettings = z.infer<typeof connectorSchema>;
 export interface ConnectedSystem extends SystemInput {
   systemId: string;
   updatedAt: string;
+}
+
+/** How the workflow runs a system's step: a call that answers, a call answered later by a callback, or an operator's task. */
+export type ExecutionMode = 'sync' | 'callback' | 'operator';
+
+export interface Execution {
+  mode: ExecutionMode;
+  /** callback and operator: how long the step may wait, and the longest silence (Step Functions timeouts). */
+  waitSeconds: number;
+  heartbeatSeconds: number;
+}
+
+export function executionOf(system: Pick<ConnectedSystem, 'connector'>): Execution {
+  const c = system.connector;
+  if (c.kind === 'manual') {
+    const seconds = (c.timeoutDays ?? 14) * 86_400;
+    return { mode: 'operator', waitSeconds: seconds, heartbeatSeconds: seconds };
+  }
+  if (c.kind === 'http' && c.mode === 'async') {
+    const seconds = c.callbackTimeoutSeconds ?? 86_400;
+    return { mode: 'callback', waitSeconds: seconds, heartbeatSeconds: Math.min(c.heartbeatSeconds ?? seconds, seconds) };
+  }
+  // Sync steps are bounded by the connector's own timeouts; these values are not used.
+  return { mode: 'sync', waitSeconds: 0, heartbeatSeconds: 0 };
 }

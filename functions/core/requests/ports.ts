@@ -1,4 +1,4 @@
-import type { Jurisdiction, PrivacyRequest, RequestStatus, RequestType, SystemTask } from './request.ts';
+import type { Jurisdiction, PrivacyRequest, RequestStatus, RequestType, SystemTask, SystemTaskState } from './request.ts';
 
 export interface IdempotencyClaim {
   /** Hash of the caller's Idempotency-Key (scoped by caller). */
@@ -27,6 +27,8 @@ export interface RequestStore {
   putTaskIfAbsent(task: SystemTask): Promise<void>;
   getTask(requestId: string, systemId: string): Promise<SystemTask | undefined>;
   updateTask(requestId: string, systemId: string, patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>>): Promise<void>;
+  /** Conditional on the task's state: ConflictError when it is no longer `from` (two callbacks racing, say). */
+  moveTask(requestId: string, systemId: string, from: SystemTaskState, patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>> & { state: SystemTaskState }): Promise<void>;
   tasks(requestId: string): Promise<SystemTask[]>;
   /** Ids of requests in a status, earliest due first. */
   idsByStatus(status: PrivacyRequest['status'], limit?: number): Promise<string[]>;
@@ -44,4 +46,10 @@ export interface RequestFilter {
 export interface RequestWorkflow {
   /** `run` names a later run of the same request (an operator's retry); the first run has none. */
   start(requestId: string, run?: string): Promise<void>;
+  /** A waiting step (callback, operator task) is done: its output goes on. ConflictError when the step no longer waits. */
+  completeTask(token: string, output: Record<string, unknown>): Promise<void>;
+  /** A waiting step failed: the state's Catch records it. */
+  failTask(token: string, error: string, cause: string): Promise<void>;
+  /** A waiting step is still alive (a progress callback). */
+  heartbeatTask(token: string): Promise<void>;
 }

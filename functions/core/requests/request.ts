@@ -146,7 +146,8 @@ export type OutcomeResult =
 /** The deadline the request is held to now: the extended one once extended. */
 export const effectiveDueAt = (r: Pick<PrivacyRequest, 'dueAt' | 'extension'>) => r.extension?.extendedDueAt ?? r.dueAt;
 
-export type SystemTaskState = 'pending' | 'running' | 'succeeded' | 'failed' | 'exempt' | 'skipped';
+/** `waiting`: an async system's callback, or an operator's manual task, is awaited. */
+export type SystemTaskState = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'exempt' | 'skipped';
 
 /** One connected system's part in a request: `REQ#<id>` / `SYS#<systemId>`. */
 export interface SystemTask {
@@ -160,6 +161,8 @@ export interface SystemTask {
   fields: { name: string; strategy: string }[];
   exemptions: { field: string; basis: string; citation?: string; until: string }[];
   lastError?: { name: string; message: string };
-  proof?: { recordsAffected: number; fieldsChanged: string[]; verified: boolean; verification: string; at: string };
+  proof?: { recordsAffected: number; fieldsChanged: string[]; verified: boolean; verification: string; at: string; evidence?: string };
+  /** While `waiting`: for what, since when, until when, and the workflow's task token (never shown). */
+  waiting?: { for: 'callback' | 'operator'; since: string; until: string; token: string };
   updatedAt: string;
 }

@@ -4,7 +4,7 @@
  */
 import type { AuditLog } from '../audit/ports.ts';
 import type { ConsentLedger } from '../consent/ports.ts';
-import type { Connector } from '../connectors/connector.ts';
+import type { Connector, ConnectorOutcome, SystemWork } from '../connectors/connector.ts';
 import { planAction, planErasure } from '../connectors/planning.ts';
 import { buildAccessReport, reportCsv } from '../reports/access-report.ts';
 import type { ReportStore } from '../reports/ports.ts';
@@ -13,12 +13,12 @@ import type { IdentityHasher } from '../ecif/identifiers.ts';
 import { upsertCustomer } from '../ecif/upsert-customer.ts';
 import { flagsFor } from './immediate-rights.ts';
 import { correctedValues, rights } from './rights.ts';
-import type { ConnectedSystem } from '../connectors/system.ts';
+import { executionOf, type ConnectedSystem } from '../connectors/system.ts';
 import { anonymized } from '../ecif/customer.ts';
 import type { EcifRegistry, SystemsRegistry } from '../ecif/ports.ts';
 import { resolveByKeys } from '../ecif/resolve-subject.ts';
 import { contactOnFile, type ContactPoint, type Outbox } from '../notifications/outbox.ts';
-import { workflowActor } from '../shared/actor.ts';
+import { workflowActor, type Actor } from '../shared/actor.ts';
 import type { Clock } from '../shared/clock.ts';
 import { NotFoundError, PermanentSystemError, TransientSystemError } from '../shared/errors.ts';
 import type { RequestStore } from './ports.ts';
@@ -108,20 +108,21 @@ export async function planStep(deps: WorkflowDeps, input: Step & { found: boolea
   await record(deps, request, 'request.planned', {
     systems: stored.map((t) => ({ systemId: t.systemId, action: t.action, state: t.state, exemptions: t.exemptions.map((e) => e.field) })),
   });
-  return { ...input, systems: stored.filter((t) => t.state === 'pending' || t.state === 'running').map((t) => ({ systemId: t.systemId })) };
+  // Each system with how its step runs (the Map chooses the state by `mode`).
+  const open = stored.filter((t) => t.state === 'pending' || t.state === 'running' || t.state === 'waiting');
+  return {
+    ...input,
+    systems: open.map((t) => {
+      const system = systems.find((s) => s.systemId === t.systemId);
+      return { systemId: t.systemId, ...(system ? executionOf(system) : { mode: 'sync', waitSeconds: 0, heartbeatSeconds: 0 }) };
+    }),
+  };
 }
 
-export async function executeSystemStep(deps: WorkflowDeps, input: { requestId: string; systemId: string }) {
-  const request = await loaded(deps, input.requestId);
-  const task = await deps.requests.getTask(request.id, input.systemId);
-  if (!task) throw new NotFoundError('no such system task', { systemId: input.systemId });
-  if (task.state !== 'pending' && task.state !== 'running') return { systemId: task.systemId, state: task.state };
-
-  const system = await deps.systems.get(task.systemId);
-  if (!system) throw new PermanentSystemError('the system is no longer registered');
-  const connector = deps.connectorFor(system);
+/** The work a system's step asks of its connector; the idempotency key is the same on every retry. */
+export function workOf(request: PrivacyRequest, task: SystemTask, system: ConnectedSystem): SystemWork {
   const fields = system.fields.filter((f) => task.fields.some((t) => t.name === f.name));
-  const work = {
+  return {
     requestId: request.id,
     system,
     action: task.action,
@@ -131,21 +132,59 @@ export async function executeSystemStep(deps: WorkflowDeps, input: { requestId: 
     ...(task.action === 'rectify' && request.corrections ? { values: correctedValues(request.corrections, fields.map((f) => f.name)) } : {}),
     ...(task.action === 'opt_out' || task.action === 'restrict' ? { flags: Object.keys(flagsFor[request.type] ?? {}) } : {}),
   };
+}
+
+/** The step of one system: its task, the system as registered now, and the work. Undefined when the task is already settled. */
+export async function systemStepOf(deps: WorkflowDeps, input: { requestId: string; systemId: string }) {
+  const request = await loaded(deps, input.requestId);
+  const task = await deps.requests.getTask(request.id, input.systemId);
+  if (!task) throw new NotFoundError('no such system task', { systemId: input.systemId });
+  if (task.state !== 'pending' && task.state !== 'running' && task.state !== 'waiting') return { request, task };
+  const system = await deps.systems.get(task.systemId);
+  if (!system) throw new PermanentSystemError('the system is no longer registered');
+  return { request, task, system, work: workOf(request, task, system) };
+}
+
+/**
+ * What a system did, made proof: the access data to the report store only (never into the proof or
+ * the audit log), a read-back where the connector can, then the task succeeded (conditional on the
+ * state it was in, so two answers for one step count once) and the audit event.
+ */
+export async function recordSystemOutcome(
+  deps: WorkflowDeps,
+  step: { request: PrivacyRequest; task: SystemTask; work: SystemWork; connector: Connector; from: SystemTask['state'] },
+  { data, ...outcome }: ConnectorOutcome,
+  attested?: { verification: string; evidence?: string; actor?: Actor },
+) {
+  const { request, task, work, connector } = step;
+  const now = () => deps.clock.now().toISOString();
+  if (task.action === 'access') await deps.reports.putSystemData(request.id, task.systemId, data ?? {});
+  const readBack = !attested && connector.verify && task.action !== 'access' ? await connector.verify(work) : undefined;
+  const verification = readBack ?? { verified: false, remaining: [], method: attested?.verification ?? (task.action === 'access' ? 'not-applicable' : 'not-supported') };
+  if (readBack && !readBack.verified) {
+    throw new PermanentSystemError(`read-back found fields not ${task.action === 'erase' ? 'erased' : 'changed'}: ${verification.remaining.join(', ')}`);
+  }
+  const proof = { ...outcome, verified: verification.verified, verification: verification.method, at: now(), ...(attested?.evidence ? { evidence: attested.evidence } : {}) };
+  await deps.requests.moveTask(request.id, task.systemId, step.from, { state: 'succeeded', proof, updatedAt: now() });
+  await deps.audit.append({
+    stream: `request:${request.id}`,
+    actor: attested?.actor ?? workflowActor,
+    action: 'request.system_succeeded',
+    target: { requestId: request.id, ...(request.ecifId ? { ecifId: request.ecifId } : {}), systemId: task.systemId },
+    details: { action: task.action, ...proof },
+  });
+  return { systemId: task.systemId, state: 'succeeded' as const };
+}
+
+export async function executeSystemStep(deps: WorkflowDeps, input: { requestId: string; systemId: string }) {
+  const { request, task, system, work } = await systemStepOf(deps, input);
+  if (!system || !work) return { systemId: task.systemId, state: task.state };
+  const connector = deps.connectorFor(system);
   const now = () => deps.clock.now().toISOString();
   await deps.requests.updateTask(request.id, task.systemId, { state: 'running', attempts: task.attempts + 1, updatedAt: now() });
   try {
-    const { data, ...outcome } = await connector.execute(work);
-    // What the system holds goes to the report store only: never into the proof or the audit log.
-    if (task.action === 'access') await deps.reports.putSystemData(request.id, task.systemId, data ?? {});
-    const readBack = connector.verify && task.action !== 'access' ? await connector.verify(work) : undefined;
-    const verification = readBack ?? { verified: false, remaining: [], method: task.action === 'access' ? 'not-applicable' : 'not-supported' };
-    if (readBack && !readBack.verified) {
-      throw new PermanentSystemError(`read-back found fields not ${task.action === 'erase' ? 'erased' : 'changed'}: ${verification.remaining.join(', ')}`);
-    }
-    const proof = { ...outcome, verified: verification.verified, verification: verification.method, at: now() };
-    await deps.requests.updateTask(request.id, task.systemId, { state: 'succeeded', proof, updatedAt: now() });
-    await record(deps, request, 'request.system_succeeded', { action: task.action, ...proof }, task.systemId);
-    return { systemId: task.systemId, state: 'succeeded' as const };
+    const outcome = await connector.execute(work);
+    return await recordSystemOutcome(deps, { request, task, work, connector, from: 'running' }, outcome);
   } catch (err) {
     if (err instanceof TransientSystemError) {
       await deps.requests.updateTask(request.id, task.systemId, { lastError: { name: err.name, message: err.message }, updatedAt: now() });
@@ -190,7 +229,7 @@ export async function finalizeStep(deps: WorkflowDeps, input: { requestId: strin
     return close(deps, request, 'completed', { result: 'no_data_held', reasons: ['no customer matched the identifiers given'] }, at);
   }
   const tasks = await deps.requests.tasks(request.id);
-  const failed = tasks.filter((t) => t.state === 'failed' || t.state === 'pending' || t.state === 'running');
+  const failed = tasks.filter((t) => t.state === 'failed' || t.state === 'pending' || t.state === 'running' || t.state === 'waiting');
   if (failed.length > 0) {
     // The golden record stays until every system is done: its cross-references drive the retry.
     return close(deps, request, 'needs_attention', { result: 'failed_systems', reasons: failed.map((t) => `${t.systemId}: ${t.lastError?.name ?? t.state}`) }, at);

@@ -4,13 +4,18 @@
  * exactly like a missing request, so existence does not leak.
  */
 import { z } from 'zod';
+import { systemIdSchema } from '#core/ecif/customer.ts';
 import type { PrivacyRequest } from '#core/requests/request.ts';
 import { requesterKeyMatches } from '#core/requests/verification.ts';
 import type { Actor } from '#core/shared/actor.ts';
 import { NotFoundError } from '#core/shared/errors.ts';
 import type { Deps } from '../deps.ts';
 
-export const requestParams = z.object({ id: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'a request id is a ULID') });
+const requestId = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'a request id is a ULID');
+export const requestParams = z.object({ id: requestId });
+export const systemIdParam = systemIdSchema;
+/** A callback names the request and the system whose step it answers. */
+export const callbackParams = z.object({ requestId, systemId: systemIdSchema });
 export const requesterKeyHeader = z.object({ 'x-requester-key': z.string().min(16).max(100).optional() });
 
 export async function reachableRequest(deps: Deps, id: string, actor: Actor, headers: Record<string, string | undefined>): Promise<PrivacyRequest> {

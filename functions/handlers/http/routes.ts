@@ -29,6 +29,10 @@ export interface RouteSpec {
   publishesConsentChanges?: boolean;
   /** A larger body limit than the default 256 KiB (a campaign list). */
   maxBodyBytes?: number;
+  /** Reaches connected systems (their signing secret, read-backs). */
+  connectors?: boolean;
+  /** Answers the workflow's waiting steps (states:SendTask*). */
+  answersTasks?: boolean;
 }
 
 export const routeTable = [
@@ -80,6 +84,15 @@ export const routeTable = [
   {
     method: 'POST', path: '/v1/privacy-requests/{id}/retry', handler: 'retry-privacy-request', auth: 'jwt',
     roles: ['operator'], tables: { requests: 'write', audit: 'write' }, startsWorkflow: true,
+  },
+  // An async system's answer: signed with its secret (HMAC over timestamp and body), no JWT.
+  {
+    method: 'POST', path: '/v1/callbacks/{requestId}/{systemId}', handler: 'system-callback', auth: 'hmac',
+    roles: [], tables: { ecif: 'read', requests: 'write', audit: 'write' }, reports: 'write', connectors: true, answersTasks: true,
+  },
+  {
+    method: 'POST', path: '/v1/privacy-requests/{id}/systems/{systemId}/complete', handler: 'complete-manual-task', auth: 'jwt',
+    roles: ['operator'], tables: { ecif: 'read', requests: 'write', audit: 'write' }, answersTasks: true,
   },
   {
     method: 'POST', path: '/v1/consents', handler: 'capture-consent', auth: 'jwt',

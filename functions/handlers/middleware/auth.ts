@@ -1,11 +1,13 @@
 /**
  * Who is calling. On `jwt` routes the HTTP API authorizer (or the local gateway) already checked the
  * token: its claims arrive in the event. On `public` routes a bearer token is optional and checked
- * here against the issuer's JWKS. The role table decides the rest (routes.ts).
+ * here against the issuer's JWKS. On `hmac` routes (callbacks) the system's signature is checked over
+ * the raw body. The role table decides the rest (routes.ts).
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { Actor } from '#core/shared/actor.ts';
+import { SIGNATURE_HEADER, verifySignature } from '#core/connectors/signature.ts';
 import { ForbiddenError, UnauthenticatedError } from '#core/shared/errors.ts';
 import { roles, type Role, type RouteSpec } from '../http/routes.ts';
 
@@ -37,8 +39,23 @@ async function verifyBearer(header: string): Promise<JWTPayload> {
   return payload;
 }
 
-export async function actorFor(route: RouteSpec, event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<Actor> {
-  if (route.auth === 'hmac') return { role: 'connected-system', principal: 'signed' };
+/** A signed callback: the system named in the path, if the signature over the raw body is its own and fresh. */
+function signedSystem(event: APIGatewayProxyEventV2WithJWTAuthorizer, secret: string | undefined): Actor {
+  const systemId = event.pathParameters?.systemId;
+  const raw = event.body ?? '';
+  const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (!systemId || !secret || !verifySignature(secret, body, event.headers?.[SIGNATURE_HEADER])) {
+    throw new UnauthenticatedError(`a valid ${SIGNATURE_HEADER} (HMAC-SHA256 over timestamp and body, within 5 minutes) is required`);
+  }
+  return { role: 'connected-system', principal: systemId };
+}
+
+export async function actorFor(
+  route: RouteSpec,
+  event: APIGatewayProxyEventV2WithJWTAuthorizer,
+  callbackSecret: (systemId: string) => Promise<string | undefined> = async () => undefined,
+): Promise<Actor> {
+  if (route.auth === 'hmac') return signedSystem(event, await callbackSecret(event.pathParameters?.systemId ?? ''));
   let claims: Record<string, unknown> | undefined = event.requestContext?.authorizer?.jwt?.claims;
   if (route.auth === 'public') {
     const header = event.headers?.authorization;

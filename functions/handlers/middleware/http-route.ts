@@ -100,7 +100,7 @@ const problemDetails = (route: RouteSpec): MiddlewareObj<Event, Result> => {
 
 const authorize = (route: RouteSpec): MiddlewareObj<Event, Result> => ({
   before: async (request) => {
-    internal(request.event).actor = await actorFor(route, request.event);
+    internal(request.event).actor = await actorFor(route, request.event, async (systemId) => (await deps()).callbackSecretFor(systemId));
   },
 });
 

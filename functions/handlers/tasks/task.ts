@@ -3,12 +3,11 @@
  * and errors thrown by name so the state machine's Retry and Catch can match them.
  */
 import type { Context } from 'aws-lambda';
-import type { WorkflowDeps } from '#core/requests/workflow.ts';
-import { deps } from '../deps.ts';
+import { deps, type Deps } from '../deps.ts';
 import { logger } from '../middleware/logging.ts';
 import type { TaskName } from './tasks.ts';
 
-export function workflowTask<I, O>(name: TaskName, step: (deps: WorkflowDeps, input: I) => Promise<O>) {
+export function workflowTask<I, O>(name: TaskName, step: (deps: Deps, input: I) => Promise<O>) {
   return async (input: I, _context?: Context): Promise<O> => {
     const started = Date.now();
     try {

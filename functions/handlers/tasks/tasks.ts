@@ -13,13 +13,20 @@ export interface TaskSpec {
   connectors?: boolean;
   /** Sends requester notices (SES in AWS). */
   notifies?: boolean;
+  /** Answers waiting steps of the workflow (states:SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat). */
+  answersTasks?: boolean;
 }
 
 export const workflowTasks = {
   LoadRequest: { handler: 'load-request', tables: { requests: 'write', audit: 'write' } },
   ResolveSubject: { handler: 'resolve-subject', tables: { ecif: 'read', requests: 'write', audit: 'write' } },
   PlanActions: { handler: 'plan-actions', tables: { ecif: 'read', requests: 'write', audit: 'write' } },
-  ExecuteSystem: { handler: 'execute-system', tables: { ecif: 'read', requests: 'write', audit: 'write' }, connectors: true },
+  // Access data goes to the report bucket (never into proof or audit).
+  ExecuteSystem: { handler: 'execute-system', tables: { ecif: 'read', requests: 'write', audit: 'write' }, reports: 'write', connectors: true },
+  // Async systems and manual tasks: parks the step on a task token until the callback or the operator answers.
+  AwaitSystem: {
+    handler: 'await-system', tables: { ecif: 'read', requests: 'write', audit: 'write' }, reports: 'write', connectors: true, answersTasks: true,
+  },
   RecordSystemFailure: { handler: 'record-system-failure', tables: { requests: 'write', audit: 'write' } },
   Finalize: {
     handler: 'finalize',

@@ -471,13 +471,14 @@ describe('idempotency: a step run twice gives the same result', () => {
     const tasksAfterFirst = await requests.tasks(id);
     clock.advance(60_000);
     const second = await planStep(deps, resolved);
-    expect(first).toEqual({ requestId: id, type: 'erasure', found: true, systems: [{ systemId: 'core-banking' }, { systemId: 'crm' }] });
+    const sync = { mode: 'sync', waitSeconds: 0, heartbeatSeconds: 0 };
+    expect(first).toEqual({ requestId: id, type: 'erasure', found: true, systems: [{ systemId: 'core-banking', ...sync }, { systemId: 'crm', ...sync }] });
     expect(second).toEqual(first);
     expect(await requests.tasks(id)).toEqual(tasksAfterFirst);
 
     await executeSystemStep(deps, { requestId: id, systemId: 'crm' });
     const third = await planStep(deps, resolved);
-    expect(third.systems).toEqual([{ systemId: 'core-banking' }]);
+    expect(third.systems).toEqual([{ systemId: 'core-banking', ...sync }]);
     expect((await requests.getTask(id, 'crm'))!.state).toBe('succeeded');
   });
 
