@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole system on this machine with the demo loaded, until Ctrl-C.
  *
- *   PORT=3000 npm start -- [--persist DIR] [--dynamo-port N] [--sfn-port N] [--s3-port N] [--crm-port N] [--seed N] [--customers N]
+ *   PORT=3000 npm start -- [--persist DIR] [--dynamo-port N] [--sfn-port N] [--s3-port N] [--crm-port N] [--marketing-port N] [--seed N] [--customers N]
  */
 import './polyfills.ts';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     'sfn-port': { type: 'string' },
     's3-port': { type: 'string' },
     'crm-port': { type: 'string' },
+    'marketing-port': { type: 'string' },
     seed: { type: 'string', default: '42' },
     customers: { type: 'string', default: '60' },
     quiet: { type: 'boolean', default: false },
@@ -42,6 +43,7 @@ const runtime = await startLocalRuntime({
 });
 const demo = await startDemo(runtime, {
   crmPort: port(values['crm-port']),
+  marketingPort: port(values['marketing-port']),
   seed: Number(values.seed),
   customers: Number(values.customers),
   persist: values.persist,
@@ -56,6 +58,7 @@ Custodian is up in ${((Date.now() - started) / 1000).toFixed(1)} s.
   Step Functions    ${runtime.env.AWS_ENDPOINT_URL_SFN}
   S3 (reports)      ${runtime.s3.endpoint}
   Demo CRM          ${demo.crmUrl}
+  Marketing (async) ${demo.marketing.url}
   Core banking      DynamoDB table ${demo.coreBankingTable}
   Demo data         ${demo.summary}${runtime.redriven.length ? `\n  Re-driven         ${runtime.redriven.length} unfinished request(s) from the last run` : ''}
 

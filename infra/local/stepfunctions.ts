@@ -173,9 +173,15 @@ export function prepareDefinition(definition: object | string): { definition: St
     if (state.Type !== 'Task') return;
     if (typeof state.Resource === 'string' && state.Resource.endsWith('.waitForTaskToken')) {
       if (state.Parameters) state.Parameters = replaceTaskTokenRefs(state.Parameters);
-      if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
-        state.TimeoutSeconds = MAX_TIMEOUT_SECONDS;
-      }
+      // aws-local-stepfunctions reads TimeoutSecondsPath against the task's Parameters, not its input as
+      // Step Functions does: this endpoint times path waits itself (the override keeps the paths).
+      const paths = { TimeoutSecondsPath: state.TimeoutSecondsPath, HeartbeatSecondsPath: state.HeartbeatSecondsPath };
+      delete state.TimeoutSecondsPath;
+      delete state.HeartbeatSecondsPath;
+      const timedByPath = paths.TimeoutSecondsPath !== undefined;
+      if (state.TimeoutSeconds === undefined) state.TimeoutSeconds = MAX_TIMEOUT_SECONDS;
+      tasks.set(name, { ...state, ...paths, timedByPath });
+      return;
     }
     tasks.set(name, state);
   });
@@ -243,7 +249,14 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
     const resource: string = state.Resource ?? '';
     const lambdaInvoke = isLambdaInvoke(resource);
     const waitForToken = resource.endsWith('.waitForTaskToken');
-    return async (rawInput: unknown): Promise<Json> => {
+    // The library may stop awaiting a task (its execution failed or was stopped) while a token wait
+    // still ends later: the rejection then has no one to go to, and must not be "unhandled".
+    return (rawInput: unknown): Promise<Json> => {
+      const run = runTask(rawInput);
+      run.catch(() => {});
+      return run;
+    };
+    async function runTask(rawInput: unknown): Promise<Json> {
       let token: string | undefined;
       let input = rawInput;
       if (waitForToken) {
@@ -274,6 +287,8 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
 
       // waitForTaskToken: register the token before the handler can use it.
       const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+      // Settled (a SendTask*, a timeout, the endpoint stopping) maybe before the handler returns and it is awaited.
+      promise.catch(() => {});
       const t: PendingTask = { executionArn, settled: false, resolve, reject };
       pending.set(token!, t);
       // `HeartbeatSecondsPath`/`TimeoutSecondsPath` (`$.name`) are read from the task's payload, which
@@ -282,7 +297,7 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
         const v = typeof p === 'string' && /^\$\.[A-Za-z0-9_]+$/.test(p) && payload && typeof payload === 'object' ? (payload as Record<string, unknown>)[p.slice(2)] : undefined;
         return typeof v === 'number' && v > 0 ? v : undefined;
       };
-      const heartbeatSeconds = typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : secondsAt(state.HeartbeatSecondsPath);
+      const heartbeatSeconds = secondsAt(state.HeartbeatSecondsPath) ?? (typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined);
       if (heartbeatSeconds !== undefined) {
         t.heartbeatMs = heartbeatSeconds * 1000;
         t.heartbeatTimer = setTimeout(
@@ -290,11 +305,17 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
           t.heartbeatMs,
         );
       }
-      // The library's own TimeoutSeconds race fails the state with States.Timeout; this only expires the token after it.
-      const timeoutSeconds = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : (secondsAt(state.TimeoutSecondsPath) ?? MAX_TIMEOUT_SECONDS);
+      // A static TimeoutSeconds: the library's own race fails the state with States.Timeout (which
+      // States.TaskFailed does not catch), and this only expires the token after it, so a late SendTask*
+      // gets TaskTimedOut. A TimeoutSecondsPath: this fails the state (locally, a States.TaskFailed
+      // catcher would see it; ours catch States.ALL).
+      const timeoutSeconds = secondsAt(state.TimeoutSecondsPath) ?? (typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : MAX_TIMEOUT_SECONDS);
       t.timeoutTimer = setTimeout(
-        () => settleTask(token!, { ok: false, error: namedError('States.Timeout', 'States.Timeout') }),
-        Math.min(timeoutSeconds * 1000 + 20, 0x7fffffff),
+        () =>
+          state.timedByPath
+            ? settleTask(token!, { ok: false, error: namedError('States.Timeout', 'States.Timeout') })
+            : ((t.settled = true), clearTimeout(t.heartbeatTimer)),
+        Math.min(timeoutSeconds * 1000 + (state.timedByPath ? 0 : 20), 0x7fffffff),
       );
       const asyncInvoke = lambdaInvoke && (input as any)?.InvocationType === 'Event';
       try {
@@ -311,7 +332,7 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
         // Keep the record so a late SendTask* gets TaskTimedOut, not TaskDoesNotExist.
         t.settled = true;
       }
-    };
+    }
   }
 
   function startExecution(body: any): { executionArn: string; startDate: number } {

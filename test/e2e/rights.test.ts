@@ -67,6 +67,7 @@ describe('access (GDPR Art. 15, CCPA §1798.110)', () => {
     expect(done.systems.map((s: { systemId: string; action: string; state: string }) => [s.systemId, s.action, s.state]).sort()).toEqual([
       ['core-banking', 'access', 'succeeded'],
       ['crm', 'access', 'succeeded'],
+      ...(c.marketing ? [['marketing', 'access', 'succeeded']] : []),
     ]);
 
     const link = await api('GET', `/v1/privacy-requests/${done.id}/report?format=json`, { token });
@@ -162,7 +163,7 @@ describe('opt-outs and objection: at once, without verification (11 CCR §7025-7
     const done = await settled(submitted.body.id, tokens.operator);
     expect(done).toMatchObject({ status: 'completed', outcome: { result: 'opted_out' } });
     // Only the systems that can take an opt-out are reached (core banking cannot, and is not asked).
-    expect(done.systems.map((s: { systemId: string }) => s.systemId)).toEqual(['crm']);
+    expect(done.systems.map((s: { systemId: string }) => s.systemId)).toEqual(['crm', ...(c.marketing ? ['marketing'] : [])]);
     expect(demo.crm.store.get(c.crm!.contactId)?.marketingOptOut).toBe(true);
   });
 });

@@ -32,7 +32,7 @@ export const connectorSchema = z.discriminatedUnion('kind', [
     /** `async`: the system answers 202 and calls back (POST /v1/callbacks/{requestId}/{systemId}). */
     mode: z.enum(['sync', 'async']).default('sync'),
     /** async: how long the callback may take before the step fails (States.Timeout). @default 86400 (a day) */
-    callbackTimeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+    callbackTimeoutSeconds: z.number().int().min(2).max(7 * 24 * 3600).optional(),
     /** async: the longest silence between progress callbacks (States.HeartbeatTimeout); absent: the timeout alone. */
     heartbeatSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
     /** Name of the signing secret (a reference, never the secret itself). */
@@ -93,13 +93,14 @@ export interface Execution {
 
 export function executionOf(system: Pick<ConnectedSystem, 'connector'>): Execution {
   const c = system.connector;
+  // Step Functions wants the heartbeat shorter than the timeout: no heartbeat given is "just under the timeout".
   if (c.kind === 'manual') {
     const seconds = (c.timeoutDays ?? 14) * 86_400;
-    return { mode: 'operator', waitSeconds: seconds, heartbeatSeconds: seconds };
+    return { mode: 'operator', waitSeconds: seconds, heartbeatSeconds: seconds - 1 };
   }
   if (c.kind === 'http' && c.mode === 'async') {
     const seconds = c.callbackTimeoutSeconds ?? 86_400;
-    return { mode: 'callback', waitSeconds: seconds, heartbeatSeconds: Math.min(c.heartbeatSeconds ?? seconds, seconds) };
+    return { mode: 'callback', waitSeconds: seconds, heartbeatSeconds: Math.min(c.heartbeatSeconds ?? seconds - 1, seconds - 1) };
   }
   // Sync steps are bounded by the connector's own timeouts; these values are not used.
   return { mode: 'sync', waitSeconds: 0, heartbeatSeconds: 0 };

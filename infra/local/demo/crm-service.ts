@@ -10,7 +10,9 @@
  *   GET  /health
  *
  * An action is applied once per idempotency key: a replay answers what the first call answered and
- * changes nothing. `verify` is a read and is never cached. `failNext(n, status)` makes the next n
+ * changes nothing. Run with `callbacks`, it is an async system (the demo marketing platform): a call
+ * with `mode: "async"` is answered 202 at once, applied after `delayMs`, and its result posted, signed,
+ * to the call's `callback.url`. `verify` is a read and is never cached. `failNext(n, status)` makes the next n
  * webhook calls fail (retries in tests and demos).
  */
 import { createHash } from 'node:crypto';
@@ -18,7 +20,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { z } from 'zod';
-import { verifySignature, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
+import { sign, verifySignature, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
 import { applyStrategy, hasErasedForm, REDACTED } from '#core/connectors/strategies.ts';
 import { strategies, type Strategy } from '#core/connectors/system.ts';
 import type { CrmContact } from './customers.ts';
@@ -38,6 +40,8 @@ export interface DemoCrmOptions {
   persistPath?: string;
   /** Keys this CRM's `hash` strategy (its own key: Custodian never sees it). */
   hashKey?: string;
+  /** Answer async calls later, by callback (the demo marketing platform). */
+  callbacks?: { delayMs: number };
 }
 
 export interface CrmStats {
@@ -58,6 +62,10 @@ export interface DemoCrm {
   stats(): CrmStats;
   /** The next `count` webhook calls answer `status` (default 503) without touching the store. */
   failNext(count: number, status?: number): void;
+  /** Async mode: while set, accepted work is applied but no callback is sent (a system that never answers). */
+  withholdCallbacks(on: boolean): void;
+  /** Async mode: callbacks sent, and how Custodian answered each. */
+  callbacksSent: readonly { requestId: string; status: number }[];
   /** consent.changed events received (signature checked). */
   events: readonly Record<string, unknown>[];
   stop(): Promise<void>;
@@ -74,6 +82,8 @@ const webhookBody = z.object({
   idempotencyKey: z.string().min(1).max(300),
   values: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.string().max(500)).optional(),
   flags: z.array(z.string().max(64)).max(20).optional(),
+  mode: z.enum(['sync', 'async']).optional(),
+  callback: z.object({ path: z.string().max(300), url: z.url().optional() }).optional(),
 });
 type WebhookBody = z.infer<typeof webhookBody>;
 
@@ -205,6 +215,7 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
       stats.replays++;
       return { status: previous.status, body: previous.body };
     }
+    if (parsed.mode === 'async' && opts.callbacks) return acceptLater(parsed, fingerprint);
     const answer = act(parsed);
     if (answer.status === 200) {
       applied.set(parsed.idempotencyKey, { ...answer, fingerprint });
@@ -212,6 +223,32 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
       persist();
     }
     return answer;
+  }
+
+  let withholding = false;
+  const callbacksSent: { requestId: string; status: number }[] = [];
+  /** 202 now; the work later; then the signed callback (three tries), as an async system would. */
+  function acceptLater(call: WebhookBody, fingerprint: string): Answer {
+    const url = call.callback?.url;
+    if (!url) return { status: 400, body: { error: 'an async call needs a callback url' } };
+    setTimeout(() => {
+      const answer = act(call);
+      applied.set(call.idempotencyKey, { ...answer, fingerprint });
+      stats.applied++;
+      persist();
+      if (withholding) return;
+      const { idempotencyKey, recordsAffected, fieldsChanged, data } = answer.body;
+      const body = JSON.stringify({ idempotencyKey, status: 'succeeded', recordsAffected, fieldsChanged, ...(data ? { data } : {}) });
+      void (async () => {
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(opts.secret, body) }, body }).catch(() => undefined);
+          if (res) callbacksSent.push({ requestId: call.requestId, status: res.status });
+          if (res && res.status < 500) return;
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      })();
+    }, opts.callbacks!.delayMs);
+    return { status: 202, body: { accepted: true, idempotencyKey: call.idempotencyKey } };
   }
 
   function contacts(url: URL): Answer {
@@ -288,6 +325,10 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
       failures = { remaining: count, status };
     },
     events,
+    withholdCallbacks(on: boolean) {
+      withholding = on;
+    },
+    callbacksSent,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -12,6 +12,7 @@ import type { CustomerInput } from '#core/ecif/customer.ts';
 
 export const CRM_SYSTEM_ID = 'crm';
 export const CORE_BANKING_SYSTEM_ID = 'core-banking';
+export const MARKETING_SYSTEM_ID = 'marketing';
 
 /** A contact as the demo CRM holds it (keyed by contactId, the CRM's local id). */
 export type CrmContact = {
@@ -54,6 +55,8 @@ export interface DemoCustomer {
   input: CustomerInput;
   crm?: CrmContact;
   coreBanking?: CoreBankingAccount;
+  /** The newsletter profile on the marketing platform (an async system). */
+  marketing?: CrmContact;
 }
 
 /** mulberry32: a small, fast, seedable PRNG (floats in [0, 1)). */
@@ -181,6 +184,13 @@ export function demoCustomers(seed = 42, count = 60): DemoCustomer[] {
       crossReferences.push({ systemId: CRM_SYSTEM_ID, localId: contactId, source: 'demo-seed' });
       crm = { contactId, firstName: given, lastName: family, email: emails[0], phone, notes: contactNote, marketingSegment, lastContactedOn };
     }
+    // Newsletter subscribers (no random draw: the other values stay as they were): C000002, then every third CRM contact.
+    let marketing: CrmContact | undefined;
+    if (inCrm && (n === 2 || n % 3 === 0)) {
+      const contactId = `MKT-${n}`;
+      crossReferences.push({ systemId: MARKETING_SYSTEM_ID, localId: contactId, source: 'demo-seed' });
+      marketing = { contactId, firstName: given, lastName: family, email: emails[0], phone, notes: 'newsletter subscriber', marketingSegment, lastContactedOn };
+    }
     const accountNumber = digits(8);
     const balance = Math.round(rnd() * (segment === 'retail' ? 25_000 : 400_000) * 100) / 100;
     const openedYear = int(Math.max(Number(birthDate.slice(0, 4)) + 18, 1990), 2024);
@@ -219,9 +229,14 @@ export function demoCustomers(seed = 42, count = 60): DemoCustomer[] {
       ...(n % 7 === 0 ? { householdId: `HH-${pad(n - 1, 4)}` } : {}),
       crossReferences,
     };
-    customers.push({ ecifId, email: emails[0], input, ...(crm ? { crm } : {}), ...(coreBanking ? { coreBanking } : {}) });
+    customers.push({ ecifId, email: emails[0], input, ...(crm ? { crm } : {}), ...(coreBanking ? { coreBanking } : {}), ...(marketing ? { marketing } : {}) });
   }
   return customers;
+}
+
+/** The marketing platform's profiles of a set of customers. */
+export function marketingRecords(customers: DemoCustomer[]): CrmContact[] {
+  return customers.flatMap((c) => (c.marketing ? [c.marketing] : []));
 }
 
 /** The CRM's records of a set of customers. */

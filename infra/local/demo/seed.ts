@@ -11,6 +11,8 @@ export interface SeedDemoOptions {
   operatorToken: string;
   /** The demo CRM's webhook URL. */
   crmUrl: string;
+  /** The marketing platform's webhook (async), when it runs. */
+  marketingUrl?: string;
   coreBankingTable: string;
   customers: DemoCustomer[];
   /** Calls in flight at once (default 8). */
@@ -86,7 +88,7 @@ const erasedBefore = (r: Reply) =>
 
 export async function seedDemo(opts: SeedDemoOptions): Promise<SeedDemoResult> {
   const api = opts.apiUrl.replace(/\/+$/, '');
-  const systems = demoSystems({ crmUrl: opts.crmUrl, coreBankingTable: opts.coreBankingTable });
+  const systems = demoSystems({ crmUrl: opts.crmUrl, coreBankingTable: opts.coreBankingTable, marketingUrl: opts.marketingUrl });
   for (const [systemId, body] of Object.entries(systems)) {
     const r = await put(`${api}/v1/systems/${encodeURIComponent(systemId)}`, opts.operatorToken, body);
     if (r.status !== 200 && r.status !== 201) throw new SeedError(`PUT /v1/systems/${systemId}`, r.status, describe(r));

@@ -7,13 +7,17 @@ import { signDevToken } from '../dev-issuer.ts';
 import type { LocalRuntime } from '../runtime.ts';
 import { createCoreBankingTable, seedCoreBanking } from './core-banking.ts';
 import { startDemoCrm, type DemoCrm } from './crm-service.ts';
-import { coreBankingRecords, crmRecords, demoCustomers, describeCustomers, type DemoCustomer } from './customers.ts';
+import { coreBankingRecords, crmRecords, demoCustomers, describeCustomers, marketingRecords, type DemoCustomer } from './customers.ts';
 import { seedDemo, type SeedDemoResult } from './seed.ts';
 import { CORE_BANKING_TABLE } from './systems.ts';
 import { walkthrough } from './walkthrough.ts';
 
 export interface StartDemoOptions {
   crmPort?: number;
+  /** The marketing platform's port (0 or absent: a free one). */
+  marketingPort?: number;
+  /** How long the marketing platform takes before it calls back. @default 300 */
+  marketingDelayMs?: number;
   seed?: number;
   customers?: number;
   /** Directory the runtime persists to: the CRM keeps its store there too. */
@@ -23,6 +27,8 @@ export interface StartDemoOptions {
 
 export interface Demo {
   crm: DemoCrm;
+  /** The marketing platform: the demo CRM service run as an async system (answers by callback). */
+  marketing: DemoCrm;
   /** The CRM's webhook URL (as registered). */
   crmUrl: string;
   coreBankingTable: string;
@@ -45,6 +51,17 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
     records: crmRecords(customers),
     persistPath: opts.persist ? path.join(opts.persist, 'demo-crm.json') : undefined,
   });
+  const marketing = await startDemoCrm({
+    port: opts.marketingPort,
+    secret,
+    records: marketingRecords(customers),
+    persistPath: opts.persist ? path.join(opts.persist, 'demo-marketing.json') : undefined,
+    hashKey: 'demo-marketing-own-hash-key',
+    callbacks: { delayMs: opts.marketingDelayMs ?? 300 },
+  }).catch(async (err: unknown) => {
+    await crm.stop();
+    throw err;
+  });
   // The CRM subscribes to consent.changed (the local publisher reads this at each publish).
   process.env.CONSENT_SUBSCRIBERS = `${crm.baseUrl}/events`;
   try {
@@ -58,12 +75,14 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
       stewardToken,
       operatorToken,
       crmUrl: crm.url,
+      marketingUrl: marketing.url,
       coreBankingTable: tableName,
       customers,
     });
     const erased = seeded.keptErased.length ? `; ${seeded.keptErased.length} kept erased from an earlier run` : '';
     return {
       crm,
+      marketing,
       crmUrl: crm.url,
       coreBankingTable: tableName,
       customers,
@@ -71,10 +90,12 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
       summary: `${describeCustomers(customers, seed)}${erased}`,
       walkthrough: (tokens) =>
         walkthrough({ apiUrl: runtime.apiUrl, crmUrl: crm.baseUrl, tokens, customer: customers[0], erasureSubject: customers[1] ?? customers[0] }),
-      stop: () => crm.stop(),
+      stop: async () => {
+        await Promise.all([crm.stop(), marketing.stop()]);
+      },
     };
   } catch (err) {
-    await crm.stop();
+    await Promise.all([crm.stop(), marketing.stop()]);
     throw err;
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { systemInputSchema } from '#core/connectors/system.ts';
-import { CORE_BANKING_SYSTEM_ID, CRM_SYSTEM_ID } from './customers.ts';
+import { CORE_BANKING_SYSTEM_ID, CRM_SYSTEM_ID, MARKETING_SYSTEM_ID } from './customers.ts';
 
 export type SystemBody = z.input<typeof systemInputSchema>;
 
@@ -37,6 +37,25 @@ export function crmSystem(url: string): SystemBody {
   };
 }
 
+/** The marketing platform: an async HTTP webhook that answers 202 and calls back when the work is done. */
+export function marketingSystem(url: string): SystemBody {
+  return {
+    name: 'Demo marketing platform',
+    connector: { kind: 'http', url, mode: 'async', timeoutMs: 5_000, callbackTimeoutSeconds: 3_600 },
+    capabilities: ['erase', 'verify', 'access', 'rectify', 'restrict', 'opt_out'],
+    fields: [
+      { name: 'firstName', category: 'identity', strategy: 'redact' },
+      { name: 'lastName', category: 'identity', strategy: 'redact' },
+      { name: 'email', category: 'contact', strategy: 'hash' },
+      { name: 'phone', category: 'contact', strategy: 'null' },
+      { name: 'marketingSegment', category: 'behavioural', strategy: 'null' },
+    ],
+    // It received the customer's data from us: told of erasures and rectifications (GDPR Art. 19).
+    recipient: true,
+    concurrency: 4,
+  };
+}
+
 /** Core banking: a DynamoDB table, one item per account keyed by accountId. */
 export function coreBankingSystem(table: string = CORE_BANKING_TABLE): SystemBody {
   return {
@@ -61,10 +80,11 @@ export function coreBankingSystem(table: string = CORE_BANKING_TABLE): SystemBod
   };
 }
 
-/** systemId -> registration body, for both demo systems. */
-export function demoSystems(opts: { crmUrl: string; coreBankingTable?: string }): Record<string, SystemBody> {
+/** systemId -> registration body, for the demo systems. */
+export function demoSystems(opts: { crmUrl: string; coreBankingTable?: string; marketingUrl?: string }): Record<string, SystemBody> {
   return {
     [CRM_SYSTEM_ID]: crmSystem(opts.crmUrl),
+    ...(opts.marketingUrl ? { [MARKETING_SYSTEM_ID]: marketingSystem(opts.marketingUrl) } : {}),
     [CORE_BANKING_SYSTEM_ID]: coreBankingSystem(opts.coreBankingTable),
   };
 }

@@ -75,8 +75,8 @@ const callbackOf = (over: Partial<Parameters<typeof acceptSystemCallback>[3]> = 
 describe('how a system step runs', () => {
   it.each([
     { rule: 'a sync http system answers at once', system: { connector: { kind: 'http', url: 'https://x.example.com', mode: 'sync', timeoutMs: 5000 } }, want: { mode: 'sync' } },
-    { rule: 'an async system waits its callback timeout, a day by default', system: { connector: { kind: 'http', url: 'https://x.example.com', mode: 'async', timeoutMs: 5000 } }, want: { mode: 'callback', waitSeconds: 86_400, heartbeatSeconds: 86_400 } },
-    { rule: 'a heartbeat longer than the timeout is the timeout', system: { connector: { kind: 'http', url: 'https://x.example.com', mode: 'async', timeoutMs: 5000, callbackTimeoutSeconds: 60, heartbeatSeconds: 600 } }, want: { mode: 'callback', waitSeconds: 60, heartbeatSeconds: 60 } },
+    { rule: 'an async system waits its callback timeout, a day by default', system: { connector: { kind: 'http', url: 'https://x.example.com', mode: 'async', timeoutMs: 5000 } }, want: { mode: 'callback', waitSeconds: 86_400, heartbeatSeconds: 86_399 } },
+    { rule: 'a heartbeat is always shorter than the timeout (Step Functions requires it)', system: { connector: { kind: 'http', url: 'https://x.example.com', mode: 'async', timeoutMs: 5000, callbackTimeoutSeconds: 60, heartbeatSeconds: 600 } }, want: { mode: 'callback', waitSeconds: 60, heartbeatSeconds: 59 } },
     { rule: 'a manual task waits 14 days by default', system: { connector: { kind: 'manual', queue: 'q' } }, want: { mode: 'operator', waitSeconds: 14 * 86_400 } },
   ] as const)('$rule', ({ system, want }) => {
     expect(executionOf(system as Pick<ConnectedSystem, 'connector'>)).toMatchObject(want);
@@ -86,7 +86,7 @@ describe('how a system step runs', () => {
     const plan = await planStep(deps, { requestId, type: 'erasure', found: true });
     expect(plan.systems).toEqual([
       { systemId: 'marketing', mode: 'callback', waitSeconds: 3600, heartbeatSeconds: 600 },
-      { systemId: 'paper-archive', mode: 'operator', waitSeconds: 10 * 86_400, heartbeatSeconds: 10 * 86_400 },
+      { systemId: 'paper-archive', mode: 'operator', waitSeconds: 10 * 86_400, heartbeatSeconds: 10 * 86_400 - 1 },
     ]);
   });
 });

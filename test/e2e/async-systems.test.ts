@@ -1,0 +1,172 @@
+/**
+ * Systems that answer later, end to end on the local runtime: the demo marketing platform (an async
+ * webhook: 202, then a signed callback), a system that never calls back (the step times out and the
+ * request needs attention), and a manual system (an operator attests the work with evidence). The
+ * callback route takes only a fresh signature made with the system's secret, and answers a step once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sign, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
+import { startDemo, type Demo } from '#infra/local/demo/start.ts';
+import { signDevToken } from '#infra/local/dev-issuer.ts';
+import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
+import { deps } from '#handlers/deps.ts';
+import { contractClient } from '../support/contract.ts';
+
+let runtime: LocalRuntime;
+let demo: Demo;
+const tokens: Record<string, string> = {};
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 5 });
+  demo = await startDemo(runtime, { customers: 12, seed: 42, marketingDelayMs: 100 });
+  for (const role of ['steward', 'operator', 'auditor'] as const) tokens[role] = await signDevToken({ role });
+}, 120_000);
+afterAll(async () => {
+  await demo?.stop();
+  await runtime?.stop();
+});
+
+const api = contractClient(() => runtime.apiUrl);
+
+type View = { status: string; systems: { systemId: string; state: string; [k: string]: any }[]; [k: string]: any };
+const final = (r: View) => !['received', 'in_progress'].includes(r.status);
+const waitsForSomeone = (r: View) => !!r.systems?.some((s) => s.state === 'waiting');
+
+/** Polls the request (as an operator) until it is as asked. */
+async function settled(id: string, until: (r: View) => boolean = final): Promise<View> {
+  for (let i = 0; i < 300; i++) {
+    const r = await api('GET', `/v1/privacy-requests/${id}`, { token: tokens.operator });
+    if (until(r.body)) return r.body;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error(`the request did not get there: ${JSON.stringify((await api('GET', `/v1/privacy-requests/${id}`, { token: tokens.operator })).body)}`);
+}
+
+/** A signed-in customer's erasure (verified by its login). */
+async function erasureBy(ecifId: string, email: string) {
+  const token = await signDevToken({ role: 'customer', sub: ecifId });
+  const submitted = await api('POST', '/v1/privacy-requests', { token, body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email } } });
+  expect(submitted.status).toBe(202);
+  return submitted.body.id as string;
+}
+
+const emailOf = (ecifId: string) => `${ecifId.toLowerCase()}@example.net`;
+
+/** A new customer known to one system, through the steward's API. */
+async function customerIn(ecifId: string, systemId: string, localId: string) {
+  const put = await api('PUT', `/v1/ecif/customers/${ecifId}`, {
+    token: tokens.steward,
+    body: { name: { given: 'Test', family: 'Subject' }, emails: [emailOf(ecifId)], crossReferences: [{ systemId, localId }] },
+  });
+  expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
+}
+
+function callback(requestId: string, systemId: string, body: Record<string, unknown>, signature?: string) {
+  const text = JSON.stringify(body);
+  return fetch(`${runtime.apiUrl}/v1/callbacks/${requestId}/${systemId}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(signature !== undefined ? { [SIGNATURE_HEADER]: signature } : {}) },
+    body: text,
+  });
+}
+
+describe('an async system (the demo marketing platform)', () => {
+  let requestId: string;
+  const subject = () => demo.customers.find((c) => c.ecifId === 'C000002')!;
+
+  it('accepts the erasure, calls back, and the request completes with a read-back proof', async () => {
+    expect(subject().marketing).toBeDefined();
+    requestId = await erasureBy('C000002', subject().email);
+    const done = await settled(requestId);
+    expect(done.status).toBe('completed');
+    const marketing = done.systems.find((s: { systemId: string }) => s.systemId === 'marketing');
+    expect(marketing).toMatchObject({ state: 'succeeded', attempts: 1, proof: { verified: true, verification: 'webhook-verify' } });
+    expect(marketing).not.toHaveProperty('waiting');
+    // The platform's own store changed, and it was told so by its callback's 200.
+    const profile = demo.marketing.store.get(subject().marketing!.contactId)!;
+    expect(profile.firstName).not.toBe(subject().marketing!.firstName);
+    expect(profile.email).not.toBe(subject().marketing!.email);
+    expect(demo.marketing.callbacksSent).toContainEqual({ requestId, status: 200 });
+    const actions = (await (await deps()).audit.stream(`request:${requestId}`)).filter((e) => e.target.systemId === 'marketing').map((e) => e.action);
+    expect(actions).toEqual(['request.system_waiting', 'request.system_succeeded']);
+  });
+
+  it('a callback unsigned, signed with another secret, or stale is 401 and changes nothing', async () => {
+    const body = { idempotencyKey: `${requestId}:marketing:erase:erase`, status: 'failed', error: 'forged' };
+    const secret = runtime.env.CONNECTOR_SIGNING_SECRET;
+    for (const signature of [undefined, sign('not-the-secret', JSON.stringify(body)), sign(secret, JSON.stringify(body), new Date(Date.now() - 10 * 60_000))]) {
+      const res = await callback(requestId, 'marketing', body, signature);
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { type: string }).type).toMatch(/unauthenticated/);
+    }
+    const after = await api('GET', `/v1/privacy-requests/${requestId}`, { token: tokens.operator });
+    expect(after.body.systems.find((s: { systemId: string }) => s.systemId === 'marketing').state).toBe('succeeded');
+  });
+
+  it('a replay of a good callback, once the step is answered, is a 409', async () => {
+    const body = JSON.stringify({ idempotencyKey: `${requestId}:marketing:erase:erase`, status: 'succeeded', recordsAffected: 1 });
+    const res = await callback(requestId, 'marketing', JSON.parse(body), sign(runtime.env.CONNECTOR_SIGNING_SECRET, body));
+    expect(res.status).toBe(409);
+  });
+
+  it('a system that accepts and never calls back: the step times out and the request needs attention', async () => {
+    const put = await api('PUT', '/v1/systems/slow-marketing', {
+      token: tokens.operator,
+      body: {
+        name: 'A marketing tool that never answers',
+        connector: { kind: 'http', url: demo.marketing.url, mode: 'async', timeoutMs: 2_000, callbackTimeoutSeconds: 2 },
+        capabilities: ['erase'],
+        fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
+      },
+    });
+    expect(put.status).toBeLessThan(300);
+    await customerIn('C900001', 'slow-marketing', 'MKT-NONE');
+    demo.marketing.withholdCallbacks(true);
+    try {
+      const id = await erasureBy('C900001', emailOf('C900001'));
+      const done = await settled(id);
+      expect(done.status).toBe('needs_attention');
+      expect(done.outcome.reasons).toEqual([expect.stringMatching(/^slow-marketing: States\.(Heartbeat)?Timeout$/)]);
+      expect(done.systems[0]).toMatchObject({ systemId: 'slow-marketing', state: 'failed' });
+    } finally {
+      demo.marketing.withholdCallbacks(false);
+    }
+  });
+});
+
+describe('a manual system', () => {
+  let requestId: string;
+
+  beforeAll(async () => {
+    const put = await api('PUT', '/v1/systems/paper-archive', {
+      token: tokens.operator,
+      body: { name: 'Branch paper archive', connector: { kind: 'manual', timeoutDays: 5 }, capabilities: ['erase'], fields: [{ name: 'letters', category: 'other', strategy: 'delete_row' }] },
+    });
+    expect(put.status).toBeLessThan(300);
+    await customerIn('C900002', 'paper-archive', 'BOX-17');
+    requestId = await erasureBy('C900002', emailOf('C900002'));
+  });
+
+  it('waits for an operator, showing until when (never the task token)', async () => {
+    const waiting = await settled(requestId, waitsForSomeone);
+    expect(waiting.status).toBe('in_progress');
+    expect(waiting.systems[0]).toMatchObject({ systemId: 'paper-archive', state: 'waiting', waiting: { for: 'operator', until: expect.any(String) } });
+    expect(JSON.stringify(waiting)).not.toMatch(/token/i);
+  });
+
+  it('only an operator closes it, with evidence; then the request completes, the attestation as proof', async () => {
+    const path = `/v1/privacy-requests/${requestId}/systems/paper-archive/complete`;
+    const customer = await signDevToken({ role: 'customer', sub: 'C900002' });
+    expect((await api('POST', path, { token: customer, body: { outcome: 'done', evidence: { reference: 'TICKET-1' } } })).status).toBe(403);
+    expect((await api('POST', path, { token: tokens.operator, body: { outcome: 'done' } })).status).toBe(422);
+
+    const done = await api('POST', path, { token: tokens.operator, body: { outcome: 'done', evidence: { reference: 'SHRED-2026-118' }, recordsAffected: 2 } });
+    expect(done.status).toBe(200);
+    expect(done.body).toEqual({ systemId: 'paper-archive', state: 'succeeded' });
+    const request = await settled(requestId);
+    expect(request.status).toBe('completed');
+    expect(request.systems[0]).toMatchObject({ state: 'succeeded', proof: { recordsAffected: 2, verification: 'operator-attested', evidence: 'SHRED-2026-118' } });
+    // Answered once: a second completion is a conflict.
+    expect((await api('POST', path, { token: tokens.operator, body: { outcome: 'done', evidence: { reference: 'SHRED-2026-118' } } })).status).toBe(409);
+  });
+});
