@@ -14,7 +14,7 @@ import type { DigestArchive } from '#core/audit/ports.ts';
 import type { ConsentChangePublisher } from '#core/consent/changes.ts';
 import { WebhookConsentChanges } from '#adapters/webhooks/consent-subscribers.ts';
 import { config, resetConfig } from '#functions/config.ts';
-import { connectorFor } from '#adapters/connectors/registry.ts';
+import { connectorFor, signingSecretOf } from '#adapters/connectors/registry.ts';
 import { documentClient, resetDocumentClient } from '#adapters/dynamodb/client.ts';
 import { DynamoAuditLog } from '#adapters/dynamodb/audit-log.ts';
 import { DynamoConsentLedger } from '#adapters/dynamodb/consent-ledger.ts';
@@ -23,6 +23,7 @@ import { DynamoRequestStore } from '#adapters/dynamodb/request-store.ts';
 import { DynamoRateLimiter } from '#adapters/dynamodb/rate-limiter.ts';
 import { DynamoSystemsRegistry } from '#adapters/dynamodb/systems-registry.ts';
 import type { ConnectedSystem } from '#core/connectors/system.ts';
+import { systemIdSchema } from '#core/ecif/customer.ts';
 import { createIdentityHasher } from '#core/ecif/identifiers.ts';
 import type { RequestWorkflow } from '#core/requests/ports.ts';
 import { systemClock } from '#core/shared/clock.ts';
@@ -94,11 +95,12 @@ async function build() {
   const digestArchive: DigestArchive | undefined = env.DIGEST_BUCKET
     ? lazyPort(async () => new (await import('#adapters/s3/digest-archive.ts')).S3DigestArchive(await s3(), env.DIGEST_BUCKET!))
     : undefined;
+  const systems = new DynamoSystemsRegistry(db, env.TABLE_ECIF);
   return {
     clock,
     hash: createIdentityHasher(pepper),
     ecif: new DynamoEcifRegistry(db, env.TABLE_ECIF),
-    systems: new DynamoSystemsRegistry(db, env.TABLE_ECIF),
+    systems,
     consent: new DynamoConsentLedger(db, env.TABLE_CONSENT),
     requests: new DynamoRequestStore(db, env.TABLE_REQUESTS, env.REQUEST_RETENTION_DAYS),
     outbox,
@@ -117,8 +119,13 @@ async function build() {
     changes,
     digestArchive,
     connectorFor: (system: ConnectedSystem) => connectorFor(system, secrets),
-    /** The secret a system signs its callbacks with: the deployment's webhook signing secret, shared with each HTTP system. */
-    callbackSecretFor: async (_systemId: string) => signingSecret,
+    /** The secret a system signs its callbacks with (its own by reference, else the deployment's); none for an unknown system. */
+    callbackSecretFor: async (systemId: string) => {
+      // Checked before the path is validated: a malformed id is an unknown system, never a lookup.
+      if (!systemIdSchema.safeParse(systemId).success) return undefined;
+      const system = await systems.get(systemId);
+      return system ? signingSecretOf(system, secrets) : undefined;
+    },
     /** Where async systems call back, when the deployment knows its public URL (else the path alone). */
     callbackBaseUrl: env.CALLBACK_BASE_URL,
   };

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
+import { startDemoCrm } from '#infra/local/demo/crm-service.ts';
 import { startDemo, type Demo } from '#infra/local/demo/start.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
@@ -130,6 +131,35 @@ describe('an async system (the demo marketing platform)', () => {
       expect(done.systems[0]).toMatchObject({ systemId: 'slow-marketing', state: 'failed' });
     } finally {
       demo.marketing.withholdCallbacks(false);
+    }
+  });
+});
+
+describe('a system with its own secret (connector.secretRef)', () => {
+  it('is called and calls back under its own key; the deployment-wide key is refused for it', async () => {
+    const own = 'vendor-own-secret-0123456789abcdef';
+    process.env.CONNECTOR_SECRET_VENDOR_X = own;
+    const vendor = await startDemoCrm({ secret: own, records: [{ ...demo.customers[0].crm!, contactId: 'VX-1' }], callbacks: { delayMs: 50 } });
+    try {
+      const put = await api('PUT', '/v1/systems/vendor-x', {
+        token: tokens.operator,
+        body: {
+          name: 'Vendor X', connector: { kind: 'http', url: vendor.url, mode: 'async', secretRef: 'vendor_x', timeoutMs: 2_000 },
+          capabilities: ['erase', 'verify'], fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
+        },
+      });
+      expect(put.status).toBeLessThan(300);
+      await customerIn('C900003', 'vendor-x', 'VX-1');
+      const id = await erasureBy('C900003', emailOf('C900003'));
+      const done = await settled(id);
+      expect(done).toMatchObject({ status: 'completed', systems: [{ systemId: 'vendor-x', state: 'succeeded', proof: { verified: true } }] });
+      expect(vendor.stats().rejected).toBe(0);
+      const body = JSON.stringify({ idempotencyKey: `${id}:vendor-x:erase:erase`, status: 'succeeded' });
+      expect((await callback(id, 'vendor-x', JSON.parse(body), sign(runtime.env.CONNECTOR_SIGNING_SECRET, body))).status).toBe(401);
+      expect((await callback(id, 'vendor-x', JSON.parse(body), sign(own, body))).status).toBe(409);
+    } finally {
+      await vendor.stop();
+      delete process.env.CONNECTOR_SECRET_VENDOR_X;
     }
   });
 });
