@@ -83,6 +83,8 @@ describe('an async system (the demo marketing platform)', () => {
     const marketing = done.systems.find((s: { systemId: string }) => s.systemId === 'marketing');
     expect(marketing).toMatchObject({ state: 'succeeded', attempts: 1, proof: { verified: true, verification: 'webhook-verify' } });
     expect(marketing).not.toHaveProperty('waiting');
+    // The platform received the data from us: it is a recipient, told of the erasure (GDPR Art. 19).
+    expect(done.outcome.recipientsNotified).toEqual(['marketing']);
     // The platform's own store changed, and it was told so by its callback's 200.
     const profile = demo.marketing.store.get(subject().marketing!.contactId)!;
     expect(profile.firstName).not.toBe(subject().marketing!.firstName);

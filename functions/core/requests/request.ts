@@ -124,7 +124,12 @@ export interface PrivacyRequest {
   updatedAt: string;
   completedAt?: string;
   /** What the request came to: a short machine reason and counts. */
-  outcome?: { result: OutcomeResult; reasons: string[] };
+  outcome?: {
+    result: OutcomeResult;
+    reasons: string[];
+    /** Erasure, rectification, restriction: the recipients of the data that were told (GDPR Art. 19), for the requester to ask about. */
+    recipientsNotified?: string[];
+  };
   /** Access and portability: where the report is (object keys, not links). */
   report?: { json: string; csv: string; createdAt: string; systems: number };
 }

@@ -236,6 +236,7 @@ export async function finalizeStep(deps: WorkflowDeps, input: { requestId: strin
   }
   const contact = contactOnFile(await deps.ecif.getCustomer(request.ecifId));
   await applyInEcifAndConsent(deps, request, tasks, at);
+  const recipientsNotified = await notifyRecipients(deps, request, tasks);
   const reasons = exemptionReasons(tasks);
   const skipped = tasks.filter((t) => t.state === 'skipped').map((t) => `${t.systemId}: ${t.lastError?.name ?? 'skipped'}`);
   const partial = skipped.length > 0;
@@ -244,10 +245,34 @@ export async function finalizeStep(deps: WorkflowDeps, input: { requestId: strin
     deps,
     request,
     partial ? 'partially_completed' : 'completed',
-    { result: partial && result === 'erased' ? 'partially_erased' : result, reasons: [...reasons, ...skipped] },
+    {
+      result: partial && result === 'erased' ? 'partially_erased' : result,
+      reasons: [...reasons, ...skipped],
+      ...(recipientsNotified.length ? { recipientsNotified } : {}),
+    },
     at,
     contact,
   );
+}
+
+/** The rights whose every recipient must be told (GDPR Art. 19; 11 CCR §7022 for deletion). */
+const toldToRecipients: readonly PrivacyRequest['type'][] = ['erasure', 'rectification', 'restriction'];
+
+/**
+ * GDPR Art. 19: each recipient of the data (a system registered `recipient: true`) is told of the
+ * erasure, rectification or restriction. For a connected system the connector's own call is that
+ * communication; this records, once per request, which recipients were told, for the audit trail
+ * and for the requester, who may ask who they are.
+ */
+async function notifyRecipients(deps: WorkflowDeps, request: PrivacyRequest, tasks: SystemTask[]): Promise<string[]> {
+  if (!toldToRecipients.includes(request.type)) return [];
+  const systems = await deps.systems.list();
+  const told = tasks
+    .filter((t) => t.state === 'succeeded' && systems.some((s) => s.systemId === t.systemId && s.recipient))
+    .map((t) => t.systemId)
+    .sort();
+  if (told.length && !request.outcome?.recipientsNotified) await record(deps, request, 'request.recipients_notified', { systems: told, basis: 'GDPR Art. 19' });
+  return told;
 }
 
 /** The right's effect on the control plane itself, once every system is done. */

@@ -292,8 +292,12 @@ describe('all systems succeed', () => {
       ['request.planned', undefined],
       ['request.system_succeeded', 'core-banking'],
       ['request.system_succeeded', 'crm'],
+      ['request.recipients_notified', undefined],
       ['request.finalized', undefined],
     ]);
+    // GDPR Art. 19: both systems are recipients, and both were told (the requester may ask who).
+    expect(events[6].details).toEqual({ systems: ['core-banking', 'crm'], basis: 'GDPR Art. 19' });
+    expect((await requests.get(id))!.outcome!.recipientsNotified).toEqual(['core-banking', 'crm']);
     expect(events[2].details).toEqual({ found: true, by: 'identifiers', crossReferences: ['core-banking', 'crm'] });
     expect(events[3].details).toEqual({
       systems: [
