@@ -9,6 +9,8 @@ import type { captureInputSchema, decisionInputSchema } from '#core/consent/cons
 import type { customerInputSchema } from '#core/ecif/customer.ts';
 import type { systemInputSchema } from '#core/connectors/system.ts';
 import type { requestInputSchema } from '#core/requests/request.ts';
+import type { resolveInputSchema } from '#core/ecif/resolve-subject.ts';
+import type { manualCompletionSchema } from '#core/requests/awaited-systems.ts';
 
 export interface ClientOptions {
   baseUrl: string;
@@ -124,6 +126,10 @@ export function createClient(opts: ClientOptions) {
       call<{ id: string; status: string }>('POST', `/v1/privacy-requests/${enc(id)}/cancel`, requesterKey ? { headers: { 'x-requester-key': requesterKey } } : {}),
     putCustomer: (ecifId: string, input: z.input<typeof customerInputSchema>, idempotencyKey?: string) =>
       call<{ ecifId: string; created: boolean }>('PUT', `/v1/ecif/customers/${enc(ecifId)}`, { body: input, idempotencyKey }),
+    resolveCustomer: (identifiers: z.input<typeof resolveInputSchema>) =>
+      call<{ ecifId: string; crossReferences: { systemId: string; localId: string }[] }>('POST', '/v1/ecif/resolve', { body: identifiers }),
+    completeManualTask: (requestId: string, systemId: string, completion: z.input<typeof manualCompletionSchema>) =>
+      call<{ systemId: string; state: string }>('POST', `/v1/privacy-requests/${enc(requestId)}/systems/${enc(systemId)}/complete`, { body: completion }),
     putSystem: (systemId: string, input: z.input<typeof systemInputSchema>) => call('PUT', `/v1/systems/${enc(systemId)}`, { body: input }),
     systems: () => call<{ items: Record<string, unknown>[] }>('GET', '/v1/systems'),
     auditEvents: (query: Record<string, string | undefined> = {}) => pages<Record<string, unknown>>('/v1/audit/events', query),

@@ -95,6 +95,20 @@ describe('the erasure path', () => {
     expect(JSON.stringify(Items)).not.toContain(subject.email);
   });
 
+  it('resolves a customer by any identifier or a system’s local id, for stewards and operators only', async () => {
+    const subject = demo.customers[2];
+    const crm = subject.input.crossReferences.find((x) => x.systemId === 'crm')!;
+    for (const body of [{ email: subject.email.toUpperCase() }, { systemRef: { systemId: 'crm', localId: crm.localId } }, { phone: subject.input.phones[0] }]) {
+      const res = await api('POST', '/v1/ecif/resolve', { token: tokens.operator, body });
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      expect(res.body.ecifId).toBe(subject.ecifId);
+      expect(res.body.crossReferences).toContainEqual(expect.objectContaining({ systemId: 'crm', localId: crm.localId }));
+    }
+    expect((await api('POST', '/v1/ecif/resolve', { token: tokens.steward, body: { email: subject.email, phone: demo.customers[3].input.phones[0] } })).status).toBe(404);
+    expect((await api('POST', '/v1/ecif/resolve', { token: tokens.crm, body: { email: subject.email } })).status).toBe(403);
+    expect((await api('POST', '/v1/ecif/resolve', { token: tokens.steward, body: {} })).status).toBe(422);
+  });
+
   it('erases a customer everywhere: CRM, core banking, ECIF, consent, with a per-system outcome and an audit trail', async () => {
     // The sync systems' path (the async marketing platform's is in async-systems.test.ts).
     const subject = demo.customers.find((c) => c.crm && c.coreBanking && !c.marketing && c.ecifId !== 'C000001')!;

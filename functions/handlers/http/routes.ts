@@ -43,6 +43,10 @@ export const routeTable = [
     roles: ['steward'], tables: { ecif: 'write', audit: 'write' },
   },
   {
+    method: 'POST', path: '/v1/ecif/resolve', handler: 'resolve-ecif-customer', auth: 'jwt',
+    roles: ['steward', 'operator'], tables: { ecif: 'read', audit: 'write' },
+  },
+  {
     method: 'PUT', path: '/v1/systems/{systemId}', handler: 'put-system', auth: 'jwt',
     roles: ['operator'], tables: { ecif: 'write', audit: 'write' },
   },

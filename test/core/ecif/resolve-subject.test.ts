@@ -5,7 +5,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { anonymized } from '#core/ecif/customer.ts';
 import { createIdentityHasher, identityKeysOf } from '#core/ecif/identifiers.ts';
-import { resolveByKeys, resolveSubject } from '#core/ecif/resolve-subject.ts';
+import { resolveByKeys, resolveIdentity, resolveInputSchema, resolveSubject } from '#core/ecif/resolve-subject.ts';
+import { NotFoundError } from '#core/shared/errors.ts';
 import { upsertCustomer } from '#core/ecif/upsert-customer.ts';
 import { fixedClock } from '#core/shared/clock.ts';
 import { FakeAuditLog, FakeEcifRegistry } from '../../support/fakes.ts';
@@ -70,5 +71,46 @@ describe('resolveSubject', () => {
 
   it('no keys, no match', async () => {
     expect(await resolveByKeys(ecif, [])).toBeUndefined();
+  });
+});
+
+describe('resolveIdentity (POST /v1/ecif/resolve)', () => {
+  const steward = { role: 'steward', principal: 's' } as const;
+  let audit: FakeAuditLog;
+  beforeEach(() => {
+    audit = new FakeAuditLog(fixedClock('2025-06-01T10:00:00.000Z'));
+  });
+
+  it.each([
+    { by: 'an email, any case and spacing', input: { email: '  ALICE@Example.com ' } },
+    { by: 'a phone, in national format with spaces', input: { phone: '+44 20 7946 0001' } },
+    { by: 'a system’s own local id', input: { systemRef: { systemId: 'crm', localId: 'C-1' } } },
+    { by: 'several identifiers of the same person', input: { email: 'alice@example.com', systemRef: { systemId: 'bank', localId: 'A-1' } } },
+  ])('finds Alice by $by, with where each system knows her', async ({ input }) => {
+    const found = await resolveIdentity({ ecif, hash, audit }, input, steward);
+    expect(found.ecifId).toBe('ALICE');
+    expect(found.crossReferences.map((x) => `${x.systemId}:${x.localId}`).sort()).toEqual(['bank:A-1', 'crm:C-1']);
+  });
+
+  it.each([
+    { rule: 'identifiers of two different people are no match', input: { email: 'alice@example.com', phone: '+442079460002' } },
+    { rule: 'an identifier no one has is no match', input: { email: 'nobody@example.com' } },
+    { rule: 'a local id in another system is no match', input: { systemRef: { systemId: 'bank', localId: 'C-1' } } },
+  ])('$rule: 404, nothing audited', async ({ input }) => {
+    await expect(resolveIdentity({ ecif, hash, audit }, input, steward)).rejects.toBeInstanceOf(NotFoundError);
+    expect(audit.count()).toBe(0);
+  });
+
+  it('audits the lookup by kinds, never by values', async () => {
+    await resolveIdentity({ ecif, hash, audit }, { email: 'alice@example.com', systemRef: { systemId: 'crm', localId: 'C-1' } }, steward);
+    const [event] = await audit.stream('ecif:ALICE');
+    expect(event).toMatchObject({ action: 'ecif.resolved', actor: steward, details: { by: ['email', 'system_local_id'] } });
+    expect(JSON.stringify(event)).not.toContain('alice@');
+    expect(JSON.stringify(event)).not.toContain('C-1');
+  });
+
+  it('the schema asks for at least one identifier and nothing else', () => {
+    expect(resolveInputSchema.safeParse({}).success).toBe(false);
+    expect(resolveInputSchema.safeParse({ email: 'a@b.c', name: 'Alice' }).success).toBe(false);
   });
 });
