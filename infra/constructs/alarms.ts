@@ -1,6 +1,6 @@
 /**
- * What pages an operator: failed or timed-out privacy-request executions, erroring functions,
- * 5xx from the API. All go to one SNS topic (subscribe the on-call address to it). What each
+ * What pages an operator: failed or timed-out privacy-request executions, overdue requests, system
+ * steps not answered in time, erroring functions, 5xx from the API. All go to one SNS topic (subscribe the on-call address to it). What each
  * alarm means and what to do: docs/operations.md.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -14,6 +14,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, METRICS_SERVICE, metricNames } from '#handlers/middleware/metrics.ts';
 
 export interface CustodianAlarmsProps {
   readonly stateMachine: sfn.IStateMachine;
@@ -30,6 +31,8 @@ export const alarmNames = {
   executionsTimedOut: 'PrivacyRequestExecutionsTimedOut',
   api5xx: 'Api5xx',
   deadLetters: 'ScheduledJobDeadLetters',
+  requestsOverdue: 'PrivacyRequestsOverdue',
+  systemStepsTimedOut: 'SystemStepsTimedOut',
   functionErrors: (name: string) => `FunctionErrors-${name}`,
 } as const;
 
@@ -60,6 +63,11 @@ export class CustodianAlarms extends Construct {
       }).addAlarmAction(notify);
 
     const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' };
+    const ours = (metricName: string, statistic: string, period: Duration) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: METRICS_SERVICE }, statistic, period });
+    // The sweeper counts every 15 minutes: any open request past its deadline pages.
+    alarm(alarmNames.requestsOverdue, ours(metricNames.requestsOverdue, 'Maximum', Duration.minutes(15)), 'An open privacy request is past its legal deadline.');
+    alarm(alarmNames.systemStepsTimedOut, ours(metricNames.systemStepsTimedOut, 'Sum', Duration.minutes(5)), 'An async system did not call back, or a manual task was not closed, in time.');
     alarm(alarmNames.executionsFailed, props.stateMachine.metricFailed(fiveMinutes), 'A privacy-request execution failed: its request is not finished.');
     alarm(alarmNames.executionsTimedOut, props.stateMachine.metricTimedOut(fiveMinutes), 'A privacy-request execution timed out.');
     alarm(

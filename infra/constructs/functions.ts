@@ -72,6 +72,9 @@ export interface AccessSpec {
   readonly answersTasks?: boolean;
 }
 
+/** The AWS managed policy of active tracing: PutTraceSegments and PutTelemetryRecords, nothing else. */
+export const XRAY_WRITE_POLICY = 'AWSXRayDaemonWriteAccess';
+
 /** What answering a waiting workflow step takes (the same as CDK's grantTaskResponse). */
 export const taskResponseActions = ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'] as const;
 
@@ -187,6 +190,14 @@ export class CustodianFunction extends Construct {
       },
     });
     (this.fn.node.defaultChild as CfnResource).addMetadata(FUNCTION_METADATA_KEY, `${props.kind}:${props.name}`);
+    // X-Ray: each invocation traced. Set on the resource, with AWS's write-only X-Ray policy, rather than
+    // through `tracing` (which would put a `*` resource into the role's own policy, where any wildcard fails cdk-nag).
+    (this.fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
+    this.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(XRAY_WRITE_POLICY));
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${XRAY_WRITE_POLICY}]`,
+      reason: 'AWSXRayDaemonWriteAccess only lets the function send its own trace segments (X-Ray has no resource-level permissions).',
+    });
     Validations.of(this.fn).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'nodejs22.x is the runtime the bundles target (esbuild target node22); a newer runtime is a deliberate upgrade of both.',

@@ -1,22 +1,29 @@
 /**
  * Who may call the API: a Cognito user pool whose groups are the roles of the route table
- * (customer, crm, auditor, operator, steward) and one app client whose id is the JWT audience.
- * It lives with the data (stateful stack): the users outlive any redeploy of the API.
+ * (customer, crm, auditor, operator, steward), one public app client for people (web pages, CLI),
+ * and confidential client-credentials app clients for machines (a CRM deciding before outreach, a
+ * source system feeding the ECIF), whose role is their OAuth scope (`custodian/crm`,
+ * `custodian/steward`). Every client id is a JWT audience. It lives with the data (stateful stack):
+ * the users and clients outlive any redeploy of the API.
  */
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import { roles } from '#handlers/http/routes.ts';
+import { machineRoles, roles } from '#handlers/http/routes.ts';
 import { pascal } from './names.ts';
 
 export interface CustodianIdentityProps {
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /** The Cognito domain prefix of the token endpoint (globally unique). @default `custodian-<account>` */
+  readonly domainPrefix?: string;
 }
 
 export class CustodianIdentity extends Construct {
   readonly userPool: cognito.UserPool;
   readonly client: cognito.UserPoolClient;
+  /** Client-credentials clients, one per machine role. */
+  readonly machineClients: Record<(typeof machineRoles)[number], cognito.UserPoolClient>;
 
   constructor(scope: Construct, id: string, props: CustodianIdentityProps = {}) {
     super(scope, id);
@@ -60,6 +67,33 @@ export class CustodianIdentity extends Construct {
       refreshTokenValidity: Duration.days(1),
     });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId, description: 'Add users to the role groups here (docs/deploy.md)' });
+
+    // Machines: OAuth client credentials at the pool's token endpoint; the scope is the role.
+    const domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: props.domainPrefix ?? Fn.join('-', ['custodian', Stack.of(this).account]) } });
+    const api = this.userPool.addResourceServer('Api', {
+      identifier: 'custodian',
+      scopes: machineRoles.map((role) => new cognito.ResourceServerScope({ scopeName: role, scopeDescription: `Custodian role ${role}, for a machine client` })),
+    });
+    this.machineClients = {} as CustodianIdentity['machineClients'];
+    for (const role of machineRoles) {
+      this.machineClients[role] = this.userPool.addClient(`${pascal(role)}MachineClient`, {
+        generateSecret: true,
+        oAuth: { flows: { clientCredentials: true }, scopes: [cognito.OAuthScope.custom(`custodian/${role}`)] },
+        accessTokenValidity: Duration.hours(1),
+        preventUserExistenceErrors: true,
+      });
+      this.machineClients[role].node.addDependency(api);
+      new CfnOutput(this, `${pascal(role)}MachineClientId`, {
+        value: this.machineClients[role].userPoolClientId,
+        description: `Client id of the ${role} machine client (its secret: aws cognito-idp describe-user-pool-client)`,
+      });
+    }
+    new CfnOutput(this, 'TokenEndpoint', { value: `${domain.baseUrl()}/oauth2/token`, description: 'Machine clients get their tokens here (grant_type=client_credentials)' });
+  }
+
+  /** Every client whose tokens the API accepts (the JWT audience). */
+  get audiences(): string[] {
+    return [this.client.userPoolClientId, ...Object.values(this.machineClients).map((c) => c.userPoolClientId)];
   }
 
   /** The `iss` of the pool's tokens, as the JWT authorizer and the handlers check it. */

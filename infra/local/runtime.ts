@@ -112,6 +112,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       JWT_ISSUER: DEV_ISSUER,
       JWT_AUDIENCE: DEV_AUDIENCE,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      // CloudWatch metric lines have no reader here.
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       // Requester notices land in the dev mailbox (/dev/mailbox) instead of SES.
       OUTBOX: 'dev-mailbox',
       HOLIDAYS: process.env.HOLIDAYS ?? '',

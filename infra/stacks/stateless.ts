@@ -3,7 +3,7 @@
  * that are their single source of truth: the route table (functions/handlers/http/routes.ts) and
  * the task table (functions/handlers/tasks/tasks.ts). Safe to destroy and redeploy.
  */
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { Config } from '#functions/config.ts';
 import { routeTable } from '#handlers/http/routes.ts';
@@ -50,7 +50,7 @@ export class StatelessStack extends Stack {
     super(scope, id, props);
     const common = { data: props.data, serviceVersion: props.serviceVersion, logLevel: props.logLevel, sesFrom: props.sesFrom, holidays: props.holidays };
     const issuer = props.identity.issuerUrl;
-    const audience = props.identity.client.userPoolClientId;
+    const audiences = props.identity.audiences;
 
     const taskScope = new Construct(this, 'Tasks');
     const tasks = {} as Record<TaskName, CustodianFunction>;
@@ -90,14 +90,14 @@ export class StatelessStack extends Stack {
         // Public routes verify an optional bearer token themselves, against the pool's keys.
         environment:
           spec.auth === 'public'
-            ? { JWT_ISSUER: issuer, JWKS_URL: `${issuer}/.well-known/jwks.json`, JWT_AUDIENCE: audience }
+            ? { JWT_ISSUER: issuer, JWKS_URL: `${issuer}/.well-known/jwks.json`, JWT_AUDIENCE: Fn.join(',', audiences) }
             : undefined,
       });
     }
 
     this.api = new CustodianApi(this, 'Api', {
       jwtIssuer: issuer,
-      jwtAudience: [audience],
+      jwtAudience: audiences,
       routes: routeTable.map((spec) => ({ spec, fn: this.routes[spec.handler].fn })),
     });
 

@@ -374,6 +374,15 @@ describe('bad input gets a 4xx problem and changes nothing', () => {
     expect((await api('POST', '/v1/privacy-requests', { token: other, body })).status).toBe(401);
   });
 
+  it('a CRM machine client (client credentials: no groups, the scope custodian/crm) decides, and reaches nothing else', async () => {
+    const machine = await signDevToken({ role: 'crm', sub: 'crm-machine-client', claims: { aud: undefined, client_id: 'custodian-api', 'cognito:groups': undefined, scope: 'custodian/crm' } });
+    const decided = await api('POST', '/v1/consent-decisions', { token: machine, body: { ecifId: 'C000001', purpose: 'marketing', channel: 'email' } });
+    expect(decided.status).toBe(200);
+    expect((await api('GET', '/v1/systems', { token: machine })).status).toBe(403);
+    const operatorScope = await signDevToken({ role: 'crm', sub: 'm2', claims: { aud: undefined, client_id: 'custodian-api', 'cognito:groups': undefined, scope: 'custodian/operator' } });
+    expect((await api('GET', '/v1/systems', { token: operatorScope })).status).toBe(403);
+  });
+
   it("a customer reads its own request; someone else's answers 404, exactly like a missing one", async () => {
     const mine = await signDevToken({ role: 'customer', sub: 'C000011' });
     const submitted = await api('POST', '/v1/privacy-requests', { token: mine, body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: 'nobody-own@example.org' } } });

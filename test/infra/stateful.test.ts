@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { synthTemplates } from '#infra/synth.ts';
 import { createTableInput } from '#infra/local/dynamodb.ts';
-import { roles } from '#handlers/http/routes.ts';
+import { machineRoles, roles } from '#handlers/http/routes.ts';
 import { byMetadata, resources, type Template as Cfn } from './support.ts';
 
 let template: Template;
@@ -168,6 +168,22 @@ describe('identity', () => {
       Properties: Match.objectLike({ MfaConfiguration: 'ON', UserPoolTier: 'PLUS' }),
       DeletionPolicy: 'Retain',
     });
-    template.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+    // People's public client, and one client-credentials client per machine role.
+    template.resourceCountIs('AWS::Cognito::UserPoolClient', 1 + machineRoles.length);
+  });
+
+  it('machine clients get tokens by client credentials, their role as the scope custodian/<role>', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
+      Identifier: 'custodian',
+      Scopes: machineRoles.map((r) => Match.objectLike({ ScopeName: r })),
+    });
+    for (const role of machineRoles) {
+      template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+        GenerateSecret: true,
+        AllowedOAuthFlows: ['client_credentials'],
+        AllowedOAuthScopes: [`custodian/${role}`],
+      });
+    }
+    template.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
   });
 });

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Template } from 'aws-cdk-lib/assertions';
 import { synthTemplates } from '#infra/synth.ts';
 import { configSchema } from '#functions/config.ts';
-import { routeTable, type Access, type TableName } from '#handlers/http/routes.ts';
+import { machineRoles, routeTable, type Access, type TableName } from '#handlers/http/routes.ts';
 import { workflowTasks } from '#handlers/tasks/tasks.ts';
 import { scheduledJobs } from '#handlers/scheduled/jobs.ts';
 import {
@@ -60,13 +60,16 @@ describe('functions', () => {
     expect(fns.map(([, r]) => r.Metadata?.['custodian:function']).sort()).toEqual(rows.map((r) => r.id).sort());
   });
 
-  it.each(rows.map((r) => [r.id, r] as const))('%s: nodejs22.x on arm64, its own role, no managed policy', (_id, row) => {
+  it.each(rows.map((r) => [r.id, r] as const))('%s: nodejs22.x on arm64, traced, its own role, no managed policy but X-Ray writes', (_id, row) => {
     const fn = fnResource(row);
     expect(fn.Properties!.Runtime).toBe('nodejs22.x');
     expect(fn.Properties!.Architectures).toEqual(['arm64']);
     expect(fn.Properties!.Handler).toBe('index.handler');
+    expect(fn.Properties!.TracingConfig).toEqual({ Mode: 'Active' });
     const role = raw.Resources![functionRole(fn)] as Resource;
-    expect(role.Properties!.ManagedPolicyArns ?? []).toEqual([]);
+    expect(JSON.stringify(role.Properties!.ManagedPolicyArns ?? [])).toBe(
+      JSON.stringify([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AWSXRayDaemonWriteAccess']] }]),
+    );
     const shared = resources(raw, 'AWS::Lambda::Function').filter(([, r]) => functionRole(r) === functionRole(fn));
     expect(shared).toHaveLength(1);
   });
@@ -119,28 +122,38 @@ describe('HTTP API', () => {
     }
   });
 
-  it('the authorizer checks the user pool issuer and the app client audience', () => {
+  it('the authorizer checks the user pool issuer and the app clients as audience (people and machines)', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
     const [, auth] = resources(raw, 'AWS::ApiGatewayV2::Authorizer')[0];
     expect(auth.Properties!.AuthorizerType).toBe('JWT');
     expect(auth.Properties!.IdentitySource).toEqual(['$request.header.Authorization']);
     const poolExport = Object.entries(pair.stateful.Outputs ?? {}).find(([, o]) => o.Export && (o.Value as any)?.Ref?.startsWith('IdentityUserPool') && !(o.Value as any).Ref.includes('AppClient'));
-    const clientExport = Object.entries(pair.stateful.Outputs ?? {}).find(([, o]) => (o.Value as any)?.Ref?.includes('AppClient'));
-    expect(auth.Properties!.JwtConfiguration.Audience).toEqual([{ 'Fn::ImportValue': clientExport![1].Export!.Name }]);
+    // People's app client and every machine client (client credentials) are audiences.
+    const clientExports = ['AppClient', ...machineRoles.map((r) => `${r[0].toUpperCase()}${r.slice(1)}MachineClient`)].map((name) =>
+      Object.entries(pair.stateful.Outputs ?? {}).find(([, o]) => o.Export && (o.Value as any)?.Ref?.includes(name) && !(o.Value as any).Ref.includes('Secret')),
+    );
+    expect(auth.Properties!.JwtConfiguration.Audience).toEqual(clientExports.map((e) => ({ 'Fn::ImportValue': e![1].Export!.Name })));
     const issuer = JSON.stringify(auth.Properties!.JwtConfiguration.Issuer);
     expect(issuer).toContain('https://cognito-idp.');
     expect(issuer).toContain(poolExport![1].Export!.Name);
   });
 
-  it('alarms: failed and timed-out executions, API 5xx, and one per function, all to the encrypted topic', () => {
+  it('alarms: failed and timed-out executions, API 5xx, overdue requests, unanswered system steps, and one per function, all to the encrypted topic', () => {
     const alarms = resources(raw, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties!);
     const [topicId, topic] = resources(raw, 'AWS::SNS::Topic')[0];
     expect(topic.Properties!.KmsMasterKeyId).toBeDefined();
-    expect(alarms).toHaveLength(4 + rows.length);
+    expect(alarms).toHaveLength(6 + rows.length);
     for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
     const metrics = alarms.map((a) => `${a.Namespace}/${a.MetricName}`);
     expect(metrics).toEqual(expect.arrayContaining(['AWS/States/ExecutionsFailed', 'AWS/States/ExecutionsTimedOut', 'AWS/ApiGateway/5xx', 'AWS/SQS/ApproximateNumberOfMessagesVisible']));
     expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(rows.length);
+    // Ours, from the functions' embedded metric lines: overdue requests, system steps not answered in time.
+    expect(alarms.filter((a) => a.Namespace === 'Custodian').map((a) => [a.MetricName, a.Statistic, a.Dimensions])).toEqual(
+      expect.arrayContaining([
+        ['RequestsOverdue', 'Maximum', [{ Name: 'service', Value: 'custodian' }]],
+        ['SystemStepsTimedOut', 'Sum', [{ Name: 'service', Value: 'custodian' }]],
+      ]),
+    );
   });
 
   it('scheduled jobs run from EventBridge rules, with retries and a dead-letter queue', () => {

@@ -14,11 +14,13 @@ export interface SweepResult {
   unverified: number;
   dueSoon: number;
   overdue: number;
+  /** Every open request past its deadline now, marked before or not (what the overdue alarm watches). */
+  openOverdue: number;
 }
 
 export async function sweepDeadlines(deps: RequestDeps, dueSoonDays = 7): Promise<SweepResult> {
   const now = deps.clock.now();
-  const result: SweepResult = { unverified: 0, dueSoon: 0, overdue: 0 };
+  const result: SweepResult = { unverified: 0, dueSoon: 0, overdue: 0, openOverdue: 0 };
 
   for await (const request of pages(deps, { statuses: ['pending_verification'] })) {
     if (request.verification.codeExpiresAt && request.verification.codeExpiresAt < now.toISOString()) {
@@ -35,6 +37,7 @@ export async function sweepDeadlines(deps: RequestDeps, dueSoonDays = 7): Promis
   const horizon = addDays(now, dueSoonDays).toISOString();
   for await (const request of pages(deps, { statuses: openStatuses, dueBefore: horizon })) {
     const mark = effectiveDueAt(request) < now.toISOString() ? 'overdue' : 'due_soon';
+    if (mark === 'overdue') result.openOverdue++;
     if (request.attention === mark) continue;
     try {
       await deps.requests.move(request.id, request.status, { status: request.status, attention: mark, updatedAt: now.toISOString() });

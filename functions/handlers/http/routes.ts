@@ -5,6 +5,8 @@
  */
 export const roles = ['customer', 'crm', 'auditor', 'operator', 'steward'] as const;
 export type Role = (typeof roles)[number];
+/** Roles a machine may hold through a client-credentials token, as its OAuth scope `custodian/<role>`. */
+export const machineRoles = ['crm', 'steward'] as const satisfies readonly Role[];
 
 export type TableName = 'ecif' | 'consent' | 'requests' | 'audit';
 export type Access = 'read' | 'write';

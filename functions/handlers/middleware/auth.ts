@@ -9,15 +9,21 @@ import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { Actor } from '#core/shared/actor.ts';
 import { SIGNATURE_HEADER, verifySignature } from '#core/connectors/signature.ts';
 import { ForbiddenError, UnauthenticatedError } from '#core/shared/errors.ts';
-import { roles, type Role, type RouteSpec } from '../http/routes.ts';
+import { machineRoles, roles, type Role, type RouteSpec } from '../http/routes.ts';
 
 export const anonymous: Actor = { role: 'anonymous', principal: 'anonymous' };
 
-/** Cognito puts groups in `cognito:groups`; API Gateway flattens arrays to "[a b]". */
+/**
+ * People: Cognito puts groups in `cognito:groups` (API Gateway flattens arrays to "[a b]").
+ * Machines (client credentials, no groups): the scope `custodian/<role>`, for the machine roles only.
+ */
 export function roleOf(claims: Record<string, unknown>): Role | undefined {
   const raw = claims['cognito:groups'];
   const groups = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.replace(/^\[|\]$/g, '').split(/[\s,]+/) : [];
-  return roles.find((r) => groups.includes(r));
+  const byGroup = roles.find((r) => groups.includes(r));
+  if (byGroup || raw !== undefined) return byGroup;
+  const scopes = typeof claims.scope === 'string' ? claims.scope.split(/\s+/) : [];
+  return machineRoles.find((r) => scopes.includes(`custodian/${r}`));
 }
 
 let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
@@ -35,7 +41,7 @@ async function verifyBearer(header: string): Promise<JWTPayload> {
   }
   // As the HTTP API JWT authorizer: Cognito ID tokens name the client in `aud`, access tokens in `client_id`.
   const audiences = [payload.aud, payload.client_id].flat().filter((a): a is string => typeof a === 'string');
-  if (JWT_AUDIENCE && !audiences.includes(JWT_AUDIENCE)) throw new UnauthenticatedError('the bearer token is not valid');
+  if (JWT_AUDIENCE && !JWT_AUDIENCE.split(',').some((a) => audiences.includes(a))) throw new UnauthenticatedError('the bearer token is not valid');
   return payload;
 }
 

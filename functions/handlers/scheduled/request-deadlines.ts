@@ -2,10 +2,12 @@
 import { sweepDeadlines } from '#core/requests/deadline-sweep.ts';
 import { deps } from '../deps.ts';
 import { logger } from '../middleware/logging.ts';
+import { publishCounts } from '../middleware/metrics.ts';
 
 export async function handler(): Promise<Awaited<ReturnType<typeof sweepDeadlines>>> {
   const d = await deps();
   const result = await sweepDeadlines(d, d.dueSoonDays);
   logger.info({ message: 'request deadlines', ...result });
+  publishCounts({ requestsOverdue: result.openOverdue });
   return result;
 }

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildEvent } from '#infra/local/gateway.ts';
 import { roles, routeTable } from '#handlers/http/routes.ts';
+import { roleOf } from '#handlers/middleware/auth.ts';
 
 // No table, no endpoint: a route that reached a store would fail loudly, not pass.
 process.env.TABLE_ECIF = process.env.TABLE_CONSENT = process.env.TABLE_REQUESTS = process.env.TABLE_AUDIT = 'not-a-table';
@@ -52,5 +53,19 @@ describe('role table', () => {
   it('a token with no known group is refused even on a route open to every role', async () => {
     const res = await call(jwtRoutes[0], { sub: 'someone', 'cognito:groups': '[admins]' });
     expect(res.statusCode).toBe(403);
+  });
+});
+
+describe('the role a token carries', () => {
+  it.each([
+    { who: 'a person: the Cognito group', claims: { 'cognito:groups': ['operator'] }, role: 'operator' },
+    { who: 'a person, as API Gateway flattens groups', claims: { 'cognito:groups': '[auditor]' }, role: 'auditor' },
+    { who: 'a CRM machine client: its scope', claims: { scope: 'custodian/crm', client_id: 'abc' }, role: 'crm' },
+    { who: 'a source system feeding the ECIF: its scope', claims: { scope: 'openid custodian/steward' }, role: 'steward' },
+    { who: 'a machine scope for a people-only role is nothing', claims: { scope: 'custodian/operator' }, role: undefined },
+    { who: 'groups win over scopes (a person with no known group is nothing)', claims: { 'cognito:groups': ['visitors'], scope: 'custodian/crm' }, role: undefined },
+    { who: 'no group and no scope is nothing', claims: { sub: 'x' }, role: undefined },
+  ])('$who', ({ claims, role }) => {
+    expect(roleOf(claims)).toBe(role);
   });
 });
