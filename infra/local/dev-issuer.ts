@@ -73,12 +73,14 @@ export async function signDevToken(opts: DevTokenOptions): Promise<string> {
 
 const localJwks = createLocalJWKSet(devJwks());
 
-/** Verifies a token as the HTTP API JWT authorizer would (signature, iss, aud, exp, nbf). Throws on failure. */
+/**
+ * Verifies a token as the HTTP API JWT authorizer would (signature, iss, exp, nbf, and the audience:
+ * `aud` of an ID token or `client_id` of an access token, as Cognito's client-credentials tokens
+ * carry it). Throws on failure.
+ */
 export async function verifyDevToken(token: string): Promise<JWTPayload> {
-  const { payload } = await jwtVerify(token, localJwks, {
-    issuer: DEV_ISSUER,
-    audience: DEV_AUDIENCE,
-    algorithms: [keyFile.alg],
-  });
+  const { payload } = await jwtVerify(token, localJwks, { issuer: DEV_ISSUER, algorithms: [keyFile.alg] });
+  const audiences = [payload.aud, payload.client_id].flat().filter((a) => typeof a === 'string');
+  if (!audiences.includes(DEV_AUDIENCE)) throw new Error('the token is not for this API (aud / client_id)');
   return payload;
 }

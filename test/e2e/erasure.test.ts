@@ -204,6 +204,26 @@ describe('the erasure path', () => {
     expect((await api('POST', `/v1/privacy-requests/${done.id}/retry`, { token: tokens.operator })).status).toBe(409);
   });
 
+  it('a system down for a long spell: the request waits, and the deadline sweeper runs it again once the system is back', async () => {
+    const subject = demo.customers.find((c) => c.crm && !c.marketing && c.ecifId !== 'C000001' && demo.crm.store.get(c.crm.contactId)?.email === c.crm.email)!;
+    demo.crm.failNext(1000, 503);
+    const { done } = await erase(subject.email);
+    expect(done.status).toBe('needs_attention');
+    const { handler: sweep } = await import('#handlers/scheduled/request-deadlines.ts');
+    // Still down: the sweep runs it again, and it needs attention again (nothing lost, nothing done twice).
+    expect((await sweep()).retried).toBeGreaterThanOrEqual(1);
+    expect((await settled(done.id)).status).toBe('needs_attention');
+    // Back up: the next sweep completes it, within its deadline, with no operator.
+    demo.crm.failNext(0);
+    expect((await sweep()).retried).toBeGreaterThanOrEqual(1);
+    const after = await settled(done.id);
+    expect(after.status).toBe('completed');
+    expect(after.systems.find((s: { systemId: string }) => s.systemId === 'crm')).toMatchObject({ state: 'succeeded', proof: { verified: true } });
+    const trail = (await auditStream(`request:${done.id}`)).map((e) => e.action);
+    expect(trail.filter((a) => a === 'request.retried')).toHaveLength(2);
+    expect(trail.at(-1)).toBe('request.finalized');
+  });
+
   it('answers "we hold no data" to a signed-in customer the ECIF does not know', async () => {
     const stranger = await signDevToken({ role: 'customer', sub: 'C999990' });
     const submitted = await api('POST', '/v1/privacy-requests', { token: stranger, body: { type: 'access', jurisdiction: 'GDPR', identifiers: { email: 'stranger@example.org' } } });

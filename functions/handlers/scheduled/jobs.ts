@@ -13,14 +13,16 @@ export interface ScheduledJobSpec {
   tables: Partial<Record<TableName, Access>>;
   digests?: 'write';
   notifies?: boolean;
+  /** Starts runs of the privacy-request workflow. */
+  startsWorkflow?: boolean;
 }
 
 export const scheduledJobs = {
   // Shortly after midnight UTC: the day that ended gets its digest.
   AuditDigest: { handler: 'audit-digest', schedule: 'cron(15 0 * * ? *)', localEveryMinutes: 60, tables: { audit: 'write' }, digests: 'write' },
-  // Expires unanswered codes (15 min) and marks requests due soon or overdue.
+  // Expires unanswered codes (15 min), marks requests due soon or overdue, runs again the systems that were down.
   RequestDeadlines: {
-    handler: 'request-deadlines', schedule: 'rate(15 minutes)', localEveryMinutes: 5, tables: { requests: 'write', audit: 'write' },
+    handler: 'request-deadlines', schedule: 'rate(15 minutes)', localEveryMinutes: 5, tables: { requests: 'write', audit: 'write' }, startsWorkflow: true,
   },
 } as const satisfies Record<string, ScheduledJobSpec>;
 
