@@ -13,6 +13,7 @@ const usage = `custodian <command> [options]
   health                                   the API's version and dependencies
   systems list | systems put <id> <file>   the systems registry (operator)
   ecif import <file.ndjson|file.csv>       load golden records (steward); progress, then a summary of rejects
+  ecif resolve [--email E] [--phone P] [--system S --local-id L]   who this is, and where each system knows them (steward, operator)
   requests submit --type T --jurisdiction GDPR|CCPA --email E    (prints the id and the requester key)
   requests verify <id> <code>              the 6-digit code sent to the contact on file
   requests show <id> [--key K]             operator/auditor token, or the requester key
@@ -21,6 +22,7 @@ const usage = `custodian <command> [options]
   requests deny <id> --reason R --detail TEXT   R: manifestly_unfounded, excessive, identity_not_verified, ... (operator)
   requests retry <id>                      re-drive the failed systems (operator)
   requests cancel <id> [--key K]           withdraw a request not yet executing
+  requests complete <id> <systemId> --evidence REF [--records N] | --not-possible --reason TEXT   close a manual system's task (operator)
   consent show <ecifId> [--as-of ISO] | consent history <ecifId> | consent decide <ecifId> <purpose> <channel>
   consent batch <purpose> <channel> <file>  a campaign list (one ecifId, or systemId,localId, per line): allowed ones, or --json for all
   consent receipt <receiptId>              a capture's Kantara v1.1 receipt
@@ -57,6 +59,12 @@ const { values: opts, positionals } = parseArgs({
     reason: { type: 'string' },
     detail: { type: 'string' },
     key: { type: 'string' },
+    phone: { type: 'string' },
+    system: { type: 'string' },
+    'local-id': { type: 'string' },
+    evidence: { type: 'string' },
+    records: { type: 'string' },
+    'not-possible': { type: 'boolean', default: false },
   },
 });
 const str = (k: string) => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
@@ -163,6 +171,20 @@ async function main(): Promise<number> {
       print(await client.putSystem(need(rest[0], 'system id'), JSON.parse(await readFile(need(rest[1], 'file'), 'utf8'))));
       return 0;
     }
+    case 'ecif resolve': {
+      const system = str('system');
+      const found = await client.resolveCustomer({
+        ...(str('email') ? { email: str('email') } : {}),
+        ...(str('phone') ? { phone: str('phone') } : {}),
+        ...(system ? { systemRef: { systemId: system, localId: need(str('local-id'), '--local-id') } } : {}),
+      });
+      if (opts.json) print(found);
+      else {
+        console.log(`ecifId: ${found.ecifId}`);
+        console.log(table(found.crossReferences.map(({ systemId, localId, since }) => ({ systemId, localId, since }))));
+      }
+      return 0;
+    }
     case 'ecif import':
       return ecifImport(client, need(rest[0], 'file'));
     case 'requests submit': {
@@ -190,6 +212,18 @@ async function main(): Promise<number> {
     case 'requests cancel':
       print(await client.cancelRequest(need(rest[0], 'request id'), str('key')));
       return 0;
+    case 'requests complete': {
+      const records = str('records');
+      print(
+        await client.completeManualTask(need(rest[0], 'request id'), need(rest[1], 'system id'), {
+          outcome: opts['not-possible'] ? 'not_possible' : 'done',
+          evidence: { reference: need(str('evidence'), '--evidence') },
+          ...(records ? { recordsAffected: Number(records) } : {}),
+          ...(str('reason') ? { reason: str('reason') } : {}),
+        }),
+      );
+      return 0;
+    }
     case 'requests show': {
       const r = await client.request(need(rest[0], 'request id'), str('key'));
       if (opts.json) print(r);

@@ -127,7 +127,7 @@ export function createClient(opts: ClientOptions) {
     putCustomer: (ecifId: string, input: z.input<typeof customerInputSchema>, idempotencyKey?: string) =>
       call<{ ecifId: string; created: boolean }>('PUT', `/v1/ecif/customers/${enc(ecifId)}`, { body: input, idempotencyKey }),
     resolveCustomer: (identifiers: z.input<typeof resolveInputSchema>) =>
-      call<{ ecifId: string; crossReferences: { systemId: string; localId: string }[] }>('POST', '/v1/ecif/resolve', { body: identifiers }),
+      call<{ ecifId: string; crossReferences: { systemId: string; localId: string; since: string; source?: string }[] }>('POST', '/v1/ecif/resolve', { body: identifiers }),
     completeManualTask: (requestId: string, systemId: string, completion: z.input<typeof manualCompletionSchema>) =>
       call<{ systemId: string; state: string }>('POST', `/v1/privacy-requests/${enc(requestId)}/systems/${enc(systemId)}/complete`, { body: completion }),
     putSystem: (systemId: string, input: z.input<typeof systemInputSchema>) => call('PUT', `/v1/systems/${enc(systemId)}`, { body: input }),

@@ -56,6 +56,41 @@ describe('custodian CLI', () => {
     expect(r.stdout).toContain('core-banking');
   });
 
+  it('ecif resolve finds a customer by email or by a system’s local id, and says 1 for no one', async () => {
+    const c = demo.customers[0];
+    const byEmail = await cli(['ecif', 'resolve', '--email', c.email.toUpperCase()], 'operator');
+    expect(byEmail.code).toBe(0);
+    expect(byEmail.stdout).toContain(`ecifId: ${c.ecifId}`);
+    expect(byEmail.stdout).toMatch(/systemId\s+localId/);
+    const byCrmId = await cli(['ecif', 'resolve', '--system', 'crm', '--local-id', c.crm!.contactId, '--json'], 'steward');
+    expect(JSON.parse(byCrmId.stdout).ecifId).toBe(c.ecifId);
+    expect((await cli(['ecif', 'resolve', '--email', 'nobody@example.invalid'], 'operator')).code).toBe(1);
+  });
+
+  it('requests complete closes a manual system’s task with evidence; the request completes', async () => {
+    const client = createClient({ baseUrl: runtime.apiUrl, token: await signDevToken({ role: 'operator' }) });
+    await client.putSystem('paper-archive', { name: 'Paper archive', connector: { kind: 'manual' }, capabilities: ['erase'], fields: [{ name: 'letters', category: 'other', strategy: 'delete_row' }] });
+    const steward = createClient({ baseUrl: runtime.apiUrl, token: await signDevToken({ role: 'steward' }) });
+    await steward.putCustomer('C777001', { name: { given: 'Pat', family: 'Archive' }, emails: ['pat.archive@example.net'], crossReferences: [{ systemId: 'paper-archive', localId: 'BOX-1' }] });
+    const customer = createClient({ baseUrl: runtime.apiUrl, token: await signDevToken({ role: 'customer', sub: 'C777001' }) });
+    const { id } = (await customer.submitRequest({ type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: 'pat.archive@example.net' } })) as { id: string };
+    let waiting = false;
+    for (let i = 0; i < 100 && !waiting; i++) {
+      waiting = ((await client.request(id)) as { systems?: { state: string }[] }).systems?.some((s) => s.state === 'waiting') ?? false;
+      if (!waiting) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(waiting).toBe(true);
+    const r = await cli(['requests', 'complete', id, 'paper-archive', '--evidence', 'SHRED-77', '--records', '1'], 'operator');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('succeeded');
+    let status = '';
+    for (let i = 0; i < 100 && status !== 'completed'; i++) {
+      status = ((await client.request(id)) as { status: string }).status;
+      if (status !== 'completed') await new Promise((res) => setTimeout(res, 50));
+    }
+    expect(status).toBe('completed');
+  });
+
   it('ecif import (NDJSON and CSV) loads the good records, reports the rejects by line, exits 4', async () => {
     const ndjson = path.join(dir, 'load.ndjson');
     writeFileSync(
