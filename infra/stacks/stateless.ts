@@ -99,7 +99,7 @@ export class StatelessStack extends Stack {
     Validations.of(this.deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the scheduled jobs; an alarm watches it.' });
     this.jobs = {};
     for (const [name, spec] of Object.entries(scheduledJobs)) {
-      const job = new CustodianFunction(jobScope, name, { ...common, kind: 'scheduled', handler: spec.handler, name, access: spec, timeout: Duration.minutes(5) });
+      const job = new CustodianFunction(jobScope, name, { ...common, kind: 'scheduled', handler: spec.handler, name, access: spec, timeout: Duration.minutes(5), stateMachine: this.workflow.stateMachine });
       new events.Rule(jobScope, `${name}Schedule`, {
         schedule: events.Schedule.expression(spec.schedule),
         targets: [new targets.LambdaFunction(job.fn, { deadLetterQueue: this.deadLetters, retryAttempts: 2, maxEventAge: Duration.hours(6) })],

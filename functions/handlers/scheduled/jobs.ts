@@ -13,6 +13,8 @@ export interface ScheduledJobSpec {
   tables: Partial<Record<TableName, Access>>;
   digests?: 'write';
   notifies?: boolean;
+  /** Needs states:StartExecution on the privacy-request workflow. */
+  startsWorkflow?: boolean;
 }
 
 export const scheduledJobs = {
@@ -21,6 +23,10 @@ export const scheduledJobs = {
   // Expires unanswered codes (15 min) and marks requests due soon or overdue.
   RequestDeadlines: {
     handler: 'request-deadlines', schedule: 'rate(15 minutes)', localEveryMinutes: 5, tables: { requests: 'write', audit: 'write' },
+  },
+  // Starts the follow-up erasures that fell due (retention ended, hold released and not yet started).
+  ErasureFollowUps: {
+    handler: 'erasure-follow-ups', schedule: 'rate(1 hour)', localEveryMinutes: 5, tables: { requests: 'write', audit: 'write' }, startsWorkflow: true,
   },
 } as const satisfies Record<string, ScheduledJobSpec>;
 

@@ -11,11 +11,12 @@ export type SystemBody = z.input<typeof systemInputSchema>;
 export const CORE_BANKING_TABLE = 'custodian-connected-core-banking';
 export const CORE_BANKING_KEY = 'accountId';
 
-/** Record-keeping duty of banks: customer due diligence and transaction records, 5 years. */
+/** Record-keeping duty of banks: customer due diligence and transaction records, 5 years after the relationship ends. */
 export const amlExemption = {
   basis: 'AML record-keeping',
   citation: 'EU AMLD Art. 40; 31 CFR 1010.430',
   years: 5,
+  from: 'relationship_end',
 } as const;
 
 /** The CRM: a sync HTTP webhook (contract: docs/connectors.md). */
@@ -51,10 +52,11 @@ export function coreBankingSystem(table: string = CORE_BANKING_TABLE): SystemBod
       { name: 'postcode', category: 'contact', strategy: 'generalize' },
       { name: 'dateOfBirth', category: 'demographic', strategy: 'generalize' },
       { name: 'nationalId', category: 'identity', strategy: 'mask' },
-      { name: 'accountNumber', category: 'financial', strategy: 'retain', exemption: amlExemption },
-      { name: 'balance', category: 'financial', strategy: 'retain', exemption: amlExemption },
-      { name: 'kycDocumentRef', category: 'identity', strategy: 'retain', exemption: amlExemption },
-      { name: 'transactionSummary', category: 'financial', strategy: 'retain', exemption: amlExemption },
+      // Kept for AML, then erased by the follow-up at the until-date, each its own way.
+      { name: 'accountNumber', category: 'financial', strategy: 'retain', exemption: amlExemption, afterRetention: 'mask' },
+      { name: 'balance', category: 'financial', strategy: 'retain', exemption: amlExemption, afterRetention: 'null' },
+      { name: 'kycDocumentRef', category: 'identity', strategy: 'retain', exemption: amlExemption, afterRetention: 'null' },
+      { name: 'transactionSummary', category: 'financial', strategy: 'retain', exemption: amlExemption, afterRetention: 'redact' },
     ],
     recipient: false,
     concurrency: 4,

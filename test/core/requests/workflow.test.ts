@@ -16,6 +16,8 @@ import { createIdentityHasher, identityKeysOf } from '#core/ecif/identifiers.ts'
 import { upsertCustomer } from '#core/ecif/upsert-customer.ts';
 import type { RequestInput } from '#core/requests/request.ts';
 import { submitRequest } from '#core/requests/submit-request.ts';
+import { startDueFollowUps } from '#core/requests/follow-ups.ts';
+import { render } from '#core/notifications/outbox.ts';
 import {
   executeSystemStep,
   finalizeStep,
@@ -33,6 +35,7 @@ import {
   FakeConnectors,
   FakeOutbox,
   FakeReportStore,
+  FakeFollowUpStore,
   FakeConsentLedger,
   FakeEcifRegistry,
   FakeRequestStore,
@@ -99,7 +102,7 @@ beforeEach(async () => {
   audit = new FakeAuditLog(clock);
   connectors = new FakeConnectors();
   outbox = new FakeOutbox();
-  deps = { requests, ecif, systems, consent, audit, clock, outbox, hash, reports: new FakeReportStore(), connectorFor: connectors.connectorFor };
+  deps = { requests, ecif, systems, consent, audit, clock, outbox, hash, reports: new FakeReportStore(), followUps: new FakeFollowUpStore(), connectorFor: connectors.connectorFor };
   await addCustomer('ALICE', 'alice@example.com', [
     { systemId: 'crm', localId: 'C-1' },
     { systemId: 'core-banking', localId: 'ACC-7' },
@@ -241,7 +244,7 @@ describe('all systems succeed', () => {
       subjectFound: true,
       status: 'completed',
       completedAt: at,
-      outcome: { result: 'erased', reasons: ['core-banking.transactions retained: AML record-keeping until 2030-06-02'] },
+      outcome: { result: 'erased', reasons: ['core-banking: retained under AML record-keeping (EU AMLD Art. 40) until 2030-06-02 (transactions)'] },
     });
 
     // The golden record: only the id, the status and dates are left.
@@ -292,6 +295,7 @@ describe('all systems succeed', () => {
       ['request.planned', undefined],
       ['request.system_succeeded', 'core-banking'],
       ['request.system_succeeded', 'crm'],
+      ['request.follow_up_scheduled', 'core-banking'],
       ['request.finalized', undefined],
     ]);
     expect(events[2].details).toEqual({ found: true, by: 'identifiers', crossReferences: ['core-banking', 'crm'] });
@@ -413,6 +417,90 @@ describe('a system fails', () => {
       outcome: { result: 'partially_erased', reasons: ['legacy: UnregisteredSystem', 'warehouse: NotCapable'] },
     });
     expect((await ecif.getCustomer('CAROL'))!.status).toBe('erased');
+  });
+});
+
+describe('follow-up erasure when the retention ends', () => {
+  const followUpDeps = () => ({ followUps: deps.followUps, audit, requests, workflow, clock, holidays: new Set<string>() });
+  let workflow: FakeRequestWorkflow;
+  beforeEach(() => {
+    workflow = new FakeRequestWorkflow();
+  });
+
+  it('an erasure with retained fields stores one follow-up per system and until-date, audited once', async () => {
+    const id = await submit({ email: 'alice@example.com' });
+    await runWorkflow(id);
+    await finalizeStep(deps, { requestId: id });
+    const stored = await deps.followUps.due('2999-01-01T00:00:00.000Z');
+    expect(stored).toEqual([
+      expect.objectContaining({
+        requestId: id, key: 'retention:core-banking:2030-06-02T09:00:00.000Z', reason: 'retention_ended', state: 'scheduled', ecifId: 'ALICE',
+        dueAt: '2030-06-02T09:00:00.000Z', basis: 'AML record-keeping', citation: 'EU AMLD Art. 40',
+        systemId: 'core-banking', localId: 'ACC-7', fields: [{ name: 'transactions', strategy: 'null' }],
+      }),
+    ]);
+    expect((await audit.stream(`request:${id}`)).filter((e) => e.action === 'request.follow_up_scheduled')).toHaveLength(1);
+    // The requester's answer says, per system, what is kept, under what, until when.
+    const answer = outbox.sent.find((n) => n.requestId === id && n.notice.kind === 'completed')!;
+    expect(answer.notice).toEqual({
+      kind: 'completed', type: 'erasure', result: 'erased',
+      retained: ['core-banking: retained under AML record-keeping (EU AMLD Art. 40) until 2030-06-02 (transactions)'],
+    });
+    expect(render(answer).text).toContain('- core-banking: retained under AML record-keeping (EU AMLD Art. 40) until 2030-06-02 (transactions)');
+  });
+
+  it('an erasure with nothing retained stores no follow-up', async () => {
+    const id = await submit({ email: 'bob@example.com' });
+    await runWorkflow(id);
+    expect(await deps.followUps.due('2999-01-01T00:00:00.000Z')).toEqual([]);
+  });
+
+  it('at the until-date the job starts one run (twice = once) that erases exactly those fields, its after-retention way, audited', async () => {
+    const id = await submit({ email: 'alice@example.com' });
+    await runWorkflow(id);
+    const erasedAt = (await ecif.getCustomer('ALICE'))!.erasedAt;
+    connectors.calls.length = 0;
+
+    clock.advance(365 * 86_400_000);
+    expect(await startDueFollowUps(followUpDeps())).toEqual({ due: 0, started: [] });
+
+    clock.advance(5 * 366 * 86_400_000);
+    const first = await startDueFollowUps(followUpDeps());
+    expect(first.started).toHaveLength(1);
+    expect(await startDueFollowUps(followUpDeps())).toEqual({ due: 0, started: [] });
+    const [runId] = first.started;
+    expect([...workflow.started]).toEqual([runId]);
+    expect(await requests.get(runId)).toMatchObject({
+      type: 'erasure', status: 'received', ecifId: 'ALICE', verification: { state: 'verified', method: 'follow_up' },
+      followUp: { of: id, reason: 'retention_ended', systemId: 'core-banking', fields: [{ name: 'transactions', strategy: 'null' }] },
+    });
+
+    expect(await runWorkflow(runId)).toEqual({ requestId: runId, status: 'completed' });
+    expect(connectors.executions().map((c) => [c.systemId, c.work.localId, c.work.idempotencyKey, c.work.fields.map((f) => [f.name, f.strategy])])).toEqual([
+      ['core-banking', 'ACC-7', `${runId}:core-banking:erase`, [['transactions', 'null']]],
+    ]);
+    // The ECIF was erased by the first request: the run leaves it as it was.
+    expect((await ecif.getCustomer('ALICE'))!.erasedAt).toBe(erasedAt);
+    expect(await deps.followUps.get(id, `retention:core-banking:2030-06-02T09:00:00.000Z`)).toMatchObject({ state: 'done', runRequestId: runId });
+    await runWorkflow(runId);
+    expect(connectors.executions()).toHaveLength(1);
+
+    const trail = (await audit.stream(`request:${id}`)).map((e) => e.action).filter((a) => a.startsWith('request.follow_up'));
+    expect(trail).toEqual(['request.follow_up_scheduled', 'request.follow_up_started', 'request.follow_up_completed']);
+    expect((await audit.stream(`request:${runId}`)).map((e) => e.action)).toEqual([
+      'request.received', 'request.started', 'request.subject_resolved', 'request.planned', 'request.system_succeeded', 'request.finalized',
+    ]);
+  });
+
+  it('a job that died after claiming the run picks the same run up again', async () => {
+    const id = await submit({ email: 'alice@example.com' });
+    await runWorkflow(id);
+    clock.advance(6 * 366 * 86_400_000);
+    const [due] = await deps.followUps.due(clock.now().toISOString());
+    await deps.followUps.claimRun(due.requestId, due.key, 'RUN-CLAIMED-BEFORE-A-CRASH');
+    const { started } = await startDueFollowUps(followUpDeps());
+    expect(started).toEqual(['RUN-CLAIMED-BEFORE-A-CRASH']);
+    expect(await requests.get('RUN-CLAIMED-BEFORE-A-CRASH')).toMatchObject({ followUp: { of: id } });
   });
 });
 

@@ -1,0 +1,106 @@
+/**
+ * Follow-up erasure of retained items, for real: an erasure on the local runtime keeps core banking's
+ * AML fields with an until-date; the scheduled job finds nothing due until the clock passes that date,
+ * then starts one erasure run (run twice: still one) through the synthesized state machine, which
+ * erases exactly those fields of the core-banking item, each its after-retention way, and is audited.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { REDACTED } from '#core/connectors/strategies.ts';
+import { handler as erasureFollowUps } from '#handlers/scheduled/erasure-follow-ups.ts';
+import { deps } from '#handlers/deps.ts';
+import { startDemo, type Demo } from '#infra/local/demo/start.ts';
+import { coreBankingSystem } from '#infra/local/demo/systems.ts';
+import { signDevToken } from '#infra/local/dev-issuer.ts';
+import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
+import { contractClient } from '../support/contract.ts';
+
+let runtime: LocalRuntime;
+let demo: Demo;
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 5 });
+  demo = await startDemo(runtime, { crmPort: 0, customers: 8, seed: 42 });
+}, 120_000);
+afterAll(async () => {
+  await demo?.stop();
+  await runtime?.stop();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const api = contractClient(() => runtime.apiUrl);
+const executionArn = (name: string) => `${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+
+async function account(accountId: string) {
+  const { Item } = await runtime.dynamo.client.send(
+    new GetItemCommand({ TableName: demo.coreBankingTable, Key: { accountId: { S: accountId } }, ConsistentRead: true }),
+  );
+  return unmarshall(Item!);
+}
+
+describe('follow-up erasure at the end of the AML retention', () => {
+  it('keeps the AML fields until the until-date, then erases exactly those, once, audited', async () => {
+    const subject = demo.customers.find((c) => c.coreBanking && c.ecifId !== 'C000001')!;
+    const held = subject.coreBanking!;
+    const retained = coreBankingSystem().fields!.filter((f) => f.strategy === 'retain');
+
+    // The customer, signed in, asks for erasure.
+    const token = await signDevToken({ role: 'customer', sub: subject.ecifId });
+    const submitted = await api('POST', '/v1/privacy-requests', { token, body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: subject.email } } });
+    expect(submitted.status).toBe(202);
+    const id = submitted.body.id as string;
+    await runtime.sfn.waitForExecution(executionArn(id));
+    const done = await api('GET', `/v1/privacy-requests/${id}`, { token: await signDevToken({ role: 'operator' }) });
+    expect(done.body.status).toBe('completed');
+    const core = done.body.systems.find((s: { systemId: string }) => s.systemId === 'core-banking');
+    const until = core.exemptions[0].until as string;
+    // No relationship end on file: five years from the request.
+    expect(until.slice(0, 4)).toBe(String(new Date(done.body.receivedAt).getUTCFullYear() + 5));
+    expect(done.body.outcome.reasons).toContain(
+      `core-banking: retained under AML record-keeping (EU AMLD Art. 40; 31 CFR 1010.430) until ${until.slice(0, 10)} (${retained.map((f) => f.name).join(', ')})`,
+    );
+    const kept = await account(held.accountId);
+    for (const f of retained) expect(kept[f.name]).toEqual(held[f.name]);
+
+    // Before the date the job finds nothing due.
+    expect(await erasureFollowUps()).toMatchObject({ started: [] });
+
+    // The clock passes the until-date: the job starts one run; a second run of the job starts none.
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    vi.setSystemTime(new Date(Date.parse(until) + 86_400_000));
+    const first = await erasureFollowUps();
+    expect(first.started).toHaveLength(1);
+    expect((await erasureFollowUps()).started).toEqual([]);
+    const [runId] = first.started;
+    await runtime.sfn.waitForExecution(executionArn(runId));
+
+    const operator = await signDevToken({ role: 'operator' });
+    const run = await api('GET', `/v1/privacy-requests/${runId}`, { token: operator });
+    expect(run.body).toMatchObject({ type: 'erasure', status: 'completed', ecifId: subject.ecifId });
+    expect(run.body.systems).toEqual([
+      expect.objectContaining({ systemId: 'core-banking', state: 'succeeded', attempts: 1, proof: expect.objectContaining({ verified: true }) }),
+    ]);
+    expect([...run.body.systems[0].proof.fieldsChanged].sort()).toEqual(retained.map((f) => f.name).sort());
+
+    // The core-banking item: each retained field erased its after-retention way; the rest as the first erasure left it.
+    const after = await account(held.accountId);
+    expect(after.accountNumber).toMatch(/^\*+.{2}$/);
+    expect(after.accountNumber).not.toBe(held.accountNumber);
+    expect(after.balance).toBeNull();
+    expect(after.kycDocumentRef).toBeNull();
+    expect(after.transactionSummary).toBe(REDACTED);
+    for (const f of ['holderName', 'email', 'phone', 'postcode', 'dateOfBirth']) expect(after[f]).toEqual(kept[f]);
+
+    // Audited once on the request it follows, and on its own stream.
+    const d = await deps();
+    const trail = (await d.audit.stream(`request:${id}`)).map((e) => e.action).filter((a) => a.startsWith('request.follow_up'));
+    expect(trail).toEqual(['request.follow_up_scheduled', 'request.follow_up_started', 'request.follow_up_completed']);
+    expect((await d.audit.stream(`request:${runId}`)).map((e) => e.action)).toEqual([
+      'request.received', 'request.started', 'request.subject_resolved', 'request.planned', 'request.system_succeeded', 'request.finalized',
+    ]);
+    expect(JSON.stringify(await d.audit.stream(`request:${runId}`))).not.toContain(held.accountNumber);
+  });
+});
