@@ -104,3 +104,64 @@ describe('follow-up erasure at the end of the AML retention', () => {
     expect(JSON.stringify(await d.audit.stream(`request:${runId}`))).not.toContain(held.accountNumber);
   });
 });
+
+describe('legal hold, through the HTTP API', () => {
+  it('an erasure under a hold changes nothing and is answered partially; the release runs it everywhere', async () => {
+    const subject = demo.customers.find((c) => c.crm && c.coreBanking && c.ecifId !== 'C000001' && demo.crm.store.get(c.crm.contactId)?.email === c.crm.email)!;
+    const [operator, auditor] = await Promise.all([signDevToken({ role: 'operator' }), signDevToken({ role: 'auditor' })]);
+    const customer = await signDevToken({ role: 'customer', sub: subject.ecifId });
+    const path = `/v1/subjects/${subject.ecifId}/legal-hold`;
+    const body = { reason: 'Litigation: mortgage dispute, claim filed 2026-11', reference: 'LIT-2026-031' };
+
+    expect((await api('GET', path, { token: auditor })).status).toBe(404);
+    const placed = await api('PUT', path, { token: operator, body });
+    expect(placed.status).toBe(201);
+    expect(placed.body).toMatchObject({ ecifId: subject.ecifId, reference: 'LIT-2026-031', placedBy: { role: 'operator' } });
+    expect((await api('PUT', path, { token: operator, body })).status).toBe(200);
+    expect((await api('GET', path, { token: auditor })).body).toMatchObject({ reference: 'LIT-2026-031' });
+    expect((await api('PUT', path, { token: auditor, body })).status).toBe(403);
+    expect((await api('PUT', '/v1/subjects/C999999/legal-hold', { token: operator, body })).status).toBe(404);
+
+    // The erasure: nothing destroyed, every system exempt under the hold, answered partially.
+    const crmBefore = structuredClone(demo.crm.store.get(subject.crm!.contactId));
+    const accountBefore = await account(subject.coreBanking!.accountId);
+    const submitted = await api('POST', '/v1/privacy-requests', { token: customer, body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: subject.email } } });
+    await runtime.sfn.waitForExecution(executionArn(submitted.body.id));
+    const held = await api('GET', `/v1/privacy-requests/${submitted.body.id}`, { token: operator });
+    expect(held.body).toMatchObject({ status: 'partially_completed', outcome: { result: 'partially_erased' } });
+    expect(held.body.systems.map((s: { systemId: string; state: string }) => [s.systemId, s.state]).sort()).toEqual([['core-banking', 'exempt'], ['crm', 'exempt']]);
+    for (const s of held.body.systems) expect(s.exemptions.every((e: { hold?: string; citation?: string }) => e.hold === 'LIT-2026-031' && e.citation === 'GDPR Art. 17(3)(e)')).toBe(true);
+    expect(held.body.outcome.reasons).toContain(`crm: retained under legal hold LIT-2026-031 (GDPR Art. 17(3)(e)) until the hold is released (firstName, lastName, email, phone, notes, marketingSegment)`);
+    expect(demo.crm.store.get(subject.crm!.contactId)).toEqual(crmBefore);
+    expect(await account(subject.coreBanking!.accountId)).toEqual(accountBefore);
+
+    // Access is unaffected by the hold.
+    const access = await api('POST', '/v1/privacy-requests', { token: customer, body: { type: 'access', jurisdiction: 'GDPR', identifiers: { email: subject.email } } });
+    await runtime.sfn.waitForExecution(executionArn(access.body.id));
+    expect((await api('GET', `/v1/privacy-requests/${access.body.id}`, { token: operator })).body).toMatchObject({ status: 'completed', outcome: { result: 'report_ready' } });
+
+    // The release: the erasure the hold kept back runs now.
+    const released = await api('DELETE', path, { token: operator });
+    expect(released.status).toBe(200);
+    expect(released.body).toMatchObject({ ecifId: subject.ecifId, released: true, reference: 'LIT-2026-031', erasuresStarted: [expect.any(String)] });
+    const [runId] = released.body.erasuresStarted;
+    await runtime.sfn.waitForExecution(executionArn(runId));
+    const run = await api('GET', `/v1/privacy-requests/${runId}`, { token: operator });
+    expect(run.body).toMatchObject({ status: 'completed', outcome: { result: 'erased' } });
+    expect(run.body.systems.map((s: { systemId: string; state: string }) => [s.systemId, s.state]).sort()).toEqual([['core-banking', 'succeeded'], ['crm', 'succeeded']]);
+    const contact = JSON.stringify(demo.crm.store.get(subject.crm!.contactId) ?? {});
+    for (const value of [subject.crm!.email, subject.crm!.phone, subject.crm!.lastName]) expect(contact).not.toContain(value);
+    expect((await account(subject.coreBanking!.accountId)).holderName).not.toBe(accountBefore.holderName);
+    expect((await api('DELETE', path, { token: operator })).status).toBe(404);
+    // The job has nothing more to start for it.
+    expect((await erasureFollowUps()).started).toEqual([]);
+
+    // The hold's own stream: placed and released, by the operator, no reason text.
+    const trail = await (await deps()).audit.stream(`hold:${subject.ecifId}`);
+    expect(trail.map((e) => [e.action, e.actor.role, e.details.reference])).toEqual([
+      ['hold.placed', 'operator', 'LIT-2026-031'],
+      ['hold.released', 'operator', 'LIT-2026-031'],
+    ]);
+    expect(JSON.stringify(trail)).not.toContain('mortgage');
+  });
+});

@@ -19,6 +19,7 @@ import type { IdempotencyClaim, RequestFilter, RequestStore, RequestWorkflow } f
 import { effectiveDueAt, terminalStatuses, type PrivacyRequest, type RequestStatus, type RequestType, type SystemTask } from '#core/requests/request.ts';
 import type { Clock } from '#core/shared/clock.ts';
 import type { FollowUp, FollowUpState, FollowUpStore } from '#core/requests/follow-ups.ts';
+import type { LegalHold, LegalHolds } from '#core/ecif/legal-hold.ts';
 import type { Notification, Outbox } from '#core/notifications/outbox.ts';
 import type { ReportStore } from '#core/reports/ports.ts';
 import { ConflictError, IdempotencyKeyReusedError } from '#core/shared/errors.ts';
@@ -393,6 +394,22 @@ export class FakeFollowUpStore implements FollowUpStore {
     if (!f || f.state !== from) return false;
     Object.assign(f, defined(patch));
     return true;
+  }
+}
+
+export class FakeLegalHolds implements LegalHolds {
+  readonly items = new Map<string, LegalHold>();
+  async get(ecifId: string) {
+    const h = this.items.get(ecifId);
+    return h ? copy(h) : undefined;
+  }
+  async put(hold: LegalHold) {
+    this.items.set(hold.ecifId, copy(hold));
+  }
+  async remove(ecifId: string) {
+    const h = this.items.get(ecifId);
+    this.items.delete(ecifId);
+    return h;
   }
 }
 

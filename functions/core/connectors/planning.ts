@@ -4,6 +4,7 @@
  */
 import type { CrossReference } from '../ecif/customer.ts';
 import type { SystemTask } from '../requests/request.ts';
+import { holdBasis, LEGAL_CLAIMS_CITATION } from '../ecif/legal-hold.ts';
 import { DEFAULT_AFTER_RETENTION, type ConnectedSystem, type FieldRule, type Strategy } from './system.ts';
 
 export function planErasure(
@@ -136,4 +137,27 @@ export function planFollowUpErasure(
     }];
   }
   return [{ ...base, state: 'pending', fields: followUp.fields ?? [] }];
+}
+
+/**
+ * An erasure under a legal hold destroys nothing: every system's erase step is `exempt`, every field it
+ * holds kept under the hold (GDPR Art. 17(3)(e)) until the hold is released ('*' for a system that
+ * lists no fields). No system is called.
+ */
+export function planUnderHold(requestId: string, crossReferences: CrossReference[], systems: ConnectedSystem[], at: Date, hold: { reference: string }): SystemTask[] {
+  return crossReferences.map((xref) => {
+    const system = systems.find((s) => s.systemId === xref.systemId);
+    const fields = system?.fields.length ? system.fields.map((f) => f.name) : ['*'];
+    return {
+      requestId,
+      systemId: xref.systemId,
+      action: 'erase',
+      localId: xref.localId,
+      state: 'exempt',
+      attempts: 0,
+      fields: [],
+      exemptions: fields.map((field) => ({ field, basis: holdBasis(hold), citation: LEGAL_CLAIMS_CITATION, hold: hold.reference })),
+      updatedAt: at.toISOString(),
+    };
+  });
 }

@@ -9,6 +9,7 @@
  */
 import type { AuditLog } from '../audit/ports.ts';
 import type { IdentityKey } from '../ecif/identifiers.ts';
+import { holdBasis, LEGAL_CLAIMS_CITATION, type LegalHolds } from '../ecif/legal-hold.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { Clock } from '../shared/clock.ts';
 import { newId } from '../shared/ids.ts';
@@ -22,7 +23,7 @@ export type FollowUpState = 'held' | 'scheduled' | 'started' | 'done';
 export interface FollowUp {
   /** The request it follows up. */
   requestId: string;
-  /** `retention:<systemId>:<until>` or `hold`: unique within the request. */
+  /** `retention:<systemId>:<until>` or `hold:<reference>`: unique within the request. */
   key: string;
   reason: FollowUpReason;
   state: FollowUpState;
@@ -101,15 +102,16 @@ export function retentionFollowUps(request: PrivacyRequest, tasks: SystemTask[],
 
 /** The follow-up of an erasure answered under a legal hold: due once the hold is released. */
 export function holdFollowUp(request: PrivacyRequest, hold: { reference: string }, at: string): FollowUp {
+  // The key names the hold: the same request held again under another matter is another follow-up.
   return {
     requestId: request.id,
-    key: 'hold',
+    key: `hold:${hold.reference}`,
     reason: 'hold_released',
     state: 'held',
     ecifId: request.ecifId!,
     jurisdiction: request.jurisdiction,
-    basis: `legal hold ${hold.reference}`,
-    citation: 'GDPR Art. 17(3)(e)',
+    basis: holdBasis(hold),
+    citation: LEGAL_CLAIMS_CITATION,
     hold: hold.reference,
     identityKeys: request.identityKeys,
     createdAt: at,
@@ -135,6 +137,7 @@ export async function recordFollowUps(deps: FollowUpDeps, followUps: FollowUp[])
 }
 
 export interface StartDeps extends FollowUpDeps {
+  holds: Pick<LegalHolds, 'get'>;
   requests: RequestStore;
   workflow: RequestWorkflow;
   clock: Clock;
@@ -146,6 +149,13 @@ export async function startDueFollowUps(deps: StartDeps, limit = 100): Promise<{
   const due = await deps.followUps.due(deps.clock.now().toISOString(), limit);
   const started: string[] = [];
   for (const f of due) {
+    const hold = await deps.holds.get(f.ecifId);
+    if (hold) {
+      // Fell due during a legal hold: it waits for the release (GDPR Art. 17(3)(e)).
+      const moved = await deps.followUps.move(f.requestId, f.key, 'scheduled', { state: 'held', updatedAt: deps.clock.now().toISOString() });
+      if (moved) await audit(deps, f, 'request.follow_up_held', { key: f.key, reason: f.reason, hold: hold.reference });
+      continue;
+    }
     const run = await startFollowUp(deps, f);
     if (run) started.push(run);
   }
@@ -221,13 +231,23 @@ export async function completeFollowUp(deps: FollowUpDeps & { clock: Clock }, ru
   await audit(deps, f, 'request.follow_up_completed', { key: f.key, reason: f.reason, runRequestId: run.id, status });
 }
 
-/** A released hold: its subject's held follow-ups fall due now and are started. */
-export async function releaseHeldFollowUps(deps: StartDeps, ecifId: string): Promise<string[]> {
+/**
+ * A hold being released: its subject's held follow-ups fall due now. Done before the hold is removed:
+ * should the release stop midway, the job starts them once the hold is gone (and a repeated release
+ * finds them again while it is not).
+ */
+export async function dueOnRelease(deps: Pick<StartDeps, 'followUps' | 'clock'>, ecifId: string): Promise<FollowUp[]> {
   const at = deps.clock.now().toISOString();
+  const held = await deps.followUps.held(ecifId);
+  for (const f of held) await deps.followUps.move(f.requestId, f.key, 'held', { state: 'scheduled', dueAt: at, updatedAt: at });
+  return held.map((f) => ({ ...f, state: 'scheduled', dueAt: at }));
+}
+
+/** Starts these follow-ups now (the ones a release made due); returns the runs started. */
+export async function startFollowUps(deps: StartDeps, followUps: FollowUp[]): Promise<string[]> {
   const runs: string[] = [];
-  for (const f of await deps.followUps.held(ecifId)) {
-    await deps.followUps.move(f.requestId, f.key, 'held', { state: 'scheduled', dueAt: at, updatedAt: at });
-    const run = await startFollowUp(deps, { ...f, state: 'scheduled', dueAt: at });
+  for (const f of followUps) {
+    const run = await startFollowUp(deps, f);
     if (run) runs.push(run);
   }
   return runs;

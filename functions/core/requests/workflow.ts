@@ -5,7 +5,8 @@
 import type { AuditLog } from '../audit/ports.ts';
 import type { ConsentLedger } from '../consent/ports.ts';
 import type { Connector } from '../connectors/connector.ts';
-import { planAction, planErasure, planFollowUpErasure } from '../connectors/planning.ts';
+import { planAction, planErasure, planFollowUpErasure, planUnderHold } from '../connectors/planning.ts';
+import type { LegalHolds } from '../ecif/legal-hold.ts';
 import { buildAccessReport, reportCsv } from '../reports/access-report.ts';
 import type { ReportStore } from '../reports/ports.ts';
 import type { CustomerInput } from '../ecif/customer.ts';
@@ -21,7 +22,7 @@ import { contactOnFile, type ContactPoint, type Outbox } from '../notifications/
 import { workflowActor } from '../shared/actor.ts';
 import type { Clock } from '../shared/clock.ts';
 import { NotFoundError, PermanentSystemError, TransientSystemError } from '../shared/errors.ts';
-import { completeFollowUp, recordFollowUps, retentionFollowUps, type FollowUpStore } from './follow-ups.ts';
+import { completeFollowUp, holdFollowUp, recordFollowUps, retentionFollowUps, type FollowUpStore } from './follow-ups.ts';
 import type { RequestStore } from './ports.ts';
 import { terminalStatuses, type PrivacyRequest, type RequestStatus, type SystemTask } from './request.ts';
 
@@ -36,6 +37,7 @@ export interface WorkflowDeps {
   outbox: Outbox;
   reports: ReportStore;
   followUps: FollowUpStore;
+  holds: LegalHolds;
   connectorFor(system: ConnectedSystem): Connector;
 }
 
@@ -116,6 +118,9 @@ async function planFromEcif(deps: WorkflowDeps, request: PrivacyRequest, systems
   const xrefs = await deps.ecif.crossReferences(request.ecifId!);
   const right = rights[request.type];
   if (right.action === 'erase') {
+    // A legal hold: nothing is destroyed while it is on (GDPR Art. 17(3)(e)).
+    const hold = await deps.holds.get(request.ecifId!);
+    if (hold) return planUnderHold(request.id, xrefs, systems, deps.clock.now(), hold);
     const record = await deps.ecif.getCustomer(request.ecifId!);
     return planErasure(request.id, xrefs, systems, deps.clock.now(), { relationshipEndedOn: record?.relationshipEndedOn });
   }
@@ -216,14 +221,16 @@ export async function finalizeStep(deps: WorkflowDeps, input: { requestId: strin
     return close(deps, request, 'needs_attention', { result: 'failed_systems', reasons: failed.map((t) => `${t.systemId}: ${t.lastError?.name ?? t.state}`) }, at);
   }
   const contact = contactOnFile(await deps.ecif.getCustomer(request.ecifId));
+  const hold = request.type === 'erasure' ? tasks.flatMap((t) => t.exemptions).find((e) => e.hold)?.hold : undefined;
+  // Follow-ups are stored before closing: a finalize that dies after closing is not run again past the terminal check.
+  if (hold) await keepUnderHold(deps, request, hold, at);
   // A retention follow-up erases fields only: the ECIF and consent were done by the request it follows.
-  if (!request.followUp?.systemId) await applyInEcifAndConsent(deps, request, tasks, at);
-  // Before closing: a finalize that dies after closing is not run again past the terminal check.
-  if (request.type === 'erasure') await recordFollowUps(deps, retentionFollowUps(request, tasks, at));
+  else if (!request.followUp?.systemId) await applyInEcifAndConsent(deps, request, tasks, at);
+  if (request.type === 'erasure' && !hold) await recordFollowUps(deps, retentionFollowUps(request, tasks, at));
   if (request.followUp) await completeFollowUp(deps, request, skippedOf(tasks).length ? 'partially_completed' : 'completed');
   const reasons = exemptionReasons(tasks);
   const skipped = skippedOf(tasks);
-  const partial = skipped.length > 0;
+  const partial = skipped.length > 0 || hold !== undefined;
   const result = rights[request.type].result;
   return close(
     deps,
@@ -233,6 +240,18 @@ export async function finalizeStep(deps: WorkflowDeps, input: { requestId: strin
     at,
     contact,
   );
+}
+
+/**
+ * An erasure answered under a legal hold: the golden record stays, processing is restricted to the
+ * legal claim (Art. 18(2)), and the erasure is recorded to run once the hold is released (at once when
+ * it was released while this request ran).
+ */
+async function keepUnderHold(deps: WorkflowDeps, request: PrivacyRequest, reference: string, at: string) {
+  await deps.consent.setFlags(request.ecifId!, { restricted: true }, at);
+  const followUp = holdFollowUp(request, { reference }, at);
+  const stillHeld = await deps.holds.get(request.ecifId!);
+  await recordFollowUps(deps, [stillHeld ? followUp : { ...followUp, state: 'scheduled', dueAt: at }]);
 }
 
 /** The right's effect on the control plane itself, once every system is done. */
