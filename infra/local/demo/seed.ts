@@ -12,6 +12,8 @@ export interface SeedDemoOptions {
   /** The demo CRM's webhook URL. */
   crmUrl: string;
   coreBankingTable: string;
+  /** The warehouse table, when the demo warehouse runs. */
+  warehouseTable?: string;
   customers: DemoCustomer[];
   /** Calls in flight at once (default 8). */
   concurrency?: number;
@@ -86,7 +88,7 @@ const erasedBefore = (r: Reply) =>
 
 export async function seedDemo(opts: SeedDemoOptions): Promise<SeedDemoResult> {
   const api = opts.apiUrl.replace(/\/+$/, '');
-  const systems = demoSystems({ crmUrl: opts.crmUrl, coreBankingTable: opts.coreBankingTable });
+  const systems = demoSystems({ crmUrl: opts.crmUrl, coreBankingTable: opts.coreBankingTable, warehouseTable: opts.warehouseTable });
   for (const [systemId, body] of Object.entries(systems)) {
     const r = await put(`${api}/v1/systems/${encodeURIComponent(systemId)}`, opts.operatorToken, body);
     if (r.status !== 200 && r.status !== 201) throw new SeedError(`PUT /v1/systems/${systemId}`, r.status, describe(r));

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { systemInputSchema } from '#core/connectors/system.ts';
-import { CORE_BANKING_SYSTEM_ID, CRM_SYSTEM_ID } from './customers.ts';
+import { CORE_BANKING_SYSTEM_ID, CRM_SYSTEM_ID, WAREHOUSE_SYSTEM_ID } from './customers.ts';
 
 export type SystemBody = z.input<typeof systemInputSchema>;
 
@@ -63,10 +63,37 @@ export function coreBankingSystem(table: string = CORE_BANKING_TABLE): SystemBod
   };
 }
 
-/** systemId -> registration body, for both demo systems. */
-export function demoSystems(opts: { crmUrl: string; coreBankingTable?: string }): Record<string, SystemBody> {
+/** Where the connector finds the warehouse's connection URL: CONNECTOR_DB_WAREHOUSE. */
+export const WAREHOUSE_CONNECTION_REF = 'warehouse';
+
+/**
+ * The data warehouse: a PostgreSQL table of analytics rows, reached by the `postgres` connector. It
+ * keeps nothing under a legal duty: every field is erased, each the way analytics can live with.
+ */
+export function warehouseSystem(table: string): SystemBody {
+  return {
+    name: 'Demo data warehouse',
+    connector: { kind: 'postgres', connectionRef: WAREHOUSE_CONNECTION_REF, table, keyColumn: 'customer_key' },
+    capabilities: ['erase', 'verify', 'access', 'rectify'],
+    fields: [
+      { name: 'full_name', category: 'identity', strategy: 'redact' },
+      { name: 'email', category: 'contact', strategy: 'hash' },
+      { name: 'phone', category: 'contact', strategy: 'mask' },
+      { name: 'postcode', category: 'contact', strategy: 'generalize' },
+      { name: 'date_of_birth', category: 'demographic', strategy: 'generalize' },
+      { name: 'segment', category: 'behavioural', strategy: 'null' },
+      { name: 'last_campaign', category: 'behavioural', strategy: 'null' },
+    ],
+    recipient: false,
+    concurrency: 4,
+  };
+}
+
+/** systemId -> registration body, for the demo systems (the warehouse when it runs). */
+export function demoSystems(opts: { crmUrl: string; coreBankingTable?: string; warehouseTable?: string }): Record<string, SystemBody> {
   return {
     [CRM_SYSTEM_ID]: crmSystem(opts.crmUrl),
     [CORE_BANKING_SYSTEM_ID]: coreBankingSystem(opts.coreBankingTable),
+    ...(opts.warehouseTable ? { [WAREHOUSE_SYSTEM_ID]: warehouseSystem(opts.warehouseTable) } : {}),
   };
 }

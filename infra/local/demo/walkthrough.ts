@@ -16,6 +16,8 @@ export interface WalkthroughOptions {
   customer: DemoCustomer;
   /** Whose erasure the walkthrough submits (C000002 by default), so the customer token keeps working. */
   erasureSubject: DemoCustomer;
+  /** The demo warehouse, when it runs: its row is shown before and after. */
+  warehouse?: { url: string; table: string };
 }
 
 /** A shell word in single quotes. */
@@ -56,11 +58,14 @@ export function walkthrough(opts: WalkthroughOptions): string {
   const auth = (role: string) => `-H "Authorization: Bearer $${tokenVar(role)}"`;
   const body = (b: unknown) => `-d ${sq(JSON.stringify(b))}`;
   const exports = Object.entries(opts.tokens).map(([role, t]) => `export ${tokenVar(role)}=${sq(t)}`);
+  const warehouseKey = opts.warehouse && opts.erasureSubject.warehouse?.customer_key;
+  // DW_URL, not WAREHOUSE_URL: that one would point the next `npm start` at this run's embedded warehouse.
+  const warehouseRow = `npm run --silent warehouse -- --url "$DW_URL" --table ${sq(opts.warehouse?.table ?? '')} ${warehouseKey}`;
 
   const lines = [
     'Walkthrough (bash/zsh; paste step by step):',
     '',
-    `  export API=${sq(api)} CRM_URL=${sq(crm)}`,
+    `  export API=${sq(api)} CRM_URL=${sq(crm)}${opts.warehouse ? ` DW_URL=${sq(opts.warehouse.url)}` : ''}`,
     ...exports.map((l) => `  ${l}`),
     '',
     '  # 1. Health: the version and each dependency',
@@ -78,6 +83,7 @@ export function walkthrough(opts: WalkthroughOptions): string {
     `    ${body(consentDecisionBody(opts.customer.ecifId))}`,
     '',
     ...(subjectContact ? [`  # 5. ${opts.erasureSubject.ecifId} in the CRM before erasure`, `  curl -s $CRM_URL/contacts/${subjectContact}`, ''] : []),
+    ...(warehouseKey ? [`  # 5b. ... and in the data warehouse (PostgreSQL)`, `  ${warehouseRow}`, ''] : []),
     `  # 6. Anyone submits an erasure for ${opts.erasureSubject.ecifId}, by email: 202, waiting for a code (keeps the id)`,
     `  REQ=$(curl -s -X POST $API/v1/privacy-requests ${json} \\`,
     `    ${body(erasureRequestBody(email))} \\`,
@@ -92,6 +98,7 @@ export function walkthrough(opts: WalkthroughOptions): string {
     `  sleep 2; curl -s $API/v1/privacy-requests/$REQ ${auth('operator')}`,
     '',
     ...(subjectContact ? [`  # 9. The CRM contact now: erased per the CRM's field strategies`, `  curl -s $CRM_URL/contacts/${subjectContact}`, ''] : []),
+    ...(warehouseKey ? [`  # 9b. The warehouse row now: name redacted, email hashed, phone masked, postcode and birth date generalized`, `  ${warehouseRow}`, ''] : []),
     `  # 10. ${opts.customer.ecifId}, signed in, asks what is held (access: verified by the login), then downloads the report`,
     `  ACC=$(curl -s -X POST $API/v1/privacy-requests ${auth('customer')} ${json} \\`,
     `    ${body(accessRequestBody(opts.customer.input.emails[0] ?? email))} \\`,

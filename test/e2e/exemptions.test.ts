@@ -1,8 +1,10 @@
 /**
- * Follow-up erasure of retained items, for real: an erasure on the local runtime keeps core banking's
- * AML fields with an until-date; the scheduled job finds nothing due until the clock passes that date,
- * then starts one erasure run (run twice: still one) through the synthesized state machine, which
- * erases exactly those fields of the core-banking item, each its after-retention way, and is audited.
+ * Exemptions for real, on the local runtime with the demo's four systems (the CRM webhook, the
+ * core-banking DynamoDB table, the PostgreSQL warehouse on embedded PGlite): an erasure keeps core
+ * banking's AML fields with an until-date; the scheduled job finds nothing due until the clock passes
+ * that date, then starts one erasure run (run twice: still one) through the synthesized state machine,
+ * which erases exactly those fields, each its after-retention way, audited. A legal hold keeps
+ * everything until it is released, through the HTTP API. The warehouse row changes visibly.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -11,6 +13,7 @@ import { REDACTED } from '#core/connectors/strategies.ts';
 import { handler as erasureFollowUps } from '#handlers/scheduled/erasure-follow-ups.ts';
 import { deps } from '#handlers/deps.ts';
 import { startDemo, type Demo } from '#infra/local/demo/start.ts';
+import { startDemoWarehouse, warehouseRow } from '#infra/local/demo/warehouse.ts';
 import { coreBankingSystem } from '#infra/local/demo/systems.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
@@ -21,7 +24,7 @@ let demo: Demo;
 
 beforeAll(async () => {
   runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 5 });
-  demo = await startDemo(runtime, { crmPort: 0, customers: 8, seed: 42 });
+  demo = await startDemo(runtime, { crmPort: 0, customers: 8, seed: 42, warehouse: startDemoWarehouse() });
 }, 120_000);
 afterAll(async () => {
   await demo?.stop();
@@ -125,15 +128,17 @@ describe('legal hold, through the HTTP API', () => {
     // The erasure: nothing destroyed, every system exempt under the hold, answered partially.
     const crmBefore = structuredClone(demo.crm.store.get(subject.crm!.contactId));
     const accountBefore = await account(subject.coreBanking!.accountId);
+    const rowBefore = await warehouseRow(demo.warehouse!.url, demo.warehouse!.table, subject.warehouse!.customer_key);
     const submitted = await api('POST', '/v1/privacy-requests', { token: customer, body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: subject.email } } });
     await runtime.sfn.waitForExecution(executionArn(submitted.body.id));
     const held = await api('GET', `/v1/privacy-requests/${submitted.body.id}`, { token: operator });
     expect(held.body).toMatchObject({ status: 'partially_completed', outcome: { result: 'partially_erased' } });
-    expect(held.body.systems.map((s: { systemId: string; state: string }) => [s.systemId, s.state]).sort()).toEqual([['core-banking', 'exempt'], ['crm', 'exempt']]);
+    expect(held.body.systems.map((s: { systemId: string; state: string }) => [s.systemId, s.state]).sort()).toEqual([['core-banking', 'exempt'], ['crm', 'exempt'], ['warehouse', 'exempt']]);
     for (const s of held.body.systems) expect(s.exemptions.every((e: { hold?: string; citation?: string }) => e.hold === 'LIT-2026-031' && e.citation === 'GDPR Art. 17(3)(e)')).toBe(true);
     expect(held.body.outcome.reasons).toContain(`crm: retained under legal hold LIT-2026-031 (GDPR Art. 17(3)(e)) until the hold is released (firstName, lastName, email, phone, notes, marketingSegment)`);
     expect(demo.crm.store.get(subject.crm!.contactId)).toEqual(crmBefore);
     expect(await account(subject.coreBanking!.accountId)).toEqual(accountBefore);
+    expect(await warehouseRow(demo.warehouse!.url, demo.warehouse!.table, subject.warehouse!.customer_key)).toEqual(rowBefore);
 
     // Access is unaffected by the hold.
     const access = await api('POST', '/v1/privacy-requests', { token: customer, body: { type: 'access', jurisdiction: 'GDPR', identifiers: { email: subject.email } } });
@@ -148,7 +153,7 @@ describe('legal hold, through the HTTP API', () => {
     await runtime.sfn.waitForExecution(executionArn(runId));
     const run = await api('GET', `/v1/privacy-requests/${runId}`, { token: operator });
     expect(run.body).toMatchObject({ status: 'completed', outcome: { result: 'erased' } });
-    expect(run.body.systems.map((s: { systemId: string; state: string }) => [s.systemId, s.state]).sort()).toEqual([['core-banking', 'succeeded'], ['crm', 'succeeded']]);
+    expect(run.body.systems.map((s: { systemId: string; state: string }) => [s.systemId, s.state]).sort()).toEqual([['core-banking', 'succeeded'], ['crm', 'succeeded'], ['warehouse', 'succeeded']]);
     const contact = JSON.stringify(demo.crm.store.get(subject.crm!.contactId) ?? {});
     for (const value of [subject.crm!.email, subject.crm!.phone, subject.crm!.lastName]) expect(contact).not.toContain(value);
     expect((await account(subject.coreBanking!.accountId)).holderName).not.toBe(accountBefore.holderName);
@@ -163,5 +168,42 @@ describe('legal hold, through the HTTP API', () => {
       ['hold.released', 'operator', 'LIT-2026-031'],
     ]);
     expect(JSON.stringify(trail)).not.toContain('mortgage');
+  });
+});
+
+describe('the demo data warehouse (PostgreSQL: embedded PGlite over the wire)', () => {
+  it('an erasure of a demo customer visibly changes its warehouse row, proven by read-back', async () => {
+    // A customer the tests above have not erased yet.
+    const untouched = await Promise.all(
+      demo.customers.map(async (c) => c.warehouse && c.ecifId !== 'C000001' && (await warehouseRow(demo.warehouse!.url, demo.warehouse!.table, c.warehouse.customer_key))?.email === c.warehouse.email),
+    );
+    const subject = demo.customers.filter((_, i) => untouched[i])[0];
+    const key = subject.warehouse!.customer_key;
+    const before = await warehouseRow(demo.warehouse!.url, demo.warehouse!.table, key);
+    expect(before).toMatchObject({ full_name: subject.warehouse!.full_name, email: subject.warehouse!.email, phone: subject.warehouse!.phone });
+
+    const token = await signDevToken({ role: 'customer', sub: subject.ecifId });
+    const submitted = await api('POST', '/v1/privacy-requests', { token, body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: subject.email } } });
+    await runtime.sfn.waitForExecution(executionArn(submitted.body.id));
+    const done = await api('GET', `/v1/privacy-requests/${submitted.body.id}`, { token: await signDevToken({ role: 'operator' }) });
+    expect(done.body.status).toBe('completed');
+    const dw = done.body.systems.find((s: { systemId: string }) => s.systemId === 'warehouse');
+    expect(dw).toMatchObject({ state: 'succeeded', proof: { verified: true, verification: 'read-back' } });
+    expect([...dw.proof.fieldsChanged].sort()).toEqual(['date_of_birth', 'email', 'full_name', 'last_campaign', 'phone', 'postcode', 'segment']);
+
+    const after = await warehouseRow(demo.warehouse!.url, demo.warehouse!.table, key);
+    expect(after).toMatchObject({
+      customer_key: key,
+      full_name: REDACTED,
+      email: expect.stringMatching(/^hmac:/),
+      phone: expect.stringMatching(/^\*+.{2}$/),
+      date_of_birth: subject.warehouse!.date_of_birth.slice(0, 4),
+      segment: null,
+      last_campaign: null,
+      // Not personal once the row is anonymous: the analytics keep it.
+      lifetime_value: subject.warehouse!.lifetime_value,
+    });
+    expect(JSON.stringify(after)).not.toContain(subject.warehouse!.email);
+    expect(after!.postcode).not.toBe(subject.warehouse!.postcode);
   });
 });
