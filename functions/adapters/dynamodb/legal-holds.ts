@@ -1,7 +1,7 @@
 /** Legal holds in the ECIF table, one per subject: `CUST#<ecifId>` / `HOLD`. */
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LegalHold, LegalHolds } from '#core/ecif/legal-hold.ts';
-import { withoutKeys } from './client.ts';
+import { isConditionFailure, withoutKeys } from './client.ts';
 
 const key = (ecifId: string) => ({ PK: `CUST#${ecifId}`, SK: 'HOLD' });
 
@@ -20,9 +20,16 @@ export class DynamoLegalHolds implements LegalHolds {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { ...key(hold.ecifId), ...hold } }));
   }
 
-  // ALL_OLD: of two releases at once, only one gets the hold back (and audits the release).
+  // Conditional: of two releases at once, only one deletes the hold and gets it back (and audits the release).
   async remove(ecifId: string) {
-    const { Attributes } = await this.db.send(new DeleteCommand({ TableName: this.table, Key: key(ecifId), ReturnValues: 'ALL_OLD' }));
-    return Attributes ? withoutKeys<LegalHold>(Attributes) : undefined;
+    try {
+      const { Attributes } = await this.db.send(
+        new DeleteCommand({ TableName: this.table, Key: key(ecifId), ConditionExpression: 'attribute_exists(PK)', ReturnValues: 'ALL_OLD' }),
+      );
+      return Attributes ? withoutKeys<LegalHold>(Attributes) : undefined;
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
   }
 }

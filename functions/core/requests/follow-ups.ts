@@ -144,22 +144,41 @@ export interface StartDeps extends FollowUpDeps {
   holidays: Holidays;
 }
 
-/** The scheduled job: starts every follow-up that is due. Returns the runs started now. */
+/**
+ * The scheduled job: starts every follow-up that is due. Returns the runs started now. One that fails to
+ * start does not keep the others back; the job then fails, so the schedule's retries run it again.
+ */
 export async function startDueFollowUps(deps: StartDeps, limit = 100): Promise<{ due: number; started: string[] }> {
   const due = await deps.followUps.due(deps.clock.now().toISOString(), limit);
   const started: string[] = [];
+  const failed: string[] = [];
   for (const f of due) {
-    const hold = await deps.holds.get(f.ecifId);
-    if (hold) {
-      // Fell due during a legal hold: it waits for the release (GDPR Art. 17(3)(e)).
-      const moved = await deps.followUps.move(f.requestId, f.key, 'scheduled', { state: 'held', updatedAt: deps.clock.now().toISOString() });
-      if (moved) await audit(deps, f, 'request.follow_up_held', { key: f.key, reason: f.reason, hold: hold.reference });
-      continue;
+    try {
+      const run = await startOneDue(deps, f);
+      if (run) started.push(run);
+    } catch (err) {
+      failed.push((err as Error).name);
     }
-    const run = await startFollowUp(deps, f);
-    if (run) started.push(run);
   }
+  if (failed.length) throw new FollowUpsFailedError(`${failed.length} of ${due.length} due follow-ups did not start (${[...new Set(failed)].join(', ')})`);
   return { due: due.length, started };
+}
+
+/** Ids and error names only: the message is safe to log. */
+export class FollowUpsFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FollowUpsFailedError';
+  }
+}
+
+async function startOneDue(deps: StartDeps, f: FollowUp): Promise<string | undefined> {
+  const hold = await deps.holds.get(f.ecifId);
+  if (!hold) return startFollowUp(deps, f);
+  // Fell due during a legal hold: it waits for the release (GDPR Art. 17(3)(e)).
+  const moved = await deps.followUps.move(f.requestId, f.key, 'scheduled', { state: 'held', updatedAt: deps.clock.now().toISOString() });
+  if (moved) await audit(deps, f, 'request.follow_up_held', { key: f.key, reason: f.reason, hold: hold.reference });
+  return undefined;
 }
 
 /**

@@ -494,6 +494,24 @@ describe('follow-up erasure when the retention ends', () => {
     ]);
   });
 
+  it('a follow-up that fails to start keeps no other back; the job then fails, for the schedule to retry', async () => {
+    const alice = await submit({ email: 'alice@example.com' });
+    await runWorkflow(alice);
+    await addCustomer('CAROL', 'carol@example.com', [{ systemId: 'core-banking', localId: 'ACC-9' }]);
+    const carol = await submit({ email: 'carol@example.com' });
+    await runWorkflow(carol);
+    clock.advance(6 * 366 * 86_400_000);
+    const flaky = { ...requests, create: requests.create.bind(requests), get: requests.get.bind(requests) } as FakeRequestStore;
+    let calls = 0;
+    flaky.create = async (r) => {
+      if (calls++ === 0) throw new PermanentSystemError('throttled');
+      return requests.create(r);
+    };
+    await expect(startDueFollowUps({ ...followUpDeps(), requests: flaky })).rejects.toThrow('1 of 2 due follow-ups did not start (PermanentSystemError)');
+    expect((await deps.followUps.due(clock.now().toISOString())).length).toBe(1);
+    expect((await startDueFollowUps(followUpDeps())).started).toHaveLength(1);
+  });
+
   it('a job that died after claiming the run picks the same run up again', async () => {
     const id = await submit({ email: 'alice@example.com' });
     await runWorkflow(id);
