@@ -18,6 +18,7 @@ import { coreBankingSystem } from '#infra/local/demo/systems.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { contractClient } from '../support/contract.ts';
+import { createClient } from '#client/client.ts';
 
 let runtime: LocalRuntime;
 let demo: Demo;
@@ -122,6 +123,8 @@ describe('legal hold, through the HTTP API', () => {
     expect(placed.body).toMatchObject({ ecifId: subject.ecifId, reference: 'LIT-2026-031', placedBy: { role: 'operator' } });
     expect((await api('PUT', path, { token: operator, body })).status).toBe(200);
     expect((await api('GET', path, { token: auditor })).body).toMatchObject({ reference: 'LIT-2026-031' });
+    // The typed client reads the same hold.
+    expect(await createClient({ baseUrl: runtime.apiUrl, token: auditor }).legalHold(subject.ecifId)).toMatchObject({ reference: 'LIT-2026-031', placedBy: { role: 'operator' } });
     expect((await api('PUT', path, { token: auditor, body })).status).toBe(403);
     expect((await api('PUT', '/v1/subjects/C999999/legal-hold', { token: operator, body })).status).toBe(404);
 
