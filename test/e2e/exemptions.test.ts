@@ -26,7 +26,8 @@ let demo: Demo;
 beforeAll(async () => {
   runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 5 });
   demo = await startDemo(runtime, { crmPort: 0, customers: 8, seed: 42, warehouse: startDemoWarehouse() });
-}, 120_000);
+  // With the embedded warehouse starting alongside: more than the other suites' 120 s on a loaded machine.
+}, 240_000);
 afterAll(async () => {
   await demo?.stop();
   await runtime?.stop();

@@ -102,7 +102,6 @@ export async function resolveStep(deps: WorkflowDeps, input: Step): Promise<Step
 export async function planStep(deps: WorkflowDeps, input: Step & { found: boolean }) {
   const request = await loaded(deps, input.requestId);
   const systems = await deps.systems.list();
-  const right = rights[request.type];
   const tasks = request.followUp?.systemId
     ? planFollowUpErasure(request.id, request.followUp, systems, deps.clock.now())
     : await planFromEcif(deps, request, systems);
@@ -125,10 +124,10 @@ async function planFromEcif(deps: WorkflowDeps, request: PrivacyRequest, systems
     return planErasure(request.id, xrefs, systems, deps.clock.now(), { relationshipEndedOn: record?.relationshipEndedOn });
   }
   return planAction(request.id, right.action, xrefs, systems, deps.clock.now(), {
-          everySystem: right.everySystem,
-          // A rectification reaches the systems holding a corrected field, with those fields only.
-          ...(request.corrections ? { fieldsOf: (s: ConnectedSystem) => Object.keys(correctedValues(request.corrections!, s.fields.map((f) => f.name))) } : {}),
-        });
+    everySystem: right.everySystem,
+    // A rectification reaches the systems holding a corrected field, with those fields only.
+    ...(request.corrections ? { fieldsOf: (s: ConnectedSystem) => Object.keys(correctedValues(request.corrections!, s.fields.map((f) => f.name))) } : {}),
+  });
 }
 
 export async function executeSystemStep(deps: WorkflowDeps, input: { requestId: string; systemId: string }) {
@@ -239,6 +238,7 @@ export async function finalizeStep(deps: WorkflowDeps, input: { requestId: strin
     { result: partial && result === 'erased' ? 'partially_erased' : result, reasons: [...reasons, ...skipped] },
     at,
     contact,
+    reasons,
   );
 }
 
@@ -349,6 +349,8 @@ async function close(
   at: string,
   /** Read before an erasure anonymizes the record: where the answer goes. */
   contact?: ContactPoint,
+  /** What is kept, per system, under which basis until when: told in the answer. */
+  retained: string[] = [],
 ) {
   const closing = terminalStatuses.includes(status);
   if (request.status !== status) {
@@ -361,7 +363,6 @@ async function close(
     });
   }
   await record(deps, request, 'request.finalized', { status, result: outcome.result, reasons: outcome.reasons.length });
-  const retained = outcome.reasons.filter((r) => r.includes(': retained under '));
   if (closing && contact) {
     await deps.outbox.send({ requestId: request.id, to: contact, notice: { kind: 'completed', type: request.type, result: outcome.result, ...(retained.length ? { retained } : {}) } });
   }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { planErasure, planFollowUpErasure } from '#core/connectors/planning.ts';
-import type { ConnectedSystem, FieldRule } from '#core/connectors/system.ts';
+import { systemInputSchema, type ConnectedSystem, type FieldRule } from '#core/connectors/system.ts';
 import type { CrossReference } from '#core/ecif/customer.ts';
 
 const at = new Date('2025-03-15T10:00:00.000Z');
@@ -185,5 +185,23 @@ describe('planFollowUpErasure', () => {
   ])('$rule', ({ systems, error }) => {
     const [task] = planFollowUpErasure('F1', followUp, systems, at);
     expect(task).toMatchObject({ state: 'skipped', fields: [], lastError: { name: error } });
+  });
+});
+
+describe('the field rule (zod): retention and what follows it', () => {
+  const aml = { basis: 'AML record-keeping', years: 5 };
+  const body = (field: Record<string, unknown>) => ({ name: 'bank', connector: { kind: 'manual' }, capabilities: ['erase'], fields: [{ name: 'ledger', category: 'financial', ...field }] });
+  it.each([
+    { case: 'retain with an exemption, no afterRetention (null by default)', field: { strategy: 'retain', exemption: aml }, ok: true },
+    { case: 'retain, then masked', field: { strategy: 'retain', exemption: aml, afterRetention: 'mask' }, ok: true },
+    { case: 'retain, then the row deleted', field: { strategy: 'retain', exemption: { ...aml, from: 'relationship_end' }, afterRetention: 'delete_row' }, ok: true },
+    { case: 'retain, then retain again (never erased)', field: { strategy: 'retain', exemption: aml, afterRetention: 'retain' }, ok: false },
+    { case: 'afterRetention on a field that is not retained', field: { strategy: 'null', afterRetention: 'redact' }, ok: false },
+    { case: 'a retention running from an unknown event', field: { strategy: 'retain', exemption: { ...aml, from: 'birth' } }, ok: false },
+    { case: 'an unknown strategy after retention', field: { strategy: 'retain', exemption: aml, afterRetention: 'shred' }, ok: false },
+  ])('$case: valid=$ok', ({ field, ok }) => {
+    const parsed = systemInputSchema.safeParse(body(field));
+    expect(parsed.success).toBe(ok);
+    if (!ok) expect(parsed.error!.issues[0].path.slice(0, 2)).toEqual(['fields', 0]);
   });
 });
