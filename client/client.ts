@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { captureInputSchema, decisionInputSchema } from '#core/consent/consent.ts';
 import type { customerInputSchema } from '#core/ecif/customer.ts';
+import type { legalHoldInputSchema } from '#core/ecif/legal-hold.ts';
 import type { systemInputSchema } from '#core/connectors/system.ts';
 import type { requestInputSchema } from '#core/requests/request.ts';
 import type { resolveInputSchema } from '#core/ecif/resolve-subject.ts';
@@ -132,6 +133,12 @@ export function createClient(opts: ClientOptions) {
       call<{ systemId: string; state: string }>('POST', `/v1/privacy-requests/${enc(requestId)}/systems/${enc(systemId)}/complete`, { body: completion }),
     putSystem: (systemId: string, input: z.input<typeof systemInputSchema>) => call('PUT', `/v1/systems/${enc(systemId)}`, { body: input }),
     systems: () => call<{ items: Record<string, unknown>[] }>('GET', '/v1/systems'),
+    /** Legal holds (operator; an auditor reads): erasures of the subject destroy nothing until released. */
+    placeLegalHold: (ecifId: string, input: z.input<typeof legalHoldInputSchema>) =>
+      call<{ ecifId: string; reference: string; placedAt: string }>('PUT', `/v1/subjects/${enc(ecifId)}/legal-hold`, { body: input }),
+    legalHold: (ecifId: string) => call<{ ecifId: string; reference: string; reason: string; placedAt: string }>('GET', `/v1/subjects/${enc(ecifId)}/legal-hold`),
+    releaseLegalHold: (ecifId: string) =>
+      call<{ ecifId: string; released: true; reference: string; erasuresStarted: string[] }>('DELETE', `/v1/subjects/${enc(ecifId)}/legal-hold`),
     auditEvents: (query: Record<string, string | undefined> = {}) => pages<Record<string, unknown>>('/v1/audit/events', query),
     auditVerify: (query: Record<string, string | undefined> = {}) => call('GET', '/v1/audit/verify', { query }),
   };

@@ -20,6 +20,8 @@ import { DynamoAuditLog } from '#adapters/dynamodb/audit-log.ts';
 import { DynamoConsentLedger } from '#adapters/dynamodb/consent-ledger.ts';
 import { DynamoEcifRegistry } from '#adapters/dynamodb/ecif-registry.ts';
 import { DynamoRequestStore } from '#adapters/dynamodb/request-store.ts';
+import { DynamoFollowUpStore } from '#adapters/dynamodb/follow-ups.ts';
+import { DynamoLegalHolds } from '#adapters/dynamodb/legal-holds.ts';
 import { DynamoRateLimiter } from '#adapters/dynamodb/rate-limiter.ts';
 import { DynamoSystemsRegistry } from '#adapters/dynamodb/systems-registry.ts';
 import type { ConnectedSystem } from '#core/connectors/system.ts';
@@ -103,6 +105,8 @@ async function build() {
     systems,
     consent: new DynamoConsentLedger(db, env.TABLE_CONSENT),
     requests: new DynamoRequestStore(db, env.TABLE_REQUESTS, env.REQUEST_RETENTION_DAYS),
+    followUps: new DynamoFollowUpStore(db, env.TABLE_REQUESTS),
+    holds: new DynamoLegalHolds(db, env.TABLE_ECIF),
     outbox,
     // Verification codes and requester keys: HMACs under a key derived from the pepper, never the pepper.
     requestKey: createHmac('sha256', pepper).update('custodian/privacy-request').digest('hex'),

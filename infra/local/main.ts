@@ -1,12 +1,15 @@
 /**
  * `npm start`: the whole system on this machine with the demo loaded, until Ctrl-C.
  *
- *   PORT=3000 npm start -- [--persist DIR] [--dynamo-port N] [--sfn-port N] [--s3-port N] [--crm-port N] [--marketing-port N] [--seed N] [--customers N]
+ *   PORT=3000 npm start -- [--persist DIR] [--dynamo-port N] [--sfn-port N] [--s3-port N] [--crm-port N] [--marketing-port N] [--warehouse-port N] [--seed N] [--customers N]
+ *
+ * The demo warehouse is the PostgreSQL server at WAREHOUSE_URL (table WAREHOUSE_TABLE) when set, else embedded PGlite.
  */
 import './polyfills.ts';
 import { parseArgs } from 'node:util';
 import { roles } from '#handlers/http/routes.ts';
 import { startDemo } from './demo/start.ts';
+import { startDemoWarehouse } from './demo/warehouse.ts';
 import { signDevToken } from './dev-issuer.ts';
 import { startLocalRuntime } from './runtime.ts';
 
@@ -18,6 +21,7 @@ const { values } = parseArgs({
     's3-port': { type: 'string' },
     'crm-port': { type: 'string' },
     'marketing-port': { type: 'string' },
+    'warehouse-port': { type: 'string' },
     seed: { type: 'string', default: '42' },
     customers: { type: 'string', default: '60' },
     quiet: { type: 'boolean', default: false },
@@ -33,6 +37,13 @@ const log = (m: string) => {
 
 const started = Date.now();
 console.log('Custodian: starting the local runtime (DynamoDB Local, Step Functions, S3, HTTP API)...');
+// PGlite takes a second or two to start: it does so while the runtime starts.
+const warehouse = startDemoWarehouse({
+  url: process.env.WAREHOUSE_URL || undefined,
+  table: process.env.WAREHOUSE_TABLE || undefined,
+  port: port(values['warehouse-port']),
+  persist: values.persist,
+});
 const runtime = await startLocalRuntime({
   port: port(process.env.PORT) ?? 3000,
   dynamoPort: port(values['dynamo-port']),
@@ -40,6 +51,9 @@ const runtime = await startLocalRuntime({
   s3Port: port(values['s3-port']),
   persist: values.persist,
   log,
+}).catch(async (err) => {
+  await (await warehouse.catch(() => undefined))?.stop();
+  throw err;
 });
 const demo = await startDemo(runtime, {
   crmPort: port(values['crm-port']),
@@ -47,6 +61,7 @@ const demo = await startDemo(runtime, {
   seed: Number(values.seed),
   customers: Number(values.customers),
   persist: values.persist,
+  warehouse,
 });
 
 const tokens = Object.fromEntries(await Promise.all(roles.map(async (role) => [role, await signDevToken({ role })] as const)));
@@ -60,6 +75,7 @@ Custodian is up in ${((Date.now() - started) / 1000).toFixed(1)} s.
   Demo CRM          ${demo.crmUrl}
   Marketing (async) ${demo.marketing.url}
   Core banking      DynamoDB table ${demo.coreBankingTable}
+  Data warehouse    ${demo.warehouse ? `PostgreSQL table ${demo.warehouse.table} at ${demo.warehouse.url}${demo.warehouse.embedded ? ` (embedded PGlite${values.persist ? ', persisted' : ', in memory'})` : ''}` : 'none'}
   Demo data         ${demo.summary}${runtime.redriven.length ? `\n  Re-driven         ${runtime.redriven.length} unfinished request(s) from the last run` : ''}
 
 Dev tokens (12 h; a new one: npm run --silent token -- --role <role> [--sub <id>]):

@@ -18,6 +18,8 @@ import type { CustomerChange, EcifRegistry, SystemsRegistry } from '#core/ecif/p
 import type { IdempotencyClaim, RequestFilter, RequestStore, RequestWorkflow } from '#core/requests/ports.ts';
 import { effectiveDueAt, terminalStatuses, type PrivacyRequest, type RequestStatus, type RequestType, type SystemTask, type SystemTaskState } from '#core/requests/request.ts';
 import type { Clock } from '#core/shared/clock.ts';
+import type { FollowUp, FollowUpState, FollowUpStore } from '#core/requests/follow-ups.ts';
+import type { LegalHold, LegalHolds } from '#core/ecif/legal-hold.ts';
 import type { Notification, Outbox } from '#core/notifications/outbox.ts';
 import type { ReportStore } from '#core/reports/ports.ts';
 import { ConflictError, IdempotencyKeyReusedError } from '#core/shared/errors.ts';
@@ -361,6 +363,59 @@ export class FakeRequestStore implements RequestStore {
       .filter((t) => t.requestId === requestId)
       .sort(bySortKey((t) => t.systemId))
       .map(copy);
+  }
+}
+
+/** Follow-ups as the adapter keeps them: the due index sorted by `<dueAt>#<requestId>#<key>`, the held one per subject. */
+export class FakeFollowUpStore implements FollowUpStore {
+  readonly items = new Map<string, FollowUp>();
+  async putIfAbsent(f: FollowUp) {
+    const k = `${f.requestId}#${f.key}`;
+    if (this.items.has(k)) return false;
+    this.items.set(k, copy(f));
+    return true;
+  }
+  async get(requestId: string, key: string) {
+    const f = this.items.get(`${requestId}#${key}`);
+    return f ? copy(f) : undefined;
+  }
+  async due(at: string, limit = 100) {
+    return [...this.items.values()]
+      .filter((f) => f.state === 'scheduled' && f.dueAt! <= at)
+      .sort(bySortKey((f) => `${f.dueAt}#${f.requestId}#${f.key}`))
+      .slice(0, limit)
+      .map(copy);
+  }
+  async held(ecifId: string) {
+    return [...this.items.values()].filter((f) => f.state === 'held' && f.ecifId === ecifId).sort(bySortKey((f) => `${f.createdAt}#${f.requestId}`)).map(copy);
+  }
+  async claimRun(requestId: string, key: string, runRequestId: string) {
+    const f = this.items.get(`${requestId}#${key}`);
+    if (!f) throw new ConditionFailed(`FOLLOWUP#${key}`);
+    f.runRequestId ??= runRequestId;
+    return f.runRequestId;
+  }
+  async move(requestId: string, key: string, from: FollowUpState, patch: { state: FollowUpState; dueAt?: string; updatedAt: string }) {
+    const f = this.items.get(`${requestId}#${key}`);
+    if (!f || f.state !== from) return false;
+    Object.assign(f, defined(patch));
+    return true;
+  }
+}
+
+export class FakeLegalHolds implements LegalHolds {
+  readonly items = new Map<string, LegalHold>();
+  async get(ecifId: string) {
+    const h = this.items.get(ecifId);
+    return h ? copy(h) : undefined;
+  }
+  async put(hold: LegalHold) {
+    this.items.set(hold.ecifId, copy(hold));
+  }
+  async remove(ecifId: string) {
+    const h = this.items.get(ecifId);
+    this.items.delete(ecifId);
+    return h;
   }
 }
 

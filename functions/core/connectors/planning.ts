@@ -4,13 +4,15 @@
  */
 import type { CrossReference } from '../ecif/customer.ts';
 import type { SystemTask } from '../requests/request.ts';
-import type { ConnectedSystem } from './system.ts';
+import { holdBasis, LEGAL_CLAIMS_CITATION } from '../ecif/legal-hold.ts';
+import { DEFAULT_AFTER_RETENTION, type ConnectedSystem, type FieldRule, type Strategy } from './system.ts';
 
 export function planErasure(
   requestId: string,
   crossReferences: CrossReference[],
   systems: ConnectedSystem[],
   at: Date,
+  subject: SubjectFacts = {},
 ): SystemTask[] {
   return crossReferences.map((xref) => {
     const system = systems.find((s) => s.systemId === xref.systemId);
@@ -33,19 +35,42 @@ export function planErasure(
           : { name: 'UnregisteredSystem', message: 'the cross-reference names a system that is not registered' },
       };
     }
-    const retained = system.fields.filter((f) => f.strategy === 'retain');
+    const ends = system.fields.map((f) => ({ f, until: f.strategy === 'retain' ? retentionEnd(f, at, subject) : undefined }));
+    // A retention that has already run out retains nothing: the field is erased now, its way.
+    const retained = ends.filter((e) => e.until && e.until > at);
     return {
       ...base,
       state: 'pending' as const,
-      fields: system.fields.filter((f) => f.strategy !== 'retain').map((f) => ({ name: f.name, strategy: f.strategy })),
-      exemptions: retained.map((f) => ({
+      fields: ends
+        .filter((e) => !retained.includes(e))
+        .map(({ f }) => ({ name: f.name, strategy: f.strategy === 'retain' ? afterRetentionOf(f) : f.strategy })),
+      exemptions: retained.map(({ f, until }) => ({
         field: f.name,
         basis: f.exemption!.basis,
         ...(f.exemption!.citation ? { citation: f.exemption!.citation } : {}),
-        until: addYears(at, f.exemption!.years).toISOString(),
+        until: until!.toISOString(),
+        afterRetention: afterRetentionOf(f),
       })),
     };
   });
+}
+
+/** What the planner knows of the subject beyond its cross-references. */
+export interface SubjectFacts {
+  /** The day the relationship ended (ECIF), when it has. */
+  relationshipEndedOn?: string;
+}
+
+export const afterRetentionOf = (f: FieldRule): Exclude<Strategy, 'retain'> => f.afterRetention ?? DEFAULT_AFTER_RETENTION;
+
+/**
+ * The until-date of a retained field: `years` after the end of the relationship when the rule runs from
+ * it and the ECIF knows that date (EU AMLD Art. 40: five years after the business relationship ends),
+ * else `years` after the request.
+ */
+export function retentionEnd(f: FieldRule, requestedAt: Date, subject: SubjectFacts = {}): Date {
+  const from = f.exemption!.from === 'relationship_end' && subject.relationshipEndedOn ? new Date(`${subject.relationshipEndedOn}T00:00:00.000Z`) : requestedAt;
+  return addYears(from, f.exemption!.years);
 }
 
 function addYears(d: Date, years: number): Date {
@@ -85,5 +110,54 @@ export function planAction(
       }];
     }
     return [{ ...base, state: 'pending' as const, fields: fields.map((name) => ({ name, strategy: action })) }];
+  });
+}
+
+/**
+ * A retention follow-up: the one system, exactly the fields whose retention ended, each with its
+ * after-retention strategy. A system since unregistered or no longer able to erase is skipped with a
+ * reason (an operator acts), as in a first erasure.
+ */
+export function planFollowUpErasure(
+  requestId: string,
+  followUp: { systemId?: string; localId?: string; fields?: { name: string; strategy: string }[] },
+  systems: ConnectedSystem[],
+  at: Date,
+): SystemTask[] {
+  const system = systems.find((s) => s.systemId === followUp.systemId);
+  const base = { requestId, systemId: followUp.systemId!, action: 'erase' as const, localId: followUp.localId!, attempts: 0, exemptions: [], updatedAt: at.toISOString() };
+  if (!system || !system.capabilities.includes('erase')) {
+    return [{
+      ...base,
+      state: 'skipped',
+      fields: [],
+      lastError: system
+        ? { name: 'NotCapable', message: 'the system cannot erase: an operator must act' }
+        : { name: 'UnregisteredSystem', message: 'the follow-up names a system that is no longer registered' },
+    }];
+  }
+  return [{ ...base, state: 'pending', fields: followUp.fields ?? [] }];
+}
+
+/**
+ * An erasure under a legal hold destroys nothing: every system's erase step is `exempt`, every field it
+ * holds kept under the hold (GDPR Art. 17(3)(e)) until the hold is released ('*' for a system that
+ * lists no fields). No system is called.
+ */
+export function planUnderHold(requestId: string, crossReferences: CrossReference[], systems: ConnectedSystem[], at: Date, hold: { reference: string }): SystemTask[] {
+  return crossReferences.map((xref) => {
+    const system = systems.find((s) => s.systemId === xref.systemId);
+    const fields = system?.fields.length ? system.fields.map((f) => f.name) : ['*'];
+    return {
+      requestId,
+      systemId: xref.systemId,
+      action: 'erase',
+      localId: xref.localId,
+      state: 'exempt',
+      attempts: 0,
+      fields: [],
+      exemptions: fields.map((field) => ({ field, basis: holdBasis(hold), citation: LEGAL_CLAIMS_CITATION, hold: hold.reference })),
+      updatedAt: at.toISOString(),
+    };
   });
 }

@@ -4,6 +4,14 @@ import { z } from 'zod';
 export const strategies = ['delete_row', 'null', 'redact', 'hash', 'mask', 'generalize', 'random', 'retain'] as const;
 export type Strategy = (typeof strategies)[number];
 
+/** What a retained field becomes once its retention ends: any erasing strategy. */
+export const afterRetentionStrategies = strategies.filter((s) => s !== 'retain') as Exclude<Strategy, 'retain'>[];
+/** When a rule names none: the value goes, the column stays. */
+export const DEFAULT_AFTER_RETENTION = 'null' as const;
+
+/** From which event a retention period runs: the end of the customer relationship (AML), or the request. */
+export const retentionStarts = ['relationship_end', 'request'] as const;
+
 export const capabilities = ['access', 'erase', 'rectify', 'restrict', 'opt_out', 'verify'] as const;
 
 const fieldSchema = z
@@ -17,12 +25,20 @@ const fieldSchema = z
         basis: z.string().min(3).max(200),
         citation: z.string().max(200).optional(),
         years: z.number().int().min(1).max(30),
+        /** `relationship_end`: from the end of the relationship where the ECIF knows it, else from the request (the default). */
+        from: z.enum(retentionStarts).optional(),
       })
       .optional(),
+    /** For `retain`: what the follow-up erasure does at the until-date (default `null`). */
+    afterRetention: z.enum(afterRetentionStrategies as [Exclude<Strategy, 'retain'>, ...Exclude<Strategy, 'retain'>[]]).optional(),
   })
   .refine((f) => (f.strategy === 'retain') === (f.exemption !== undefined), {
     message: 'a retained field needs an exemption (basis and years), and only a retained field has one',
     path: ['exemption'],
+  })
+  .refine((f) => f.strategy === 'retain' || f.afterRetention === undefined, {
+    message: 'only a retained field has an afterRetention strategy',
+    path: ['afterRetention'],
   });
 
 export const connectorSchema = z.discriminatedUnion('kind', [

@@ -33,6 +33,8 @@ export const customerInputSchema = z.strictObject({
   segment: z.enum(['retail', 'private', 'business', 'corporate']).optional(),
   kycStatus: z.enum(['pending', 'verified', 'expired', 'rejected']).optional(),
   householdId: z.string().max(64).optional(),
+  /** The day the customer relationship ended (last account closed): AML retention runs from it. */
+  relationshipEndedOn: z.iso.date().optional(),
   // One local id per system for now: a request's per-system task is keyed by the system, so a second
   // account in one system would be planned and then silently dropped. Refused until tasks key by local id.
   crossReferences: z

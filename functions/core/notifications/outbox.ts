@@ -12,7 +12,8 @@ export type Notice =
   | { kind: 'acknowledged'; type: string; dueAt: string }
   | { kind: 'extended'; extendedDueAt: string; reason: string }
   | { kind: 'denied'; reason: string; detail: string; complaint: string }
-  | { kind: 'completed'; type: string; result: string };
+  /** `retained`: per system, what is kept under which basis until when (GDPR Art. 17(3), Art. 12(4)). */
+  | { kind: 'completed'; type: string; result: string; retained?: string[] };
 
 export interface Notification {
   requestId: string;
@@ -65,7 +66,9 @@ export function render(n: Notification): { subject: string; text: string } {
     case 'completed':
       return {
         subject: 'Your privacy request is complete',
-        text: `Your ${n.notice.type.replace(/_/g, ' ')} request is complete (${n.notice.result.replace(/_/g, ' ')}).\n${ref}`,
+        text: `Your ${n.notice.type.replace(/_/g, ' ')} request is complete (${n.notice.result.replace(/_/g, ' ')}).\n${
+          n.notice.retained?.length ? `Some records are kept because the law requires it:\n${n.notice.retained.map((r) => `- ${r}`).join('\n')}\n` : ''
+        }${ref}`,
       };
   }
 }

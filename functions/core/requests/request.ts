@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { addressSchema } from '../ecif/customer.ts';
 import type { IdentityKey } from '../ecif/identifiers.ts';
 import type { Actor } from '../shared/actor.ts';
+import type { FollowUpOf } from './follow-ups.ts';
 
 export const requestTypes = [
   'access', 'portability', 'erasure', 'rectification', 'restriction', 'objection', 'opt_out_sale_sharing', 'limit_sensitive',
@@ -73,8 +74,8 @@ export type VerificationState = 'pending' | 'verified' | 'failed';
 
 export interface Verification {
   state: VerificationState;
-  /** login: a customer token for the subject; code: a one-time code sent to a contact on file; not_required: opt-outs. */
-  method: 'login' | 'code' | 'not_required';
+  /** login: a customer token for the subject; code: a one-time code sent to a contact on file; not_required: opt-outs; follow_up: a follow-up erasure run of a verified request. */
+  method: 'login' | 'code' | 'not_required' | 'follow_up';
   /** HMAC of the code, keyed and bound to the request: a 6-digit code is never stored guessable. */
   codeHash?: string;
   codeExpiresAt?: string;
@@ -119,6 +120,8 @@ export interface PrivacyRequest {
   cancelledAt?: string;
   /** Set by the deadline sweeper. */
   attention?: 'due_soon' | 'overdue';
+  /** A follow-up erasure run (retention ended, hold released): the request it follows and what it erases. */
+  followUp?: FollowUpOf;
   /** A second open request of one type for one subject points at the first. */
   duplicateOf?: string;
   updatedAt: string;
@@ -164,7 +167,11 @@ export interface SystemTask {
   state: SystemTaskState;
   attempts: number;
   fields: { name: string; strategy: string }[];
-  exemptions: { field: string; basis: string; citation?: string; until: string }[];
+  /**
+   * Fields kept, each with its basis: a retention until its date (then the follow-up erasure applies
+   * `afterRetention`), or a legal hold (`hold`: its reference) until the hold is released.
+   */
+  exemptions: { field: string; basis: string; citation?: string; until?: string; afterRetention?: string; hold?: string }[];
   lastError?: { name: string; message: string };
   proof?: { recordsAffected: number; fieldsChanged: string[]; verified: boolean; verification: string; at: string; evidence?: string };
   /** While `waiting`: for what, since when, until when, and the workflow's task token (never shown). */

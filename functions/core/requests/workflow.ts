@@ -5,7 +5,8 @@
 import type { AuditLog } from '../audit/ports.ts';
 import type { ConsentLedger } from '../consent/ports.ts';
 import type { Connector, ConnectorOutcome, SystemWork } from '../connectors/connector.ts';
-import { planAction, planErasure } from '../connectors/planning.ts';
+import { planAction, planErasure, planFollowUpErasure, planUnderHold } from '../connectors/planning.ts';
+import type { LegalHolds } from '../ecif/legal-hold.ts';
 import { buildAccessReport, reportCsv } from '../reports/access-report.ts';
 import type { ReportStore } from '../reports/ports.ts';
 import type { CustomerInput } from '../ecif/customer.ts';
@@ -13,7 +14,7 @@ import type { IdentityHasher } from '../ecif/identifiers.ts';
 import { upsertCustomer } from '../ecif/upsert-customer.ts';
 import { flagsFor } from './immediate-rights.ts';
 import { correctedValues, rights } from './rights.ts';
-import { executionOf, type ConnectedSystem } from '../connectors/system.ts';
+import { executionOf, type ConnectedSystem, type Strategy } from '../connectors/system.ts';
 import { anonymized } from '../ecif/customer.ts';
 import type { EcifRegistry, SystemsRegistry } from '../ecif/ports.ts';
 import { resolveByKeys } from '../ecif/resolve-subject.ts';
@@ -21,6 +22,7 @@ import { contactOnFile, type ContactPoint, type Outbox } from '../notifications/
 import { workflowActor, type Actor } from '../shared/actor.ts';
 import type { Clock } from '../shared/clock.ts';
 import { NotFoundError, PermanentSystemError, TransientSystemError } from '../shared/errors.ts';
+import { completeFollowUp, holdFollowUp, recordFollowUps, retentionFollowUps, type FollowUpStore } from './follow-ups.ts';
 import type { RequestStore } from './ports.ts';
 import { terminalStatuses, type PrivacyRequest, type RequestStatus, type SystemTask } from './request.ts';
 
@@ -34,6 +36,8 @@ export interface WorkflowDeps {
   hash: IdentityHasher;
   outbox: Outbox;
   reports: ReportStore;
+  followUps: FollowUpStore;
+  holds: LegalHolds;
   connectorFor(system: ConnectedSystem): Connector;
 }
 
@@ -74,6 +78,11 @@ export async function loadRequest(deps: WorkflowDeps, input: { requestId: string
 
 export async function resolveStep(deps: WorkflowDeps, input: Step): Promise<Step & { found: boolean }> {
   const request = await loaded(deps, input.requestId);
+  if (request.followUp?.systemId) {
+    // A retention follow-up: the subject was resolved (and erased in the ECIF) by the request it follows.
+    await record(deps, request, 'request.subject_resolved', { found: true, by: 'follow_up', crossReferences: [request.followUp.systemId] });
+    return { requestId: request.id, type: request.type, found: true };
+  }
   const resolution = await resolveByKeys(deps.ecif, request.identityKeys);
   // A signed-in customer is its ecifId: the identifiers it typed may add nothing, but must not name someone else.
   const byLogin = request.ecifId && !resolution ? await deps.ecif.getCustomer(request.ecifId) : undefined;
@@ -92,17 +101,10 @@ export async function resolveStep(deps: WorkflowDeps, input: Step): Promise<Step
 
 export async function planStep(deps: WorkflowDeps, input: Step & { found: boolean }) {
   const request = await loaded(deps, input.requestId);
-  const xrefs = await deps.ecif.crossReferences(request.ecifId!);
   const systems = await deps.systems.list();
-  const right = rights[request.type];
-  const tasks =
-    right.action === 'erase'
-      ? planErasure(request.id, xrefs, systems, deps.clock.now())
-      : planAction(request.id, right.action, xrefs, systems, deps.clock.now(), {
-          everySystem: right.everySystem,
-          // A rectification reaches the systems holding a corrected field, with those fields only.
-          ...(request.corrections ? { fieldsOf: (s: ConnectedSystem) => Object.keys(correctedValues(request.corrections!, s.fields.map((f) => f.name))) } : {}),
-        });
+  const tasks = request.followUp?.systemId
+    ? planFollowUpErasure(request.id, request.followUp, systems, deps.clock.now())
+    : await planFromEcif(deps, request, systems);
   for (const task of tasks) await deps.requests.putTaskIfAbsent(task);
   const stored = await deps.requests.tasks(request.id);
   await record(deps, request, 'request.planned', {
@@ -119,9 +121,31 @@ export async function planStep(deps: WorkflowDeps, input: Step & { found: boolea
   };
 }
 
+async function planFromEcif(deps: WorkflowDeps, request: PrivacyRequest, systems: ConnectedSystem[]): Promise<SystemTask[]> {
+  const xrefs = await deps.ecif.crossReferences(request.ecifId!);
+  const right = rights[request.type];
+  if (right.action === 'erase') {
+    // A legal hold: nothing is destroyed while it is on (GDPR Art. 17(3)(e)).
+    const hold = await deps.holds.get(request.ecifId!);
+    if (hold) return planUnderHold(request.id, xrefs, systems, deps.clock.now(), hold);
+    const record = await deps.ecif.getCustomer(request.ecifId!);
+    return planErasure(request.id, xrefs, systems, deps.clock.now(), { relationshipEndedOn: record?.relationshipEndedOn });
+  }
+  return planAction(request.id, right.action, xrefs, systems, deps.clock.now(), {
+    everySystem: right.everySystem,
+    // A rectification reaches the systems holding a corrected field, with those fields only.
+    ...(request.corrections ? { fieldsOf: (s: ConnectedSystem) => Object.keys(correctedValues(request.corrections!, s.fields.map((f) => f.name))) } : {}),
+  });
+}
+
 /** The work a system's step asks of its connector; the idempotency key is the same on every retry. */
 export function workOf(request: PrivacyRequest, task: SystemTask, system: ConnectedSystem): SystemWork {
-  const fields = system.fields.filter((f) => task.fields.some((t) => t.name === f.name));
+  // An erasure applies the task's strategy: a retained field's follow-up erases it its after-retention way.
+  const fields = system.fields.flatMap((f) => {
+    const planned = task.fields.find((t) => t.name === f.name);
+    if (!planned) return [];
+    return task.action === 'erase' ? [{ ...f, strategy: planned.strategy as Strategy }] : [f];
+  });
   return {
     requestId: request.id,
     system,
@@ -235,11 +259,17 @@ export async function finalizeStep(deps: WorkflowDeps, input: { requestId: strin
     return close(deps, request, 'needs_attention', { result: 'failed_systems', reasons: failed.map((t) => `${t.systemId}: ${t.lastError?.name ?? t.state}`) }, at);
   }
   const contact = contactOnFile(await deps.ecif.getCustomer(request.ecifId));
-  await applyInEcifAndConsent(deps, request, tasks, at);
-  const recipientsNotified = await notifyRecipients(deps, request, tasks);
+  const hold = request.type === 'erasure' ? tasks.flatMap((t) => t.exemptions).find((e) => e.hold)?.hold : undefined;
+  // Follow-ups are stored before closing: a finalize that dies after closing is not run again past the terminal check.
+  if (hold) await keepUnderHold(deps, request, hold, at);
+  // A retention follow-up erases fields only: the ECIF and consent were done by the request it follows.
+  else if (!request.followUp?.systemId) await applyInEcifAndConsent(deps, request, tasks, at);
+  if (request.type === 'erasure' && !hold) await recordFollowUps(deps, retentionFollowUps(request, tasks, at));
+  if (request.followUp) await completeFollowUp(deps, request, skippedOf(tasks).length ? 'partially_completed' : 'completed');
+  const recipientsNotified = hold ? [] : await notifyRecipients(deps, request, tasks);
   const reasons = exemptionReasons(tasks);
-  const skipped = tasks.filter((t) => t.state === 'skipped').map((t) => `${t.systemId}: ${t.lastError?.name ?? 'skipped'}`);
-  const partial = skipped.length > 0;
+  const skipped = skippedOf(tasks);
+  const partial = skipped.length > 0 || hold !== undefined;
   const result = rights[request.type].result;
   return close(
     deps,
@@ -252,6 +282,7 @@ export async function finalizeStep(deps: WorkflowDeps, input: { requestId: strin
     },
     at,
     contact,
+    reasons,
   );
 }
 
@@ -273,6 +304,18 @@ async function notifyRecipients(deps: WorkflowDeps, request: PrivacyRequest, tas
     .sort();
   if (told.length && !request.outcome?.recipientsNotified) await record(deps, request, 'request.recipients_notified', { systems: told, basis: 'GDPR Art. 19' });
   return told;
+}
+
+/**
+ * An erasure answered under a legal hold: the golden record stays, processing is restricted to the
+ * legal claim (Art. 18(2)), and the erasure is recorded to run once the hold is released (at once when
+ * it was released while this request ran).
+ */
+async function keepUnderHold(deps: WorkflowDeps, request: PrivacyRequest, reference: string, at: string) {
+  await deps.consent.setFlags(request.ecifId!, { restricted: true }, at);
+  const followUp = holdFollowUp(request, { reference }, at);
+  const stillHeld = await deps.holds.get(request.ecifId!);
+  await recordFollowUps(deps, [stillHeld ? followUp : { ...followUp, state: 'scheduled', dueAt: at }]);
 }
 
 /** The right's effect on the control plane itself, once every system is done. */
@@ -343,8 +386,23 @@ async function eraseInEcif(deps: WorkflowDeps, ecifId: string, at: string) {
   await deps.consent.setFlags(ecifId, { erased: true }, at);
 }
 
-function exemptionReasons(tasks: SystemTask[]): string[] {
-  return tasks.flatMap((t) => t.exemptions.map((e) => `${t.systemId}.${e.field} retained: ${e.basis} until ${e.until.slice(0, 10)}`));
+const skippedOf = (tasks: SystemTask[]) => tasks.filter((t) => t.state === 'skipped').map((t) => `${t.systemId}: ${t.lastError?.name ?? 'skipped'}`);
+
+/** The requester's answer, per system: "core-banking: retained under AML record-keeping until 2030-06-02 (balance, ...)". */
+export function exemptionReasons(tasks: SystemTask[]): string[] {
+  return tasks.flatMap((t) => {
+    const groups = new Map<string, { basis: string; citation?: string; until: string; fields: string[] }>();
+    for (const e of t.exemptions) {
+      const until = e.until ? e.until.slice(0, 10) : 'the hold is released';
+      const key = `${e.basis}|${until}`;
+      const g = groups.get(key) ?? { basis: e.basis, ...(e.citation ? { citation: e.citation } : {}), until, fields: [] };
+      g.fields.push(e.field);
+      groups.set(key, g);
+    }
+    return [...groups.values()].map(
+      (g) => `${t.systemId}: retained under ${g.basis}${g.citation ? ` (${g.citation})` : ''} until ${g.until} (${g.fields.join(', ')})`,
+    );
+  });
 }
 
 async function close(
@@ -355,6 +413,8 @@ async function close(
   at: string,
   /** Read before an erasure anonymizes the record: where the answer goes. */
   contact?: ContactPoint,
+  /** What is kept, per system, under which basis until when: told in the answer. */
+  retained: string[] = [],
 ) {
   const closing = terminalStatuses.includes(status);
   if (request.status !== status) {
@@ -367,6 +427,8 @@ async function close(
     });
   }
   await record(deps, request, 'request.finalized', { status, result: outcome.result, reasons: outcome.reasons.length });
-  if (closing && contact) await deps.outbox.send({ requestId: request.id, to: contact, notice: { kind: 'completed', type: request.type, result: outcome.result } });
+  if (closing && contact) {
+    await deps.outbox.send({ requestId: request.id, to: contact, notice: { kind: 'completed', type: request.type, result: outcome.result, ...(retained.length ? { retained } : {}) } });
+  }
   return { requestId: request.id, status };
 }

@@ -17,7 +17,8 @@ export const systemOutcomeResponse = z.looseObject({
   action: z.string(),
   state: z.string(),
   attempts: z.number().int(),
-  exemptions: z.array(z.looseObject({ field: z.string(), basis: z.string(), until: isoTime })),
+  /** `until` for a retention; `hold` (its reference) for a legal hold, kept until the hold is released. */
+  exemptions: z.array(z.looseObject({ field: z.string(), basis: z.string(), citation: z.string().optional(), until: isoTime.optional(), hold: z.string().optional() })),
   lastError: z.looseObject({ name: z.string(), message: z.string() }).optional(),
   proof: z.looseObject({ recordsAffected: z.number(), fieldsChanged: z.array(z.string()), verified: z.boolean(), at: isoTime }).optional(),
 });
@@ -49,3 +50,19 @@ export const systemsResponse = z.looseObject({ items: z.array(systemResponse) })
 /** The consent routes' promises (the consent issue may add fields). */
 export const consentCaptureResponse = z.looseObject({});
 export const consentDecisionResponse = z.looseObject({ decision: z.enum(['allow', 'deny']), reason: z.string(), decidedAt: isoTime, token: z.string() });
+
+export const legalHoldResponse = z.looseObject({
+  ecifId: z.string(),
+  reference: z.string(),
+  reason: z.string(),
+  placedAt: isoTime,
+  placedBy: z.looseObject({ role: z.string(), principal: z.string() }),
+  updatedAt: isoTime,
+});
+export const legalHoldReleasedResponse = z.looseObject({
+  ecifId: z.string(),
+  released: z.literal(true),
+  reference: z.string(),
+  /** The erasures the hold kept back, started now (ids of their runs). */
+  erasuresStarted: z.array(z.string()),
+});

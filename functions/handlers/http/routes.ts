@@ -128,6 +128,16 @@ export const routeTable = [
   // Public: the keys that check decision tokens, and the catalog a privacy center shows.
   { method: 'GET', path: '/v1/consent-decisions/keys', handler: 'decision-keys', auth: 'public', roles: [], tables: {} },
   { method: 'GET', path: '/v1/consent/catalog', handler: 'consent-catalog', auth: 'public', roles: [], tables: {} },
+  // Legal holds: while one is on, an erasure destroys nothing (GDPR Art. 17(3)(e)); releasing it runs the erasures held.
+  {
+    method: 'PUT', path: '/v1/subjects/{ecifId}/legal-hold', handler: 'put-legal-hold', auth: 'jwt',
+    roles: ['operator'], tables: { ecif: 'write', audit: 'write' },
+  },
+  { method: 'GET', path: '/v1/subjects/{ecifId}/legal-hold', handler: 'get-legal-hold', auth: 'jwt', roles: ['operator', 'auditor'], tables: { ecif: 'read' } },
+  {
+    method: 'DELETE', path: '/v1/subjects/{ecifId}/legal-hold', handler: 'release-legal-hold', auth: 'jwt',
+    roles: ['operator'], tables: { ecif: 'write', requests: 'write', audit: 'write' }, startsWorkflow: true,
+  },
   { method: 'GET', path: '/v1/audit/events', handler: 'audit-events', auth: 'jwt', roles: ['auditor'], tables: { audit: 'read' } },
   { method: 'GET', path: '/v1/audit/verify', handler: 'audit-verify', auth: 'jwt', roles: ['auditor'], tables: { audit: 'read' } },
   { method: 'GET', path: '/v1/audit/export', handler: 'audit-export', auth: 'jwt', roles: ['auditor'], tables: { audit: 'read' } },

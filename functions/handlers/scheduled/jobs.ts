@@ -24,6 +24,11 @@ export const scheduledJobs = {
   RequestDeadlines: {
     handler: 'request-deadlines', schedule: 'rate(15 minutes)', localEveryMinutes: 5, tables: { requests: 'write', audit: 'write' }, startsWorkflow: true,
   },
+  // Starts the follow-up erasures that fell due (retention ended, hold released and not yet started);
+  // one whose subject is under a legal hold waits for the release.
+  ErasureFollowUps: {
+    handler: 'erasure-follow-ups', schedule: 'rate(1 hour)', localEveryMinutes: 5, tables: { ecif: 'read', requests: 'write', audit: 'write' }, startsWorkflow: true,
+  },
 } as const satisfies Record<string, ScheduledJobSpec>;
 
 export type ScheduledJobName = keyof typeof scheduledJobs;

@@ -13,6 +13,7 @@ import type { CustomerInput } from '#core/ecif/customer.ts';
 export const CRM_SYSTEM_ID = 'crm';
 export const CORE_BANKING_SYSTEM_ID = 'core-banking';
 export const MARKETING_SYSTEM_ID = 'marketing';
+export const WAREHOUSE_SYSTEM_ID = 'warehouse';
 
 /** A contact as the demo CRM holds it (keyed by contactId, the CRM's local id). */
 export type CrmContact = {
@@ -47,6 +48,20 @@ export type CoreBankingAccount = {
   [field: string]: unknown;
 };
 
+/** A row of the data warehouse's customer table (PostgreSQL; keyed by customer_key, the warehouse's local id). */
+export type WarehouseRow = {
+  customer_key: string;
+  full_name: string;
+  email: string;
+  phone: string;
+  postcode: string | null;
+  /** Staged as text (ISO date), as warehouses often load it. */
+  date_of_birth: string;
+  segment: string;
+  lifetime_value: number;
+  last_campaign: string;
+};
+
 export interface DemoCustomer {
   ecifId: string;
   /** The primary email (input.emails[0]): what an erasure request names the customer by. */
@@ -57,6 +72,8 @@ export interface DemoCustomer {
   coreBanking?: CoreBankingAccount;
   /** The newsletter profile on the marketing platform (an async system). */
   marketing?: CrmContact;
+  /** Only with the demo warehouse (withWarehouse). */
+  warehouse?: WarehouseRow;
 }
 
 /** mulberry32: a small, fast, seedable PRNG (floats in [0, 1)). */
@@ -249,10 +266,41 @@ export function coreBankingRecords(customers: DemoCustomer[]): CoreBankingAccoun
   return customers.flatMap((c) => (c.coreBanking ? [c.coreBanking] : []));
 }
 
+/**
+ * The data warehouse holds every CRM contact (marketing analytics), keyed `DW-<n>`, each with its
+ * cross-reference added. Derived from the records already drawn, with no draw of its own: the same
+ * seed gives the other systems the same data with or without the warehouse.
+ */
+export function withWarehouse(customers: DemoCustomer[]): DemoCustomer[] {
+  return customers.map((c) => {
+    if (!c.crm) return c;
+    const n = Number(c.ecifId.slice(1));
+    const row: WarehouseRow = {
+      customer_key: `DW-${n}`,
+      full_name: `${c.input.name.given} ${c.input.name.family}`,
+      email: c.crm.email,
+      phone: c.crm.phone,
+      postcode: c.input.addresses[0]?.postcode ?? null,
+      date_of_birth: c.input.birthDate ?? '1970-01-01',
+      segment: c.crm.marketingSegment,
+      lifetime_value: (n * 7_919) % 48_000 + 1_000,
+      last_campaign: `campaign-${c.crm.lastContactedOn.slice(0, 7)}`,
+    };
+    const crossReferences = [...c.input.crossReferences, { systemId: WAREHOUSE_SYSTEM_ID, localId: row.customer_key, source: 'demo-seed' }];
+    return { ...c, input: { ...c.input, crossReferences }, warehouse: row };
+  });
+}
+
+/** The warehouse's rows of a set of customers. */
+export function warehouseRecords(customers: DemoCustomer[]): WarehouseRow[] {
+  return customers.flatMap((c) => (c.warehouse ? [c.warehouse] : []));
+}
+
 /** One line for the start banner: how many, and where they are known. */
 export function describeCustomers(customers: DemoCustomer[], seed: number): string {
   const both = customers.filter((c) => c.crm && c.coreBanking).length;
   const crmOnly = customers.filter((c) => c.crm && !c.coreBanking).length;
   const coreOnly = customers.filter((c) => !c.crm && c.coreBanking).length;
-  return `${customers.length} ECIF customers (seed ${seed}): ${both} in CRM and core banking, ${crmOnly} in CRM only, ${coreOnly} in core banking only`;
+  const warehouse = customers.filter((c) => c.warehouse).length;
+  return `${customers.length} ECIF customers (seed ${seed}): ${both} in CRM and core banking, ${crmOnly} in CRM only, ${coreOnly} in core banking only${warehouse ? `; ${warehouse} in the data warehouse` : ''}`;
 }

@@ -14,6 +14,8 @@ export interface SeedDemoOptions {
   /** The marketing platform's webhook (async), when it runs. */
   marketingUrl?: string;
   coreBankingTable: string;
+  /** The warehouse table, when the demo warehouse runs. */
+  warehouseTable?: string;
   customers: DemoCustomer[];
   /** Calls in flight at once (default 8). */
   concurrency?: number;
@@ -88,7 +90,7 @@ const erasedBefore = (r: Reply) =>
 
 export async function seedDemo(opts: SeedDemoOptions): Promise<SeedDemoResult> {
   const api = opts.apiUrl.replace(/\/+$/, '');
-  const systems = demoSystems({ crmUrl: opts.crmUrl, coreBankingTable: opts.coreBankingTable, marketingUrl: opts.marketingUrl });
+  const systems = demoSystems({ crmUrl: opts.crmUrl, coreBankingTable: opts.coreBankingTable, marketingUrl: opts.marketingUrl, warehouseTable: opts.warehouseTable });
   for (const [systemId, body] of Object.entries(systems)) {
     const r = await put(`${api}/v1/systems/${encodeURIComponent(systemId)}`, opts.operatorToken, body);
     if (r.status !== 200 && r.status !== 201) throw new SeedError(`PUT /v1/systems/${systemId}`, r.status, describe(r));

@@ -1,15 +1,18 @@
 /**
- * The demo on top of a running local runtime: the CRM service, the core-banking table, both
- * registered as connected systems, and the customers loaded into the ECIF through the API.
+ * The demo on top of a running local runtime: the CRM service, the core-banking table, the data
+ * warehouse when asked for (PostgreSQL: WAREHOUSE_URL, else embedded PGlite), each registered as a
+ * connected system, and the customers loaded into the ECIF through the API.
  */
 import path from 'node:path';
 import { signDevToken } from '../dev-issuer.ts';
 import type { LocalRuntime } from '../runtime.ts';
 import { createCoreBankingTable, seedCoreBanking } from './core-banking.ts';
 import { startDemoCrm, type DemoCrm } from './crm-service.ts';
-import { coreBankingRecords, crmRecords, demoCustomers, describeCustomers, marketingRecords, type DemoCustomer } from './customers.ts';
+import { closeSqlPools } from '#adapters/connectors/sql-dialects.ts';
+import { coreBankingRecords, crmRecords, demoCustomers, describeCustomers, marketingRecords, warehouseRecords, withWarehouse, type DemoCustomer } from './customers.ts';
 import { seedDemo, type SeedDemoResult } from './seed.ts';
-import { CORE_BANKING_TABLE } from './systems.ts';
+import { CORE_BANKING_TABLE, WAREHOUSE_CONNECTION_REF } from './systems.ts';
+import { seedWarehouse, type DemoWarehouse } from './warehouse.ts';
 import { walkthrough } from './walkthrough.ts';
 
 export interface StartDemoOptions {
@@ -23,6 +26,11 @@ export interface StartDemoOptions {
   /** Directory the runtime persists to: the CRM keeps its store there too. */
   persist?: string;
   coreBankingTable?: string;
+  /**
+   * The data warehouse, started by the caller (startDemoWarehouse: its PGlite start overlaps the
+   * runtime's). The demo seeds it, registers it and stops it. Absent: no warehouse.
+   */
+  warehouse?: Promise<DemoWarehouse>;
 }
 
 export interface Demo {
@@ -32,6 +40,7 @@ export interface Demo {
   /** The CRM's webhook URL (as registered). */
   crmUrl: string;
   coreBankingTable: string;
+  warehouse?: DemoWarehouse;
   customers: DemoCustomer[];
   seeded: SeedDemoResult;
   summary: string;
@@ -41,7 +50,8 @@ export interface Demo {
 
 export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = {}): Promise<Demo> {
   const seed = opts.seed ?? 42;
-  const customers = demoCustomers(seed, opts.customers ?? 60);
+  const drawn = demoCustomers(seed, opts.customers ?? 60);
+  const customers = opts.warehouse ? withWarehouse(drawn) : drawn;
   const secret = runtime.env.CONNECTOR_SIGNING_SECRET;
   if (!secret) throw new Error('the runtime has no CONNECTOR_SIGNING_SECRET for the demo CRM');
 
@@ -64,10 +74,26 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
   });
   // The CRM subscribes to consent.changed (the local publisher reads this at each publish).
   process.env.CONSENT_SUBSCRIBERS = `${crm.baseUrl}/events`;
+  let warehouse: DemoWarehouse | undefined;
+  const stop = async () => {
+    // The connector's pool first: its idle connections to the warehouse must not see it go away.
+    await closeSqlPools();
+    await warehouse?.stop();
+    await Promise.all([crm.stop(), marketing.stop()]);
+  };
   try {
-    const { tableName, created } = await createCoreBankingTable(runtime.dynamo.client, opts.coreBankingTable ?? CORE_BANKING_TABLE);
+    const [{ tableName, created }, started] = await Promise.all([
+      createCoreBankingTable(runtime.dynamo.client, opts.coreBankingTable ?? CORE_BANKING_TABLE),
+      opts.warehouse,
+    ]);
+    warehouse = started;
     // A persisted table keeps what earlier erasures did to it: seed only a new one.
     if (created) await seedCoreBanking(runtime.dynamo.client, tableName, coreBankingRecords(customers));
+    if (warehouse) {
+      // The connector finds the URL by reference, as it would a secret's value in AWS.
+      process.env[`CONNECTOR_DB_${WAREHOUSE_CONNECTION_REF.toUpperCase()}`] = warehouse.url;
+      await seedWarehouse(warehouse.url, warehouse.table, warehouseRecords(customers));
+    }
 
     const [stewardToken, operatorToken] = await Promise.all([signDevToken({ role: 'steward' }), signDevToken({ role: 'operator' })]);
     const seeded = await seedDemo({
@@ -77,6 +103,7 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
       crmUrl: crm.url,
       marketingUrl: marketing.url,
       coreBankingTable: tableName,
+      ...(warehouse ? { warehouseTable: warehouse.table } : {}),
       customers,
     });
     const erased = seeded.keptErased.length ? `; ${seeded.keptErased.length} kept erased from an earlier run` : '';
@@ -85,17 +112,26 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
       marketing,
       crmUrl: crm.url,
       coreBankingTable: tableName,
+      ...(warehouse ? { warehouse } : {}),
       customers,
       seeded,
       summary: `${describeCustomers(customers, seed)}${erased}`,
       walkthrough: (tokens) =>
-        walkthrough({ apiUrl: runtime.apiUrl, crmUrl: crm.baseUrl, tokens, customer: customers[0], erasureSubject: customers[1] ?? customers[0] }),
-      stop: async () => {
-        await Promise.all([crm.stop(), marketing.stop()]);
-      },
+        walkthrough({
+          apiUrl: runtime.apiUrl,
+          crmUrl: crm.baseUrl,
+          marketingUrl: marketing.baseUrl,
+          tokens,
+          customer: customers[0],
+          erasureSubject: customers[1] ?? customers[0],
+          ...(warehouse ? { warehouse: { url: warehouse.url, table: warehouse.table } } : {}),
+        }),
+      stop,
     };
   } catch (err) {
-    await Promise.all([crm.stop(), marketing.stop()]);
+    // A warehouse that started after a failure elsewhere is stopped too.
+    warehouse ??= await opts.warehouse?.catch(() => undefined);
+    await stop();
     throw err;
   }
 }

@@ -4,18 +4,19 @@
  */
 import type { z } from 'zod';
 import type { systemInputSchema } from '#core/connectors/system.ts';
-import { CORE_BANKING_SYSTEM_ID, CRM_SYSTEM_ID, MARKETING_SYSTEM_ID } from './customers.ts';
+import { CORE_BANKING_SYSTEM_ID, CRM_SYSTEM_ID, MARKETING_SYSTEM_ID, WAREHOUSE_SYSTEM_ID } from './customers.ts';
 
 export type SystemBody = z.input<typeof systemInputSchema>;
 
 export const CORE_BANKING_TABLE = 'custodian-connected-core-banking';
 export const CORE_BANKING_KEY = 'accountId';
 
-/** Record-keeping duty of banks: customer due diligence and transaction records, 5 years. */
+/** Record-keeping duty of banks: customer due diligence and transaction records, 5 years after the relationship ends. */
 export const amlExemption = {
   basis: 'AML record-keeping',
   citation: 'EU AMLD Art. 40; 31 CFR 1010.430',
   years: 5,
+  from: 'relationship_end',
 } as const;
 
 /** The CRM: a sync HTTP webhook (contract: docs/connectors.md). */
@@ -70,21 +71,49 @@ export function coreBankingSystem(table: string = CORE_BANKING_TABLE): SystemBod
       { name: 'postcode', category: 'contact', strategy: 'generalize' },
       { name: 'dateOfBirth', category: 'demographic', strategy: 'generalize' },
       { name: 'nationalId', category: 'identity', strategy: 'mask' },
-      { name: 'accountNumber', category: 'financial', strategy: 'retain', exemption: amlExemption },
-      { name: 'balance', category: 'financial', strategy: 'retain', exemption: amlExemption },
-      { name: 'kycDocumentRef', category: 'identity', strategy: 'retain', exemption: amlExemption },
-      { name: 'transactionSummary', category: 'financial', strategy: 'retain', exemption: amlExemption },
+      // Kept for AML, then erased by the follow-up at the until-date, each its own way.
+      { name: 'accountNumber', category: 'financial', strategy: 'retain', exemption: amlExemption, afterRetention: 'mask' },
+      { name: 'balance', category: 'financial', strategy: 'retain', exemption: amlExemption, afterRetention: 'null' },
+      { name: 'kycDocumentRef', category: 'identity', strategy: 'retain', exemption: amlExemption, afterRetention: 'null' },
+      { name: 'transactionSummary', category: 'financial', strategy: 'retain', exemption: amlExemption, afterRetention: 'redact' },
     ],
     recipient: false,
     concurrency: 4,
   };
 }
 
-/** systemId -> registration body, for the demo systems. */
-export function demoSystems(opts: { crmUrl: string; coreBankingTable?: string; marketingUrl?: string }): Record<string, SystemBody> {
+/** Where the connector finds the warehouse's connection URL: CONNECTOR_DB_WAREHOUSE. */
+export const WAREHOUSE_CONNECTION_REF = 'warehouse';
+
+/**
+ * The data warehouse: a PostgreSQL table of analytics rows, reached by the `postgres` connector. It
+ * keeps nothing under a legal duty: every field is erased, each the way analytics can live with.
+ */
+export function warehouseSystem(table: string): SystemBody {
+  return {
+    name: 'Demo data warehouse',
+    connector: { kind: 'postgres', connectionRef: WAREHOUSE_CONNECTION_REF, table, keyColumn: 'customer_key' },
+    capabilities: ['erase', 'verify', 'access', 'rectify'],
+    fields: [
+      { name: 'full_name', category: 'identity', strategy: 'redact' },
+      { name: 'email', category: 'contact', strategy: 'hash' },
+      { name: 'phone', category: 'contact', strategy: 'mask' },
+      { name: 'postcode', category: 'contact', strategy: 'generalize' },
+      { name: 'date_of_birth', category: 'demographic', strategy: 'generalize' },
+      { name: 'segment', category: 'behavioural', strategy: 'null' },
+      { name: 'last_campaign', category: 'behavioural', strategy: 'null' },
+    ],
+    recipient: false,
+    concurrency: 4,
+  };
+}
+
+/** systemId -> registration body, for the demo systems (the warehouse when it runs). */
+export function demoSystems(opts: { crmUrl: string; coreBankingTable?: string; marketingUrl?: string; warehouseTable?: string }): Record<string, SystemBody> {
   return {
     [CRM_SYSTEM_ID]: crmSystem(opts.crmUrl),
     ...(opts.marketingUrl ? { [MARKETING_SYSTEM_ID]: marketingSystem(opts.marketingUrl) } : {}),
     [CORE_BANKING_SYSTEM_ID]: coreBankingSystem(opts.coreBankingTable),
+    ...(opts.warehouseTable ? { [WAREHOUSE_SYSTEM_ID]: warehouseSystem(opts.warehouseTable) } : {}),
   };
 }

@@ -16,6 +16,10 @@ export interface WalkthroughOptions {
   customer: DemoCustomer;
   /** Whose erasure the walkthrough submits (C000002 by default), so the customer token keeps working. */
   erasureSubject: DemoCustomer;
+  /** The demo warehouse, when it runs: its row is shown before and after. */
+  warehouse?: { url: string; table: string };
+  /** The demo marketing platform (async), when it runs: its profile is shown before and after. */
+  marketingUrl?: string;
 }
 
 /** A shell word in single quotes. */
@@ -56,11 +60,19 @@ export function walkthrough(opts: WalkthroughOptions): string {
   const auth = (role: string) => `-H "Authorization: Bearer $${tokenVar(role)}"`;
   const body = (b: unknown) => `-d ${sq(JSON.stringify(b))}`;
   const exports = Object.entries(opts.tokens).map(([role, t]) => `export ${tokenVar(role)}=${sq(t)}`);
+  const warehouseKey = opts.warehouse && opts.erasureSubject.warehouse?.customer_key;
+  const marketing = opts.marketingUrl && new URL(opts.marketingUrl).origin;
+  const marketingProfile = marketing && opts.erasureSubject.marketing?.contactId;
+  // Polls (up to 30 s) until the request has left received/in_progress, then prints it.
+  const settled = (id: string, role: string) =>
+    `for i in $(seq 60); do R=$(curl -s $API/v1/privacy-requests/${id} ${auth(role)}); case "$R" in *'"status":"received"'*|*'"status":"in_progress"'*) sleep 0.5;; *) break;; esac; done; echo "$R"`;
+  // DW_URL, not WAREHOUSE_URL: that one would point the next `npm start` at this run's embedded warehouse.
+  const warehouseRow = `npm run --silent warehouse -- --url "$DW_URL" --table ${sq(opts.warehouse?.table ?? '')} ${warehouseKey}`;
 
   const lines = [
     'Walkthrough (bash/zsh; paste step by step):',
     '',
-    `  export API=${sq(api)} CRM_URL=${sq(crm)}`,
+    `  export API=${sq(api)} CRM_URL=${sq(crm)}${marketing ? ` MKT_URL=${sq(marketing)}` : ''}${opts.warehouse ? ` DW_URL=${sq(opts.warehouse.url)}` : ''}`,
     ...exports.map((l) => `  ${l}`),
     '',
     '  # 1. Health: the version and each dependency',
@@ -78,6 +90,8 @@ export function walkthrough(opts: WalkthroughOptions): string {
     `    ${body(consentDecisionBody(opts.customer.ecifId))}`,
     '',
     ...(subjectContact ? [`  # 5. ${opts.erasureSubject.ecifId} in the CRM before erasure`, `  curl -s $CRM_URL/contacts/${subjectContact}`, ''] : []),
+    ...(warehouseKey ? [`  # 5b. ... and in the data warehouse (PostgreSQL)`, `  ${warehouseRow}`, ''] : []),
+    ...(marketingProfile ? [`  # 5c. ... and on the marketing platform (an async system: it answers by callback)`, `  curl -s $MKT_URL/contacts/${marketingProfile}`, ''] : []),
     `  # 6. Anyone submits an erasure for ${opts.erasureSubject.ecifId}, by email: 202, waiting for a code (keeps the id)`,
     `  REQ=$(curl -s -X POST $API/v1/privacy-requests ${json} \\`,
     `    ${body(erasureRequestBody(email))} \\`,
@@ -88,15 +102,18 @@ export function walkthrough(opts: WalkthroughOptions): string {
     `    | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).items.find((m) => m.requestId === process.argv[1]).text.match(/\\d{6}/)[0]' $REQ); echo $CODE`,
     `  curl -s -X POST $API/v1/privacy-requests/$REQ/verification ${json} -d "{\\"code\\":\\"$CODE\\"}"`,
     '',
-    '  # 8. Its status and per-system outcome (completed within seconds)',
-    `  sleep 2; curl -s $API/v1/privacy-requests/$REQ ${auth('operator')}`,
+    '  # 8. Its status and per-system outcome (completed within seconds; the marketing platform calls back)',
+    `  ${settled('$REQ', 'operator')}`,
     '',
     ...(subjectContact ? [`  # 9. The CRM contact now: erased per the CRM's field strategies`, `  curl -s $CRM_URL/contacts/${subjectContact}`, ''] : []),
+    ...(marketingProfile ? [`  # 9c. The marketing profile now: erased when its callback came`, `  curl -s $MKT_URL/contacts/${marketingProfile}`, ''] : []),
+    ...(warehouseKey ? [`  # 9b. The warehouse row now: name redacted, email hashed, phone masked, postcode and birth date generalized`, `  ${warehouseRow}`, ''] : []),
     `  # 10. ${opts.customer.ecifId}, signed in, asks what is held (access: verified by the login), then downloads the report`,
     `  ACC=$(curl -s -X POST $API/v1/privacy-requests ${auth('customer')} ${json} \\`,
     `    ${body(accessRequestBody(opts.customer.input.emails[0] ?? email))} \\`,
     `    | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).id'); echo $ACC`,
-    `  sleep 2; curl -s "$(curl -s "$API/v1/privacy-requests/$ACC/report?format=csv" ${auth('customer')} \\`,
+    `  ${settled('$ACC', 'customer')} > /dev/null`,
+    `  curl -s "$(curl -s "$API/v1/privacy-requests/$ACC/report?format=csv" ${auth('customer')} \\`,
     `    | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).url')"`,
     '',
     '  # 11. The operators\' queue: open requests, earliest deadline first (add &overdue=true, &status=..., &type=...)',

@@ -16,7 +16,7 @@ import type { Actor } from '#core/shared/actor.ts';
 import { fixedClock } from '#core/shared/clock.ts';
 import { ConflictError, InvalidInputError } from '#core/shared/errors.ts';
 import {
-  FakeAuditLog, FakeConnectors, FakeConsentLedger, FakeEcifRegistry, FakeOutbox, FakeReportStore, FakeRequestStore, FakeRequestWorkflow, FakeSystemsRegistry,
+  FakeAuditLog, FakeConnectors, FakeConsentLedger, FakeEcifRegistry, FakeFollowUpStore, FakeLegalHolds, FakeOutbox, FakeReportStore, FakeRequestStore, FakeRequestWorkflow, FakeSystemsRegistry,
 } from '../../support/fakes.ts';
 
 const hash = createIdentityHasher('unit-test-pepper-0123456789');
@@ -52,7 +52,8 @@ beforeEach(async () => {
   const outbox = new FakeOutbox();
   deps = {
     requests, ecif, systems: new FakeSystemsRegistry([marketing, archive]), consent, audit, clock, outbox, hash,
-    reports: new FakeReportStore(), connectorFor: connectors.connectorFor, workflow, callbackBaseUrl: 'https://privacy.example.com/',
+    reports: new FakeReportStore(), followUps: new FakeFollowUpStore(), holds: new FakeLegalHolds(),
+    connectorFor: connectors.connectorFor, workflow, callbackBaseUrl: 'https://privacy.example.com/',
   };
   await upsertCustomer({ ecif, audit, hash, clock }, 'ALICE', {
     name: { given: 'Alice', family: 'Example' }, addresses: [], emails: ['alice@example.com'], phones: [], nationalIds: [],

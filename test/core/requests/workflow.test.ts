@@ -16,6 +16,9 @@ import { createIdentityHasher, identityKeysOf } from '#core/ecif/identifiers.ts'
 import { upsertCustomer } from '#core/ecif/upsert-customer.ts';
 import type { RequestInput } from '#core/requests/request.ts';
 import { submitRequest } from '#core/requests/submit-request.ts';
+import { dueOnRelease, startDueFollowUps, startFollowUps } from '#core/requests/follow-ups.ts';
+import { placeHold, releaseHold } from '#core/ecif/legal-hold.ts';
+import { render } from '#core/notifications/outbox.ts';
 import {
   executeSystemStep,
   finalizeStep,
@@ -33,6 +36,8 @@ import {
   FakeConnectors,
   FakeOutbox,
   FakeReportStore,
+  FakeFollowUpStore,
+  FakeLegalHolds,
   FakeConsentLedger,
   FakeEcifRegistry,
   FakeRequestStore,
@@ -99,7 +104,7 @@ beforeEach(async () => {
   audit = new FakeAuditLog(clock);
   connectors = new FakeConnectors();
   outbox = new FakeOutbox();
-  deps = { requests, ecif, systems, consent, audit, clock, outbox, hash, reports: new FakeReportStore(), connectorFor: connectors.connectorFor };
+  deps = { requests, ecif, systems, consent, audit, clock, outbox, hash, reports: new FakeReportStore(), followUps: new FakeFollowUpStore(), holds: new FakeLegalHolds(), connectorFor: connectors.connectorFor };
   await addCustomer('ALICE', 'alice@example.com', [
     { systemId: 'crm', localId: 'C-1' },
     { systemId: 'core-banking', localId: 'ACC-7' },
@@ -241,7 +246,7 @@ describe('all systems succeed', () => {
       subjectFound: true,
       status: 'completed',
       completedAt: at,
-      outcome: { result: 'erased', reasons: ['core-banking.transactions retained: AML record-keeping until 2030-06-02'] },
+      outcome: { result: 'erased', reasons: ['core-banking: retained under AML record-keeping (EU AMLD Art. 40) until 2030-06-02 (transactions)'] },
     });
 
     // The golden record: only the id, the status and dates are left.
@@ -292,11 +297,12 @@ describe('all systems succeed', () => {
       ['request.planned', undefined],
       ['request.system_succeeded', 'core-banking'],
       ['request.system_succeeded', 'crm'],
+      ['request.follow_up_scheduled', 'core-banking'],
       ['request.recipients_notified', undefined],
       ['request.finalized', undefined],
     ]);
     // GDPR Art. 19: both systems are recipients, and both were told (the requester may ask who).
-    expect(events[6].details).toEqual({ systems: ['core-banking', 'crm'], basis: 'GDPR Art. 19' });
+    expect(events[7].details).toEqual({ systems: ['core-banking', 'crm'], basis: 'GDPR Art. 19' });
     expect((await requests.get(id))!.outcome!.recipientsNotified).toEqual(['core-banking', 'crm']);
     expect(events[2].details).toEqual({ found: true, by: 'identifiers', crossReferences: ['core-banking', 'crm'] });
     expect(events[3].details).toEqual({
@@ -417,6 +423,206 @@ describe('a system fails', () => {
       outcome: { result: 'partially_erased', reasons: ['legacy: UnregisteredSystem', 'warehouse: NotCapable'] },
     });
     expect((await ecif.getCustomer('CAROL'))!.status).toBe('erased');
+  });
+});
+
+describe('follow-up erasure when the retention ends', () => {
+  const followUpDeps = () => ({ followUps: deps.followUps, holds: deps.holds, audit, requests, workflow, clock, holidays: new Set<string>() });
+  let workflow: FakeRequestWorkflow;
+  beforeEach(() => {
+    workflow = new FakeRequestWorkflow();
+  });
+
+  it('an erasure with retained fields stores one follow-up per system and until-date, audited once', async () => {
+    const id = await submit({ email: 'alice@example.com' });
+    await runWorkflow(id);
+    await finalizeStep(deps, { requestId: id });
+    const stored = await deps.followUps.due('2999-01-01T00:00:00.000Z');
+    expect(stored).toEqual([
+      expect.objectContaining({
+        requestId: id, key: 'retention:core-banking:2030-06-02T09:00:00.000Z', reason: 'retention_ended', state: 'scheduled', ecifId: 'ALICE',
+        dueAt: '2030-06-02T09:00:00.000Z', basis: 'AML record-keeping', citation: 'EU AMLD Art. 40',
+        systemId: 'core-banking', localId: 'ACC-7', fields: [{ name: 'transactions', strategy: 'null' }],
+      }),
+    ]);
+    expect((await audit.stream(`request:${id}`)).filter((e) => e.action === 'request.follow_up_scheduled')).toHaveLength(1);
+    // The requester's answer says, per system, what is kept, under what, until when.
+    const answer = outbox.sent.find((n) => n.requestId === id && n.notice.kind === 'completed')!;
+    expect(answer.notice).toEqual({
+      kind: 'completed', type: 'erasure', result: 'erased',
+      retained: ['core-banking: retained under AML record-keeping (EU AMLD Art. 40) until 2030-06-02 (transactions)'],
+    });
+    expect(render(answer).text).toContain('- core-banking: retained under AML record-keeping (EU AMLD Art. 40) until 2030-06-02 (transactions)');
+  });
+
+  it('an erasure with nothing retained stores no follow-up', async () => {
+    const id = await submit({ email: 'bob@example.com' });
+    await runWorkflow(id);
+    expect(await deps.followUps.due('2999-01-01T00:00:00.000Z')).toEqual([]);
+  });
+
+  it('at the until-date the job starts one run (twice = once) that erases exactly those fields, its after-retention way, audited', async () => {
+    const id = await submit({ email: 'alice@example.com' });
+    await runWorkflow(id);
+    const erasedAt = (await ecif.getCustomer('ALICE'))!.erasedAt;
+    connectors.calls.length = 0;
+
+    clock.advance(365 * 86_400_000);
+    expect(await startDueFollowUps(followUpDeps())).toEqual({ due: 0, started: [] });
+
+    clock.advance(5 * 366 * 86_400_000);
+    const first = await startDueFollowUps(followUpDeps());
+    expect(first.started).toHaveLength(1);
+    expect(await startDueFollowUps(followUpDeps())).toEqual({ due: 0, started: [] });
+    const [runId] = first.started;
+    expect([...workflow.started]).toEqual([runId]);
+    expect(await requests.get(runId)).toMatchObject({
+      type: 'erasure', status: 'received', ecifId: 'ALICE', verification: { state: 'verified', method: 'follow_up' },
+      followUp: { of: id, reason: 'retention_ended', systemId: 'core-banking', fields: [{ name: 'transactions', strategy: 'null' }] },
+    });
+
+    expect(await runWorkflow(runId)).toEqual({ requestId: runId, status: 'completed' });
+    expect(connectors.executions().map((c) => [c.systemId, c.work.localId, c.work.idempotencyKey, c.work.fields.map((f) => [f.name, f.strategy])])).toEqual([
+      ['core-banking', 'ACC-7', `${runId}:core-banking:erase`, [['transactions', 'null']]],
+    ]);
+    // The ECIF was erased by the first request: the run leaves it as it was.
+    expect((await ecif.getCustomer('ALICE'))!.erasedAt).toBe(erasedAt);
+    expect(await deps.followUps.get(id, `retention:core-banking:2030-06-02T09:00:00.000Z`)).toMatchObject({ state: 'done', runRequestId: runId });
+    await runWorkflow(runId);
+    expect(connectors.executions()).toHaveLength(1);
+
+    const trail = (await audit.stream(`request:${id}`)).map((e) => e.action).filter((a) => a.startsWith('request.follow_up'));
+    expect(trail).toEqual(['request.follow_up_scheduled', 'request.follow_up_started', 'request.follow_up_completed']);
+    expect((await audit.stream(`request:${runId}`)).map((e) => e.action)).toEqual([
+      // The recipient is told of this erasure too (GDPR Art. 19).
+      'request.received', 'request.started', 'request.subject_resolved', 'request.planned', 'request.system_succeeded', 'request.recipients_notified', 'request.finalized',
+    ]);
+  });
+
+  it('a follow-up that fails to start keeps no other back; the job then fails, for the schedule to retry', async () => {
+    const alice = await submit({ email: 'alice@example.com' });
+    await runWorkflow(alice);
+    await addCustomer('CAROL', 'carol@example.com', [{ systemId: 'core-banking', localId: 'ACC-9' }]);
+    const carol = await submit({ email: 'carol@example.com' });
+    await runWorkflow(carol);
+    clock.advance(6 * 366 * 86_400_000);
+    const flaky = { ...requests, create: requests.create.bind(requests), get: requests.get.bind(requests) } as FakeRequestStore;
+    let calls = 0;
+    flaky.create = async (r) => {
+      if (calls++ === 0) throw new PermanentSystemError('throttled');
+      return requests.create(r);
+    };
+    await expect(startDueFollowUps({ ...followUpDeps(), requests: flaky })).rejects.toThrow('1 of 2 due follow-ups did not start (PermanentSystemError)');
+    expect((await deps.followUps.due(clock.now().toISOString())).length).toBe(1);
+    expect((await startDueFollowUps(followUpDeps())).started).toHaveLength(1);
+  });
+
+  it('a job that died after claiming the run picks the same run up again', async () => {
+    const id = await submit({ email: 'alice@example.com' });
+    await runWorkflow(id);
+    clock.advance(6 * 366 * 86_400_000);
+    const [due] = await deps.followUps.due(clock.now().toISOString());
+    await deps.followUps.claimRun(due.requestId, due.key, 'RUN-CLAIMED-BEFORE-A-CRASH');
+    const { started } = await startDueFollowUps(followUpDeps());
+    expect(started).toEqual(['RUN-CLAIMED-BEFORE-A-CRASH']);
+    expect(await requests.get('RUN-CLAIMED-BEFORE-A-CRASH')).toMatchObject({ followUp: { of: id } });
+  });
+});
+
+describe('legal hold (GDPR Art. 17(3)(e))', () => {
+  const operator: Actor = { role: 'operator', principal: 'op-1' };
+  const holdDeps = () => ({ holds: deps.holds, ecif, audit, clock });
+  const startDeps = () => ({ followUps: deps.followUps, holds: deps.holds, audit, requests, workflow: new FakeRequestWorkflow(), clock, holidays: new Set<string>() });
+  const hold = { reason: 'Litigation on the 2024 mortgage file', reference: 'LIT-2025-014' };
+
+  it('an erasure under a hold destroys nothing: every erase step exempt under the hold, answered partially, a held follow-up', async () => {
+    await placeHold(holdDeps(), 'ALICE', hold, operator);
+    const before = await ecif.getCustomer('ALICE');
+    const id = await submit({ email: 'alice@example.com' });
+    expect(await runWorkflow(id)).toEqual({ requestId: id, status: 'partially_completed' });
+
+    expect(connectors.calls).toEqual([]);
+    const tasks = await requests.tasks(id);
+    expect(tasks.map((t) => [t.systemId, t.state, t.fields])).toEqual([['core-banking', 'exempt', []], ['crm', 'exempt', []]]);
+    for (const t of tasks) {
+      expect(t.exemptions.map((e) => e.field)).toEqual((t.systemId === 'crm' ? crm : bank).fields.map((f) => f.name));
+      expect(t.exemptions.every((e) => e.basis === 'legal hold LIT-2025-014' && e.citation === 'GDPR Art. 17(3)(e)' && e.hold === 'LIT-2025-014' && !e.until)).toBe(true);
+    }
+    expect(await requests.get(id)).toMatchObject({
+      status: 'partially_completed',
+      outcome: {
+        result: 'partially_erased',
+        reasons: [
+          'core-banking: retained under legal hold LIT-2025-014 (GDPR Art. 17(3)(e)) until the hold is released (holder, transactions)',
+          'crm: retained under legal hold LIT-2025-014 (GDPR Art. 17(3)(e)) until the hold is released (email, fullName)',
+        ],
+      },
+    });
+    // The golden record stays; processing is restricted to the claim; the erasure waits for the release.
+    expect(await ecif.getCustomer('ALICE')).toEqual(before);
+    expect((await consent.current('ALICE')).flags).toMatchObject({ erased: false, restricted: true });
+    expect(await deps.followUps.held('ALICE')).toEqual([expect.objectContaining({ requestId: id, key: 'hold:LIT-2025-014', reason: 'hold_released', state: 'held', hold: 'LIT-2025-014' })]);
+    expect(await deps.followUps.due('2999-01-01T00:00:00.000Z')).toEqual([]);
+    expect(outbox.sent.find((n) => n.requestId === id && n.notice.kind === 'completed')?.notice).toMatchObject({ result: 'partially_erased', retained: expect.arrayContaining([expect.stringContaining('legal hold LIT-2025-014')]) });
+  });
+
+  it('released: the held erasure runs, erases everywhere, and stores the AML follow-up then', async () => {
+    await placeHold(holdDeps(), 'ALICE', hold, operator);
+    const id = await submit({ email: 'alice@example.com' });
+    await runWorkflow(id);
+    clock.advance(30 * 86_400_000);
+
+    const due = await dueOnRelease(startDeps(), 'ALICE');
+    await releaseHold(holdDeps(), 'ALICE', operator);
+    const sd = startDeps();
+    const [runId] = await startFollowUps(sd, due);
+    expect([...sd.workflow.started]).toEqual([runId]);
+    expect(await startFollowUps(sd, due)).toEqual([]);
+    expect(await requests.get(runId)).toMatchObject({ ecifId: 'ALICE', followUp: { of: id, reason: 'hold_released' } });
+
+    expect(await runWorkflow(runId)).toEqual({ requestId: runId, status: 'completed' });
+    expect(connectors.executions().map((c) => c.systemId).sort()).toEqual(['core-banking', 'crm']);
+    expect((await ecif.getCustomer('ALICE'))!.status).toBe('erased');
+    expect(await deps.followUps.get(id, 'hold:LIT-2025-014')).toMatchObject({ state: 'done', runRequestId: runId });
+    // The AML period runs from the run, which is when the erasure was done.
+    expect((await deps.followUps.due('2999-01-01T00:00:00.000Z')).map((f) => [f.requestId, f.systemId])).toEqual([[runId, 'core-banking']]);
+    expect((await audit.stream(`request:${id}`)).map((e) => e.action).filter((a) => a.includes('follow_up'))).toEqual([
+      'request.follow_up_scheduled', 'request.follow_up_started', 'request.follow_up_completed',
+    ]);
+  });
+
+  it('a retention follow-up that falls due during a hold waits for the release', async () => {
+    const id = await submit({ email: 'alice@example.com' });
+    await runWorkflow(id);
+    await placeHold(holdDeps(), 'ALICE', hold, operator);
+    clock.advance(6 * 366 * 86_400_000);
+    expect(await startDueFollowUps(startDeps())).toEqual({ due: 1, started: [] });
+    expect(await deps.followUps.held('ALICE')).toEqual([expect.objectContaining({ reason: 'retention_ended', state: 'held' })]);
+    expect((await audit.stream(`request:${id}`)).filter((e) => e.action === 'request.follow_up_held').map((e) => e.details)).toEqual([
+      { key: expect.stringMatching(/^retention:core-banking:/), reason: 'retention_ended', hold: 'LIT-2025-014' },
+    ]);
+    const due = await dueOnRelease(startDeps(), 'ALICE');
+    await releaseHold(holdDeps(), 'ALICE', operator);
+    expect(await startFollowUps(startDeps(), due)).toHaveLength(1);
+  });
+
+  it.each([
+    { type: 'access' as const, body: {} },
+    { type: 'rectification' as const, body: { corrections: { familyName: 'Corrected' } } },
+    { type: 'restriction' as const, body: {} },
+    { type: 'opt_out_sale_sharing' as const, body: {} },
+  ])('$type goes on as usual under a hold', async ({ type, body }) => {
+    await placeHold(holdDeps(), 'ALICE', hold, operator);
+    const { request } = await submitRequest(
+      { requests, workflow: new FakeRequestWorkflow(), audit, hash, clock, ecif, consent, outbox, requestKey: 'unit-test-request-key', holidays: new Set() },
+      { type, jurisdiction: 'GDPR', identifiers: { email: 'alice@example.com' }, channel: 'web', ...body },
+      { role: 'customer', principal: 'ALICE' },
+    );
+    await runWorkflow(request.id);
+    const tasks = await requests.tasks(request.id);
+    expect(tasks.some((t) => t.state === 'exempt' || t.exemptions.some((e) => e.hold))).toBe(false);
+    expect((await requests.get(request.id))!.outcome!.reasons.join()).not.toContain('legal hold');
+    expect(await deps.followUps.held('ALICE')).toEqual([]);
   });
 });
 

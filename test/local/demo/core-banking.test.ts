@@ -54,7 +54,7 @@ describe('core-banking table', () => {
     const [task] = planErasure('req-core', subject.input.crossReferences.filter((x) => x.systemId === 'core-banking').map((x) => ({ ...x, since: '' })), [system], at);
     expect(task.state).toBe('pending');
     expect(task.exemptions.map((e) => e.field)).toEqual(['accountNumber', 'balance', 'kycDocumentRef', 'transactionSummary']);
-    expect(task.exemptions[0]).toEqual({ field: 'accountNumber', basis: 'AML record-keeping', citation: 'EU AMLD Art. 40; 31 CFR 1010.430', until: '2031-01-15T10:00:00.000Z' });
+    expect(task.exemptions[0]).toEqual({ field: 'accountNumber', basis: 'AML record-keeping', citation: 'EU AMLD Art. 40; 31 CFR 1010.430', until: '2031-01-15T10:00:00.000Z', afterRetention: 'mask' });
 
     const work: SystemWork = {
       requestId: 'req-core',

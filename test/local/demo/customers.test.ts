@@ -108,7 +108,9 @@ describe('demo systems', () => {
     expect([...used].sort()).toEqual(['generalize', 'hash', 'mask', 'null', 'redact', 'retain']);
     const retained = core.fields.filter((f) => f.strategy === 'retain');
     expect(retained.map((f) => f.name)).toEqual(['accountNumber', 'balance', 'kycDocumentRef', 'transactionSummary']);
-    for (const f of retained) expect(f.exemption).toEqual({ basis: 'AML record-keeping', citation: 'EU AMLD Art. 40; 31 CFR 1010.430', years: 5 });
+    for (const f of retained) expect(f.exemption).toEqual({ basis: 'AML record-keeping', citation: 'EU AMLD Art. 40; 31 CFR 1010.430', years: 5, from: 'relationship_end' });
+    // Once the retention ends, the follow-up erases each its own way.
+    expect(retained.map((f) => f.afterRetention)).toEqual(['mask', 'null', 'null', 'redact']);
     // Every field a system erases is one its records hold.
     const [c] = demoCustomers(42, 1);
     for (const f of crm.fields) expect(Object.keys(c.crm!)).toContain(f.name);
