@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<{ run(opts: { runs: number }): Promi
   erasure: () => import('./erasure.ts'),
   audit: () => import('./audit.ts'),
   decisions: () => import('./decisions.ts'),
+  fanout: () => import('./fanout.ts'),
 };
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '9' } } });

@@ -31,6 +31,8 @@ export interface StatelessStackProps extends StackProps {
   readonly sesFrom?: string;
   /** Public holidays for deadlines (`YYYY-MM-DD,...`). */
   readonly holidays?: string;
+  /** Systems executed at once per request. @default 40 */
+  readonly maxConcurrency?: number;
 }
 
 export class StatelessStack extends Stack {
@@ -60,6 +62,7 @@ export class StatelessStack extends Stack {
 
     this.workflow = new PrivacyRequestWorkflow(this, 'PrivacyRequestWorkflow', {
       functions: Object.fromEntries(Object.entries(tasks).map(([name, f]) => [name, f.fn])) as Record<TaskName, CustodianFunction['fn']>,
+      maxConcurrency: props.maxConcurrency,
     });
 
     // consent.changed goes out on its own bus: subscribers add their rules to it.
