@@ -13,6 +13,8 @@ export interface FleetRuntime {
   fleet: WebhookFleet;
   systemIds: string[];
   customers: DemoCustomer[];
+  /** The customer's dev token (signed once, then kept). */
+  token(c: DemoCustomer): Promise<string>;
   /** Submits a customer's erasure (202), returns the request id. */
   submitErasure(c: DemoCustomer): Promise<string>;
   /** Waits for the request's execution to end; the request's status as GET answers it. */
@@ -63,15 +65,21 @@ export async function startFleetRuntime(opts: { systems: number; delayMs: number
       }),
     );
 
+    const tokens = new Map<string, Promise<string>>();
+    const token = (c: DemoCustomer) => {
+      let t = tokens.get(c.ecifId);
+      if (!t) tokens.set(c.ecifId, (t = signDevToken({ role: 'customer', sub: c.ecifId })));
+      return t;
+    };
     const executionArn = (id: string) => `${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${id}`;
     return {
       runtime,
       fleet,
       systemIds,
       customers,
+      token,
       async submitErasure(c) {
-        const token = await signDevToken({ role: 'customer', sub: c.ecifId });
-        const res = await call('POST', `${api}/v1/privacy-requests`, token, { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: c.email } });
+        const res = await call('POST', `${api}/v1/privacy-requests`, await token(c), { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: c.email } });
         if (res.status !== 202) throw new Error(`submit answered ${res.status}`);
         return ((await res.json()) as { id: string }).id;
       },

@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<{ run(opts: { runs: number }): Promi
   audit: () => import('./audit.ts'),
   decisions: () => import('./decisions.ts'),
   fanout: () => import('./fanout.ts'),
+  bulk: () => import('./bulk.ts'),
 };
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '9' } } });

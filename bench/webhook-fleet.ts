@@ -33,7 +33,7 @@ export interface WebhookFleet {
 export async function startWebhookFleet(opts: { secret: string; delayMs: number }): Promise<WebhookFleet> {
   const spans = new Map<string, { first: number; last: number }>();
   const busy = new Map<string, number>();
-  const answered = new Map<string, unknown>();
+  const answered = new Map<string, Promise<unknown>>();
   const erased = new Set<string>();
   const effects = new Map<string, number>();
   const stats = { calls: 0, replays: 0, rejected: 0, maxInFlight: 0 };
@@ -62,16 +62,20 @@ export async function startWebhookFleet(opts: { secret: string; delayMs: number 
       if (call.action === 'verify') {
         body = { idempotencyKey: call.idempotencyKey, erased: erased.has(subject), remaining: erased.has(subject) ? [] : ['email'] };
       } else if (answered.has(call.idempotencyKey)) {
+        // A retry, even one that arrives while the first call is still at work, gets the first answer.
         stats.replays++;
-        body = answered.get(call.idempotencyKey);
+        body = await answered.get(call.idempotencyKey);
       } else {
-        // The system's own work: what the fan-out must overlap, not add up.
-        await new Promise((r) => setTimeout(r, opts.delayMs));
-        const first = !erased.has(subject);
-        erased.add(subject);
-        effects.set(subject, (effects.get(subject) ?? 0) + 1);
-        body = { idempotencyKey: call.idempotencyKey, status: 'succeeded', recordsAffected: first ? 1 : 0, fieldsChanged: first ? ['email'] : [] };
-        answered.set(call.idempotencyKey, body);
+        const work = (async () => {
+          // The system's own work: what the fan-out must overlap, not add up.
+          await new Promise((r) => setTimeout(r, opts.delayMs));
+          const first = !erased.has(subject);
+          erased.add(subject);
+          effects.set(subject, (effects.get(subject) ?? 0) + 1);
+          return { idempotencyKey: call.idempotencyKey, status: 'succeeded', recordsAffected: first ? 1 : 0, fieldsChanged: first ? ['email'] : [] };
+        })();
+        answered.set(call.idempotencyKey, work);
+        body = await work;
       }
       const key = `${call.requestId} ${call.systemId}`;
       const span = spans.get(key) ?? { first: received, last: received };
@@ -85,8 +89,6 @@ export async function startWebhookFleet(opts: { secret: string; delayMs: number 
   }
 
   const server = createServer((req, res) => void handle(req, res).catch(() => res.writeHead(500).end()));
-  // Keep-alive sockets from the connector's fetch would hold the server open.
-  server.keepAliveTimeout = 1_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
