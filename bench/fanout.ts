@@ -6,49 +6,24 @@
  * is 1.5x. For context it also times, on the same DynamoDB Local, as many raw calls as the request
  * made, issued as many at a time as the Map runs systems: the emulator's own share of the figure.
  */
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { documentClient } from '#adapters/dynamodb/client.ts';
-import type { LocalRuntime } from '#infra/local/runtime.ts';
+import { countHandlerCalls, rawCalls } from './dynamo-calls.ts';
 import { startFleetRuntime } from './fleet-setup.ts';
 import { median, type BenchResult } from './table.ts';
 
 const SYSTEMS = 25;
 const DELAY_MS = 300;
 
-/** `n` raw GetItem/PutItem calls, `width` in flight at a time. */
-async function rawCalls(runtime: LocalRuntime, n: number, width: number): Promise<number> {
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      for (let i = next++; i < n; i = next++) {
-        const Key = { PK: { S: `BENCH#${i % 50}` }, SK: { S: 'BENCH' } };
-        if (i % 2 === 0) await runtime.dynamo.client.send(new PutItemCommand({ TableName: runtime.tables.requests, Item: { ...Key, n: { N: String(i) } } }));
-        else await runtime.dynamo.client.send(new GetItemCommand({ TableName: runtime.tables.requests, Key, ConsistentRead: true }));
-      }
-    }),
-  );
-  return performance.now() - started;
-}
-
 export async function run(opts: { runs: number }): Promise<BenchResult[]> {
   const runs = Math.min(opts.runs, 7);
   const env = await startFleetRuntime({ systems: SYSTEMS, delayMs: DELAY_MS, customers: runs + 1 });
   try {
-    let calls = 0;
-    documentClient().middlewareStack.add(
-      (next) => async (args) => {
-        calls++;
-        return next(args);
-      },
-      { step: 'initialize', name: 'benchCallCounter' },
-    );
+    const calls = countHandlerCalls();
     const wholes: number[] = [];
     const slowests: number[] = [];
     const floors: number[] = [];
     let perRequest = 0;
     for (const [i, c] of env.customers.entries()) {
-      const before = calls;
+      const before = calls();
       const started = performance.now();
       const id = await env.submitErasure(c);
       const done = await env.finished(id);
@@ -58,7 +33,7 @@ export async function run(opts: { runs: number }): Promise<BenchResult[]> {
       if (own.some((s) => s === undefined)) throw new Error('a system was never called');
       // The first erasure warms the handler modules and the JIT: not counted.
       if (i === 0) continue;
-      perRequest = calls - before;
+      perRequest = calls() - before;
       wholes.push(whole);
       slowests.push(Math.max(...(own as number[])));
       floors.push(await rawCalls(env.runtime, perRequest, SYSTEMS));
