@@ -3,11 +3,10 @@
  * by polling GET) against the time of the same number of DynamoDB calls it made, issued alone,
  * sequentially, as raw GetItem/PutItem on the same DynamoDB Local.
  */
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { documentClient } from '#adapters/dynamodb/client.ts';
 import { startDemo } from '#infra/local/demo/start.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime } from '#infra/local/runtime.ts';
+import { countHandlerCalls, rawCalls } from './dynamo-calls.ts';
 import { median, type BenchResult } from './table.ts';
 
 export async function run(opts: { runs: number }): Promise<BenchResult[]> {
@@ -16,20 +15,13 @@ const runtime = await startLocalRuntime({ port: 0 });
 const demo = await startDemo(runtime, { crmPort: 0, seed: 7, customers: runs + 2 });
 try {
   // Count every DynamoDB call the handlers make (they share this process and this client).
-  let calls = 0;
-  documentClient().middlewareStack.add(
-    (next) => async (args) => {
-      calls++;
-      return next(args);
-    },
-    { step: 'initialize', name: 'benchCallCounter' },
-  );
+  const calls = countHandlerCalls();
   const operator = await signDevToken({ role: 'operator' });
 
   /** A signed-in customer's erasure (verified by the login: no code round trip in the figure). */
   async function eraseOne(email: string, ecifId: string): Promise<{ ms: number; calls: number }> {
     const customer = await signDevToken({ role: 'customer', sub: ecifId });
-    const before = calls;
+    const before = calls();
     const started = performance.now();
     const res = await fetch(`${runtime.apiUrl}/v1/privacy-requests`, {
       method: 'POST',
@@ -44,17 +36,7 @@ try {
       status: string;
     };
     if (done.status !== 'completed') throw new Error(`erasure ended ${done.status}`);
-    return { ms: performance.now() - started, calls: calls - before };
-  }
-
-  async function rawCalls(n: number): Promise<number> {
-    const started = performance.now();
-    for (let i = 0; i < n; i++) {
-      const Key = { PK: { S: `BENCH#${i % 10}` }, SK: { S: 'BENCH' } };
-      if (i % 2 === 0) await runtime.dynamo.client.send(new PutItemCommand({ TableName: runtime.tables.requests, Item: { ...Key, n: { N: String(i) } } }));
-      else await runtime.dynamo.client.send(new GetItemCommand({ TableName: runtime.tables.requests, Key, ConsistentRead: true }));
-    }
-    return performance.now() - started;
+    return { ms: performance.now() - started, calls: calls() - before };
   }
 
   const customers = demo.customers.slice(1, runs + 2);
@@ -66,7 +48,7 @@ try {
     const e = await eraseOne(c.email, c.ecifId);
     perErasure = e.calls;
     erasures.push(e.ms);
-    baselines.push(await rawCalls(e.calls));
+    baselines.push(await rawCalls(runtime, e.calls));
   }
   const e = median(erasures);
   const b = median(baselines);

@@ -14,6 +14,8 @@ const benches: Record<string, () => Promise<{ run(opts: { runs: number }): Promi
   erasure: () => import('./erasure.ts'),
   audit: () => import('./audit.ts'),
   decisions: () => import('./decisions.ts'),
+  fanout: () => import('./fanout.ts'),
+  bulk: () => import('./bulk.ts'),
 };
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '9' } } });

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { App, Environment } from 'aws-cdk-lib';
 import type { Config } from '#functions/config.ts';
+import { MAX_CONCURRENCY_CONTEXT, maxConcurrencyFrom } from './constructs/workflow.ts';
 import { StatefulStack } from './stacks/stateful.ts';
 import { StatelessStack } from './stacks/stateless.ts';
 
@@ -21,6 +22,8 @@ export interface BuildAppOptions {
   readonly logLevel?: NonNullable<Config['LOG_LEVEL']>;
   /** @default context `custodian:sesFrom`, else 'privacy@example.com' */
   readonly sesFrom?: string;
+  /** Systems the workflow's Map executes at once. @default context `custodian:maxConcurrency`, else 40 */
+  readonly maxConcurrency?: number;
 }
 
 export interface CustodianStacks {
@@ -53,6 +56,7 @@ export function buildApp(app: App, opts: BuildAppOptions = {}): CustodianStacks 
     logLevel: opts.logLevel,
     sesFrom: opts.sesFrom ?? (app.node.tryGetContext('custodian:sesFrom') as string | undefined),
     holidays: app.node.tryGetContext('custodian:holidays') as string | undefined,
+    maxConcurrency: maxConcurrencyFrom(opts.maxConcurrency ?? app.node.tryGetContext(MAX_CONCURRENCY_CONTEXT)),
   });
   return { stateful, stateless };
 }

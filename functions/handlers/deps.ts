@@ -15,6 +15,7 @@ import type { ConsentChangePublisher } from '#core/consent/changes.ts';
 import { WebhookConsentChanges } from '#adapters/webhooks/consent-subscribers.ts';
 import { config, resetConfig } from '#functions/config.ts';
 import { connectorFor, signingSecretOf } from '#adapters/connectors/registry.ts';
+import { limitConcurrency } from '#adapters/connectors/concurrency.ts';
 import { documentClient, resetDocumentClient } from '#adapters/dynamodb/client.ts';
 import { DynamoAuditLog } from '#adapters/dynamodb/audit-log.ts';
 import { DynamoConsentLedger } from '#adapters/dynamodb/consent-ledger.ts';
@@ -122,7 +123,8 @@ async function build() {
     reports,
     changes,
     digestArchive,
-    connectorFor: (system: ConnectedSystem) => connectorFor(system, secrets),
+    // At most the system's registered `concurrency` calls in flight to it (adapters/connectors/concurrency.ts).
+    connectorFor: (system: ConnectedSystem) => limitConcurrency(system, connectorFor(system, secrets)),
     /** The secret a system signs its callbacks with (its own by reference, else the deployment's); none for an unknown system. */
     callbackSecretFor: async (systemId: string) => {
       // Checked before the path is validated: a malformed id is an unknown system, never a lookup.

@@ -20,10 +20,30 @@ export const PRIVACY_REQUEST_WORKFLOW = 'privacy-request';
 export interface PrivacyRequestWorkflowProps {
   /** One function per row of the task table. */
   readonly functions: Record<TaskName, lambda.IFunction>;
-  /** Systems executed at once by the Map. @default 4 */
+  /**
+   * Systems executed at once by the Map (each system is a different target, so this bounds our own
+   * fan-out, not the load on any one system). An inline Map runs at most 40 iterations at once.
+   * @default DEFAULT_MAX_CONCURRENCY (40)
+   */
   readonly maxConcurrency?: number;
   /** @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
+}
+
+/** CDK context key of the Map's max concurrency (`cdk synth -c custodian:maxConcurrency=25`). */
+export const MAX_CONCURRENCY_CONTEXT = 'custodian:maxConcurrency';
+/** The inline Map's ceiling: beyond it, a Distributed Map (docs/scaling.md). */
+export const INLINE_MAP_MAX_CONCURRENCY = 40;
+export const DEFAULT_MAX_CONCURRENCY = INLINE_MAP_MAX_CONCURRENCY;
+
+/** The Map's max concurrency from a context value (a number, or a string from `-c`); undefined: the default. */
+export function maxConcurrencyFrom(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_CONCURRENCY;
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > INLINE_MAP_MAX_CONCURRENCY) {
+    throw new Error(`${MAX_CONCURRENCY_CONTEXT} must be an integer from 1 to ${INLINE_MAP_MAX_CONCURRENCY} (an inline Map's limit), got ${JSON.stringify(value)}`);
+  }
+  return n;
 }
 
 /** Retry of the non-system steps: task errors of any kind, three attempts, backing off from 1 s. */
@@ -106,7 +126,7 @@ export class PrivacyRequestWorkflow extends Construct {
         waitSeconds: sfn.JsonPath.numberAt('$$.Map.Item.Value.waitSeconds'),
         heartbeatSeconds: sfn.JsonPath.numberAt('$$.Map.Item.Value.heartbeatSeconds'),
       },
-      maxConcurrency: props.maxConcurrency ?? 4,
+      maxConcurrency: maxConcurrencyFrom(props.maxConcurrency),
       // The per-system outcomes are in the requests table; the state keeps the plan's output.
       resultPath: sfn.JsonPath.DISCARD,
     });

@@ -32,6 +32,8 @@ export interface StatelessStackProps extends StackProps {
   readonly sesFrom?: string;
   /** Public holidays for deadlines (`YYYY-MM-DD,...`). */
   readonly holidays?: string;
+  /** Systems executed at once per request. @default 40 */
+  readonly maxConcurrency?: number;
 }
 
 export class StatelessStack extends Stack {
@@ -61,6 +63,7 @@ export class StatelessStack extends Stack {
 
     this.workflow = new PrivacyRequestWorkflow(this, 'PrivacyRequestWorkflow', {
       functions: Object.fromEntries(Object.entries(tasks).map(([name, f]) => [name, f.fn])) as Record<TaskName, CustodianFunction['fn']>,
+      maxConcurrency: props.maxConcurrency,
     });
 
     // A separate policy, not the role's default one: the function must not depend on the state machine

@@ -3,10 +3,17 @@
  * local runtime extracts it) is valid, its states are the task table's, and it routes as designed
  * when run with stand-in tasks.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { extractWorkflowDefinition, synthTemplates } from '#infra/synth.ts';
+import { buildApp } from '#infra/custodian.ts';
+import { DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY_CONTEXT } from '#infra/constructs/workflow.ts';
 import { transientErrors, workflowTasks } from '#handlers/tasks/tasks.ts';
 import { byMetadata, resources, type Template as Cfn } from './support.ts';
 
@@ -99,7 +106,7 @@ describe('extracted ASL', () => {
         'waitSeconds.$': '$$.Map.Item.Value.waitSeconds',
         'heartbeatSeconds.$': '$$.Map.Item.Value.heartbeatSeconds',
       },
-      MaxConcurrency: 4,
+      MaxConcurrency: DEFAULT_MAX_CONCURRENCY,
       ResultPath: null,
       Next: 'Finalize',
     });
@@ -129,6 +136,37 @@ describe('extracted ASL', () => {
     expect(states.Finalize).toMatchObject({ End: true, Parameters: { 'requestId.$': '$.requestId' } });
     // payloadResponseOnly: the function's result is the state output, no Lambda envelope to unwrap.
     for (const name of Object.keys(workflowTasks)) if (name !== 'AwaitSystem') expect(states[name].Resource).not.toContain(':states:::lambda:invoke');
+  });
+});
+
+describe('the Map\'s max concurrency (CDK context custodian:maxConcurrency)', () => {
+  /** The ExecuteSystems Map's MaxConcurrency in the template synthesized with this context. */
+  function mapConcurrencyWith(context: Record<string, unknown>): number {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'custodian-cdk-'));
+    try {
+      const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
+      const template = Template.fromStack(buildApp(app).stateless).toJSON() as Cfn;
+      return (extractWorkflowDefinition(template).definition as typeof definition).States.ExecuteSystems.MaxConcurrency;
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+
+  it('defaults to 40, the inline Map\'s ceiling: 25 systems of one request run at once', () => {
+    expect(DEFAULT_MAX_CONCURRENCY).toBe(40);
+    expect(definition.States.ExecuteSystems.MaxConcurrency).toBe(40);
+  });
+
+  it('takes the context value, as a number or as the string `cdk -c` passes', () => {
+    expect(mapConcurrencyWith({ [MAX_CONCURRENCY_CONTEXT]: 12 })).toBe(12);
+    expect(mapConcurrencyWith({ [MAX_CONCURRENCY_CONTEXT]: '25' })).toBe(25);
+  });
+
+  it('refuses what an inline Map cannot do, naming the key', () => {
+    for (const bad of [0, 41, 2.5, 'many', -1]) {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [], [MAX_CONCURRENCY_CONTEXT]: bad } });
+      expect(() => buildApp(app), String(bad)).toThrow(/custodian:maxConcurrency must be an integer from 1 to 40/);
+    }
   });
 });
 

@@ -72,7 +72,29 @@ export class DynamoAuditLog implements AuditLog {
     return Items?.[0] ? withoutKeys<AuditEvent>(Items[0]) : undefined;
   }
 
-  async append(input: AuditInput): Promise<AuditEvent> {
+  /** Per stream, the last append this process queued. */
+  private readonly tails = new Map<string, Promise<AuditEvent>>();
+
+  /**
+   * Appends from this process to one stream go one at a time, each on the head the previous one
+   * wrote (one put each): racing each other through the condition would cost a head read and a
+   * backoff per loss, quadratic in the appenders (25 systems of one request finishing at once).
+   * Other processes (other Lambda instances) still race through the condition.
+   */
+  append(input: AuditInput): Promise<AuditEvent> {
+    const next = (this.tails.get(input.stream) ?? Promise.resolve(undefined)).then(
+      () => this.appendNow(input),
+      () => this.appendNow(input),
+    );
+    this.tails.set(input.stream, next);
+    const forget = () => {
+      if (this.tails.get(input.stream) === next) this.tails.delete(input.stream);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  private async appendNow(input: AuditInput): Promise<AuditEvent> {
     for (let attempt = 0; ; attempt++) {
       const head = (attempt === 0 && this.heads.get(input.stream)) || (await this.readHead(input.stream));
       const event = chainNext(head, input, this.clock.now().toISOString());

@@ -4,8 +4,8 @@
  * inserting or reordering an event breaks the chain from that point.
  */
 import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
 import type { Actor } from '../shared/actor.ts';
+import { canonicalJson, canonicalJsonWithout } from './canonical.ts';
 
 export interface AuditTarget {
   requestId?: string;
@@ -32,10 +32,18 @@ export interface AuditEvent extends AuditInput {
 
 export const genesisHash = '0'.repeat(64);
 
-export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
-  const canonical = canonicalize(event);
+const sha256 = (canonical: string | undefined) => {
   if (canonical === undefined) throw new Error('audit event cannot be canonicalized');
   return createHash('sha256').update(canonical).digest('hex');
+};
+
+export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
+  return sha256(canonicalJson(event));
+}
+
+/** What `hash` should be: hashEvent of the event without it (without copying the event to drop it). */
+export function expectedHash(event: AuditEvent): string {
+  return sha256(canonicalJsonWithout(event, 'hash'));
 }
 
 /** The event that follows `head` (or starts the stream). */
@@ -66,10 +74,9 @@ export interface ChainBreak {
 export function verifyChain(events: AuditEvent[], anchor?: Pick<AuditEvent, 'seq' | 'hash'>): ChainBreak | undefined {
   let prev: Pick<AuditEvent, 'seq' | 'hash'> | undefined = anchor;
   for (const e of events) {
-    const { hash, ...body } = e;
     if (e.seq !== (prev ? prev.seq + 1 : 1)) return { stream: e.stream, seq: e.seq, problem: 'sequence-gap' };
     if (e.prevHash !== (prev ? prev.hash : genesisHash)) return { stream: e.stream, seq: e.seq, problem: 'prev-hash-mismatch' };
-    if (hashEvent(body) !== hash) return { stream: e.stream, seq: e.seq, problem: 'hash-mismatch' };
+    if (expectedHash(e) !== e.hash) return { stream: e.stream, seq: e.seq, problem: 'hash-mismatch' };
     prev = e;
   }
   return undefined;

@@ -3,7 +3,7 @@
  * events). A stream that starts mid-way in the export (the range began after its first event) is
  * anchored on its first exported event's prevHash: what precedes it is outside the export.
  */
-import { genesisHash, hashEvent, type AuditEvent } from './event.ts';
+import { expectedHash, genesisHash, type AuditEvent } from './event.ts';
 
 export type ExportBreak = { line: number; stream?: string; seq?: number; problem: 'not-json' | 'not-an-event' | 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap' };
 
@@ -34,9 +34,10 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
     if (typeof e?.stream !== 'string' || typeof e.seq !== 'number' || typeof e.hash !== 'string' || typeof e.prevHash !== 'string') {
       return result({ line, problem: 'not-an-event' });
     }
-    const { hash, ...body } = e;
+    const hash = e.hash;
     const at = { line, stream: e.stream, seq: e.seq };
-    if (hashEvent(body) !== hash) return result({ ...at, problem: 'hash-mismatch' });
+    // Canonicalized from the parsed line as it is: no copy to drop `hash`.
+    if (expectedHash(e) !== hash) return result({ ...at, problem: 'hash-mismatch' });
     const head = heads.get(e.stream);
     if (head) {
       if (e.seq !== head.seq + 1) return result({ ...at, problem: 'sequence-gap' });

@@ -12,6 +12,9 @@ import type { PrivacyRequest } from '#core/requests/request.ts';
 import { ConflictError, IdempotencyKeyReusedError, InvalidInputError } from '#core/shared/errors.ts';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { newId } from '#core/shared/ids.ts';
+import { documentClient } from '#adapters/dynamodb/client.ts';
+import { DynamoAuditLog } from '#adapters/dynamodb/audit-log.ts';
+import { systemClock } from '#core/shared/clock.ts';
 import { startLocalStores, type LocalStores } from '../../support/local-stores.ts';
 
 let stores: LocalStores;
@@ -234,5 +237,54 @@ describe('audit log', () => {
     const events = await stores.deps.audit.stream('race');
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(verifyChain(events)).toBeUndefined();
+  });
+
+  it('appends from one process to one stream go one at a time: 25 at once cost 25 puts, no lost race, no head re-read', async () => {
+    const actor = { role: 'system' as const, principal: 'test' };
+    const sent: string[] = [];
+    const db = documentClient();
+    const counter = (next: any, context: any) => async (args: any) => {
+      sent.push(context.commandName);
+      return next(args);
+    };
+    db.middlewareStack.add(counter, { step: 'initialize', name: 'auditPutCounter' });
+    try {
+      await stores.deps.audit.append({ stream: 'one-process', actor, action: 'test.appended', target: {}, details: { i: -1 } });
+      sent.length = 0;
+      await Promise.all(
+        Array.from({ length: 25 }, (_, i) => stores.deps.audit.append({ stream: 'one-process', actor, action: 'test.appended', target: {}, details: { i } })),
+      );
+    } finally {
+      db.middlewareStack.remove('auditPutCounter');
+    }
+    expect(sent).toEqual(Array(25).fill('PutItemCommand'));
+    const events = await stores.deps.audit.stream('one-process');
+    expect(events.map((e) => e.details.i)).toEqual([-1, ...Array.from({ length: 25 }, (_, i) => i)]);
+    expect(verifyChain(events)).toBeUndefined();
+  });
+
+  it('two processes (two Lambda instances) racing on one stream still chain without gap or overwrite', async () => {
+    const actor = { role: 'system' as const, principal: 'test' };
+    const other = new DynamoAuditLog(documentClient(), stores.tables.audit, systemClock);
+    await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        (i % 2 ? other : stores.deps.audit).append({ stream: 'two-processes', actor, action: 'test.appended', target: {}, details: { i } }),
+      ),
+    );
+    const events = await stores.deps.audit.stream('two-processes');
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    expect(new Set(events.map((e) => e.details.i)).size).toBe(16);
+    expect(verifyChain(events)).toBeUndefined();
+  });
+
+  it('a failed append does not stop the next one queued behind it on the stream', async () => {
+    const actor = { role: 'system' as const, principal: 'test' };
+    const bad = { stream: 'after-failure', actor, action: 'test.appended', target: {}, details: { big: 'x'.repeat(500_000) } };
+    const results = await Promise.allSettled([
+      stores.deps.audit.append(bad),
+      stores.deps.audit.append({ stream: 'after-failure', actor, action: 'test.appended', target: {}, details: { i: 1 } }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+    expect((await stores.deps.audit.stream('after-failure')).map((e) => e.seq)).toEqual([1]);
   });
 });

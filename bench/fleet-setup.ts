@@ -1,0 +1,104 @@
+/**
+ * The local runtime with a fleet of webhook systems registered through the API (operator) and
+ * customers loaded into the ECIF through the API (steward), each cross-referenced in every system;
+ * erasures submitted by the signed-in customer (verified by the login) and followed to the end.
+ */
+import { demoCustomers, type DemoCustomer } from '#infra/local/demo/customers.ts';
+import { signDevToken } from '#infra/local/dev-issuer.ts';
+import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
+import { startWebhookFleet, type WebhookFleet } from './webhook-fleet.ts';
+
+export interface FleetRuntime {
+  runtime: LocalRuntime;
+  fleet: WebhookFleet;
+  systemIds: string[];
+  customers: DemoCustomer[];
+  /** The customer's dev token (signed once, then kept). */
+  token(c: DemoCustomer): Promise<string>;
+  /** Submits a customer's erasure (202), returns the request id. */
+  submitErasure(c: DemoCustomer): Promise<string>;
+  /** Waits for the request's execution to end; the request's status as GET answers it. */
+  finished(id: string): Promise<{ status: string; systems: { systemId: string; state: string }[] }>;
+  stop(): Promise<void>;
+}
+
+const localIdOf = (c: DemoCustomer) => `L-${c.ecifId}`;
+
+async function call(method: string, url: string, token: string, body?: unknown): Promise<Response> {
+  const res = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return res;
+}
+
+export async function startFleetRuntime(opts: { systems: number; delayMs: number; customers: number; seed?: number }): Promise<FleetRuntime> {
+  const runtime = await startLocalRuntime({ port: 0 });
+  const fleet = await startWebhookFleet({ secret: runtime.env.CONNECTOR_SIGNING_SECRET, delayMs: opts.delayMs });
+  try {
+    const [operator, steward] = await Promise.all([signDevToken({ role: 'operator' }), signDevToken({ role: 'steward' })]);
+    const api = runtime.apiUrl;
+    const systemIds = Array.from({ length: opts.systems }, (_, i) => `bench-${String(i + 1).padStart(2, '0')}`);
+    for (const systemId of systemIds) {
+      const res = await call('PUT', `${api}/v1/systems/${systemId}`, operator, {
+        name: `Bench system ${systemId}`,
+        connector: { kind: 'http', url: fleet.url(systemId), mode: 'sync', timeoutMs: 10_000 },
+        capabilities: ['erase', 'verify'],
+        fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
+        concurrency: 4,
+      });
+      if (res.status !== 200 && res.status !== 201) throw new Error(`PUT /v1/systems/${systemId} answered ${res.status}`);
+    }
+    // Distinct subjects, each known to every system under its own local id.
+    const customers = demoCustomers(opts.seed ?? 11, opts.customers).map((c) => ({
+      ...c,
+      input: { ...c.input, crossReferences: systemIds.map((systemId) => ({ systemId, localId: localIdOf(c) })) },
+    }));
+    const queue = [...customers];
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let c = queue.shift(); c; c = queue.shift()) {
+          const res = await call('PUT', `${api}/v1/ecif/customers/${c.ecifId}`, steward, c.input);
+          if (res.status !== 201 && res.status !== 200) throw new Error(`PUT /v1/ecif/customers answered ${res.status}`);
+        }
+      }),
+    );
+
+    const tokens = new Map<string, Promise<string>>();
+    const token = (c: DemoCustomer) => {
+      let t = tokens.get(c.ecifId);
+      if (!t) tokens.set(c.ecifId, (t = signDevToken({ role: 'customer', sub: c.ecifId })));
+      return t;
+    };
+    const executionArn = (id: string) => `${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${id}`;
+    return {
+      runtime,
+      fleet,
+      systemIds,
+      customers,
+      token,
+      async submitErasure(c) {
+        const res = await call('POST', `${api}/v1/privacy-requests`, await token(c), { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: c.email } });
+        if (res.status !== 202) throw new Error(`submit answered ${res.status}`);
+        return ((await res.json()) as { id: string }).id;
+      },
+      async finished(id) {
+        await runtime.sfn.waitForExecution(executionArn(id));
+        const res = await call('GET', `${api}/v1/privacy-requests/${id}`, operator);
+        if (res.status !== 200) throw new Error(`GET request answered ${res.status}`);
+        return (await res.json()) as { status: string; systems: { systemId: string; state: string }[] };
+      },
+      async stop() {
+        await fleet.stop();
+        await runtime.stop();
+      },
+    };
+  } catch (err) {
+    await fleet.stop();
+    await runtime.stop();
+    throw err;
+  }
+}
+
+export { localIdOf };
