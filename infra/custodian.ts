@@ -53,6 +53,7 @@ export function buildApp(app: App, opts: BuildAppOptions = {}): CustodianStacks 
     logLevel: opts.logLevel,
     sesFrom: opts.sesFrom ?? (app.node.tryGetContext('custodian:sesFrom') as string | undefined),
     holidays: app.node.tryGetContext('custodian:holidays') as string | undefined,
+    webSignInUrl: app.node.tryGetContext('custodian:webSignInUrl') as string | undefined,
   });
   return { stateful, stateless };
 }

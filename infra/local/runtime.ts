@@ -16,7 +16,8 @@ import { startLocalS3, type LocalS3 } from './s3.ts';
 import { startGateway, type ExtraRoutes, type Gateway } from './gateway.ts';
 import { startLocalStepFunctions, taskHandlersFromTable, type LocalStepFunctions } from './stepfunctions.ts';
 import { DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.ts';
-import { ensureWebBuild, webPages } from './web-pages.ts';
+import { ensureWebBuild } from '../web-build.ts';
+import { webPages } from './web-pages.ts';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
@@ -132,7 +133,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     });
     stops.push(() => sfn.stop());
 
-    const pages = opts.webPages === false ? undefined : (await ensureWebBuild(), webPages());
+    const pages = opts.webPages === false ? undefined : (ensureWebBuild(), webPages());
     const extra = opts.extraRoutes;
     const extraRoutes: ExtraRoutes | undefined = pages ? async (req, res) => (await pages(req, res)) || (extra ? extra(req, res) : false) : extra;
     const gateway = await startGateway({ port: apiPort, extraRoutes, log });

@@ -9,71 +9,13 @@
  * The bundle (web/dist) is built by `npm run web:build`; the runtime builds it first when it is
  * missing or older than its sources.
  */
-import { execFile } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { ecifIdSchema } from '#core/ecif/customer.ts';
 import { roles } from '#handlers/http/routes.ts';
+import { WEB_DIST } from '../web-build.ts';
 import { defaultSubFor, isRole, signDevToken } from './dev-issuer.ts';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const WEB_DIR = path.join(root, 'web');
-export const WEB_DIST = path.join(WEB_DIR, 'dist');
-const STAMP = path.join(WEB_DIST, '.built');
-const LOCK = path.join(WEB_DIR, '.build.lock');
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'dist' || entry.name.startsWith('.')) continue;
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** Is web/dist missing, or older than any source of the pages? */
-export function webBuildStale(): boolean {
-  if (!existsSync(STAMP)) return true;
-  return statSync(STAMP).mtimeMs < newestSource(WEB_DIR);
-}
-
-/** Runs `vite build` for the pages (what `npm run web:build` does). */
-export async function buildWebPages(): Promise<void> {
-  await promisify(execFile)(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', path.join(WEB_DIR, 'vite.config.ts')], {
-    cwd: root,
-    timeout: 120_000,
-  });
-  writeFileSync(STAMP, new Date().toISOString());
-}
-
-/**
- * Builds web/dist when it is missing or stale. Runtimes started side by side (test workers) take a
- * lock file so one builds and the others wait for it.
- */
-export async function ensureWebBuild(): Promise<void> {
-  for (let waited = 0; webBuildStale(); waited += 200) {
-    let fd: number | undefined;
-    try {
-      fd = openSync(LOCK, 'wx');
-    } catch {
-      // Someone else builds; a lock older than two minutes is left over from a killed build.
-      if (existsSync(LOCK) && Date.now() - statSync(LOCK).mtimeMs > 120_000) rmSync(LOCK, { force: true });
-      if (waited > 180_000) throw new Error('web pages: timed out waiting for another build (web/.build.lock)');
-      await new Promise((r) => setTimeout(r, 200));
-      continue;
-    }
-    try {
-      if (webBuildStale()) await buildWebPages();
-    } finally {
-      closeSync(fd);
-      rmSync(LOCK, { force: true });
-    }
-  }
-}
 
 export interface WebConfigFile {
   apiUrl: string;

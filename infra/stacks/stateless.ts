@@ -19,6 +19,7 @@ import { pascal } from '../constructs/names.ts';
 import { CustodianFunction, type DataResources } from '../constructs/functions.ts';
 import type { CustodianIdentity } from '../constructs/identity.ts';
 import { PrivacyRequestWorkflow } from '../constructs/workflow.ts';
+import { CustodianWeb } from '../constructs/web.ts';
 
 export interface StatelessStackProps extends StackProps {
   readonly data: DataResources;
@@ -31,6 +32,8 @@ export interface StatelessStackProps extends StackProps {
   readonly sesFrom?: string;
   /** Public holidays for deadlines (`YYYY-MM-DD,...`). */
   readonly holidays?: string;
+  /** Where the web pages send people to sign in (Cognito's hosted sign-in, implicit grant). @default none: no sign-in on the pages */
+  readonly webSignInUrl?: string;
 }
 
 export class StatelessStack extends Stack {
@@ -38,6 +41,8 @@ export class StatelessStack extends Stack {
   readonly routes: Record<string, CustodianFunction>;
   readonly workflow: PrivacyRequestWorkflow;
   readonly api: CustodianApi;
+  /** The privacy center and the console (S3 behind CloudFront). */
+  readonly web: CustodianWeb;
   readonly alarms: CustodianAlarms;
   readonly jobs: Record<string, CustodianFunction>;
   /** Scheduled invocations that failed after their retries land here (an alarm watches it). */
@@ -84,11 +89,14 @@ export class StatelessStack extends Stack {
       });
     }
 
+    this.web = new CustodianWeb(this, 'Web');
     this.api = new CustodianApi(this, 'Api', {
       jwtIssuer: issuer,
       jwtAudience: [audience],
       routes: routeTable.map((spec) => ({ spec, fn: this.routes[spec.handler].fn })),
+      corsAllowOrigins: [this.web.url],
     });
+    this.web.publish({ apiUrl: this.api.stage.url, signIn: props.webSignInUrl ? { mode: 'cognito', url: props.webSignInUrl } : { mode: 'none' } });
 
     const jobScope = new Construct(this, 'Scheduled');
     this.deadLetters = new sqs.Queue(jobScope, 'DeadLetters', {
