@@ -57,6 +57,9 @@ async function crmDecision(ecifId: string, purpose: string, channel: string) {
   return (await res.json()) as { decision: string; reason: string };
 }
 
+/** The page answers in its own time (a machine shared with other test files): look again for up to 10 s. */
+const poll = <T>(read: () => Promise<T> | T, timeout = 10_000) => expect.poll(read, { timeout, interval: 100 });
+
 let erasedRequestId: string;
 
 describe('the privacy center, not signed in', () => {
@@ -68,11 +71,35 @@ describe('the privacy center, not signed in', () => {
   it('offers every right in plain words, and passes axe', async () => {
     const page = await ctx.newPage();
     await page.goto(`${runtime.apiUrl}/`);
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Your privacy');
+    await poll(() => page.locator('h1').textContent()).toBe('Your privacy');
     for (const words of ['Get a copy of my data', 'Delete my data', 'Correct my data', 'Do not sell or share my data']) {
       await expect(page.getByRole('link', { name: new RegExp(words) }).count()).resolves.toBe(1);
     }
     await checkPage(page, 'privacy-center-home');
+    // The check itself catches what it should: an unlabeled field and grey-on-white text.
+    await page.evaluate(`document.querySelector('main').insertAdjacentHTML('beforeend', '<input id="bad"><p style="color:#bbb">faint</p>')`);
+    expect((await seriousViolations(page)).map((v) => v.id).sort()).toEqual(['color-contrast', 'label']);
+    await page.close();
+  });
+
+  it('works from the keyboard: skip link first, then the header, the rights in order', async () => {
+    const page = await ctx.newPage();
+    await page.goto(`${runtime.apiUrl}/`);
+    await page.locator('h1').waitFor();
+    const focused = () => page.evaluate(`document.activeElement?.textContent?.trim() || document.activeElement?.id`);
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    await poll(() => page.evaluate('location.hash')).toBe('#main');
+    await page.goto(`${runtime.apiUrl}/request?type=erasure`);
+    await page.locator('h1').waitFor();
+    const order: string[] = [];
+    for (let i = 0; i < 9; i++) {
+      await page.keyboard.press('Tab');
+      order.push(String(await page.evaluate(`(document.activeElement?.id || document.activeElement?.getAttribute('name') || document.activeElement?.textContent || '').trim()`)));
+    }
+    // Skip link, brand, language, sign in, then the form top to bottom.
+    expect(order.slice(4)).toEqual(['jurisdiction', 'email', 'phone', 'Send the request', order[8]]);
     await page.close();
   });
 
@@ -81,28 +108,28 @@ describe('the privacy center, not signed in', () => {
     const page = await ctx.newPage();
     await page.goto(`${runtime.apiUrl}/`);
     await page.getByRole('link', { name: /Delete my data/ }).click();
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Your request: Delete my data');
+    await poll(() => page.locator('h1').textContent()).toBe('Your request: Delete my data');
     // Focus moved to the new view's heading: a screen reader hears the page change.
-    await expect.poll(() => page.evaluate('document.activeElement?.tagName')).toBe('H1');
+    await poll(() => page.evaluate('document.activeElement?.tagName')).toBe('H1');
     await checkPage(page, 'privacy-center-request-form');
 
     await page.getByLabel('Email').fill(subject.email);
     await page.getByRole('button', { name: 'Send the request' }).click();
     await page.waitForURL(/\/requests\/[0-9A-Z]{26}$/);
     erasedRequestId = page.url().split('/').pop()!;
-    await expect.poll(() => page.locator('#request-status').textContent()).toBe('Waiting for your code');
+    await poll(() => page.locator('#request-status').textContent()).toBe('Waiting for your code');
 
     // A wrong code is refused, and said so.
     await page.getByLabel('Code').fill('12345');
     await page.getByRole('button', { name: 'Confirm' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('6 digits');
+    await poll(() => page.getByRole('alert').textContent()).toContain('6 digits');
 
     const code = await codeFromMailbox(runtime.apiUrl, subject.email, erasedRequestId);
     expect(code).toMatch(/^\d{6}$/);
     await page.getByLabel('Code').fill(code!);
     await page.getByRole('button', { name: 'Confirm' }).click();
-    await expect.poll(() => page.locator('#request-status').textContent(), { timeout: 30_000 }).toBe('Completed');
-    await expect.poll(() => page.locator('#systems + table tbody tr').count()).toBe(2);
+    await poll(() => page.locator('#request-status').textContent(), 30_000).toBe('Completed');
+    await poll(() => page.locator('#systems + table tbody tr').count()).toBe(2);
     const systems = await page.locator('#systems + table').innerText();
     expect(systems).toContain('crm');
     expect(systems).toContain('core-banking');
@@ -122,39 +149,62 @@ describe('the privacy center, not signed in', () => {
     const zh = await browser.context({ locale: 'zh-CN' });
     const page = await zh.newPage();
     await page.goto(`${runtime.apiUrl}/`);
-    await expect.poll(() => page.locator('h1').textContent()).toBe('您的隐私');
+    await poll(() => page.locator('h1').textContent()).toBe('您的隐私');
     expect(await page.evaluate('document.documentElement.lang')).toBe('zh-CN');
     await checkPage(page, 'privacy-center-home-zh');
     await page.getByLabel('语言').selectOption('en');
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Your privacy');
+    await poll(() => page.locator('h1').textContent()).toBe('Your privacy');
     expect(await page.evaluate('document.documentElement.lang')).toBe('en');
     await page.close();
   });
 });
 
 describe('the privacy center, signed in', () => {
+  it('a customer asks for its data in Simplified Chinese, verified by the login, sees dates in its locale and downloads the report', async () => {
+    const ctx = await browser.context({ locale: 'zh-CN' });
+    const page = await ctx.newPage();
+    await signIn(page, 'customer', '/request?type=access', 'C000001');
+    await poll(() => page.locator('h1').textContent()).toBe('您的请求：获取我的数据副本');
+    expect(await page.getByText('您已登录，我们知道是您本人：无需验证码。').count()).toBe(1);
+    await page.getByLabel('电子邮箱').fill(demo.customers[0].email);
+    await page.getByRole('button', { name: '提交请求' }).click();
+    await page.waitForURL(/\/requests\/[0-9A-Z]{26}$/);
+    await poll(() => page.locator('#request-status').textContent(), 30_000).toBe('已完成');
+    // The date in the reader's locale: 2026年12月1日 ...
+    expect(await page.locator('dl.facts').innerText()).toMatch(/\d{4}年\d{1,2}月\d{1,2}日/);
+    await page.getByRole('button', { name: '下载（CSV）' }).click();
+    const link = page.getByRole('link', { name: '下载（CSV）' });
+    await link.waitFor();
+    const report = await fetch((await link.getAttribute('href'))!);
+    expect(report.status).toBe(200);
+    expect(await report.text()).toContain(demo.customers[0].email);
+    await checkPage(page, 'privacy-center-report');
+    await ctx.close();
+  });
+
   it('a consent switch saves at once and the CRM decision follows it, both ways', async () => {
     const ctx = await browser.context();
     const page = await ctx.newPage();
     await signIn(page, 'customer', '/consent', 'C000001');
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Your consent');
+    await poll(() => page.locator('h1').textContent()).toBe('Your consent');
     expect(await page.getByText('Signed in as customer C000001').count()).toBe(1);
     // Every purpose and channel of the catalog, each with its notice and version.
     const catalog = (await (await fetch(`${runtime.apiUrl}/v1/consent/catalog`)).json()) as { purposes: unknown[]; channels: unknown[] };
-    await expect.poll(() => page.locator('input[role=switch]').count()).toBe(catalog.purposes.length * catalog.channels.length);
+    await poll(() => page.locator('input[role=switch]').count()).toBe(catalog.purposes.length * catalog.channels.length);
     expect(await page.getByText(/Notice marketing-notice, version 3/).count()).toBe(1);
 
     expect(await crmDecision('C000001', 'marketing', 'sms')).toMatchObject({ decision: 'deny' });
     const toggle = page.getByRole('switch', { name: 'Marketing by SMS', exact: true });
     expect(await toggle.isChecked()).toBe(false);
     await toggle.check();
-    await expect.poll(() => page.locator('#consent-saved').textContent()).toContain('Marketing by SMS is now on');
+    await poll(() => page.locator('#consent-saved').textContent()).toContain('Marketing by SMS is now on');
     expect(await crmDecision('C000001', 'marketing', 'sms')).toMatchObject({ decision: 'allow' });
     await checkPage(page, 'privacy-center-consent');
 
-    // Withdrawal: the same one click.
-    await toggle.uncheck();
-    await expect.poll(() => page.locator('#consent-saved').textContent()).toContain('Marketing by SMS is now off');
+    // Withdrawal: the same one action, here from the keyboard.
+    await toggle.focus();
+    await page.keyboard.press('Space');
+    await poll(() => page.locator('#consent-saved').textContent()).toContain('Marketing by SMS is now off');
     expect(await crmDecision('C000001', 'marketing', 'sms')).toMatchObject({ decision: 'deny' });
     await ctx.close();
   });
@@ -163,9 +213,9 @@ describe('the privacy center, signed in', () => {
     const ctx = await browser.context({ headers: { 'Sec-GPC': '1' }, gpc: true });
     const page = await ctx.newPage();
     await signIn(page, 'customer', '/consent', 'C000003');
-    await expect.poll(() => page.getByText(/Your browser sends a Global Privacy Control signal/).count()).toBe(1);
+    await poll(() => page.getByText(/Your browser sends a Global Privacy Control signal/).count()).toBe(1);
     await page.getByRole('switch', { name: 'Analytics by Email', exact: true }).check();
-    await expect.poll(() => page.locator('#gpc-honored').count()).toBe(1);
+    await poll(() => page.locator('#gpc-honored').count()).toBe(1);
     expect(await crmDecision('C000003', 'sale', 'any')).toMatchObject({ decision: 'deny', reason: 'opted_out_sale' });
     await ctx.close();
   });
@@ -185,22 +235,22 @@ describe('the console', () => {
     const ctx = await browser.context();
     const page = await ctx.newPage();
     await signIn(page, 'operator', '/console');
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Requests');
-    await expect.poll(() => page.locator(`tr[data-request="${id}"]`).count()).toBe(1).catch(async (e) => {
+    await poll(() => page.locator('h1').textContent()).toBe('Requests');
+    await poll(() => page.locator(`tr[data-request="${id}"]`).count()).toBe(1).catch(async (e) => {
       throw new Error(`${e.message}\n${await page.locator('main').innerText()}`);
     });
     expect(await page.locator('[data-status="pending_verification"]').textContent()).toMatch(/pending verification: \d+/);
     await checkPage(page, 'console-queue');
 
     await page.getByRole('link', { name: id }).click();
-    await expect.poll(() => page.locator('h1').textContent()).toBe(`Request ${id}`);
+    await poll(() => page.locator('h1').textContent()).toBe(`Request ${id}`);
     // Too short a reason: the API's 422 is shown, nothing changes.
     await page.getByLabel(/^Reason \(told to the requester/).fill('busy');
     await page.getByRole('button', { name: 'Extend' }).click();
-    await expect.poll(() => page.locator('#action-error').textContent()).toMatch(/422/);
+    await poll(() => page.locator('#action-error').textContent()).toMatch(/422/);
     await page.getByLabel(/^Reason \(told to the requester/).fill('We need to collect the data from an archived system.');
     await page.getByRole('button', { name: 'Extend' }).click();
-    await expect.poll(() => page.getByText('Already extended once.').count()).toBe(1);
+    await poll(() => page.getByText('Already extended once.').count()).toBe(1);
     const after: any = await (await fetch(`${runtime.apiUrl}/v1/privacy-requests/${id}`, { headers: { authorization: `Bearer ${await signDevToken({ role: 'operator' })}` } })).json();
     expect(Date.parse(after.extension.extendedDueAt)).toBeGreaterThan(Date.parse(dueAt));
     expect(await page.locator('#request-due').textContent()).toContain('extended from');
@@ -212,14 +262,14 @@ describe('the console', () => {
     const ctx = await browser.context();
     const page = await ctx.newPage();
     await signIn(page, 'auditor', '/console/audit');
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Audit');
+    await poll(() => page.locator('h1').textContent()).toBe('Audit');
     await page.getByLabel('Request id').fill(erasedRequestId);
     await page.getByRole('button', { name: 'Search' }).click();
-    await expect.poll(() => page.locator('main table tbody tr').count()).toBeGreaterThan(3);
+    await poll(() => page.locator('main table tbody tr').count()).toBeGreaterThan(3);
     expect(await page.locator('main table').innerText()).toContain('request.finalized');
 
     await page.getByRole('button', { name: 'Verify the chain' }).click();
-    await expect.poll(() => page.locator('#verify-result').textContent()).toMatch(/^Verified: \d+ events/);
+    await poll(() => page.locator('#verify-result').textContent()).toMatch(/^Verified: \d+ events/);
     await checkPage(page, 'console-audit');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export NDJSON' }).click()]);
@@ -233,12 +283,12 @@ describe('the console', () => {
     await page.getByLabel('Customer (ecifId)').fill('C000001');
     await page.getByLabel(/^As of/).fill(new Date(Date.now() + 60_000).toISOString().slice(0, 16));
     await page.getByRole('button', { name: 'Look up' }).click();
-    await expect.poll(() => page.locator('#consent-table').innerText()).toContain('withdrawn');
+    await poll(() => page.locator('#consent-table').innerText()).toContain('withdrawn');
     expect(await page.locator('#consent-table').innerText()).toMatch(/method web/);
     await checkPage(page, 'console-consents');
 
     await page.getByRole('link', { name: 'Connected systems' }).click();
-    await expect.poll(() => page.locator('tr[data-system="crm"]').innerText()).toContain('succeeded');
+    await poll(() => page.locator('tr[data-system="crm"]').innerText()).toContain('succeeded');
     await checkPage(page, 'console-systems');
     await ctx.close();
   });
