@@ -5,6 +5,7 @@
  * exports the log. Every page is checked with axe-core and photographed (test/.output/screens/).
  */
 import { readFileSync } from 'node:fs';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { verifyChain, type AuditEvent } from '#core/audit/event.ts';
@@ -41,6 +42,7 @@ async function checkPage(page: Page, name: string) {
 /** Through the local sign-in page, as a person would: pick the role (and the customer), come back signed in. */
 async function signIn(page: Page, role: string, returnTo: string, sub?: string) {
   await page.goto(`${runtime.apiUrl}/dev/sign-in?role=${role}&return=${encodeURIComponent(returnTo)}`);
+  if (role === 'operator') await checkPage(page, 'local-sign-in');
   await page.getByLabel('Role', { exact: true }).selectOption(role);
   if (sub) await page.getByLabel(/Customer ecifId/).fill(sub);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -61,6 +63,26 @@ async function crmDecision(ecifId: string, purpose: string, channel: string) {
 const poll = <T>(read: () => Promise<T> | T, timeout = 10_000) => expect.poll(read, { timeout, interval: 100 });
 
 let erasedRequestId: string;
+
+/** An anonymous request awaiting its code, its deadline moved by `dueInMs` from now (as if received long ago). */
+async function anonymousRequest(email: string, dueInMs: number): Promise<string> {
+  const res = await fetch(`${runtime.apiUrl}/v1/privacy-requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'erasure', jurisdiction: 'GDPR', identifiers: { email } }),
+  });
+  const { id } = (await res.json()) as { id: string };
+  const due = new Date(Date.now() + dueInMs).toISOString();
+  await runtime.dynamo.client.send(
+    new UpdateItemCommand({
+      TableName: runtime.tables.requests,
+      Key: { PK: { S: `REQ#${id}` }, SK: { S: 'META' } },
+      UpdateExpression: 'SET dueAt = :due, GSI1SK = :sk',
+      ExpressionAttributeValues: { ':due': { S: due }, ':sk': { S: `${due}#${id}` } },
+    }),
+  );
+  return id;
+}
 
 describe('the privacy center, not signed in', () => {
   let ctx: BrowserContext;
@@ -231,6 +253,9 @@ describe('the console', () => {
       body: JSON.stringify({ type: 'access', jurisdiction: 'CCPA', identifiers: { email: subject.email } }),
     });
     const { id, dueAt } = (await submitted.json()) as { id: string; dueAt: string };
+    // Two more, their deadlines moved in the table: one passed, one three days away.
+    const late = await anonymousRequest(demo.customers[5].email, -86_400_000);
+    const soon = await anonymousRequest(demo.customers[6].email, 3 * 86_400_000);
 
     const ctx = await browser.context();
     const page = await ctx.newPage();
@@ -240,6 +265,20 @@ describe('the console', () => {
       throw new Error(`${e.message}\n${await page.locator('main').innerText()}`);
     });
     expect(await page.locator('[data-status="pending_verification"]').textContent()).toMatch(/pending verification: \d+/);
+    // Overdue and due soon: marked in words (and colour), counted.
+    expect(await page.locator(`tr[data-request="${late}"]`).getAttribute('class')).toBe('overdue');
+    expect(await page.locator(`tr[data-request="${late}"]`).innerText()).toContain('Overdue');
+    expect(await page.locator(`tr[data-request="${soon}"]`).getAttribute('class')).toBe('due-soon');
+    expect(await page.locator(`tr[data-request="${soon}"]`).innerText()).toMatch(/Due soon\s+3 days left/);
+    expect(await page.locator(`tr[data-request="${id}"]`).getAttribute('class')).toBe('');
+    expect(Number(await page.locator('[data-count="overdue"]').textContent())).toBeGreaterThanOrEqual(1);
+    await page.getByLabel('Overdue only').check();
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await poll(() => page.locator(`tr[data-request="${soon}"]`).count()).toBe(0);
+    expect(await page.locator(`tr[data-request="${late}"]`).count()).toBe(1);
+    await page.getByLabel('Overdue only').uncheck();
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await poll(() => page.locator(`tr[data-request="${id}"]`).count()).toBe(1);
     await checkPage(page, 'console-queue');
 
     await page.getByRole('link', { name: id }).click();

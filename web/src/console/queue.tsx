@@ -64,8 +64,8 @@ export function QueueView({ ctx }: { ctx: ConsoleContext }) {
           <h2 id="counts">Counts</h2>
           <ul class="counts" aria-labelledby="counts">
             {[...counts].map(([s, n]) => <li data-status={s}>{words(s)}: <strong>{n}</strong></li>)}
-            <li><span class="badge bad">Overdue</span> <strong>{overdue}</strong></li>
-            <li><span class="badge warn">Due soon</span> <strong>{dueSoon}</strong></li>
+            <li><span class="badge bad">Overdue</span> <strong data-count="overdue">{overdue}</strong></li>
+            <li><span class="badge warn">Due soon</span> <strong data-count="due-soon">{dueSoon}</strong></li>
           </ul>
           {more && <p class="notice">Showing the first {items.length}; narrow the filters to see the rest.</p>}
           <div class="table-scroll">

@@ -13,7 +13,7 @@ export function formatDate(iso: string | undefined, locale: string): string {
   return Number.isNaN(d.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(d);
 }
 
-/** Whole days from now until `iso` (negative: past). */
+/** Days from now until `iso`, a part day counted as a day (0 or less: past). */
 export function daysUntil(iso: string, now = Date.now()): number {
-  return Math.floor((Date.parse(iso) - now) / 86_400_000);
+  return Math.ceil((Date.parse(iso) - now) / 86_400_000);
 }
