@@ -3,8 +3,11 @@
  * API's 404, config.json, and the local-only sign-in that hands a dev token back in the fragment,
  * refusing what it should (unknown roles, bad ecifIds, return paths to other sites).
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureWebBuild } from '#infra/web-build.ts';
+import { devSecrets } from '#infra/local/dev-secrets.ts';
+import { ensureWebBuild, WEB_DIST } from '#infra/web-build.ts';
 import { startGateway, type Gateway } from '#infra/local/gateway.ts';
 import { verifyDevToken } from '#infra/local/dev-issuer.ts';
 import { safeReturnPath, webPages } from '#infra/local/web-pages.ts';
@@ -57,6 +60,18 @@ describe('page paths', () => {
   it('config.json says where the API is and how to sign in (no secret in it)', async () => {
     const config = await (await get('/config.json')).json();
     expect(config).toEqual({ apiUrl: '', signIn: { mode: 'local', url: '/dev/sign-in' } });
+  });
+});
+
+describe('the bundle', () => {
+  it('holds no secret: not the dev issuer key, not the local pepper or signing secret, no key-shaped strings', () => {
+    const files = readdirSync(WEB_DIST, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+    const text = files.map((f) => readFileSync(path.join(f.parentPath, f.name), 'utf8')).join('\n');
+    expect(text.length).toBeGreaterThan(10_000);
+    const key = JSON.parse(readFileSync(new URL('../../infra/local/dev-issuer-key.json', import.meta.url), 'utf8'));
+    const { pepper, signingSecret } = devSecrets();
+    for (const secret of [key.privateJwk.d, pepper, signingSecret]) expect(text).not.toContain(secret);
+    expect(text).not.toMatch(/AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|S3RVER|eyJhbGciOi/);
   });
 });
 

@@ -294,6 +294,14 @@ describe('the console', () => {
     expect(Date.parse(after.extension.extendedDueAt)).toBeGreaterThan(Date.parse(dueAt));
     expect(await page.locator('#request-due').textContent()).toContain('extended from');
     await checkPage(page, 'console-request');
+
+    // A refusal names a reason from the closed list and tells the requester why.
+    await page.goto(`${runtime.apiUrl}/console/requests/${late}`);
+    await page.getByLabel('Reason', { exact: true }).selectOption('identity_not_verified');
+    await page.getByLabel(/^Detail for the requester/).fill('The details given match no customer we could confirm.');
+    await page.getByRole('button', { name: 'Refuse' }).click();
+    await poll(() => page.locator('#request-status').textContent()).toBe('denied');
+    expect(await page.locator('dl.facts').innerText()).toContain('identity not verified: The details given match no customer we could confirm.');
     await ctx.close();
   });
 
