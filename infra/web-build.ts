@@ -5,7 +5,7 @@
  * workers) take a lock file so one builds and the others wait.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,19 +31,29 @@ export function webBuildStale(): boolean {
   return statSync(STAMP).mtimeMs < newestSource(WEB_DIR);
 }
 
-/** `vite build` of both pages into web/dist. Throws with vite's own output when it fails. */
+/**
+ * `vite build` of both pages, into a fresh directory that then takes the place of web/dist: a
+ * runtime serving the old bundle never sees a half-written one. Throws with vite's own output.
+ */
 export function buildWebPages(): void {
+  const out = path.join(WEB_DIR, `.dist-${process.pid}-${Date.now()}`);
   try {
     execFileSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', path.join(WEB_DIR, 'vite.config.ts')], {
       cwd: root,
       timeout: 120_000,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CUSTODIAN_WEB_OUT_DIR: out },
     });
+    writeFileSync(path.join(out, '.built'), new Date().toISOString());
+    const old = `${out}-old`;
+    if (existsSync(WEB_DIST)) renameSync(WEB_DIST, old);
+    renameSync(out, WEB_DIST);
+    rmSync(old, { recursive: true, force: true });
   } catch (err) {
+    rmSync(out, { recursive: true, force: true });
     const e = err as { stderr?: Buffer; stdout?: Buffer; message: string };
     throw new Error(`the web pages could not be built (npm run web:build): ${e.stderr?.toString() || e.stdout?.toString() || e.message}`);
   }
-  writeFileSync(STAMP, new Date().toISOString());
 }
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

@@ -2,7 +2,7 @@
  * The web pages on the local runtime, beside the API: the privacy center at `/`, the console at
  * `/console` (each page path answered with its index.html), `/config.json` (the API URL and the
  * sign-in mode, as the CDK stack writes it in AWS), and the local-only sign-in: `/dev/sign-in` picks
- * a role (and a customer's ecifId) and sends the browser back with `#access_token=<dev token>`, the
+ * a role (and a customer's ecifId) and sends the browser back with `#access_token=<dev token>&state=`, the
  * way Cognito's hosted sign-in answers an implicit grant; `/dev/token?role=&sub=` gives the same
  * token as JSON to scripts and tests.
  *
@@ -55,7 +55,10 @@ export function safeReturnPath(value: string | null | undefined): string {
   return value.split('#')[0];
 }
 
-function signInPage(res: ServerResponse, role: string, returnTo: string, error?: string): void {
+/** The page's `state` (random, URL-safe), passed back untouched; anything else is dropped. */
+const signInState = (value: string | null | undefined) => (value && /^[A-Za-z0-9_-]{16,128}$/.test(value) ? value : '');
+
+function signInPage(res: ServerResponse, role: string, returnTo: string, state: string, error?: string): void {
   const options = roles.map((r) => `<option value="${r}"${r === role ? ' selected' : ''}>${r}</option>`).join('');
   res.writeHead(error ? 422 : 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...pageSecurityHeaders("'self'") });
   res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in (local)</title>
@@ -68,6 +71,7 @@ select,input{font:inherit;padding:.4rem .6rem;border:1px solid #767676;border-ra
 ${error ? `<p class="error" role="alert">${escape(error)}</p>` : ''}
 <form method="post" action="/dev/sign-in">
 <input type="hidden" name="return" value="${escape(returnTo)}">
+<input type="hidden" name="state" value="${escape(state)}">
 <label for="role">Role</label><select id="role" name="role">${options}</select>
 <label for="sub">Customer ecifId <span style="font-weight:400">(customers only; others get dev-&lt;role&gt;)</span></label><input id="sub" name="sub" value="C000001" autocomplete="off">
 <div><button type="submit">Sign in</button></div>
@@ -119,7 +123,7 @@ export function webPages(opts: WebPagesOptions = {}) {
     const url = new URL(req.url ?? '/', 'http://local');
     const p = url.pathname;
     if (p === '/dev/sign-in' && req.method === 'GET') {
-      signInPage(res, url.searchParams.get('role') ?? 'customer', safeReturnPath(url.searchParams.get('return')));
+      signInPage(res, url.searchParams.get('role') ?? 'customer', safeReturnPath(url.searchParams.get('return')), signInState(url.searchParams.get('state')));
       return true;
     }
     if (p === '/dev/sign-in' && req.method === 'POST') {
@@ -131,13 +135,14 @@ export function webPages(opts: WebPagesOptions = {}) {
         return true;
       }
       const returnTo = safeReturnPath(form.get('return'));
+      const state = signInState(form.get('state'));
       const asked = tokenRequest(form.get('role'), form.get('sub'));
       if ('error' in asked) {
-        signInPage(res, form.get('role') ?? 'customer', returnTo, asked.error);
+        signInPage(res, form.get('role') ?? 'customer', returnTo, state, asked.error);
         return true;
       }
       const token = await signDevToken(asked);
-      res.writeHead(303, { location: `${returnTo}#access_token=${token}&token_type=Bearer`, 'cache-control': 'no-store' }).end();
+      res.writeHead(303, { location: `${returnTo}#access_token=${token}&token_type=Bearer${state ? `&state=${state}` : ''}`, 'cache-control': 'no-store' }).end();
       return true;
     }
     if (p === '/dev/token' && req.method === 'GET') {

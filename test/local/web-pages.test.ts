@@ -79,17 +79,22 @@ describe('the local sign-in', () => {
   const signIn = (form: Record<string, string>) =>
     get('/dev/sign-in', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
 
-  it('offers every role, and sends the browser back with a dev token in the fragment', async () => {
-    const page = await (await get('/dev/sign-in?role=auditor&return=/console/audit')).text();
+  it('offers every role, and sends the browser back with a dev token and the page\'s state in the fragment', async () => {
+    const state = 'a1b2c3d4e5f6a7b8c9d0e1f2';
+    const page = await (await get(`/dev/sign-in?role=auditor&return=/console/audit&state=${state}`)).text();
     for (const role of ['customer', 'crm', 'auditor', 'operator', 'steward']) expect(page).toContain(`<option value="${role}"`);
     expect(page).toContain('<option value="auditor" selected>');
-    const res = await signIn({ role: 'auditor', sub: 'C000001', return: '/console/audit' });
+    expect(page).toContain(`<input type="hidden" name="state" value="${state}">`);
+    const res = await signIn({ role: 'auditor', sub: 'C000001', return: '/console/audit', state });
     expect(res.status).toBe(303);
     const location = res.headers.get('location')!;
-    expect(location).toMatch(/^\/console\/audit#access_token=[\w-]+\.[\w-]+\.[\w-]+&token_type=Bearer$/);
+    expect(location).toMatch(new RegExp(`^/console/audit#access_token=[\\w-]+\\.[\\w-]+\\.[\\w-]+&token_type=Bearer&state=${state}$`));
     const claims = await verifyDevToken(/access_token=([^&]+)/.exec(location)![1]);
     // Staff get their role's dev subject, whatever ecifId was typed.
     expect(claims).toMatchObject({ sub: 'dev-auditor', 'cognito:groups': ['auditor'] });
+    // A state that is not the pages' shape is not passed on (the page then takes no token).
+    const odd = (await signIn({ role: 'auditor', return: '/console', state: 'x"><script>' })).headers.get('location')!;
+    expect(odd).not.toContain('state=');
   });
 
   it('a customer signs in as the ecifId typed', async () => {

@@ -39,11 +39,17 @@ async function checkPage(page: Page, name: string) {
   expect(describeViolations(violations)).toBe('');
 }
 
-/** Through the local sign-in page, as a person would: pick the role (and the customer), come back signed in. */
+/**
+ * As a person would: from the page, its sign-in link (which carries the tab's `state`), the local
+ * sign-in page (pick the role and the customer), and back to the page, signed in.
+ */
 async function signIn(page: Page, role: string, returnTo: string, sub?: string) {
-  await page.goto(`${runtime.apiUrl}/dev/sign-in?role=${role}&return=${encodeURIComponent(returnTo)}`);
+  await page.goto(`${runtime.apiUrl}${returnTo}`);
+  const link = returnTo.startsWith('/console') ? page.getByRole('link', { name: `Sign in as an ${role}` }) : page.locator('header a[href*="/dev/sign-in"]');
+  await link.click();
+  await page.waitForURL(/\/dev\/sign-in/);
   if (role === 'operator') await checkPage(page, 'local-sign-in');
-  await page.getByLabel('Role', { exact: true }).selectOption(role);
+  expect(await page.getByLabel('Role', { exact: true }).inputValue()).toBe(role);
   if (sub) await page.getByLabel(/Customer ecifId/).fill(sub);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((u) => u.pathname === returnTo.split('?')[0] && !u.hash);
@@ -228,6 +234,17 @@ describe('the privacy center, signed in', () => {
     await page.keyboard.press('Space');
     await poll(() => page.locator('#consent-saved').textContent()).toContain('Marketing by SMS is now off');
     expect(await crmDecision('C000001', 'marketing', 'sms')).toMatchObject({ decision: 'deny' });
+    await ctx.close();
+  });
+
+  it('takes no token from a link it did not ask for (someone else\'s sign-in handed over in a URL)', async () => {
+    const ctx = await browser.context();
+    const page = await ctx.newPage();
+    const token = await signDevToken({ role: 'customer', sub: 'C000002' });
+    await page.goto(`${runtime.apiUrl}/consent#access_token=${token}&token_type=Bearer&state=guessed`);
+    await poll(() => page.locator('h1').textContent()).toBe('Your consent');
+    expect(await page.getByText(/Signed in as/).count()).toBe(0);
+    expect(await page.evaluate('location.hash')).toBe('');
     await ctx.close();
   });
 

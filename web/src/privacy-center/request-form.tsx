@@ -16,6 +16,8 @@ export function RequestForm({ ctx, right }: { ctx: CenterContext; right: Right }
   const { t, api, session } = ctx;
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  // Held in state: a re-render (an error shown) must not reset the reader's choice.
+  const [jurisdiction, setJurisdiction] = useState<'GDPR' | 'CCPA'>('GDPR');
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -30,7 +32,7 @@ export function RequestForm({ ctx, right }: { ctx: CenterContext; right: Right }
     try {
       const body = {
         type: right,
-        jurisdiction: value('jurisdiction'),
+        jurisdiction,
         identifiers,
         channel: 'web',
         ...(right === 'rectification' ? { corrections } : {}),
@@ -51,9 +53,9 @@ export function RequestForm({ ctx, right }: { ctx: CenterContext; right: Right }
       <form onSubmit={submit} noValidate>
         <fieldset>
           <legend>{t('whereYouLive')}</legend>
-          {(['GDPR', 'CCPA'] as const).map((j, i) => (
+          {(['GDPR', 'CCPA'] as const).map((j) => (
             <label class="switch">
-              <input type="radio" name="jurisdiction" value={j} checked={i === 0} /> {t(`jurisdiction.${j}`)}
+              <input type="radio" name="jurisdiction" value={j} checked={jurisdiction === j} onChange={() => setJurisdiction(j)} /> {t(`jurisdiction.${j}`)}
             </label>
           ))}
         </fieldset>

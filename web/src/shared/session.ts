@@ -5,6 +5,8 @@
  * navigation only: the API decides what a token may do.
  */
 const KEY = 'custodian.token';
+/** The `state` this tab sent to sign-in: a token that comes back without it is not ours (login CSRF). */
+const STATE = 'custodian.sign-in-state';
 
 export interface Session {
   token: string;
@@ -27,13 +29,27 @@ function decode(token: string): Session | undefined {
   }
 }
 
-/** Picks up a token handed back in the URL fragment (and removes it from the address bar and history). */
+/**
+ * Picks up a token handed back in the URL fragment, only when it carries the `state` this tab sent
+ * (a link with someone else's token signs no one in), and removes it from the address bar and history.
+ */
 export function takeTokenFromUrl(): void {
   const hash = new URLSearchParams(location.hash.slice(1));
   const token = hash.get('access_token');
   if (!token) return;
-  if (decode(token)) sessionStorage.setItem(KEY, token);
+  const expected = sessionStorage.getItem(STATE);
+  if (expected && hash.get('state') === expected && decode(token)) sessionStorage.setItem(KEY, token);
+  sessionStorage.removeItem(STATE);
   history.replaceState(null, '', location.pathname + location.search);
+}
+
+function signInState(): string {
+  let state = sessionStorage.getItem(STATE);
+  if (!state) {
+    state = Array.from(crypto.getRandomValues(new Uint8Array(18)), (b) => b.toString(16).padStart(2, '0')).join('');
+    sessionStorage.setItem(STATE, state);
+  }
+  return state;
 }
 
 export function currentSession(): Session | undefined {
@@ -54,5 +70,6 @@ export function signInHref(url: string, role: string, returnTo: string): string 
     u.searchParams.set('role', role);
     u.searchParams.set('return', returnTo);
   }
+  u.searchParams.set('state', signInState());
   return u.toString();
 }
