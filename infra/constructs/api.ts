@@ -3,7 +3,7 @@
  * `jwt` rows go through the Cognito JWT authorizer; `public` rows (optional token, checked by the
  * handler) and `hmac` rows (signed callbacks, checked by the handler) have no API Gateway authorizer.
  */
-import { CfnOutput, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -30,6 +30,8 @@ export interface CustodianApiProps {
   readonly accessLogRetention?: logs.RetentionDays;
   /** Routes anyone may call without a token, per route across all callers. @default { rateLimit: 10, burstLimit: 20 } */
   readonly publicThrottle?: apigw.ThrottleSettings;
+  /** Origins whose pages may call the API from a browser (the web pages' CloudFront URL). @default none */
+  readonly corsAllowOrigins?: string[];
 }
 
 export class CustodianApi extends Construct {
@@ -44,6 +46,18 @@ export class CustodianApi extends Construct {
       description: 'Custodian privacy and consent API',
       // The stage is made below, with access logging and throttling.
       createDefaultStage: false,
+      // The web pages live on another origin (CloudFront): their browser calls need CORS.
+      ...(props.corsAllowOrigins?.length
+        ? {
+            corsPreflight: {
+              allowOrigins: props.corsAllowOrigins,
+              allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.PUT],
+              allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-requester-key'],
+              exposeHeaders: ['content-disposition', 'location', 'retry-after', 'x-custodian-truncated'],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
     });
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR });

@@ -69,6 +69,8 @@ console.log(`
 Custodian is up in ${((Date.now() - started) / 1000).toFixed(1)} s.
 
   HTTP API          ${runtime.apiUrl}            (GET /health)
+  Privacy center    ${runtime.apiUrl}/
+  Console           ${runtime.apiUrl}/console      (sign in: ${runtime.apiUrl}/dev/sign-in)
   DynamoDB Local    ${runtime.dynamo.endpoint}   ${values.persist ? `(persisted in ${values.persist})` : '(in memory)'}
   Step Functions    ${runtime.env.AWS_ENDPOINT_URL_SFN}
   S3 (reports)      ${runtime.s3.endpoint}

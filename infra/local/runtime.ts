@@ -16,6 +16,8 @@ import { startLocalS3, type LocalS3 } from './s3.ts';
 import { startGateway, type ExtraRoutes, type Gateway } from './gateway.ts';
 import { startLocalStepFunctions, taskHandlersFromTable, type LocalStepFunctions } from './stepfunctions.ts';
 import { DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.ts';
+import { ensureWebBuild } from '../web-build.ts';
+import { webPages } from './web-pages.ts';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
@@ -34,6 +36,8 @@ export interface LocalRuntimeOptions {
   /** Replace every Retry interval of the state machine (tests). */
   retryIntervalMs?: number;
   extraRoutes?: ExtraRoutes;
+  /** Serve the privacy center and the console (building web/dist when missing or stale). Default true. */
+  webPages?: boolean;
   log?: (message: string) => void;
 }
 
@@ -131,7 +135,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     });
     stops.push(() => sfn.stop());
 
-    const gateway = await startGateway({ port: apiPort, extraRoutes: opts.extraRoutes, log });
+    const pages = opts.webPages === false ? undefined : (ensureWebBuild(), webPages());
+    const extra = opts.extraRoutes;
+    const extraRoutes: ExtraRoutes | undefined = pages ? async (req, res) => (await pages(req, res)) || (extra ? extra(req, res) : false) : extra;
+    const gateway = await startGateway({ port: apiPort, extraRoutes, log });
     stops.push(() => gateway.stop());
     // Public routes check optional tokens against the issuer's JWKS, which the gateway serves.
     env.JWKS_URL = `${gateway.url}/.well-known/jwks.json`;

@@ -20,6 +20,7 @@ import { pascal } from '../constructs/names.ts';
 import { CustodianFunction, taskResponseActions, type DataResources } from '../constructs/functions.ts';
 import type { CustodianIdentity } from '../constructs/identity.ts';
 import { PrivacyRequestWorkflow } from '../constructs/workflow.ts';
+import { CustodianWeb } from '../constructs/web.ts';
 
 export interface StatelessStackProps extends StackProps {
   readonly data: DataResources;
@@ -34,6 +35,8 @@ export interface StatelessStackProps extends StackProps {
   readonly holidays?: string;
   /** Systems executed at once per request. @default 40 */
   readonly maxConcurrency?: number;
+  /** Where the web pages send people to sign in (Cognito's hosted sign-in, implicit grant). @default none: no sign-in on the pages */
+  readonly webSignInUrl?: string;
 }
 
 export class StatelessStack extends Stack {
@@ -41,6 +44,8 @@ export class StatelessStack extends Stack {
   readonly routes: Record<string, CustodianFunction>;
   readonly workflow: PrivacyRequestWorkflow;
   readonly api: CustodianApi;
+  /** The privacy center and the console (S3 behind CloudFront). */
+  readonly web: CustodianWeb;
   readonly alarms: CustodianAlarms;
   readonly jobs: Record<string, CustodianFunction>;
   /** Scheduled invocations that failed after their retries land here (an alarm watches it). */
@@ -98,11 +103,14 @@ export class StatelessStack extends Stack {
       });
     }
 
+    this.web = new CustodianWeb(this, 'Web');
     this.api = new CustodianApi(this, 'Api', {
       jwtIssuer: issuer,
       jwtAudience: audiences,
       routes: routeTable.map((spec) => ({ spec, fn: this.routes[spec.handler].fn })),
+      corsAllowOrigins: [this.web.url],
     });
+    this.web.publish({ apiUrl: this.api.stage.url, signIn: props.webSignInUrl ? { mode: 'cognito', url: props.webSignInUrl } : { mode: 'none' } });
 
     const jobScope = new Construct(this, 'Scheduled');
     this.deadLetters = new sqs.Queue(jobScope, 'DeadLetters', {

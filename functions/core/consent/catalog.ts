@@ -24,32 +24,34 @@ export interface PurposeEntry {
   optOut?: 'sale' | 'sharing';
   /** Stopped by a limit on the use of sensitive personal information (CCPA §1798.121). */
   sensitive: boolean;
+  /** The notice a privacy center shows beside this purpose (and names when it captures a choice). */
+  notice: string;
 }
 
 export const purposeCatalog: Record<Purpose, PurposeEntry> = {
   marketing: {
     title: 'Marketing', description: 'Offers and news about our products, on the channels you choose.',
-    model: { GDPR: 'opt_in', CCPA: 'opt_in' }, reconsentOnMaterialChange: true, directMarketing: true, sensitive: false,
+    model: { GDPR: 'opt_in', CCPA: 'opt_in' }, reconsentOnMaterialChange: true, directMarketing: true, sensitive: false, notice: 'marketing-notice',
   },
   profiling: {
     title: 'Profiling for marketing', description: 'Using what we know about you to choose which offers to show you.',
-    model: { GDPR: 'opt_in', CCPA: 'opt_in' }, reconsentOnMaterialChange: true, directMarketing: true, sensitive: false,
+    model: { GDPR: 'opt_in', CCPA: 'opt_in' }, reconsentOnMaterialChange: true, directMarketing: true, sensitive: false, notice: 'privacy-notice',
   },
   analytics: {
     title: 'Analytics', description: 'Measuring how our services are used, to improve them.',
-    model: { GDPR: 'opt_in', CCPA: 'opt_in' }, reconsentOnMaterialChange: false, directMarketing: false, sensitive: false,
+    model: { GDPR: 'opt_in', CCPA: 'opt_in' }, reconsentOnMaterialChange: false, directMarketing: false, sensitive: false, notice: 'privacy-notice',
   },
   third_party_sharing: {
     title: 'Sharing with partners', description: 'Sharing your data with partners for cross-context behavioural advertising.',
-    model: { GDPR: 'opt_in', CCPA: 'opt_out' }, reconsentOnMaterialChange: true, directMarketing: false, optOut: 'sharing', sensitive: false,
+    model: { GDPR: 'opt_in', CCPA: 'opt_out' }, reconsentOnMaterialChange: true, directMarketing: false, optOut: 'sharing', sensitive: false, notice: 'privacy-notice',
   },
   sale: {
     title: 'Sale of personal information', description: 'Selling your data to third parties.',
-    model: { GDPR: 'opt_in', CCPA: 'opt_out' }, reconsentOnMaterialChange: true, directMarketing: false, optOut: 'sale', sensitive: false,
+    model: { GDPR: 'opt_in', CCPA: 'opt_out' }, reconsentOnMaterialChange: true, directMarketing: false, optOut: 'sale', sensitive: false, notice: 'privacy-notice',
   },
   sensitive_data_use: {
     title: 'Use of sensitive data', description: 'Using sensitive data (such as precise location or health) beyond what the service needs.',
-    model: { GDPR: 'opt_in', CCPA: 'opt_in' }, reconsentOnMaterialChange: true, directMarketing: false, sensitive: true,
+    model: { GDPR: 'opt_in', CCPA: 'opt_in' }, reconsentOnMaterialChange: true, directMarketing: false, sensitive: true, notice: 'privacy-notice',
   },
 };
 
