@@ -23,6 +23,7 @@ const usage = `custodian <command> [options]
   requests retry <id>                      re-drive the failed systems (operator)
   requests cancel <id> [--key K]           withdraw a request not yet executing
   requests complete <id> <systemId> --evidence REF [--records N] | --not-possible --reason TEXT   close a manual system's task (operator)
+  hold place <ecifId> --reference REF --reason TEXT | hold show <ecifId> | hold release <ecifId>   legal holds (operator; show: auditor too)
   consent show <ecifId> [--as-of ISO] | consent history <ecifId> | consent decide <ecifId> <purpose> <channel>
   consent batch <purpose> <channel> <file>  a campaign list (one ecifId, or systemId,localId, per line): allowed ones, or --json for all
   consent receipt <receiptId>              a capture's Kantara v1.1 receipt
@@ -65,6 +66,7 @@ const { values: opts, positionals } = parseArgs({
     evidence: { type: 'string' },
     records: { type: 'string' },
     'not-possible': { type: 'boolean', default: false },
+    reference: { type: 'string' },
   },
 });
 const str = (k: string) => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
@@ -171,6 +173,15 @@ async function main(): Promise<number> {
       print(await client.putSystem(need(rest[0], 'system id'), JSON.parse(await readFile(need(rest[1], 'file'), 'utf8'))));
       return 0;
     }
+    case 'hold place':
+      print(await client.placeLegalHold(need(rest[0], 'ecifId'), { reference: need(str('reference'), '--reference'), reason: need(str('reason'), '--reason') }));
+      return 0;
+    case 'hold show':
+      print(await client.legalHold(need(rest[0], 'ecifId')));
+      return 0;
+    case 'hold release':
+      print(await client.releaseLegalHold(need(rest[0], 'ecifId')));
+      return 0;
     case 'ecif resolve': {
       const system = str('system');
       const found = await client.resolveCustomer({

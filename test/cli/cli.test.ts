@@ -91,6 +91,19 @@ describe('custodian CLI', () => {
     expect(status).toBe('completed');
   });
 
+  it('hold place, show and release: a legal hold on a subject, operator only to place it', async () => {
+    const c = demo.customers[3];
+    expect((await cli(['hold', 'place', c.ecifId, '--reference', 'LIT-2026-077', '--reason', 'Pending litigation over a mortgage file'], 'auditor')).code).toBe(1);
+    const placed = await cli(['hold', 'place', c.ecifId, '--reference', 'LIT-2026-077', '--reason', 'Pending litigation over a mortgage file', '--json'], 'operator');
+    expect(placed.code, placed.stderr).toBe(0);
+    expect(JSON.parse(placed.stdout)).toMatchObject({ ecifId: c.ecifId, reference: 'LIT-2026-077' });
+    const shown = await cli(['hold', 'show', c.ecifId, '--json'], 'auditor');
+    expect(JSON.parse(shown.stdout)).toMatchObject({ reference: 'LIT-2026-077' });
+    const released = await cli(['hold', 'release', c.ecifId, '--json'], 'operator');
+    expect(JSON.parse(released.stdout)).toMatchObject({ released: true, reference: 'LIT-2026-077' });
+    expect((await cli(['hold', 'show', c.ecifId], 'operator')).code).toBe(1);
+  });
+
   it('ecif import (NDJSON and CSV) loads the good records, reports the rejects by line, exits 4', async () => {
     const ndjson = path.join(dir, 'load.ndjson');
     writeFileSync(
