@@ -22,6 +22,8 @@ export interface CustodianIdentityProps {
 export class CustodianIdentity extends Construct {
   readonly userPool: cognito.UserPool;
   readonly client: cognito.UserPoolClient;
+  /** The pool's Cognito domain: the token endpoint of machines, the hosted sign-in of people. */
+  readonly domain: cognito.UserPoolDomain;
   /** Client-credentials clients, one per machine role. */
   readonly machineClients: Record<(typeof machineRoles)[number], cognito.UserPoolClient>;
 
@@ -69,7 +71,7 @@ export class CustodianIdentity extends Construct {
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId, description: 'Add users to the role groups here (docs/deploy.md)' });
 
     // Machines: OAuth client credentials at the pool's token endpoint; the scope is the role.
-    const domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: props.domainPrefix ?? Fn.join('-', ['custodian', Stack.of(this).account]) } });
+    const domain = (this.domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: props.domainPrefix ?? Fn.join('-', ['custodian', Stack.of(this).account]) } }));
     const api = this.userPool.addResourceServer('Api', {
       identifier: 'custodian',
       scopes: machineRoles.map((role) => new cognito.ResourceServerScope({ scopeName: role, scopeDescription: `Custodian role ${role}, for a machine client` })),

@@ -9,6 +9,7 @@ import type { Config } from '#functions/config.ts';
 import { routeTable } from '#handlers/http/routes.ts';
 import { workflowTasks, type TaskName, type TaskSpec } from '#handlers/tasks/tasks.ts';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { scheduledJobs } from '#handlers/scheduled/jobs.ts';
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -35,7 +36,7 @@ export interface StatelessStackProps extends StackProps {
   readonly holidays?: string;
   /** Systems executed at once per request. @default 40 */
   readonly maxConcurrency?: number;
-  /** Where the web pages send people to sign in (Cognito's hosted sign-in, implicit grant). @default none: no sign-in on the pages */
+  /** Where the web pages send people to sign in. @default the pool's hosted sign-in for the pages' own client (implicit grant) */
   readonly webSignInUrl?: string;
 }
 
@@ -46,6 +47,8 @@ export class StatelessStack extends Stack {
   readonly api: CustodianApi;
   /** The privacy center and the console (S3 behind CloudFront). */
   readonly web: CustodianWeb;
+  /** The pages' client of the user pool (hosted sign-in, implicit grant, back to the pages only). */
+  readonly webClient: cognito.UserPoolClient;
   readonly alarms: CustodianAlarms;
   readonly jobs: Record<string, CustodianFunction>;
   /** Scheduled invocations that failed after their retries land here (an alarm watches it). */
@@ -57,7 +60,28 @@ export class StatelessStack extends Stack {
     super(scope, id, props);
     const common = { data: props.data, serviceVersion: props.serviceVersion, logLevel: props.logLevel, sesFrom: props.sesFrom, holidays: props.holidays };
     const issuer = props.identity.issuerUrl;
-    const audiences = props.identity.audiences;
+    this.web = new CustodianWeb(this, 'Web');
+    // People sign in on the pages through Cognito's hosted sign-in: a client of the pool that knows the
+    // pages' URL (here, where the URL is; the pool and its other clients live in the stateful stack).
+    this.webClient = new cognito.UserPoolClient(this, 'WebSignInClient', {
+      userPool: props.identity.userPool,
+      generateSecret: false,
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      oAuth: {
+        // The pages are static: the token comes back in the URL fragment, for this tab's `state` only.
+        flows: { implicitCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+        callbackUrls: [`${this.web.url}/`, `${this.web.url}/console`],
+        logoutUrls: [`${this.web.url}/`],
+      },
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+    });
+    const audiences = [...props.identity.audiences, this.webClient.userPoolClientId];
+    const hostedSignIn =
+      `${props.identity.domain.baseUrl()}/oauth2/authorize?response_type=token&scope=openid+email` +
+      `&client_id=${this.webClient.userPoolClientId}&redirect_uri=${this.web.url}/`;
 
     const taskScope = new Construct(this, 'Tasks');
     const tasks = {} as Record<TaskName, CustodianFunction>;
@@ -103,14 +127,13 @@ export class StatelessStack extends Stack {
       });
     }
 
-    this.web = new CustodianWeb(this, 'Web');
     this.api = new CustodianApi(this, 'Api', {
       jwtIssuer: issuer,
       jwtAudience: audiences,
       routes: routeTable.map((spec) => ({ spec, fn: this.routes[spec.handler].fn })),
       corsAllowOrigins: [this.web.url],
     });
-    this.web.publish({ apiUrl: this.api.stage.url, signIn: props.webSignInUrl ? { mode: 'cognito', url: props.webSignInUrl } : { mode: 'none' } });
+    this.web.publish({ apiUrl: this.api.stage.url, signIn: { mode: 'cognito', url: props.webSignInUrl ?? hostedSignIn } });
 
     const jobScope = new Construct(this, 'Scheduled');
     this.deadLetters = new sqs.Queue(jobScope, 'DeadLetters', {

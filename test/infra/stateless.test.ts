@@ -127,12 +127,13 @@ describe('HTTP API', () => {
     const [, auth] = resources(raw, 'AWS::ApiGatewayV2::Authorizer')[0];
     expect(auth.Properties!.AuthorizerType).toBe('JWT');
     expect(auth.Properties!.IdentitySource).toEqual(['$request.header.Authorization']);
-    const poolExport = Object.entries(pair.stateful.Outputs ?? {}).find(([, o]) => o.Export && (o.Value as any)?.Ref?.startsWith('IdentityUserPool') && !(o.Value as any).Ref.includes('AppClient'));
+    const poolExport = Object.entries(pair.stateful.Outputs ?? {}).find(([, o]) => o.Export && (o.Value as any)?.Ref?.startsWith('IdentityUserPool') && !/Client|Domain/.test((o.Value as any).Ref));
     // People's app client and every machine client (client credentials) are audiences.
     const clientExports = ['AppClient', ...machineRoles.map((r) => `${r[0].toUpperCase()}${r.slice(1)}MachineClient`)].map((name) =>
       Object.entries(pair.stateful.Outputs ?? {}).find(([, o]) => o.Export && (o.Value as any)?.Ref?.includes(name) && !(o.Value as any).Ref.includes('Secret')),
     );
-    expect(auth.Properties!.JwtConfiguration.Audience).toEqual(clientExports.map((e) => ({ 'Fn::ImportValue': e![1].Export!.Name })));
+    const webClient = resources(raw, 'AWS::Cognito::UserPoolClient')[0][0];
+    expect(auth.Properties!.JwtConfiguration.Audience).toEqual([...clientExports.map((e) => ({ 'Fn::ImportValue': e![1].Export!.Name })), { Ref: webClient }]);
     const issuer = JSON.stringify(auth.Properties!.JwtConfiguration.Issuer);
     expect(issuer).toContain('https://cognito-idp.');
     expect(issuer).toContain(poolExport![1].Export!.Name);

@@ -108,6 +108,20 @@ describe('publishing', () => {
     expect(JSON.stringify(props.SourceMarkersConfig ?? [])).toContain('jsonEscape');
   });
 
+  it('people sign in on the pages through Cognito\'s hosted sign-in, with a client of their own that returns only to the pages', () => {
+    const clients = resources(raw, 'AWS::Cognito::UserPoolClient');
+    expect(clients).toHaveLength(1);
+    const [clientId, client] = clients[0];
+    expect(client.Properties).toMatchObject({ AllowedOAuthFlows: ['implicit'], AllowedOAuthFlowsUserPoolClient: true, GenerateSecret: false, SupportedIdentityProviders: ['COGNITO'] });
+    expect(client.Properties!.CallbackURLs).toHaveLength(2);
+    for (const url of client.Properties!.CallbackURLs) expect(JSON.stringify(url)).toContain(distributionId());
+    // config.json points the pages at the hosted sign-in for that client; the API takes its tokens.
+    const [, d] = one('Custom::CDKBucketDeployment');
+    expect(JSON.stringify(d.Properties!.SourceMarkers)).toContain(clientId);
+    const [, auth] = one('AWS::ApiGatewayV2::Authorizer');
+    expect(auth.Properties!.JwtConfiguration.Audience).toContainEqual({ Ref: clientId });
+  });
+
   it('the API answers browsers from the pages\' origin only (CORS), with the headers the pages send', () => {
     const [, api] = one('AWS::ApiGatewayV2::Api');
     const cors = api.Properties!.CorsConfiguration;

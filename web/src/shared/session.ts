@@ -69,6 +69,9 @@ export function signInHref(url: string, role: string, returnTo: string): string 
   if (u.origin === location.origin) {
     u.searchParams.set('role', role);
     u.searchParams.set('return', returnTo);
+  } else if (u.searchParams.has('redirect_uri')) {
+    // Cognito's hosted sign-in comes back to one of the pages' registered URLs: this app's own root.
+    u.searchParams.set('redirect_uri', `${location.origin}${returnTo.startsWith('/console') ? '/console' : '/'}`);
   }
   u.searchParams.set('state', signInState());
   return u.toString();
