@@ -82,11 +82,10 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
     await Promise.all([crm.stop(), marketing.stop()]);
   };
   try {
-    const [{ tableName, created }, started] = await Promise.all([
-      createCoreBankingTable(runtime.dynamo.client, opts.coreBankingTable ?? CORE_BANKING_TABLE),
-      opts.warehouse,
-    ]);
-    warehouse = started;
+    // The warehouse first: PGlite's start holds the event loop in long slices, and SDK calls in flight
+    // meanwhile have been seen to fail with reset sockets on a loaded machine.
+    warehouse = await opts.warehouse;
+    const { tableName, created } = await createCoreBankingTable(runtime.dynamo.client, opts.coreBankingTable ?? CORE_BANKING_TABLE);
     // A persisted table keeps what earlier erasures did to it: seed only a new one.
     if (created) await seedCoreBanking(runtime.dynamo.client, tableName, coreBankingRecords(customers));
     if (warehouse) {
