@@ -184,7 +184,7 @@ describe('the privacy center, not signed in', () => {
     await checkPage(page, 'privacy-center-home-zh');
     await page.getByLabel('语言').selectOption('en');
     await poll(() => page.locator('h1').textContent()).toBe('Your privacy');
-    expect(await page.evaluate('document.documentElement.lang')).toBe('en');
+    await poll(() => page.evaluate('document.documentElement.lang')).toBe('en');
     await page.close();
   });
 });

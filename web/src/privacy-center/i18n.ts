@@ -2,7 +2,7 @@
  * The privacy center's words in English and Simplified Chinese. The language comes from the
  * browser (navigator.languages) until the reader picks one with the switch (kept in localStorage).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 
 export type Lang = 'en' | 'zh-CN';
 export const languages: { lang: Lang; name: string }[] = [
@@ -339,7 +339,8 @@ export function translator(lang: Lang): T {
 
 export function useLang(): [Lang, (l: Lang) => void] {
   const [lang, setLang] = useState<Lang>(browserLang);
-  useEffect(() => {
+  // Before paint, in the same task as the new words: a reader never meets text in one language marked as another.
+  useLayoutEffect(() => {
     document.documentElement.lang = lang;
   }, [lang]);
   return [
