@@ -1,6 +1,7 @@
 /**
  * A connected system's `concurrency` (systems registry): at most that many calls in flight to it
- * from this process; the others wait their turn, in order. Without it, a bulk erasure opens a
+ * from this process; the others wait their turn, in order. Its `rateLimitPerSecond`, when set: call
+ * starts at least 1/rate seconds apart (a quota the system enforces, kept before it has to refuse). Without it, a bulk erasure opens a
  * connection per request to the same webhook at once (500 requests, 500 connections): beyond the
  * system's accept backlog connections are dropped, calls time out, requests end `needs_attention`.
  *
@@ -13,17 +14,26 @@ import type { ConnectedSystem } from '#core/connectors/system.ts';
 interface Gate {
   inFlight: number;
   waiting: (() => void)[];
+  /** When the next call may start, under the rate limit (epoch ms). */
+  nextStartAt: number;
 }
 
 const gates = new Map<string, Gate>();
 
 async function withSlot<T>(system: ConnectedSystem, call: () => Promise<T>): Promise<T> {
   let gate = gates.get(system.systemId);
-  if (!gate) gates.set(system.systemId, (gate = { inFlight: 0, waiting: [] }));
+  if (!gate) gates.set(system.systemId, (gate = { inFlight: 0, waiting: [], nextStartAt: 0 }));
   // The limit as registered now: a re-registration takes effect on the next call.
   if (gate.inFlight >= system.concurrency) await new Promise<void>((resolve) => gate.waiting.push(resolve));
   else gate.inFlight++;
   try {
+    if (system.rateLimitPerSecond) {
+      // Each call books the next start slot, so callers are spaced in the order they got here.
+      const now = Date.now();
+      const startAt = Math.max(now, gate.nextStartAt);
+      gate.nextStartAt = startAt + 1000 / system.rateLimitPerSecond;
+      if (startAt > now) await new Promise((r) => setTimeout(r, startAt - now));
+    }
     return await call();
   } finally {
     // The slot passes to the next in line (inFlight unchanged), or is freed.

@@ -87,6 +87,8 @@ export const systemInputSchema = z.strictObject({
   /** Notified of erasures and rectifications (GDPR Art. 19). */
   recipient: z.boolean().default(false),
   concurrency: z.number().int().min(1).max(100).default(4),
+  /** Calls per second at most (a system's API quota); absent: only `concurrency` bounds the calls. */
+  rateLimitPerSecond: z.number().min(0.1).max(1000).optional(),
 });
 export type SystemInput = z.infer<typeof systemInputSchema>;
 export type FieldRule = z.infer<typeof fieldSchema>;

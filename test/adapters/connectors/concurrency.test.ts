@@ -17,12 +17,15 @@ let server: Server;
 let url: string;
 const inFlight = new Map<string, number>();
 const maxInFlight = new Map<string, number>();
+/** When each system's calls reached the server (epoch ms). */
+const arrivals = new Map<string, number[]>();
 
 beforeAll(async () => {
   server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const call = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    arrivals.set(call.systemId, [...(arrivals.get(call.systemId) ?? []), Date.now()]);
     const n = (inFlight.get(call.systemId) ?? 0) + 1;
     inFlight.set(call.systemId, n);
     maxInFlight.set(call.systemId, Math.max(maxInFlight.get(call.systemId) ?? 0, n));
@@ -92,6 +95,22 @@ describe('a system\'s registered concurrency', () => {
     );
     expect(started.every((r) => r.accepted)).toBe(true);
     expect(maxInFlight.get('mkt-limited')).toBe(2);
+  });
+
+  it('a rate limit spaces the starts of the calls at least 1/rate apart, however many are in flight', async () => {
+    const quota = { ...system('quota-api', 10), rateLimitPerSecond: 20 };
+    await Promise.all(Array.from({ length: 6 }, (_, i) => erase(quota, i)));
+    const times = [...arrivals.get('quota-api')!].sort((a, b) => a - b);
+    expect(times).toHaveLength(12);
+    // 50 ms apart at least (a little less for the clock's rounding): a lower bound, so a slow machine cannot break it.
+    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(45);
+  });
+
+  it('the rate limit is part of the registration: validated, optional', () => {
+    const base = { name: 'x', connector: { kind: 'http', url: 'https://x.example.com' }, capabilities: ['erase'] };
+    expect(systemInputSchema.safeParse({ ...base, rateLimitPerSecond: 5 }).success).toBe(true);
+    expect(systemInputSchema.safeParse({ ...base, rateLimitPerSecond: 0 }).success).toBe(false);
+    expect(systemInputSchema.safeParse(base).data).not.toHaveProperty('rateLimitPerSecond');
   });
 
   it('a failed call gives its slot back', async () => {
