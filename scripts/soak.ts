@@ -71,7 +71,9 @@ async function worker(): Promise<void> {
         demo.crm.failNext(Math.random() < 0.8 ? 2 : 8, 503);
         counts.faultsInjected++;
       }
-      const r = await post('/v1/privacy-requests', { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: target.email } });
+      // Signed in: verified by the login, so every erasure runs the workflow (anonymous ones wait for a code).
+      const token = await signDevToken({ role: 'customer', sub: target.ecifId });
+      const r = await post('/v1/privacy-requests', { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: target.email } }, token);
       if (r.status === 202) {
         counts.erasures++;
         requestIds.push(String(r.body!.id));
@@ -100,7 +102,19 @@ for (const id of requestIds) {
   if (!request || !(terminalStatuses.includes(request.status) || request.status === 'needs_attention')) broken.push(`request ${id} ended ${status}`);
 }
 
-const consentItems = (await runtime.dynamo.client.send(new ScanCommand({ TableName: runtime.tables.consent }))).Items!.map((i) => unmarshall(i));
+/** Every item of a table: a Scan answers at most 1 MB a page. */
+async function scanAll(TableName: string, ProjectionExpression?: string) {
+  const out: Record<string, any>[] = [];
+  let ExclusiveStartKey: Record<string, any> | undefined;
+  do {
+    const page = await runtime.dynamo.client.send(new ScanCommand({ TableName, ExclusiveStartKey, ...(ProjectionExpression ? { ProjectionExpression } : {}) }));
+    out.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return out;
+}
+
+const consentItems = (await scanAll(runtime.tables.consent)).map((i) => unmarshall(i));
 const latest = new Map<string, Record<string, unknown>>();
 for (const item of consentItems.filter((i) => String(i.SK).startsWith('EVT#')).sort((a, b) => String(a.SK).localeCompare(String(b.SK)))) {
   latest.set(`${item.PK}|${item.purpose}|${item.channel}`, item);
@@ -110,9 +124,7 @@ for (const cur of consentItems.filter((i) => String(i.SK).startsWith('CUR#') && 
   if (!last || last.eventId !== cur.eventId) broken.push(`consent projection ${cur.PK} ${cur.SK} is not the latest event`);
 }
 
-const streams = new Set(
-  (await runtime.dynamo.client.send(new ScanCommand({ TableName: runtime.tables.audit, ProjectionExpression: 'PK' }))).Items!.map((i) => String(i.PK.S)),
-);
+const streams = new Set((await scanAll(runtime.tables.audit, 'PK')).map((i) => String(i.PK.S)));
 let auditEvents = 0;
 for (const pk of streams) {
   if (!pk.startsWith('STREAM#')) continue;
