@@ -15,22 +15,19 @@ export class WebhookConsentChanges implements ConsentChangePublisher {
     await Promise.all(urls.map((url) => this.deliver(url, body)));
   }
 
+  /** 2xx: delivered. 5xx, 429 or no answer: tried again, three tries in all. Any other 4xx: refused, not retried. */
   private async deliver(url: string, body: string) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(this.secret, body) },
-          body,
-          signal: AbortSignal.timeout(3_000),
-        });
-        if (res.ok) return;
-        if (res.status < 500 && res.status !== 429) throw new Error(`subscriber refused with ${res.status}`);
-      } catch (err) {
-        if (attempt >= 3 || /refused with/.test((err as Error).message)) throw err;
-      }
-      if (attempt >= 3) throw new Error('subscriber did not accept consent.changed');
-      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      if (attempt > 1) await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(this.secret, body) },
+        body,
+        signal: AbortSignal.timeout(3_000),
+      }).catch(() => undefined);
+      if (res?.ok) return;
+      if (res && res.status < 500 && res.status !== 429) throw new Error(`subscriber refused with ${res.status}`);
     }
+    throw new Error('subscriber did not accept consent.changed');
   }
 }

@@ -109,6 +109,9 @@ export interface Execution {
   heartbeatSeconds: number;
 }
 
+/** Sync steps are bounded by the connector's own timeouts: the wait values are not used. */
+export const syncExecution: Execution = { mode: 'sync', waitSeconds: 0, heartbeatSeconds: 0 };
+
 export function executionOf(system: Pick<ConnectedSystem, 'connector'>): Execution {
   const c = system.connector;
   // Step Functions wants the heartbeat shorter than the timeout: no heartbeat given is "just under the timeout".
@@ -120,6 +123,5 @@ export function executionOf(system: Pick<ConnectedSystem, 'connector'>): Executi
     const seconds = c.callbackTimeoutSeconds ?? 86_400;
     return { mode: 'callback', waitSeconds: seconds, heartbeatSeconds: Math.min(c.heartbeatSeconds ?? seconds - 1, seconds - 1) };
   }
-  // Sync steps are bounded by the connector's own timeouts; these values are not used.
-  return { mode: 'sync', waitSeconds: 0, heartbeatSeconds: 0 };
+  return syncExecution;
 }

@@ -11,8 +11,9 @@ import { workflowActor, type Actor } from '../shared/actor.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../shared/errors.ts';
 import { recordSystemOutcome, systemStepOf, type WorkflowDeps } from './workflow.ts';
 import { executionOf } from '../connectors/system.ts';
+import type { RequestWorkflow } from './ports.ts';
 
-type AwaitDeps = WorkflowDeps & { workflow: { completeTask(token: string, output: Record<string, unknown>): Promise<void> }; callbackBaseUrl?: string };
+type AwaitDeps = WorkflowDeps & { workflow: Pick<RequestWorkflow, 'completeTask'>; callbackBaseUrl?: string };
 
 /** The callback route of a request's system (docs/connectors.md). */
 export const callbackPath = (requestId: string, systemId: string) => `/v1/callbacks/${encodeURIComponent(requestId)}/${encodeURIComponent(systemId)}`;
@@ -73,9 +74,7 @@ export const systemCallbackSchema = z.strictObject({
 });
 export type SystemCallback = z.infer<typeof systemCallbackSchema>;
 
-type AnswerDeps = WorkflowDeps & {
-  workflow: { completeTask(token: string, output: Record<string, unknown>): Promise<void>; failTask(token: string, error: string, cause: string): Promise<void>; heartbeatTask(token: string): Promise<void> };
-};
+type AnswerDeps = WorkflowDeps & { workflow: Pick<RequestWorkflow, 'completeTask' | 'failTask' | 'heartbeatTask'> };
 
 async function waitingStep(deps: AnswerDeps, requestId: string, systemId: string, waitingFor: 'callback' | 'operator') {
   const step = await systemStepOf(deps, { requestId, systemId }).catch((err: unknown) => {

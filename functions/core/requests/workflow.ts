@@ -14,7 +14,7 @@ import type { IdentityHasher } from '../ecif/identifiers.ts';
 import { upsertCustomer } from '../ecif/upsert-customer.ts';
 import { flagsFor } from './immediate-rights.ts';
 import { correctedValues, rights } from './rights.ts';
-import { executionOf, type ConnectedSystem, type Strategy } from '../connectors/system.ts';
+import { executionOf, syncExecution, type ConnectedSystem, type Strategy } from '../connectors/system.ts';
 import { anonymized } from '../ecif/customer.ts';
 import type { EcifRegistry, SystemsRegistry } from '../ecif/ports.ts';
 import { resolveByKeys } from '../ecif/resolve-subject.ts';
@@ -117,7 +117,7 @@ export async function planStep(deps: WorkflowDeps, input: Step & { found: boolea
     ...input,
     systems: open.map((t) => {
       const system = systems.find((s) => s.systemId === t.systemId);
-      return { systemId: t.systemId, ...(system ? executionOf(system) : { mode: 'sync', waitSeconds: 0, heartbeatSeconds: 0 }) };
+      return { systemId: t.systemId, ...(system ? executionOf(system) : syncExecution) };
     }),
   };
 }

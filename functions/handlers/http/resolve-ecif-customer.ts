@@ -1,12 +1,7 @@
 /** POST /v1/ecif/resolve (steward, operator): the ecifId and cross-references behind any identifier. */
-import { z } from 'zod';
 import { resolveIdentity, resolveInputSchema } from '#core/ecif/resolve-subject.ts';
 import { httpRoute } from '../middleware/http-route.ts';
-
-export const resolutionResponse = z.looseObject({
-  ecifId: z.string(),
-  crossReferences: z.array(z.looseObject({ systemId: z.string(), localId: z.string() })),
-});
+import { resolutionResponse } from './responses.ts';
 
 export const handler = httpRoute(
   'resolve-ecif-customer',

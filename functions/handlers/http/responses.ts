@@ -66,3 +66,12 @@ export const legalHoldReleasedResponse = z.looseObject({
   /** The erasures the hold kept back, started now (ids of their runs). */
   erasuresStarted: z.array(z.string()),
 });
+
+/** An async system's callback, as taken. */
+export const callbackResponse = z.looseObject({ accepted: z.literal(true), state: z.enum(['waiting', 'succeeded', 'failed']) });
+
+/** Who an identifier names in the ECIF, and where each system knows them. */
+export const resolutionResponse = z.looseObject({
+  ecifId: z.string(),
+  crossReferences: z.array(z.looseObject({ systemId: z.string(), localId: z.string() })),
+});

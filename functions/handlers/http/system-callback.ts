@@ -1,10 +1,8 @@
 /** POST /v1/callbacks/{requestId}/{systemId}: an async system's answer (signed; checked by the chain's hmac step). */
-import { z } from 'zod';
 import { acceptSystemCallback, systemCallbackSchema } from '#core/requests/awaited-systems.ts';
 import { httpRoute } from '../middleware/http-route.ts';
 import { callbackParams } from './privacy-request-access.ts';
-
-export const callbackResponse = z.looseObject({ accepted: z.literal(true), state: z.enum(['waiting', 'succeeded', 'failed']) });
+import { callbackResponse } from './responses.ts';
 
 export const handler = httpRoute(
   'system-callback',
