@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { AuditEvent } from '#core/audit/event.ts';
+import { exportLine } from '#core/audit/export-line.ts';
 import { httpRoute } from '../middleware/http-route.ts';
 import { auditRangeQuery } from './audit-range.ts';
 
@@ -27,7 +28,7 @@ export const handler = httpRoute('audit-export', { summary: 'Export the audit lo
   } while (cursor && events.length < MAX_EVENTS);
   const text =
     query.format === 'ndjson'
-      ? events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : '')
+      ? events.map(exportLine).join('\n') + (events.length ? '\n' : '')
       : [columns.join(','), ...events.map((e) => columns.map((c) => csvCell(e[c])).join(','))].join('\n') + '\n';
   return {
     raw: text,
