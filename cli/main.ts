@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { ApiError, createClient, type CustodianClient } from '../client/client.ts';
 import { importRecords } from './import-file.ts';
 import { exportLine } from '#core/audit/export-line.ts';
+import type { AuditEvent } from '#core/audit/event.ts';
 
 const usage = `custodian <command> [options]
 
@@ -285,7 +286,7 @@ async function main(): Promise<number> {
       const out = str('out') ? createWriteStream(str('out')!) : process.stdout;
       let n = 0;
       for await (const event of client.auditEvents({ from: need(str('from'), '--from'), to: str('to'), limit: '1000' })) {
-        if (!out.write(`${exportLine(event)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+        if (!out.write(`${exportLine(event as unknown as AuditEvent)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
         n++;
       }
       if (out !== process.stdout) await new Promise<void>((r) => (out as import("node:fs").WriteStream).end(() => r()));
