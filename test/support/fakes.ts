@@ -4,7 +4,8 @@
  * fail, reads return fresh copies (never an alias of what is stored), updates drop `undefined`
  * members as `setExpression` does, and queries return items in sort-key order.
  */
-import { chainNext, type AuditEvent, type AuditInput } from '#core/audit/event.ts';
+import { chainNext, type AuditEvent, type AuditInput, type SealedEvent } from '#core/audit/event.ts';
+import { canonicalJsonWithout } from '#core/audit/canonical.ts';
 import type { AuditFilter, AuditLog, AuditPage, AuditRange } from '#core/audit/ports.ts';
 import type { AuditDigest } from '#core/audit/digest.ts';
 import type { CallbackTicket, Connector, ConnectorOutcome, SystemWork, Verification } from '#core/connectors/connector.ts';
@@ -52,6 +53,11 @@ export class FakeAuditLog implements AuditLog {
 
   async stream(stream: string): Promise<AuditEvent[]> {
     return copy(this.streams.get(stream) ?? []);
+  }
+
+  /** Sealed from the events as they are now: a test's edit to a stored event shows in its bytes. */
+  async sealed(stream: string): Promise<SealedEvent[]> {
+    return (this.streams.get(stream) ?? []).map((e) => ({ canonical: canonicalJsonWithout(e, 'hash')!, hash: e.hash }));
   }
 
   readonly digestItems = new Map<string, AuditDigest>();

@@ -2,9 +2,14 @@
  * The audit log on DynamoDB: `STREAM#<stream>`/`SEQ#<zero-padded seq>`. Appends are conditional puts
  * of the next sequence number (never an update or delete), so two writers racing on one stream
  * cannot both win: the loser re-reads the head and chains after it.
+ *
+ * An item holds the event as the bytes its hash is over (`event`: RFC 8785 JSON without `hash`) and
+ * `hash`; `stream` and the keys only find it. Reading parses those bytes, so what a query shows is
+ * what verification hashed.
  */
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { chainNext, type AuditEvent, type AuditInput } from '#core/audit/event.ts';
+import { openSealed, sealNext, type AuditEvent, type AuditInput, type SealedEvent } from '#core/audit/event.ts';
+import { canonicalJsonWithout } from '#core/audit/canonical.ts';
 import type { AuditLog } from '#core/audit/ports.ts';
 import type { Clock } from '#core/shared/clock.ts';
 import { isConditionFailure, withoutKeys } from './client.ts';
@@ -30,6 +35,15 @@ function daysBetween(from: string, to: string): string[] {
   }
   return days;
 }
+
+/** The stored event of an item; items written before events were stored sealed are sealed from their attributes. */
+function sealedOf(item: Record<string, unknown>): SealedEvent {
+  if (typeof item.event === 'string') return { canonical: item.event, hash: String(item.hash) };
+  const event = withoutKeys<AuditEvent>(item);
+  return { canonical: canonicalJsonWithout(event, 'hash')!, hash: event.hash };
+}
+
+const eventOf = (item: Record<string, unknown>) => openSealed(sealedOf(item));
 
 const encodeCursor = (c: object) => Buffer.from(JSON.stringify(c)).toString('base64url');
 function decodeCursor(cursor: string | undefined): { day?: string; key?: Record<string, unknown> } {
@@ -69,7 +83,7 @@ export class DynamoAuditLog implements AuditLog {
         ConsistentRead: true,
       }),
     );
-    return Items?.[0] ? withoutKeys<AuditEvent>(Items[0]) : undefined;
+    return Items?.[0] ? eventOf(Items[0]) : undefined;
   }
 
   /** Per stream, the last append this process queued. */
@@ -97,12 +111,20 @@ export class DynamoAuditLog implements AuditLog {
   private async appendNow(input: AuditInput): Promise<AuditEvent> {
     for (let attempt = 0; ; attempt++) {
       const head = (attempt === 0 && this.heads.get(input.stream)) || (await this.readHead(input.stream));
-      const event = chainNext(head, input, this.clock.now().toISOString());
+      const { event, sealed } = sealNext(head, input, this.clock.now().toISOString());
       try {
         await this.db.send(
           new PutCommand({
             TableName: this.table,
-            Item: { PK: `STREAM#${event.stream}`, SK: seqKey(event.seq), ...dayIndex(event), retainUntil: expiry(event.at, this.retentionDays), ...event },
+            Item: {
+              PK: `STREAM#${event.stream}`,
+              SK: seqKey(event.seq),
+              ...dayIndex(event),
+              retainUntil: expiry(event.at, this.retentionDays),
+              stream: event.stream,
+              event: sealed.canonical,
+              hash: sealed.hash,
+            },
             ConditionExpression: 'attribute_not_exists(PK)',
           }),
         );
@@ -119,7 +141,11 @@ export class DynamoAuditLog implements AuditLog {
   }
 
   async stream(stream: string) {
-    const out: AuditEvent[] = [];
+    return (await this.sealed(stream)).map(openSealed);
+  }
+
+  async sealed(stream: string) {
+    const out: SealedEvent[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
@@ -131,7 +157,7 @@ export class DynamoAuditLog implements AuditLog {
           ExclusiveStartKey,
         }),
       );
-      out.push(...(page.Items ?? []).map((i) => withoutKeys<AuditEvent>(i)));
+      out.push(...(page.Items ?? []).map(sealedOf));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return out;
@@ -169,7 +195,7 @@ export class DynamoAuditLog implements AuditLog {
             Limit: page.limit - items.length,
           }),
         );
-        items.push(...(res.Items ?? []).map((it) => withoutKeys<AuditEvent>(it)).filter(matches));
+        items.push(...(res.Items ?? []).map(eventOf).filter(matches));
         key = res.LastEvaluatedKey;
         if (items.length >= page.limit) {
           const next = key ? { day: p, key } : i + 1 < partitions.length ? { day: partitions[i + 1] } : undefined;

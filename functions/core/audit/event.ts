@@ -46,8 +46,18 @@ export function expectedHash(event: AuditEvent): string {
   return sha256(canonicalJsonWithout(event, 'hash'));
 }
 
-/** The event that follows `head` (or starts the stream). */
-export function chainNext(head: Pick<AuditEvent, 'seq' | 'hash'> | undefined, input: AuditInput, at: string): AuditEvent {
+/**
+ * An event as the log stores it: the bytes its hash is over (the RFC 8785 JSON of the event without
+ * `hash`), and the hash. A verifier hashes these bytes as they are and reads the chain fields from
+ * them, so it never has to canonicalize again: what it parsed is what was hashed.
+ */
+export interface SealedEvent {
+  canonical: string;
+  hash: string;
+}
+
+/** The event that follows `head` (or starts the stream), with the bytes its hash is over. */
+export function sealNext(head: Pick<AuditEvent, 'seq' | 'hash'> | undefined, input: AuditInput, at: string): { event: AuditEvent; sealed: SealedEvent } {
   const body = {
     stream: input.stream,
     seq: head ? head.seq + 1 : 1,
@@ -58,13 +68,25 @@ export function chainNext(head: Pick<AuditEvent, 'seq' | 'hash'> | undefined, in
     details: input.details,
     prevHash: head ? head.hash : genesisHash,
   };
-  return { ...body, hash: hashEvent(body) };
+  const canonical = canonicalJson(body);
+  const hash = sha256(canonical);
+  return { event: { ...body, hash }, sealed: { canonical: canonical!, hash } };
+}
+
+/** The event that follows `head` (or starts the stream). */
+export function chainNext(head: Pick<AuditEvent, 'seq' | 'hash'> | undefined, input: AuditInput, at: string): AuditEvent {
+  return sealNext(head, input, at).event;
+}
+
+/** The event a sealed one holds. */
+export function openSealed(sealed: SealedEvent): AuditEvent {
+  return { ...(JSON.parse(sealed.canonical) as Omit<AuditEvent, 'hash'>), hash: sealed.hash };
 }
 
 export interface ChainBreak {
   stream: string;
   seq: number;
-  problem: 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap';
+  problem: 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap' | 'misplaced';
 }
 
 /**
@@ -80,4 +102,36 @@ export function verifyChain(events: AuditEvent[], anchor?: Pick<AuditEvent, 'seq
     prev = e;
   }
   return undefined;
+}
+
+/**
+ * verifyChain over one stream as stored: each event's hash recomputed over its stored bytes, its
+ * chain fields read from those same bytes. An event whose bytes name another stream was moved
+ * (`misplaced`); bytes that are not JSON were edited (`hash-mismatch`). The events, as read, on success.
+ */
+export function verifySealed(
+  stream: string,
+  sealed: readonly SealedEvent[],
+  anchor?: Pick<AuditEvent, 'seq' | 'hash'>,
+): { events: AuditEvent[]; firstBreak?: ChainBreak } {
+  const events: AuditEvent[] = [];
+  let prev: Pick<AuditEvent, 'seq' | 'hash'> | undefined = anchor;
+  for (const s of sealed) {
+    const seq = prev ? prev.seq + 1 : 1;
+    let e: AuditEvent;
+    try {
+      e = JSON.parse(s.canonical);
+    } catch {
+      return { events, firstBreak: { stream, seq, problem: 'hash-mismatch' } };
+    }
+    if (e === null || typeof e !== 'object') return { events, firstBreak: { stream, seq, problem: 'hash-mismatch' } };
+    if (e.stream !== stream) return { events, firstBreak: { stream, seq, problem: 'misplaced' } };
+    if (e.seq !== seq) return { events, firstBreak: { stream, seq: e.seq, problem: 'sequence-gap' } };
+    if (e.prevHash !== (prev ? prev.hash : genesisHash)) return { events, firstBreak: { stream, seq, problem: 'prev-hash-mismatch' } };
+    if (sha256(s.canonical) !== s.hash) return { events, firstBreak: { stream, seq, problem: 'hash-mismatch' } };
+    e.hash = s.hash;
+    events.push(e);
+    prev = e;
+  }
+  return { events };
 }

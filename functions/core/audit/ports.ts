@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditInput } from './event.ts';
+import type { AuditEvent, AuditInput, SealedEvent } from './event.ts';
 import type { AuditDigest } from './digest.ts';
 
 export interface AuditRange {
@@ -31,6 +31,8 @@ export interface AuditLog {
   append(input: AuditInput): Promise<AuditEvent>;
   /** A whole stream, in seq order. */
   stream(stream: string): Promise<AuditEvent[]>;
+  /** A whole stream as stored (the bytes each hash is over), in key order: what verification reads. */
+  sealed(stream: string): Promise<SealedEvent[]>;
   /** Events in a time range, in time order, filtered, one page at a time. */
   events(range: AuditRange, filter: AuditFilter, page: { cursor?: string; limit: number }): Promise<AuditPage>;
   /** Streams with at least one event in the range. */

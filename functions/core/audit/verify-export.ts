@@ -2,8 +2,21 @@
  * Verifies an NDJSON export offline, line by line (memory grows with the number of streams, not
  * events). A stream that starts mid-way in the export (the range began after its first event) is
  * anchored on its first exported event's prevHash: what precedes it is outside the export.
+ *
+ * A line as the export writes it is hashed as it stands, less its hash member (export-line.ts): if
+ * those bytes hash to the line's hash they are the bytes that were sealed, so the fields parsed from
+ * the line are the sealed ones. Any other line (reformatted, or from another tool) is canonicalized.
  */
+import { createHash } from 'node:crypto';
 import { expectedHash, genesisHash, type AuditEvent } from './event.ts';
+import { hashMemberOf } from './export-line.ts';
+
+function hashHolds(line: string, e: AuditEvent): boolean {
+  const member = hashMemberOf(line, e.hash);
+  // The two sides of the hash member hashed in turn: no joined copy of the line.
+  if (member && createHash('sha256').update(line.slice(0, member.start)).update(line.slice(member.end)).digest('hex') === e.hash) return true;
+  return expectedHash(e) === e.hash;
+}
 
 export type ExportBreak = { line: number; stream?: string; seq?: number; problem: 'not-json' | 'not-an-event' | 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap' };
 
@@ -22,33 +35,48 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
   let anchored = 0;
   let line = 0;
   const result = (firstBreak?: ExportBreak): ExportVerification => ({ ok: !firstBreak, events, streams: heads.size, anchored, ...(firstBreak ? { firstBreak } : {}) });
-  for await (const text of lines) {
+
+  /** The break on this line, if any. */
+  function check(text: string): ExportBreak | undefined {
     line++;
-    if (text.trim() === '') continue;
+    if (text.length === 0 || text.trim() === '') return undefined;
     let e: AuditEvent;
     try {
       e = JSON.parse(text);
     } catch {
-      return result({ line, problem: 'not-json' });
+      return { line, problem: 'not-json' };
     }
     if (typeof e?.stream !== 'string' || typeof e.seq !== 'number' || typeof e.hash !== 'string' || typeof e.prevHash !== 'string') {
-      return result({ line, problem: 'not-an-event' });
+      return { line, problem: 'not-an-event' };
     }
-    const hash = e.hash;
-    const at = { line, stream: e.stream, seq: e.seq };
-    // Canonicalized from the parsed line as it is: no copy to drop `hash`.
-    if (expectedHash(e) !== hash) return result({ ...at, problem: 'hash-mismatch' });
+    const at = () => ({ line, stream: e.stream, seq: e.seq });
+    if (!hashHolds(text, e)) return { ...at(), problem: 'hash-mismatch' };
     const head = heads.get(e.stream);
     if (head) {
-      if (e.seq !== head.seq + 1) return result({ ...at, problem: 'sequence-gap' });
-      if (e.prevHash !== head.hash) return result({ ...at, problem: 'prev-hash-mismatch' });
-    } else if (e.seq === 1) {
-      if (e.prevHash !== genesisHash) return result({ ...at, problem: 'prev-hash-mismatch' });
+      if (e.seq !== head.seq + 1) return { ...at(), problem: 'sequence-gap' };
+      if (e.prevHash !== head.hash) return { ...at(), problem: 'prev-hash-mismatch' };
+      head.seq = e.seq;
+      head.hash = e.hash;
     } else {
-      anchored++;
+      if (e.seq === 1 && e.prevHash !== genesisHash) return { ...at(), problem: 'prev-hash-mismatch' };
+      if (e.seq !== 1) anchored++;
+      heads.set(e.stream, { seq: e.seq, hash: e.hash });
     }
-    heads.set(e.stream, { seq: e.seq, hash });
     events++;
+    return undefined;
+  }
+
+  // Lines in memory are checked without a turn of the event loop each; a file's as they are read.
+  if (Symbol.asyncIterator in lines) {
+    for await (const text of lines) {
+      const brk = check(text);
+      if (brk) return result(brk);
+    }
+  } else {
+    for (const text of lines) {
+      const brk = check(text);
+      if (brk) return result(brk);
+    }
   }
   return result();
 }

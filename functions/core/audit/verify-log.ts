@@ -7,11 +7,11 @@
 import type { Clock } from '../shared/clock.ts';
 import type { Actor } from '../shared/actor.ts';
 import { buildDigest, digestHash, headOf } from './digest.ts';
-import { genesisHash, verifyChain } from './event.ts';
+import { genesisHash, openSealed, verifySealed, type AuditEvent, type ChainBreak } from './event.ts';
 import type { AuditLog, AuditRange } from './ports.ts';
 
 export type AuditBreak =
-  | { stream: string; seq: number; problem: 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap' }
+  | ChainBreak
   | { digest: string; problem: 'digest-hash-mismatch' | 'digest-chain-broken' | 'head-missing' | 'head-hash-mismatch'; stream?: string; seq?: number };
 
 export interface AuditVerification {
@@ -27,13 +27,16 @@ export const dayOf = (iso: string) => iso.slice(0, 10);
 export async function verifyAuditLog(log: AuditLog, range: AuditRange): Promise<AuditVerification> {
   let checked = 0;
   const streams = await log.streamsIn(range);
-  const cache = new Map<string, Awaited<ReturnType<AuditLog['stream']>>>();
+  const cache = new Map<string, AuditEvent[]>();
   for (const stream of streams.sort()) {
-    const events = await log.stream(stream);
+    const sealed = await log.sealed(stream);
+    // A stream cut by retention starts after seq 1: the digest of the cut anchors it.
+    const first = sealed[0] && openSealed(sealed[0]);
+    const anchor = first && first.seq > 1 ? await anchorOf(log, first) : undefined;
+    const { events, firstBreak } = verifySealed(stream, sealed, anchor);
     cache.set(stream, events);
-    checked += events.length;
-    const brk = verifyChain(events, events[0] && events[0].seq > 1 ? await anchorOf(log, events[0]) : undefined);
-    if (brk) return { ok: false, checked, streams: streams.length, digests: 0, firstBreak: brk };
+    checked += sealed.length;
+    if (firstBreak) return { ok: false, checked, streams: streams.length, digests: 0, firstBreak };
   }
   const digests = await log.digests(dayOf(range.from), dayOf(range.to));
   let previous = digests.length ? await log.latestDigestBefore(digests[0].day) : undefined;

@@ -5,7 +5,9 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chainNext, genesisHash, hashEvent, verifyChain, type AuditEvent, type AuditInput } from '#core/audit/event.ts';
+import canonicalize from 'canonicalize';
+import { chainNext, genesisHash, hashEvent, openSealed, sealNext, verifyChain, verifySealed, type AuditEvent, type AuditInput, type ChainBreak } from '#core/audit/event.ts';
+import { canonicalJsonWithout } from '#core/audit/canonical.ts';
 import type { Actor } from '#core/shared/actor.ts';
 
 const roles: Actor['role'][] = ['customer', 'crm', 'auditor', 'operator', 'steward', 'anonymous', 'system', 'connected-system'];
@@ -82,6 +84,74 @@ describe('chainNext', () => {
         const { hash, ...body } = e;
         const reversed = Object.fromEntries(Object.entries(body).reverse()) as Omit<AuditEvent, 'hash'>;
         expect(hashEvent(reversed)).toBe(hash);
+      }),
+    );
+  });
+});
+
+/** The events as the log would store them after the same tampering: their bytes, each with the hash it holds. */
+const asStored = (events: AuditEvent[]): ChainBreak | undefined =>
+  verifySealed('request:01J0TEST', events.map((e) => ({ canonical: canonicalJsonWithout(e, 'hash')!, hash: e.hash }))).firstBreak;
+
+describe('sealNext', () => {
+  it('property: the sealed bytes are the canonical JSON of the event without its hash, and hash to it', () => {
+    fc.assert(
+      fc.property(inputFor('request:01J0TEST'), (input) => {
+        const { event, sealed } = sealNext(undefined, input, '2025-01-01T00:00:00.000Z');
+        const { hash, ...body } = event;
+        expect(sealed.canonical).toBe(canonicalize(body));
+        expect(sealed.hash).toBe(hash);
+        expect(createHash('sha256').update(sealed.canonical).digest('hex')).toBe(hash);
+        expect(openSealed(sealed)).toEqual(event);
+      }),
+    );
+  });
+});
+
+describe('verifySealed (the stored bytes) finds what verifyChain finds', () => {
+  it('property: any sequence as sealed verifies, and gives back the events', () => {
+    fc.assert(
+      fc.property(fc.array(inputFor('request:01J0TEST'), { maxLength: 12 }), (inputs) => {
+        const sealed: ReturnType<typeof sealNext>[] = [];
+        inputs.forEach((input, i) => sealed.push(sealNext(sealed.at(-1)?.event, input, new Date(start + i * 1000).toISOString())));
+        const result = verifySealed('request:01J0TEST', sealed.map((s) => s.sealed));
+        expect(result.firstBreak).toBeUndefined();
+        expect(result.events).toEqual(sealed.map((s) => s.event));
+      }),
+    );
+  });
+
+  it('bytes that are not JSON are a hash-mismatch; bytes of another stream are misplaced', () => {
+    const [a, b] = chain([{ stream: 'request:01J0TEST', actor: { role: 'system', principal: 't' }, action: 'request.started', target: {}, details: {} }, { stream: 'request:01J0TEST', actor: { role: 'system', principal: 't' }, action: 'request.planned', target: {}, details: {} }]);
+    const seal = (e: AuditEvent) => ({ canonical: canonicalJsonWithout(e, 'hash')!, hash: e.hash });
+    expect(verifySealed('request:01J0TEST', [seal(a), { ...seal(b), canonical: seal(b).canonical.slice(1) }]).firstBreak).toEqual({ stream: 'request:01J0TEST', seq: 2, problem: 'hash-mismatch' });
+    expect(verifySealed('request:OTHER', [seal(a)]).firstBreak).toEqual({ stream: 'request:OTHER', seq: 1, problem: 'misplaced' });
+  });
+
+  it.each(Object.keys(edits))('property: editing %s of any stored event is found at that event', (field) => {
+    fc.assert(
+      fc.property(
+        chains(1).chain((events) => fc.tuple(fc.constant(events), fc.nat({ max: events.length - 1 }))),
+        ([events, i]) => {
+          const tampered = events.map((e, j) => (j === i ? edits[field](e) : e));
+          // Moved to another stream's bytes: the key it is stored under says otherwise.
+          expect(asStored(tampered)).toEqual({ stream: 'request:01J0TEST', seq: i + 1, problem: field === 'stream' ? 'misplaced' : 'hash-mismatch' });
+        },
+      ),
+    );
+  });
+
+  it('property: dropped, swapped, renumbered and re-hashed stored events are found where verifyChain finds them', () => {
+    fc.assert(
+      fc.property(chains(2).chain((events) => fc.tuple(fc.constant(events), fc.nat({ max: events.length - 2 }), fc.nat({ max: 63 }))), ([events, i, at]) => {
+        const cases = [
+          events.filter((_, j) => j !== i),
+          events.map((e, j) => (j === i ? events[i + 1] : j === i + 1 ? events[i] : e)),
+          events.map((e, j) => (j === i ? { ...e, seq: e.seq + 1 } : e)),
+          events.map((e, j) => (j === i ? { ...e, hash: flipHex(e.hash, at) } : e)),
+          events.map((e, j) => (j === i ? { ...e, prevHash: flipHex(e.prevHash, at) } : e)),
+        ];
+        for (const tampered of cases) expect(asStored(tampered)).toEqual(verifyChain(tampered));
       }),
     );
   });
