@@ -7,12 +7,12 @@
  * `hash`; `stream` and the keys only find it. Reading parses those bytes, so what a query shows is
  * what verification hashed.
  */
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { openSealed, sealNext, type AuditEvent, type AuditInput, type SealedEvent } from '#core/audit/event.ts';
 import { canonicalJsonWithout } from '#core/audit/canonical.ts';
 import type { AuditLog } from '#core/audit/ports.ts';
 import type { Clock } from '#core/shared/clock.ts';
-import { isConditionFailure, withoutKeys } from './client.ts';
+import { isConditionFailure, isTransactionCancelled, withoutKeys } from './client.ts';
 import type { AuditDigest } from '#core/audit/digest.ts';
 import type { AuditFilter, AuditPage, AuditRange } from '#core/audit/ports.ts';
 import { InvalidInputError } from '#core/shared/errors.ts';
@@ -27,6 +27,8 @@ const digestKey = (day: string) => ({ PK: 'DIGEST', SK: `DAY#${day}` });
  */
 export const expiry = (at: string, retentionDays: number) => Math.floor((Date.parse(`${at.slice(0, 10)}T00:00:00.000Z`) + (retentionDays + 1) * 86_400_000) / 1000);
 const MAX_DAYS = 400;
+/** Appends written in one transaction at most (DynamoDB's limit is 100 writes). */
+const MAX_BATCH = 100;
 
 function daysBetween(from: string, to: string): string[] {
   const days: string[] = [];
@@ -86,54 +88,81 @@ export class DynamoAuditLog implements AuditLog {
     return Items?.[0] ? eventOf(Items[0]) : undefined;
   }
 
-  /** Per stream, the last append this process queued. */
-  private readonly tails = new Map<string, Promise<AuditEvent>>();
+  /** Per stream, the appends waiting for the one in flight to land. */
+  private readonly queued = new Map<string, { input: AuditInput; resolve: (e: AuditEvent) => void; reject: (err: unknown) => void }[]>();
 
   /**
-   * Appends from this process to one stream go one at a time, each on the head the previous one
-   * wrote (one put each): racing each other through the condition would cost a head read and a
-   * backoff per loss, quadratic in the appenders (25 systems of one request finishing at once).
-   * Other processes (other Lambda instances) still race through the condition.
+   * Appends from this process to one stream are written in turn, each batch on the head the previous
+   * one wrote: whatever queued while a write was in flight goes next, chained in memory and written
+   * in one transaction of conditional puts (group commit). Racing each other through the condition
+   * would cost a head read and a backoff per loss, quadratic in the appenders (25 systems of one
+   * request finishing at once); one put each would cost 25 round trips in a row. Other processes
+   * (other Lambda instances) still race through the condition.
    */
   append(input: AuditInput): Promise<AuditEvent> {
-    const next = (this.tails.get(input.stream) ?? Promise.resolve(undefined)).then(
-      () => this.appendNow(input),
-      () => this.appendNow(input),
-    );
-    this.tails.set(input.stream, next);
-    const forget = () => {
-      if (this.tails.get(input.stream) === next) this.tails.delete(input.stream);
-    };
-    next.then(forget, forget);
-    return next;
+    return new Promise((resolve, reject) => {
+      const waiting = this.queued.get(input.stream);
+      if (waiting) return void waiting.push({ input, resolve, reject });
+      this.queued.set(input.stream, [{ input, resolve, reject }]);
+      void this.drain(input.stream);
+    });
   }
 
-  private async appendNow(input: AuditInput): Promise<AuditEvent> {
-    for (let attempt = 0; ; attempt++) {
-      const head = (attempt === 0 && this.heads.get(input.stream)) || (await this.readHead(input.stream));
-      const { event, sealed } = sealNext(head, input, this.clock.now().toISOString());
+  private async drain(stream: string) {
+    const waiting = this.queued.get(stream)!;
+    while (waiting.length > 0) {
+      // A transaction holds at most 100 writes.
+      const batch = waiting.splice(0, MAX_BATCH);
       try {
-        await this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: {
-              PK: `STREAM#${event.stream}`,
-              SK: seqKey(event.seq),
-              ...dayIndex(event),
-              retainUntil: expiry(event.at, this.retentionDays),
-              stream: event.stream,
-              event: sealed.canonical,
-              hash: sealed.hash,
-            },
-            ConditionExpression: 'attribute_not_exists(PK)',
-          }),
-        );
-        if (this.heads.size > 1000) this.heads.clear();
-        this.heads.set(event.stream, { seq: event.seq, hash: event.hash });
-        return event;
+        const events = await this.write(batch.map((b) => b.input));
+        batch.forEach((b, i) => b.resolve(events[i]));
       } catch (err) {
-        this.heads.delete(input.stream);
-        if (!isConditionFailure(err) || attempt >= 20) throw err;
+        if (batch.length === 1) {
+          batch[0].reject(err);
+          continue;
+        }
+        // One bad input (or a batch too large for a transaction) must not fail the others: one by one.
+        for (const b of batch) await this.write([b.input]).then(([e]) => b.resolve(e), b.reject);
+      }
+    }
+    this.queued.delete(stream);
+  }
+
+  private item(event: AuditEvent, sealed: SealedEvent) {
+    return {
+      PK: `STREAM#${event.stream}`,
+      SK: seqKey(event.seq),
+      ...dayIndex(event),
+      retainUntil: expiry(event.at, this.retentionDays),
+      stream: event.stream,
+      event: sealed.canonical,
+      hash: sealed.hash,
+    };
+  }
+
+  /** One stream's inputs, chained after its head, written all or none. */
+  private async write(inputs: AuditInput[]): Promise<AuditEvent[]> {
+    const stream = inputs[0].stream;
+    for (let attempt = 0; ; attempt++) {
+      let head = (attempt === 0 && this.heads.get(stream)) || (await this.readHead(stream));
+      const at = this.clock.now().toISOString();
+      const sealed = inputs.map((input) => {
+        const next = sealNext(head, input, at);
+        head = next.event;
+        return next;
+      });
+      const puts = sealed.map(({ event, sealed }) => ({ TableName: this.table, Item: this.item(event, sealed), ConditionExpression: 'attribute_not_exists(PK)' }));
+      try {
+        if (puts.length === 1) await this.db.send(new PutCommand(puts[0]));
+        else await this.db.send(new TransactWriteCommand({ TransactItems: puts.map((Put) => ({ Put })) }));
+        if (this.heads.size > 1000) this.heads.clear();
+        const last = sealed.at(-1)!.event;
+        this.heads.set(stream, { seq: last.seq, hash: last.hash });
+        return sealed.map((s) => s.event);
+      } catch (err) {
+        this.heads.delete(stream);
+        // Another writer took a seq (a failed condition, or in a transaction a conflict): chain after it.
+        if (!(isConditionFailure(err) || isTransactionCancelled(err)) || attempt >= 20) throw err;
         // A stale cached head needs no pause; a race with another writer does.
         if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
       }
