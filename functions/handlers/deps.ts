@@ -98,7 +98,8 @@ async function build() {
   const digestArchive: DigestArchive | undefined = env.DIGEST_BUCKET
     ? lazyPort(async () => new (await import('#adapters/s3/digest-archive.ts')).S3DigestArchive(await s3(), env.DIGEST_BUCKET!))
     : undefined;
-  const systems = new DynamoSystemsRegistry(db, env.TABLE_ECIF);
+  // A registration change made by another instance reaches this one's system steps within 5 s.
+  const systems = new DynamoSystemsRegistry(db, env.TABLE_ECIF, 5_000);
   return {
     clock,
     hash: createIdentityHasher(pepper),

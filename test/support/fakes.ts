@@ -348,6 +348,13 @@ export class FakeRequestStore implements RequestStore {
     return t ? copy(t) : undefined;
   }
 
+  async claimTask(requestId: string, systemId: string, at: string) {
+    const t = this.taskItems.get(`${requestId}#${systemId}`);
+    if (!t || !['pending', 'running', 'waiting'].includes(t.state)) return undefined;
+    await this.updateTask(requestId, systemId, { state: 'running', attempts: t.attempts + 1, updatedAt: at });
+    return copy(this.taskItems.get(`${requestId}#${systemId}`)!);
+  }
+
   async updateTask(requestId: string, systemId: string, patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>>) {
     const key = `${requestId}#${systemId}`;
     const t = this.taskItems.get(key);

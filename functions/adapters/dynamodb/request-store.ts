@@ -206,6 +206,26 @@ export class DynamoRequestStore implements RequestStore {
     return Item ? (unstored(Item) as unknown as SystemTask) : undefined;
   }
 
+  async claimTask(requestId: string, systemId: string, at: string) {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { PK: `REQ#${requestId}`, SK: `SYS#${systemId}` },
+          UpdateExpression: 'SET #state = :running, updatedAt = :at ADD attempts :one',
+          ConditionExpression: '#state IN (:pending, :running, :waiting)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':running': 'running', ':pending': 'pending', ':waiting': 'waiting', ':at': at, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return unstored(Attributes!) as unknown as SystemTask;
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
   async updateTask(requestId: string, systemId: string, patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>>) {
     await this.db.send(
       new UpdateCommand({

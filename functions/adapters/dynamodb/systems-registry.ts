@@ -1,4 +1,9 @@
-/** Connected systems live in the ecif table under one partition, `SYSTEMS`/`SYSTEM#<id>`, so listing is one Query. */
+/**
+ * Connected systems live in the ecif table under one partition, `SYSTEMS`/`SYSTEM#<id>`, so listing is
+ * one Query. Registrations read in the last `freshForMs` are answered from memory: a request's plan
+ * lists them all, then each of its system steps needs its own (25 systems, 25 reads saved); a change
+ * made elsewhere (another Lambda instance) is seen within that time, one made here at once.
+ */
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectedSystem } from '#core/connectors/system.ts';
 import type { SystemsRegistry } from '#core/ecif/ports.ts';
@@ -8,15 +13,29 @@ export class DynamoSystemsRegistry implements SystemsRegistry {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly freshForMs = 0,
   ) {}
+
+  private readonly recent = new Map<string, { system: ConnectedSystem; at: number }>();
+
+  private remember(system: ConnectedSystem) {
+    if (this.freshForMs <= 0) return;
+    if (this.recent.size > 10_000) this.recent.clear();
+    this.recent.set(system.systemId, { system, at: Date.now() });
+  }
 
   async put(system: ConnectedSystem) {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { PK: 'SYSTEMS', SK: `SYSTEM#${system.systemId}`, ...system } }));
+    this.remember(structuredClone(system));
   }
 
   async get(systemId: string) {
+    const recent = this.recent.get(systemId);
+    if (recent && Date.now() - recent.at < this.freshForMs) return structuredClone(recent.system);
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { PK: 'SYSTEMS', SK: `SYSTEM#${systemId}` } }));
-    return Item ? withoutKeys<ConnectedSystem>(Item) : undefined;
+    const system = Item ? withoutKeys<ConnectedSystem>(Item) : undefined;
+    if (system) this.remember(structuredClone(system));
+    return system;
   }
 
   async list() {
@@ -29,6 +48,7 @@ export class DynamoSystemsRegistry implements SystemsRegistry {
       out.push(...(page.Items ?? []).map((i) => withoutKeys<ConnectedSystem>(i)));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
+    for (const system of out) this.remember(structuredClone(system));
     return out;
   }
 }

@@ -26,6 +26,11 @@ export interface RequestStore {
   /** Writes the task unless one exists for that system already (plans are idempotent). */
   putTaskIfAbsent(task: SystemTask): Promise<void>;
   getTask(requestId: string, systemId: string): Promise<SystemTask | undefined>;
+  /**
+   * Marks an open task (pending, running or waiting) running and counts the attempt, in one write;
+   * the task as it now is. Undefined when the task is settled or absent: left as it is.
+   */
+  claimTask(requestId: string, systemId: string, at: string): Promise<SystemTask | undefined>;
   updateTask(requestId: string, systemId: string, patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>>): Promise<void>;
   /** Conditional on the task's state: ConflictError when it is no longer `from` (two callbacks racing, say). */
   moveTask(requestId: string, systemId: string, from: SystemTaskState, patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>> & { state: SystemTaskState }): Promise<void>;

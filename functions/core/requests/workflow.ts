@@ -202,18 +202,26 @@ export async function recordSystemOutcome(
 }
 
 export async function executeSystemStep(deps: WorkflowDeps, input: { requestId: string; systemId: string }) {
-  const { request, task, system, work } = await systemStepOf(deps, input);
-  if (!system || !work) return { systemId: task.systemId, state: task.state };
-  const connector = deps.connectorFor(system);
   const now = () => deps.clock.now().toISOString();
-  await deps.requests.updateTask(request.id, task.systemId, { state: 'running', attempts: task.attempts + 1, updatedAt: now() });
+  // Claimed (running, the attempt counted) and read in one write, beside the request and the system.
+  const [request, claimed, system] = await Promise.all([loaded(deps, input.requestId), deps.requests.claimTask(input.requestId, input.systemId, now()), deps.systems.get(input.systemId)]);
+  if (!claimed) {
+    // Settled already (a re-driven execution): left as it is.
+    const task = await deps.requests.getTask(input.requestId, input.systemId);
+    if (!task) throw new NotFoundError('no such system task', { systemId: input.systemId });
+    return { systemId: task.systemId, state: task.state };
+  }
+  if (!system) throw new PermanentSystemError('the system is no longer registered');
+  const task = claimed;
+  const work = workOf(request, task, system);
+  const connector = deps.connectorFor(system);
   try {
     const outcome = await connector.execute(work);
     return await recordSystemOutcome(deps, { request, task, work, connector, from: 'running' }, outcome);
   } catch (err) {
     if (err instanceof TransientSystemError) {
       await deps.requests.updateTask(request.id, task.systemId, { lastError: { name: err.name, message: err.message }, updatedAt: now() });
-      await record(deps, request, 'request.system_retrying', { error: err.name, attempt: task.attempts + 1 }, task.systemId);
+      await record(deps, request, 'request.system_retrying', { error: err.name, attempt: task.attempts }, task.systemId);
     }
     throw err;
   }
