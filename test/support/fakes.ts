@@ -338,9 +338,11 @@ export class FakeRequestStore implements RequestStore {
     return requestId;
   }
 
-  async putTaskIfAbsent(task: SystemTask) {
-    const key = `${task.requestId}#${task.systemId}`;
-    if (!this.taskItems.has(key)) this.taskItems.set(key, copy(task));
+  async putTasksIfAbsent(tasks: SystemTask[]) {
+    for (const task of tasks) {
+      const key = `${task.requestId}#${task.systemId}`;
+      if (!this.taskItems.has(key)) this.taskItems.set(key, copy(task));
+    }
   }
 
   async getTask(requestId: string, systemId: string) {

@@ -185,18 +185,30 @@ export class DynamoRequestStore implements RequestStore {
     throw new ConflictError('another request for this subject is being filed at the same moment: try again');
   }
 
-  async putTaskIfAbsent(task: SystemTask) {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { PK: `REQ#${task.requestId}`, SK: `SYS#${task.systemId}`, ...task },
-          ConditionExpression: 'attribute_not_exists(SK)',
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
+  async putTasksIfAbsent(tasks: SystemTask[]) {
+    const puts = tasks.map((task) => ({
+      TableName: this.table,
+      Item: { PK: `REQ#${task.requestId}`, SK: `SYS#${task.systemId}`, ...task },
+      ConditionExpression: 'attribute_not_exists(SK)',
+    }));
+    // A first plan writes them all in one transaction; a re-plan (some written already) one by one.
+    if (puts.length > 1 && puts.length <= 100) {
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: puts.map((Put) => ({ Put })) }));
+        return;
+      } catch (err) {
+        if (!isTransactionCancelled(err)) throw err;
+      }
     }
+    await Promise.all(
+      puts.map(async (put) => {
+        try {
+          await this.db.send(new PutCommand(put));
+        } catch (err) {
+          if (!isConditionFailure(err)) throw err;
+        }
+      }),
+    );
   }
 
   async getTask(requestId: string, systemId: string) {

@@ -23,8 +23,8 @@ export interface RequestStore {
    * another request holds it and is still open. Returns the holder's id (`requestId` when the claim won).
    */
   claimOpen(ecifId: string, type: RequestType, requestId: string): Promise<string>;
-  /** Writes the task unless one exists for that system already (plans are idempotent). */
-  putTaskIfAbsent(task: SystemTask): Promise<void>;
+  /** Writes each task unless one exists for its system already (plans are idempotent). */
+  putTasksIfAbsent(tasks: SystemTask[]): Promise<void>;
   getTask(requestId: string, systemId: string): Promise<SystemTask | undefined>;
   /**
    * Marks an open task (pending, running or waiting) running and counts the attempt, in one write;

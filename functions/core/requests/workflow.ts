@@ -105,8 +105,7 @@ export async function planStep(deps: WorkflowDeps, input: Step & { found: boolea
   const tasks = request.followUp?.systemId
     ? planFollowUpErasure(request.id, request.followUp, systems, deps.clock.now())
     : await planFromEcif(deps, request, systems);
-  // Independent conditional puts: at once, not one round trip after another (25 systems, 25 puts).
-  await Promise.all(tasks.map((task) => deps.requests.putTaskIfAbsent(task)));
+  await deps.requests.putTasksIfAbsent(tasks);
   const stored = await deps.requests.tasks(request.id);
   await record(deps, request, 'request.planned', {
     systems: stored.map((t) => ({ systemId: t.systemId, action: t.action, state: t.state, exemptions: t.exemptions.map((e) => e.field) })),

@@ -158,10 +158,26 @@ describe('request store', () => {
     const r = request();
     await stores.deps.requests.create(r);
     const task = { requestId: r.id, systemId: 'crm', action: 'erase' as const, localId: 'L1', state: 'pending' as const, attempts: 0, fields: [], exemptions: [], updatedAt: r.receivedAt };
-    await stores.deps.requests.putTaskIfAbsent(task);
+    await stores.deps.requests.putTasksIfAbsent([task]);
     await stores.deps.requests.updateTask(r.id, 'crm', { state: 'succeeded' });
-    await stores.deps.requests.putTaskIfAbsent(task);
+    await stores.deps.requests.putTasksIfAbsent([task]);
     expect((await stores.deps.requests.getTask(r.id, 'crm'))?.state).toBe('succeeded');
+    // A re-plan with more systems (one transaction fails on the written one): the new ones are written, the old kept.
+    await stores.deps.requests.putTasksIfAbsent(['crm', 'bank', 'dwh'].map((systemId) => ({ ...task, systemId })));
+    expect(Object.fromEntries((await stores.deps.requests.tasks(r.id)).map((t) => [t.systemId, t.state]))).toEqual({ crm: 'succeeded', bank: 'pending', dwh: 'pending' });
+  });
+
+  it('a system step claims an open task once per attempt, and never a settled one', async () => {
+    const r = request();
+    await stores.deps.requests.create(r);
+    const task = { requestId: r.id, systemId: 'crm', action: 'erase' as const, localId: 'L1', state: 'pending' as const, attempts: 0, fields: [], exemptions: [], updatedAt: r.receivedAt };
+    await stores.deps.requests.putTasksIfAbsent([task]);
+    expect(await stores.deps.requests.claimTask(r.id, 'crm', '2026-01-01T00:00:00.000Z')).toMatchObject({ state: 'running', attempts: 1, localId: 'L1' });
+    expect(await stores.deps.requests.claimTask(r.id, 'crm', '2026-01-01T00:00:01.000Z')).toMatchObject({ state: 'running', attempts: 2, updatedAt: '2026-01-01T00:00:01.000Z' });
+    await stores.deps.requests.updateTask(r.id, 'crm', { state: 'succeeded' });
+    expect(await stores.deps.requests.claimTask(r.id, 'crm', '2026-01-01T00:00:02.000Z')).toBeUndefined();
+    expect(await stores.deps.requests.claimTask(r.id, 'nowhere', '2026-01-01T00:00:02.000Z')).toBeUndefined();
+    expect(await stores.deps.requests.getTask(r.id, 'crm')).toMatchObject({ state: 'succeeded', attempts: 2 });
   });
 
   it('move changes the status only from the one read: the second of two racing moves is a ConflictError', async () => {

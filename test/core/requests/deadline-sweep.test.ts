@@ -58,10 +58,10 @@ describe('a system down for a long spell is waited for, within the deadline', ()
   async function needingAttention(errors: string[]) {
     const request = (await submitRequest(world.deps, requestOf(), customerOf('C000001'))).request;
     for (const [i, name] of errors.entries()) {
-      await world.requests.putTaskIfAbsent({
+      await world.requests.putTasksIfAbsent([{
         requestId: request.id, systemId: `sys-${i}`, action: 'erase', localId: `L-${i}`, state: 'failed', attempts: 4,
         fields: [], exemptions: [], lastError: { name, message: 'down' }, updatedAt: request.receivedAt,
-      });
+      }]);
     }
     await world.requests.update(request.id, { status: 'needs_attention' });
     return request;

@@ -78,8 +78,8 @@ describe('retry', () => {
     const request = await submitted();
     await world.requests.update(request.id, { status: 'needs_attention' });
     const task = { requestId: request.id, localId: 'L', action: 'erase' as const, attempts: 4, fields: [], exemptions: [], updatedAt: '' };
-    await world.requests.putTaskIfAbsent({ ...task, systemId: 'crm', state: 'failed' });
-    await world.requests.putTaskIfAbsent({ ...task, systemId: 'bank', state: 'succeeded' });
+    await world.requests.putTasksIfAbsent([{ ...task, systemId: 'crm', state: 'failed' }]);
+    await world.requests.putTasksIfAbsent([{ ...task, systemId: 'bank', state: 'succeeded' }]);
     const retried = await retryRequest(world.deps, request.id, operator);
     expect(retried.status).toBe('in_progress');
     expect(Object.fromEntries((await world.requests.tasks(request.id)).map((t) => [t.systemId, t.state]))).toEqual({ crm: 'pending', bank: 'succeeded' });
