@@ -283,6 +283,10 @@ export class FakeRequestStore implements RequestStore {
     return r ? copy(r) : undefined;
   }
 
+  getPlanned(id: string) {
+    return this.get(id);
+  }
+
   async update(id: string, patch: Partial<Omit<PrivacyRequest, 'id'>>) {
     const r = this.requests.get(id);
     if (!r) throw new ConditionFailed(`REQ#${id}`);

@@ -73,6 +73,19 @@ export class DynamoRequestStore implements RequestStore {
     return Item ? (unstored(Item) as unknown as PrivacyRequest) : undefined;
   }
 
+  /** Reads of a request in flight, by id: shared by `getPlanned` callers arriving meanwhile. */
+  private readonly reading = new Map<string, Promise<PrivacyRequest | undefined>>();
+
+  getPlanned(id: string) {
+    let read = this.reading.get(id);
+    if (!read) {
+      read = this.get(id).finally(() => this.reading.delete(id));
+      this.reading.set(id, read);
+    }
+    // Each caller its own copy: the read is shared, the object is not.
+    return read.then((r) => (r ? structuredClone(r) : undefined));
+  }
+
   /** The patch with the index keys and TTL it implies, and the attributes it clears. */
   private async expression(id: string, patch: Patch) {
     const current = patch.status || patch.extension ? await this.get(id) : undefined;

@@ -11,6 +11,12 @@ export interface RequestStore {
   /** Creates the request; with a claim already used for the same body, returns the first request instead. */
   create(request: PrivacyRequest, claim?: IdempotencyClaim): Promise<{ request: PrivacyRequest; replayed: boolean }>;
   get(id: string): Promise<PrivacyRequest | undefined>;
+  /**
+   * The request, from a read that may be shared with others of it in flight at the same moment (a
+   * request's system steps all start at once): for what is fixed once it is planned (type, subject,
+   * corrections), never for its status.
+   */
+  getPlanned(id: string): Promise<PrivacyRequest | undefined>;
   update(id: string, patch: Partial<Omit<PrivacyRequest, 'id'>>): Promise<void>;
   /** Changes the status only if it is still `from` (a ConflictError otherwise): two actors never both win. */
   move(id: string, from: RequestStatus, patch: Partial<Omit<PrivacyRequest, 'id'>> & { status: RequestStatus }): Promise<void>;

@@ -203,7 +203,12 @@ export async function recordSystemOutcome(
 export async function executeSystemStep(deps: WorkflowDeps, input: { requestId: string; systemId: string }) {
   const now = () => deps.clock.now().toISOString();
   // Claimed (running, the attempt counted) and read in one write, beside the request and the system.
-  const [request, claimed, system] = await Promise.all([loaded(deps, input.requestId), deps.requests.claimTask(input.requestId, input.systemId, now()), deps.systems.get(input.systemId)]);
+  const [request, claimed, system] = await Promise.all([
+    deps.requests.getPlanned(input.requestId),
+    deps.requests.claimTask(input.requestId, input.systemId, now()),
+    deps.systems.get(input.systemId),
+  ]);
+  if (!request) throw new NotFoundError('no such request', { requestId: input.requestId });
   if (!claimed) {
     // Settled already (a re-driven execution): left as it is.
     const task = await deps.requests.getTask(input.requestId, input.systemId);

@@ -167,6 +167,24 @@ describe('request store', () => {
     expect(Object.fromEntries((await stores.deps.requests.tasks(r.id)).map((t) => [t.systemId, t.state]))).toEqual({ crm: 'succeeded', bank: 'pending', dwh: 'pending' });
   });
 
+  it("a request's system steps starting at once share one read of it; a read after that one lands reads again", async () => {
+    const r = request();
+    await stores.deps.requests.create(r);
+    const sent: string[] = [];
+    const db = documentClient();
+    db.middlewareStack.add((next: any, context: any) => async (args: any) => (sent.push(context.commandName), next(args)), { step: 'initialize', name: 'plannedReadCounter' });
+    try {
+      const reads = await Promise.all(Array.from({ length: 25 }, () => stores.deps.requests.getPlanned(r.id)));
+      expect(sent).toEqual(['GetItemCommand']);
+      expect(new Set(reads).size).toBe(25);
+      reads.forEach((x) => expect(x).toMatchObject({ id: r.id, type: r.type }));
+      await stores.deps.requests.update(r.id, { subjectFound: true });
+      expect(await stores.deps.requests.getPlanned(r.id)).toMatchObject({ subjectFound: true });
+    } finally {
+      db.middlewareStack.remove('plannedReadCounter');
+    }
+  });
+
   it('a system step claims an open task once per attempt, and never a settled one', async () => {
     const r = request();
     await stores.deps.requests.create(r);
