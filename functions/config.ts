@@ -22,6 +22,12 @@ export const configSchema = z.object({
   CONNECTOR_SIGNING_SECRET: z.string().min(16).optional(),
   /** In AWS: the Secrets Manager ARN of that signing secret (only the tasks that call systems get it). */
   CONNECTOR_SIGNING_SECRET_ARN: z.string().min(1).optional(),
+  /**
+   * Where a connected system's `concurrency` and `rateLimitPerSecond` hold: `process` (exact within one
+   * process: the local runtime's default) or `shared` (leases in the requests table, one bound over
+   * every Lambda instance; CDK sets it on the functions that call systems).
+   */
+  SYSTEM_LIMITS: z.enum(['process', 'shared']).default('process'),
   /** Days audit events are kept (11 CCR §7101 asks at least 24 months); whole days expire together. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(730).max(36_500).default(730),
   /** Days a closed privacy request is kept (11 CCR §7101: at least 24 months). */

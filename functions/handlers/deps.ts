@@ -15,7 +15,9 @@ import type { ConsentChangePublisher } from '#core/consent/changes.ts';
 import { WebhookConsentChanges } from '#adapters/webhooks/consent-subscribers.ts';
 import { config, resetConfig } from '#functions/config.ts';
 import { connectorFor, signingSecretOf } from '#adapters/connectors/registry.ts';
-import { limitConcurrency } from '#adapters/connectors/concurrency.ts';
+import { limitConcurrency, processCallGate } from '#adapters/connectors/concurrency.ts';
+import { SharedCallGate } from '#core/connectors/call-slots.ts';
+import { DynamoCallSlots } from '#adapters/dynamodb/call-slots.ts';
 import { documentClient, resetDocumentClient } from '#adapters/dynamodb/client.ts';
 import { DynamoAuditLog } from '#adapters/dynamodb/audit-log.ts';
 import { DynamoConsentLedger } from '#adapters/dynamodb/consent-ledger.ts';
@@ -99,6 +101,8 @@ async function build() {
     ? lazyPort(async () => new (await import('#adapters/s3/digest-archive.ts')).S3DigestArchive(await s3(), env.DIGEST_BUCKET!))
     : undefined;
   const systems = new DynamoSystemsRegistry(db, env.TABLE_ECIF);
+  // The one place that decides where systems' limits hold (SYSTEM_LIMITS): this process, or every instance.
+  const callGate = env.SYSTEM_LIMITS === 'shared' ? new SharedCallGate(new DynamoCallSlots(db, env.TABLE_REQUESTS)) : processCallGate;
   return {
     clock,
     hash: createIdentityHasher(pepper),
@@ -123,8 +127,8 @@ async function build() {
     reports,
     changes,
     digestArchive,
-    // At most the system's registered `concurrency` calls in flight to it (adapters/connectors/concurrency.ts).
-    connectorFor: (system: ConnectedSystem) => limitConcurrency(system, connectorFor(system, secrets)),
+    // At most the system's registered `concurrency` calls in flight to it, starts spaced by its rate (adapters/connectors/concurrency.ts).
+    connectorFor: (system: ConnectedSystem) => limitConcurrency(system, connectorFor(system, secrets), callGate),
     /** The secret a system signs its callbacks with (its own by reference, else the deployment's); none for an unknown system. */
     callbackSecretFor: async (systemId: string) => {
       // Checked before the path is validated: a malformed id is an unknown system, never a lookup.
