@@ -94,6 +94,10 @@ describe('functions', () => {
     expect(env.IDENTIFIER_PEPPER).toBeUndefined();
     expect(env.CONNECTOR_SIGNING_SECRET).toBeUndefined();
     expect('CONNECTOR_SIGNING_SECRET_ARN' in env).toBe(Boolean(row.connectors));
+    // A system's concurrency and rate limit hold over every instance where systems are called.
+    expect(env.SYSTEM_LIMITS).toBe(row.connectors ? 'shared' : undefined);
+    // The call slots live in the requests table: those functions may take and give them back there.
+    if (row.connectors) expect(row.tables.requests).toBe('write');
   });
 });
 

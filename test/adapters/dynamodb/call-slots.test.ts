@@ -8,7 +8,11 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deps, resetDeps } from '#handlers/deps.ts';
+import { systemInputSchema, type ConnectedSystem } from '#core/connectors/system.ts';
 import { DynamoCallSlots } from '#adapters/dynamodb/call-slots.ts';
 import { SharedCallGate, type CallSlotStore, type LimitedSystem, type SharedGateOptions } from '#core/connectors/call-slots.ts';
 import { TransientSystemError } from '#core/shared/errors.ts';
@@ -140,5 +144,44 @@ describe('shared call slots', () => {
     const starts = [...target.seen.starts].sort((x, y) => x - y);
     for (let i = 0; i < starts.length; i++) expect(starts[i]).toBeGreaterThanOrEqual(b[i] - 1);
     expect(starts[8] - b[0]).toBeGreaterThanOrEqual(800 - 1);
+  });
+
+  it('the handlers take the shared gate where SYSTEM_LIMITS=shared (as CDK sets it), the process gate by default', async () => {
+    // The webhook looks, while each call is at it, at which slots of its system are held.
+    const heldDuringCall: number[] = [];
+    let systemId = '';
+    const server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const call = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      heldDuringCall.push((await slotItems(systemId)).length);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ idempotencyKey: call.idempotencyKey, status: 'succeeded', recordsAffected: 1, fieldsChanged: ['email'] }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const run = async (limits: string | undefined) => {
+      systemId = `sys-${newId()}`;
+      if (limits) process.env.SYSTEM_LIMITS = limits;
+      else delete process.env.SYSTEM_LIMITS;
+      process.env.CONNECTOR_SIGNING_SECRET = 'call-slots-test-signing-secret';
+      resetDeps();
+      const input = systemInputSchema.parse({ name: 'crm', connector: { kind: 'http', url }, capabilities: ['erase'], fields: [{ name: 'email', category: 'contact', strategy: 'hash' }], concurrency: 2 });
+      const sys: ConnectedSystem = { ...input, systemId, updatedAt: new Date().toISOString() };
+      const connector = (await deps()).connectorFor(sys);
+      await connector.execute({ requestId: 'R1', system: sys, action: 'erase', localId: 'L1', fields: sys.fields, idempotencyKey: `R1:${systemId}:erase` });
+      return slotItems(systemId);
+    };
+    try {
+      expect(await run('shared')).toEqual([]);
+      expect(heldDuringCall).toEqual([1]);
+      expect(await run(undefined)).toEqual([]);
+      expect(heldDuringCall).toEqual([1, 0]);
+    } finally {
+      delete process.env.SYSTEM_LIMITS;
+      delete process.env.CONNECTOR_SIGNING_SECRET;
+      resetDeps();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
