@@ -18,10 +18,15 @@ export const configSchema = z.object({
   /** Pepper for the identity index HMAC. Locally an env value; in AWS fetched from Secrets Manager by ARN. */
   IDENTIFIER_PEPPER: z.string().min(16).optional(),
   IDENTIFIER_PEPPER_SECRET_ARN: z.string().min(1).optional(),
-  /** Secret that signs calls to connected systems' webhooks (per-system secrets come with the connector issue). */
+  /** Secret that signs calls to connected systems' webhooks (a system's own: `connector.secretRef`, below). */
   CONNECTOR_SIGNING_SECRET: z.string().min(16).optional(),
   /** In AWS: the Secrets Manager ARN of that signing secret (only the tasks that call systems get it). */
   CONNECTOR_SIGNING_SECRET_ARN: z.string().min(1).optional(),
+  /**
+   * Where systems' own secrets are in Secrets Manager when the environment has no
+   * CONNECTOR_SECRET_<REF> / CONNECTOR_DB_<REF>: `<prefix><kind>/<ref>` (CDK: `custodian/connectors/`).
+   */
+  CONNECTOR_SECRETS_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,100}$/).optional(),
   /**
    * Where a connected system's `concurrency` and `rateLimitPerSecond` hold: `process` (exact within one
    * process: the local runtime's default) or `shared` (leases in the requests table, one bound over

@@ -15,6 +15,7 @@ import type { ConsentChangePublisher } from '#core/consent/changes.ts';
 import { WebhookConsentChanges } from '#adapters/webhooks/consent-subscribers.ts';
 import { config, resetConfig } from '#functions/config.ts';
 import { connectorFor, signingSecretOf } from '#adapters/connectors/registry.ts';
+import { SystemSecrets } from '#adapters/connectors/system-secrets.ts';
 import { limitConcurrency, processCallGate } from '#adapters/connectors/concurrency.ts';
 import { SharedCallGate } from '#core/connectors/call-slots.ts';
 import { DynamoCallSlots } from '#adapters/dynamodb/call-slots.ts';
@@ -64,7 +65,12 @@ async function build() {
   const clock = systemClock;
   const signingSecret = env.CONNECTOR_SIGNING_SECRET_ARN ? await secretValue(env.CONNECTOR_SIGNING_SECRET_ARN) : env.CONNECTOR_SIGNING_SECRET;
   // Never the pepper itself in a connected system's hands: the `hash` strategy gets a key derived from it.
-  const secrets = { signingSecret, hashKey: createHmac('sha256', pepper).update('custodian/field-strategy/hash').digest('hex') };
+  const secrets = {
+    signingSecret,
+    hashKey: createHmac('sha256', pepper).update('custodian/field-strategy/hash').digest('hex'),
+    // Systems' own secrets: the environment, else Secrets Manager under the deployment's prefix (read on first use).
+    systemSecrets: new SystemSecrets({ prefix: env.CONNECTOR_SECRETS_PREFIX }),
+  };
   const outbox: Outbox =
     env.OUTBOX === 'dev-mailbox'
       ? devMailbox
@@ -134,7 +140,7 @@ async function build() {
       // Checked before the path is validated: a malformed id is an unknown system, never a lookup.
       if (!systemIdSchema.safeParse(systemId).success) return undefined;
       const system = await systems.get(systemId);
-      return system ? signingSecretOf(system, secrets) : undefined;
+      return system ? await signingSecretOf(system, secrets) : undefined;
     },
     /** Where async systems call back, when the deployment knows its public URL (else the path alone). */
     callbackBaseUrl: env.CALLBACK_BASE_URL,
