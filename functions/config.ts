@@ -33,6 +33,8 @@ export const configSchema = z.object({
    * every Lambda instance; CDK sets it on the functions that call systems).
    */
   SYSTEM_LIMITS: z.enum(['process', 'shared']).default('process'),
+  /** shared: how long a call waits for a slot and its start before the step is retried (CDK: a fifth of the function's timeout). */
+  SYSTEM_SLOT_WAIT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** Days audit events are kept (11 CCR §7101 asks at least 24 months); whole days expire together. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(730).max(36_500).default(730),
   /** Days a closed privacy request is kept (11 CCR §7101: at least 24 months). */

@@ -108,7 +108,7 @@ async function build() {
     : undefined;
   const systems = new DynamoSystemsRegistry(db, env.TABLE_ECIF);
   // The one place that decides where systems' limits hold (SYSTEM_LIMITS): this process, or every instance.
-  const callGate = env.SYSTEM_LIMITS === 'shared' ? new SharedCallGate(new DynamoCallSlots(db, env.TABLE_REQUESTS)) : processCallGate;
+  const callGate = env.SYSTEM_LIMITS === 'shared' ? new SharedCallGate(new DynamoCallSlots(db, env.TABLE_REQUESTS), { maxWaitMs: env.SYSTEM_SLOT_WAIT_MS }) : processCallGate;
   return {
     clock,
     hash: createIdentityHasher(pepper),

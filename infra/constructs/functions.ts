@@ -147,6 +147,7 @@ export class CustodianFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
+    const timeout = props.timeout ?? (props.kind === 'http' ? Duration.seconds(10) : Duration.seconds(60));
     const environment: FunctionEnvironment = {
       TABLE_ECIF: data.tables.ecif.tableName,
       TABLE_CONSENT: data.tables.consent.tableName,
@@ -162,7 +163,13 @@ export class CustodianFunction extends Construct {
       ...(access.startsWorkflow ? { STATE_MACHINE_ARN: props.stateMachine!.stateMachineArn } : {}),
       // Functions that call systems hold each system's limits over every instance: leases in the requests table.
       ...(access.connectors
-        ? { CONNECTOR_SIGNING_SECRET_ARN: data.connectorSigningSecret.secretArn, CONNECTOR_SECRETS_PREFIX, SYSTEM_LIMITS: 'shared' }
+        ? {
+            CONNECTOR_SIGNING_SECRET_ARN: data.connectorSigningSecret.secretArn,
+            CONNECTOR_SECRETS_PREFIX,
+            SYSTEM_LIMITS: 'shared',
+            // A fifth of the function's time at most for a slot: the rest is for the calls themselves.
+            SYSTEM_SLOT_WAIT_MS: String(timeout.toMilliseconds() / 5),
+          }
         : {}),
       ...(access.notifies ? { OUTBOX: 'ses', SES_FROM: props.sesFrom ?? 'privacy@example.com' } : {}),
       ...(props.holidays ? { HOLIDAYS: props.holidays } : {}),
@@ -178,7 +185,7 @@ export class CustodianFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? (props.kind === 'http' ? Duration.seconds(10) : Duration.seconds(60)),
+      timeout,
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

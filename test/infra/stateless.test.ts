@@ -96,6 +96,8 @@ describe('functions', () => {
     expect('CONNECTOR_SIGNING_SECRET_ARN' in env).toBe(Boolean(row.connectors));
     // A system's concurrency and rate limit hold over every instance where systems are called.
     expect(env.SYSTEM_LIMITS).toBe(row.connectors ? 'shared' : undefined);
+    // Waiting for a slot takes a fifth of the function's time at most (then the step is retried).
+    expect(env.SYSTEM_SLOT_WAIT_MS).toBe(row.connectors ? String((fnResource(row).Properties!.Timeout as number) * 200) : undefined);
     // Systems' own secrets are looked for under this prefix, where the grant reaches (below).
     expect(env.CONNECTOR_SECRETS_PREFIX).toBe(row.connectors ? 'custodian/connectors/' : undefined);
     // The call slots live in the requests table: those functions may take and give them back there.
