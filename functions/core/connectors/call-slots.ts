@@ -3,10 +3,11 @@
  * Custodian instance: each call holds one of the system's N call slots under a lease, and books its
  * start on the system's start register. A slot is taken only if free or its lease ran out, so a
  * crashed holder's slot comes back by itself; giving back is conditional on the holder's lease id,
- * so a second give-back (or one after a takeover) changes nothing. The store is a port
+ * so a second give-back (or one after a takeover) changes nothing. A call that waited its time for a
+ * slot gives up with a SystemBusyError, which the workflow retries for longer. The store is a port
  * (adapters/dynamodb/call-slots.ts); the waiting, the backoff and giving up are decided here.
  */
-import { TransientSystemError } from '../shared/errors.ts';
+import { SystemBusyError, TransientSystemError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import type { ConnectedSystem } from './system.ts';
 
@@ -41,7 +42,7 @@ export interface CallSlotStore {
 }
 
 export interface SharedGateOptions {
-  /** How long a call waits for a slot and its start before giving up with a TransientSystemError. @default 20 000 */
+  /** How long a call waits for a slot and its start before giving up with a SystemBusyError. @default 20 000 */
   maxWaitMs?: number;
   /** Added to the call's own timeout to make its lease. @default 5 000 */
   leaseMarginMs?: number;
@@ -121,7 +122,7 @@ export class SharedCallGate implements CallGate {
         if (taken) return lease;
       }
       const left = deadline - this.now();
-      if (left <= 0) throw new TransientSystemError(`all ${system.concurrency} call slots of this system stayed taken for ${Math.round(this.maxWaitMs / 1000)} s`);
+      if (left <= 0) throw new SystemBusyError(`all ${system.concurrency} call slots of this system stayed taken for ${Math.round(this.maxWaitMs / 1000)} s`);
       await this.sleep(Math.min(left, this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** round)));
     }
   }
@@ -133,7 +134,7 @@ export class SharedCallGate implements CallGate {
     } catch (err) {
       throw unavailable(err);
     }
-    if (at === undefined) throw new TransientSystemError(`this system's rate limit has no start free within ${Math.round(this.maxWaitMs / 1000)} s`);
+    if (at === undefined) throw new SystemBusyError(`this system's rate limit has no start free within ${Math.round(this.maxWaitMs / 1000)} s`);
     const wait = at - this.now();
     if (wait > 0) await this.sleep(wait);
   }

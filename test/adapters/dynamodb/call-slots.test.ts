@@ -15,7 +15,7 @@ import { deps, resetDeps } from '#handlers/deps.ts';
 import { systemInputSchema, type ConnectedSystem } from '#core/connectors/system.ts';
 import { DynamoCallSlots } from '#adapters/dynamodb/call-slots.ts';
 import { SharedCallGate, type CallSlotStore, type LimitedSystem, type SharedGateOptions } from '#core/connectors/call-slots.ts';
-import { TransientSystemError } from '#core/shared/errors.ts';
+import { SystemBusyError } from '#core/shared/errors.ts';
 import { newId } from '#core/shared/ids.ts';
 import { startLocalStores, type LocalStores } from '../../support/local-stores.ts';
 
@@ -91,7 +91,7 @@ describe('shared call slots', () => {
     expect(await slotItems(s.systemId)).toEqual([]);
   });
 
-  it('a call longer than its lease keeps its slot (renewed while it runs); a caller that cannot get one gives up with a TransientSystemError', async () => {
+  it('a call longer than its lease keeps its slot (renewed while it runs); a caller that cannot get one gives up with a SystemBusyError', async () => {
     // Lease: 500 ms timeout + 100 ms margin, renewed every 200 ms.
     const s = system(1, { connector: { kind: 'http', url: 'https://crm.example.com/hook', mode: 'sync', timeoutMs: 500 } });
     const holder = instance({ leaseMarginMs: 100 });
@@ -100,7 +100,7 @@ describe('shared call slots', () => {
     const held = holder.gate.run(s, target.call);
     await new Promise((r) => setTimeout(r, 100));
     const refused = waiter.gate.run(s, target.call);
-    await expect(refused).rejects.toBeInstanceOf(TransientSystemError);
+    await expect(refused).rejects.toBeInstanceOf(SystemBusyError);
     await expect(refused).rejects.toThrow(/call slots of this system stayed taken/);
     await held;
     expect(target.seen.max).toBe(1);

@@ -1,13 +1,13 @@
 /**
  * The shared gate's decisions, on an in-memory store and a clock that moves only when the gate
  * sleeps: leases of the call's timeout plus the margin, random slot order, bounded jittered backoff
- * then a TransientSystemError, a take whose outcome is unknown given back, the store's own faults
+ * then a SystemBusyError (retried by the workflow apart), a take whose outcome is unknown given back, the store's own faults
  * turned into TransientSystemError (retried like a system's), and the slot given back whatever the
  * call did.
  */
 import { describe, expect, it } from 'vitest';
 import { leaseMsOf, SharedCallGate, type CallSlotStore, type LimitedSystem, type SlotLease } from '#core/connectors/call-slots.ts';
-import { TransientSystemError } from '#core/shared/errors.ts';
+import { SystemBusyError, TransientSystemError } from '#core/shared/errors.ts';
 
 /** Slots in a map, the register in a number; `now` is the test's clock. */
 class MemorySlots implements CallSlotStore {
@@ -89,13 +89,15 @@ describe('shared call gate', () => {
     expect(firsts.size).toBeGreaterThan(1);
   });
 
-  it('all slots held: backs off with jitter, growing and capped, then gives up with a TransientSystemError after the wait', async () => {
+  it('all slots held: backs off with jitter, growing and capped, then gives up with a SystemBusyError (a transient one) after the wait', async () => {
     const store = new MemorySlots();
     for (const slot of [0, 1]) store.slots.set(`crm/${slot}`, { systemId: 'crm', slot, leaseId: `other-${slot}`, until: Number.MAX_SAFE_INTEGER });
     const { gate, sleeps } = clocked(store, { maxWaitMs: 5_000 });
     let called = false;
     const run = gate.run(sys(2), async () => (called = true));
+    await expect(run).rejects.toBeInstanceOf(SystemBusyError);
     await expect(run).rejects.toBeInstanceOf(TransientSystemError);
+    await expect(run).rejects.toMatchObject({ name: 'SystemBusyError' });
     await expect(run).rejects.toThrow('all 2 call slots of this system stayed taken for 5 s');
     expect(called).toBe(false);
     // random 0.5 of 50, 100, 200, ... capped at 1 000; the last sleep is cut at the deadline.
@@ -145,6 +147,7 @@ describe('shared call gate', () => {
     expect(sleeps).toEqual([500]);
     // The register far ahead: beyond the wait, refused, and the slot taken for it is given back.
     store.next.set('crm', now() + 10_000);
+    await expect(gate.run(s, async () => undefined)).rejects.toThrow(SystemBusyError);
     await expect(gate.run(s, async () => undefined)).rejects.toThrow(/rate limit has no start free within 1 s/);
     expect(store.slots.size).toBe(0);
   });
