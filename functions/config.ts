@@ -18,10 +18,23 @@ export const configSchema = z.object({
   /** Pepper for the identity index HMAC. Locally an env value; in AWS fetched from Secrets Manager by ARN. */
   IDENTIFIER_PEPPER: z.string().min(16).optional(),
   IDENTIFIER_PEPPER_SECRET_ARN: z.string().min(1).optional(),
-  /** Secret that signs calls to connected systems' webhooks (per-system secrets come with the connector issue). */
+  /** Secret that signs calls to connected systems' webhooks (a system's own: `connector.secretRef`, below). */
   CONNECTOR_SIGNING_SECRET: z.string().min(16).optional(),
   /** In AWS: the Secrets Manager ARN of that signing secret (only the tasks that call systems get it). */
   CONNECTOR_SIGNING_SECRET_ARN: z.string().min(1).optional(),
+  /**
+   * Where systems' own secrets are in Secrets Manager when the environment has no
+   * CONNECTOR_SECRET_<REF> / CONNECTOR_DB_<REF>: `<prefix><kind>/<ref>` (CDK: `custodian/connectors/`).
+   */
+  CONNECTOR_SECRETS_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,100}$/).optional(),
+  /**
+   * Where a connected system's `concurrency` and `rateLimitPerSecond` hold: `process` (exact within one
+   * process: the local runtime's default) or `shared` (leases in the requests table, one bound over
+   * every Lambda instance; CDK sets it on the functions that call systems).
+   */
+  SYSTEM_LIMITS: z.enum(['process', 'shared']).default('process'),
+  /** shared: how long a call waits for a slot and its start before the step is retried (CDK: a fifth of the function's timeout). */
+  SYSTEM_SLOT_WAIT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** Days audit events are kept (11 CCR §7101 asks at least 24 months); whole days expire together. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(730).max(36_500).default(730),
   /** Days a closed privacy request is kept (11 CCR §7101: at least 24 months). */

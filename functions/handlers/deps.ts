@@ -15,7 +15,10 @@ import type { ConsentChangePublisher } from '#core/consent/changes.ts';
 import { WebhookConsentChanges } from '#adapters/webhooks/consent-subscribers.ts';
 import { config, resetConfig } from '#functions/config.ts';
 import { connectorFor, signingSecretOf } from '#adapters/connectors/registry.ts';
-import { limitConcurrency } from '#adapters/connectors/concurrency.ts';
+import { SystemSecrets } from '#adapters/connectors/system-secrets.ts';
+import { limitConcurrency, processCallGate } from '#adapters/connectors/concurrency.ts';
+import { SharedCallGate } from '#core/connectors/call-slots.ts';
+import { DynamoCallSlots } from '#adapters/dynamodb/call-slots.ts';
 import { documentClient, resetDocumentClient } from '#adapters/dynamodb/client.ts';
 import { DynamoAuditLog } from '#adapters/dynamodb/audit-log.ts';
 import { DynamoConsentLedger } from '#adapters/dynamodb/consent-ledger.ts';
@@ -62,7 +65,12 @@ async function build() {
   const clock = systemClock;
   const signingSecret = env.CONNECTOR_SIGNING_SECRET_ARN ? await secretValue(env.CONNECTOR_SIGNING_SECRET_ARN) : env.CONNECTOR_SIGNING_SECRET;
   // Never the pepper itself in a connected system's hands: the `hash` strategy gets a key derived from it.
-  const secrets = { signingSecret, hashKey: createHmac('sha256', pepper).update('custodian/field-strategy/hash').digest('hex') };
+  const secrets = {
+    signingSecret,
+    hashKey: createHmac('sha256', pepper).update('custodian/field-strategy/hash').digest('hex'),
+    // Systems' own secrets: the environment, else Secrets Manager under the deployment's prefix (read on first use).
+    systemSecrets: new SystemSecrets({ prefix: env.CONNECTOR_SECRETS_PREFIX }),
+  };
   const outbox: Outbox =
     env.OUTBOX === 'dev-mailbox'
       ? devMailbox
@@ -100,6 +108,8 @@ async function build() {
     : undefined;
   // A registration change made by another instance reaches this one's system steps within 5 s.
   const systems = new DynamoSystemsRegistry(db, env.TABLE_ECIF, 5_000);
+  // The one place that decides where systems' limits hold (SYSTEM_LIMITS): this process, or every instance.
+  const callGate = env.SYSTEM_LIMITS === 'shared' ? new SharedCallGate(new DynamoCallSlots(db, env.TABLE_REQUESTS), { maxWaitMs: env.SYSTEM_SLOT_WAIT_MS }) : processCallGate;
   return {
     clock,
     hash: createIdentityHasher(pepper),
@@ -124,14 +134,14 @@ async function build() {
     reports,
     changes,
     digestArchive,
-    // At most the system's registered `concurrency` calls in flight to it (adapters/connectors/concurrency.ts).
-    connectorFor: (system: ConnectedSystem) => limitConcurrency(system, connectorFor(system, secrets)),
+    // At most the system's registered `concurrency` calls in flight to it, starts spaced by its rate (adapters/connectors/concurrency.ts).
+    connectorFor: (system: ConnectedSystem) => limitConcurrency(system, connectorFor(system, secrets), callGate),
     /** The secret a system signs its callbacks with (its own by reference, else the deployment's); none for an unknown system. */
     callbackSecretFor: async (systemId: string) => {
       // Checked before the path is validated: a malformed id is an unknown system, never a lookup.
       if (!systemIdSchema.safeParse(systemId).success) return undefined;
       const system = await systems.get(systemId);
-      return system ? signingSecretOf(system, secrets) : undefined;
+      return system ? await signingSecretOf(system, secrets) : undefined;
     },
     /** Where async systems call back, when the deployment knows its public URL (else the path alone). */
     callbackBaseUrl: env.CALLBACK_BASE_URL,

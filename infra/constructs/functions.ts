@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -48,6 +48,12 @@ export const auditActions = {
   read: ['dynamodb:GetItem', 'dynamodb:Query'],
   write: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'],
 } as const satisfies Record<Access, readonly string[]>;
+
+/**
+ * Where connected systems' own secrets are in Secrets Manager: `<prefix><kind>/<ref>`, e.g.
+ * `custodian/connectors/http/crm` (functions/adapters/connectors/system-secrets.ts).
+ */
+export const CONNECTOR_SECRETS_PREFIX = 'custodian/connectors/';
 
 export const connectorActions = ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
 
@@ -141,6 +147,7 @@ export class CustodianFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
+    const timeout = props.timeout ?? (props.kind === 'http' ? Duration.seconds(10) : Duration.seconds(60));
     const environment: FunctionEnvironment = {
       TABLE_ECIF: data.tables.ecif.tableName,
       TABLE_CONSENT: data.tables.consent.tableName,
@@ -154,7 +161,16 @@ export class CustodianFunction extends Construct {
       ...(access.reports ? { REPORT_BUCKET: data.reportBucket.bucketName } : {}),
       ...(access.digests ? { DIGEST_BUCKET: data.digestBucket.bucketName } : {}),
       ...(access.startsWorkflow ? { STATE_MACHINE_ARN: props.stateMachine!.stateMachineArn } : {}),
-      ...(access.connectors ? { CONNECTOR_SIGNING_SECRET_ARN: data.connectorSigningSecret.secretArn } : {}),
+      // Functions that call systems hold each system's limits over every instance: leases in the requests table.
+      ...(access.connectors
+        ? {
+            CONNECTOR_SIGNING_SECRET_ARN: data.connectorSigningSecret.secretArn,
+            CONNECTOR_SECRETS_PREFIX,
+            SYSTEM_LIMITS: 'shared',
+            // A fifth of the function's time at most for a slot: the rest is for the calls themselves.
+            SYSTEM_SLOT_WAIT_MS: String(timeout.toMilliseconds() / 5),
+          }
+        : {}),
       ...(access.notifies ? { OUTBOX: 'ses', SES_FROM: props.sesFrom ?? 'privacy@example.com' } : {}),
       ...(props.holidays ? { HOLIDAYS: props.holidays } : {}),
       ...(access.publishesConsentChanges ? { CONSENT_EVENT_BUS: props.consentBus!.eventBusName } : {}),
@@ -169,7 +185,7 @@ export class CustodianFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? (props.kind === 'http' ? Duration.seconds(10) : Duration.seconds(60)),
+      timeout,
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
@@ -257,6 +273,15 @@ export class CustodianFunction extends Construct {
         this.role,
         [connected],
         `Connected systems are registered at run time; their DynamoDB tables are confined to the ${CONNECTED_TABLE_PREFIX} prefix.`,
+      );
+      // Systems' own signing keys and connection URLs, read by reference; the `*` also covers the
+      // six characters Secrets Manager appends to every secret's ARN.
+      const systemSecrets = stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${CONNECTOR_SECRETS_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      this.role.addToPolicy(new iam.PolicyStatement({ sid: 'SystemSecrets', actions: ['secretsmanager:GetSecretValue'], resources: [systemSecrets] }));
+      acknowledgeWildcardResources(
+        this.role,
+        [systemSecrets],
+        `Secrets are registered per connected system at run time (connector.secretRef, connectionRef), all under the one prefix ${CONNECTOR_SECRETS_PREFIX}.`,
       );
     }
 

@@ -10,7 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { transientErrors, type TaskName } from '#handlers/tasks/tasks.ts';
+import { busyErrors, busyRetry, transientErrors, type TaskName } from '#handlers/tasks/tasks.ts';
 import { acknowledgeWildcardResources } from './nag.ts';
 
 /** Metadata on the AWS::StepFunctions::StateMachine; infra/synth.ts finds the workflow by it. */
@@ -46,6 +46,16 @@ export function maxConcurrencyFrom(value: unknown): number {
   return n;
 }
 
+/** A system's call slots stayed taken (SYSTEM_LIMITS=shared): the step waits here, longer, with jitter. */
+export const systemBusyRetry: sfn.RetryProps = {
+  errors: [...busyErrors],
+  interval: Duration.seconds(busyRetry.intervalSeconds),
+  backoffRate: busyRetry.backoffRate,
+  maxDelay: Duration.seconds(busyRetry.maxDelaySeconds),
+  jitterStrategy: sfn.JitterType.FULL,
+  maxAttempts: busyRetry.maxAttempts,
+};
+
 /** Retry of the non-system steps: task errors of any kind, three attempts, backing off from 1 s. */
 export const stepRetry: sfn.RetryProps = { errors: ['States.TaskFailed'], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 3 };
 
@@ -76,6 +86,7 @@ export class PrivacyRequestWorkflow extends Construct {
     for (const step of [loadRequest, resolveSubject, planActions, finalize]) step.addRetry(stepRetry);
 
     const executeSystem = task('ExecuteSystem');
+    executeSystem.addRetry(systemBusyRetry);
     executeSystem.addRetry({
       errors: [...transientErrors],
       interval: Duration.seconds(2),
@@ -110,6 +121,7 @@ export class PrivacyRequestWorkflow extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
     });
     // Only the asking may be retried; a timeout or a reported failure is the system's answer.
+    awaitSystem.addRetry(systemBusyRetry);
     awaitSystem.addRetry({ errors: [...transientErrors], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4 });
     awaitSystem.addCatch(recordSystemFailure, { errors: ['States.ALL'], resultPath: '$.error' });
     const byMode = new sfn.Choice(this, 'WaitsForAnswer?', { stateName: 'WaitsForAnswer?' })

@@ -124,6 +124,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       // The same abuse limits as in AWS unless the environment says otherwise.
       ANONYMOUS_SUBMISSIONS_PER_HOUR: process.env.ANONYMOUS_SUBMISSIONS_PER_HOUR ?? '20',
       VERIFICATION_TRIES_PER_HOUR: process.env.VERIFICATION_TRIES_PER_HOUR ?? '30',
+      // One process: its own gate is exact and free; `SYSTEM_LIMITS=shared npm start` runs the leases of AWS instead.
+      SYSTEM_LIMITS: process.env.SYSTEM_LIMITS ?? 'process',
     };
 
     const { definition } = extractWorkflowDefinition(stateless);

@@ -94,6 +94,14 @@ describe('functions', () => {
     expect(env.IDENTIFIER_PEPPER).toBeUndefined();
     expect(env.CONNECTOR_SIGNING_SECRET).toBeUndefined();
     expect('CONNECTOR_SIGNING_SECRET_ARN' in env).toBe(Boolean(row.connectors));
+    // A system's concurrency and rate limit hold over every instance where systems are called.
+    expect(env.SYSTEM_LIMITS).toBe(row.connectors ? 'shared' : undefined);
+    // Waiting for a slot takes a fifth of the function's time at most (then the step is retried).
+    expect(env.SYSTEM_SLOT_WAIT_MS).toBe(row.connectors ? String((fnResource(row).Properties!.Timeout as number) * 200) : undefined);
+    // Systems' own secrets are looked for under this prefix, where the grant reaches (below).
+    expect(env.CONNECTOR_SECRETS_PREFIX).toBe(row.connectors ? 'custodian/connectors/' : undefined);
+    // The call slots live in the requests table: those functions may take and give them back there.
+    if (row.connectors) expect(row.tables.requests).toBe('write');
   });
 });
 
@@ -274,6 +282,12 @@ describe('least privilege, table-driven', () => {
           expect(row.digests, where).toBe('write');
           expect(action, where).toBe('s3:PutObject');
           break;
+        case 'system-secrets':
+          // Systems' own secrets: read only, only under the one prefix.
+          expect(row.connectors, where).toBe(true);
+          expect(target.pattern).toBe('custodian/connectors/*');
+          expect(action, where).toBe('secretsmanager:GetSecretValue');
+          break;
         case 'connected-tables':
           expect(row.connectors, where).toBe(true);
           expect(target.pattern).toBe('custodian-connected-*');
@@ -296,6 +310,7 @@ describe('least privilege, table-driven', () => {
     expect(seen.has('workflow')).toBe(Boolean(row.startsWorkflow));
     expect(seen.has('bucket-objects')).toBe(Boolean(row.reports));
     expect(seen.has('connected-tables')).toBe(Boolean(row.connectors));
+    expect(seen.has('system-secrets')).toBe(Boolean(row.connectors));
     expect(seen.has('digest-objects')).toBe(Boolean(row.digests));
     expect(seen.has('ses-identity')).toBe(Boolean(row.notifies));
     expect(seen.has('consent-bus')).toBe(Boolean(row.publishesConsentChanges));
@@ -312,6 +327,27 @@ describe('least privilege, table-driven', () => {
         }
       }
     }
+  });
+
+  it('Secrets Manager: GetSecretValue only, on the two stack secrets and on systems\' secrets under custodian/connectors/ alone', () => {
+    let systemGrants = 0;
+    for (const [id, p] of resources(raw, 'AWS::IAM::Policy')) {
+      for (const s of p.Properties!.PolicyDocument.Statement as Statement[]) {
+        const actions = asArray(s.Action).filter((a) => a.startsWith('secretsmanager:'));
+        if (actions.length === 0) continue;
+        expect(actions, id).toEqual(['secretsmanager:GetSecretValue']);
+        for (const res of asArray(s.Resource)) {
+          const target = pair.target(res);
+          if (target.kind === 'system-secrets') {
+            expect(target.pattern, id).toBe('custodian/connectors/*');
+            // Exactly arn:<partition>:secretsmanager:<this region>:<this account>:secret:custodian/connectors/*
+            expect(res).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:custodian/connectors/*']] });
+            systemGrants++;
+          } else expect(target.kind, `${id}: ${JSON.stringify(res)}`).toBe('secret');
+        }
+      }
+    }
+    expect(systemGrants).toBe(rows.filter((r) => r.connectors).length);
   });
 
   it('no policy anywhere allows UpdateItem or DeleteItem on the audit table (append-only)', () => {

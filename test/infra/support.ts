@@ -28,6 +28,7 @@ export type Target =
   | { kind: 'bucket-objects' }
   | { kind: 'digest-objects' }
   | { kind: 'connected-tables'; pattern: string }
+  | { kind: 'system-secrets'; pattern: string }
   | { kind: 'ses-identity'; identity: string }
   | { kind: 'local'; logicalId: string; suffix: string }
   | { kind: 'other'; raw: unknown };
@@ -91,11 +92,13 @@ export class StackPair {
     }
     const localId: string | undefined = (base as any)?.['Fn::GetAtt']?.[0] ?? (base as any)?.Ref;
     if (typeof localId === 'string' && !localId.startsWith('AWS::')) return { kind: 'local', logicalId: localId, suffix };
-    // arn:${Partition}:dynamodb:${Region}:${Account}:table/<pattern>
+    // arn:${Partition}:dynamodb:${Region}:${Account}:table/<pattern>, ...:secretsmanager:...:secret:<pattern>
     if (join && join[0] === '') {
       const flat = (join[1] as unknown[]).map((p) => (typeof p === 'string' ? p : '{}')).join('');
       const m = /^arn:\{\}:dynamodb:\{\}:\{\}:table\/(.+)$/.exec(flat);
       if (m) return { kind: 'connected-tables', pattern: m[1] };
+      const secret = /^arn:\{\}:secretsmanager:\{\}:\{\}:secret:(.+)$/.exec(flat);
+      if (secret) return { kind: 'system-secrets', pattern: secret[1] };
       const ses = /^arn:\{\}:ses:\{\}:\{\}:identity\/(.+)$/.exec(flat);
       if (ses) return { kind: 'ses-identity', identity: ses[1] };
     }

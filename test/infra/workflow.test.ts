@@ -14,7 +14,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { extractWorkflowDefinition, synthTemplates } from '#infra/synth.ts';
 import { buildApp } from '#infra/custodian.ts';
 import { DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY_CONTEXT } from '#infra/constructs/workflow.ts';
-import { transientErrors, workflowTasks } from '#handlers/tasks/tasks.ts';
+import { busyErrors, transientErrors, workflowTasks } from '#handlers/tasks/tasks.ts';
 import { byMetadata, resources, type Template as Cfn } from './support.ts';
 
 // asl-validator ships CommonJS without type declarations.
@@ -131,6 +131,10 @@ describe('extracted ASL', () => {
       BackoffRate: 2,
       MaxAttempts: 4,
     });
+    // A system whose slots stayed taken: retried apart from faults, longer and with jitter.
+    for (const name of ['ExecuteSystem', 'AwaitSystem']) {
+      expect(states[name].Retry, name).toContainEqual({ ErrorEquals: [...busyErrors], IntervalSeconds: 5, BackoffRate: 1.5, MaxDelaySeconds: 60, JitterStrategy: 'FULL', MaxAttempts: 25 });
+    }
     expect(states.ExecuteSystem.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordSystemFailure' }]);
     expect(states.RecordSystemFailure.Parameters).toEqual({ 'requestId.$': '$.requestId', 'systemId.$': '$.systemId', 'error.$': '$.error' });
     expect(states.Finalize).toMatchObject({ End: true, Parameters: { 'requestId.$': '$.requestId' } });

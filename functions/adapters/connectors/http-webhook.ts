@@ -13,7 +13,8 @@ type Answer = { status: number; body: Record<string, unknown> };
 export class HttpWebhookConnector implements Connector {
   constructor(
     private readonly settings: HttpSettings,
-    private readonly secret: string,
+    /** The signing key, or how to find it on each call (a lookup that fails throws before anything is sent). */
+    private readonly secret: string | (() => Promise<string>),
   ) {}
 
   private async call(body: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -22,11 +23,12 @@ export class HttpWebhookConnector implements Connector {
 
   private async send(body: Record<string, unknown>): Promise<Answer> {
     const text = JSON.stringify(body);
+    const secret = typeof this.secret === 'string' ? this.secret : await this.secret();
     let res: Response;
     try {
       res = await fetch(this.settings.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(this.secret, text) },
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(secret, text) },
         body: text,
         signal: AbortSignal.timeout(this.settings.timeoutMs),
       });

@@ -7,40 +7,48 @@ import { DynamoTableConnector } from './dynamodb-table.ts';
 import { HttpWebhookConnector } from './http-webhook.ts';
 import { mysql, postgres } from './sql-dialects.ts';
 import { SqlTableConnector } from './sql-table.ts';
+import { environmentSecrets, type SystemSecrets } from './system-secrets.ts';
 
 export interface ConnectorSecrets {
   /** Signs webhook calls of systems without a `secretRef` of their own. Absent where no task calls systems. */
   signingSecret?: string;
   /** Keys the `hash` field strategy. */
   hashKey: string;
+  /** Where systems' own secrets (`secretRef`, `connectionRef`) are found. @default the environment alone */
+  systemSecrets?: SystemSecrets;
 }
 
 type Factories = { [K in ConnectorSettings['kind']]: (settings: Extract<ConnectorSettings, { kind: K }>, secrets: ConnectorSecrets) => Connector };
 
-/** The variable a secret reference is read from: `CONNECTOR_SECRET_<REF>` (a secret's value in AWS). */
-export const secretVariable = (ref: string) => `CONNECTOR_SECRET_${ref.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-
 /**
  * The key an HTTP system and Custodian sign with, both ways: its own secret when it names one
- * (`connector.secretRef`), else the deployment's webhook signing secret. Undefined when unset.
+ * (`connector.secretRef`: the environment, else Secrets Manager), else the deployment's webhook
+ * signing secret. Undefined when unset.
  */
-export function signingSecretOf(system: Pick<ConnectedSystem, 'connector'>, secrets: Pick<ConnectorSecrets, 'signingSecret'>): string | undefined {
+export async function signingSecretOf(
+  system: Pick<ConnectedSystem, 'connector'>,
+  secrets: Pick<ConnectorSecrets, 'signingSecret' | 'systemSecrets'>,
+): Promise<string | undefined> {
   if (system.connector.kind !== 'http') return undefined;
   const ref = system.connector.secretRef;
-  return ref ? process.env[secretVariable(ref)] || undefined : secrets.signingSecret;
+  return ref ? (secrets.systemSecrets ?? environmentSecrets).value('http', ref) : secrets.signingSecret;
 }
 
 const connectorKinds: Factories = {
-  http: (settings, secrets) => {
-    const secret = signingSecretOf({ connector: settings }, secrets);
-    if (!secret) {
-      throw new PermanentSystemError(settings.secretRef ? `no signing secret is configured for this system (${secretVariable(settings.secretRef)} is not set)` : 'no webhook signing secret is configured');
-    }
-    return new HttpWebhookConnector(settings, secret);
-  },
+  // The key is found on each call (cached by the source): the factory stays synchronous, a rotation is taken up.
+  http: (settings, secrets) =>
+    new HttpWebhookConnector(settings, async () => {
+      const secret = await signingSecretOf({ connector: settings }, secrets);
+      if (secret) return secret;
+      throw new PermanentSystemError(
+        settings.secretRef
+          ? `no signing secret is configured for this system (${(secrets.systemSecrets ?? environmentSecrets).where('http', settings.secretRef)})`
+          : 'no webhook signing secret is configured',
+      );
+    }),
   dynamodb: (settings, secrets) => new DynamoTableConnector(documentClient(), settings, secrets.hashKey),
-  postgres: (settings, secrets) => new SqlTableConnector(settings, postgres, secrets.hashKey),
-  mysql: (settings, secrets) => new SqlTableConnector(settings, mysql, secrets.hashKey),
+  postgres: (settings, secrets) => new SqlTableConnector(settings, postgres, secrets.hashKey, secrets.systemSecrets),
+  mysql: (settings, secrets) => new SqlTableConnector(settings, mysql, secrets.hashKey, secrets.systemSecrets),
   manual: () => ({
     execute: async () => {
       throw new PermanentSystemError('this system is handled by an operator task');

@@ -9,6 +9,7 @@ import type { Connector, ConnectorOutcome, SystemWork, Verification } from '#cor
 import { applyStrategy, hasErasedForm } from '#core/connectors/strategies.ts';
 import type { Strategy } from '#core/connectors/system.ts';
 import { PermanentSystemError, TransientSystemError } from '#core/shared/errors.ts';
+import { environmentSecrets, type SystemSecrets } from './system-secrets.ts';
 
 export type SqlSettings = { kind: 'postgres' | 'mysql'; connectionRef: string; table: string; keyColumn: string };
 
@@ -28,11 +29,10 @@ export interface SqlDialect {
   missing(err: unknown): boolean;
 }
 
-/** Where the connection URL of a reference lives: `CONNECTOR_DB_<REF>` (a secret's value in AWS). */
-export function connectionUrl(ref: string): string {
-  const name = `CONNECTOR_DB_${ref.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-  const url = process.env[name];
-  if (!url) throw new PermanentSystemError(`no connection is configured for this system (${name} is not set)`);
+/** The connection URL of a reference: `CONNECTOR_DB_<REF>`, else the secret `<prefix><kind>/<ref>` (system-secrets.ts). */
+export async function connectionUrl(settings: Pick<SqlSettings, 'kind' | 'connectionRef'>, secrets: SystemSecrets = environmentSecrets): Promise<string> {
+  const url = await secrets.value(settings.kind, settings.connectionRef);
+  if (!url) throw new PermanentSystemError(`no connection is configured for this system (${secrets.where(settings.kind, settings.connectionRef)})`);
   return url;
 }
 
@@ -41,6 +41,7 @@ export class SqlTableConnector implements Connector {
     private readonly settings: SqlSettings,
     private readonly dialect: SqlDialect,
     private readonly hashKey: string,
+    private readonly secrets: SystemSecrets = environmentSecrets,
   ) {}
 
   private get table() {
@@ -50,7 +51,7 @@ export class SqlTableConnector implements Connector {
   private async inSession<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
     let session: SqlSession | undefined;
     try {
-      session = await this.dialect.session(connectionUrl(this.settings.connectionRef));
+      session = await this.dialect.session(await connectionUrl(this.settings, this.secrets));
       return await fn(session);
     } catch (err) {
       if (err instanceof PermanentSystemError || err instanceof TransientSystemError) throw err;

@@ -12,8 +12,8 @@ import type { RequestDeps } from './submit-request.ts';
 import { endUnverified } from './verify-request.ts';
 import { retryRequest } from './request-actions.ts';
 
-/** The error a system's step ends with when it was down (not refused): worth another run later. */
-const TRANSIENT = 'TransientSystemError';
+/** The errors a system's step ends with when it was down or kept busy (not refused): worth another run later. */
+const TRANSIENT: readonly string[] = ['TransientSystemError', 'SystemBusyError'];
 
 export const sweeperActor = { role: 'system' as const, principal: 'deadline-sweeper' };
 
@@ -67,7 +67,7 @@ export async function sweepDeadlines(deps: RequestDeps, dueSoonDays = 7): Promis
   for await (const request of pages(deps, { statuses: ['needs_attention'] })) {
     if (effectiveDueAt(request) < now.toISOString()) continue;
     const failed = (await deps.requests.tasks(request.id)).filter((t) => t.state === 'failed');
-    if (failed.length === 0 || failed.some((t) => t.lastError?.name !== TRANSIENT)) continue;
+    if (failed.length === 0 || failed.some((t) => !TRANSIENT.includes(t.lastError?.name ?? ''))) continue;
     try {
       await retryRequest(deps, request.id, sweeperActor);
       result.retried++;

@@ -67,6 +67,16 @@ export class TransientSystemError extends Error {
     this.name = 'TransientSystemError';
   }
 }
+/**
+ * Every call slot (or the rate limit) of a system stayed taken for the wait: worth a retry, later
+ * and more often than a failure (the workflow waits for it, not a Lambda; core/connectors/call-slots.ts).
+ */
+export class SystemBusyError extends TransientSystemError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SystemBusyError';
+  }
+}
 /** A connected system refused the call for good (4xx, bad configuration). */
 export class PermanentSystemError extends Error {
   constructor(message: string) {

@@ -40,3 +40,12 @@ export type TaskName = keyof typeof workflowTasks;
 
 /** Error names a task throws for a transient fault: the Map's Retry matches these. */
 export const transientErrors = ['TransientSystemError'] as const;
+
+/** A system whose call slots stayed taken: retried apart, longer and with jitter (it is load, not a fault). */
+export const busyErrors = ['SystemBusyError'] as const;
+
+/**
+ * Their Retry: from 5 s, x1.5, at most 60 s apart, full jitter, 25 attempts (about 20 minutes), so a
+ * bulk job queues in Step Functions (no Lambda waits) instead of ending `needs_attention`.
+ */
+export const busyRetry = { intervalSeconds: 5, backoffRate: 1.5, maxDelaySeconds: 60, maxAttempts: 25 } as const;

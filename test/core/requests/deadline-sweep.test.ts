@@ -70,6 +70,7 @@ describe('a system down for a long spell is waited for, within the deadline', ()
   it.each([
     { rule: 'every failed system was down (transient): run again for them', errors: ['TransientSystemError'], after: 0, retried: 1 },
     { rule: 'several down systems: one new run', errors: ['TransientSystemError', 'TransientSystemError'], after: 0, retried: 1 },
+    { rule: 'a system whose call slots stayed taken (busy) is run again like a down one', errors: ['SystemBusyError', 'TransientSystemError'], after: 0, retried: 1 },
     { rule: 'a system that refused (permanent) waits for a person', errors: ['TransientSystemError', 'PermanentSystemError'], after: 0, retried: 0 },
     { rule: 'a step not answered in time waits for a person', errors: ['States.Timeout'], after: 0, retried: 0 },
     { rule: 'past the deadline it is overdue for a person, not retried', errors: ['TransientSystemError'], after: 40, retried: 0 },
