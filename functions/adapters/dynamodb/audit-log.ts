@@ -23,6 +23,15 @@ const digestKey = (day: string) => ({ PK: 'DIGEST', SK: `DAY#${day}` });
 export const expiry = (at: string, retentionDays: number) => Math.floor((Date.parse(`${at.slice(0, 10)}T00:00:00.000Z`) + (retentionDays + 1) * 86_400_000) / 1000);
 const MAX_DAYS = 400;
 
+/** The item an event is stored as (keys, day index, expiry): what an append puts. */
+export const auditItem = (event: AuditEvent, retentionDays = 730) => ({
+  PK: `STREAM#${event.stream}`,
+  SK: seqKey(event.seq),
+  ...dayIndex(event),
+  retainUntil: expiry(event.at, retentionDays),
+  ...event,
+});
+
 function daysBetween(from: string, to: string): string[] {
   const days: string[] = [];
   for (let t = Date.parse(`${from.slice(0, 10)}T00:00:00.000Z`); t < Date.parse(to) && days.length < MAX_DAYS; t += 86_400_000) {
@@ -102,7 +111,7 @@ export class DynamoAuditLog implements AuditLog {
         await this.db.send(
           new PutCommand({
             TableName: this.table,
-            Item: { PK: `STREAM#${event.stream}`, SK: seqKey(event.seq), ...dayIndex(event), retainUntil: expiry(event.at, this.retentionDays), ...event },
+            Item: auditItem(event, this.retentionDays),
             ConditionExpression: 'attribute_not_exists(PK)',
           }),
         );

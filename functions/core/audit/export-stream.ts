@@ -38,17 +38,20 @@ const csvRow = (e: AuditEvent) => csvColumns.map((c) => csvCell(e[c])).join(',')
 /** Reads one page of the range (the audit log's `events`, bound to the range and no filter). */
 export type PageReader = (page: { cursor?: string; limit: number }) => Promise<AuditPage>;
 
+/** The CSV header goes out with the first page: the first chunk is always a read of the store. */
 export async function* exportChunks(read: PageReader, range: AuditRange, format: ExportFormat, pageSize = 1000): AsyncGenerator<string> {
-  if (format === 'csv') yield `${csvColumns.join(',')}\n`;
+  let head = format === 'csv' ? `${csvColumns.join(',')}\n` : '';
   let events = 0;
   let cursor: string | undefined;
   do {
     const page = await read({ cursor, limit: pageSize });
     if (page.items.length) {
-      yield page.items.map(format === 'ndjson' ? exportLine : csvRow).join('\n') + '\n';
+      yield head + page.items.map(format === 'ndjson' ? exportLine : csvRow).join('\n') + '\n';
+      head = '';
       events += page.items.length;
     }
     cursor = page.next;
   } while (cursor);
   if (format === 'ndjson') yield `${exportTrailer(events, range)}\n`;
+  else if (head) yield head;
 }

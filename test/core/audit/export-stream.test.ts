@@ -51,8 +51,12 @@ describe('exportChunks', () => {
   });
 
   it('CSV: the header, then the chain fields per row, quoted where needed; no trailer', async () => {
-    const { out } = await chunks(4, 'csv', 3);
-    expect(out[0]).toBe(`${csvColumns.join(',')}\n`);
+    const { out, reads } = await chunks(4, 'csv', 3);
+    // The header rides with the first page: the first chunk has read the store.
+    expect(reads).toEqual([3, 1]);
+    expect(out).toHaveLength(2);
+    expect(out[0].startsWith(`${csvColumns.join(',')}\nrequest:0,1,`)).toBe(true);
+    expect((await chunks(0, 'csv', 3)).out).toEqual([`${csvColumns.join(',')}\n`]);
     const text = out.join('');
     expect(text.startsWith('stream,seq,at,actor,action,target,details,prevHash,hash\n')).toBe(true);
     expect(text).toContain('request:0,1,2026-03-01T10:00:00.000Z,');

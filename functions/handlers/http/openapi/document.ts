@@ -44,6 +44,7 @@ export function openApiDocument(contracts: RouteContract[], version: string): Js
     const op: JsonSchema = {
       operationId: route.handler,
       ...(schemas.summary ? { summary: schemas.summary } : {}),
+      ...(schemas.description ? { description: schemas.description } : {}),
       tags: [route.path.split('/')[2] ?? 'service'],
       parameters: [...parameters(schemas.params, 'path'), ...parameters(schemas.query, 'query'), ...parameters(schemas.headers, 'header')],
       ...(schemas.body
