@@ -16,6 +16,7 @@ import { chainNext, type AuditEvent } from '#core/audit/event.ts';
 import { verifyExport } from '#core/audit/verify-export.ts';
 import { deps } from '#handlers/deps.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
+import { invokeBuffered, type StreamingHandler } from '#infra/local/lambda-streaming.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { assertContract } from '../support/contract.ts';
 
@@ -175,3 +176,56 @@ describe('GET /v1/audit/export, streamed', () => {
     }
   });
 });
+
+describe('behind the REST API (AWS): its proxy event through the same chain', () => {
+  // What API Gateway's REST API sends a Lambda proxy integration: header case as sent, no authorizer
+  // (the chain checks the bearer against the issuer's keys, as the HTTP API's JWT authorizer would).
+  const restEvent = (headers: Record<string, string>, query: Record<string, string>) => ({
+    resource: '/v1/audit/export',
+    path: '/v1/audit/export',
+    httpMethod: 'GET',
+    headers: { Host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'User-Agent': 'auditor-tool', ...headers },
+    multiValueHeaders: {},
+    queryStringParameters: query,
+    multiValueQueryStringParameters: {},
+    pathParameters: null,
+    stageVariables: null,
+    requestContext: { resourcePath: '/v1/audit/export', httpMethod: 'GET', requestId: 'rest-1', path: '/api/v1/audit/export', stage: 'api', protocol: 'HTTP/1.1', identity: { sourceIp: '203.0.113.9' } },
+    body: null,
+    isBase64Encoded: false,
+  });
+  const invoke = async (headers: Record<string, string>, query: Record<string, string> = { from, to }) => {
+    const { handler } = (await import('#handlers/http/audit-export.ts')) as unknown as { handler: StreamingHandler };
+    return invokeBuffered(handler, restEvent(headers, query), {});
+  };
+
+  it('a valid auditor token streams the whole export, with CORS headers for the pages\' origin only', async () => {
+    process.env.CORS_ALLOW_ORIGINS = 'https://pages.example';
+    try {
+      const res = await invoke({ Authorization: `Bearer ${auditor}`, Origin: 'https://pages.example' });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers).toMatchObject({ 'content-type': 'application/x-ndjson', 'access-control-allow-origin': 'https://pages.example', 'access-control-expose-headers': 'content-disposition' });
+      expect(await verifyExport(res.body.split('\n'))).toMatchObject({ ok: true, complete: true, events: EVENTS });
+      const foreign = await invoke({ Authorization: `Bearer ${auditor}`, Origin: 'https://evil.example' }, { from, to: new Date(t0 + 1000).toISOString() });
+      expect(foreign.statusCode).toBe(200);
+      expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      delete process.env.CORS_ALLOW_ORIGINS;
+    }
+  });
+
+  it('no token, a forged token, a role that may not export: problem details, nothing exported', async () => {
+    const none = await invoke({});
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(none.body)).toMatchObject({ status: 401 });
+    const forged = await invoke({ Authorization: `Bearer ${auditor.slice(0, -4)}AAAA` });
+    expect(forged.statusCode).toBe(401);
+    const operator = await invoke({ Authorization: `Bearer ${await signDevToken({ role: 'operator' })}` });
+    expect(operator.statusCode).toBe(403);
+    const bad = await invoke({ Authorization: `Bearer ${auditor}` }, { from: to, to: from });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.body).not.toContain('"export"');
+  });
+});
+
