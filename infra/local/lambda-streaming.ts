@@ -59,14 +59,14 @@ export class ResponseStream extends Writable {
   }
 }
 
-const g = globalThis as { awslambda?: unknown };
-g.awslambda ??= {
-  streamifyResponse: <F extends object>(handler: F): F => Object.assign(handler, { [STREAMING]: 'response' }),
-  HttpResponseStream: {
-    from(stream: ResponseStream, prelude: Prelude): ResponseStream {
-      stream.prelude = prelude;
-      return stream;
-    },
+// The AWS SDK makes an empty `awslambda` of its own (its invoke store): fill in what is missing.
+const g = globalThis as { awslambda?: Record<string, unknown> };
+const runtime = (g.awslambda ??= {});
+runtime.streamifyResponse ??= <F extends object>(handler: F): F => Object.assign(handler, { [STREAMING]: 'response' });
+runtime.HttpResponseStream ??= {
+  from(stream: ResponseStream, prelude: Prelude): ResponseStream {
+    stream.prelude = prelude;
+    return stream;
   },
 };
 
