@@ -66,7 +66,7 @@ export class CustodianApi extends Construct {
               allowOrigins: props.corsAllowOrigins,
               allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.PUT],
               allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-requester-key'],
-              exposeHeaders: ['content-disposition', 'location', 'retry-after', 'x-custodian-truncated'],
+              exposeHeaders: ['content-disposition', 'location', 'retry-after'],
               maxAge: Duration.hours(1),
             },
           }
