@@ -172,7 +172,8 @@ export class CustodianApi extends Construct {
         ? { defaultCorsPreflightOptions: { allowOrigins: props.corsAllowOrigins, allowMethods: ['GET'], allowHeaders: ['authorization'], maxAge: Duration.hours(1) } }
         : {}),
     });
-    // The query names the range: API Gateway refuses a request without `from` before any function runs.
+    // Declared parameters and bodies are validated by API Gateway; the export declares none, so that a
+    // missing or bad range is the chain's problem details (422 with the field), not API Gateway's own 400.
     const validator = api.addRequestValidator('RequestValidator', { validateRequestParameters: true, validateRequestBody: true });
     for (const { spec, fn } of routes) {
       const method = api.root.resourceForPath(spec.path).addMethod(
@@ -185,7 +186,6 @@ export class CustodianApi extends Construct {
         {
           authorizationType: rest.AuthorizationType.NONE,
           requestValidator: validator,
-          requestParameters: spec.path === '/v1/audit/export' ? { 'method.request.querystring.from': true } : undefined,
         },
       );
       for (const id of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) {

@@ -226,6 +226,10 @@ describe('behind the REST API (AWS): its proxy event through the same chain', ()
     const bad = await invoke({ Authorization: `Bearer ${auditor}` }, { from: to, to: from });
     expect(bad.statusCode).toBe(422);
     expect(bad.body).not.toContain('"export"');
+    // API Gateway requires nothing of the query: a missing range is the chain's answer, with the field.
+    const missing = await invoke({ Authorization: `Bearer ${auditor}` }, {});
+    expect(missing.statusCode).toBe(422);
+    expect(JSON.parse(missing.body)).toMatchObject({ status: 422, errors: [expect.objectContaining({ path: 'from' })] });
   });
 });
 
