@@ -175,6 +175,7 @@ export class StatelessStack extends Stack {
         ...Object.entries(this.jobs).map(([name, f]) => [`Job${name}`, f.fn]),
       ]),
       httpApi: this.api.httpApi,
+      streamApi: this.api.streamApi,
     });
   }
 }

@@ -150,10 +150,11 @@ describe('HTTP API', () => {
     const alarms = resources(raw, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties!);
     const [topicId, topic] = resources(raw, 'AWS::SNS::Topic')[0];
     expect(topic.Properties!.KmsMasterKeyId).toBeDefined();
-    expect(alarms).toHaveLength(6 + rows.length);
+    // 7: the streaming REST API's own 5xx beside the HTTP API's.
+    expect(alarms).toHaveLength(7 + rows.length);
     for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
     const metrics = alarms.map((a) => `${a.Namespace}/${a.MetricName}`);
-    expect(metrics).toEqual(expect.arrayContaining(['AWS/States/ExecutionsFailed', 'AWS/States/ExecutionsTimedOut', 'AWS/ApiGateway/5xx', 'AWS/SQS/ApproximateNumberOfMessagesVisible']));
+    expect(metrics).toEqual(expect.arrayContaining(['AWS/States/ExecutionsFailed', 'AWS/States/ExecutionsTimedOut', 'AWS/ApiGateway/5xx', 'AWS/ApiGateway/5XXError', 'AWS/SQS/ApproximateNumberOfMessagesVisible']));
     expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(rows.length);
     // Ours, from the functions' embedded metric lines: overdue requests, system steps not answered in time.
     expect(alarms.filter((a) => a.Namespace === 'Custodian').map((a) => [a.MetricName, a.Statistic, a.Dimensions])).toEqual(
@@ -246,6 +247,14 @@ describe('streaming REST API (the rows marked stream: the audit export)', () => 
     for (const [, m] of options) expect(m.Properties!.Integration.Type).toBe('MOCK');
     const webUrl = JSON.stringify(options.map(([, m]) => m.Properties!.Integration.IntegrationResponses));
     expect(webUrl).toContain('Access-Control-Allow-Origin');
+  });
+
+  it('its 5xx pages the alarm topic, as the HTTP API\'s do', () => {
+    const [, restApi] = resources(raw, 'AWS::ApiGateway::RestApi')[0];
+    const alarms = resources(raw, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties!).filter((a) => a.MetricName === '5XXError');
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0].Namespace).toBe('AWS/ApiGateway');
+    expect(alarms[0].Dimensions).toEqual([{ Name: 'ApiName', Value: restApi.Properties!.Name }]);
   });
 
   it('its URL is a stack output, and the pages are told it', () => {
