@@ -3,6 +3,7 @@
  * over the same bytes (target ≤ 3);
  * (2) a chained append vs a plain PutItem on the same DynamoDB Local (target ≤ 1.5);
  * (3) the offline export verifier's memory for 50,000 vs 200,000 events (must not grow with the count).
+ * The streamed export route's memory is bench/audit-export.ts.
  */
 import { createHash } from 'node:crypto';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';

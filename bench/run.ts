@@ -13,6 +13,7 @@ import { printTable, type BenchResult } from './table.ts';
 const benches: Record<string, () => Promise<{ run(opts: { runs: number }): Promise<BenchResult[]> }>> = {
   erasure: () => import('./erasure.ts'),
   audit: () => import('./audit.ts'),
+  'audit-export': () => import('./audit-export.ts'),
   decisions: () => import('./decisions.ts'),
   fanout: () => import('./fanout.ts'),
   bulk: () => import('./bulk.ts'),

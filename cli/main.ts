@@ -7,8 +7,7 @@
 import { parseArgs } from 'node:util';
 import { ApiError, createClient, type CustodianClient } from '../client/client.ts';
 import { importRecords } from './import-file.ts';
-import { exportLine } from '#core/audit/export-line.ts';
-import type { AuditEvent } from '#core/audit/event.ts';
+import { isExportTrailer } from '#core/audit/export-stream.ts';
 
 const usage = `custodian <command> [options]
 
@@ -30,10 +29,12 @@ const usage = `custodian <command> [options]
   consent batch <purpose> <channel> <file>  a campaign list (one ecifId, or systemId,localId, per line): allowed ones, or --json for all
   consent receipt <receiptId>              a capture's Kantara v1.1 receipt
   audit events --from ISO [--request-id ID] | audit verify --from ISO [--to ISO]
-  audit export --from ISO [--to ISO] [--out FILE]   NDJSON, page by page (constant memory), for npm run audit:verify
+  audit export --from ISO [--to ISO] [--out FILE] [--csv]   the streamed export, to the file as it arrives (constant memory);
+                                           NDJSON for npm run audit:verify; fails (exit 3) when it was cut short
   token --role R [--sub ID]                a local dev token (local runtime only)
 
 options: --url URL (CUSTODIAN_URL, default http://127.0.0.1:3000)  --token JWT (CUSTODIAN_TOKEN)
+         --export-url URL (CUSTODIAN_EXPORT_URL: the streaming API, stack output ExportApiUrl in AWS; default --url)
          --json  --concurrency N (import, default 8)  --help`;
 
 class UsageError extends Error {}
@@ -69,6 +70,8 @@ const { values: opts, positionals } = parseArgs({
     records: { type: 'string' },
     'not-possible': { type: 'boolean', default: false },
     reference: { type: 'string' },
+    'export-url': { type: 'string' },
+    csv: { type: 'boolean', default: false },
   },
 });
 const str = (k: string) => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
@@ -97,6 +100,54 @@ async function collect<T>(it: AsyncIterable<T>, max = 1000): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) if (out.push(x) >= max) break;
   return out;
+}
+
+/**
+ * The streamed route, written to the file as bytes arrive (one chunk in memory), rather than paging
+ * /v1/audit/events: the file is the route's own export, trailer included, so what an auditor
+ * verifies is byte for byte what the API sent. The last line is kept to check the trailer's count.
+ */
+async function auditExport(client: CustodianClient, from: string): Promise<number> {
+  const { createWriteStream } = await import('node:fs');
+  const { Readable, Transform } = await import('node:stream');
+  const { pipeline } = await import('node:stream/promises');
+  const { StringDecoder } = await import('node:string_decoder');
+  const format = opts.csv ? 'csv' : 'ndjson';
+  const res = await client.auditExport({ from, to: str('to'), format });
+  let lines = 0;
+  let tail = '';
+  const decoder = new StringDecoder('utf8');
+  const watch = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+      // The end of what arrived, enough to hold the trailer line (a few hundred bytes).
+      tail = (tail + decoder.write(chunk)).slice(-4096);
+      done(null, chunk);
+    },
+  });
+  const out = str('out') ? createWriteStream(str('out')!) : process.stdout;
+  try {
+    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), watch, out);
+  } catch (err) {
+    throw new Error(`the export was cut short after ${lines} lines (${(err as Error).message}); the file is incomplete`);
+  }
+  if (format === 'csv') {
+    console.error(`${Math.max(0, lines - 1)} events exported (CSV has no trailer: use NDJSON to prove the export whole)`);
+    return 0;
+  }
+  const last = tail.split('\n').filter(Boolean).at(-1) ?? '';
+  let trailer: unknown;
+  try {
+    trailer = JSON.parse(last);
+  } catch {
+    trailer = undefined;
+  }
+  if (!isExportTrailer(trailer) || trailer.events !== lines - 1) {
+    console.error(`custodian: the export was cut short: ${lines} lines and no trailer that counts them; the file is incomplete`);
+    return 3;
+  }
+  console.error(`${trailer.events} events exported, ${trailer.from} to ${trailer.to} (complete: the trailer's count matches)`);
+  return 0;
 }
 
 async function ecifImport(client: CustodianClient, file: string): Promise<number> {
@@ -157,6 +208,7 @@ async function main(): Promise<number> {
   const client = createClient({
     baseUrl: str('url') ?? process.env.CUSTODIAN_URL ?? 'http://127.0.0.1:3000',
     token: str('token') ?? process.env.CUSTODIAN_TOKEN,
+    exportBaseUrl: str('export-url') ?? process.env.CUSTODIAN_EXPORT_URL,
   });
   const need = (value: string | undefined, what: string) => {
     if (!value) throw new UsageError(`missing ${what}`);
@@ -281,18 +333,8 @@ async function main(): Promise<number> {
     case 'audit events':
       print(await collect(client.auditEvents({ from: need(str('from'), '--from'), to: str('to'), requestId: str('request-id') })));
       return 0;
-    case 'audit export': {
-      const { createWriteStream } = await import('node:fs');
-      const out = str('out') ? createWriteStream(str('out')!) : process.stdout;
-      let n = 0;
-      for await (const event of client.auditEvents({ from: need(str('from'), '--from'), to: str('to'), limit: '1000' })) {
-        if (!out.write(`${exportLine(event as unknown as AuditEvent)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
-        n++;
-      }
-      if (out !== process.stdout) await new Promise<void>((r) => (out as import("node:fs").WriteStream).end(() => r()));
-      console.error(`${n} events exported`);
-      return 0;
-    }
+    case 'audit export':
+      return auditExport(client, need(str('from'), '--from'));
     case 'audit verify':
       print(await client.auditVerify({ from: need(str('from'), '--from'), to: str('to') }));
       return 0;

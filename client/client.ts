@@ -22,6 +22,8 @@ export interface ClientOptions {
   /** First backoff in ms; doubles per attempt, with full jitter. Default 200. */
   backoffMs?: number;
   fetch?: typeof fetch;
+  /** Base URL of the streamed routes (the audit export): in AWS the streaming REST API (stack output ExportApiUrl). Default baseUrl. */
+  exportBaseUrl?: string;
 }
 
 /** A problem details answer (RFC 9457), thrown as an error. */
@@ -85,6 +87,39 @@ export function createClient(opts: ClientOptions) {
     }
   }
 
+  /**
+   * A streamed answer: the response once its status is in, the body still arriving. A refusal
+   * (problem details) is thrown as ApiError. Retried like a call until the first byte, never after:
+   * a cut-short stream is the caller's to detect (the export's trailer line).
+   */
+  async function streamed(path: string, o: CallOptions = {}, base = opts.exportBaseUrl ?? opts.baseUrl): Promise<Response> {
+    // The REST API's stage is a path prefix (`…/api/`): resolve relative to it, not the host.
+    const url = new URL(path.replace(/^\//, ''), base.endsWith('/') ? base : `${base}/`);
+    for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (let attempt = 1; ; attempt++) {
+      const token = typeof opts.token === 'function' ? await opts.token() : opts.token;
+      let res: Response | undefined;
+      try {
+        res = await doFetch(url, { headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...o.headers } });
+      } catch (err) {
+        if (attempt >= attempts) throw err;
+      }
+      if (res && res.status < 400) return res;
+      if (res && (!retryable(res.status) || attempt >= attempts)) {
+        const text = await res.text();
+        let problem: Record<string, unknown> = {};
+        try {
+          problem = text ? JSON.parse(text) : {};
+        } catch {
+          // API Gateway's own answers are not always JSON.
+        }
+        throw new ApiError(res.status, problem);
+      }
+      await res?.body?.cancel();
+      await sleep(Math.random() * backoff * 2 ** (attempt - 1));
+    }
+  }
+
   /** Follows `next` cursors: yields every item of a paged list. */
   async function* pages<T>(path: string, query: Record<string, string | undefined> = {}, itemsKey = 'items'): AsyncGenerator<T> {
     let cursor: string | undefined;
@@ -99,6 +134,7 @@ export function createClient(opts: ClientOptions) {
   return {
     call,
     pages,
+    streamed,
     health: () => call('GET', '/health'),
     decide: (input: z.input<typeof decisionInputSchema>) => call<{ decision: 'allow' | 'deny'; reason: string; decidedAt: string; [k: string]: unknown }>('POST', '/v1/consent-decisions', { body: input }),
     /** A campaign list (up to 10,000 subjects): each answer with its reason and signed token, in order. */
@@ -141,6 +177,8 @@ export function createClient(opts: ClientOptions) {
       call<{ ecifId: string; released: true; reference: string; erasuresStarted: string[] }>('DELETE', `/v1/subjects/${enc(ecifId)}/legal-hold`),
     auditEvents: (query: Record<string, string | undefined> = {}) => pages<Record<string, unknown>>('/v1/audit/events', query),
     auditVerify: (query: Record<string, string | undefined> = {}) => call('GET', '/v1/audit/verify', { query }),
+    /** The streamed export (NDJSON ends with its trailer line; CSV has none): the response, its body still arriving. */
+    auditExport: (query: { from: string; to?: string; format?: 'ndjson' | 'csv' }) => streamed('/v1/audit/export', { query }),
   };
 }
 

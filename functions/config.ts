@@ -60,6 +60,10 @@ export const configSchema = z.object({
   OUTBOX: z.enum(['ses', 'dev-mailbox']).default('ses'),
   /** The verified SES sender address (AWS only). */
   SES_FROM: z.string().min(3).optional(),
+  /** Events read per page by the streamed audit export (one page in memory at a time). */
+  AUDIT_EXPORT_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(1000),
+  /** Streamed routes (behind the REST API, which adds no CORS headers): the web pages' origins, comma-separated. */
+  CORS_ALLOW_ORIGINS: z.string().optional(),
   SERVICE_VERSION: z.string().default('0.1.0'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });

@@ -12,6 +12,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as rest from 'aws-cdk-lib/aws-apigateway';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, METRICS_SERVICE, metricNames } from '#handlers/middleware/metrics.ts';
@@ -21,6 +22,8 @@ export interface CustodianAlarmsProps {
   /** Function name (the route or task) -> function. */
   readonly functions: Record<string, lambda.IFunction>;
   readonly httpApi: apigw.IHttpApi;
+  /** The REST API of the streamed routes (the audit export), when there is one. */
+  readonly streamApi?: rest.RestApi;
   /** Failed scheduled invocations. */
   readonly deadLetters: sqs.IQueue;
 }
@@ -30,6 +33,7 @@ export const alarmNames = {
   executionsFailed: 'PrivacyRequestExecutionsFailed',
   executionsTimedOut: 'PrivacyRequestExecutionsTimedOut',
   api5xx: 'Api5xx',
+  streamApi5xx: 'StreamApi5xx',
   deadLetters: 'ScheduledJobDeadLetters',
   requestsOverdue: 'PrivacyRequestsOverdue',
   systemStepsTimedOut: 'SystemStepsTimedOut',
@@ -75,6 +79,13 @@ export class CustodianAlarms extends Construct {
       new cloudwatch.Metric({ namespace: 'AWS/ApiGateway', metricName: '5xx', dimensionsMap: { ApiId: props.httpApi.apiId }, ...fiveMinutes }),
       'The API answered 5xx: a route failed on something other than bad input.',
     );
+    if (props.streamApi) {
+      alarm(
+        alarmNames.streamApi5xx,
+        props.streamApi.metricServerError(fiveMinutes),
+        'The streaming API (the audit export) answered 5xx before the first byte; a failure after it shows as the function\'s errors.',
+      );
+    }
     alarm(
       alarmNames.deadLetters,
       props.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),

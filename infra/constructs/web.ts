@@ -38,6 +38,8 @@ export interface CustodianWebProps {
 /** What the pages read from /config.json (web/src/shared/config.ts). */
 export interface WebConfigJson {
   apiUrl: string;
+  /** Base URL of the streaming REST API (the audit export), when it is not the HTTP API. */
+  exportApiUrl?: string;
   signIn: { mode: 'cognito' | 'none'; url?: string };
 }
 

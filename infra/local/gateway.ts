@@ -2,7 +2,9 @@
  * The local HTTP gateway: node:http in front of the same handler modules Lambda runs. It builds
  * API Gateway HTTP API payload v2.0 events from requests, routes with the route table, checks
  * bearer JWTs on `jwt` routes as the HTTP API JWT authorizer does, and writes the handler's
- * structured result back.
+ * structured result back. Response-streaming handlers (`stream` rows: Lambda response streaming
+ * behind API Gateway's REST API in AWS) get a response stream instead: status and headers go out
+ * first, then the body as the handler writes it, with the socket's backpressure, never buffered.
  *
  * Like API Gateway:
  *  - unknown path, or known path with another method: 404 `{"message":"Not Found"}`;
@@ -13,7 +15,9 @@
  *    arrays flattened to `[a b]` (so `cognito:groups: ["customer"]` arrives as `"[customer]"`),
  *    numbers/booleans stringified; `scopes` is the `scope` claim split on spaces (or null);
  *  - public and hmac routes get no authorizer block (they check what they need themselves);
- *  - roles are NOT enforced here (API Gateway does not either: the handler middleware does).
+ *  - roles are NOT enforced here (API Gateway does not either: the handler middleware does);
+ *  - a streamed response that fails after its first byte is cut (the socket is destroyed, no
+ *    final chunk), so the client sees an incomplete transfer rather than a clean end.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -25,6 +29,7 @@ import type { JWTPayload } from 'jose';
 import { routeTable, type RouteSpec } from '#handlers/http/routes.ts';
 import { devJwks, verifyDevToken } from './dev-issuer.ts';
 import { serveMailbox } from './mailbox-page.ts';
+import { isStreamingHandler, ResponseStream, type Prelude, type StreamingHandler } from './lambda-streaming.ts';
 
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
@@ -234,6 +239,38 @@ export interface HandlerResult {
 
 export type HttpHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<unknown> | unknown;
 
+function responseHeaders(r: Prelude): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(r.headers ?? {})) headers[k.toLowerCase()] = String(v);
+  for (const [k, vs] of Object.entries(r.multiValueHeaders ?? {})) headers[k.toLowerCase()] = vs.map(String);
+  if (r.cookies?.length) headers['set-cookie'] = r.cookies;
+  return headers;
+}
+
+/**
+ * Runs a response-streaming handler against the socket: the prelude as status and headers (chunked,
+ * no length), each write passed on as it comes, the handler held back while the socket's buffer is
+ * full. A client that goes away destroys the handler's stream, so it stops reading pages.
+ */
+export async function writeStreamed(res: ServerResponse, handler: StreamingHandler, event: unknown, context: Context): Promise<void> {
+  const stream = new ResponseStream({
+    head: (prelude) => res.writeHead(prelude.statusCode ?? 200, responseHeaders(prelude)),
+    write: (chunk) =>
+      res.write(chunk) ||
+      new Promise<void>((resolve, reject) => {
+        const drained = () => (res.off('close', closed), resolve());
+        const closed = () => (res.off('drain', drained), reject(new Error('the client closed the connection')));
+        res.once('drain', drained);
+        res.once('close', closed);
+      }),
+  });
+  res.once('close', () => {
+    if (!res.writableFinished) stream.destroy(new Error('the client closed the connection'));
+  });
+  await handler(event, stream, context);
+  res.end();
+}
+
 /** Writes a Lambda proxy result as API Gateway does (an unstructured result is 200 application/json). */
 export function writeResult(res: ServerResponse, result: unknown): void {
   if (!result || typeof result !== 'object' || typeof (result as HandlerResult).statusCode !== 'number') {
@@ -243,10 +280,7 @@ export function writeResult(res: ServerResponse, result: unknown): void {
     return;
   }
   const r = result as HandlerResult;
-  const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(r.headers ?? {})) headers[k.toLowerCase()] = String(v);
-  for (const [k, vs] of Object.entries(r.multiValueHeaders ?? {})) headers[k.toLowerCase()] = vs.map(String);
-  if (r.cookies?.length) headers['set-cookie'] = r.cookies;
+  const headers = responseHeaders(r);
   const body = r.body === undefined || r.body === null ? Buffer.alloc(0) : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
   headers['content-length'] = String(body.length);
   res.writeHead(r.statusCode, headers);
@@ -392,14 +426,17 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
         auth,
       );
       const handler = await loadHandler(compiled.route.handler);
-      const result = await handler(event, lambdaContext(compiled.route.handler, event.requestContext.requestId));
+      const context = lambdaContext(compiled.route.handler, event.requestContext.requestId);
+      if (isStreamingHandler(handler)) return await writeStreamed(res, handler, event, context);
+      const result = await handler(event, context);
       writeResult(res, result);
     } catch (err) {
       // Name and stack frames only: messages may carry request data.
       const e = err as Error;
       log(`${label}: handler error ${e?.name ?? 'Error'}${e?.stack ? `\n${e.stack.split('\n').slice(1, 6).join('\n')}` : ''}`);
       if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
-      else res.end();
+      // Past the first byte: cut the transfer, so the client cannot take it for a whole answer.
+      else res.destroy();
     } finally {
       log(`${label} ${res.statusCode} ${Date.now() - started}ms`);
     }

@@ -16,4 +16,6 @@ if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function'
 }
 // The SDK warns on Node 20 about its releases after January 2027; Lambda runs Node 22. Locally, keep the console readable.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Lambda's runtime provides `awslambda` (response streaming); locally it is ours.
+import './lambda-streaming.ts';
 export {};

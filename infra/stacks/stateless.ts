@@ -6,7 +6,7 @@
 import { Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { Config } from '#functions/config.ts';
-import { routeTable } from '#handlers/http/routes.ts';
+import { routeTable, type RouteSpec } from '#handlers/http/routes.ts';
 import { workflowTasks, type TaskName, type TaskSpec } from '#handlers/tasks/tasks.ts';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -22,6 +22,8 @@ import { CustodianFunction, taskResponseActions, type DataResources } from '../c
 import type { CustodianIdentity } from '../constructs/identity.ts';
 import { PrivacyRequestWorkflow } from '../constructs/workflow.ts';
 import { CustodianWeb } from '../constructs/web.ts';
+
+const isStreamed = (spec: RouteSpec) => spec.stream === true;
 
 export interface StatelessStackProps extends StackProps {
   readonly data: DataResources;
@@ -119,11 +121,20 @@ export class StatelessStack extends Stack {
         access: spec,
         stateMachine: this.workflow.stateMachine,
         consentBus: this.consentBus,
-        // Public routes verify an optional bearer token themselves, against the pool's keys.
+        // Public routes verify an optional bearer token themselves, against the pool's keys; streamed
+        // routes (behind the REST API, no authorizer there) verify the required one the same way, and
+        // add the CORS headers the REST API does not.
         environment:
-          spec.auth === 'public'
-            ? { JWT_ISSUER: issuer, JWKS_URL: `${issuer}/.well-known/jwks.json`, JWT_AUDIENCE: Fn.join(',', audiences) }
+          spec.auth === 'public' || isStreamed(spec)
+            ? {
+                JWT_ISSUER: issuer,
+                JWKS_URL: `${issuer}/.well-known/jwks.json`,
+                JWT_AUDIENCE: Fn.join(',', audiences),
+                ...(isStreamed(spec) ? { CORS_ALLOW_ORIGINS: this.web.url } : {}),
+              }
             : undefined,
+        // A streamed response may run as long as API Gateway streams one (15 minutes).
+        ...(isStreamed(spec) ? { timeout: Duration.minutes(15) } : {}),
       });
     }
 
@@ -133,7 +144,7 @@ export class StatelessStack extends Stack {
       routes: routeTable.map((spec) => ({ spec, fn: this.routes[spec.handler].fn })),
       corsAllowOrigins: [this.web.url],
     });
-    this.web.publish({ apiUrl: this.api.stage.url, signIn: { mode: 'cognito', url: props.webSignInUrl ?? hostedSignIn } });
+    this.web.publish({ apiUrl: this.api.stage.url, exportApiUrl: this.api.streamApi?.url, signIn: { mode: 'cognito', url: props.webSignInUrl ?? hostedSignIn } });
 
     const jobScope = new Construct(this, 'Scheduled');
     this.deadLetters = new sqs.Queue(jobScope, 'DeadLetters', {
@@ -164,6 +175,7 @@ export class StatelessStack extends Stack {
         ...Object.entries(this.jobs).map(([name, f]) => [`Job${name}`, f.fn]),
       ]),
       httpApi: this.api.httpApi,
+      streamApi: this.api.streamApi,
     });
   }
 }

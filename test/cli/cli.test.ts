@@ -3,6 +3,8 @@
  * types, what it prints, what its exit code means. The CLI runs as a real process.
  */
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -199,14 +201,36 @@ describe('custodian consent batch and receipt', () => {
 });
 
 describe('custodian audit', () => {
-  it('export writes NDJSON page by page that the offline verifier accepts; verify says ok', async () => {
+  it('export writes the streamed NDJSON to the file, trailer included, that the offline verifier accepts complete; verify says ok', async () => {
     const from = new Date(Date.now() - 3_600_000).toISOString();
     const out = path.join(dir, 'audit.ndjson');
     const exported = await cli(['audit', 'export', '--from', from, '--out', out], 'auditor');
     expect(exported.code).toBe(0);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     expect(lines.length).toBeGreaterThan(5);
-    expect(await verifyExport(lines)).toMatchObject({ ok: true, events: lines.length });
+    expect(exported.stderr).toContain(`${lines.length - 1} events exported`);
+    expect(await verifyExport(lines)).toMatchObject({ ok: true, complete: true, events: lines.length - 1 });
+    const csv = await cli(['audit', 'export', '--from', from, '--csv'], 'auditor');
+    expect(csv.code).toBe(0);
+    expect(csv.stdout.split('\n')[0]).toBe('stream,seq,at,actor,action,target,details,prevHash,hash');
+    const refused = await cli(['audit', 'export', '--from', 'yesterday'], 'auditor');
+    expect(refused.code).toBe(1);
+
+    // An export that stops without its trailer (a stream cut at a line boundary, which HTTP alone
+    // does not reveal) is refused: exit 3, and the file is named incomplete.
+    const whole = readFileSync(out, 'utf8').split('\n');
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.end(`${whole.slice(0, 3).join('\n')}\n`);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const cut = await cli(['audit', 'export', '--from', from, '--out', path.join(dir, 'cut.ndjson'), '--export-url', `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`], 'auditor');
+      expect(cut.code).toBe(3);
+      expect(cut.stderr).toContain('cut short');
+    } finally {
+      server.close();
+    }
     const verified = await cli(['audit', 'verify', '--from', from, '--json'], 'auditor');
     expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true });
   });

@@ -43,6 +43,7 @@ interface Row {
   publishesConsentChanges?: boolean;
   answersTasks?: boolean;
   auth?: string;
+  stream?: boolean;
 }
 
 /** Every function the two tables ask for, by its `custodian:function` metadata. */
@@ -88,8 +89,9 @@ describe('functions', () => {
     expect('REPORT_BUCKET' in env).toBe(Boolean(row.reports));
     expect('STATE_MACHINE_ARN' in env).toBe(Boolean(row.startsWorkflow));
     if (row.startsWorkflow) expect(env.STATE_MACHINE_ARN).toEqual({ Ref: resources(raw, 'AWS::StepFunctions::StateMachine')[0][0] });
-    // Public routes check an optional bearer token themselves.
-    expect('JWKS_URL' in env).toBe(row.auth === 'public');
+    // Public routes check an optional bearer token themselves; streamed ones (no authorizer on the REST API) a required one.
+    expect('JWKS_URL' in env).toBe(row.auth === 'public' || Boolean(row.stream));
+    expect('CORS_ALLOW_ORIGINS' in env).toBe(Boolean(row.stream));
     // Secrets by ARN only, never a value; the signing key only where systems are called.
     expect(env.IDENTIFIER_PEPPER).toBeUndefined();
     expect(env.CONNECTOR_SIGNING_SECRET).toBeUndefined();
@@ -105,16 +107,21 @@ describe('functions', () => {
   });
 });
 
+const buffered = routeTable.filter((r) => !('stream' in r && r.stream));
+const streamed = routeTable.filter((r) => 'stream' in r && r.stream);
+
 describe('HTTP API', () => {
-  it('every row of the route table is a route, and there are no others', () => {
+  it('every row of the route table but the streamed ones is a route, and there are no others', () => {
     const keys = resources(raw, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!.RouteKey);
-    expect(keys.sort()).toEqual(routeTable.map((r) => `${r.method} ${r.path}`).sort());
+    expect(keys.sort()).toEqual(buffered.map((r) => `${r.method} ${r.path}`).sort());
+    expect(streamed.length).toBeGreaterThan(0);
+    for (const r of streamed) expect(keys).not.toContain(`${r.method} ${r.path}`);
   });
 
   it('JWT authorization exactly on the jwt rows, integrated with the row\'s own function', () => {
     const routes = resources(raw, 'AWS::ApiGatewayV2::Route');
     const [authorizerId] = resources(raw, 'AWS::ApiGatewayV2::Authorizer').map(([id]) => id);
-    for (const row of routeTable) {
+    for (const row of buffered) {
       const [, route] = routes.find(([, r]) => r.Properties!.RouteKey === `${row.method} ${row.path}`)!;
       if (row.auth === 'jwt') {
         expect(route.Properties!.AuthorizationType, row.path).toBe('JWT');
@@ -151,10 +158,11 @@ describe('HTTP API', () => {
     const alarms = resources(raw, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties!);
     const [topicId, topic] = resources(raw, 'AWS::SNS::Topic')[0];
     expect(topic.Properties!.KmsMasterKeyId).toBeDefined();
-    expect(alarms).toHaveLength(6 + rows.length);
+    // 7: the streaming REST API's own 5xx beside the HTTP API's.
+    expect(alarms).toHaveLength(7 + rows.length);
     for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
     const metrics = alarms.map((a) => `${a.Namespace}/${a.MetricName}`);
-    expect(metrics).toEqual(expect.arrayContaining(['AWS/States/ExecutionsFailed', 'AWS/States/ExecutionsTimedOut', 'AWS/ApiGateway/5xx', 'AWS/SQS/ApproximateNumberOfMessagesVisible']));
+    expect(metrics).toEqual(expect.arrayContaining(['AWS/States/ExecutionsFailed', 'AWS/States/ExecutionsTimedOut', 'AWS/ApiGateway/5xx', 'AWS/ApiGateway/5XXError', 'AWS/SQS/ApproximateNumberOfMessagesVisible']));
     expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(rows.length);
     // Ours, from the functions' embedded metric lines: overdue requests, system steps not answered in time.
     expect(alarms.filter((a) => a.Namespace === 'Custodian').map((a) => [a.MetricName, a.Statistic, a.Dimensions])).toEqual(
@@ -187,6 +195,82 @@ describe('HTTP API', () => {
     expect(stage.Properties!.AccessLogSettings.DestinationArn['Fn::GetAtt'][1]).toBe('Arn');
     expect(JSON.parse(stage.Properties!.AccessLogSettings.Format)).toHaveProperty('requestId', '$context.requestId');
     expect(stage.Properties!.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: expect.any(Number) });
+  });
+});
+
+describe('streaming REST API (the rows marked stream: the audit export)', () => {
+  const restApiId = () => resources(raw, 'AWS::ApiGateway::RestApi')[0][0];
+  const methods = () => resources(raw, 'AWS::ApiGateway::Method');
+  const pathOf = (resourceId: string): string => {
+    const r = raw.Resources![resourceId] as Resource;
+    const parent = r.Properties!.ParentId;
+    const prefix = parent['Fn::GetAtt'] ? '' : pathOf(parent.Ref);
+    return `${prefix}/${r.Properties!.PathPart}`;
+  };
+
+  it('one method per streamed row, its Lambda proxy integration in STREAM mode through InvokeWithResponseStream, on the row\'s own function', () => {
+    const real = methods().filter(([, m]) => m.Properties!.HttpMethod !== 'OPTIONS');
+    expect(real.map(([, m]) => `${m.Properties!.HttpMethod} ${pathOf(m.Properties!.ResourceId.Ref)}`).sort()).toEqual(streamed.map((r) => `${r.method} ${r.path}`).sort());
+    for (const row of streamed) {
+      const [, m] = real.find(([, m]) => pathOf(m.Properties!.ResourceId.Ref) === row.path)!;
+      const integration = m.Properties!.Integration;
+      expect(integration.Type).toBe('AWS_PROXY');
+      expect(integration.ResponseTransferMode).toBe('STREAM');
+      expect(integration.TimeoutInMillis).toBe(15 * 60_000);
+      const uri = JSON.stringify(integration.Uri);
+      expect(uri).toContain(':lambda:path/2021-11-15/functions/');
+      expect(uri).toContain('/response-streaming-invocations');
+      expect(uri).toContain(byMetadata(raw, 'custodian:function', `http:${row.handler}`));
+      // No API Gateway authorizer: the chain checks the token (the function gets the issuer's keys).
+      expect(m.Properties!.AuthorizationType).toBe('NONE');
+      // Nothing required at API Gateway: a bad or missing range is the chain's problem details, not API Gateway's own 400.
+      expect(m.Properties!.RequestParameters).toBeUndefined();
+      expect(m.Properties!.RequestValidatorId).toBeDefined();
+      const fn = fnResource({ ...row, id: `http:${row.handler}` }).Properties!;
+      expect(fn.Timeout).toBe(900);
+      expect(Object.keys(fn.Environment.Variables)).toEqual(expect.arrayContaining(['JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE', 'CORS_ALLOW_ORIGINS']));
+    }
+  });
+
+  it('no other integration anywhere streams: the HTTP API\'s are plain Lambda proxies (payload 2.0)', () => {
+    for (const [, i] of resources(raw, 'AWS::ApiGatewayV2::Integration')) {
+      expect(i.Properties!.IntegrationType).toBe('AWS_PROXY');
+      expect(i.Properties!.IntegrationUri['Fn::GetAtt']?.[1]).toBe('Arn');
+      expect(JSON.stringify(i.Properties)).not.toContain('response-streaming');
+    }
+    const streaming = methods().filter(([, m]) => m.Properties!.Integration?.ResponseTransferMode === 'STREAM');
+    expect(streaming).toHaveLength(streamed.length);
+    expect(resources(raw, 'AWS::ApiGateway::RestApi')).toHaveLength(1);
+  });
+
+  it('its stage logs access (no bodies, headers or queries) and is throttled; CORS preflight for the pages only', () => {
+    const [, stage] = resources(raw, 'AWS::ApiGateway::Stage')[0];
+    expect(stage.Properties!.AccessLogSetting.DestinationArn['Fn::GetAtt'][1]).toBe('Arn');
+    const format = JSON.parse(stage.Properties!.AccessLogSetting.Format);
+    expect(format).toHaveProperty('requestId', '$context.requestId');
+    expect(JSON.stringify(format)).not.toMatch(/querystring|header|body/i);
+    expect(stage.Properties!.MethodSettings[0]).toMatchObject({ ThrottlingRateLimit: expect.any(Number), ThrottlingBurstLimit: expect.any(Number) });
+    const options = methods().filter(([, m]) => m.Properties!.HttpMethod === 'OPTIONS');
+    expect(options.length).toBeGreaterThan(0);
+    for (const [, m] of options) expect(m.Properties!.Integration.Type).toBe('MOCK');
+    const webUrl = JSON.stringify(options.map(([, m]) => m.Properties!.Integration.IntegrationResponses));
+    expect(webUrl).toContain('Access-Control-Allow-Origin');
+  });
+
+  it('its 5xx pages the alarm topic, as the HTTP API\'s do', () => {
+    const [, restApi] = resources(raw, 'AWS::ApiGateway::RestApi')[0];
+    const alarms = resources(raw, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties!).filter((a) => a.MetricName === '5XXError');
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0].Namespace).toBe('AWS/ApiGateway');
+    expect(alarms[0].Dimensions).toEqual([{ Name: 'ApiName', Value: restApi.Properties!.Name }]);
+  });
+
+  it('its URL is a stack output, and the pages are told it', () => {
+    const outputs = Object.entries(raw.Outputs ?? {}).filter(([, o]) => JSON.stringify(o.Value).includes(restApiId()));
+    expect(outputs.map(([k]) => k)).toEqual([expect.stringContaining('ExportApiUrl')]);
+    // config.json of the pages (the deployment's source markers) names the REST API's URL beside the HTTP API's.
+    const [, publish] = resources(raw, 'Custom::CDKBucketDeployment')[0];
+    expect(JSON.stringify(publish.Properties!.SourceMarkers)).toContain(`{"Ref":"${restApiId()}"}`);
   });
 });
 

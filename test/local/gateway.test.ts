@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { SignJWT, generateKeyPair } from 'jose';
@@ -216,5 +218,86 @@ describe.skipIf(!healthExists)('gateway with the real /health handler', () => {
     } finally {
       await gw.stop();
     }
+  });
+});
+
+describe('response streaming (stream rows)', () => {
+  type Lambda = { streamifyResponse<F>(f: F): F; HttpResponseStream: { from(s: Writable, p: object): Writable } };
+  const awslambda = (globalThis as unknown as { awslambda: Lambda }).awslambda;
+  const chunk = 'x'.repeat(64 * 1024 - 1) + '\n';
+  let produced = 0;
+  let closed = false;
+  let failAfter = Infinity;
+  let sgw: Gateway;
+
+  beforeAll(async () => {
+    // An endless body: only backpressure bounds what is produced, only the client going away ends it.
+    const endless = awslambda.streamifyResponse(async (_event: unknown, stream: Writable) => {
+      async function* body() {
+        try {
+          for (;;) {
+            if (produced >= failAfter) throw new Error('the store went away');
+            produced++;
+            yield chunk;
+          }
+        } finally {
+          closed = true;
+        }
+      }
+      await pipeline(Readable.from(body(), { objectMode: true, highWaterMark: 1 }), awslambda.HttpResponseStream.from(stream, { statusCode: 200, headers: { 'content-type': 'application/x-ndjson' } }));
+    });
+    sgw = await startGateway({ port: 0, routes: [{ method: 'GET', path: '/stream', handler: 'endless', auth: 'public' }], loadHandler: async () => endless as never });
+  });
+  afterAll(() => sgw?.stop());
+
+  const settle = async () => {
+    // Produced stops moving once the socket's buffers are full.
+    for (let last = -1; last !== produced; ) {
+      last = produced;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
+  it('writes status and headers first, chunked, and holds the handler back while the client does not read; a client that goes away ends it', async () => {
+    produced = 0;
+    closed = false;
+    failAfter = Infinity;
+    const controller = new AbortController();
+    const res = await fetch(`${sgw.url}/stream`, { signal: controller.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('transfer-encoding')).toBe('chunked');
+    expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+    const reader = res.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    await settle();
+    const paused = produced;
+    // Bounded by the socket buffers (a few MB), not by the body, which never ends.
+    expect(paused).toBeLessThan(400);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(produced).toBe(paused);
+    controller.abort();
+    await expect.poll(() => closed, { timeout: 5_000 }).toBe(true);
+    const after = produced;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(produced).toBe(after);
+  });
+
+  it('a handler failing after the first byte cuts the transfer (no final chunk): the client sees an error, not an end', async () => {
+    produced = 0;
+    failAfter = 3;
+    const res = await fetch(`${sgw.url}/stream`);
+    expect(res.status).toBe(200);
+    await expect(res.text()).rejects.toThrow();
+    expect(produced).toBe(3);
+  });
+
+  it('invokeBuffered answers a streaming handler as one structured result', async () => {
+    const { invokeBuffered } = await import('#infra/local/lambda-streaming.ts');
+    const h = awslambda.streamifyResponse(async (_e: unknown, stream: Writable) => {
+      const s = awslambda.HttpResponseStream.from(stream, { statusCode: 418, headers: { 'Content-Type': 'text/plain' } });
+      s.write('a');
+      await new Promise<void>((r) => s.end('b', r));
+    });
+    expect(await invokeBuffered(h as never, {})).toEqual({ statusCode: 418, headers: { 'content-type': 'text/plain' }, body: 'ab' });
   });
 });

@@ -67,7 +67,8 @@ export class FakeAuditLog implements AuditLog {
   }
 
   /** One page with everything (the fake needs no paging). */
-  async events(range: AuditRange, filter: AuditFilter): Promise<AuditPage> {
+  /** Paged like the table: the cursor is an offset into the filtered range. */
+  async events(range: AuditRange, filter: AuditFilter, page?: { cursor?: string; limit: number }): Promise<AuditPage> {
     const items = this.all(range).filter(
       (e) =>
         (!filter.stream || e.stream === filter.stream) &&
@@ -75,7 +76,10 @@ export class FakeAuditLog implements AuditLog {
         (!filter.actor || e.actor.principal === filter.actor || e.actor.role === filter.actor) &&
         (!filter.action || e.action === filter.action),
     );
-    return { items: copy(items) };
+    if (!page) return { items: copy(items) };
+    const start = Number(page.cursor ?? 0);
+    const end = start + page.limit;
+    return { items: copy(items.slice(start, end)), ...(end < items.length ? { next: String(end) } : {}) };
   }
 
   async streamsIn(range: AuditRange): Promise<string[]> {

@@ -30,6 +30,20 @@ const MAX_DAYS = 400;
 /** Appends written in one transaction at most (DynamoDB's limit is 100 writes). */
 const MAX_BATCH = 100;
 
+/**
+ * The item an event is stored as: keys, day index, expiry, and the event as the bytes its hash is
+ * over (what an append puts; the canonical bytes are computed when not given).
+ */
+export const auditItem = (event: AuditEvent, retentionDays = 730, canonical = canonicalJsonWithout(event, 'hash')!) => ({
+  PK: `STREAM#${event.stream}`,
+  SK: seqKey(event.seq),
+  ...dayIndex(event),
+  retainUntil: expiry(event.at, retentionDays),
+  stream: event.stream,
+  event: canonical,
+  hash: event.hash,
+});
+
 function daysBetween(from: string, to: string): string[] {
   const days: string[] = [];
   for (let t = Date.parse(`${from.slice(0, 10)}T00:00:00.000Z`); t < Date.parse(to) && days.length < MAX_DAYS; t += 86_400_000) {
@@ -128,18 +142,6 @@ export class DynamoAuditLog implements AuditLog {
     this.queued.delete(stream);
   }
 
-  private item(event: AuditEvent, sealed: SealedEvent) {
-    return {
-      PK: `STREAM#${event.stream}`,
-      SK: seqKey(event.seq),
-      ...dayIndex(event),
-      retainUntil: expiry(event.at, this.retentionDays),
-      stream: event.stream,
-      event: sealed.canonical,
-      hash: sealed.hash,
-    };
-  }
-
   /** One stream's inputs, chained after its head, written all or none. */
   private async write(inputs: AuditInput[]): Promise<AuditEvent[]> {
     const stream = inputs[0].stream;
@@ -151,7 +153,7 @@ export class DynamoAuditLog implements AuditLog {
         head = next.event;
         return next;
       });
-      const puts = sealed.map(({ event, sealed }) => ({ TableName: this.table, Item: this.item(event, sealed), ConditionExpression: 'attribute_not_exists(PK)' }));
+      const puts = sealed.map(({ event, sealed }) => ({ TableName: this.table, Item: auditItem(event, this.retentionDays, sealed.canonical), ConditionExpression: 'attribute_not_exists(PK)' }));
       try {
         if (puts.length === 1) await this.db.send(new PutCommand(puts[0]));
         else await this.db.send(new TransactWriteCommand({ TransactItems: puts.map((Put) => ({ Put })) }));

@@ -6,10 +6,15 @@
  * A line as the export writes it is hashed as it stands, less its hash member (export-line.ts): if
  * those bytes hash to the line's hash they are the bytes that were sealed, so the fields parsed from
  * the line are the sealed ones. Any other line (reformatted, or from another tool) is canonicalized.
+ *
+ * The route's exports end with a trailer line that counts their events: `complete` says it was
+ * there and agreed; an export without one (cut short, or written by an older tool) still has its
+ * chains checked, but nothing proves it holds every event of its range.
  */
 import { createHash } from 'node:crypto';
 import { expectedHash, genesisHash, type AuditEvent } from './event.ts';
 import { hashMemberOf } from './export-line.ts';
+import { isExportTrailer, type ExportTrailer } from './export-stream.ts';
 
 function hashHolds(line: string, e: AuditEvent): boolean {
   const member = hashMemberOf(line, e.hash);
@@ -18,7 +23,12 @@ function hashHolds(line: string, e: AuditEvent): boolean {
   return expectedHash(e) === e.hash;
 }
 
-export type ExportBreak = { line: number; stream?: string; seq?: number; problem: 'not-json' | 'not-an-event' | 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap' };
+export type ExportBreak = {
+  line: number;
+  stream?: string;
+  seq?: number;
+  problem: 'not-json' | 'not-an-event' | 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap' | 'count-mismatch' | 'after-trailer';
+};
 
 export interface ExportVerification {
   ok: boolean;
@@ -26,6 +36,10 @@ export interface ExportVerification {
   streams: number;
   /** Streams whose first exported event is not their first event. */
   anchored: number;
+  /** The export ended with its trailer and the trailer's count is the number of events read. */
+  complete: boolean;
+  /** The range the trailer says the export covers. */
+  range?: { from: string; to: string };
   firstBreak?: ExportBreak;
 }
 
@@ -34,7 +48,16 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
   let events = 0;
   let anchored = 0;
   let line = 0;
-  const result = (firstBreak?: ExportBreak): ExportVerification => ({ ok: !firstBreak, events, streams: heads.size, anchored, ...(firstBreak ? { firstBreak } : {}) });
+  let trailer: ExportTrailer | undefined;
+  const result = (firstBreak?: ExportBreak): ExportVerification => ({
+    ok: !firstBreak,
+    events,
+    streams: heads.size,
+    anchored,
+    complete: !firstBreak && trailer !== undefined,
+    ...(trailer ? { range: { from: trailer.from, to: trailer.to } } : {}),
+    ...(firstBreak ? { firstBreak } : {}),
+  });
 
   /** The break on this line, if any. */
   function check(text: string): ExportBreak | undefined {
@@ -45,6 +68,12 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
       e = JSON.parse(text);
     } catch {
       return { line, problem: 'not-json' };
+    }
+    // Nothing may follow the trailer: appended lines would ride on its count.
+    if (trailer) return { line, problem: 'after-trailer' };
+    if (isExportTrailer(e)) {
+      trailer = e;
+      return e.events !== events ? { line, problem: 'count-mismatch' } : undefined;
     }
     if (typeof e?.stream !== 'string' || typeof e.seq !== 'number' || typeof e.hash !== 'string' || typeof e.prevHash !== 'string') {
       return { line, problem: 'not-an-event' };

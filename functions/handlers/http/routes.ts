@@ -1,6 +1,7 @@
 /**
- * The route table: one row per HTTP route. It drives the CDK HTTP API (one Lambda per row,
- * its IAM grants), the local gateway, and the role check in the middleware chain.
+ * The route table: one row per HTTP route. It drives the CDK APIs (one Lambda per row, its IAM
+ * grants; `stream` rows on the streaming REST API, the others on the HTTP API), the local gateway,
+ * and the role check in the middleware chain.
  * `handler` is the file name under functions/handlers/http/ (without .ts); it exports `handler`.
  */
 export const roles = ['customer', 'crm', 'auditor', 'operator', 'steward'] as const;
@@ -35,6 +36,12 @@ export interface RouteSpec {
   connectors?: boolean;
   /** Answers the workflow's waiting steps (states:SendTask*). */
   answersTasks?: boolean;
+  /**
+   * The body is streamed as it is produced, however large (the handler is an `httpStreamRoute`). In AWS
+   * only REST APIs stream: such rows are served by a small REST API beside the HTTP API (Lambda
+   * response streaming); the local gateway writes them chunk by chunk the same way.
+   */
+  stream?: boolean;
 }
 
 export const routeTable = [
@@ -140,7 +147,7 @@ export const routeTable = [
   },
   { method: 'GET', path: '/v1/audit/events', handler: 'audit-events', auth: 'jwt', roles: ['auditor'], tables: { audit: 'read' } },
   { method: 'GET', path: '/v1/audit/verify', handler: 'audit-verify', auth: 'jwt', roles: ['auditor'], tables: { audit: 'read' } },
-  { method: 'GET', path: '/v1/audit/export', handler: 'audit-export', auth: 'jwt', roles: ['auditor'], tables: { audit: 'read' } },
+  { method: 'GET', path: '/v1/audit/export', handler: 'audit-export', auth: 'jwt', roles: ['auditor'], tables: { audit: 'read' }, stream: true },
   { method: 'POST', path: '/v1/audit/digests', handler: 'audit-digest', auth: 'jwt', roles: ['operator', 'auditor'], tables: { audit: 'write' } },
 ] as const satisfies readonly RouteSpec[];
 

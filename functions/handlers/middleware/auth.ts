@@ -28,7 +28,8 @@ export function roleOf(claims: Record<string, unknown>): Role | undefined {
 
 let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
 
-async function verifyBearer(header: string): Promise<JWTPayload> {
+/** A bearer token checked as the HTTP API JWT authorizer does: signature (the issuer's JWKS), issuer, expiry, audience. */
+export async function verifyBearer(header: string): Promise<JWTPayload> {
   const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
   const { JWKS_URL, JWT_ISSUER, JWT_AUDIENCE } = process.env;
   if (!token || !JWKS_URL || !JWT_ISSUER) throw new UnauthenticatedError('a valid bearer token is required');

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildEvent } from '#infra/local/gateway.ts';
+import { invokeBuffered, isStreamingHandler } from '#infra/local/lambda-streaming.ts';
 import { roles, routeTable } from '#handlers/http/routes.ts';
 import { roleOf } from '#handlers/middleware/auth.ts';
 
@@ -25,7 +26,8 @@ async function call(route: (typeof routeTable)[number], claims?: Record<string, 
     pathParameters,
     claims ? { claims, scopes: [] } : null,
   );
-  return handler(event, {}) as Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
+  // A streamed route answers a refusal through its response stream: read it whole.
+  return (isStreamingHandler(handler) ? invokeBuffered(handler, event) : handler(event, {})) as Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
 }
 
 const refusals = jwtRoutes.flatMap((route) =>

@@ -8,7 +8,7 @@ import { formatDateTime } from '../shared/format.ts';
 import { instant, localInput, type ConsoleContext } from './context.ts';
 
 export function AuditView({ ctx }: { ctx: ConsoleContext }) {
-  const { api, apiUrl, session, locale } = ctx;
+  const { api, exportApiUrl, session, locale } = ctx;
   const [range, setRange] = useState(() => ({ from: localInput(new Date(Date.now() - 7 * 86_400_000)), to: '' }));
   const [filters, setFilters] = useState<Record<string, string | undefined>>({});
   const [events, setEvents] = useState<any[]>();
@@ -51,7 +51,7 @@ export function AuditView({ ctx }: { ctx: ConsoleContext }) {
   const verify = () => run('verify', async () => setVerdict(await api('GET', '/v1/audit/verify', { token: session.token, query: query() })));
   const exportAs = (format: 'ndjson' | 'csv') =>
     run('export', async () => {
-      const res = await send(apiUrl, 'GET', '/v1/audit/export', { token: session.token, query: { ...query(), format } });
+      const res = await send(exportApiUrl, 'GET', '/v1/audit/export', { token: session.token, query: { ...query(), format } });
       const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `audit.${format}`;
       const url = URL.createObjectURL(await res.blob());
       const a = Object.assign(document.createElement('a'), { href: url, download: name });

@@ -5,6 +5,8 @@ import type { Session } from '../shared/session.ts';
 export interface ConsoleContext {
   api: Api;
   apiUrl: string;
+  /** Where the streamed audit export is served (a REST API beside the HTTP API in AWS). */
+  exportApiUrl: string;
   session: Session;
   locale: string;
 }

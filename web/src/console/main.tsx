@@ -46,7 +46,7 @@ function App({ config }: { config: WebConfig }) {
     );
   }
 
-  const ctx: ConsoleContext = { api: apiClient(config.apiUrl), apiUrl: config.apiUrl, session, locale };
+  const ctx: ConsoleContext = { api: apiClient(config.apiUrl), apiUrl: config.apiUrl, exportApiUrl: config.exportApiUrl, session, locale };
   const request = /^\/console\/requests\/([0-9A-Z]{26})$/.exec(path);
   let view;
   let title;

@@ -13,6 +13,8 @@ export interface SignIn {
 export interface WebConfig {
   /** Base URL of the HTTP API, without a trailing slash; empty: the page's own origin. */
   apiUrl: string;
+  /** Base URL of the streamed routes (the audit export): in AWS a REST API beside the HTTP API; locally the same. */
+  exportApiUrl: string;
   signIn: SignIn;
 }
 
@@ -20,5 +22,6 @@ export async function loadConfig(): Promise<WebConfig> {
   const res = await fetch('/config.json', { cache: 'no-store' });
   if (!res.ok) throw new Error(`config.json answered ${res.status}`);
   const raw = (await res.json()) as Partial<WebConfig>;
-  return { apiUrl: (raw.apiUrl ?? '').replace(/\/+$/, ''), signIn: raw.signIn ?? { mode: 'none' } };
+  const apiUrl = (raw.apiUrl ?? '').replace(/\/+$/, '');
+  return { apiUrl, exportApiUrl: (raw.exportApiUrl || apiUrl).replace(/\/+$/, ''), signIn: raw.signIn ?? { mode: 'none' } };
 }

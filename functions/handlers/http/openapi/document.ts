@@ -44,6 +44,7 @@ export function openApiDocument(contracts: RouteContract[], version: string): Js
     const op: JsonSchema = {
       operationId: route.handler,
       ...(schemas.summary ? { summary: schemas.summary } : {}),
+      ...(schemas.description ? { description: schemas.description } : {}),
       tags: [route.path.split('/')[2] ?? 'service'],
       parameters: [...parameters(schemas.params, 'path'), ...parameters(schemas.query, 'query'), ...parameters(schemas.headers, 'header')],
       ...(schemas.body
@@ -51,6 +52,19 @@ export function openApiDocument(contracts: RouteContract[], version: string): Js
         : {}),
       ...(route.auth === 'jwt' ? { security: [{ bearer: [] }] } : route.auth === 'public' ? { security: [{}, { bearer: [] }] } : { security: [{ hmac: [] }] }),
       'x-custodian-roles': route.roles,
+      // Streamed rows live on their own API in AWS (API Gateway streams on REST APIs only).
+      ...(route.stream
+        ? {
+            servers: [
+              { url: 'http://127.0.0.1:3000', description: 'npm start (the same gateway as every route)' },
+              {
+                url: '{exportApiUrl}',
+                description: 'AWS: the streaming REST API, the stack output ExportApiUrl (not the HTTP API)',
+                variables: { exportApiUrl: { default: 'https://example.execute-api.eu-west-1.amazonaws.com/api' } },
+              },
+            ],
+          }
+        : {}),
       responses: {
         ...Object.fromEntries(
           Object.entries(schemas.responses ?? { 200: z.unknown() }).map(([status, schema]) => [
