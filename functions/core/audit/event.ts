@@ -107,31 +107,26 @@ export function verifyChain(events: AuditEvent[], anchor?: Pick<AuditEvent, 'seq
 /**
  * verifyChain over one stream as stored: each event's hash recomputed over its stored bytes, its
  * chain fields read from those same bytes. An event whose bytes name another stream was moved
- * (`misplaced`); bytes that are not JSON were edited (`hash-mismatch`). The events, as read, on success.
+ * (`misplaced`); bytes that are not JSON were edited (`hash-mismatch`). Keeps nothing it parsed: on
+ * success the stored hashes are the chain (the event at seq `first + i` has `sealed[i].hash`).
  */
-export function verifySealed(
-  stream: string,
-  sealed: readonly SealedEvent[],
-  anchor?: Pick<AuditEvent, 'seq' | 'hash'>,
-): { events: AuditEvent[]; firstBreak?: ChainBreak } {
-  const events: AuditEvent[] = [];
-  let prev: Pick<AuditEvent, 'seq' | 'hash'> | undefined = anchor;
+export function verifySealed(stream: string, sealed: readonly SealedEvent[], anchor?: Pick<AuditEvent, 'seq' | 'hash'>): ChainBreak | undefined {
+  let seq = anchor ? anchor.seq : 0;
+  let prevHash = anchor ? anchor.hash : genesisHash;
   for (const s of sealed) {
-    const seq = prev ? prev.seq + 1 : 1;
-    let e: AuditEvent;
+    seq++;
+    let e: Omit<AuditEvent, 'hash'>;
     try {
       e = JSON.parse(s.canonical);
     } catch {
-      return { events, firstBreak: { stream, seq, problem: 'hash-mismatch' } };
+      return { stream, seq, problem: 'hash-mismatch' };
     }
-    if (e === null || typeof e !== 'object') return { events, firstBreak: { stream, seq, problem: 'hash-mismatch' } };
-    if (e.stream !== stream) return { events, firstBreak: { stream, seq, problem: 'misplaced' } };
-    if (e.seq !== seq) return { events, firstBreak: { stream, seq: e.seq, problem: 'sequence-gap' } };
-    if (e.prevHash !== (prev ? prev.hash : genesisHash)) return { events, firstBreak: { stream, seq, problem: 'prev-hash-mismatch' } };
-    if (sha256(s.canonical) !== s.hash) return { events, firstBreak: { stream, seq, problem: 'hash-mismatch' } };
-    e.hash = s.hash;
-    events.push(e);
-    prev = e;
+    if (e === null || typeof e !== 'object') return { stream, seq, problem: 'hash-mismatch' };
+    if (e.stream !== stream) return { stream, seq, problem: 'misplaced' };
+    if (e.seq !== seq) return { stream, seq: e.seq, problem: 'sequence-gap' };
+    if (e.prevHash !== prevHash) return { stream, seq, problem: 'prev-hash-mismatch' };
+    if (sha256(s.canonical) !== s.hash) return { stream, seq, problem: 'hash-mismatch' };
+    prevHash = s.hash;
   }
-  return { events };
+  return undefined;
 }

@@ -59,10 +59,13 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
     ...(firstBreak ? { firstBreak } : {}),
   });
 
+  const at = (e: AuditEvent, problem: ExportBreak['problem']): ExportBreak => ({ line, stream: e.stream, seq: e.seq, problem });
+
   /** The break on this line, if any. */
   function check(text: string): ExportBreak | undefined {
     line++;
-    if (text.length === 0 || text.trim() === '') return undefined;
+    // 123 is `{`: only a line that does not start an object can be blank.
+    if (text.charCodeAt(0) !== 123 && text.trim() === '') return undefined;
     let e: AuditEvent;
     try {
       e = JSON.parse(text);
@@ -78,16 +81,15 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
     if (typeof e?.stream !== 'string' || typeof e.seq !== 'number' || typeof e.hash !== 'string' || typeof e.prevHash !== 'string') {
       return { line, problem: 'not-an-event' };
     }
-    const at = () => ({ line, stream: e.stream, seq: e.seq });
-    if (!hashHolds(text, e)) return { ...at(), problem: 'hash-mismatch' };
+    if (!hashHolds(text, e)) return at(e, 'hash-mismatch');
     const head = heads.get(e.stream);
     if (head) {
-      if (e.seq !== head.seq + 1) return { ...at(), problem: 'sequence-gap' };
-      if (e.prevHash !== head.hash) return { ...at(), problem: 'prev-hash-mismatch' };
+      if (e.seq !== head.seq + 1) return at(e, 'sequence-gap');
+      if (e.prevHash !== head.hash) return at(e, 'prev-hash-mismatch');
       head.seq = e.seq;
       head.hash = e.hash;
     } else {
-      if (e.seq === 1 && e.prevHash !== genesisHash) return { ...at(), problem: 'prev-hash-mismatch' };
+      if (e.seq === 1 && e.prevHash !== genesisHash) return at(e, 'prev-hash-mismatch');
       if (e.seq !== 1) anchored++;
       heads.set(e.stream, { seq: e.seq, hash: e.hash });
     }

@@ -7,7 +7,7 @@
 import type { Clock } from '../shared/clock.ts';
 import type { Actor } from '../shared/actor.ts';
 import { buildDigest, digestHash, headOf } from './digest.ts';
-import { genesisHash, openSealed, verifySealed, type AuditEvent, type ChainBreak } from './event.ts';
+import { genesisHash, openSealed, verifySealed, type ChainBreak, type SealedEvent } from './event.ts';
 import type { AuditLog, AuditRange } from './ports.ts';
 
 export type AuditBreak =
@@ -27,16 +27,18 @@ export const dayOf = (iso: string) => iso.slice(0, 10);
 export async function verifyAuditLog(log: AuditLog, range: AuditRange): Promise<AuditVerification> {
   let checked = 0;
   const streams = await log.streamsIn(range);
-  const cache = new Map<string, AuditEvent[]>();
+  // Per stream: the seq of its first stored event and every stored hash, in order (the digests' heads are checked against them).
+  const hashes = new Map<string, { first: number; hashes: string[] }>();
+  const chainOf = (sealed: SealedEvent[]) => ({ first: sealed[0] ? openSealed(sealed[0]).seq : 1, hashes: sealed.map((s) => s.hash) });
   for (const stream of streams.sort()) {
     const sealed = await log.sealed(stream);
+    const chain = chainOf(sealed);
     // A stream cut by retention starts after seq 1: the digest of the cut anchors it.
-    const first = sealed[0] && openSealed(sealed[0]);
-    const anchor = first && first.seq > 1 ? await anchorOf(log, first) : undefined;
-    const { events, firstBreak } = verifySealed(stream, sealed, anchor);
-    cache.set(stream, events);
+    const anchor = chain.first > 1 ? await anchorOf(log, openSealed(sealed[0])) : undefined;
     checked += sealed.length;
+    const firstBreak = verifySealed(stream, sealed, anchor);
     if (firstBreak) return { ok: false, checked, streams: streams.length, digests: 0, firstBreak };
+    hashes.set(stream, chain);
   }
   const digests = await log.digests(dayOf(range.from), dayOf(range.to));
   let previous = digests.length ? await log.latestDigestBefore(digests[0].day) : undefined;
@@ -45,11 +47,11 @@ export async function verifyAuditLog(log: AuditLog, range: AuditRange): Promise<
     if (digestHash(body) !== hash) return fail(d.day, 'digest-hash-mismatch');
     if (d.prevDigestHash !== (previous?.hash ?? genesisHash)) return fail(d.day, 'digest-chain-broken');
     for (const head of d.heads) {
-      const events = cache.get(head.stream) ?? (await log.stream(head.stream));
-      cache.set(head.stream, events);
-      const event = events.find((e) => e.seq === head.seq);
-      if (!event) return fail(d.day, 'head-missing', head.stream, head.seq);
-      if (event.hash !== head.hash) return fail(d.day, 'head-hash-mismatch', head.stream, head.seq);
+      let chain = hashes.get(head.stream);
+      if (!chain) hashes.set(head.stream, (chain = chainOf(await log.sealed(head.stream))));
+      const hash = chain.hashes[head.seq - chain.first];
+      if (hash === undefined) return fail(d.day, 'head-missing', head.stream, head.seq);
+      if (hash !== head.hash) return fail(d.day, 'head-hash-mismatch', head.stream, head.seq);
     }
     previous = d;
   }
