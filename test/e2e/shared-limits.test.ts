@@ -13,6 +13,7 @@ import { documentClient } from '#adapters/dynamodb/client.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { contractClient } from '../support/contract.ts';
+import { answerDone } from '../support/webhook-answer.ts';
 
 let runtime: LocalRuntime;
 let server: Server;
@@ -38,14 +39,7 @@ beforeAll(async () => {
     seen.slotsHeld.push((await heldSlots()).length);
     await new Promise((r) => setTimeout(r, 40));
     seen.inFlight--;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify(
-        call.action === 'verify'
-          ? { idempotencyKey: call.idempotencyKey, erased: true, remaining: [] }
-          : { idempotencyKey: call.idempotencyKey, status: 'succeeded', recordsAffected: 1, fieldsChanged: ['email'] },
-      ),
-    );
+    answerDone(res, call);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;

@@ -11,6 +11,7 @@ import { limitConcurrency } from '#adapters/connectors/concurrency.ts';
 import { HttpWebhookConnector } from '#adapters/connectors/http-webhook.ts';
 import type { SystemWork } from '#core/connectors/connector.ts';
 import { systemInputSchema, type ConnectedSystem } from '#core/connectors/system.ts';
+import { answerDone } from '../../support/webhook-answer.ts';
 
 const secret = 'concurrency-test-secret';
 let server: Server;
@@ -37,14 +38,7 @@ beforeAll(async () => {
       res.end(JSON.stringify({ idempotencyKey: call.idempotencyKey, accepted: true }));
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify(
-        call.action === 'verify'
-          ? { idempotencyKey: call.idempotencyKey, erased: true, remaining: [] }
-          : { idempotencyKey: call.idempotencyKey, status: 'succeeded', recordsAffected: 1, fieldsChanged: ['email'] },
-      ),
-    );
+    answerDone(res, call);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook`;
