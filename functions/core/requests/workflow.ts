@@ -236,6 +236,8 @@ export async function recordSystemFailureStep(
   input: { requestId: string; systemId: string; error?: { Error?: string; Cause?: string } },
 ) {
   const request = await loaded(deps, input.requestId);
+  // A duplicate invocation of the step that lost the race to a success: the success stands.
+  if ((await deps.requests.getTask(request.id, input.systemId))?.state === 'succeeded') return { systemId: input.systemId, state: 'succeeded' as const };
   const name = input.error?.Error ?? 'Unknown';
   // The cause is Lambda's error JSON; keep only its message, which our connectors keep free of personal data.
   const message = causeMessage(input.error?.Cause).slice(0, 500);

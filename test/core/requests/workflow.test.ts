@@ -644,6 +644,15 @@ describe('recordSystemFailureStep', () => {
     expect(audit.actions(`request:${id}`).at(-1)).toBe('request.system_failed');
   });
 
+  it('never turns a success into a failure (a duplicate invocation of the step lost the race)', async () => {
+    const id = await submit({ email: 'alice@example.com' });
+    await planStep(deps, await resolveStep(deps, await loadRequest(deps, { requestId: id })));
+    await requests.updateTask(id, 'crm', { state: 'succeeded' });
+    expect(await recordSystemFailureStep(deps, { requestId: id, systemId: 'crm', error: { Error: 'ConflictError' } })).toEqual({ systemId: 'crm', state: 'succeeded' });
+    expect(await requests.getTask(id, 'crm')).toMatchObject({ state: 'succeeded' });
+    expect(audit.actions(`request:${id}`)).not.toContain('request.system_failed');
+  });
+
   it('names an unknown error when the state machine gives none', async () => {
     const id = await submit({ email: 'alice@example.com' });
     await planStep(deps, await resolveStep(deps, await loadRequest(deps, { requestId: id })));
