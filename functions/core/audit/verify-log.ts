@@ -29,12 +29,15 @@ export async function verifyAuditLog(log: AuditLog, range: AuditRange): Promise<
   const streams = await log.streamsIn(range);
   // Per stream: the seq of its first stored event and every stored hash, in order (the digests' heads are checked against them).
   const hashes = new Map<string, { first: number; hashes: string[] }>();
-  const chainOf = (sealed: SealedEvent[]) => ({ first: sealed[0] ? openSealed(sealed[0]).seq : 1, hashes: sealed.map((s) => s.hash) });
+  const chainOf = (sealed: SealedEvent[]) => {
+    const oldest = sealed[0] && openSealed(sealed[0]);
+    return { oldest, first: oldest?.seq ?? 1, hashes: sealed.map((s) => s.hash) };
+  };
   for (const stream of streams.sort()) {
     const sealed = await log.sealed(stream);
     const chain = chainOf(sealed);
     // A stream cut by retention starts after seq 1: the digest of the cut anchors it.
-    const anchor = chain.first > 1 ? await anchorOf(log, openSealed(sealed[0])) : undefined;
+    const anchor = chain.oldest && chain.first > 1 ? await anchorOf(log, chain.oldest) : undefined;
     checked += sealed.length;
     const firstBreak = verifySealed(stream, sealed, anchor);
     if (firstBreak) return { ok: false, checked, streams: streams.length, digests: 0, firstBreak };

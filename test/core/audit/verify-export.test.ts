@@ -74,6 +74,16 @@ describe('verifyExport', () => {
     );
   });
 
+  it('a line is hashed as it stands, less its hash member: the bytes are not canonicalized again', async () => {
+    // Sealed bytes the canonicalizer would write otherwise (`1.0` is `1` in RFC 8785): only the fast path can vouch for them.
+    const bytes = '{"action":"request.started","actor":{"principal":"t","role":"system"},"at":"2025-01-01T00:00:00.000Z","details":{"n":1.0},"prevHash":"' + '0'.repeat(64) + '","seq":1,"stream":"request:A","target":{}}';
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    const line = bytes.replace('"prevHash"', `"hash":"${hash}","prevHash"`);
+    expect(await verifyExport([line])).toMatchObject({ ok: true, events: 1 });
+    // The same event written another way is canonicalized, and its canonical bytes are not what was hashed.
+    expect(await verifyExport([line.replace('{"action"', '{ "action"')])).toMatchObject({ ok: false, firstBreak: { line: 1, problem: 'hash-mismatch' } });
+  });
+
   it('a line whose hash member was moved, duplicated into details or dropped is refused', async () => {
     const { events, lines } = exported([
       { stream: 'request:A', actor: { role: 'system', principal: 't' }, action: 'request.started', target: {}, details: {} },
