@@ -17,28 +17,34 @@ export class DynamoSystemsRegistry implements SystemsRegistry {
   ) {}
 
   private readonly recent = new Map<string, { system: ConnectedSystem; at: number }>();
+  /** Moves on at each put: a read that began before a put must not remember what it read over what the put wrote. */
+  private generation = 0;
 
-  private remember(system: ConnectedSystem) {
-    if (this.freshForMs <= 0) return;
+  private remember(system: ConnectedSystem, readAt = this.generation) {
+    if (this.freshForMs <= 0 || readAt !== this.generation) return;
     if (this.recent.size > 10_000) this.recent.clear();
     this.recent.set(system.systemId, { system, at: Date.now() });
   }
 
   async put(system: ConnectedSystem) {
+    this.generation++;
     await this.db.send(new PutCommand({ TableName: this.table, Item: { PK: 'SYSTEMS', SK: `SYSTEM#${system.systemId}`, ...system } }));
+    this.generation++;
     this.remember(structuredClone(system));
   }
 
   async get(systemId: string) {
     const recent = this.recent.get(systemId);
     if (recent && Date.now() - recent.at < this.freshForMs) return structuredClone(recent.system);
+    const readAt = this.generation;
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { PK: 'SYSTEMS', SK: `SYSTEM#${systemId}` } }));
     const system = Item ? withoutKeys<ConnectedSystem>(Item) : undefined;
-    if (system) this.remember(structuredClone(system));
+    if (system) this.remember(structuredClone(system), readAt);
     return system;
   }
 
   async list() {
+    const readAt = this.generation;
     const out: ConnectedSystem[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
@@ -48,7 +54,7 @@ export class DynamoSystemsRegistry implements SystemsRegistry {
       out.push(...(page.Items ?? []).map((i) => withoutKeys<ConnectedSystem>(i)));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
-    for (const system of out) this.remember(structuredClone(system));
+    for (const system of out) this.remember(structuredClone(system), readAt);
     return out;
   }
 }

@@ -14,6 +14,8 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { newId } from '#core/shared/ids.ts';
 import { documentClient } from '#adapters/dynamodb/client.ts';
 import { DynamoAuditLog } from '#adapters/dynamodb/audit-log.ts';
+import { DynamoSystemsRegistry } from '#adapters/dynamodb/systems-registry.ts';
+import { systemInputSchema } from '#core/connectors/system.ts';
 import { systemClock } from '#core/shared/clock.ts';
 import { startLocalStores, type LocalStores } from '../../support/local-stores.ts';
 
@@ -296,6 +298,32 @@ describe('audit log', () => {
     const events = await stores.deps.audit.stream('one-process');
     expect(events.map((e) => e.details.i)).toEqual([-1, ...Array.from({ length: 25 }, (_, i) => i)]);
     expect(verifyChain(events)).toBeUndefined();
+  });
+
+  it('a registration read from memory is never older than the last put here, even when a read raced the put', async () => {
+    const registry = new DynamoSystemsRegistry(documentClient(), stores.tables.ecif, 60_000);
+    const at = (url: string) => ({ ...systemInputSchema.parse({ name: 'Raced', connector: { kind: 'http', url, timeoutMs: 1000 }, capabilities: ['erase'], fields: [] }), systemId: 'raced', updatedAt: '2026-12-01T00:00:00.000Z' });
+    await registry.put(at('http://old.example/hook'));
+    const db = documentClient();
+    // The read is held back until the put has landed: it read the old registration, and answers after the new one is stored.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    db.middlewareStack.add((next: any, context: any) => async (args: any) => {
+      const out = await next(args);
+      if (context.commandName === 'GetItemCommand' && args.input.Key?.SK === 'SYSTEM#raced') await held;
+      return out;
+    }, { step: 'initialize', name: 'holdSystemRead' });
+    try {
+      const fresh = new DynamoSystemsRegistry(db, stores.tables.ecif, 60_000);
+      const racing = fresh.get('raced');
+      await new Promise((r) => setTimeout(r, 50));
+      await fresh.put(at('http://new.example/hook'));
+      release();
+      expect((await racing)?.connector).toMatchObject({ url: 'http://old.example/hook' });
+      expect((await fresh.get('raced'))?.connector).toMatchObject({ url: 'http://new.example/hook' });
+    } finally {
+      db.middlewareStack.remove('holdSystemRead');
+    }
   });
 
   it('two processes (two Lambda instances) racing on one stream still chain without gap or overwrite', async () => {
