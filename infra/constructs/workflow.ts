@@ -1,5 +1,5 @@
 /**
- * The privacy-request workflow (Standard): load, resolve, plan, execute per system in a Map with
+ * The privacy-request workflow (Standard): prepare (load, resolve, plan), execute per system in a Map with
  * retries and a catch that records the failure and goes on, finalize. The states are named by the
  * keys of the task table (functions/handlers/tasks/tasks.ts): the local runtime takes this ASL from
  * the synthesized template and runs its own handlers in place of these Lambda tasks, by state name.
@@ -75,15 +75,11 @@ export class PrivacyRequestWorkflow extends Construct {
         payload: payload && sfn.TaskInput.fromObject(payload),
       });
 
-    // Input {requestId} -> {requestId, type, terminal}
-    const loadRequest = task('LoadRequest');
-    // -> {requestId, type, found}
-    const resolveSubject = task('ResolveSubject');
-    // -> {requestId, type, found, systems: [{systemId}]}
-    const planActions = task('PlanActions');
+    // Input {requestId} -> {requestId, type, terminal, found, systems: [{systemId, mode, waitSeconds, heartbeatSeconds}]}
+    const prepareRequest = task('PrepareRequest');
     const finalize = task('Finalize', { requestId: sfn.JsonPath.stringAt('$.requestId') });
     // Every step is idempotent: one that threw midway (a throttled write, a timeout) simply runs again.
-    for (const step of [loadRequest, resolveSubject, planActions, finalize]) step.addRetry(stepRetry);
+    for (const step of [prepareRequest, finalize]) step.addRetry(stepRetry);
 
     const executeSystem = task('ExecuteSystem');
     executeSystem.addRetry(systemBusyRetry);
@@ -144,19 +140,16 @@ export class PrivacyRequestWorkflow extends Construct {
     });
     executeSystems.itemProcessor(byMode);
 
-    const subjectFound = new sfn.Choice(this, 'SubjectFound?')
-      .when(sfn.Condition.booleanEquals('$.found', true), planActions.next(executeSystems).next(finalize))
-      // No match is a valid outcome ("we hold no data"): finalized and answered like any other.
+    const systemsToRun = new sfn.Choice(this, 'SystemsToRun?', { stateName: 'SystemsToRun?' })
+      .when(sfn.Condition.and(sfn.Condition.booleanEquals('$.terminal', false), sfn.Condition.booleanEquals('$.found', true)), executeSystems.next(finalize))
+      // A re-driven execution of a finished request only re-finalizes (idempotent); no match is a
+      // valid outcome ("we hold no data"): finalized and answered like any other.
       .otherwise(finalize);
-    const alreadyTerminal = new sfn.Choice(this, 'AlreadyTerminal?')
-      // A re-driven execution of a finished request only re-finalizes (idempotent).
-      .when(sfn.Condition.booleanEquals('$.terminal', true), finalize)
-      .otherwise(resolveSubject.next(subjectFound));
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(loadRequest.next(alreadyTerminal)),
+      definitionBody: sfn.DefinitionBody.fromChainable(prepareRequest.next(systemsToRun)),
       tracingEnabled: true,
       logs: {
         destination: this.logGroup,

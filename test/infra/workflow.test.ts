@@ -82,20 +82,13 @@ describe('extracted ASL', () => {
 
   it('has the designed shape', () => {
     const states = allStates(definition.States);
-    expect(definition.StartAt).toBe('LoadRequest');
-    expect(states.LoadRequest.Next).toBe('AlreadyTerminal?');
-    expect(states['AlreadyTerminal?']).toMatchObject({
+    expect(definition.StartAt).toBe('PrepareRequest');
+    expect(states.PrepareRequest.Next).toBe('SystemsToRun?');
+    expect(states['SystemsToRun?']).toMatchObject({
       Type: 'Choice',
-      Choices: [{ Variable: '$.terminal', BooleanEquals: true, Next: 'Finalize' }],
-      Default: 'ResolveSubject',
-    });
-    expect(states.ResolveSubject.Next).toBe('SubjectFound?');
-    expect(states['SubjectFound?']).toMatchObject({
-      Type: 'Choice',
-      Choices: [{ Variable: '$.found', BooleanEquals: true, Next: 'PlanActions' }],
+      Choices: [{ And: [{ Variable: '$.terminal', BooleanEquals: false }, { Variable: '$.found', BooleanEquals: true }], Next: 'ExecuteSystems' }],
       Default: 'Finalize',
     });
-    expect(states.PlanActions.Next).toBe('ExecuteSystems');
     expect(definition.States.ExecuteSystems).toMatchObject({
       Type: 'Map',
       ItemsPath: '$.systems',
@@ -188,9 +181,13 @@ describe('runs as designed (aws-local-stepfunctions, stand-in tasks)', () => {
     const calls: Call[] = [];
     const attempts: Record<string, number> = {};
     const handlers: Record<string, (input: any) => unknown> = {
-      LoadRequest: (i) => ({ requestId: i.requestId, type: 'erasure', terminal: behaviour.terminal ?? false }),
-      ResolveSubject: (i) => ({ requestId: i.requestId, type: i.type, found: behaviour.found ?? true }),
-      PlanActions: (i) => ({ ...i, systems: (behaviour.systems ?? []).map((systemId) => ({ systemId, mode: 'sync', waitSeconds: 0, heartbeatSeconds: 0 })) }),
+      PrepareRequest: (i) => ({
+        requestId: i.requestId,
+        type: 'erasure',
+        terminal: behaviour.terminal ?? false,
+        found: !behaviour.terminal && (behaviour.found ?? true),
+        systems: behaviour.terminal || behaviour.found === false ? [] : (behaviour.systems ?? []).map((systemId) => ({ systemId, mode: 'sync', waitSeconds: 0, heartbeatSeconds: 0 })),
+      }),
       ExecuteSystem: (i) => {
         attempts[i.systemId] = (attempts[i.systemId] ?? 0) + 1;
         const failing = behaviour.failing?.[i.systemId];
@@ -216,7 +213,7 @@ describe('runs as designed (aws-local-stepfunctions, stand-in tasks)', () => {
     );
     const machine = new StateMachine(definition as any, { validationOptions: { checkArn: true, checkPaths: true } });
     const execution = machine.run({ requestId: 'r-1' }, {
-      overrides: { taskResourceLocalHandlers: overrides, retryIntervalOverrides: { ExecuteSystem: 0, LoadRequest: 0, Finalize: 0 } },
+      overrides: { taskResourceLocalHandlers: overrides, retryIntervalOverrides: { ExecuteSystem: 0, PrepareRequest: 0, Finalize: 0 } },
     });
     const output = await execution.result;
     return { output, calls, attempts };
@@ -226,7 +223,7 @@ describe('runs as designed (aws-local-stepfunctions, stand-in tasks)', () => {
 
   it('every non-system step retries task errors: it is idempotent', () => {
     const states = allStates(definition.States);
-    for (const name of ['LoadRequest', 'ResolveSubject', 'PlanActions', 'RecordSystemFailure', 'Finalize']) {
+    for (const name of ['PrepareRequest', 'RecordSystemFailure', 'Finalize']) {
       expect(states[name].Retry, name).toContainEqual({ ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 3 });
     }
     // A permanent system error is not retried: it is recorded.
@@ -243,14 +240,14 @@ describe('runs as designed (aws-local-stepfunctions, stand-in tasks)', () => {
 
   it('a terminal request goes straight to Finalize', async () => {
     const { calls, output } = await run({ terminal: true });
-    expect(names(calls)).toEqual(['LoadRequest', 'Finalize']);
+    expect(names(calls)).toEqual(['PrepareRequest', 'Finalize']);
     expect(calls[1][1]).toEqual({ requestId: 'r-1' });
     expect(output).toEqual({ requestId: 'r-1', status: 'completed' });
   });
 
   it('no subject found: finalized without planning', async () => {
     const { calls } = await run({ found: false });
-    expect(names(calls)).toEqual(['LoadRequest', 'ResolveSubject', 'Finalize']);
+    expect(names(calls)).toEqual(['PrepareRequest', 'Finalize']);
   });
 
   it('each planned system gets {requestId, systemId}; transient errors are retried; a failure is recorded and the rest go on', async () => {

@@ -287,8 +287,9 @@ export class FakeRequestStore implements RequestStore {
     return r ? copy(r) : undefined;
   }
 
-  getPlanned(id: string) {
-    return this.get(id);
+  async getPlanned(id: string) {
+    const request = await this.get(id);
+    return request ? { request, tasks: await this.tasks(id) } : undefined;
   }
 
   async update(id: string, patch: Partial<Omit<PrivacyRequest, 'id'>>) {

@@ -4,6 +4,8 @@
  * other 4xx are permanent. Error messages carry status codes, never response bodies.
  */
 import type { CallbackTicket, Connector, ConnectorOutcome, StartOutcome, SystemWork, Verification } from '#core/connectors/connector.ts';
+import http from 'node:http';
+import https from 'node:https';
 import { sign, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
 import { PermanentSystemError, TransientSystemError } from '#core/shared/errors.ts';
 
@@ -24,21 +26,16 @@ export class HttpWebhookConnector implements Connector {
   private async send(body: Record<string, unknown>): Promise<Answer> {
     const text = JSON.stringify(body);
     const secret = typeof this.secret === 'string' ? this.secret : await this.secret();
-    let res: Response;
+    let res: { status: number; text: string };
     try {
-      res = await fetch(this.settings.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(secret, text) },
-        body: text,
-        signal: AbortSignal.timeout(this.settings.timeoutMs),
-      });
+      res = await post(this.settings.url, text, { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(secret, text) }, this.settings.timeoutMs);
     } catch (err) {
       throw new TransientSystemError(`webhook unreachable (${(err as Error).name})`);
     }
     if (res.status >= 500 || res.status === 429) throw new TransientSystemError(`webhook answered ${res.status}`);
     if (res.status >= 400) throw new PermanentSystemError(`webhook refused with ${res.status}`);
     try {
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      return { status: res.status, body: JSON.parse(res.text) as Record<string, unknown> };
     } catch {
       throw new PermanentSystemError('webhook answered with a body that is not JSON');
     }
@@ -88,6 +85,40 @@ export class HttpWebhookConnector implements Connector {
     const remaining = Array.isArray(res.remaining) ? res.remaining.map(String) : [];
     return { verified: res.erased === true && remaining.length === 0, remaining, method: 'webhook-verify' };
   }
+}
+
+/** Connections kept open per system between calls (a request's erase, then its verify; the next request). */
+const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
+
+/**
+ * One POST with node's own client (a fraction of fetch's CPU per call: a request's 25 systems are
+ * called, then read back, all at once), the whole exchange bounded by `timeoutMs`.
+ */
+function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; text: string }> {
+  const target = new URL(url);
+  const client = target.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.request(
+      target,
+      { method: 'POST', agent: agents[target.protocol as keyof typeof agents], headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', fail);
+      },
+    );
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error('the webhook did not answer in time'), { name: 'TimeoutError' })), timeoutMs);
+    function fail(err: Error) {
+      clearTimeout(timer);
+      reject(err);
+    }
+    req.on('error', fail);
+    req.end(body);
+  });
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

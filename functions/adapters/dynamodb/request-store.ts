@@ -5,14 +5,15 @@
  * kept the configured retention (11 CCR §7101: at least 24 months), then gone.
  */
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { IdempotencyClaim, RequestFilter, RequestStore } from '#core/requests/ports.ts';
+import type { IdempotencyClaim, PlannedRequest, RequestFilter, RequestStore } from '#core/requests/ports.ts';
 import { effectiveDueAt, terminalStatuses, type PrivacyRequest, type RequestStatus, type RequestType, type SystemTask, type SystemTaskState } from '#core/requests/request.ts';
 import { ConflictError, IdempotencyKeyReusedError, InvalidInputError } from '#core/shared/errors.ts';
 import { failedConditions, isConditionFailure, isTransactionCancelled, setExpression, withoutKeys } from './client.ts';
 
 const meta = (id: string) => ({ PK: `REQ#${id}`, SK: 'META' });
+const statusKey = (status: RequestStatus) => `STATUS#${status}`;
 const statusIndex = (r: Pick<PrivacyRequest, 'status' | 'dueAt' | 'extension' | 'id'>) => ({
-  GSI1PK: `STATUS#${r.status}`,
+  GSI1PK: statusKey(r.status),
   GSI1SK: `${effectiveDueAt(r)}#${r.id}`,
 });
 const unstored = (item: Record<string, unknown>) => {
@@ -73,23 +74,43 @@ export class DynamoRequestStore implements RequestStore {
     return Item ? (unstored(Item) as unknown as PrivacyRequest) : undefined;
   }
 
-  /** Reads of a request in flight, by id: shared by `getPlanned` callers arriving meanwhile. */
-  private readonly reading = new Map<string, Promise<PrivacyRequest | undefined>>();
+  /** Reads of a request's partition in flight, by id: shared by `getPlanned` callers arriving meanwhile. */
+  private readonly reading = new Map<string, Promise<PlannedRequest | undefined>>();
 
   getPlanned(id: string) {
     let read = this.reading.get(id);
     if (!read) {
-      read = this.get(id).finally(() => this.reading.delete(id));
+      read = this.readPlanned(id).finally(() => this.reading.delete(id));
       this.reading.set(id, read);
     }
-    // Each caller its own copy: the read is shared, the object is not.
+    // Each caller its own copy: the read is shared, the objects are not.
     return read.then((r) => (r ? structuredClone(r) : undefined));
+  }
+
+  /** The request and its tasks: one strongly consistent query of its partition (paged past 1 MB). */
+  private async readPlanned(id: string): Promise<PlannedRequest | undefined> {
+    let request: PrivacyRequest | undefined;
+    const tasks: SystemTask[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `REQ#${id}` }, ConsistentRead: true, ExclusiveStartKey }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.SK === 'META') request = unstored(item) as unknown as PrivacyRequest;
+        else if (String(item.SK).startsWith('SYS#')) tasks.push(unstored(item) as unknown as SystemTask);
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return request ? { request, tasks } : undefined;
   }
 
   /** The patch with the index keys and TTL it implies, and the attributes it clears. */
   private async expression(id: string, patch: Patch) {
-    const current = patch.status || patch.extension ? await this.get(id) : undefined;
-    const index = current ? statusIndex({ ...current, ...patch }) : {};
+    // A new status moves the item in the index; the sort key changes only with its deadline (the one
+    // place that needs the rest of the request, read here).
+    const current = patch.extension || patch.dueAt ? await this.get(id) : undefined;
+    const index = current ? statusIndex({ ...current, ...patch }) : patch.status ? { GSI1PK: statusKey(patch.status) } : {};
     const ttl = patch.completedAt ? { expiresAt: Math.floor(Date.parse(patch.completedAt) / 1000) + this.retentionDays * 86_400 } : {};
     const remove = clearable.filter((k) => k in patch && patch[k] === undefined);
     return setExpression({ ...patch, ...index, ...ttl }, remove);
@@ -135,7 +156,7 @@ export class DynamoRequestStore implements RequestStore {
           ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
           ...(filter.type ? { ExpressionAttributeNames: { '#type': 'type' } } : {}),
           ExpressionAttributeValues: {
-            ':s': `STATUS#${filter.statuses[i]}`,
+            ':s': statusKey(filter.statuses[i]),
             ...(filter.dueBefore ? { ':due': filter.dueBefore } : {}),
             ...(filter.type ? { ':type': filter.type } : {}),
             ...(filter.jurisdiction ? { ':j': filter.jurisdiction } : {}),
@@ -300,7 +321,7 @@ export class DynamoRequestStore implements RequestStore {
         TableName: this.table,
         IndexName: 'GSI1',
         KeyConditionExpression: 'GSI1PK = :s',
-        ExpressionAttributeValues: { ':s': `STATUS#${status}` },
+        ExpressionAttributeValues: { ':s': statusKey(status) },
         ProjectionExpression: 'id',
         Limit: limit,
       }),
@@ -327,7 +348,7 @@ function decodeCursor(cursor: string | undefined, statuses: readonly RequestStat
         !Array.isArray(key) &&
         Object.keys(key).sort().join() === 'GSI1PK,GSI1SK,PK,SK' &&
         Object.values(key).every((v) => typeof v === 'string' && v.length < 300) &&
-        key.GSI1PK === `STATUS#${statuses[s as number]}`);
+        key.GSI1PK === statusKey(statuses[s as number]));
     if (Number.isInteger(s) && (s as number) >= 0 && (s as number) < statuses.length && keyOk) {
       return { status: s as number, ...(key ? { key } : {}) };
     }

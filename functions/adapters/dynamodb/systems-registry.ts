@@ -1,8 +1,9 @@
 /**
  * Connected systems live in the ecif table under one partition, `SYSTEMS`/`SYSTEM#<id>`, so listing is
- * one Query. Registrations read in the last `freshForMs` are answered from memory: a request's plan
- * lists them all, then each of its system steps needs its own (25 systems, 25 reads saved); a change
- * made elsewhere (another Lambda instance) is seen within that time, one made here at once.
+ * one Query. Registrations read in the last `freshForMs` are answered from memory, one by one and as
+ * the whole list: a request's plan lists them all, each of its system steps needs its own (25
+ * systems, 25 reads saved) and its finalize lists them again (the recipients); a change made
+ * elsewhere (another Lambda instance) is seen within that time, one made here at once.
  */
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectedSystem } from '#core/connectors/system.ts';
@@ -17,6 +18,7 @@ export class DynamoSystemsRegistry implements SystemsRegistry {
   ) {}
 
   private readonly recent = new Map<string, { system: ConnectedSystem; at: number }>();
+  private listed?: { systems: ConnectedSystem[]; at: number };
   /** Moves on at each put: a read that began before a put must not remember what it read over what the put wrote. */
   private generation = 0;
 
@@ -28,6 +30,7 @@ export class DynamoSystemsRegistry implements SystemsRegistry {
 
   async put(system: ConnectedSystem) {
     this.generation++;
+    this.listed = undefined;
     await this.db.send(new PutCommand({ TableName: this.table, Item: { PK: 'SYSTEMS', SK: `SYSTEM#${system.systemId}`, ...system } }));
     this.generation++;
     this.remember(structuredClone(system));
@@ -44,6 +47,7 @@ export class DynamoSystemsRegistry implements SystemsRegistry {
   }
 
   async list() {
+    if (this.listed && Date.now() - this.listed.at < this.freshForMs) return structuredClone(this.listed.systems);
     const readAt = this.generation;
     const out: ConnectedSystem[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
@@ -55,6 +59,7 @@ export class DynamoSystemsRegistry implements SystemsRegistry {
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     for (const system of out) this.remember(structuredClone(system), readAt);
+    if (this.freshForMs > 0 && readAt === this.generation) this.listed = { systems: structuredClone(out), at: Date.now() };
     return out;
   }
 }

@@ -2,13 +2,15 @@ import { z } from 'zod';
 import type { AuditLog } from '../audit/ports.ts';
 import type { Actor } from '../shared/actor.ts';
 import { NotFoundError } from '../shared/errors.ts';
-import { systemIdSchema, type CrossReference } from './customer.ts';
+import { systemIdSchema, type CrossReference, type GoldenRecord } from './customer.ts';
 import { identityKeysOf, type IdentityHasher, type IdentityKey, type SubjectIdentifiers } from './identifiers.ts';
 import type { EcifRegistry } from './ports.ts';
 
 export interface Resolution {
   ecifId: string;
   crossReferences: CrossReference[];
+  /** The golden record the keys led to (for the workflow; never shown to a caller as it stands). */
+  record: GoldenRecord;
 }
 
 /**
@@ -16,16 +18,13 @@ export interface Resolution {
  * customer: two different customers behind one request's identifiers is no match, not a guess.
  */
 export async function resolveByKeys(ecif: EcifRegistry, keys: IdentityKey[]): Promise<Resolution | undefined> {
-  const owners = new Set<string>();
-  for (const key of keys) {
-    const owner = await ecif.findByIdentity(key);
-    if (owner) owners.add(owner);
-  }
+  const owners = new Set(await Promise.all(keys.map((key) => ecif.findByIdentity(key))));
+  owners.delete(undefined);
   if (owners.size !== 1) return undefined;
-  const [ecifId] = owners;
-  const record = await ecif.getCustomer(ecifId);
+  const [ecifId] = owners as Set<string>;
+  const [record, crossReferences] = await Promise.all([ecif.getCustomer(ecifId), ecif.crossReferences(ecifId)]);
   if (!record || record.status === 'erased') return undefined;
-  return { ecifId, crossReferences: await ecif.crossReferences(ecifId) };
+  return { ecifId, crossReferences, record };
 }
 
 export function resolveSubject(ecif: EcifRegistry, hash: IdentityHasher, ids: SubjectIdentifiers) {
@@ -48,7 +47,11 @@ export type ResolveInput = z.infer<typeof resolveInputSchema>;
  * identifier given must point to the same customer (else no match); an erased customer is no match.
  * A successful lookup is audited on the customer's stream, with the kinds used (never the values).
  */
-export async function resolveIdentity(deps: { ecif: EcifRegistry; hash: IdentityHasher; audit: AuditLog }, input: ResolveInput, actor: Actor) {
+export async function resolveIdentity(
+  deps: { ecif: EcifRegistry; hash: IdentityHasher; audit: AuditLog },
+  input: ResolveInput,
+  actor: Actor,
+): Promise<{ ecifId: string; crossReferences: CrossReference[] }> {
   const keys = identityKeysOf(input, deps.hash);
   const found = await resolveByKeys(deps.ecif, keys);
   if (!found) throw new NotFoundError('no customer matches these identifiers');
@@ -59,5 +62,5 @@ export async function resolveIdentity(deps: { ecif: EcifRegistry; hash: Identity
     target: { ecifId: found.ecifId },
     details: { by: keys.map((k) => (k.kind.startsWith('sys.') ? 'system_local_id' : k.kind)) },
   });
-  return found;
+  return { ecifId: found.ecifId, crossReferences: found.crossReferences };
 }

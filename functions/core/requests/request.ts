@@ -156,6 +156,8 @@ export const effectiveDueAt = (r: Pick<PrivacyRequest, 'dueAt' | 'extension'>) =
 
 /** `waiting`: an async system's callback, or an operator's manual task, is awaited. */
 export type SystemTaskState = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'exempt' | 'skipped';
+/** A task still to run (or running, or waiting on its system): the rest are settled. */
+export const openTaskStates: readonly SystemTaskState[] = ['pending', 'running', 'waiting'];
 
 /** One connected system's part in a request: `REQ#<id>` / `SYS#<systemId>`. */
 export interface SystemTask {

@@ -15,7 +15,7 @@ import { upsertCustomer } from '../ecif/upsert-customer.ts';
 import { flagsFor } from './immediate-rights.ts';
 import { correctedValues, rights } from './rights.ts';
 import { executionOf, syncExecution, type ConnectedSystem, type Strategy } from '../connectors/system.ts';
-import { anonymized } from '../ecif/customer.ts';
+import { anonymized, type CrossReference, type GoldenRecord } from '../ecif/customer.ts';
 import type { EcifRegistry, SystemsRegistry } from '../ecif/ports.ts';
 import { resolveByKeys } from '../ecif/resolve-subject.ts';
 import { contactOnFile, type ContactPoint, type Outbox } from '../notifications/outbox.ts';
@@ -24,7 +24,7 @@ import type { Clock } from '../shared/clock.ts';
 import { NotFoundError, PermanentSystemError, TransientSystemError } from '../shared/errors.ts';
 import { completeFollowUp, holdFollowUp, recordFollowUps, retentionFollowUps, type FollowUpStore } from './follow-ups.ts';
 import type { RequestStore } from './ports.ts';
-import { terminalStatuses, type PrivacyRequest, type RequestStatus, type SystemTask } from './request.ts';
+import { openTaskStates, terminalStatuses, type PrivacyRequest, type RequestStatus, type SystemTask } from './request.ts';
 
 export interface WorkflowDeps {
   requests: RequestStore;
@@ -40,8 +40,6 @@ export interface WorkflowDeps {
   holds: LegalHolds;
   connectorFor(system: ConnectedSystem): Connector;
 }
-
-type Step = { requestId: string; type: PrivacyRequest['type'] };
 
 async function loaded(deps: Pick<WorkflowDeps, 'requests'>, requestId: string): Promise<PrivacyRequest> {
   const request = await deps.requests.get(requestId);
@@ -61,76 +59,129 @@ function record(deps: Pick<WorkflowDeps, 'audit'>, request: PrivacyRequest, acti
   });
 }
 
-export async function loadRequest(deps: WorkflowDeps, input: { requestId: string }): Promise<Step & { terminal: boolean }> {
-  const request = await loaded(deps, input.requestId);
-  const terminal = terminalStatuses.includes(request.status);
-  if (request.status === 'pending_verification') {
-    // Never run unverified: a start that raced ahead of verification only re-finalizes nothing.
-    return { requestId: request.id, type: request.type, terminal: true };
-  }
-  if (request.status === 'received') {
-    // Conditional: a requester's cancellation that won the race stops the run here.
-    await deps.requests.move(request.id, 'received', { status: 'in_progress', updatedAt: deps.clock.now().toISOString() });
-    await record(deps, request, 'request.started', { type: request.type });
-  }
-  return { requestId: request.id, type: request.type, terminal };
+/** Where a request stands after its first step; the Map runs `systems`, each as its `mode` says. */
+export interface Prepared {
+  requestId: string;
+  type: PrivacyRequest['type'];
+  /** Nothing to run: only finalized (idempotently). */
+  terminal: boolean;
+  found: boolean;
+  systems: ({ systemId: string } & ReturnType<typeof executionOf>)[];
 }
 
-export async function resolveStep(deps: WorkflowDeps, input: Step): Promise<Step & { found: boolean }> {
+/**
+ * The workflow's first step: the request started, its subject resolved in the ECIF and its systems
+ * planned, from one read of the request (one Lambda and one state transition in place of three).
+ * Everything is read first; then one write starts the request and names its subject, and the tasks
+ * and the trail are written side by side. Run again (a retry, a re-driven execution) it starts
+ * nothing twice, keeps the subject it resolved, writes no task twice and answers the systems still open.
+ */
+export async function prepareStep(deps: WorkflowDeps, input: { requestId: string }): Promise<Prepared> {
   const request = await loaded(deps, input.requestId);
+  const answer = { requestId: request.id, type: request.type };
+  // Never run unverified: a start that raced ahead of verification only re-finalizes nothing.
+  if (request.status === 'pending_verification' || terminalStatuses.includes(request.status)) return { ...answer, terminal: true, found: false, systems: [] };
+  const first = request.status === 'received';
+  const subject = await resolved(deps, request);
+  const plan = subject.found ? await planned(deps, subject) : undefined;
+  const named = subject.resolution ? { subjectFound: subject.found, ...(subject.found && !request.ecifId ? { ecifId: subject.request.ecifId } : {}) } : {};
+  // Conditional: a requester's cancellation that won the race stops the run here, before any task is written.
+  if (first) await deps.requests.move(request.id, 'received', { status: 'in_progress', updatedAt: deps.clock.now().toISOString(), ...named });
+  else if (subject.resolution) await deps.requests.update(request.id, named);
+  // The trail's events are appended in order while the tasks are written (each is a fact by now).
+  const trail: Promise<unknown>[] = [];
+  if (first) trail.push(record(deps, request, 'request.started', { type: request.type }));
+  if (subject.resolution) trail.push(record(deps, subject.request, 'request.subject_resolved', { found: subject.found, ...subject.resolution }));
+  try {
+    const systems = plan ? await written(deps, subject.request, plan, first) : [];
+    await Promise.all(trail);
+    return { ...answer, terminal: false, found: subject.found, systems };
+  } catch (err) {
+    await Promise.allSettled(trail);
+    throw err;
+  }
+}
+
+/** The subject as this step found it; what it read on the way is passed on, not read again. */
+interface Subject {
+  /** The request with the subject named (ecifId, subjectFound). */
+  request: PrivacyRequest;
+  found: boolean;
+  /** Resolved by this run (to be kept on the request and audited); none when an earlier run did. */
+  resolution?: { by: 'identifiers' | 'login' | 'follow_up' | 'none'; crossReferences: string[] };
+  crossReferences?: CrossReference[];
+  record?: GoldenRecord;
+}
+
+/** Who the request is about: reads only (the caller's one write keeps it on the request). */
+async function resolved(deps: WorkflowDeps, request: PrivacyRequest): Promise<Subject> {
+  // Resolved by an earlier run of this step: the same subject, not resolved (nor audited) twice.
+  if (request.subjectFound !== undefined) return { request, found: request.subjectFound };
   if (request.followUp?.systemId) {
     // A retention follow-up: the subject was resolved (and erased in the ECIF) by the request it follows.
-    await record(deps, request, 'request.subject_resolved', { found: true, by: 'follow_up', crossReferences: [request.followUp.systemId] });
-    return { requestId: request.id, type: request.type, found: true };
+    return { request: { ...request, subjectFound: true }, found: true, resolution: { by: 'follow_up', crossReferences: [request.followUp.systemId] } };
   }
   const resolution = await resolveByKeys(deps.ecif, request.identityKeys);
   // A signed-in customer is its ecifId: the identifiers it typed may add nothing, but must not name someone else.
   const byLogin = request.ecifId && !resolution ? await deps.ecif.getCustomer(request.ecifId) : undefined;
   const found = resolution ? !request.ecifId || request.ecifId === resolution.ecifId : !!byLogin && byLogin.status !== 'erased';
-  const ecifId = found ? (request.ecifId ?? resolution!.ecifId) : undefined;
   // Kept on the request: a signed-in customer has an ecifId even when its identifiers named someone else.
-  await deps.requests.update(request.id, { subjectFound: found, ...(found && !request.ecifId ? { ecifId } : {}) });
+  const ecifId = found ? (request.ecifId ?? resolution!.ecifId) : undefined;
   const crossReferences = found ? (resolution?.crossReferences ?? (await deps.ecif.crossReferences(ecifId!))) : [];
-  await record(deps, { ...request, ...(ecifId ? { ecifId } : {}) }, 'request.subject_resolved', {
-    found,
-    by: !found ? 'none' : resolution ? 'identifiers' : 'login',
-    crossReferences: crossReferences.map((x) => x.systemId),
-  });
-  return { requestId: request.id, type: request.type, found };
-}
-
-export async function planStep(deps: WorkflowDeps, input: Step & { found: boolean }) {
-  const request = await loaded(deps, input.requestId);
-  const systems = await deps.systems.list();
-  const tasks = request.followUp?.systemId
-    ? planFollowUpErasure(request.id, request.followUp, systems, deps.clock.now())
-    : await planFromEcif(deps, request, systems);
-  await deps.requests.putTasksIfAbsent(tasks);
-  const stored = await deps.requests.tasks(request.id);
-  await record(deps, request, 'request.planned', {
-    systems: stored.map((t) => ({ systemId: t.systemId, action: t.action, state: t.state, exemptions: t.exemptions.map((e) => e.field) })),
-  });
-  // Each system with how its step runs (the Map chooses the state by `mode`).
-  const open = stored.filter((t) => t.state === 'pending' || t.state === 'running' || t.state === 'waiting');
   return {
-    ...input,
-    systems: open.map((t) => {
-      const system = systems.find((s) => s.systemId === t.systemId);
-      return { systemId: t.systemId, ...(system ? executionOf(system) : syncExecution) };
-    }),
+    request: { ...request, subjectFound: found, ...(ecifId ? { ecifId } : {}) },
+    found,
+    resolution: { by: !found ? 'none' : resolution ? 'identifiers' : 'login', crossReferences: crossReferences.map((x) => x.systemId) },
+    crossReferences,
+    record: found ? (resolution?.record ?? byLogin) : undefined,
   };
 }
 
-async function planFromEcif(deps: WorkflowDeps, request: PrivacyRequest, systems: ConnectedSystem[]): Promise<SystemTask[]> {
-  const xrefs = await deps.ecif.crossReferences(request.ecifId!);
+/** The request's tasks, one per system, with the systems as registered now: reads only. */
+async function planned(deps: WorkflowDeps, subject: Subject) {
+  const { request } = subject;
+  const systems = await deps.systems.list();
+  const tasks = request.followUp?.systemId
+    ? planFollowUpErasure(request.id, request.followUp, systems, deps.clock.now())
+    : await planFromEcif(deps, subject, systems);
+  return { systems, tasks };
+}
+
+/**
+ * The tasks written once, the plan audited, the open ones answered for the Map. On the request's
+ * first run no task can exist yet (a request is `received` only before it starts), so what was
+ * written is what is stored; a later run reads back what an earlier one wrote.
+ */
+async function written(deps: WorkflowDeps, request: PrivacyRequest, plan: { systems: ConnectedSystem[]; tasks: SystemTask[] }, first: boolean): Promise<Prepared['systems']> {
+  await deps.requests.putTasksIfAbsent(plan.tasks);
+  const stored = first ? [...plan.tasks].sort((a, b) => (a.systemId < b.systemId ? -1 : a.systemId > b.systemId ? 1 : 0)) : await deps.requests.tasks(request.id);
+  await record(deps, request, 'request.planned', {
+    systems: stored.map((t) => ({ systemId: t.systemId, action: t.action, state: t.state, exemptions: t.exemptions.map((e) => e.field) })),
+  });
+  return stored
+    .filter((t) => openTaskStates.includes(t.state))
+    .map((t) => {
+      const system = plan.systems.find((s) => s.systemId === t.systemId);
+      return { systemId: t.systemId, ...(system ? executionOf(system) : syncExecution) };
+    });
+}
+
+async function planFromEcif(deps: WorkflowDeps, subject: Subject, systems: ConnectedSystem[]): Promise<SystemTask[]> {
+  const { request } = subject;
+  const ecifId = request.ecifId!;
   const right = rights[request.type];
   if (right.action === 'erase') {
+    // What erasure needs, read at once: where the subject is, any legal hold, when the relationship ended.
+    const [xrefs, hold, record] = await Promise.all([
+      subject.crossReferences ?? deps.ecif.crossReferences(ecifId),
+      deps.holds.get(ecifId),
+      subject.record ?? deps.ecif.getCustomer(ecifId),
+    ]);
     // A legal hold: nothing is destroyed while it is on (GDPR Art. 17(3)(e)).
-    const hold = await deps.holds.get(request.ecifId!);
     if (hold) return planUnderHold(request.id, xrefs, systems, deps.clock.now(), hold);
-    const record = await deps.ecif.getCustomer(request.ecifId!);
     return planErasure(request.id, xrefs, systems, deps.clock.now(), { relationshipEndedOn: record?.relationshipEndedOn });
   }
+  const xrefs = subject.crossReferences ?? (await deps.ecif.crossReferences(ecifId));
   return planAction(request.id, right.action, xrefs, systems, deps.clock.now(), {
     everySystem: right.everySystem,
     // A rectification reaches the systems holding a corrected field, with those fields only.
@@ -163,7 +214,7 @@ export async function systemStepOf(deps: WorkflowDeps, input: { requestId: strin
   const request = await loaded(deps, input.requestId);
   const task = await deps.requests.getTask(request.id, input.systemId);
   if (!task) throw new NotFoundError('no such system task', { systemId: input.systemId });
-  if (task.state !== 'pending' && task.state !== 'running' && task.state !== 'waiting') return { request, task };
+  if (!openTaskStates.includes(task.state)) return { request, task };
   const system = await deps.systems.get(task.systemId);
   if (!system) throw new PermanentSystemError('the system is no longer registered');
   return { request, task, system, work: workOf(request, task, system) };
@@ -202,33 +253,35 @@ export async function recordSystemOutcome(
 
 export async function executeSystemStep(deps: WorkflowDeps, input: { requestId: string; systemId: string }) {
   const now = () => deps.clock.now().toISOString();
-  // Claimed (running, the attempt counted) and read in one write, beside the request and the system.
-  const [request, claimed, system] = await Promise.all([
-    deps.requests.getPlanned(input.requestId),
-    deps.requests.claimTask(input.requestId, input.systemId, now()),
-    deps.systems.get(input.systemId),
-  ]);
-  if (!request) throw new NotFoundError('no such request', { requestId: input.requestId });
-  if (!claimed) {
-    // Settled already (a re-driven execution): left as it is.
-    const task = await deps.requests.getTask(input.requestId, input.systemId);
-    if (!task) throw new NotFoundError('no such system task', { systemId: input.systemId });
-    return { systemId: task.systemId, state: task.state };
-  }
+  // One read of the request and its tasks, shared with the request's other system steps starting now.
+  const [planned, system] = await Promise.all([deps.requests.getPlanned(input.requestId), deps.systems.get(input.systemId)]);
+  if (!planned) throw new NotFoundError('no such request', { requestId: input.requestId });
+  const { request } = planned;
+  const task = planned.tasks.find((t) => t.systemId === input.systemId);
+  if (!task) throw new NotFoundError('no such system task', { systemId: input.systemId });
+  // Settled already (a re-driven execution): left as it is.
+  if (!openTaskStates.includes(task.state)) return { systemId: task.systemId, state: task.state };
   if (!system) throw new PermanentSystemError('the system is no longer registered');
-  const task = claimed;
   const work = workOf(request, task, system);
   const connector = deps.connectorFor(system);
-  try {
-    const outcome = await connector.execute(work);
-    return await recordSystemOutcome(deps, { request, task, work, connector, from: 'running' }, outcome);
-  } catch (err) {
-    if (err instanceof TransientSystemError) {
-      await deps.requests.updateTask(request.id, task.systemId, { lastError: { name: err.name, message: err.message }, updatedAt: now() });
-      await record(deps, request, 'request.system_retrying', { error: err.name, attempt: task.attempts }, task.systemId);
-    }
-    throw err;
+  // The task is claimed (running, the attempt counted) while the call is out, not before it: the
+  // write stays off the call's path. The call carries the same idempotency key on every attempt, so
+  // one that went out for a task settled meanwhile (the claim finds it so) does no second harm, and
+  // its answer changes nothing here.
+  const [claim, call] = await Promise.allSettled([deps.requests.claimTask(request.id, task.systemId, now()), connector.execute(work)]);
+  if (claim.status === 'rejected') throw claim.reason;
+  const claimed = claim.value;
+  if (!claimed) {
+    const settled = await deps.requests.getTask(request.id, task.systemId);
+    return { systemId: task.systemId, state: settled?.state ?? task.state };
   }
+  if (call.status === 'fulfilled') return recordSystemOutcome(deps, { request, task: claimed, work, connector, from: 'running' }, call.value);
+  const err = call.reason as Error;
+  if (err instanceof TransientSystemError) {
+    await deps.requests.updateTask(request.id, task.systemId, { lastError: { name: err.name, message: err.message }, updatedAt: now() });
+    await record(deps, request, 'request.system_retrying', { error: err.name, attempt: claimed.attempts }, task.systemId);
+  }
+  throw err;
 }
 
 export async function recordSystemFailureStep(
@@ -261,24 +314,25 @@ function causeMessage(cause: string | undefined): string {
 }
 
 export async function finalizeStep(deps: WorkflowDeps, input: { requestId: string }): Promise<{ requestId: string; status: RequestStatus }> {
-  const request = await loaded(deps, input.requestId);
+  // Read at once: the tasks are keyed by the request id the input names.
+  const [request, tasks] = await Promise.all([loaded(deps, input.requestId), deps.requests.tasks(input.requestId)]);
   if (terminalStatuses.includes(request.status) || request.status === 'pending_verification') return { requestId: request.id, status: request.status };
   const at = deps.clock.now().toISOString();
   if (!request.ecifId || request.subjectFound === false) {
     return close(deps, request, 'completed', { result: 'no_data_held', reasons: ['no customer matched the identifiers given'] }, at);
   }
-  const tasks = await deps.requests.tasks(request.id);
-  const failed = tasks.filter((t) => t.state === 'failed' || t.state === 'pending' || t.state === 'running' || t.state === 'waiting');
+  const failed = tasks.filter((t) => t.state === 'failed' || openTaskStates.includes(t.state));
   if (failed.length > 0) {
     // The golden record stays until every system is done: its cross-references drive the retry.
     return close(deps, request, 'needs_attention', { result: 'failed_systems', reasons: failed.map((t) => `${t.systemId}: ${t.lastError?.name ?? t.state}`) }, at);
   }
-  const contact = contactOnFile(await deps.ecif.getCustomer(request.ecifId));
+  const customer = await deps.ecif.getCustomer(request.ecifId);
+  const contact = contactOnFile(customer);
   const hold = request.type === 'erasure' ? tasks.flatMap((t) => t.exemptions).find((e) => e.hold)?.hold : undefined;
   // Follow-ups are stored before closing: a finalize that dies after closing is not run again past the terminal check.
   if (hold) await keepUnderHold(deps, request, hold, at);
   // A retention follow-up erases fields only: the ECIF and consent were done by the request it follows.
-  else if (!request.followUp?.systemId) await applyInEcifAndConsent(deps, request, tasks, at);
+  else if (!request.followUp?.systemId) await applyInEcifAndConsent(deps, request, tasks, at, customer);
   if (request.type === 'erasure' && !hold) await recordFollowUps(deps, retentionFollowUps(request, tasks, at));
   if (request.followUp) await completeFollowUp(deps, request, skippedOf(tasks).length ? 'partially_completed' : 'completed');
   const recipientsNotified = hold ? [] : await notifyRecipients(deps, request, tasks);
@@ -334,11 +388,11 @@ async function keepUnderHold(deps: WorkflowDeps, request: PrivacyRequest, refere
 }
 
 /** The right's effect on the control plane itself, once every system is done. */
-async function applyInEcifAndConsent(deps: WorkflowDeps, request: PrivacyRequest, tasks: SystemTask[], at: string) {
+async function applyInEcifAndConsent(deps: WorkflowDeps, request: PrivacyRequest, tasks: SystemTask[], at: string, customer: GoldenRecord | undefined) {
   const ecifId = request.ecifId!;
   switch (request.type) {
     case 'erasure':
-      return eraseInEcif(deps, ecifId, at);
+      return eraseInEcif(deps, ecifId, customer, at);
     case 'restriction':
       return deps.consent.setFlags(ecifId, { restricted: true }, at);
     case 'rectification':
@@ -395,10 +449,12 @@ async function writeReport(deps: WorkflowDeps, request: PrivacyRequest, tasks: S
   await record_(deps, request, 'request.report_created', { systems: sections.length, formats: ['json', 'csv'] });
 }
 
-async function eraseInEcif(deps: WorkflowDeps, ecifId: string, at: string) {
-  const record = await deps.ecif.getCustomer(ecifId);
-  if (record && record.status !== 'erased') await deps.ecif.eraseCustomer(anonymized(record, at), record.identities);
-  await deps.consent.setFlags(ecifId, { erased: true }, at);
+/** The golden record anonymized (the one finalize read for the answer's contact) and consent marked erased, at once. */
+async function eraseInEcif(deps: WorkflowDeps, ecifId: string, record: GoldenRecord | undefined, at: string) {
+  await Promise.all([
+    record && record.status !== 'erased' ? deps.ecif.eraseCustomer(anonymized(record, at), record.identities) : undefined,
+    deps.consent.setFlags(ecifId, { erased: true }, at),
+  ]);
 }
 
 const skippedOf = (tasks: SystemTask[]) => tasks.filter((t) => t.state === 'skipped').map((t) => `${t.systemId}: ${t.lastError?.name ?? 'skipped'}`);
@@ -441,9 +497,12 @@ async function close(
       ...(closing ? { completedAt: at, corrections: undefined, attention: undefined } : {}),
     });
   }
-  await record(deps, request, 'request.finalized', { status, result: outcome.result, reasons: outcome.reasons.length });
-  if (closing && contact) {
-    await deps.outbox.send({ requestId: request.id, to: contact, notice: { kind: 'completed', type: request.type, result: outcome.result, ...(retained.length ? { retained } : {}) } });
-  }
+  // The trail and the requester's answer are independent: both go at once.
+  await Promise.all([
+    record(deps, request, 'request.finalized', { status, result: outcome.result, reasons: outcome.reasons.length }),
+    closing && contact
+      ? deps.outbox.send({ requestId: request.id, to: contact, notice: { kind: 'completed', type: request.type, result: outcome.result, ...(retained.length ? { retained } : {}) } })
+      : undefined,
+  ]);
   return { requestId: request.id, status };
 }

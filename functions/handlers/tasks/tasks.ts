@@ -18,9 +18,8 @@ export interface TaskSpec {
 }
 
 export const workflowTasks = {
-  LoadRequest: { handler: 'load-request', tables: { requests: 'write', audit: 'write' } },
-  ResolveSubject: { handler: 'resolve-subject', tables: { ecif: 'read', requests: 'write', audit: 'write' } },
-  PlanActions: { handler: 'plan-actions', tables: { ecif: 'read', requests: 'write', audit: 'write' } },
+  // Started, the subject resolved in the ECIF, the systems planned: one step, one read of the request.
+  PrepareRequest: { handler: 'prepare-request', tables: { ecif: 'read', requests: 'write', audit: 'write' } },
   // Access data goes to the report bucket (never into proof or audit).
   ExecuteSystem: { handler: 'execute-system', tables: { ecif: 'read', requests: 'write', audit: 'write' }, reports: 'write', connectors: true },
   // Async systems and manual tasks: parks the step on a task token until the callback or the operator answers.

@@ -15,7 +15,7 @@ import { newId } from '#core/shared/ids.ts';
 import { documentClient } from '#adapters/dynamodb/client.ts';
 import { DynamoAuditLog } from '#adapters/dynamodb/audit-log.ts';
 import { DynamoSystemsRegistry } from '#adapters/dynamodb/systems-registry.ts';
-import { systemInputSchema } from '#core/connectors/system.ts';
+import { systemInputSchema, type ConnectedSystem } from '#core/connectors/system.ts';
 import { systemClock } from '#core/shared/clock.ts';
 import { startLocalStores, type LocalStores } from '../../support/local-stores.ts';
 
@@ -169,19 +169,29 @@ describe('request store', () => {
     expect(Object.fromEntries((await stores.deps.requests.tasks(r.id)).map((t) => [t.systemId, t.state]))).toEqual({ crm: 'succeeded', bank: 'pending', dwh: 'pending' });
   });
 
-  it("a request's system steps starting at once share one read of it; a read after that one lands reads again", async () => {
+  it("a request's system steps starting at once share one read of it and its tasks; a read after that one lands reads again", async () => {
     const r = request();
     await stores.deps.requests.create(r);
+    const task = { requestId: r.id, action: 'erase' as const, localId: 'L1', state: 'pending' as const, attempts: 0, fields: [], exemptions: [], updatedAt: r.receivedAt };
+    await stores.deps.requests.putTasksIfAbsent(['crm', 'bank'].map((systemId) => ({ ...task, systemId })));
+    // Another item of the request's partition is neither the request nor a task.
+    await stores.deps.followUps.putIfAbsent({
+      requestId: r.id, key: 'hold:H-1', reason: 'hold_released', state: 'held', ecifId: 'E-1', jurisdiction: 'GDPR', basis: 'legal hold', createdAt: r.receivedAt, updatedAt: r.receivedAt,
+    });
     const sent: string[] = [];
     const db = documentClient();
     db.middlewareStack.add((next: any, context: any) => async (args: any) => (sent.push(context.commandName), next(args)), { step: 'initialize', name: 'plannedReadCounter' });
     try {
       const reads = await Promise.all(Array.from({ length: 25 }, () => stores.deps.requests.getPlanned(r.id)));
-      expect(sent).toEqual(['GetItemCommand']);
+      expect(sent).toEqual(['QueryCommand']);
       expect(new Set(reads).size).toBe(25);
-      reads.forEach((x) => expect(x).toMatchObject({ id: r.id, type: r.type }));
+      reads.forEach((x) => {
+        expect(x!.request).toMatchObject({ id: r.id, type: r.type });
+        expect(x!.tasks.map((t) => [t.systemId, t.state, t.localId])).toEqual([['bank', 'pending', 'L1'], ['crm', 'pending', 'L1']]);
+      });
       await stores.deps.requests.update(r.id, { subjectFound: true });
-      expect(await stores.deps.requests.getPlanned(r.id)).toMatchObject({ subjectFound: true });
+      expect((await stores.deps.requests.getPlanned(r.id))!.request).toMatchObject({ subjectFound: true });
+      expect(await stores.deps.requests.getPlanned('NOPE')).toBeUndefined();
     } finally {
       db.middlewareStack.remove('plannedReadCounter');
     }
@@ -323,6 +333,40 @@ describe('audit log', () => {
       expect((await fresh.get('raced'))?.connector).toMatchObject({ url: 'http://new.example/hook' });
     } finally {
       db.middlewareStack.remove('holdSystemRead');
+    }
+  });
+
+  it('the list read from memory is never older than the last put here, even when a listing raced the put', async () => {
+    const at = (url: string) => ({ ...systemInputSchema.parse({ name: 'Listed', connector: { kind: 'http', url, timeoutMs: 1000 }, capabilities: ['erase'], fields: [] }), systemId: 'listed', updatedAt: '2026-12-01T00:00:00.000Z' });
+    await new DynamoSystemsRegistry(documentClient(), stores.tables.ecif, 60_000).put(at('http://old.example/hook'));
+    const db = documentClient();
+    const queries: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    db.middlewareStack.add((next: any, context: any) => async (args: any) => {
+      const out = await next(args);
+      if (context.commandName === 'QueryCommand' && args.input.ExpressionAttributeValues?.[':pk'] === 'SYSTEMS') {
+        queries.push('list');
+        await held;
+      }
+      return out;
+    }, { step: 'initialize', name: 'holdSystemsList' });
+    const urlIn = (systems: ConnectedSystem[]) => systems.find((x) => x.systemId === 'listed')?.connector;
+    try {
+      const fresh = new DynamoSystemsRegistry(db, stores.tables.ecif, 60_000);
+      const racing = fresh.list();
+      await new Promise((r) => setTimeout(r, 50));
+      await fresh.put(at('http://new.example/hook'));
+      release();
+      expect(urlIn(await racing)).toMatchObject({ url: 'http://old.example/hook' });
+      expect(urlIn(await fresh.list())).toMatchObject({ url: 'http://new.example/hook' });
+      // Remembered now: the next listing is answered from memory, a copy the caller may change.
+      const listed = await fresh.list();
+      listed.length = 0;
+      expect(urlIn(await fresh.list())).toMatchObject({ url: 'http://new.example/hook' });
+      expect(queries).toHaveLength(2);
+    } finally {
+      db.middlewareStack.remove('holdSystemsList');
     }
   });
 

@@ -54,9 +54,9 @@ describe('resolveSubject', () => {
     expect(resolution?.ecifId).toBe(ecifId);
   });
 
-  it('returns the customer’s cross-references', async () => {
-    expect(await resolveSubject(ecif, hash, { email: 'alice@example.com' })).toEqual({ ecifId: 'ALICE', crossReferences: aliceXrefs });
-    expect(await resolveSubject(ecif, hash, { email: 'bob@example.com' })).toEqual({ ecifId: 'BOB', crossReferences: [] });
+  it('returns the customer’s cross-references, and the golden record they were read beside', async () => {
+    expect(await resolveSubject(ecif, hash, { email: 'alice@example.com' })).toEqual({ ecifId: 'ALICE', crossReferences: aliceXrefs, record: await ecif.getCustomer('ALICE') });
+    expect(await resolveSubject(ecif, hash, { email: 'bob@example.com' })).toMatchObject({ ecifId: 'BOB', crossReferences: [], record: { ecifId: 'BOB' } });
   });
 
   it('an erased customer is not found, even by a key left behind in the index', async () => {

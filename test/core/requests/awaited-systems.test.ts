@@ -11,7 +11,7 @@ import { createIdentityHasher } from '#core/ecif/identifiers.ts';
 import { upsertCustomer } from '#core/ecif/upsert-customer.ts';
 import { acceptSystemCallback, awaitSystemStep, completeManualTask } from '#core/requests/awaited-systems.ts';
 import { submitRequest } from '#core/requests/submit-request.ts';
-import { loadRequest, planStep, resolveStep } from '#core/requests/workflow.ts';
+import { prepareStep } from '#core/requests/workflow.ts';
 import type { Actor } from '#core/shared/actor.ts';
 import { fixedClock } from '#core/shared/clock.ts';
 import { ConflictError, InvalidInputError } from '#core/shared/errors.ts';
@@ -65,8 +65,7 @@ beforeEach(async () => {
     { role: 'customer', principal: 'ALICE' },
   );
   requestId = request.id;
-  const loaded = await loadRequest(deps, { requestId });
-  await planStep(deps, await resolveStep(deps, loaded));
+  await prepareStep(deps, { requestId });
 });
 
 const callbackOf = (over: Partial<Parameters<typeof acceptSystemCallback>[3]> = {}) => ({
@@ -84,7 +83,7 @@ describe('how a system step runs', () => {
   });
 
   it('the plan tells the Map which systems wait, and how long', async () => {
-    const plan = await planStep(deps, { requestId, type: 'erasure', found: true });
+    const plan = await prepareStep(deps, { requestId });
     expect(plan.systems).toEqual([
       { systemId: 'marketing', mode: 'callback', waitSeconds: 3600, heartbeatSeconds: 600 },
       { systemId: 'paper-archive', mode: 'operator', waitSeconds: 10 * 86_400, heartbeatSeconds: 10 * 86_400 - 1 },

@@ -6,7 +6,7 @@
  * consent flags erased (GDPR Art. 17, Art. 19); every step is audited; every step is idempotent.
  */
 import { ed25519Signer } from '#core/consent/decision-token.ts';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { verifyChain } from '#core/audit/event.ts';
 import type { ConnectedSystem } from '#core/connectors/system.ts';
 import { captureConsent } from '#core/consent/capture-consent.ts';
@@ -22,10 +22,8 @@ import { render } from '#core/notifications/outbox.ts';
 import {
   executeSystemStep,
   finalizeStep,
-  loadRequest,
-  planStep,
+  prepareStep,
   recordSystemFailureStep,
-  resolveStep,
   type WorkflowDeps,
 } from '#core/requests/workflow.ts';
 import { workflowActor, type Actor } from '#core/shared/actor.ts';
@@ -136,13 +134,11 @@ async function submit(identifiers: RequestInput['identifiers'], requester: Actor
   return request.id;
 }
 
-/** The state machine: load, resolve, plan, execute each system (3 tries for transient errors, then Catch), finalize. */
+/** The state machine: prepare (load, resolve, plan), execute each system (3 tries for transient errors, then Catch), finalize. */
 async function runWorkflow(requestId: string) {
-  const loaded = await loadRequest(deps, { requestId });
-  if (loaded.terminal) return undefined;
-  const resolved = await resolveStep(deps, loaded);
-  if (resolved.found) {
-    const plan = await planStep(deps, resolved);
+  const plan = await prepareStep(deps, { requestId });
+  if (plan.terminal) return undefined;
+  if (plan.found) {
     for (const { systemId } of plan.systems) {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -634,8 +630,7 @@ describe('recordSystemFailureStep', () => {
     { case: 'a long cause is cut at 500 characters', cause: 'x'.repeat(800), message: 'x'.repeat(500) },
   ])('$case', async ({ cause, message }) => {
     const id = await submit({ email: 'alice@example.com' });
-    const loaded = await loadRequest(deps, { requestId: id });
-    await planStep(deps, await resolveStep(deps, loaded));
+    await prepareStep(deps, { requestId: id });
     expect(await recordSystemFailureStep(deps, { requestId: id, systemId: 'crm', error: { Error: 'States.TaskFailed', Cause: cause } })).toEqual({
       systemId: 'crm',
       state: 'failed',
@@ -646,7 +641,7 @@ describe('recordSystemFailureStep', () => {
 
   it('never turns a success into a failure (a duplicate invocation of the step lost the race)', async () => {
     const id = await submit({ email: 'alice@example.com' });
-    await planStep(deps, await resolveStep(deps, await loadRequest(deps, { requestId: id })));
+    await prepareStep(deps, { requestId: id });
     await requests.updateTask(id, 'crm', { state: 'succeeded' });
     expect(await recordSystemFailureStep(deps, { requestId: id, systemId: 'crm', error: { Error: 'ConflictError' } })).toEqual({ systemId: 'crm', state: 'succeeded' });
     expect(await requests.getTask(id, 'crm')).toMatchObject({ state: 'succeeded' });
@@ -655,55 +650,54 @@ describe('recordSystemFailureStep', () => {
 
   it('names an unknown error when the state machine gives none', async () => {
     const id = await submit({ email: 'alice@example.com' });
-    await planStep(deps, await resolveStep(deps, await loadRequest(deps, { requestId: id })));
+    await prepareStep(deps, { requestId: id });
     await recordSystemFailureStep(deps, { requestId: id, systemId: 'crm' });
     expect((await requests.getTask(id, 'crm'))!.lastError).toEqual({ name: 'Unknown', message: '' });
   });
 });
 
 describe('idempotency: a step run twice gives the same result', () => {
-  it('loadRequest: in_progress once, started audited once, the same answer', async () => {
+  it('prepareStep: in_progress once; started, resolved and the subject audited once; the same answer', async () => {
     const id = await submit({ email: 'alice@example.com' });
-    const first = await loadRequest(deps, { requestId: id });
+    const first = await prepareStep(deps, { requestId: id });
     clock.advance(1000);
-    const second = await loadRequest(deps, { requestId: id });
-    expect(first).toEqual({ requestId: id, type: 'erasure', terminal: false });
+    const second = await prepareStep(deps, { requestId: id });
+    const sync = { mode: 'sync', waitSeconds: 0, heartbeatSeconds: 0 };
+    expect(first).toEqual({
+      requestId: id, type: 'erasure', terminal: false, found: true, systems: [{ systemId: 'core-banking', ...sync }, { systemId: 'crm', ...sync }],
+    });
     expect(second).toEqual(first);
-    expect(await requests.get(id)).toMatchObject({ status: 'in_progress', updatedAt: T0 });
-    expect(audit.actions(`request:${id}`)).toEqual(['request.received', 'request.started']);
+    expect(await requests.get(id)).toMatchObject({ status: 'in_progress', updatedAt: T0, ecifId: 'ALICE', subjectFound: true });
+    // A re-run re-plans (and says so); it neither starts nor resolves again.
+    expect(audit.actions(`request:${id}`)).toEqual(['request.received', 'request.started', 'request.subject_resolved', 'request.planned', 'request.planned']);
   });
 
-  it('resolveStep: the same subject and answer', async () => {
+  it('prepareStep: the same tasks, not rewritten (a started task keeps its state)', async () => {
     const id = await submit({ email: 'alice@example.com' });
-    const loaded = await loadRequest(deps, { requestId: id });
-    const first = await resolveStep(deps, loaded);
-    const second = await resolveStep(deps, loaded);
-    expect(first).toEqual({ requestId: id, type: 'erasure', found: true });
-    expect(second).toEqual(first);
-    expect((await requests.get(id))!.ecifId).toBe('ALICE');
-  });
-
-  it('planStep: the same tasks, not rewritten (a started task keeps its state)', async () => {
-    const id = await submit({ email: 'alice@example.com' });
-    const resolved = await resolveStep(deps, await loadRequest(deps, { requestId: id }));
-    const first = await planStep(deps, resolved);
+    await prepareStep(deps, { requestId: id });
     const tasksAfterFirst = await requests.tasks(id);
     clock.advance(60_000);
-    const second = await planStep(deps, resolved);
-    const sync = { mode: 'sync', waitSeconds: 0, heartbeatSeconds: 0 };
-    expect(first).toEqual({ requestId: id, type: 'erasure', found: true, systems: [{ systemId: 'core-banking', ...sync }, { systemId: 'crm', ...sync }] });
-    expect(second).toEqual(first);
+    await prepareStep(deps, { requestId: id });
     expect(await requests.tasks(id)).toEqual(tasksAfterFirst);
 
     await executeSystemStep(deps, { requestId: id, systemId: 'crm' });
-    const third = await planStep(deps, resolved);
-    expect(third.systems).toEqual([{ systemId: 'core-banking', ...sync }]);
+    const third = await prepareStep(deps, { requestId: id });
+    expect(third.systems).toEqual([{ systemId: 'core-banking', mode: 'sync', waitSeconds: 0, heartbeatSeconds: 0 }]);
     expect((await requests.getTask(id, 'crm'))!.state).toBe('succeeded');
+  });
+
+  it('prepareStep: the first run answers the tasks it wrote as the store holds them', async () => {
+    const id = await submit({ email: 'alice@example.com' });
+    const first = await prepareStep(deps, { requestId: id });
+    const stored = (await requests.tasks(id)).map((t) => t.systemId);
+    expect(first.systems.map((s) => s.systemId)).toEqual(stored);
+    const planned = (await audit.stream(`request:${id}`)).find((e) => e.action === 'request.planned')!;
+    expect((planned.details.systems as { systemId: string }[]).map((s) => s.systemId)).toEqual(stored);
   });
 
   it('executeSystemStep: a succeeded system is not called again', async () => {
     const id = await submit({ email: 'alice@example.com' });
-    await planStep(deps, await resolveStep(deps, await loadRequest(deps, { requestId: id })));
+    await prepareStep(deps, { requestId: id });
     const first = await executeSystemStep(deps, { requestId: id, systemId: 'crm' });
     const task = await requests.getTask(id, 'crm');
     clock.advance(60_000);
@@ -716,16 +710,47 @@ describe('idempotency: a step run twice gives the same result', () => {
 
   it('executeSystemStep: a task left running by a crash is run again with the same idempotency key', async () => {
     const id = await submit({ email: 'alice@example.com' });
-    await planStep(deps, await resolveStep(deps, await loadRequest(deps, { requestId: id })));
+    await prepareStep(deps, { requestId: id });
     await requests.updateTask(id, 'crm', { state: 'running', attempts: 1 });
     expect(await executeSystemStep(deps, { requestId: id, systemId: 'crm' })).toEqual({ systemId: 'crm', state: 'succeeded' });
     expect(connectors.executions('crm').map((c) => c.work.idempotencyKey)).toEqual([`${id}:crm:erase`]);
     expect((await requests.getTask(id, 'crm'))!.attempts).toBe(2);
   });
 
+  it('executeSystemStep: a task settled after the shared read is claimed by no one; the late call changes nothing', async () => {
+    const id = await submit({ email: 'alice@example.com' });
+    await prepareStep(deps, { requestId: id });
+    // The read the step shares saw crm open; an operator settled it before the claim landed.
+    const snapshot = (await requests.getPlanned(id))!;
+    await requests.updateTask(id, 'crm', { state: 'succeeded', proof: { recordsAffected: 0, fieldsChanged: [], verified: false, verification: 'operator', at: T0 } });
+    const settled = await requests.getTask(id, 'crm');
+    const read = vi.spyOn(requests, 'getPlanned').mockResolvedValueOnce(snapshot);
+    const events = audit.count();
+    try {
+      expect(await executeSystemStep(deps, { requestId: id, systemId: 'crm' })).toEqual({ systemId: 'crm', state: 'succeeded' });
+    } finally {
+      read.mockRestore();
+    }
+    // The call went out under the request's idempotency key (no second harm); nothing was recorded over the settled task.
+    expect(connectors.executions('crm').map((c) => c.work.idempotencyKey)).toEqual([`${id}:crm:erase`]);
+    expect(await requests.getTask(id, 'crm')).toEqual(settled);
+    expect(audit.count()).toBe(events);
+  });
+
+  it('executeSystemStep: a transient failure is counted as its attempt and audited with it', async () => {
+    connectors.set('crm', { kind: 'throw', error: () => new TransientSystemError('webhook answered 503') });
+    const id = await submit({ email: 'alice@example.com' });
+    await prepareStep(deps, { requestId: id });
+    await expect(executeSystemStep(deps, { requestId: id, systemId: 'crm' })).rejects.toBeInstanceOf(TransientSystemError);
+    await expect(executeSystemStep(deps, { requestId: id, systemId: 'crm' })).rejects.toBeInstanceOf(TransientSystemError);
+    expect(await requests.getTask(id, 'crm')).toMatchObject({ state: 'running', attempts: 2, lastError: { name: 'TransientSystemError', message: 'webhook answered 503' } });
+    const retrying = (await audit.stream(`request:${id}`)).filter((e) => e.action === 'request.system_retrying');
+    expect(retrying.map((e) => e.details.attempt)).toEqual([1, 2]);
+  });
+
   it('executeSystemStep: a failed or skipped task is left as it is', async () => {
     const id = await submit({ email: 'alice@example.com' });
-    await planStep(deps, await resolveStep(deps, await loadRequest(deps, { requestId: id })));
+    await prepareStep(deps, { requestId: id });
     await recordSystemFailureStep(deps, { requestId: id, systemId: 'crm', error: { Error: 'X' } });
     expect(await executeSystemStep(deps, { requestId: id, systemId: 'crm' })).toEqual({ systemId: 'crm', state: 'failed' });
     expect(connectors.executions('crm')).toEqual([]);
@@ -747,7 +772,7 @@ describe('idempotency: a step run twice gives the same result', () => {
     await runWorkflow(id);
     const request = await requests.get(id);
     const calls = connectors.calls.length;
-    expect(await runWorkflow(id)).toBeUndefined(); // loadRequest says terminal
+    expect(await runWorkflow(id)).toBeUndefined(); // prepareStep says terminal
     expect(await requests.get(id)).toEqual(request);
     expect(connectors.calls).toHaveLength(calls);
   });
@@ -768,13 +793,13 @@ describe('idempotency: a step run twice gives the same result', () => {
 
 describe('unknown ids', () => {
   it('a step for a request that does not exist is NotFound', async () => {
-    await expect(loadRequest(deps, { requestId: 'NOPE' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(prepareStep(deps, { requestId: 'NOPE' })).rejects.toBeInstanceOf(NotFoundError);
     await expect(finalizeStep(deps, { requestId: 'NOPE' })).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('executing a system with no task is NotFound; a system no longer registered is a permanent failure', async () => {
     const id = await submit({ email: 'alice@example.com' });
-    await planStep(deps, await resolveStep(deps, await loadRequest(deps, { requestId: id })));
+    await prepareStep(deps, { requestId: id });
     await expect(executeSystemStep(deps, { requestId: id, systemId: 'billing' })).rejects.toMatchObject({ extensions: { systemId: 'billing' } });
     systems.systems.delete('crm');
     await expect(executeSystemStep(deps, { requestId: id, systemId: 'crm' })).rejects.toBeInstanceOf(PermanentSystemError);
