@@ -8,6 +8,7 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateComma
 import type { IdempotencyClaim, PlannedRequest, RequestFilter, RequestStore } from '#core/requests/ports.ts';
 import { effectiveDueAt, terminalStatuses, type PrivacyRequest, type RequestStatus, type RequestType, type SystemTask, type SystemTaskState } from '#core/requests/request.ts';
 import { ConflictError, IdempotencyKeyReusedError, InvalidInputError } from '#core/shared/errors.ts';
+import { GroupCommit } from './group-commit.ts';
 import { failedConditions, isConditionFailure, isTransactionCancelled, setExpression, withoutKeys } from './client.ts';
 
 const meta = (id: string) => ({ PK: `REQ#${id}`, SK: 'META' });
@@ -283,19 +284,20 @@ export class DynamoRequestStore implements RequestStore {
     );
   }
 
+  /** Task moves of this process, group-committed (the steps of one request settle at once). */
+  private moves?: GroupCommit;
+
   async moveTask(requestId: string, systemId: string, from: SystemTaskState, patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>> & { state: SystemTaskState }) {
     const set = setExpression(patch);
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { PK: `REQ#${requestId}`, SK: `SYS#${systemId}` },
-          ConditionExpression: '#from = :from',
-          ...set,
-          ExpressionAttributeNames: { ...set.ExpressionAttributeNames, '#from': 'state' },
-          ExpressionAttributeValues: { ...set.ExpressionAttributeValues, ':from': from },
-        }),
-      );
+      await (this.moves ??= new GroupCommit(this.db)).update({
+        TableName: this.table,
+        Key: { PK: `REQ#${requestId}`, SK: `SYS#${systemId}` },
+        ConditionExpression: '#from = :from',
+        ...set,
+        ExpressionAttributeNames: { ...set.ExpressionAttributeNames, '#from': 'state' },
+        ExpressionAttributeValues: { ...set.ExpressionAttributeValues, ':from': from },
+      });
     } catch (err) {
       if (isConditionFailure(err)) throw new ConflictError(`the system step is no longer ${from}`, { systemState: from, wanted: patch.state });
       throw err;
