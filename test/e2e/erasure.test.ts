@@ -9,7 +9,8 @@ import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { verifyChain, type AuditEvent } from '#core/audit/event.ts';
 import { startDemo, type Demo } from '#infra/local/demo/start.ts';
-import { coreBankingSystem } from '#infra/local/demo/systems.ts';
+import { CRM_SYSTEM_ID } from '#infra/local/demo/customers.ts';
+import { coreBankingSystem, crmSystem } from '#infra/local/demo/systems.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { deps } from '#handlers/deps.ts';
@@ -181,6 +182,28 @@ describe('the erasure path', () => {
     const { done } = await erase(subject.email);
     expect(done.status).toBe('completed');
     expect(done.systems.find((s: { systemId: string }) => s.systemId === 'crm')).toMatchObject({ state: 'succeeded', attempts: 3 });
+  });
+
+  it('a system that does the work but answers after its timeout: retried under the same idempotency key, applied once, completed', async () => {
+    const subject = demo.customers.find((c) => c.crm && !c.marketing && c.ecifId !== 'C000001' && demo.crm.store.get(c.crm.contactId)?.email === c.crm.email)!;
+    const register = (timeoutMs: number) => api('PUT', `/v1/systems/${CRM_SYSTEM_ID}`, { token: tokens.operator, body: { ...crmSystem(demo.crm.url), connector: { kind: 'http', url: demo.crm.url, mode: 'sync', timeoutMs } } });
+    expect((await register(300)).status).toBe(200);
+    const before = demo.crm.stats();
+    demo.crm.slowNext(1, 1_000);
+    try {
+      const { done } = await erase(subject.email);
+      expect(done.status).toBe('completed');
+      expect(done.systems.find((s: { systemId: string }) => s.systemId === CRM_SYSTEM_ID)).toMatchObject({ state: 'succeeded', attempts: 2, lastError: { name: 'TransientSystemError' } });
+      // The timed-out call erased the contact; the retry got its first answer back, and changed nothing more.
+      const after = demo.crm.stats();
+      expect(after.replays - before.replays).toBe(1);
+      expect(demo.crm.store.get(subject.crm!.contactId)?.email).not.toBe(subject.crm!.email);
+      const trail = (await auditStream(`request:${done.id}`)).map((e) => e.action);
+      expect(trail.filter((a) => a === 'request.system_retrying')).toHaveLength(1);
+      expect(trail.filter((a) => a === 'request.system_succeeded')).toHaveLength(done.systems.length);
+    } finally {
+      expect((await register(5_000)).status).toBe(200);
+    }
   });
 
   it('records a system that keeps failing, goes on, and keeps the golden record for the retry', async () => {

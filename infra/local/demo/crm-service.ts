@@ -62,6 +62,8 @@ export interface DemoCrm {
   stats(): CrmStats;
   /** The next `count` webhook calls answer `status` (default 503) without touching the store. */
   failNext(count: number, status?: number): void;
+  /** The next `count` erasures (or other changes) are applied at once and answered `ms` later: a slow system. */
+  slowNext(count: number, ms: number): void;
   /** Async mode: while set, accepted work is applied but no callback is sent (a system that never answers). */
   withholdCallbacks(on: boolean): void;
   /** Async mode: callbacks sent, and how Custodian answered each. */
@@ -105,6 +107,7 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
   const applied = new Map<string, Applied>();
   const stats: CrmStats = { webhookCalls: 0, applied: 0, replays: 0, rejected: 0, injectedFailures: 0 };
   let failures: { remaining: number; status: number } = { remaining: 0, status: 503 };
+  let slow: { remaining: number; ms: number } = { remaining: 0, ms: 0 };
 
   if (opts.persistPath && existsSync(opts.persistPath)) {
     const saved = JSON.parse(readFileSync(opts.persistPath, 'utf8')) as { contacts: CrmRecord[]; applied: [string, Applied][] };
@@ -222,6 +225,10 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
       stats.applied++;
       persist();
     }
+    if (slow.remaining > 0) {
+      slow.remaining--;
+      await new Promise((r) => setTimeout(r, slow.ms));
+    }
     return answer;
   }
 
@@ -323,6 +330,9 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
     stats: () => ({ ...stats }),
     failNext(count: number, status = 503) {
       failures = { remaining: count, status };
+    },
+    slowNext(count: number, ms: number) {
+      slow = { remaining: count, ms };
     },
     events,
     withholdCallbacks(on: boolean) {
