@@ -1,7 +1,8 @@
 /**
  * `npm run soak -- [--minutes 30] [--customers 200] [--workers 6]`: mixed consent captures, decisions
  * and erasure requests against the local runtime with faults injected into the demo CRM (5xx bursts,
- * long outages), then the invariants: every request reached a final state, each consent projection
+ * long outages), erasures spread over the run so that half the customers are still there at its end
+ * (captures and decisions go to those, and now and then to an erased one: refused), then the invariants: every request reached a final state, each consent projection
  * equals the latest event of its ledger, every audit chain verifies. Prints the counts; exits 1 on
  * any broken invariant. Not in `npm test`: it runs for minutes.
  */
@@ -30,7 +31,13 @@ const operator = await signDevToken({ role: 'operator' });
 // capturesRefused: captures for customers erased meanwhile (404), as expected.
 const counts = { captures: 0, capturesRefused: 0, decisions: 0, erasures: 0, faultsInjected: 0, http4xx: 0, http5xx: 0 };
 const requestIds: string[] = [];
+const started = Date.now();
 const erasable = demo.customers.slice(1);
+/** Erased: no longer a target of captures and decisions, but for the odd one (the refusal path). */
+const erased: typeof demo.customers = [];
+const live = () => demo.customers.filter((c) => !erased.includes(c));
+/** Erasures due by now: half the erasable customers over the whole run, evenly. */
+const erasuresDue = () => Math.floor(((Date.now() - started) / (until - started)) * (erasable.length / 2)) + 1;
 const purposes = ['marketing', 'profiling', 'analytics'] as const;
 const channels = ['email', 'sms', 'any'] as const;
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)];
@@ -49,7 +56,7 @@ async function post(path: string, body: unknown, token?: string) {
 async function worker(): Promise<void> {
   while (Date.now() < until) {
     const roll = Math.random();
-    const subject = pick(demo.customers);
+    const subject = erased.length > 0 && Math.random() < 0.02 ? pick(erased) : pick(live());
     if (roll < 0.5) {
       const r = await post('/v1/consents', {
         ecifId: subject.ecifId,
@@ -64,8 +71,9 @@ async function worker(): Promise<void> {
     } else if (roll < 0.99) {
       const r = await post('/v1/consent-decisions', { ecifId: subject.ecifId, purpose: pick(purposes), channel: pick(channels) }, crm);
       if (r.status === 200) counts.decisions++;
-    } else if (erasable.length > 0) {
+    } else if (erasable.length > 0 && erased.length < erasuresDue()) {
       const target = erasable.splice(Math.floor(Math.random() * erasable.length), 1)[0];
+      erased.push(target);
       if (Math.random() < 0.3) {
         // A burst of 5xx (retried) or, now and then, an outage longer than the retries.
         demo.crm.failNext(Math.random() < 0.8 ? 2 : 8, 503);
@@ -143,7 +151,7 @@ for (const pk of streams) {
   if (brk) broken.push(`audit ${pk}: ${brk.problem} at seq ${brk.seq}`);
 }
 
-console.log(JSON.stringify({ ...counts, requestsByFinalState: finalStates, consentProjections: latest.size, auditStreams: streams.size, auditEvents, broken }, null, 2));
+console.log(JSON.stringify({ ...counts, customersLeft: live().length, requestsByFinalState: finalStates, consentProjections: latest.size, auditStreams: streams.size, auditEvents, broken }, null, 2));
 await demo.stop();
 await runtime.stop();
 process.exit(broken.length || counts.http5xx ? 1 : 0);
