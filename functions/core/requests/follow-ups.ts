@@ -13,7 +13,8 @@ import { holdBasis, LEGAL_CLAIMS_CITATION, type LegalHolds } from '../ecif/legal
 import type { Actor } from '../shared/actor.ts';
 import type { Clock } from '../shared/clock.ts';
 import { newId } from '../shared/ids.ts';
-import { deadlinesFor, type Holidays } from './deadlines.ts';
+import type { Holidays } from './deadlines.ts';
+import { receivedRequest, recordReceived } from './received.ts';
 import type { RequestStore, RequestWorkflow } from './ports.ts';
 import type { Jurisdiction, PrivacyRequest, SystemTask } from './request.ts';
 
@@ -200,15 +201,7 @@ export async function startFollowUp(deps: StartDeps, f: FollowUp): Promise<strin
       if (!(await deps.requests.get(runId))) throw err;
       created = false;
     }
-    if (created) {
-      await deps.audit.append({
-        stream: `request:${runId}`,
-        actor: followUpActor,
-        action: 'request.received',
-        target: { requestId: runId, ecifId: f.ecifId },
-        details: { type: run.type, jurisdiction: run.jurisdiction, followUpOf: f.requestId, reason: f.reason, verification: 'follow_up', dueAt: run.dueAt },
-      });
-    }
+    if (created) await recordReceived(deps, run, followUpActor, { followUpOf: f.requestId, reason: f.reason });
   }
   await deps.workflow.start(runId);
   if (!(await deps.followUps.move(f.requestId, f.key, 'scheduled', { state: 'started', updatedAt: at }))) return undefined;
@@ -218,28 +211,26 @@ export async function startFollowUp(deps: StartDeps, f: FollowUp): Promise<strin
 
 /** The erasure run of a follow-up: verified by the request it follows, planned from the follow-up. */
 export function followUpRequest(f: FollowUp, id: string, now: Date, holidays: Holidays): PrivacyRequest {
-  const at = now.toISOString();
-  const { ackDueAt, dueAt } = deadlinesFor(f.jurisdiction, now, holidays);
-  return {
-    id,
-    type: 'erasure',
-    jurisdiction: f.jurisdiction,
-    channel: 'api',
-    status: 'received',
-    identityKeys: f.identityKeys ?? [],
-    ecifId: f.ecifId,
-    verification: { state: 'verified', method: 'follow_up', verifiedAt: at },
-    followUp: {
-      of: f.requestId,
-      key: f.key,
-      reason: f.reason,
-      ...(f.systemId ? { systemId: f.systemId, localId: f.localId!, fields: f.fields! } : {}),
+  return receivedRequest(
+    {
+      id,
+      type: 'erasure',
+      jurisdiction: f.jurisdiction,
+      channel: 'api',
+      status: 'received',
+      identityKeys: f.identityKeys ?? [],
+      ecifId: f.ecifId,
+      verification: { state: 'verified', method: 'follow_up', verifiedAt: now.toISOString() },
+      followUp: {
+        of: f.requestId,
+        key: f.key,
+        reason: f.reason,
+        ...(f.systemId ? { systemId: f.systemId, localId: f.localId!, fields: f.fields! } : {}),
+      },
     },
-    receivedAt: at,
-    ackDueAt: ackDueAt.toISOString(),
-    dueAt: dueAt.toISOString(),
-    updatedAt: at,
-  };
+    now,
+    holidays,
+  );
 }
 
 /** A follow-up run finished: its follow-up is done (audited once, on the stream of the request it follows). */

@@ -6,7 +6,7 @@
  */
 import type { Actor } from '../shared/actor.ts';
 import { newId } from '../shared/ids.ts';
-import { deadlinesFor } from './deadlines.ts';
+import { receivedRequest, recordReceived } from './received.ts';
 import type { PrivacyRequest } from './request.ts';
 import type { RequestDeps } from './submit-request.ts';
 
@@ -17,35 +17,27 @@ export async function propagateOptOut(
   source: 'gpc' | 'consent',
 ): Promise<PrivacyRequest> {
   const received = deps.clock.now();
-  const at = received.toISOString();
   const id = newId(received);
   // One open opt-out per subject: a second withdrawal while the first is still being pushed adds nothing.
   const holder = await deps.requests.claimOpen(ecifId, 'opt_out_sale_sharing', id);
   const open = holder !== id ? await deps.requests.get(holder) : undefined;
   if (open) return open;
-  const { ackDueAt, dueAt } = deadlinesFor('CCPA', received, deps.holidays);
-  const request: PrivacyRequest = {
-    id,
-    type: 'opt_out_sale_sharing',
-    jurisdiction: 'CCPA',
-    channel: source === 'gpc' ? 'web' : 'api',
-    status: 'received',
-    identityKeys: [],
-    ecifId,
-    verification: { state: 'verified', method: 'not_required' },
-    receivedAt: at,
-    ackDueAt: ackDueAt.toISOString(),
-    dueAt: dueAt.toISOString(),
-    updatedAt: at,
-  };
+  const request = receivedRequest(
+    {
+      id,
+      type: 'opt_out_sale_sharing',
+      jurisdiction: 'CCPA',
+      channel: source === 'gpc' ? 'web' : 'api',
+      status: 'received',
+      identityKeys: [],
+      ecifId,
+      verification: { state: 'verified', method: 'not_required' },
+    },
+    received,
+    deps.holidays,
+  );
   await deps.requests.create(request);
-  await deps.audit.append({
-    stream: `request:${request.id}`,
-    actor,
-    action: 'request.received',
-    target: { requestId: request.id, ecifId },
-    details: { type: request.type, jurisdiction: 'CCPA', channel: request.channel, source, verification: 'not_required', dueAt: request.dueAt },
-  });
+  await recordReceived(deps, request, actor, { source });
   await deps.workflow.start(request.id);
   return request;
 }

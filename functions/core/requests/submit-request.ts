@@ -16,9 +16,10 @@ import { contactOnFile, type Outbox } from '../notifications/outbox.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { Clock } from '../shared/clock.ts';
 import { newId } from '../shared/ids.ts';
-import { deadlinesFor, type Holidays } from './deadlines.ts';
+import type { Holidays } from './deadlines.ts';
 import { applyImmediateRight } from './immediate-rights.ts';
 import type { RequestStore, RequestWorkflow } from './ports.ts';
+import { receivedRequest, recordReceived } from './received.ts';
 import { needsVerification, type PrivacyRequest, type RequestInput } from './request.ts';
 import { codeMinutes, hashCode, hashRequesterKey, newCode, newRequesterKey, unmatchableHash } from './verification.ts';
 
@@ -48,7 +49,6 @@ export interface Submitted {
 export async function submitRequest(deps: RequestDeps, input: RequestInput, requester: Actor, idempotencyKey?: string): Promise<Submitted> {
   const received = deps.clock.now();
   const at = received.toISOString();
-  const { ackDueAt, dueAt } = deadlinesFor(input.jurisdiction, received, deps.holidays);
   const identityKeys = identityKeysOf(input.identifiers, deps.hash);
   // A signed-in customer is its ecifId; anyone else is whoever every identifier given points to.
   const byLogin = requester.role === 'customer';
@@ -65,33 +65,33 @@ export async function submitRequest(deps: RequestDeps, input: RequestInput, requ
     if (open) return { request: open, replayed: true, duplicate: true };
   }
 
-  const request: PrivacyRequest = {
-    id,
-    type: input.type,
-    jurisdiction: input.jurisdiction,
-    channel: input.channel,
-    status: verifyByCode ? 'pending_verification' : 'received',
-    identityKeys,
-    ...(ecifId ? { ecifId } : {}),
-    verification: !needsVerification(input.type)
-      ? { state: 'verified', method: 'not_required' }
-      : byLogin
-        ? { state: 'verified', method: 'login', verifiedAt: at }
-        : {
-            state: 'pending',
-            method: 'code',
-            // No contact on file (or no one matched): a code that can never match, and nothing sent.
-            codeHash: contact ? hashCode(deps.requestKey, id, code!) : unmatchableHash(),
-            codeExpiresAt: new Date(received.getTime() + codeMinutes * 60_000).toISOString(),
-            attempts: 0,
-          },
-    ...(requesterKey ? { requesterKeyHash: hashRequesterKey(deps.requestKey, id, requesterKey) } : {}),
-    ...(input.corrections ? { corrections: input.corrections } : {}),
-    receivedAt: at,
-    ackDueAt: ackDueAt.toISOString(),
-    dueAt: dueAt.toISOString(),
-    updatedAt: at,
-  };
+  const request = receivedRequest(
+    {
+      id,
+      type: input.type,
+      jurisdiction: input.jurisdiction,
+      channel: input.channel,
+      status: verifyByCode ? 'pending_verification' : 'received',
+      identityKeys,
+      ...(ecifId ? { ecifId } : {}),
+      verification: !needsVerification(input.type)
+        ? { state: 'verified', method: 'not_required' }
+        : byLogin
+          ? { state: 'verified', method: 'login', verifiedAt: at }
+          : {
+              state: 'pending',
+              method: 'code',
+              // No contact on file (or no one matched): a code that can never match, and nothing sent.
+              codeHash: contact ? hashCode(deps.requestKey, id, code!) : unmatchableHash(),
+              codeExpiresAt: new Date(received.getTime() + codeMinutes * 60_000).toISOString(),
+              attempts: 0,
+            },
+      ...(requesterKey ? { requesterKeyHash: hashRequesterKey(deps.requestKey, id, requesterKey) } : {}),
+      ...(input.corrections ? { corrections: input.corrections } : {}),
+    },
+    received,
+    deps.holidays,
+  );
   const claim = idempotencyKey
     ? { keyHash: sha256(`${requester.role}:${requester.principal}:${idempotencyKey}`), bodyHash: sha256(canonicalize(input) ?? '') }
     : undefined;
@@ -101,22 +101,18 @@ export async function submitRequest(deps: RequestDeps, input: RequestInput, requ
     if (created.request.status === 'received') await deps.workflow.start(created.request.id);
     return created;
   }
-  await deps.audit.append({
-    stream: `request:${id}`,
-    actor: requester,
-    action: 'request.received',
-    target: { requestId: id, ...(ecifId && !verifyByCode ? { ecifId } : {}) },
-    details: {
-      type: request.type,
-      jurisdiction: request.jurisdiction,
-      channel: request.channel,
+  await recordReceived(
+    deps,
+    request,
+    requester,
+    {
       identifierKinds: identityKeys.map((k) => k.kind),
-      verification: request.verification.method,
-      dueAt: request.dueAt,
       // Kinds only, never the address; "none" when no one matched or no contact is on file.
       ...(verifyByCode ? { codeSentTo: contact ? Object.keys(contact)[0] : 'none' } : {}),
     },
-  });
+    // Not named before the code proves who asks.
+    ecifId && !verifyByCode ? { ecifId } : {},
+  );
   if (contact) await deps.outbox.send({ requestId: id, to: contact, notice: { kind: 'verification_code', code: code!, minutes: codeMinutes } });
   if (!verifyByCode) {
     if (ecifId && !needsVerification(input.type)) await applyImmediateRight(deps, request, requester);
