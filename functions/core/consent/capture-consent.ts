@@ -4,6 +4,7 @@ import type { Actor } from '../shared/actor.ts';
 import type { Clock } from '../shared/clock.ts';
 import { InvalidInputError, NotFoundError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
+import { propagateOptOut } from '../requests/propagate-opt-out.ts';
 import { noticeVersion } from './catalog.ts';
 import { isOptOutChoice, type ConsentChangePublisher } from './changes.ts';
 import { consentReceipt, defaultController, type Controller } from './receipt.ts';
@@ -82,4 +83,20 @@ export async function captureConsent(deps: CaptureDeps, input: CaptureInput, act
     events: events.map((e) => ({ eventId: e.eventId, purpose: e.purpose, channel: e.channel, state: e.state })),
     receipt,
   };
+}
+
+/**
+ * POST /v1/consents as a whole: the choices recorded and, when they opt out of sale or sharing (or
+ * the customer's browser sent Sec-GPC: 1), the opt-out pushed on to the systems that sell or share,
+ * as an opt-out request. It takes effect in decisions at once; the systems hear of it through the workflow.
+ */
+export async function giveOrWithdrawConsent(
+  deps: CaptureDeps & Parameters<typeof propagateOptOut>[0],
+  input: CaptureInput,
+  actor: Actor,
+  signals: { gpc?: boolean } = {},
+) {
+  const { optedOut, ...captured } = await captureConsent(deps, input, actor, signals);
+  const propagation = optedOut ? await propagateOptOut(deps, captured.ecifId, actor, captured.gpcHonored ? 'gpc' : 'consent') : undefined;
+  return { ...captured, ...(propagation ? { optOutRequestId: propagation.id } : {}) };
 }

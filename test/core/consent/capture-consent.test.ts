@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '#core/audit/event.ts';
-import { captureConsent, type CaptureDeps } from '#core/consent/capture-consent.ts';
+import { captureConsent, giveOrWithdrawConsent, type CaptureDeps } from '#core/consent/capture-consent.ts';
 import type { CaptureInput } from '#core/consent/consent.ts';
 import type { ConsentChanged } from '#core/consent/changes.ts';
 import { decide } from '#core/consent/decide.ts';
@@ -15,7 +15,7 @@ import { upsertCustomer } from '#core/ecif/upsert-customer.ts';
 import type { Actor } from '#core/shared/actor.ts';
 import { fixedClock } from '#core/shared/clock.ts';
 import { InvalidInputError, NotFoundError } from '#core/shared/errors.ts';
-import { FakeAuditLog, FakeConsentLedger, FakeEcifRegistry } from '../../support/fakes.ts';
+import { FakeAuditLog, FakeConsentLedger, FakeEcifRegistry, FakeRequestStore, FakeRequestWorkflow } from '../../support/fakes.ts';
 
 const hash = createIdentityHasher('unit-test-pepper-0123456789');
 const alice: Actor = { role: 'customer', principal: 'ALICE' };
@@ -258,5 +258,44 @@ describe('consent changes go out', () => {
     await expect(captureConsent(deps, capture(), alice)).rejects.toThrow('bus down');
     expect(consent.ledger('ALICE')).toHaveLength(1);
     expect(audit.count()).toBe(1);
+  });
+});
+
+describe('giving or withdrawing, as POST /v1/consents does it', () => {
+  const withWorkflow = () => {
+    const requests = new FakeRequestStore();
+    const workflow = new FakeRequestWorkflow();
+    return { requests, workflow, all: { ...deps, requests, workflow, holidays: new Set<string>() } };
+  };
+
+  it.each([
+    { rule: 'a withdrawal of sale is pushed on to the systems, as an opt-out request', input: { choices: [{ purpose: 'sale', channel: 'any', state: 'withdrawn' }] }, gpc: false, pushed: 'consent' },
+    { rule: "the customer's own browser sending Sec-GPC: 1 is an opt-out, pushed on", input: {}, gpc: true, pushed: 'gpc' },
+    { rule: 'a marketing grant is recorded, and nothing is pushed on', input: {}, gpc: false, pushed: undefined },
+  ] as const)('$rule', async ({ input, gpc, pushed }) => {
+    const { requests, workflow, all } = withWorkflow();
+    const answer = await giveOrWithdrawConsent(all, capture(input as Partial<CaptureInput>), alice, { gpc });
+    expect(answer).toMatchObject({ ecifId: 'ALICE', receiptId: expect.any(String) });
+    expect(answer).not.toHaveProperty('optedOut');
+    if (!pushed) {
+      expect(answer).not.toHaveProperty('optOutRequestId');
+      expect(workflow.calls).toBe(0);
+      return;
+    }
+    const request = await requests.get(answer.optOutRequestId!);
+    expect(request).toMatchObject({ type: 'opt_out_sale_sharing', ecifId: 'ALICE', status: 'received' });
+    expect(workflow.started.has(request!.id)).toBe(true);
+    expect((await audit.stream(`request:${request!.id}`))[0]).toMatchObject({ action: 'request.received', details: { source: pushed } });
+  });
+
+  it('a second withdrawal while the first opt-out is being pushed answers with the same request', async () => {
+    const { workflow, all } = withWorkflow();
+    const withdraw = capture({ choices: [{ purpose: 'sale', channel: 'any', state: 'withdrawn' }] });
+    const first = await giveOrWithdrawConsent(all, withdraw, alice);
+    clock.advance(1000);
+    const second = await giveOrWithdrawConsent(all, withdraw, alice);
+    expect(second.optOutRequestId).toBe(first.optOutRequestId);
+    expect(second.receiptId).not.toBe(first.receiptId);
+    expect(workflow.calls).toBe(1);
   });
 });
