@@ -29,11 +29,46 @@ export interface SqlDialect {
   missing(err: unknown): boolean;
 }
 
-/** The connection URL of a reference: `CONNECTOR_DB_<REF>`, else the secret `<prefix><kind>/<ref>` (system-secrets.ts). */
+/**
+ * The connection URL of a reference: `CONNECTOR_DB_<REF>`, else the secret `<prefix><kind>/<ref>`
+ * (system-secrets.ts). The value is a URL, or the JSON of a database secret as Amazon RDS manages and
+ * rotates it (`{"engine","host","port","username","password","dbname"}`).
+ */
 export async function connectionUrl(settings: Pick<SqlSettings, 'kind' | 'connectionRef'>, secrets: SystemSecrets = environmentSecrets): Promise<string> {
-  const url = await secrets.value(settings.kind, settings.connectionRef);
-  if (!url) throw new PermanentSystemError(`no connection is configured for this system (${secrets.where(settings.kind, settings.connectionRef)})`);
-  return url;
+  const value = await secrets.value(settings.kind, settings.connectionRef);
+  if (!value) throw new PermanentSystemError(`no connection is configured for this system (${secrets.where(settings.kind, settings.connectionRef)})`);
+  return value.trimStart().startsWith('{') ? databaseSecretUrl(settings.kind, value) : value;
+}
+
+/** The engines an RDS secret names for each kind of connector (Aurora's included). */
+const enginesOf: Record<SqlSettings['kind'], readonly string[]> = {
+  postgres: ['postgres', 'postgresql', 'aurora-postgresql'],
+  mysql: ['mysql', 'mariadb', 'aurora', 'aurora-mysql'],
+};
+const defaultPorts: Record<SqlSettings['kind'], number> = { postgres: 5432, mysql: 3306 };
+
+/** A database secret's JSON as a URL; what is wrong with it is named by field, never by value. */
+export function databaseSecretUrl(kind: SqlSettings['kind'], json: string): string {
+  let secret: Record<string, unknown>;
+  try {
+    secret = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    throw new PermanentSystemError('the connection secret is neither a URL nor the JSON of a database secret');
+  }
+  const text = (field: string) => (typeof secret[field] === 'string' && secret[field] !== '' ? (secret[field] as string) : undefined);
+  const missing = ['host', 'username', 'password'].filter((f) => !text(f));
+  if (missing.length) throw new PermanentSystemError(`the connection secret has no ${missing.join(', ')}`);
+  const engine = text('engine');
+  if (engine && !enginesOf[kind].includes(engine.toLowerCase())) throw new PermanentSystemError(`the connection secret is for a ${engine.slice(0, 40)} database, not ${kind}`);
+  const port = secret.port === undefined ? defaultPorts[kind] : Number(secret.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new PermanentSystemError('the connection secret has a port that is not a port number');
+  const url = new URL(`${kind}://host`);
+  url.hostname = text('host')!;
+  url.port = String(port);
+  url.username = encodeURIComponent(text('username')!);
+  url.password = encodeURIComponent(text('password')!);
+  url.pathname = `/${encodeURIComponent(text('dbname') ?? '')}`;
+  return url.toString();
 }
 
 export class SqlTableConnector implements Connector {

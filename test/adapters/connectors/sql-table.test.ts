@@ -116,6 +116,34 @@ describe.each(servers)('$kind connector (a real server)', ({ kind, dialect, url 
     expect((err as Error).message).not.toContain('W2');
   });
 
+  it('a connection given as the JSON of an RDS database secret connects, whatever its password holds', async () => {
+    const server = new URL(url);
+    const password = 'p@ss:w/rd#?%é';
+    // MariaDB checks the password: a user made for it. PostgreSQL here trusts local connections (the URL is what is proven).
+    const user = kind === 'mysql' ? `rds_${run}`.slice(0, 40) : decodeURIComponent(server.username);
+    const root = await dialect.session(url);
+    if (kind === 'mysql') {
+      await root.query(`CREATE USER '${user}'@'%' IDENTIFIED BY '${password}'`, []);
+      await root.query(`GRANT ALL ON ${dialect.quote(server.pathname.slice(1))}.* TO '${user}'@'%'`, []);
+    }
+    root.release();
+    const ref = `rds_${kind}`;
+    process.env[`CONNECTOR_DB_RDS_${kind.toUpperCase()}`] = JSON.stringify({
+      engine: kind === 'mysql' ? 'mariadb' : 'postgres', host: server.hostname, port: Number(server.port), username: user, password, dbname: server.pathname.slice(1), dbInstanceIdentifier: 'dw-1',
+    });
+    try {
+      const viaSecret = new SqlTableConnector({ kind, connectionRef: ref, table, keyColumn: 'customer_id' }, dialect, 'test-hash-key');
+      expect((await viaSecret.execute(work('access', 'W2'))).data).toMatchObject({ full_name: 'Alan Turing' });
+    } finally {
+      delete process.env[`CONNECTOR_DB_RDS_${kind.toUpperCase()}`];
+      if (kind === 'mysql') {
+        const s = await dialect.session(url);
+        await s.query(`DROP USER '${user}'@'%'`, []).catch(() => undefined);
+        s.release();
+      }
+    }
+  });
+
   it('an unset connection reference is a permanent failure naming the variable, not a URL', async () => {
     const unset = new SqlTableConnector({ kind, connectionRef: 'nowhere', table, keyColumn: 'customer_id' }, dialect as SqlDialect, 'k');
     await expect(unset.execute(work('erase', 'W2'))).rejects.toThrow(/CONNECTOR_DB_NOWHERE is not set/);

@@ -164,3 +164,29 @@ describe('the connectors, with their secrets in Secrets Manager', () => {
     await expect(unset).rejects.toThrow('no connection is configured for this system (CONNECTOR_DB_WAREHOUSE is not set and secret custodian/connectors/mysql/warehouse does not exist)');
   });
 });
+
+describe('a database secret as Amazon RDS keeps it (JSON), taken for a connection URL', () => {
+  const rds = (over: Record<string, unknown> = {}) => JSON.stringify({ engine: 'postgres', host: 'dw.abc.eu-west-1.rds.amazonaws.com', port: 5432, username: 'custodian', password: 'S3cr:t/@#', dbname: 'dw', ...over });
+  it.each([
+    { rule: 'postgres, every field', kind: 'postgres', secret: rds(), url: 'postgres://custodian:S3cr%3At%2F%40%23@dw.abc.eu-west-1.rds.amazonaws.com:5432/dw' },
+    { rule: 'aurora-postgresql is postgres', kind: 'postgres', secret: rds({ engine: 'aurora-postgresql' }), url: 'postgres://custodian:S3cr%3At%2F%40%23@dw.abc.eu-west-1.rds.amazonaws.com:5432/dw' },
+    { rule: 'mariadb is mysql; no port: the default', kind: 'mysql', secret: rds({ engine: 'mariadb', port: undefined }), url: 'mysql://custodian:S3cr%3At%2F%40%23@dw.abc.eu-west-1.rds.amazonaws.com:3306/dw' },
+    { rule: 'a port given as text; no engine, no database', kind: 'mysql', secret: rds({ engine: undefined, port: '3307', dbname: undefined }), url: 'mysql://custodian:S3cr%3At%2F%40%23@dw.abc.eu-west-1.rds.amazonaws.com:3307/' },
+  ] as const)('$rule', async ({ kind, secret, url }) => {
+    const secrets = new SystemSecrets({ env: { CONNECTOR_DB_WAREHOUSE: secret } });
+    expect(await connectionUrl({ kind, connectionRef: 'warehouse' }, secrets)).toBe(url);
+  });
+
+  it.each([
+    { rule: 'a secret for another engine', kind: 'mysql', secret: rds(), message: 'the connection secret is for a postgres database, not mysql' },
+    { rule: 'no host or password', kind: 'postgres', secret: rds({ host: undefined, password: '' }), message: 'the connection secret has no host, password' },
+    { rule: 'a port that is no port', kind: 'postgres', secret: rds({ port: 'x' }), message: 'the connection secret has a port that is not a port number' },
+    { rule: 'neither a URL nor JSON', kind: 'postgres', secret: '{not json S3cr:t', message: 'the connection secret is neither a URL nor the JSON of a database secret' },
+  ] as const)('$rule: a permanent failure that names the field, never a value', async ({ kind, secret, message }) => {
+    const secrets = new SystemSecrets({ env: { CONNECTOR_DB_WAREHOUSE: secret } });
+    const failed = await connectionUrl({ kind, connectionRef: 'warehouse' }, secrets).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(PermanentSystemError);
+    expect((failed as Error).message).toBe(message);
+    expect((failed as Error).message).not.toContain('S3cr');
+  });
+});
