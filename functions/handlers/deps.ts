@@ -14,7 +14,7 @@ import type { DigestArchive } from '#core/audit/ports.ts';
 import type { ConsentChangePublisher } from '#core/consent/changes.ts';
 import { WebhookConsentChanges } from '#adapters/webhooks/consent-subscribers.ts';
 import { config, resetConfig } from '#functions/config.ts';
-import { connectorFor, signingSecretOf } from '#adapters/connectors/registry.ts';
+import { callbackKeysOf, connectorFor } from '#adapters/connectors/registry.ts';
 import { SystemSecrets } from '#adapters/connectors/system-secrets.ts';
 import { limitConcurrency, processCallGate } from '#adapters/connectors/concurrency.ts';
 import { SharedCallGate } from '#core/connectors/call-slots.ts';
@@ -136,12 +136,12 @@ async function build() {
     digestArchive,
     // At most the system's registered `concurrency` calls in flight to it, starts spaced by its rate (adapters/connectors/concurrency.ts).
     connectorFor: (system: ConnectedSystem) => limitConcurrency(system, connectorFor(system, secrets), callGate),
-    /** The secret a system signs its callbacks with (its own by reference, else the deployment's); none for an unknown system. */
-    callbackSecretFor: async (systemId: string) => {
+    /** The keys a system may sign its callbacks with (its own by reference, else the deployment's); none for an unknown system. */
+    callbackKeysFor: async (systemId: string, opts: { fresh?: boolean } = {}) => {
       // Checked before the path is validated: a malformed id is an unknown system, never a lookup.
-      if (!systemIdSchema.safeParse(systemId).success) return undefined;
+      if (!systemIdSchema.safeParse(systemId).success) return [];
       const system = await systems.get(systemId);
-      return system ? await signingSecretOf(system, secrets) : undefined;
+      return system ? await callbackKeysOf(system, secrets, opts) : [];
     },
     /** Where async systems call back, when the deployment knows its public URL (else the path alone). */
     callbackBaseUrl: env.CALLBACK_BASE_URL,

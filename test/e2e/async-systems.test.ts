@@ -159,9 +159,17 @@ describe('a system with its own secret (connector.secretRef)', () => {
       const body = JSON.stringify({ idempotencyKey: `${id}:vendor-x:erase:erase`, status: 'succeeded' });
       expect((await callback(id, 'vendor-x', JSON.parse(body), sign(runtime.env.CONNECTOR_SIGNING_SECRET, body))).status).toBe(401);
       expect((await callback(id, 'vendor-x', JSON.parse(body), sign(own, body))).status).toBe(409);
+      // Across a rotation the key it replaced is still the system's (409: authenticated, the step is answered).
+      const rotated = 'vendor-rotated-secret-fedcba9876543210';
+      Object.assign(process.env, { CONNECTOR_SECRET_VENDOR_X: rotated, CONNECTOR_SECRET_VENDOR_X_PREVIOUS: own });
+      expect((await callback(id, 'vendor-x', JSON.parse(body), sign(rotated, body))).status).toBe(409);
+      expect((await callback(id, 'vendor-x', JSON.parse(body), sign(own, body))).status).toBe(409);
+      delete process.env.CONNECTOR_SECRET_VENDOR_X_PREVIOUS;
+      expect((await callback(id, 'vendor-x', JSON.parse(body), sign(own, body))).status).toBe(401);
     } finally {
       await vendor.stop();
       delete process.env.CONNECTOR_SECRET_VENDOR_X;
+      delete process.env.CONNECTOR_SECRET_VENDOR_X_PREVIOUS;
     }
   });
 });

@@ -34,6 +34,22 @@ export async function signingSecretOf(
   return ref ? (secrets.systemSecrets ?? environmentSecrets).value('http', ref) : secrets.signingSecret;
 }
 
+/**
+ * The keys a system's callback may be signed with: for one with its own secret, the current key and,
+ * across a rotation, the one it replaced (`fresh`: read past the cache, for a key rotated in since);
+ * else the deployment's signing secret. None for a system that is not `http`.
+ */
+export async function callbackKeysOf(
+  system: Pick<ConnectedSystem, 'connector'>,
+  secrets: Pick<ConnectorSecrets, 'signingSecret' | 'systemSecrets'>,
+  opts: { fresh?: boolean } = {},
+): Promise<string[]> {
+  if (system.connector.kind !== 'http') return [];
+  const ref = system.connector.secretRef;
+  if (ref) return (secrets.systemSecrets ?? environmentSecrets).keys('http', ref, opts);
+  return secrets.signingSecret ? [secrets.signingSecret] : [];
+}
+
 const connectorKinds: Factories = {
   // The key is found on each call (cached by the source): the factory stays synchronous, a rotation is taken up.
   http: (settings, secrets) =>

@@ -46,23 +46,28 @@ export async function verifyBearer(header: string): Promise<JWTPayload> {
   return payload;
 }
 
-/** A signed callback: the system named in the path, if the signature over the raw body is its own and fresh. */
-function signedSystem(event: APIGatewayProxyEventV2WithJWTAuthorizer, secret: string | undefined): Actor {
+/** The keys a system may sign its callbacks with; `fresh`: read past the cache. */
+export type CallbackKeys = (systemId: string, opts?: { fresh?: boolean }) => Promise<string[]>;
+
+/**
+ * A signed callback: the system named in the path, if the signature over the raw body is fresh and
+ * made with one of its keys. None of the keys held here: they are read again (a key may have been
+ * rotated in since they were; how often is bounded where they are kept), and checked once more.
+ */
+async function signedSystem(event: APIGatewayProxyEventV2WithJWTAuthorizer, keys: CallbackKeys): Promise<Actor> {
   const systemId = event.pathParameters?.systemId;
   const raw = event.body ?? '';
   const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  if (!systemId || !secret || !verifySignature(secret, body, event.headers?.[SIGNATURE_HEADER])) {
+  const header = event.headers?.[SIGNATURE_HEADER];
+  const signedWithOneOf = (secrets: string[]) => secrets.some((secret) => verifySignature(secret, body, header));
+  if (!systemId || !header || !(signedWithOneOf(await keys(systemId)) || signedWithOneOf(await keys(systemId, { fresh: true })))) {
     throw new UnauthenticatedError(`a valid ${SIGNATURE_HEADER} (HMAC-SHA256 over timestamp and body, within 5 minutes) is required`);
   }
   return { role: 'connected-system', principal: systemId };
 }
 
-export async function actorFor(
-  route: RouteSpec,
-  event: APIGatewayProxyEventV2WithJWTAuthorizer,
-  callbackSecret: (systemId: string) => Promise<string | undefined> = async () => undefined,
-): Promise<Actor> {
-  if (route.auth === 'hmac') return signedSystem(event, await callbackSecret(event.pathParameters?.systemId ?? ''));
+export async function actorFor(route: RouteSpec, event: APIGatewayProxyEventV2WithJWTAuthorizer, callbackKeys: CallbackKeys = async () => []): Promise<Actor> {
+  if (route.auth === 'hmac') return signedSystem(event, callbackKeys);
   let claims: Record<string, unknown> | undefined = event.requestContext?.authorizer?.jwt?.claims;
   if (route.auth === 'public') {
     const header = event.headers?.authorization;

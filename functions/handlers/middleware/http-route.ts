@@ -117,7 +117,7 @@ const problemDetails = (route: RouteSpec): MiddlewareObj<Event, Result> => {
 
 const authorize = (route: RouteSpec): MiddlewareObj<Event, Result> => ({
   before: async (request) => {
-    internal(request.event).actor = await actorFor(route, request.event, async (systemId) => (await deps()).callbackSecretFor(systemId));
+    internal(request.event).actor = await actorFor(route, request.event, async (systemId, opts) => (await deps()).callbackKeysFor(systemId, opts));
   },
 });
 

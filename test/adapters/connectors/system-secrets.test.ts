@@ -26,11 +26,12 @@ function secretsManager(values: Record<string, string>) {
   const client: SecretsManagerSender = {
     send: async (command: GetSecretValueCommand): Promise<GetSecretValueCommandOutput> => {
       expect(command).toBeInstanceOf(GetSecretValueCommand);
-      const id = command.input.SecretId!;
+      // A staged version is kept under `<name>#<stage>`: the current one under the name alone.
+      const id = command.input.SecretId! + (command.input.VersionStage ? `#${command.input.VersionStage}` : '');
       asked.push(id);
       if (fault) throw fault;
       if (!(id in values)) throw new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} });
-      return { Name: id, SecretString: values[id], $metadata: {} };
+      return { Name: command.input.SecretId, SecretString: values[id], $metadata: {} };
     },
   };
   return { client, asked, values, failWith: (err: Error | undefined) => (fault = err) };
@@ -103,6 +104,56 @@ describe('where a system\'s secret is found', () => {
     await expect(secrets.value('http', 'crm')).rejects.toBeInstanceOf(TransientSystemError);
     sm.failWith(undefined);
     expect(await secrets.value('http', 'crm')).toBe('the-value');
+  });
+});
+
+describe('across a rotation: the keys a callback may be signed with', () => {
+  it('the environment: the variable, then <variable>_PREVIOUS', async () => {
+    const secrets = new SystemSecrets({ env: { CONNECTOR_SECRET_CRM: 'new', CONNECTOR_SECRET_CRM_PREVIOUS: 'old' } });
+    expect(await secrets.keys('http', 'crm')).toEqual(['new', 'old']);
+    expect(await new SystemSecrets({ env: { CONNECTOR_SECRET_CRM: 'only' } }).keys('http', 'crm')).toEqual(['only']);
+  });
+
+  it('Secrets Manager: the current value, then the one the rotation replaced (AWSPREVIOUS)', async () => {
+    const sm = secretsManager({ [`${prefix}http/crm`]: 'new', [`${prefix}http/crm#AWSPREVIOUS`]: 'old' });
+    const secrets = new SystemSecrets({ prefix, client: sm.client, env: {} });
+    expect(await secrets.keys('http', 'crm')).toEqual(['new', 'old']);
+    // What signs our calls is the current one alone.
+    expect(await secrets.value('http', 'crm')).toBe('new');
+    expect(sm.asked).toEqual([`${prefix}http/crm`, `${prefix}http/crm#AWSPREVIOUS`]);
+  });
+
+  it('a secret never rotated has no previous value, and is not asked for one on every check', async () => {
+    const sm = secretsManager({ [`${prefix}http/crm`]: 'only' });
+    const secrets = new SystemSecrets({ prefix, client: sm.client, env: {} });
+    for (let i = 0; i < 3; i++) expect(await secrets.keys('http', 'crm')).toEqual(['only']);
+    expect(sm.asked).toEqual([`${prefix}http/crm`, `${prefix}http/crm#AWSPREVIOUS`]);
+  });
+
+  it('a fresh read takes up a key rotated in since the cache was filled, at most once per freshEveryMs', async () => {
+    let t = 0;
+    const sm = secretsManager({ [`${prefix}http/crm`]: 'v1' });
+    const secrets = new SystemSecrets({ prefix, client: sm.client, env: {}, now: () => t, freshEveryMs: 30_000 });
+    expect(await secrets.keys('http', 'crm')).toEqual(['v1']);
+    Object.assign(sm.values, { [`${prefix}http/crm`]: 'v2', [`${prefix}http/crm#AWSPREVIOUS`]: 'v1' });
+    t = 10_000;
+    expect(await secrets.keys('http', 'crm')).toEqual(['v1']);
+    // Too soon after the last read: a stream of bad signatures cannot drive reads.
+    expect(await secrets.keys('http', 'crm', { fresh: true })).toEqual(['v1']);
+    t = 30_000;
+    expect(await secrets.keys('http', 'crm', { fresh: true })).toEqual(['v2', 'v1']);
+    expect(sm.asked).toHaveLength(4);
+  });
+
+  it('a fault reading the previous value leaves the current one accepted', async () => {
+    const sm = secretsManager({ [`${prefix}http/crm`]: 'current' });
+    const client: SecretsManagerSender = {
+      send: async (command) => {
+        if (command.input.VersionStage) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+        return sm.client.send(command);
+      },
+    };
+    expect(await new SystemSecrets({ prefix, client, env: {} }).keys('http', 'crm')).toEqual(['current']);
   });
 });
 

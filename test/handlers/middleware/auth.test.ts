@@ -1,0 +1,57 @@
+/**
+ * A signed callback is the system named in its path only when its signature over the raw body is
+ * fresh and made with one of that system's keys: across a rotation the current key or the one it
+ * replaced, and a key rotated in since the keys were read is found by reading them again.
+ */
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { sign, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
+import { UnauthenticatedError } from '#core/shared/errors.ts';
+import { routeTable, type RouteSpec } from '#handlers/http/routes.ts';
+import { actorFor, type CallbackKeys } from '#handlers/middleware/auth.ts';
+
+const callbackRoute = (routeTable as readonly RouteSpec[]).find((r) => r.auth === 'hmac')!;
+const body = JSON.stringify({ idempotencyKey: 'R1:vendor-x:erase:erase', status: 'succeeded' });
+const callback = (header: string | undefined, isBase64Encoded = false) =>
+  ({
+    pathParameters: { requestId: 'R1', systemId: 'vendor-x' },
+    headers: header ? { [SIGNATURE_HEADER]: header } : {},
+    body: isBase64Encoded ? Buffer.from(body).toString('base64') : body,
+    isBase64Encoded,
+  }) as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
+
+/** Keys as held here (`held`) and as a fresh read finds them (`fresh`); each lookup is recorded. */
+function keysOf(held: string[], fresh = held) {
+  const asked: string[] = [];
+  const keys: CallbackKeys = async (systemId, opts) => (asked.push(`${systemId}${opts?.fresh ? ' fresh' : ''}`), opts?.fresh ? fresh : held);
+  return { keys, asked };
+}
+
+describe('who a signed callback is', () => {
+  it.each([
+    { rule: 'signed with the current key', held: ['new', 'old'], signer: 'new', lookups: ['vendor-x'] },
+    { rule: 'signed with the key the rotation replaced', held: ['new', 'old'], signer: 'old', lookups: ['vendor-x'] },
+    { rule: 'signed with a key rotated in since the keys were read: found by reading them again', held: ['old'], fresh: ['new', 'old'], signer: 'new', lookups: ['vendor-x', 'vendor-x fresh'] },
+  ])('$rule: the system', async ({ held, fresh, signer, lookups }) => {
+    const { keys, asked } = keysOf(held, fresh);
+    expect(await actorFor(callbackRoute, callback(sign(signer, body)), keys)).toEqual({ role: 'connected-system', principal: 'vendor-x' });
+    expect(asked).toEqual(lookups);
+  });
+
+  it('a body sent base64-encoded is checked as the bytes it stands for', async () => {
+    expect(await actorFor(callbackRoute, callback(sign('new', body), true), keysOf(['new']).keys)).toMatchObject({ principal: 'vendor-x' });
+  });
+
+  it.each([
+    { rule: 'signed with any other key', header: sign('someone-else', body) },
+    { rule: 'signed over another body', header: sign('new', `${body} `) },
+    { rule: 'signed more than 5 minutes ago', header: sign('new', body, new Date(Date.now() - 6 * 60_000)) },
+    { rule: 'not signed', header: undefined },
+  ])('$rule: refused (401)', async ({ header }) => {
+    await expect(actorFor(callbackRoute, callback(header), keysOf(['new', 'old']).keys)).rejects.toBeInstanceOf(UnauthenticatedError);
+  });
+
+  it('a system with no keys (unknown, or not an http system) is refused', async () => {
+    await expect(actorFor(callbackRoute, callback(sign('new', body)), keysOf([]).keys)).rejects.toBeInstanceOf(UnauthenticatedError);
+  });
+});
