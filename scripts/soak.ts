@@ -37,7 +37,8 @@ const erasable = demo.customers.slice(1);
 const erased: typeof demo.customers = [];
 const live = () => demo.customers.filter((c) => !erased.includes(c));
 /** Erasures due by now: half the erasable customers over the whole run, evenly. */
-const erasuresDue = () => Math.floor(((Date.now() - started) / (until - started)) * (erasable.length / 2)) + 1;
+const toErase = Math.ceil(erasable.length / 2);
+const erasuresDue = () => Math.floor(((Date.now() - started) / (until - started)) * toErase) + 1;
 const purposes = ['marketing', 'profiling', 'analytics'] as const;
 const channels = ['email', 'sms', 'any'] as const;
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)];
