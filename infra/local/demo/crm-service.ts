@@ -62,7 +62,7 @@ export interface DemoCrm {
   stats(): CrmStats;
   /** The next `count` webhook calls answer `status` (default 503) without touching the store. */
   failNext(count: number, status?: number): void;
-  /** The next `count` erasures (or other changes) are applied at once and answered `ms` later: a slow system. */
+  /** The next `count` calls other than `verify` are carried out at once and answered `ms` later: a slow system. */
   slowNext(count: number, ms: number): void;
   /** Async mode: while set, accepted work is applied but no callback is sent (a system that never answers). */
   withholdCallbacks(on: boolean): void;
