@@ -206,6 +206,32 @@ describe('the erasure path', () => {
     }
   });
 
+  it('the same request executed twice at once: one outcome, each system erased once, one success per system in the trail', async () => {
+    const subject = demo.customers.find((c) => c.crm && !c.marketing && c.ecifId !== 'C000001' && demo.crm.store.get(c.crm.contactId)?.email === c.crm.email)!;
+    const before = demo.crm.stats();
+    const token = await signDevToken({ role: 'customer', sub: subject.ecifId });
+    const submitted = await api('POST', '/v1/privacy-requests', { token, body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: subject.email } } });
+    expect(submitted.status).toBe(202);
+    const id = submitted.body.id;
+    // A second execution of the same request, started while the first runs (a duplicate start, a re-drive racing it).
+    await (await deps()).workflow.start(id, 'again');
+    await Promise.all([runtime.sfn.waitForExecution(executionArn(id)), runtime.sfn.waitForExecution(executionArn(`${id}-again`))]);
+    const done = (await api('GET', `/v1/privacy-requests/${id}`, { token: tokens.operator })).body;
+    expect(done.status).toBe('completed');
+    expect(done.systems.every((s: { state: string }) => s.state === 'succeeded')).toBe(true);
+    // The CRM carried the erasure out once: the other execution's call, if it made one, was a replay of the same key.
+    const after = demo.crm.stats();
+    expect(after.carriedOut - before.carriedOut).toBe(1);
+    expect(after.replays - before.replays).toBeLessThanOrEqual(1);
+    expect(demo.crm.store.get(subject.crm!.contactId)?.email).not.toBe(subject.crm!.email);
+    const trail = (await auditStream(`request:${id}`)).map((e) => e.action);
+    expect(trail.filter((a) => a === 'request.started')).toHaveLength(1);
+    expect(trail.filter((a) => a === 'request.subject_resolved')).toHaveLength(1);
+    expect(trail.filter((a) => a === 'request.system_succeeded')).toHaveLength(done.systems.length);
+    expect(trail.filter((a) => a === 'request.finalized')).toHaveLength(1);
+    expect(verifyChain(await auditStream(`request:${id}`))).toBeUndefined();
+  });
+
   it('records a system that keeps failing, goes on, and keeps the golden record for the retry', async () => {
     const subject = demo.customers.find((c) => c.crm && c.ecifId !== 'C000001' && demo.crm.store.get(c.crm.contactId)?.email === c.crm.email)!;
     demo.crm.failNext(50, 500);

@@ -48,6 +48,8 @@ export interface CrmStats {
   webhookCalls: number;
   /** Calls that changed or read the store. */
   applied: number;
+  /** Of those, the calls other than `verify`: each idempotency key's work is carried out once (a replay is not counted). */
+  carriedOut: number;
   replays: number;
   rejected: number;
   injectedFailures: number;
@@ -105,7 +107,7 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
   const hashKey = opts.hashKey ?? 'demo-crm-own-hash-key';
   const store = new Map<string, CrmRecord>();
   const applied = new Map<string, Applied>();
-  const stats: CrmStats = { webhookCalls: 0, applied: 0, replays: 0, rejected: 0, injectedFailures: 0 };
+  const stats: CrmStats = { webhookCalls: 0, applied: 0, carriedOut: 0, replays: 0, rejected: 0, injectedFailures: 0 };
   let failures: { remaining: number; status: number } = { remaining: 0, status: 503 };
   let slow: { remaining: number; ms: number } = { remaining: 0, ms: 0 };
 
@@ -223,6 +225,7 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
     if (answer.status === 200) {
       applied.set(parsed.idempotencyKey, { ...answer, fingerprint });
       stats.applied++;
+      stats.carriedOut++;
       persist();
     }
     if (slow.remaining > 0) {
@@ -242,6 +245,7 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
       const answer = act(call);
       applied.set(call.idempotencyKey, { ...answer, fingerprint });
       stats.applied++;
+      stats.carriedOut++;
       persist();
       if (withholding) return;
       const { idempotencyKey, recordsAffected, fieldsChanged, data } = answer.body;
