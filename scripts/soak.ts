@@ -8,9 +8,8 @@
  */
 import '#infra/local/polyfills.ts';
 import { parseArgs } from 'node:util';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { verifySealed, type SealedEvent } from '#core/audit/event.ts';
+import { verifySealed } from '#core/audit/event.ts';
+import type { ConsentEvent } from '#core/consent/consent.ts';
 import { terminalStatuses } from '#core/requests/request.ts';
 import { deps } from '#handlers/deps.ts';
 import { startDemo } from '#infra/local/demo/start.ts';
@@ -111,32 +110,20 @@ for (const id of requestIds) {
   if (!request || !(terminalStatuses.includes(request.status) || request.status === 'needs_attention')) broken.push(`request ${id} ended ${status}`);
 }
 
-/** Every item of one partition, page by page (a Query: a Scan of a large table pages in quadratic time on DynamoDB Local). */
-async function partition(TableName: string, pk: string) {
-  const out: Record<string, any>[] = [];
-  let ExclusiveStartKey: Record<string, any> | undefined;
-  do {
-    const page = await runtime.dynamo.client.send(
-      new QueryCommand({ TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': { S: pk } }, ExclusiveStartKey }),
-    );
-    out.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return out;
-}
-
-// Each customer's consent partition: every projection is its ledger's latest event.
+// The checks read through the ports, partition by partition (a Scan of a large table pages in
+// quadratic time on DynamoDB Local): each customer's ledger and projections, each stream's stored bytes.
 let consentProjections = 0;
 for (const c of demo.customers) {
-  const items = (await partition(runtime.tables.consent, `SUBJ#${c.ecifId}`)).map((i) => unmarshall(i));
-  const latest = new Map<string, Record<string, unknown>>();
-  for (const item of items.filter((i) => String(i.SK).startsWith('EVT#')).sort((a, b) => String(a.SK).localeCompare(String(b.SK)))) {
-    latest.set(`${item.purpose}|${item.channel}`, item);
-  }
-  for (const cur of items.filter((i) => String(i.SK).startsWith('CUR#') && i.SK !== 'CUR#~FLAGS')) {
+  const latest = new Map<string, ConsentEvent>();
+  let cursor: string | undefined;
+  do {
+    const page = await d.consent.history(c.ecifId, { cursor, limit: 1000 });
+    for (const e of page.items) latest.set(`${e.purpose}|${e.channel}`, e);
+    cursor = page.next;
+  } while (cursor);
+  for (const cur of (await d.consent.current(c.ecifId)).states) {
     consentProjections++;
-    const last = latest.get(`${cur.purpose}|${cur.channel}`);
-    if (!last || last.eventId !== cur.eventId) broken.push(`consent projection ${cur.PK} ${cur.SK} is not the latest event`);
+    if (latest.get(`${cur.purpose}|${cur.channel}`)?.eventId !== cur.eventId) broken.push(`consent projection of ${c.ecifId} ${cur.purpose}/${cur.channel} is not the latest event`);
   }
 }
 
@@ -144,10 +131,9 @@ for (const c of demo.customers) {
 const streams = await d.audit.streamsIn({ from: new Date(started - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() });
 let auditEvents = 0;
 for (const stream of streams) {
-  // Straight from the table: the bytes each hash is over, as stored.
-  const items: SealedEvent[] = (await partition(runtime.tables.audit, `STREAM#${stream}`)).map((i) => ({ canonical: String(i.event?.S), hash: String(i.hash?.S) }));
-  auditEvents += items.length;
-  const brk = verifySealed(stream, items);
+  const sealed = await d.audit.sealed(stream);
+  auditEvents += sealed.length;
+  const brk = verifySealed(stream, sealed);
   if (brk) broken.push(`audit ${stream}: ${brk.problem} at seq ${brk.seq}`);
 }
 
