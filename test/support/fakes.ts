@@ -287,9 +287,9 @@ export class FakeRequestStore implements RequestStore {
     return r ? copy(r) : undefined;
   }
 
-  async getPlanned(id: string) {
+  async getPlanned(id: string, systemId: string) {
     const request = await this.get(id);
-    return request ? { request, tasks: await this.tasks(id) } : undefined;
+    return request ? { request, task: await this.getTask(id, systemId) } : undefined;
   }
 
   async update(id: string, patch: Partial<Omit<PrivacyRequest, 'id'>>) {

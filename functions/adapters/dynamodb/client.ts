@@ -1,6 +1,6 @@
 /** One DynamoDB document client per cold start; the endpoint comes from AWS_ENDPOINT_URL_DYNAMODB locally. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
 
 let client: DynamoDBDocumentClient | undefined;
@@ -71,4 +71,31 @@ export const isTransactionCancelled = (err: unknown) => (err as Error)?.name ===
 export function withoutKeys<T>(item: Record<string, unknown>): T {
   const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, retainUntil: _ttl, ...rest } = item;
   return rest as T;
+}
+
+/**
+ * The items of these keys in one table, in as few BatchGetItem calls as it takes (100 keys each);
+ * what DynamoDB leaves unprocessed is asked again, backing off. Missing keys are simply absent.
+ */
+export async function batchGet(
+  db: DynamoDBDocumentClient,
+  table: string,
+  keys: Record<string, unknown>[],
+  opts: { consistentRead?: boolean; projection?: string } = {},
+): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < keys.length; i += 100) {
+    let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
+    for (let attempt = 0; pending?.length; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+      const res: BatchGetCommandOutput = await db.send(
+        new BatchGetCommand({
+          RequestItems: { [table]: { Keys: pending, ...(opts.consistentRead ? { ConsistentRead: true } : {}), ...(opts.projection ? { ProjectionExpression: opts.projection } : {}) } },
+        }),
+      );
+      out.push(...(res.Responses?.[table] ?? []));
+      pending = res.UnprocessedKeys?.[table]?.Keys;
+    }
+  }
+  return out;
 }

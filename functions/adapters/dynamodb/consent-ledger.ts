@@ -3,12 +3,12 @@
  * `CUR#<purpose>#<channel>` (the projection) and `CUR#~FLAGS` (flags). The flags sort with the
  * projection (`~` after any purpose) so one Query over `CUR#` reads a decision's whole input.
  */
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type BatchGetCommandOutput, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Channel, Purpose } from '#core/consent/catalog.ts';
 import { noFlags, type ConsentEvent, type ConsentFlags, type CurrentConsent } from '#core/consent/consent.ts';
 import type { ConsentLedger } from '#core/consent/ports.ts';
 import { InvalidInputError } from '#core/shared/errors.ts';
-import { failedConditions, isTransactionCancelled, setExpression, withoutKeys } from './client.ts';
+import { batchGet, failedConditions, isTransactionCancelled, setExpression, withoutKeys } from './client.ts';
 
 export const FLAGS_SK = 'CUR#~FLAGS';
 const eventSk = (e: ConsentEvent) => `EVT#${e.capturedAt}#${e.eventId}`;
@@ -101,21 +101,12 @@ export class DynamoConsentLedger implements ConsentLedger {
     const out = new Map<string, { states: CurrentConsent[]; flags: ConsentFlags }>();
     for (const ecifId of ecifIds) out.set(ecifId, { states: [], flags: { ...noFlags } });
     const keys = [...new Set(ecifIds)].flatMap((ecifId) => sks.map((SK) => ({ PK: `SUBJ#${ecifId}`, SK })));
-    // BatchGetItem takes 100 keys; what DynamoDB leaves unprocessed is asked again, backing off.
-    for (let i = 0; i < keys.length; i += 100) {
-      let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
-      for (let attempt = 0; pending?.length; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
-        const res: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }));
-        for (const item of res.Responses?.[this.table] ?? []) {
-          const held = out.get(String(item.PK).slice('SUBJ#'.length))!;
-          if (item.SK === FLAGS_SK) for (const k of Object.keys(noFlags) as (keyof ConsentFlags)[]) held.flags[k] = item[k] === true;
-          else {
-            const { lastEventSk: _l, ...state } = withoutKeys<CurrentConsent & { lastEventSk: string }>(item);
-            held.states.push(state);
-          }
-        }
-        pending = res.UnprocessedKeys?.[this.table]?.Keys;
+    for (const item of await batchGet(this.db, this.table, keys)) {
+      const held = out.get(String(item.PK).slice('SUBJ#'.length))!;
+      if (item.SK === FLAGS_SK) for (const k of Object.keys(noFlags) as (keyof ConsentFlags)[]) held.flags[k] = item[k] === true;
+      else {
+        const { lastEventSk: _l, ...state } = withoutKeys<CurrentConsent & { lastEventSk: string }>(item);
+        held.states.push(state);
       }
     }
     return out;

@@ -3,12 +3,12 @@
  * `IDX#<kind>#<hmac>`/`OWNER` (one owner per identity, so a conditional put catches a conflict even
  * under a race), `SUPPRESS#<kind>#<hmac>`/`SUPPRESS`.
  */
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CrossReference, GoldenRecord } from '#core/ecif/customer.ts';
 import type { IdentityKey } from '#core/ecif/identifiers.ts';
 import type { CustomerChange, EcifRegistry } from '#core/ecif/ports.ts';
 import { ConflictError } from '#core/shared/errors.ts';
-import { failedConditions, isTransactionCancelled, withoutKeys } from './client.ts';
+import { batchGet, failedConditions, isTransactionCancelled, withoutKeys } from './client.ts';
 
 const idx = (k: IdentityKey) => ({ PK: `IDX#${k.kind}#${k.hash}`, SK: 'OWNER' });
 const suppress = (k: IdentityKey) => ({ PK: `SUPPRESS#${k.kind}#${k.hash}`, SK: 'SUPPRESS' });
@@ -32,13 +32,7 @@ export class DynamoEcifRegistry implements EcifRegistry {
 
   async suppressed(keys: IdentityKey[]) {
     if (keys.length === 0) return [];
-    const found = new Set<string>();
-    for (let i = 0; i < keys.length; i += 100) {
-      const { Responses } = await this.db.send(
-        new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys.slice(i, i + 100).map(suppress), ProjectionExpression: 'PK' } } }),
-      );
-      for (const item of Responses?.[this.table] ?? []) found.add(item.PK as string);
-    }
+    const found = new Set((await batchGet(this.db, this.table, keys.map(suppress), { projection: 'PK' })).map((item) => item.PK as string));
     return keys.filter((k) => found.has(suppress(k).PK));
   }
 

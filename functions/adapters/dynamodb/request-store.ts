@@ -5,11 +5,11 @@
  * kept the configured retention (11 CCR §7101: at least 24 months), then gone.
  */
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { IdempotencyClaim, PlannedRequest, RequestFilter, RequestStore } from '#core/requests/ports.ts';
+import type { IdempotencyClaim, RequestFilter, RequestStore } from '#core/requests/ports.ts';
 import { effectiveDueAt, terminalStatuses, type PrivacyRequest, type RequestStatus, type RequestType, type SystemTask, type SystemTaskState } from '#core/requests/request.ts';
 import { ConflictError, IdempotencyKeyReusedError, InvalidInputError } from '#core/shared/errors.ts';
 import { GroupCommit } from './group-commit.ts';
-import { failedConditions, isConditionFailure, isTransactionCancelled, setExpression, withoutKeys } from './client.ts';
+import { batchGet, failedConditions, isConditionFailure, isTransactionCancelled, setExpression, withoutKeys } from './client.ts';
 
 const meta = (id: string) => ({ PK: `REQ#${id}`, SK: 'META' });
 const statusKey = (status: RequestStatus) => `STATUS#${status}`;
@@ -75,35 +75,28 @@ export class DynamoRequestStore implements RequestStore {
     return Item ? (unstored(Item) as unknown as PrivacyRequest) : undefined;
   }
 
-  /** Reads of a request's partition in flight, by id: shared by `getPlanned` callers arriving meanwhile. */
-  private readonly reading = new Map<string, Promise<PlannedRequest | undefined>>();
+  /** Per request, the system steps asking in this turn of the event loop: read together once it ends. */
+  private readonly gathering = new Map<string, { systemIds: Set<string>; read: Promise<Map<string, Record<string, unknown>>> }>();
 
-  getPlanned(id: string) {
-    let read = this.reading.get(id);
-    if (!read) {
-      read = this.readPlanned(id).finally(() => this.reading.delete(id));
-      this.reading.set(id, read);
+  async getPlanned(id: string, systemId: string) {
+    let batch = this.gathering.get(id);
+    if (!batch) {
+      const systemIds = new Set<string>();
+      const read = new Promise<void>((r) => setImmediate(r)).then(() => {
+        // Who asks from now on starts the next read: this one's keys are fixed.
+        this.gathering.delete(id);
+        const keys = [meta(id), ...[...systemIds].map((s) => ({ PK: `REQ#${id}`, SK: `SYS#${s}` }))];
+        return batchGet(this.db, this.table, keys, { consistentRead: true }).then((items) => new Map(items.map((i) => [String(i.SK), i])));
+      });
+      batch = { systemIds, read };
+      this.gathering.set(id, batch);
     }
+    batch.systemIds.add(systemId);
+    const items = await batch.read;
+    const request = items.get('META');
+    const task = items.get(`SYS#${systemId}`);
     // Each caller its own copy: the read is shared, the objects are not.
-    return read.then((r) => (r ? structuredClone(r) : undefined));
-  }
-
-  /** The request and its tasks: one strongly consistent query of its partition (paged past 1 MB). */
-  private async readPlanned(id: string): Promise<PlannedRequest | undefined> {
-    let request: PrivacyRequest | undefined;
-    const tasks: SystemTask[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `REQ#${id}` }, ConsistentRead: true, ExclusiveStartKey }),
-      );
-      for (const item of page.Items ?? []) {
-        if (item.SK === 'META') request = unstored(item) as unknown as PrivacyRequest;
-        else if (String(item.SK).startsWith('SYS#')) tasks.push(unstored(item) as unknown as SystemTask);
-      }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return request ? { request, tasks } : undefined;
+    return request ? structuredClone({ request: unstored(request) as unknown as PrivacyRequest, task: task ? (unstored(task) as unknown as SystemTask) : undefined }) : undefined;
   }
 
   /** The patch with the index keys and TTL it implies, and the attributes it clears. */

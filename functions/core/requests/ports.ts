@@ -12,12 +12,12 @@ export interface RequestStore {
   create(request: PrivacyRequest, claim?: IdempotencyClaim): Promise<{ request: PrivacyRequest; replayed: boolean }>;
   get(id: string): Promise<PrivacyRequest | undefined>;
   /**
-   * The request with its tasks, from a read that may be shared with others of it in flight at the
-   * same moment (a request's system steps all start at once): for what is fixed once it is planned
-   * (type, subject, corrections; each task's system, local id, action and fields) and as a snapshot
-   * of states, never to decide a change of one (claimTask and moveTask do that, conditionally).
+   * The request and one of its tasks, from a read that may be shared with the request's other system
+   * steps asking at the same moment (they all start at once): for what is fixed once it is planned
+   * (type, subject, corrections; the task's system, local id, action and fields) and as a snapshot of
+   * its state, never to decide a change of it (claimTask and moveTask do that, conditionally).
    */
-  getPlanned(id: string): Promise<PlannedRequest | undefined>;
+  getPlanned(id: string, systemId: string): Promise<{ request: PrivacyRequest; task?: SystemTask } | undefined>;
   update(id: string, patch: Partial<Omit<PrivacyRequest, 'id'>>): Promise<void>;
   /** Changes the status only if it is still `from` (a ConflictError otherwise): two actors never both win. */
   move(id: string, from: RequestStatus, patch: Partial<Omit<PrivacyRequest, 'id'>> & { status: RequestStatus }): Promise<void>;
@@ -44,12 +44,6 @@ export interface RequestStore {
   tasks(requestId: string): Promise<SystemTask[]>;
   /** Ids of requests in a status, earliest due first. */
   idsByStatus(status: PrivacyRequest['status'], limit?: number): Promise<string[]>;
-}
-
-/** A request and its tasks, as one read found them. */
-export interface PlannedRequest {
-  request: PrivacyRequest;
-  tasks: SystemTask[];
 }
 
 export interface RequestFilter {

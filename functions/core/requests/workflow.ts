@@ -253,11 +253,10 @@ export async function recordSystemOutcome(
 
 export async function executeSystemStep(deps: WorkflowDeps, input: { requestId: string; systemId: string }) {
   const now = () => deps.clock.now().toISOString();
-  // One read of the request and its tasks, shared with the request's other system steps starting now.
-  const [planned, system] = await Promise.all([deps.requests.getPlanned(input.requestId), deps.systems.get(input.systemId)]);
+  // The request and this task, in one read shared with the request's other system steps starting now.
+  const [planned, system] = await Promise.all([deps.requests.getPlanned(input.requestId, input.systemId), deps.systems.get(input.systemId)]);
   if (!planned) throw new NotFoundError('no such request', { requestId: input.requestId });
-  const { request } = planned;
-  const task = planned.tasks.find((t) => t.systemId === input.systemId);
+  const { request, task } = planned;
   if (!task) throw new NotFoundError('no such system task', { systemId: input.systemId });
   // Settled already (a re-driven execution): left as it is.
   if (!openTaskStates.includes(task.state)) return { systemId: task.systemId, state: task.state };

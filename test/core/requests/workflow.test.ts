@@ -721,7 +721,7 @@ describe('idempotency: a step run twice gives the same result', () => {
     const id = await submit({ email: 'alice@example.com' });
     await prepareStep(deps, { requestId: id });
     // The read the step shares saw crm open; an operator settled it before the claim landed.
-    const snapshot = (await requests.getPlanned(id))!;
+    const snapshot = (await requests.getPlanned(id, 'crm'))!;
     await requests.updateTask(id, 'crm', { state: 'succeeded', proof: { recordsAffected: 0, fieldsChanged: [], verified: false, verification: 'operator', at: T0 } });
     const settled = await requests.getTask(id, 'crm');
     const read = vi.spyOn(requests, 'getPlanned').mockResolvedValueOnce(snapshot);
