@@ -13,6 +13,7 @@ import { canonicalJsonWithout } from '#core/audit/canonical.ts';
 import type { AuditLog } from '#core/audit/ports.ts';
 import type { Clock } from '#core/shared/clock.ts';
 import { isConditionFailure, isTransactionCancelled, withoutKeys } from './client.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { AuditDigest } from '#core/audit/digest.ts';
 import type { AuditFilter, AuditPage, AuditRange } from '#core/audit/ports.ts';
 import { InvalidInputError } from '#core/shared/errors.ts';
@@ -27,8 +28,6 @@ const digestKey = (day: string) => ({ PK: 'DIGEST', SK: `DAY#${day}` });
  */
 export const expiry = (at: string, retentionDays: number) => Math.floor((Date.parse(`${at.slice(0, 10)}T00:00:00.000Z`) + (retentionDays + 1) * 86_400_000) / 1000);
 const MAX_DAYS = 400;
-/** Appends written in one transaction at most (DynamoDB's limit is 100 writes). */
-const MAX_BATCH = 100;
 
 /**
  * The item an event is stored as: keys, day index, expiry, and the event as the bytes its hash is
@@ -102,9 +101,6 @@ export class DynamoAuditLog implements AuditLog {
     return Items?.[0] ? eventOf(Items[0]) : undefined;
   }
 
-  /** Per stream, the appends waiting for the one in flight to land. */
-  private readonly queued = new Map<string, { input: AuditInput; resolve: (e: AuditEvent) => void; reject: (err: unknown) => void }[]>();
-
   /**
    * Appends from this process to one stream are written in turn, each batch on the head the previous
    * one wrote: whatever queued while a write was in flight goes next, chained in memory and written
@@ -113,33 +109,20 @@ export class DynamoAuditLog implements AuditLog {
    * request finishing at once); one put each would cost 25 round trips in a row. Other processes
    * (other Lambda instances) still race through the condition.
    */
-  append(input: AuditInput): Promise<AuditEvent> {
-    return new Promise((resolve, reject) => {
-      const waiting = this.queued.get(input.stream);
-      if (waiting) return void waiting.push({ input, resolve, reject });
-      this.queued.set(input.stream, [{ input, resolve, reject }]);
-      void this.drain(input.stream);
-    });
-  }
-
-  private async drain(stream: string) {
-    const waiting = this.queued.get(stream)!;
-    while (waiting.length > 0) {
-      // A transaction holds at most 100 writes.
-      const batch = waiting.splice(0, MAX_BATCH);
-      try {
-        const events = await this.write(batch.map((b) => b.input));
-        batch.forEach((b, i) => b.resolve(events[i]));
-      } catch (err) {
-        if (batch.length === 1) {
-          batch[0].reject(err);
-          continue;
-        }
-        // One bad input (or a batch too large for a transaction) must not fail the others: one by one.
-        for (const b of batch) await this.write([b.input]).then(([e]) => b.resolve(e), b.reject);
-      }
+  private readonly appends = new GroupCommit<AuditInput, AuditEvent>(async (inputs) => {
+    try {
+      return (await this.write(inputs)).map((value) => ({ status: 'fulfilled', value }));
+    } catch (err) {
+      if (inputs.length === 1) return [{ status: 'rejected', reason: err }];
+      // One bad input (or a batch too large for a transaction) must not fail the others: one by one.
+      const settled: PromiseSettledResult<AuditEvent>[] = [];
+      for (const input of inputs) settled.push(...(await Promise.allSettled([this.write([input]).then(([e]) => e)])));
+      return settled;
     }
-    this.queued.delete(stream);
+  });
+
+  append(input: AuditInput): Promise<AuditEvent> {
+    return this.appends.add(input.stream, input);
   }
 
   /** One stream's inputs, chained after its head, written all or none. */

@@ -8,7 +8,7 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateComma
 import type { IdempotencyClaim, RequestFilter, RequestStore } from '#core/requests/ports.ts';
 import { effectiveDueAt, terminalStatuses, type PrivacyRequest, type RequestStatus, type RequestType, type SystemTask, type SystemTaskState } from '#core/requests/request.ts';
 import { ConflictError, IdempotencyKeyReusedError, InvalidInputError } from '#core/shared/errors.ts';
-import { GroupCommit } from './group-commit.ts';
+import { conditionalUpdates, type GroupCommit, type Update } from './group-commit.ts';
 import { batchGet, failedConditions, isConditionFailure, isTransactionCancelled, setExpression, withoutKeys } from './client.ts';
 
 const meta = (id: string) => ({ PK: `REQ#${id}`, SK: 'META' });
@@ -278,12 +278,12 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   /** Task moves of this process, group-committed (the steps of one request settle at once). */
-  private moves?: GroupCommit;
+  private moves?: GroupCommit<Update>;
 
   async moveTask(requestId: string, systemId: string, from: SystemTaskState, patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>> & { state: SystemTaskState }) {
     const set = setExpression(patch);
     try {
-      await (this.moves ??= new GroupCommit(this.db)).update({
+      await (this.moves ??= conditionalUpdates(this.db)).add(this.table, {
         TableName: this.table,
         Key: { PK: `REQ#${requestId}`, SK: `SYS#${systemId}` },
         ConditionExpression: '#from = :from',
