@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from '../../support/closed-port.ts';
 import { HttpWebhookConnector } from '#adapters/connectors/http-webhook.ts';
 import type { SystemWork } from '#core/connectors/connector.ts';
 import { SIGNATURE_HEADER, verifySignature } from '#core/connectors/signature.ts';
@@ -106,10 +107,7 @@ describe('the http connector', () => {
   });
 
   it('a system nobody listens on is transient', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const port = await closedPort();
     const { work } = connectorAt('ok');
     const connector = new HttpWebhookConnector({ kind: 'http', url: `http://127.0.0.1:${port}/gone`, timeoutMs: 2_000 }, secret);
     await expect(connector.execute(work)).rejects.toThrow(/^webhook unreachable \(Error\)$/);

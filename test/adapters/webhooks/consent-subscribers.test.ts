@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from '../../support/closed-port.ts';
 import { WebhookConsentChanges } from '#adapters/webhooks/consent-subscribers.ts';
 import { SIGNATURE_HEADER, verifySignature } from '#core/connectors/signature.ts';
 import type { ConsentChanged } from '#core/consent/changes.ts';
@@ -75,10 +76,7 @@ describe('consent.changed to subscriber webhooks', () => {
   });
 
   it('a subscriber that is not listening is tried three times, then the publish fails', async () => {
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
+    const port = await closedPort();
     process.env.CONSENT_SUBSCRIBERS = `http://127.0.0.1:${port}/events`;
     await expect(new WebhookConsentChanges(secret).publish(change)).rejects.toThrow(/did not accept/);
   });
