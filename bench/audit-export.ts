@@ -25,14 +25,28 @@ async function seedAudit(stores: Awaited<ReturnType<typeof startLocalStores>>, n
   const flush = async () => {
     const items = batch;
     batch = [];
-    const p = doc.send(new BatchWriteCommand({ RequestItems: { [stores.tables.audit]: items.map((Item) => ({ PutRequest: { Item } })) } }));
+    const p = doc.send(
+      new BatchWriteCommand({
+        RequestItems: { [stores.tables.audit]: items.map((Item) => ({ PutRequest: { Item } })) },
+      }),
+    );
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
     if (inFlight.size >= 8) await Promise.race(inFlight);
   };
   for (let i = 0; i < n; i++) {
     const stream = `bench:${i % 50}`;
-    const e = chainNext(heads.get(stream), { stream, actor, action: 'bench.appended', target: { requestId: '01KB2T5Y4X3W2V1U0T9S8R7Q6P' }, details: { i, kind: 'email' } }, new Date(t0 + i * 10).toISOString());
+    const e = chainNext(
+      heads.get(stream),
+      {
+        stream,
+        actor,
+        action: 'bench.appended',
+        target: { requestId: '01KB2T5Y4X3W2V1U0T9S8R7Q6P' },
+        details: { i, kind: 'email' },
+      },
+      new Date(t0 + i * 10).toISOString(),
+    );
     heads.set(stream, e);
     batch.push(auditItem(e));
     if (batch.length === 25) await flush();
@@ -52,7 +66,10 @@ export async function exportThroughGateway(): Promise<BenchResult> {
     const measured: { n: number; rss: number; heap: number; live: number; ms: number; bytes: number }[] = [];
     for (const n of sizes) {
       // A fresh gateway per size: its peak is its own, not the previous export's.
-      const child = fork(new URL('./export-gateway.ts', import.meta.url).pathname, { execArgv: ['--import', 'tsx', '--expose-gc'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+      const child = fork(new URL('./export-gateway.ts', import.meta.url).pathname, {
+        execArgv: ['--import', 'tsx', '--expose-gc'],
+        env: { ...process.env, LOG_LEVEL: 'warn' },
+      });
       children.push(child);
       const ask = async <T>(msg?: string): Promise<T> => {
         const reply = once(child, 'message') as Promise<[T]>;
@@ -62,7 +79,9 @@ export async function exportThroughGateway(): Promise<BenchResult> {
       const { url } = await ask<{ url: string }>();
       const exportOf = async (count: number) => {
         const to = new Date(t0 + count * 10).toISOString();
-        const res = await fetch(`${url}/v1/audit/export?from=${new Date(t0).toISOString()}&to=${to}`, { headers: { authorization: `Bearer ${token}` } });
+        const res = await fetch(`${url}/v1/audit/export?from=${new Date(t0).toISOString()}&to=${to}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
         let bytes = 0;
         let lines = 0;
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {

@@ -22,7 +22,17 @@ function chain(n: number, stream = 'bench'): { events: AuditEvent[]; sealed: Sea
   const events: AuditEvent[] = [];
   const sealed: SealedEvent[] = [];
   for (let i = 0; i < n; i++) {
-    const next = sealNext(events.at(-1), { stream, actor, action: 'bench.appended', target: { requestId: '01KB2T5Y4X3W2V1U0T9S8R7Q6P' }, details: { i, kind: 'email' } }, new Date(1_700_000_000_000 + i).toISOString());
+    const next = sealNext(
+      events.at(-1),
+      {
+        stream,
+        actor,
+        action: 'bench.appended',
+        target: { requestId: '01KB2T5Y4X3W2V1U0T9S8R7Q6P' },
+        details: { i, kind: 'email' },
+      },
+      new Date(1_700_000_000_000 + i).toISOString(),
+    );
     events.push(next.event);
     sealed.push(next.sealed);
   }
@@ -67,7 +77,12 @@ async function verifyVsSha(runs: number): Promise<BenchResult[]> {
     if (!result.ok) throw new Error('bench export did not verify');
   }
   const s = median(sha);
-  const row = (what: string, ms: number): BenchResult => ({ bench: `audit verify (${what}) vs SHA-256 of the same bytes`, ratio: ms / s, target: 3, detail: `${Math.round((events.length / ms) * 1000)} events/s verified` });
+  const row = (what: string, ms: number): BenchResult => ({
+    bench: `audit verify (${what}) vs SHA-256 of the same bytes`,
+    ratio: ms / s,
+    target: 3,
+    detail: `${Math.round((events.length / ms) * 1000)} events/s verified`,
+  });
   return [row('as stored', median(stored)), row('NDJSON export', median(exported))];
 }
 
@@ -79,19 +94,34 @@ async function appendVsPut(runs: number): Promise<BenchResult> {
     const put: number[] = [];
     for (let r = 0; r < runs; r++) {
       let t = performance.now();
-      for (let i = 0; i < n; i++) await stores.deps.audit.append({ stream: `bench-${r}`, actor, action: 'bench.appended', target: {}, details: { i } });
+      for (let i = 0; i < n; i++)
+        await stores.deps.audit.append({
+          stream: `bench-${r}`,
+          actor,
+          action: 'bench.appended',
+          target: {},
+          details: { i },
+        });
       appended.push(performance.now() - t);
       t = performance.now();
       for (let i = 0; i < n; i++) {
         await stores.dynamo.client.send(
-          new PutItemCommand({ TableName: stores.tables.audit, Item: { PK: { S: `PLAIN#${r}` }, SK: { S: String(i).padStart(12, '0') }, n: { N: String(i) } } }),
+          new PutItemCommand({
+            TableName: stores.tables.audit,
+            Item: { PK: { S: `PLAIN#${r}` }, SK: { S: String(i).padStart(12, '0') }, n: { N: String(i) } },
+          }),
         );
       }
       put.push(performance.now() - t);
     }
     const a = median(appended);
     const p = median(put);
-    return { bench: 'audit chained append vs plain PutItem', ratio: a / p, target: 1.5, detail: `${n} sequential appends: ${(a / n).toFixed(2)} ms vs ${(p / n).toFixed(2)} ms each` };
+    return {
+      bench: 'audit chained append vs plain PutItem',
+      ratio: a / p,
+      target: 1.5,
+      detail: `${n} sequential appends: ${(a / n).toFixed(2)} ms vs ${(p / n).toFixed(2)} ms each`,
+    };
   } finally {
     await stores.stop();
   }
@@ -112,7 +142,11 @@ async function exportMemory(): Promise<BenchResult> {
     const heads = new Map<string, AuditEvent>();
     for (let i = 0; i < n; i++) {
       const stream = `s${i % 50}`;
-      const e = chainNext(heads.get(stream), { stream, actor, action: 'bench.appended', target: {}, details: { i } }, new Date(1_700_000_000_000 + i).toISOString());
+      const e = chainNext(
+        heads.get(stream),
+        { stream, actor, action: 'bench.appended', target: {}, details: { i } },
+        new Date(1_700_000_000_000 + i).toISOString(),
+      );
       heads.set(stream, e);
       if (i % 10_000 === 0) {
         gc();

@@ -41,7 +41,10 @@ export async function run(opts: { runs: number }): Promise<BenchResult[]> {
     const problems: string[] = [];
     const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const rejected = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
-    if (rejected.length) problems.push(`${rejected.length} not submitted or not followed (first: ${(rejected[0].reason as Error).message})`);
+    if (rejected.length)
+      problems.push(
+        `${rejected.length} not submitted or not followed (first: ${(rejected[0].reason as Error).message})`,
+      );
     const notCompleted = done.filter((d) => d.status !== 'completed');
     if (notCompleted.length) {
       // What the failed systems' tasks recorded (error names and our own messages: no personal data).
@@ -53,13 +56,18 @@ export async function run(opts: { runs: number }): Promise<BenchResult[]> {
           reasons.set(why, (reasons.get(why) ?? 0) + 1);
         }
       }
-      problems.push(`${notCompleted.length} ended ${[...new Set(notCompleted.map((d) => d.status))].join('/')} (${[...reasons].map(([k, n]) => `${n}x ${k}`).join(', ')})`);
+      problems.push(
+        `${notCompleted.length} ended ${[...new Set(notCompleted.map((d) => d.status))].join('/')} (${[...reasons].map(([k, n]) => `${n}x ${k}`).join(', ')})`,
+      );
     }
 
     // Harm done once per subject and system: counted by the systems themselves.
     const expected = new Set(bulk.flatMap((c) => env.systemIds.map((s) => `${s} L-${c.ecifId}`)));
     const missing = [...expected].filter((k) => env.fleet.effects.get(k) !== 1);
-    if (missing.length) problems.push(`${missing.length} subject-system pairs erased ${[...new Set(missing.map((k) => env.fleet.effects.get(k) ?? 0))].join('/')} times, not once`);
+    if (missing.length)
+      problems.push(
+        `${missing.length} subject-system pairs erased ${[...new Set(missing.map((k) => env.fleet.effects.get(k) ?? 0))].join('/')} times, not once`,
+      );
 
     // The trail: one success per system, one finalization, and a chain that verifies.
     const audit = (await deps()).audit;
@@ -68,9 +76,11 @@ export async function run(opts: { runs: number }): Promise<BenchResult[]> {
       const events = await audit.stream(`request:${d.id}`);
       const succeeded = events.filter((e) => e.action === 'request.system_succeeded').map((e) => e.target.systemId);
       const finalized = events.filter((e) => e.action === 'request.finalized').length;
-      if (succeeded.length !== SYSTEMS || new Set(succeeded).size !== SYSTEMS || finalized !== 1 || verifyChain(events)) badTrails++;
+      if (succeeded.length !== SYSTEMS || new Set(succeeded).size !== SYSTEMS || finalized !== 1 || verifyChain(events))
+        badTrails++;
     }
-    if (badTrails) problems.push(`${badTrails} audit trails not one success per system and one finalization, or not verifying`);
+    if (badTrails)
+      problems.push(`${badTrails} audit trails not one success per system and one finalization, or not verifying`);
     if (problems.length) throw new Error(`bulk erasure: ${problems.join('; ')}`);
 
     const ms = done.map((d) => d.ms);

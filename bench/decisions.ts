@@ -30,8 +30,18 @@ export async function run(opts: { runs: number }): Promise<BenchResult[]> {
         ids.slice(i, i + 25).map((ecifId) =>
           stores.deps.consent.append([
             {
-              ecifId, eventId: newId(), purpose: 'marketing', channel: 'email', state: 'granted', lawfulBasis: 'consent', jurisdiction: 'GDPR',
-              notice: { id: 'privacy-notice', version: '3' }, method: 'web', evidence: { actorRole: 'customer', actorId: ecifId }, capturedAt: new Date().toISOString(), receiptId: newId(),
+              ecifId,
+              eventId: newId(),
+              purpose: 'marketing',
+              channel: 'email',
+              state: 'granted',
+              lawfulBasis: 'consent',
+              jurisdiction: 'GDPR',
+              notice: { id: 'privacy-notice', version: '3' },
+              method: 'web',
+              evidence: { actorRole: 'customer', actorId: ecifId },
+              capturedAt: new Date().toISOString(),
+              receiptId: newId(),
             },
           ]),
         ),
@@ -41,8 +51,21 @@ export async function run(opts: { runs: number }): Promise<BenchResult[]> {
     const { handler: batch } = await import('#handlers/http/decide-consent-batch.ts');
     const auth = { claims: { sub: 'crm-bench', 'cognito:groups': 'crm' }, scopes: [] };
     const call = async (h: typeof single, path: string, body: unknown) => {
-      const event = buildEvent({ method: 'POST', url: path, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) }, `POST ${path}`, {}, auth);
-      const res = (await h(event, lambdaContext('bench', event.requestContext.requestId))) as { statusCode: number; body: string };
+      const event = buildEvent(
+        {
+          method: 'POST',
+          url: path,
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.from(JSON.stringify(body)),
+        },
+        `POST ${path}`,
+        {},
+        auth,
+      );
+      const res = (await h(event, lambdaContext('bench', event.requestContext.requestId))) as {
+        statusCode: number;
+        body: string;
+      };
       if (res.statusCode !== 200) throw new Error(`${path} answered ${res.statusCode}: ${res.body}`);
       return res;
     };
@@ -63,10 +86,16 @@ export async function run(opts: { runs: number }): Promise<BenchResult[]> {
         Array.from({ length: CONCURRENCY }, async () => {
           while (next < chunks.length) {
             let keys: Record<string, AttributeValue>[] | undefined = chunks[next++].flatMap((id) =>
-              ['CUR#marketing#email', 'CUR#marketing#any', 'CUR#~FLAGS'].map((sk) => ({ PK: { S: `SUBJ#${id}` }, SK: { S: sk } })),
+              ['CUR#marketing#email', 'CUR#marketing#any', 'CUR#~FLAGS'].map((sk) => ({
+                PK: { S: `SUBJ#${id}` },
+                SK: { S: sk },
+              })),
             );
             while (keys?.length) {
-              const res: { UnprocessedKeys?: Record<string, { Keys?: Record<string, AttributeValue>[] }> } = await stores.dynamo.client.send(new BatchGetItemCommand({ RequestItems: { [stores.tables.consent]: { Keys: keys } } }));
+              const res: { UnprocessedKeys?: Record<string, { Keys?: Record<string, AttributeValue>[] }> } =
+                await stores.dynamo.client.send(
+                  new BatchGetItemCommand({ RequestItems: { [stores.tables.consent]: { Keys: keys } } }),
+                );
               keys = res.UnprocessedKeys?.[stores.tables.consent]?.Keys;
             }
           }
@@ -78,7 +107,8 @@ export async function run(opts: { runs: number }): Promise<BenchResult[]> {
     const n = Math.max(200, opts.runs * 50);
     const handlerMs: number[] = [];
     const rawMs: number[] = [];
-    for (let i = 0; i < 50; i++) await call(single, '/v1/consent-decisions', { ecifId: ids[i], purpose: 'marketing', channel: 'email' });
+    for (let i = 0; i < 50; i++)
+      await call(single, '/v1/consent-decisions', { ecifId: ids[i], purpose: 'marketing', channel: 'email' });
     for (let i = 0; i < n; i++) {
       const ecifId = ids[i % ids.length];
       let t = performance.now();
@@ -104,14 +134,21 @@ export async function run(opts: { runs: number }): Promise<BenchResult[]> {
 
     // (3) 10,000 single calls, one after another, as a CRM without the batch route would.
     let t = performance.now();
-    for (const ecifId of ids) await call(single, '/v1/consent-decisions', { ecifId, purpose: 'marketing', channel: 'email' });
+    for (const ecifId of ids)
+      await call(single, '/v1/consent-decisions', { ecifId, purpose: 'marketing', channel: 'email' });
     const singlesMs = performance.now() - t;
 
     // (4) the bundle CDK would ship (esbuild, ESM, minified, node22), and its import time.
     const dir = mkdtempSync(path.join(tmpdir(), 'custodian-bundle-'));
     const outfile = path.join(dir, 'decide.mjs');
     await build({
-      entryPoints: ['functions/handlers/http/decide-consent.ts'], bundle: true, minify: true, platform: 'node', format: 'esm', target: 'node22', outfile,
+      entryPoints: ['functions/handlers/http/decide-consent.ts'],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      outfile,
       banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
       logLevel: 'silent',
     });
@@ -120,7 +157,11 @@ export async function run(opts: { runs: number }): Promise<BenchResult[]> {
     // In a fresh process each time, as a Lambda cold start imports it: median of 5.
     const importMs = (file: string) => {
       const times = Array.from({ length: 5 }, () => {
-        const out = execFileSync(process.execPath, ['--input-type=module', '-e', `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`]);
+        const out = execFileSync(process.execPath, [
+          '--input-type=module',
+          '-e',
+          `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`,
+        ]);
         return Number(out.toString());
       });
       return median(times);
@@ -130,11 +171,35 @@ export async function run(opts: { runs: number }): Promise<BenchResult[]> {
 
     const single50 = median(handlerMs) / median(rawMs);
     return [
-      { bench: 'decision: handler vs one raw Query (median)', ratio: single50, target: 1.25, detail: `${median(handlerMs).toFixed(2)} ms vs ${median(rawMs).toFixed(2)} ms; ${n} interleaved` },
-      { bench: 'decision: handler vs one raw Query (p99)', ratio: percentile(handlerMs, 99) / percentile(rawMs, 99), target: 1.25, detail: `${percentile(handlerMs, 99).toFixed(2)} ms vs ${percentile(rawMs, 99).toFixed(2)} ms` },
-      { bench: 'decision batch of 10,000 vs raw BatchGetItems of its keys', ratio: median(batchMs) / median(rawBatchMs), target: 1.5, detail: `${Math.round(median(batchMs))} ms vs ${Math.round(median(rawBatchMs))} ms` },
-      { bench: 'decision batch of 10,000 vs 10,000 single calls', ratio: median(batchMs) / singlesMs, target: 0.1, detail: `${Math.round(median(batchMs))} ms vs ${Math.round(singlesMs)} ms (at least 10x faster: ratio <= 0.1)` },
-      { bench: 'decision bundle import vs an empty handler', ratio: bundleImport / emptyImport, detail: `${(statSync(outfile).size / 1024).toFixed(0)} KiB minified; import ${bundleImport.toFixed(1)} ms vs ${emptyImport.toFixed(1)} ms` },
+      {
+        bench: 'decision: handler vs one raw Query (median)',
+        ratio: single50,
+        target: 1.25,
+        detail: `${median(handlerMs).toFixed(2)} ms vs ${median(rawMs).toFixed(2)} ms; ${n} interleaved`,
+      },
+      {
+        bench: 'decision: handler vs one raw Query (p99)',
+        ratio: percentile(handlerMs, 99) / percentile(rawMs, 99),
+        target: 1.25,
+        detail: `${percentile(handlerMs, 99).toFixed(2)} ms vs ${percentile(rawMs, 99).toFixed(2)} ms`,
+      },
+      {
+        bench: 'decision batch of 10,000 vs raw BatchGetItems of its keys',
+        ratio: median(batchMs) / median(rawBatchMs),
+        target: 1.5,
+        detail: `${Math.round(median(batchMs))} ms vs ${Math.round(median(rawBatchMs))} ms`,
+      },
+      {
+        bench: 'decision batch of 10,000 vs 10,000 single calls',
+        ratio: median(batchMs) / singlesMs,
+        target: 0.1,
+        detail: `${Math.round(median(batchMs))} ms vs ${Math.round(singlesMs)} ms (at least 10x faster: ratio <= 0.1)`,
+      },
+      {
+        bench: 'decision bundle import vs an empty handler',
+        ratio: bundleImport / emptyImport,
+        detail: `${(statSync(outfile).size / 1024).toFixed(0)} KiB minified; import ${bundleImport.toFixed(1)} ms vs ${emptyImport.toFixed(1)} ms`,
+      },
     ];
   } finally {
     await stores.stop();

@@ -28,8 +28,14 @@ export async function rawCalls(runtime: LocalRuntime, n: number, width = 1): Pro
     Array.from({ length: width }, async () => {
       for (let i = next++; i < n; i = next++) {
         const Key = { PK: { S: `BENCH#${i % 10}` }, SK: { S: 'BENCH' } };
-        if (i % 2 === 0) await runtime.dynamo.client.send(new PutItemCommand({ TableName: runtime.tables.requests, Item: { ...Key, n: { N: String(i) } } }));
-        else await runtime.dynamo.client.send(new GetItemCommand({ TableName: runtime.tables.requests, Key, ConsistentRead: true }));
+        if (i % 2 === 0)
+          await runtime.dynamo.client.send(
+            new PutItemCommand({ TableName: runtime.tables.requests, Item: { ...Key, n: { N: String(i) } } }),
+          );
+        else
+          await runtime.dynamo.client.send(
+            new GetItemCommand({ TableName: runtime.tables.requests, Key, ConsistentRead: true }),
+          );
       }
     }),
   );

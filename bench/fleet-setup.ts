@@ -27,17 +27,28 @@ const localIdOf = (c: DemoCustomer) => `L-${c.ecifId}`;
 async function call(method: string, url: string, token: string, body?: unknown): Promise<Response> {
   const res = await fetch(url, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return res;
 }
 
-export async function startFleetRuntime(opts: { systems: number; delayMs: number; customers: number; seed?: number }): Promise<FleetRuntime> {
+export async function startFleetRuntime(opts: {
+  systems: number;
+  delayMs: number;
+  customers: number;
+  seed?: number;
+}): Promise<FleetRuntime> {
   const runtime = await startLocalRuntime({ port: 0 });
   const fleet = await startWebhookFleet({ secret: runtime.env.CONNECTOR_SIGNING_SECRET, delayMs: opts.delayMs });
   try {
-    const [operator, steward] = await Promise.all([signDevToken({ role: 'operator' }), signDevToken({ role: 'steward' })]);
+    const [operator, steward] = await Promise.all([
+      signDevToken({ role: 'operator' }),
+      signDevToken({ role: 'steward' }),
+    ]);
     const api = runtime.apiUrl;
     const systemIds = Array.from({ length: opts.systems }, (_, i) => `bench-${String(i + 1).padStart(2, '0')}`);
     for (const systemId of systemIds) {
@@ -48,7 +59,8 @@ export async function startFleetRuntime(opts: { systems: number; delayMs: number
         fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
         concurrency: 4,
       });
-      if (res.status !== 200 && res.status !== 201) throw new Error(`PUT /v1/systems/${systemId} answered ${res.status}`);
+      if (res.status !== 200 && res.status !== 201)
+        throw new Error(`PUT /v1/systems/${systemId} answered ${res.status}`);
     }
     // Distinct subjects, each known to every system under its own local id.
     const customers = demoCustomers(opts.seed ?? 11, opts.customers).map((c) => ({
@@ -60,7 +72,8 @@ export async function startFleetRuntime(opts: { systems: number; delayMs: number
       Array.from({ length: 8 }, async () => {
         for (let c = queue.shift(); c; c = queue.shift()) {
           const res = await call('PUT', `${api}/v1/ecif/customers/${c.ecifId}`, steward, c.input);
-          if (res.status !== 201 && res.status !== 200) throw new Error(`PUT /v1/ecif/customers answered ${res.status}`);
+          if (res.status !== 201 && res.status !== 200)
+            throw new Error(`PUT /v1/ecif/customers answered ${res.status}`);
         }
       }),
     );
@@ -71,7 +84,8 @@ export async function startFleetRuntime(opts: { systems: number; delayMs: number
       if (!t) tokens.set(c.ecifId, (t = signDevToken({ role: 'customer', sub: c.ecifId })));
       return t;
     };
-    const executionArn = (id: string) => `${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${id}`;
+    const executionArn = (id: string) =>
+      `${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${id}`;
     return {
       runtime,
       fleet,
@@ -79,7 +93,11 @@ export async function startFleetRuntime(opts: { systems: number; delayMs: number
       customers,
       token,
       async submitErasure(c) {
-        const res = await call('POST', `${api}/v1/privacy-requests`, await token(c), { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: c.email } });
+        const res = await call('POST', `${api}/v1/privacy-requests`, await token(c), {
+          type: 'erasure',
+          jurisdiction: 'GDPR',
+          identifiers: { email: c.email },
+        });
         if (res.status !== 202) throw new Error(`submit answered ${res.status}`);
         return ((await res.json()) as { id: string }).id;
       },

@@ -9,10 +9,16 @@ export interface BenchResult {
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-export const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+export const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 
 export function printTable(rows: BenchResult[]): void {
-  const lines = rows.map((r) => [r.bench, r.ratio.toFixed(2), r.target === undefined ? '' : r.ratio <= r.target ? `<= ${r.target} ok` : `> ${r.target} MISSED`, r.detail]);
+  const lines = rows.map((r) => [
+    r.bench,
+    r.ratio.toFixed(2),
+    r.target === undefined ? '' : r.ratio <= r.target ? `<= ${r.target} ok` : `> ${r.target} MISSED`,
+    r.detail,
+  ]);
   const head = ['bench', 'ratio', 'target', 'detail'];
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');

@@ -60,7 +60,11 @@ export async function startWebhookFleet(opts: { secret: string; delayMs: number 
     try {
       let body: unknown;
       if (call.action === 'verify') {
-        body = { idempotencyKey: call.idempotencyKey, erased: erased.has(subject), remaining: erased.has(subject) ? [] : ['email'] };
+        body = {
+          idempotencyKey: call.idempotencyKey,
+          erased: erased.has(subject),
+          remaining: erased.has(subject) ? [] : ['email'],
+        };
       } else if (answered.has(call.idempotencyKey)) {
         // A retry, even one that arrives while the first call is still at work, gets the first answer.
         stats.replays++;
@@ -72,7 +76,12 @@ export async function startWebhookFleet(opts: { secret: string; delayMs: number 
           const first = !erased.has(subject);
           erased.add(subject);
           effects.set(subject, (effects.get(subject) ?? 0) + 1);
-          return { idempotencyKey: call.idempotencyKey, status: 'succeeded', recordsAffected: first ? 1 : 0, fieldsChanged: first ? ['email'] : [] };
+          return {
+            idempotencyKey: call.idempotencyKey,
+            status: 'succeeded',
+            recordsAffected: first ? 1 : 0,
+            fieldsChanged: first ? ['email'] : [],
+          };
         })();
         answered.set(call.idempotencyKey, work);
         body = await work;

@@ -82,18 +82,28 @@ function print(value: unknown): void {
   if (value && typeof value === 'object') {
     const entries = Object.entries(value);
     const width = Math.max(...entries.map(([k]) => k.length));
-    return console.log(entries.map(([k, v]) => `${k.padEnd(width)}  ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n'));
+    return console.log(
+      entries
+        .map(([k, v]) => `${k.padEnd(width)}  ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+        .join('\n'),
+    );
   }
   console.log(String(value));
 }
 
 function table(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return '(none)';
-  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => rows.some((r) => typeof r[c] !== 'object' || r[c] === null));
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) =>
+    rows.some((r) => typeof r[c] !== 'object' || r[c] === null),
+  );
   const cell = (v: unknown) => (v === undefined || v === null ? '' : String(v));
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
-  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
+  return [
+    line(cols),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(cols.map((c) => cell(r[c])))),
+  ].join('\n');
 }
 
 async function collect<T>(it: AsyncIterable<T>, max = 1000): Promise<T[]> {
@@ -129,10 +139,14 @@ async function auditExport(client: CustodianClient, from: string): Promise<numbe
   try {
     await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), watch, out);
   } catch (err) {
-    throw new Error(`the export was cut short after ${lines} lines (${(err as Error).message}); the file is incomplete`);
+    throw new Error(
+      `the export was cut short after ${lines} lines (${(err as Error).message}); the file is incomplete`,
+    );
   }
   if (format === 'csv') {
-    console.error(`${Math.max(0, lines - 1)} events exported (CSV has no trailer: use NDJSON to prove the export whole)`);
+    console.error(
+      `${Math.max(0, lines - 1)} events exported (CSV has no trailer: use NDJSON to prove the export whole)`,
+    );
     return 0;
   }
   const last = tail.split('\n').filter(Boolean).at(-1) ?? '';
@@ -143,10 +157,14 @@ async function auditExport(client: CustodianClient, from: string): Promise<numbe
     trailer = undefined;
   }
   if (!isExportTrailer(trailer) || trailer.events !== lines - 1) {
-    console.error(`custodian: the export was cut short: ${lines} lines and no trailer that counts them; the file is incomplete`);
+    console.error(
+      `custodian: the export was cut short: ${lines} lines and no trailer that counts them; the file is incomplete`,
+    );
     return 3;
   }
-  console.error(`${trailer.events} events exported, ${trailer.from} to ${trailer.to} (complete: the trailer's count matches)`);
+  console.error(
+    `${trailer.events} events exported, ${trailer.from} to ${trailer.to} (complete: the trailer's count matches)`,
+  );
   return 0;
 }
 
@@ -173,9 +191,16 @@ async function ecifImport(client: CustodianClient, file: string): Promise<number
         } catch (err) {
           if (!(err instanceof ApiError)) throw err;
           // Problem titles and field paths only: a detail could quote the record.
-          const paths = Array.isArray(err.problem.errors) ? ` at ${(err.problem.errors as { path: string }[]).map((e) => e.path).join(', ')}` : '';
+          const paths = Array.isArray(err.problem.errors)
+            ? ` at ${(err.problem.errors as { path: string }[]).map((e) => e.path).join(', ')}`
+            : '';
           const why = typeof err.problem.reason === 'string' ? ` (${err.problem.reason})` : '';
-          rejects.push({ line: rec.line, ecifId: rec.ecifId, status: err.status, reason: `${err.problem.title ?? 'refused'}${why}${paths}` });
+          rejects.push({
+            line: rec.line,
+            ecifId: rec.ecifId,
+            status: err.status,
+            reason: `${err.problem.title ?? 'refused'}${why}${paths}`,
+          });
         }
       }
       done++;
@@ -187,7 +212,11 @@ async function ecifImport(client: CustodianClient, file: string): Promise<number
   }
   await Promise.all(inFlight);
   if (!opts.json && process.stderr.isTTY) process.stderr.write('\n');
-  print(opts.json ? { records: done, created, updated, rejected: rejects.length, rejects } : { records: done, created, updated, rejected: rejects.length });
+  print(
+    opts.json
+      ? { records: done, created, updated, rejected: rejects.length, rejects }
+      : { records: done, created, updated, rejected: rejects.length },
+  );
   if (rejects.length && !opts.json) console.log(`\nrejected:\n${table(rejects.sort((a, b) => a.line - b.line))}`);
   return rejects.length ? 4 : 0;
 }
@@ -220,15 +249,31 @@ async function main(): Promise<number> {
       print(await client.health());
       return 0;
     case 'systems list':
-      print(opts.json ? await client.systems() : (await client.systems()).items.map((s) => ({ systemId: s.systemId, name: s.name, connector: (s.connector as { kind: string }).kind, capabilities: (s.capabilities as string[]).join(' ') })));
+      print(
+        opts.json
+          ? await client.systems()
+          : (await client.systems()).items.map((s) => ({
+              systemId: s.systemId,
+              name: s.name,
+              connector: (s.connector as { kind: string }).kind,
+              capabilities: (s.capabilities as string[]).join(' '),
+            })),
+      );
       return 0;
     case 'systems put': {
       const { readFile } = await import('node:fs/promises');
-      print(await client.putSystem(need(rest[0], 'system id'), JSON.parse(await readFile(need(rest[1], 'file'), 'utf8'))));
+      print(
+        await client.putSystem(need(rest[0], 'system id'), JSON.parse(await readFile(need(rest[1], 'file'), 'utf8'))),
+      );
       return 0;
     }
     case 'hold place':
-      print(await client.placeLegalHold(need(rest[0], 'ecifId'), { reference: need(str('reference'), '--reference'), reason: need(str('reason'), '--reason') }));
+      print(
+        await client.placeLegalHold(need(rest[0], 'ecifId'), {
+          reference: need(str('reference'), '--reference'),
+          reason: need(str('reason'), '--reason'),
+        }),
+      );
       return 0;
     case 'hold show':
       print(await client.legalHold(need(rest[0], 'ecifId')));
@@ -254,22 +299,47 @@ async function main(): Promise<number> {
       return ecifImport(client, need(rest[0], 'file'));
     case 'requests submit': {
       const email = need(str('email'), '--email');
-      print(await client.submitRequest({ type: need(str('type'), '--type') as never, jurisdiction: need(str('jurisdiction'), '--jurisdiction') as never, identifiers: { email } }));
+      print(
+        await client.submitRequest({
+          type: need(str('type'), '--type') as never,
+          jurisdiction: need(str('jurisdiction'), '--jurisdiction') as never,
+          identifiers: { email },
+        }),
+      );
       return 0;
     }
     case 'requests verify':
       print(await client.verifyRequest(need(rest[0], 'request id'), need(rest[1], 'code')));
       return 0;
     case 'requests list': {
-      const items = await collect(client.requests({ status: str('status'), type: str('type'), ...(opts.overdue ? { overdue: 'true' } : {}) }));
-      print(opts.json ? items : items.map((r) => ({ id: r.id, type: r.type, jurisdiction: r.jurisdiction, status: r.status, dueAt: (r.extension as { extendedDueAt?: string } | undefined)?.extendedDueAt ?? r.dueAt, attention: r.attention ?? '' })));
+      const items = await collect(
+        client.requests({ status: str('status'), type: str('type'), ...(opts.overdue ? { overdue: 'true' } : {}) }),
+      );
+      print(
+        opts.json
+          ? items
+          : items.map((r) => ({
+              id: r.id,
+              type: r.type,
+              jurisdiction: r.jurisdiction,
+              status: r.status,
+              dueAt: (r.extension as { extendedDueAt?: string } | undefined)?.extendedDueAt ?? r.dueAt,
+              attention: r.attention ?? '',
+            })),
+      );
       return 0;
     }
     case 'requests extend':
       print(await client.extendRequest(need(rest[0], 'request id'), need(str('reason'), '--reason')));
       return 0;
     case 'requests deny':
-      print(await client.denyRequest(need(rest[0], 'request id'), need(str('reason'), '--reason'), need(str('detail'), '--detail')));
+      print(
+        await client.denyRequest(
+          need(rest[0], 'request id'),
+          need(str('reason'), '--reason'),
+          need(str('detail'), '--detail'),
+        ),
+      );
       return 0;
     case 'requests retry':
       print(await client.retryRequest(need(rest[0], 'request id')));
@@ -302,7 +372,16 @@ async function main(): Promise<number> {
     case 'consent show': {
       const shown = await client.consents(need(rest[0], 'ecifId'), str('as-of'));
       if (opts.json) print(shown);
-      else print(shown.consents.map(({ purpose, channel, state, capturedAt, eventId }) => ({ purpose, channel, state, capturedAt, eventId })));
+      else
+        print(
+          shown.consents.map(({ purpose, channel, state, capturedAt, eventId }) => ({
+            purpose,
+            channel,
+            state,
+            capturedAt,
+            eventId,
+          })),
+        );
       return 0;
     }
     case 'consent history':
@@ -314,8 +393,16 @@ async function main(): Promise<number> {
         .split(/\r?\n/)
         .map((l) => l.trim())
         .filter(Boolean)
-        .map((l) => (l.includes(',') ? { systemId: l.split(',')[0].trim(), localId: l.split(',').slice(1).join(',').trim() } : { ecifId: l }));
-      const answer = await client.decideBatch({ purpose: need(rest[0], 'purpose'), channel: need(rest[1], 'channel'), subjects });
+        .map((l) =>
+          l.includes(',')
+            ? { systemId: l.split(',')[0].trim(), localId: l.split(',').slice(1).join(',').trim() }
+            : { ecifId: l },
+        );
+      const answer = await client.decideBatch({
+        purpose: need(rest[0], 'purpose'),
+        channel: need(rest[1], 'channel'),
+        subjects,
+      });
       if (opts.json) print(answer);
       else {
         const allowed = answer.items.filter((i) => i.decision === 'allow');
@@ -328,10 +415,20 @@ async function main(): Promise<number> {
       print(await client.receipt(need(rest[0], 'receipt id')));
       return 0;
     case 'consent decide':
-      print(await client.decide({ ecifId: need(rest[0], 'ecifId'), purpose: need(rest[1], 'purpose') as never, channel: need(rest[2], 'channel') as never }));
+      print(
+        await client.decide({
+          ecifId: need(rest[0], 'ecifId'),
+          purpose: need(rest[1], 'purpose') as never,
+          channel: need(rest[2], 'channel') as never,
+        }),
+      );
       return 0;
     case 'audit events':
-      print(await collect(client.auditEvents({ from: need(str('from'), '--from'), to: str('to'), requestId: str('request-id') })));
+      print(
+        await collect(
+          client.auditEvents({ from: need(str('from'), '--from'), to: str('to'), requestId: str('request-id') }),
+        ),
+      );
       return 0;
     case 'audit export':
       return auditExport(client, need(str('from'), '--from'));

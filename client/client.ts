@@ -83,7 +83,11 @@ export function createClient(opts: ClientOptions) {
         return body as T;
       }
       const retryAfter = Number(res?.headers.get('retry-after'));
-      await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : Math.random() * backoff * 2 ** (attempt - 1));
+      await sleep(
+        Number.isFinite(retryAfter) && retryAfter > 0
+          ? retryAfter * 1000
+          : Math.random() * backoff * 2 ** (attempt - 1),
+      );
     }
   }
 
@@ -92,7 +96,11 @@ export function createClient(opts: ClientOptions) {
    * (problem details) is thrown as ApiError. Retried like a call until the first byte, never after:
    * a cut-short stream is the caller's to detect (the export's trailer line).
    */
-  async function streamed(path: string, o: CallOptions = {}, base = opts.exportBaseUrl ?? opts.baseUrl): Promise<Response> {
+  async function streamed(
+    path: string,
+    o: CallOptions = {},
+    base = opts.exportBaseUrl ?? opts.baseUrl,
+  ): Promise<Response> {
     // The REST API's stage is a path prefix (`…/api/`): resolve relative to it, not the host.
     const url = new URL(path.replace(/^\//, ''), base.endsWith('/') ? base : `${base}/`);
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
@@ -121,7 +129,11 @@ export function createClient(opts: ClientOptions) {
   }
 
   /** Follows `next` cursors: yields every item of a paged list. */
-  async function* pages<T>(path: string, query: Record<string, string | undefined> = {}, itemsKey = 'items'): AsyncGenerator<T> {
+  async function* pages<T>(
+    path: string,
+    query: Record<string, string | undefined> = {},
+    itemsKey = 'items',
+  ): AsyncGenerator<T> {
     let cursor: string | undefined;
     do {
       const page = await call<Record<string, unknown>>('GET', path, { query: { ...query, cursor } });
@@ -136,49 +148,118 @@ export function createClient(opts: ClientOptions) {
     pages,
     streamed,
     health: () => call('GET', '/health'),
-    decide: (input: z.input<typeof decisionInputSchema>) => call<{ decision: 'allow' | 'deny'; reason: string; decidedAt: string; [k: string]: unknown }>('POST', '/v1/consent-decisions', { body: input }),
-    /** A campaign list (up to 10,000 subjects): each answer with its reason and signed token, in order. */
-    decideBatch: (input: { purpose: string; channel: string; jurisdiction?: 'GDPR' | 'CCPA'; subjects: ({ ecifId: string } | { systemId: string; localId: string })[] }) =>
-      call<{ decidedAt: string; items: { subject: Record<string, string>; decision: 'allow' | 'deny'; reason: string; token: string; ecifId?: string; [k: string]: unknown }[] }>(
-        'POST', '/v1/consent-decisions/batch', { body: input },
+    decide: (input: z.input<typeof decisionInputSchema>) =>
+      call<{ decision: 'allow' | 'deny'; reason: string; decidedAt: string; [k: string]: unknown }>(
+        'POST',
+        '/v1/consent-decisions',
+        { body: input },
       ),
+    /** A campaign list (up to 10,000 subjects): each answer with its reason and signed token, in order. */
+    decideBatch: (input: {
+      purpose: string;
+      channel: string;
+      jurisdiction?: 'GDPR' | 'CCPA';
+      subjects: ({ ecifId: string } | { systemId: string; localId: string })[];
+    }) =>
+      call<{
+        decidedAt: string;
+        items: {
+          subject: Record<string, string>;
+          decision: 'allow' | 'deny';
+          reason: string;
+          token: string;
+          ecifId?: string;
+          [k: string]: unknown;
+        }[];
+      }>('POST', '/v1/consent-decisions/batch', { body: input }),
     /** The public keys that check decision tokens (cache them). */
     decisionKeys: () => call<{ keys: Record<string, unknown>[] }>('GET', '/v1/consent-decisions/keys'),
-    catalog: () => call<{ purposes: Record<string, unknown>[]; channels: string[]; notices: Record<string, unknown>[] }>('GET', '/v1/consent/catalog'),
+    catalog: () =>
+      call<{ purposes: Record<string, unknown>[]; channels: string[]; notices: Record<string, unknown>[] }>(
+        'GET',
+        '/v1/consent/catalog',
+      ),
     receipt: (receiptId: string) => call<Record<string, unknown>>('GET', `/v1/consents/receipts/${enc(receiptId)}`),
-    consents: (ecifId: string, asOf?: string) => call<{ ecifId: string; consents: Record<string, unknown>[]; flags?: Record<string, boolean> }>('GET', `/v1/subjects/${enc(ecifId)}/consents`, { query: { asOf } }),
+    consents: (ecifId: string, asOf?: string) =>
+      call<{ ecifId: string; consents: Record<string, unknown>[]; flags?: Record<string, boolean> }>(
+        'GET',
+        `/v1/subjects/${enc(ecifId)}/consents`,
+        { query: { asOf } },
+      ),
     consentHistory: (ecifId: string) => pages<Record<string, unknown>>(`/v1/subjects/${enc(ecifId)}/consents/history`),
-    captureConsent: (input: z.input<typeof captureInputSchema>, idempotencyKey?: string) => call('POST', '/v1/consents', { body: input, idempotencyKey }),
+    captureConsent: (input: z.input<typeof captureInputSchema>, idempotencyKey?: string) =>
+      call('POST', '/v1/consents', { body: input, idempotencyKey }),
     submitRequest: (input: z.input<typeof requestInputSchema>, idempotencyKey?: string) =>
-      call<{ id: string; status: string; dueAt: string }>('POST', '/v1/privacy-requests', { body: input, idempotencyKey }),
+      call<{ id: string; status: string; dueAt: string }>('POST', '/v1/privacy-requests', {
+        body: input,
+        idempotencyKey,
+      }),
     request: (id: string, requesterKey?: string) =>
-      call<{ id: string; status: string; [k: string]: unknown }>('GET', `/v1/privacy-requests/${enc(id)}`, requesterKey ? { headers: { 'x-requester-key': requesterKey } } : {}),
-    verifyRequest: (id: string, code: string) => call<{ id: string; status: string }>('POST', `/v1/privacy-requests/${enc(id)}/verification`, { body: { code } }),
+      call<{ id: string; status: string; [k: string]: unknown }>(
+        'GET',
+        `/v1/privacy-requests/${enc(id)}`,
+        requesterKey ? { headers: { 'x-requester-key': requesterKey } } : {},
+      ),
+    verifyRequest: (id: string, code: string) =>
+      call<{ id: string; status: string }>('POST', `/v1/privacy-requests/${enc(id)}/verification`, { body: { code } }),
     /** The queue (operator, auditor): open requests by default; filters status, type, jurisdiction, dueBefore, overdue. */
-    requests: (query: Record<string, string | undefined> = {}) => pages<{ id: string; status: string; [k: string]: unknown }>('/v1/privacy-requests', query),
-    extendRequest: (id: string, reason: string) => call<{ id: string; extension: { extendedDueAt: string } }>('POST', `/v1/privacy-requests/${enc(id)}/extend`, { body: { reason } }),
-    denyRequest: (id: string, reason: string, detail: string) => call<{ id: string; status: string }>('POST', `/v1/privacy-requests/${enc(id)}/deny`, { body: { reason, detail } }),
+    requests: (query: Record<string, string | undefined> = {}) =>
+      pages<{ id: string; status: string; [k: string]: unknown }>('/v1/privacy-requests', query),
+    extendRequest: (id: string, reason: string) =>
+      call<{ id: string; extension: { extendedDueAt: string } }>('POST', `/v1/privacy-requests/${enc(id)}/extend`, {
+        body: { reason },
+      }),
+    denyRequest: (id: string, reason: string, detail: string) =>
+      call<{ id: string; status: string }>('POST', `/v1/privacy-requests/${enc(id)}/deny`, {
+        body: { reason, detail },
+      }),
     retryRequest: (id: string) => call<{ id: string; status: string }>('POST', `/v1/privacy-requests/${enc(id)}/retry`),
     cancelRequest: (id: string, requesterKey?: string) =>
-      call<{ id: string; status: string }>('POST', `/v1/privacy-requests/${enc(id)}/cancel`, requesterKey ? { headers: { 'x-requester-key': requesterKey } } : {}),
+      call<{ id: string; status: string }>(
+        'POST',
+        `/v1/privacy-requests/${enc(id)}/cancel`,
+        requesterKey ? { headers: { 'x-requester-key': requesterKey } } : {},
+      ),
     putCustomer: (ecifId: string, input: z.input<typeof customerInputSchema>, idempotencyKey?: string) =>
-      call<{ ecifId: string; created: boolean }>('PUT', `/v1/ecif/customers/${enc(ecifId)}`, { body: input, idempotencyKey }),
+      call<{ ecifId: string; created: boolean }>('PUT', `/v1/ecif/customers/${enc(ecifId)}`, {
+        body: input,
+        idempotencyKey,
+      }),
     resolveCustomer: (identifiers: z.input<typeof resolveInputSchema>) =>
-      call<{ ecifId: string; crossReferences: { systemId: string; localId: string; since: string; source?: string }[] }>('POST', '/v1/ecif/resolve', { body: identifiers }),
+      call<{
+        ecifId: string;
+        crossReferences: { systemId: string; localId: string; since: string; source?: string }[];
+      }>('POST', '/v1/ecif/resolve', { body: identifiers }),
     completeManualTask: (requestId: string, systemId: string, completion: z.input<typeof manualCompletionSchema>) =>
-      call<{ systemId: string; state: string }>('POST', `/v1/privacy-requests/${enc(requestId)}/systems/${enc(systemId)}/complete`, { body: completion }),
-    putSystem: (systemId: string, input: z.input<typeof systemInputSchema>) => call('PUT', `/v1/systems/${enc(systemId)}`, { body: input }),
+      call<{ systemId: string; state: string }>(
+        'POST',
+        `/v1/privacy-requests/${enc(requestId)}/systems/${enc(systemId)}/complete`,
+        { body: completion },
+      ),
+    putSystem: (systemId: string, input: z.input<typeof systemInputSchema>) =>
+      call('PUT', `/v1/systems/${enc(systemId)}`, { body: input }),
     systems: () => call<{ items: Record<string, unknown>[] }>('GET', '/v1/systems'),
     /** Legal holds (operator; an auditor reads): erasures of the subject destroy nothing until released. */
     placeLegalHold: (ecifId: string, input: z.input<typeof legalHoldInputSchema>) =>
-      call<{ ecifId: string; reference: string; placedAt: string }>('PUT', `/v1/subjects/${enc(ecifId)}/legal-hold`, { body: input }),
-    legalHold: (ecifId: string) => call<{ ecifId: string; reference: string; reason: string; placedAt: string }>('GET', `/v1/subjects/${enc(ecifId)}/legal-hold`),
+      call<{ ecifId: string; reference: string; placedAt: string }>('PUT', `/v1/subjects/${enc(ecifId)}/legal-hold`, {
+        body: input,
+      }),
+    legalHold: (ecifId: string) =>
+      call<{ ecifId: string; reference: string; reason: string; placedAt: string }>(
+        'GET',
+        `/v1/subjects/${enc(ecifId)}/legal-hold`,
+      ),
     releaseLegalHold: (ecifId: string) =>
-      call<{ ecifId: string; released: true; reference: string; erasuresStarted: string[] }>('DELETE', `/v1/subjects/${enc(ecifId)}/legal-hold`),
-    auditEvents: (query: Record<string, string | undefined> = {}) => pages<Record<string, unknown>>('/v1/audit/events', query),
+      call<{ ecifId: string; released: true; reference: string; erasuresStarted: string[] }>(
+        'DELETE',
+        `/v1/subjects/${enc(ecifId)}/legal-hold`,
+      ),
+    auditEvents: (query: Record<string, string | undefined> = {}) =>
+      pages<Record<string, unknown>>('/v1/audit/events', query),
     auditVerify: (query: Record<string, string | undefined> = {}) => call('GET', '/v1/audit/verify', { query }),
     /** The streamed export (NDJSON ends with its trailer line; CSV has none): the response, its body still arriving. */
-    auditExport: (query: { from: string; to?: string; format?: 'ndjson' | 'csv' }) => streamed('/v1/audit/export', { query }),
+    auditExport: (query: { from: string; to?: string; format?: 'ndjson' | 'csv' }) =>
+      streamed('/v1/audit/export', { query }),
   };
 }
 

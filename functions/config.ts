@@ -26,7 +26,10 @@ export const configSchema = z.object({
    * Where systems' own secrets are in Secrets Manager when the environment has no
    * CONNECTOR_SECRET_<REF> / CONNECTOR_DB_<REF>: `<prefix><kind>/<ref>` (CDK: `custodian/connectors/`).
    */
-  CONNECTOR_SECRETS_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,100}$/).optional(),
+  CONNECTOR_SECRETS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9/_+=.@-]{1,100}$/)
+    .optional(),
   /**
    * Where a connected system's `concurrency` and `rateLimitPerSecond` hold: `process` (exact within one
    * process: the local runtime's default) or `shared` (leases in the requests table, one bound over

@@ -96,10 +96,13 @@ export function extractWorkflowDefinition(
     ([, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && r.Metadata?.[WORKFLOW_METADATA_KEY] === workflow,
   );
   if (found.length !== 1) {
-    throw new Error(`expected one state machine with metadata ${WORKFLOW_METADATA_KEY}=${workflow}, found ${found.length}`);
+    throw new Error(
+      `expected one state machine with metadata ${WORKFLOW_METADATA_KEY}=${workflow}, found ${found.length}`,
+    );
   }
   const [logicalId, resource] = found[0];
   const props = resource.Properties ?? {};
-  const text = props.DefinitionString !== undefined ? definitionText(props.DefinitionString) : JSON.stringify(props.Definition);
+  const text =
+    props.DefinitionString !== undefined ? definitionText(props.DefinitionString) : JSON.stringify(props.Definition);
   return { definition: JSON.parse(text) as object, logicalId };
 }

@@ -38,12 +38,16 @@ export function webBuildStale(): boolean {
 export function buildWebPages(): void {
   const out = path.join(WEB_DIR, `.dist-${process.pid}-${Date.now()}`);
   try {
-    execFileSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', path.join(WEB_DIR, 'vite.config.ts')], {
-      cwd: root,
-      timeout: 120_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CUSTODIAN_WEB_OUT_DIR: out },
-    });
+    execFileSync(
+      process.execPath,
+      [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', path.join(WEB_DIR, 'vite.config.ts')],
+      {
+        cwd: root,
+        timeout: 120_000,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, CUSTODIAN_WEB_OUT_DIR: out },
+      },
+    );
     writeFileSync(path.join(out, '.built'), new Date().toISOString());
     const old = `${out}-old`;
     if (existsSync(WEB_DIST)) renameSync(WEB_DIST, old);
@@ -52,7 +56,9 @@ export function buildWebPages(): void {
   } catch (err) {
     rmSync(out, { recursive: true, force: true });
     const e = err as { stderr?: Buffer; stdout?: Buffer; message: string };
-    throw new Error(`the web pages could not be built (npm run web:build): ${e.stderr?.toString() || e.stdout?.toString() || e.message}`);
+    throw new Error(
+      `the web pages could not be built (npm run web:build): ${e.stderr?.toString() || e.stdout?.toString() || e.message}`,
+    );
   }
 }
 

@@ -17,7 +17,12 @@ export interface CheckResult {
   detail: string;
 }
 
-export async function checkConnector(opts: { url: string; secret: string; localId: string; fields: { name: string; strategy: string }[] }): Promise<CheckResult[]> {
+export async function checkConnector(opts: {
+  url: string;
+  secret: string;
+  localId: string;
+  fields: { name: string; strategy: string }[];
+}): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const record = (check: string, ok: boolean, detail: string) => results.push({ check, ok, detail });
   const requestId = `connector-check-${randomUUID()}`;
@@ -37,7 +42,10 @@ export async function checkConnector(opts: { url: string; secret: string; localI
       body: text,
       signal: AbortSignal.timeout(10_000),
     });
-    return { status: res.status, json: (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined };
+    return {
+      status: res.status,
+      json: (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined,
+    };
   };
 
   const unsigned = await call(body('erase'), 't=1,v1=00');
@@ -46,24 +54,60 @@ export async function checkConnector(opts: { url: string; secret: string; localI
   const old = await call(JSON.parse(stale), sign(opts.secret, stale, new Date(Date.now() - 10 * 60_000)));
   record('refuses a signature older than 5 minutes (replay)', old.status === 401, `answered ${old.status}`);
   const malformed = await call({ action: 'erase' });
-  record('refuses a malformed body with a 4xx', malformed.status >= 400 && malformed.status < 500, `answered ${malformed.status}`);
+  record(
+    'refuses a malformed body with a 4xx',
+    malformed.status >= 400 && malformed.status < 500,
+    `answered ${malformed.status}`,
+  );
 
   const erase = await call(body('erase'));
-  record('erase: 200 with status "succeeded"', erase.status === 200 && erase.json?.status === 'succeeded', `answered ${erase.status} ${String(erase.json?.status)}`);
-  record('erase: echoes the idempotency key', erase.json?.idempotencyKey === `${requestId}:erase`, 'the key must come back as sent');
-  record('erase: says recordsAffected and fieldsChanged', typeof erase.json?.recordsAffected === 'number' && Array.isArray(erase.json?.fieldsChanged), JSON.stringify({ recordsAffected: erase.json?.recordsAffected, fieldsChanged: erase.json?.fieldsChanged }));
+  record(
+    'erase: 200 with status "succeeded"',
+    erase.status === 200 && erase.json?.status === 'succeeded',
+    `answered ${erase.status} ${String(erase.json?.status)}`,
+  );
+  record(
+    'erase: echoes the idempotency key',
+    erase.json?.idempotencyKey === `${requestId}:erase`,
+    'the key must come back as sent',
+  );
+  record(
+    'erase: says recordsAffected and fieldsChanged',
+    typeof erase.json?.recordsAffected === 'number' && Array.isArray(erase.json?.fieldsChanged),
+    JSON.stringify({ recordsAffected: erase.json?.recordsAffected, fieldsChanged: erase.json?.fieldsChanged }),
+  );
   const replay = await call(body('erase'));
-  record('erase replayed with the same key: the same answer, no second effect', replay.status === 200 && JSON.stringify(replay.json) === JSON.stringify(erase.json), `answered ${replay.status}`);
+  record(
+    'erase replayed with the same key: the same answer, no second effect',
+    replay.status === 200 && JSON.stringify(replay.json) === JSON.stringify(erase.json),
+    `answered ${replay.status}`,
+  );
 
   const verify = await call(body('verify'));
-  record('verify: erased true and nothing remaining', verify.status === 200 && verify.json?.erased === true && Array.isArray(verify.json?.remaining) && (verify.json.remaining as unknown[]).length === 0, JSON.stringify(verify.json ?? {}));
+  record(
+    'verify: erased true and nothing remaining',
+    verify.status === 200 &&
+      verify.json?.erased === true &&
+      Array.isArray(verify.json?.remaining) &&
+      (verify.json.remaining as unknown[]).length === 0,
+    JSON.stringify(verify.json ?? {}),
+  );
   return results;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { url: { type: 'string' }, secret: { type: 'string' }, 'local-id': { type: 'string' }, fields: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      url: { type: 'string' },
+      secret: { type: 'string' },
+      'local-id': { type: 'string' },
+      fields: { type: 'string' },
+    },
+  });
   if (!values.url || !values.secret || !values['local-id']) {
-    console.error('usage: npm run connector:check -- --url <webhook> --secret <secret> --local-id <test subject id> [--fields email:hash,phone:null]');
+    console.error(
+      'usage: npm run connector:check -- --url <webhook> --secret <secret> --local-id <test subject id> [--fields email:hash,phone:null]',
+    );
     process.exit(2);
   }
   const fields = (values.fields ?? 'email:null').split(',').map((pair) => {

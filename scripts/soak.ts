@@ -17,7 +17,11 @@ import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime } from '#infra/local/runtime.ts';
 
 const { values } = parseArgs({
-  options: { minutes: { type: 'string', default: '30' }, customers: { type: 'string', default: '200' }, workers: { type: 'string', default: '6' } },
+  options: {
+    minutes: { type: 'string', default: '30' },
+    customers: { type: 'string', default: '200' },
+    workers: { type: 'string', default: '6' },
+  },
 });
 const until = Date.now() + Number(values.minutes) * 60_000;
 
@@ -28,7 +32,15 @@ const demo = await startDemo(runtime, { crmPort: 0, customers: Number(values.cus
 const crm = await signDevToken({ role: 'crm' });
 const operator = await signDevToken({ role: 'operator' });
 // capturesRefused: captures for customers erased meanwhile (404), as expected.
-const counts = { captures: 0, capturesRefused: 0, decisions: 0, erasures: 0, faultsInjected: 0, http4xx: 0, http5xx: 0 };
+const counts = {
+  captures: 0,
+  capturesRefused: 0,
+  decisions: 0,
+  erasures: 0,
+  faultsInjected: 0,
+  http4xx: 0,
+  http5xx: 0,
+};
 const requestIds: string[] = [];
 const started = Date.now();
 const erasable = demo.customers.slice(1);
@@ -58,18 +70,32 @@ async function worker(): Promise<void> {
     const roll = Math.random();
     const subject = erased.length > 0 && Math.random() < 0.02 ? pick(erased) : pick(live());
     if (roll < 0.5) {
-      const r = await post('/v1/consents', {
-        ecifId: subject.ecifId,
-        choices: [{ purpose: pick(purposes), channel: pick(channels), state: pick(['granted', 'withdrawn', 'denied'] as const) }],
-        jurisdiction: 'GDPR',
-        notice: { id: 'privacy-notice', version: '3' },
-        method: 'crm',
-        evidence: { reference: 'soak' },
-      }, crm);
+      const r = await post(
+        '/v1/consents',
+        {
+          ecifId: subject.ecifId,
+          choices: [
+            {
+              purpose: pick(purposes),
+              channel: pick(channels),
+              state: pick(['granted', 'withdrawn', 'denied'] as const),
+            },
+          ],
+          jurisdiction: 'GDPR',
+          notice: { id: 'privacy-notice', version: '3' },
+          method: 'crm',
+          evidence: { reference: 'soak' },
+        },
+        crm,
+      );
       if (r.status === 201) counts.captures++;
       else if (r.status === 404) counts.capturesRefused++;
     } else if (roll < 0.99) {
-      const r = await post('/v1/consent-decisions', { ecifId: subject.ecifId, purpose: pick(purposes), channel: pick(channels) }, crm);
+      const r = await post(
+        '/v1/consent-decisions',
+        { ecifId: subject.ecifId, purpose: pick(purposes), channel: pick(channels) },
+        crm,
+      );
       if (r.status === 200) counts.decisions++;
     } else if (erasable.length > 0 && erased.length < erasuresDue()) {
       const target = erasable.splice(Math.floor(Math.random() * erasable.length), 1)[0];
@@ -81,7 +107,11 @@ async function worker(): Promise<void> {
       }
       // Signed in: verified by the login, so every erasure runs the workflow (anonymous ones wait for a code).
       const token = await signDevToken({ role: 'customer', sub: target.ecifId });
-      const r = await post('/v1/privacy-requests', { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: target.email } }, token);
+      const r = await post(
+        '/v1/privacy-requests',
+        { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: target.email } },
+        token,
+      );
       if (r.status === 202) {
         counts.erasures++;
         requestIds.push(String(r.body!.id));
@@ -101,13 +131,19 @@ const d = await deps();
 const finalStates: Record<string, number> = {};
 for (const id of requestIds) {
   let request = await d.requests.get(id);
-  while (request && !terminalStatuses.includes(request.status) && request.status !== 'needs_attention' && Date.now() < deadline) {
+  while (
+    request &&
+    !terminalStatuses.includes(request.status) &&
+    request.status !== 'needs_attention' &&
+    Date.now() < deadline
+  ) {
     await new Promise((r) => setTimeout(r, 200));
     request = await d.requests.get(id);
   }
   const status = request?.status ?? 'missing';
   finalStates[status] = (finalStates[status] ?? 0) + 1;
-  if (!request || !(terminalStatuses.includes(request.status) || request.status === 'needs_attention')) broken.push(`request ${id} ended ${status}`);
+  if (!request || !(terminalStatuses.includes(request.status) || request.status === 'needs_attention'))
+    broken.push(`request ${id} ended ${status}`);
 }
 
 // The checks read through the ports, partition by partition (a Scan of a large table pages in
@@ -123,12 +159,16 @@ for (const c of demo.customers) {
   } while (cursor);
   for (const cur of (await d.consent.current(c.ecifId)).states) {
     consentProjections++;
-    if (latest.get(`${cur.purpose}|${cur.channel}`)?.eventId !== cur.eventId) broken.push(`consent projection of ${c.ecifId} ${cur.purpose}/${cur.channel} is not the latest event`);
+    if (latest.get(`${cur.purpose}|${cur.channel}`)?.eventId !== cur.eventId)
+      broken.push(`consent projection of ${c.ecifId} ${cur.purpose}/${cur.channel} is not the latest event`);
   }
 }
 
 // Every stream written since the runtime started (the audit log's day index), verified from the bytes as stored.
-const streams = await d.audit.streamsIn({ from: new Date(started - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() });
+const streams = await d.audit.streamsIn({
+  from: new Date(started - 3_600_000).toISOString(),
+  to: new Date(Date.now() + 60_000).toISOString(),
+});
 let auditEvents = 0;
 for (const stream of streams) {
   const sealed = await d.audit.sealed(stream);
@@ -137,7 +177,21 @@ for (const stream of streams) {
   if (brk) broken.push(`audit ${stream}: ${brk.problem} at seq ${brk.seq}`);
 }
 
-console.log(JSON.stringify({ ...counts, customersLeft: live().length, requestsByFinalState: finalStates, consentProjections, auditStreams: streams.length, auditEvents, broken }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      ...counts,
+      customersLeft: live().length,
+      requestsByFinalState: finalStates,
+      consentProjections,
+      auditStreams: streams.length,
+      auditEvents,
+      broken,
+    },
+    null,
+    2,
+  ),
+);
 await demo.stop();
 await runtime.stop();
 process.exit(broken.length || counts.http5xx ? 1 : 0);

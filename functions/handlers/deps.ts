@@ -43,27 +43,32 @@ function lazyPort<T extends object>(load: () => Promise<T>): T {
       name === 'then'
         ? undefined
         : async (...args: unknown[]) => {
-        const port = await (loaded ??= load().catch((err) => {
-          loaded = undefined;
-          throw err;
-        }));
-        return (port as Record<string | symbol, (...a: unknown[]) => unknown>)[name](...args);
-      },
+            const port = await (loaded ??= load().catch((err) => {
+              loaded = undefined;
+              throw err;
+            }));
+            return (port as Record<string | symbol, (...a: unknown[]) => unknown>)[name](...args);
+          },
   });
 }
 
 const secretValue = async (arn: string) => (await import('#adapters/secrets.ts')).secretValue(arn);
 
 // Path-style addressing where an S3 endpoint is set (s3rver locally).
-const s3 = async () => new (await import('@aws-sdk/client-s3')).S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+const s3 = async () =>
+  new (await import('@aws-sdk/client-s3')).S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
 
 async function build() {
   const env = config();
-  const pepper = env.IDENTIFIER_PEPPER_SECRET_ARN ? await secretValue(env.IDENTIFIER_PEPPER_SECRET_ARN) : env.IDENTIFIER_PEPPER;
+  const pepper = env.IDENTIFIER_PEPPER_SECRET_ARN
+    ? await secretValue(env.IDENTIFIER_PEPPER_SECRET_ARN)
+    : env.IDENTIFIER_PEPPER;
   if (!pepper) throw new Error('invalid configuration: IDENTIFIER_PEPPER or IDENTIFIER_PEPPER_SECRET_ARN');
   const db = documentClient();
   const clock = systemClock;
-  const signingSecret = env.CONNECTOR_SIGNING_SECRET_ARN ? await secretValue(env.CONNECTOR_SIGNING_SECRET_ARN) : env.CONNECTOR_SIGNING_SECRET;
+  const signingSecret = env.CONNECTOR_SIGNING_SECRET_ARN
+    ? await secretValue(env.CONNECTOR_SIGNING_SECRET_ARN)
+    : env.CONNECTOR_SIGNING_SECRET;
   // Never the pepper itself in a connected system's hands: the `hash` strategy gets a key derived from it.
   const secrets = {
     signingSecret,
@@ -76,11 +81,17 @@ async function build() {
       ? devMailbox
       : lazyPort(async () => {
           if (!env.SES_FROM) throw new Error('invalid configuration: SES_FROM');
-          const [{ SesOutbox }, { SESv2Client }] = await Promise.all([import('#adapters/outbox/ses-outbox.ts'), import('@aws-sdk/client-sesv2')]);
+          const [{ SesOutbox }, { SESv2Client }] = await Promise.all([
+            import('#adapters/outbox/ses-outbox.ts'),
+            import('@aws-sdk/client-sesv2'),
+          ]);
           return new SesOutbox(new SESv2Client({}), env.SES_FROM);
         });
   const workflow: RequestWorkflow = lazyPort(async () => {
-    const [{ StepFunctionsRequestWorkflow }, { SFNClient }] = await Promise.all([import('#adapters/sfn/request-workflow.ts'), import('@aws-sdk/client-sfn')]);
+    const [{ StepFunctionsRequestWorkflow }, { SFNClient }] = await Promise.all([
+      import('#adapters/sfn/request-workflow.ts'),
+      import('@aws-sdk/client-sfn'),
+    ]);
     // Answering a waiting step needs only its token; starting one needs the state machine.
     return new StepFunctionsRequestWorkflow(new SFNClient({}), env.STATE_MACHINE_ARN);
   });
@@ -92,7 +103,10 @@ async function build() {
   // undoes the capture (the ledger is the record; subscribers can re-read it).
   const publisher: ConsentChangePublisher | undefined = env.CONSENT_EVENT_BUS
     ? lazyPort(async () => {
-        const [{ EventBridgeConsentChanges }, { EventBridgeClient }] = await Promise.all([import('#adapters/eventbridge/consent-changes.ts'), import('@aws-sdk/client-eventbridge')]);
+        const [{ EventBridgeConsentChanges }, { EventBridgeClient }] = await Promise.all([
+          import('#adapters/eventbridge/consent-changes.ts'),
+          import('@aws-sdk/client-eventbridge'),
+        ]);
         return new EventBridgeConsentChanges(new EventBridgeClient({}), env.CONSENT_EVENT_BUS!);
       })
     : signingSecret
@@ -101,15 +115,29 @@ async function build() {
   const changes: ConsentChangePublisher | undefined = publisher && {
     publish: (change) =>
       // The logger is imported on use: it takes LOG_LEVEL when it is first loaded.
-      publisher.publish(change).catch(async (err: Error) => (await import('./middleware/logging.ts')).logger.warn({ message: 'consent.changed not delivered', error: err.name, detail: err.message.slice(0, 120) })),
+      publisher
+        .publish(change)
+        .catch(async (err: Error) =>
+          (await import('./middleware/logging.ts')).logger.warn({
+            message: 'consent.changed not delivered',
+            error: err.name,
+            detail: err.message.slice(0, 120),
+          }),
+        ),
   };
   const digestArchive: DigestArchive | undefined = env.DIGEST_BUCKET
-    ? lazyPort(async () => new (await import('#adapters/s3/digest-archive.ts')).S3DigestArchive(await s3(), env.DIGEST_BUCKET!))
+    ? lazyPort(
+        async () =>
+          new (await import('#adapters/s3/digest-archive.ts')).S3DigestArchive(await s3(), env.DIGEST_BUCKET!),
+      )
     : undefined;
   // A registration change made by another instance reaches this one's system steps within 5 s.
   const systems = new DynamoSystemsRegistry(db, env.TABLE_ECIF, 5_000);
   // The one place that decides where systems' limits hold (SYSTEM_LIMITS): this process, or every instance.
-  const callGate = env.SYSTEM_LIMITS === 'shared' ? new SharedCallGate(new DynamoCallSlots(db, env.TABLE_REQUESTS), { maxWaitMs: env.SYSTEM_SLOT_WAIT_MS }) : processCallGate;
+  const callGate =
+    env.SYSTEM_LIMITS === 'shared'
+      ? new SharedCallGate(new DynamoCallSlots(db, env.TABLE_REQUESTS), { maxWaitMs: env.SYSTEM_SLOT_WAIT_MS })
+      : processCallGate;
   return {
     clock,
     hash: createIdentityHasher(pepper),
@@ -128,7 +156,10 @@ async function build() {
     dueSoonDays: env.DUE_SOON_DAYS,
     anonymousReplyFloorMs: env.ANONYMOUS_REPLY_FLOOR_MS,
     limiter: new DynamoRateLimiter(db, env.TABLE_REQUESTS),
-    abuseLimits: { submissionsPerHour: env.ANONYMOUS_SUBMISSIONS_PER_HOUR, verificationsPerHour: env.VERIFICATION_TRIES_PER_HOUR },
+    abuseLimits: {
+      submissionsPerHour: env.ANONYMOUS_SUBMISSIONS_PER_HOUR,
+      verificationsPerHour: env.VERIFICATION_TRIES_PER_HOUR,
+    },
     audit: new DynamoAuditLog(db, env.TABLE_AUDIT, clock, env.AUDIT_RETENTION_DAYS),
     workflow,
     reports,

@@ -68,22 +68,49 @@ export class CustodianAlarms extends Construct {
 
     const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' };
     const ours = (metricName: string, statistic: string, period: Duration) =>
-      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: METRICS_SERVICE }, statistic, period });
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: METRICS_SERVICE },
+        statistic,
+        period,
+      });
     // The sweeper counts every 15 minutes: any open request past its deadline pages.
-    alarm(alarmNames.requestsOverdue, ours(metricNames.requestsOverdue, 'Maximum', Duration.minutes(15)), 'An open privacy request is past its legal deadline.');
-    alarm(alarmNames.systemStepsTimedOut, ours(metricNames.systemStepsTimedOut, 'Sum', Duration.minutes(5)), 'An async system did not call back, or a manual task was not closed, in time.');
-    alarm(alarmNames.executionsFailed, props.stateMachine.metricFailed(fiveMinutes), 'A privacy-request execution failed: its request is not finished.');
-    alarm(alarmNames.executionsTimedOut, props.stateMachine.metricTimedOut(fiveMinutes), 'A privacy-request execution timed out.');
+    alarm(
+      alarmNames.requestsOverdue,
+      ours(metricNames.requestsOverdue, 'Maximum', Duration.minutes(15)),
+      'An open privacy request is past its legal deadline.',
+    );
+    alarm(
+      alarmNames.systemStepsTimedOut,
+      ours(metricNames.systemStepsTimedOut, 'Sum', Duration.minutes(5)),
+      'An async system did not call back, or a manual task was not closed, in time.',
+    );
+    alarm(
+      alarmNames.executionsFailed,
+      props.stateMachine.metricFailed(fiveMinutes),
+      'A privacy-request execution failed: its request is not finished.',
+    );
+    alarm(
+      alarmNames.executionsTimedOut,
+      props.stateMachine.metricTimedOut(fiveMinutes),
+      'A privacy-request execution timed out.',
+    );
     alarm(
       alarmNames.api5xx,
-      new cloudwatch.Metric({ namespace: 'AWS/ApiGateway', metricName: '5xx', dimensionsMap: { ApiId: props.httpApi.apiId }, ...fiveMinutes }),
+      new cloudwatch.Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName: '5xx',
+        dimensionsMap: { ApiId: props.httpApi.apiId },
+        ...fiveMinutes,
+      }),
       'The API answered 5xx: a route failed on something other than bad input.',
     );
     if (props.streamApi) {
       alarm(
         alarmNames.streamApi5xx,
         props.streamApi.metricServerError(fiveMinutes),
-        'The streaming API (the audit export) answered 5xx before the first byte; a failure after it shows as the function\'s errors.',
+        "The streaming API (the audit export) answered 5xx before the first byte; a failure after it shows as the function's errors.",
       );
     }
     alarm(

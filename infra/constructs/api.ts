@@ -73,7 +73,9 @@ export class CustodianApi extends Construct {
         : {}),
     });
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR,
+    });
     this.stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
@@ -130,17 +132,23 @@ export class CustodianApi extends Construct {
     (this.stage.node.defaultChild as apigw.CfnStage).routeSettings = Object.fromEntries(
       buffered
         .filter(({ spec }) => spec.auth !== 'jwt')
-        .map(({ spec }) => [`${spec.method} ${spec.path}`, { ThrottlingRateLimit: open.rateLimit, ThrottlingBurstLimit: open.burstLimit }]),
+        .map(({ spec }) => [
+          `${spec.method} ${spec.path}`,
+          { ThrottlingRateLimit: open.rateLimit, ThrottlingBurstLimit: open.burstLimit },
+        ]),
     );
 
     new CfnOutput(this, 'Url', { value: this.stage.url, description: 'Custodian HTTP API' });
 
-    if (streamed.length) ({ api: this.streamApi, accessLogs: this.streamAccessLogs } = this.streamingApi(streamed, props));
+    if (streamed.length)
+      ({ api: this.streamApi, accessLogs: this.streamAccessLogs } = this.streamingApi(streamed, props));
   }
 
   /** The REST API that streams: one method per `stream` row, its integration in STREAM mode. */
   private streamingApi(routes: readonly ApiRoute[], props: CustodianApiProps) {
-    const accessLogs = new logs.LogGroup(this, 'StreamAccessLogs', { retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR });
+    const accessLogs = new logs.LogGroup(this, 'StreamAccessLogs', {
+      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR,
+    });
     const throttle = props.streamThrottle ?? { rateLimit: 5, burstLimit: 10 };
     const api = new rest.RestApi(this, 'StreamApi', {
       description: 'Custodian streamed routes (audit export): REST because only REST APIs stream responses',
@@ -169,12 +177,22 @@ export class CustodianApi extends Construct {
         ),
       },
       ...(props.corsAllowOrigins?.length
-        ? { defaultCorsPreflightOptions: { allowOrigins: props.corsAllowOrigins, allowMethods: ['GET'], allowHeaders: ['authorization'], maxAge: Duration.hours(1) } }
+        ? {
+            defaultCorsPreflightOptions: {
+              allowOrigins: props.corsAllowOrigins,
+              allowMethods: ['GET'],
+              allowHeaders: ['authorization'],
+              maxAge: Duration.hours(1),
+            },
+          }
         : {}),
     });
     // Declared parameters and bodies are validated by API Gateway; the export declares none, so that a
     // missing or bad range is the chain's problem details (422 with the field), not API Gateway's own 400.
-    const validator = api.addRequestValidator('RequestValidator', { validateRequestParameters: true, validateRequestBody: true });
+    const validator = api.addRequestValidator('RequestValidator', {
+      validateRequestParameters: true,
+      validateRequestBody: true,
+    });
     for (const { spec, fn } of routes) {
       const method = api.root.resourceForPath(spec.path).addMethod(
         spec.method,
@@ -198,19 +216,29 @@ export class CustodianApi extends Construct {
     }
     // The CORS preflight (OPTIONS, a mock integration) carries no token by the browser's rules.
     for (const m of api.methods.filter((m) => m.httpMethod === 'OPTIONS')) {
-      for (const id of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) Validations.of(m).acknowledge({ id, reason: 'CORS preflight: browsers send it without credentials; it answers headers only and reaches no function.' });
+      for (const id of ['AwsSolutions-APIG4', 'AwsSolutions-COG4'])
+        Validations.of(m).acknowledge({
+          id,
+          reason:
+            'CORS preflight: browsers send it without credentials; it answers headers only and reaches no function.',
+        });
     }
     Validations.of(api).acknowledge({
       id: 'AwsSolutions-APIG3',
-      reason: 'No WAF on the streaming API, as on the HTTP API (which cannot have one): stage throttling bounds it, and every method requires a valid token checked before any read.',
+      reason:
+        'No WAF on the streaming API, as on the HTTP API (which cannot have one): stage throttling bounds it, and every method requires a valid token checked before any read.',
     });
     Validations.of(api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG6',
-      reason: 'Access logs record every request; execution logs would need an account-wide CloudWatch role and can hold request data.',
+      reason:
+        'Access logs record every request; execution logs would need an account-wide CloudWatch role and can hold request data.',
     });
     // One output under a name that says what it is for (RestApi adds an `Endpoint` one of its own).
     api.node.tryRemoveChild('Endpoint');
-    new CfnOutput(this, 'ExportApiUrl', { value: api.url, description: 'Custodian streamed routes (GET <url>v1/audit/export)' });
+    new CfnOutput(this, 'ExportApiUrl', {
+      value: api.url,
+      description: 'Custodian streamed routes (GET <url>v1/audit/export)',
+    });
     return { api, accessLogs };
   }
 }

@@ -170,12 +170,19 @@ export class CustodianData extends Construct {
       removalPolicy,
     });
     // Operators hand this secret to connected systems (docs/deploy.md): its ARN, never its value.
-    new CfnOutput(this, 'ConnectorSigningSecretArn', { value: this.connectorSigningSecret.secretArn, description: 'Webhook signing key to share with HTTP-connected systems' });
+    new CfnOutput(this, 'ConnectorSigningSecretArn', {
+      value: this.connectorSigningSecret.secretArn,
+      description: 'Webhook signing key to share with HTTP-connected systems',
+    });
     (this.pepperSecret.node.defaultChild as CfnResource).addMetadata(SECRET_METADATA_KEY, 'pepper');
-    (this.connectorSigningSecret.node.defaultChild as CfnResource).addMetadata(SECRET_METADATA_KEY, 'connector-signing');
+    (this.connectorSigningSecret.node.defaultChild as CfnResource).addMetadata(
+      SECRET_METADATA_KEY,
+      'connector-signing',
+    );
     Validations.of(this.connectorSigningSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'Connected systems verify with this key: a rotation is coordinated with them (overlap window), not automatic.',
+      reason:
+        'Connected systems verify with this key: a rotation is coordinated with them (overlap window), not automatic.',
     });
     Validations.of(this.pepperSecret).acknowledge({
       id: 'AwsSolutions-SMG4',

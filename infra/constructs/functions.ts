@@ -38,8 +38,13 @@ export const CONNECTED_TABLE_PREFIX = 'custodian-connected-';
 export const dynamoActions = {
   read: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
   write: [
-    'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem',
-    'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem',
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:BatchGetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:ConditionCheckItem',
   ],
 } as const satisfies Record<Access, readonly string[]>;
 
@@ -82,7 +87,11 @@ export interface AccessSpec {
 export const XRAY_WRITE_POLICY = 'AWSXRayDaemonWriteAccess';
 
 /** What answering a waiting workflow step takes (the same as CDK's grantTaskResponse). */
-export const taskResponseActions = ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'] as const;
+export const taskResponseActions = [
+  'states:SendTaskSuccess',
+  'states:SendTaskFailure',
+  'states:SendTaskHeartbeat',
+] as const;
 
 /** The data resources the functions reach (from the stateful stack). */
 export interface DataResources {
@@ -96,7 +105,9 @@ export interface DataResources {
 }
 
 /** Environment names: those of functions/config.ts, plus the optional-token check of public routes. */
-export type FunctionEnvironment = Partial<Record<keyof Config | 'JWKS_URL' | 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'NODE_OPTIONS', string>>;
+export type FunctionEnvironment = Partial<
+  Record<keyof Config | 'JWKS_URL' | 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'NODE_OPTIONS', string>
+>;
 
 export interface CustodianFunctionProps {
   /** `http` (functions/handlers/http/<handler>.ts), `task` (functions/handlers/tasks/<handler>.ts) or `scheduled` (functions/handlers/scheduled/<handler>.ts). */
@@ -140,7 +151,9 @@ export class CustodianFunction extends Construct {
       throw new Error(`${props.kind}:${props.name} starts the workflow but no state machine was given`);
     }
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+    });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Custodian ${props.kind} ${props.name}`,
@@ -178,7 +191,13 @@ export class CustodianFunction extends Construct {
     };
 
     this.fn = new NodejsFunction(this, 'Function', {
-      entry: path.join(projectRoot, 'functions', 'handlers', { http: 'http', task: 'tasks', scheduled: 'scheduled' }[props.kind], `${props.handler}.ts`),
+      entry: path.join(
+        projectRoot,
+        'functions',
+        'handlers',
+        { http: 'http', task: 'tasks', scheduled: 'scheduled' }[props.kind],
+        `${props.handler}.ts`,
+      ),
       handler: 'handler',
       projectRoot,
       depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
@@ -212,25 +231,35 @@ export class CustodianFunction extends Construct {
     this.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(XRAY_WRITE_POLICY));
     Validations.of(this.role).acknowledge({
       id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${XRAY_WRITE_POLICY}]`,
-      reason: 'AWSXRayDaemonWriteAccess only lets the function send its own trace segments (X-Ray has no resource-level permissions).',
+      reason:
+        'AWSXRayDaemonWriteAccess only lets the function send its own trace segments (X-Ray has no resource-level permissions).',
     });
     Validations.of(this.fn).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'nodejs22.x is the runtime the bundles target (esbuild target node22); a newer runtime is a deliberate upgrade of both.',
+      reason:
+        'nodejs22.x is the runtime the bundles target (esbuild target node22); a newer runtime is a deliberate upgrade of both.',
     });
 
     this.grantData(access, data);
     if (access.startsWorkflow) props.stateMachine!.grantStartExecution(this.role);
     // A workflow task is created before its state machine: the stack grants it (TaskResponsePolicy) once both exist.
     if (access.answersTasks && props.stateMachine) {
-      this.role.addToPolicy(new iam.PolicyStatement({ sid: 'TaskResponse', actions: [...taskResponseActions], resources: [props.stateMachine.stateMachineArn] }));
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'TaskResponse',
+          actions: [...taskResponseActions],
+          resources: [props.stateMachine.stateMachineArn],
+        }),
+      );
     }
     if (access.publishesConsentChanges) props.consentBus!.grantPutEventsTo(this.role);
     if (access.notifies) {
       // Only the sender's own domain identity: the function cannot send as anyone else.
       const domain = (props.sesFrom ?? 'privacy@example.com').split('@')[1];
       const identity = Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: domain });
-      this.role.addToPolicy(new iam.PolicyStatement({ sid: 'RequesterNotices', actions: ['ses:SendEmail'], resources: [identity] }));
+      this.role.addToPolicy(
+        new iam.PolicyStatement({ sid: 'RequesterNotices', actions: ['ses:SendEmail'], resources: [identity] }),
+      );
     }
   }
 
@@ -251,23 +280,45 @@ export class CustodianFunction extends Construct {
 
     if (access.reports) {
       const objects = data.reportBucket.arnForObjects('*');
-      this.role.addToPolicy(new iam.PolicyStatement({ sid: 'Reports', actions: [...reportActions[access.reports]], resources: [objects] }));
-      acknowledgeWildcardResources(this.role, [objects], 'Report object keys are per request; the bucket holds nothing but reports.');
+      this.role.addToPolicy(
+        new iam.PolicyStatement({ sid: 'Reports', actions: [...reportActions[access.reports]], resources: [objects] }),
+      );
+      acknowledgeWildcardResources(
+        this.role,
+        [objects],
+        'Report object keys are per request; the bucket holds nothing but reports.',
+      );
     }
 
     if (access.digests) {
       const digests = data.digestBucket.arnForObjects('digests/*');
-      this.role.addToPolicy(new iam.PolicyStatement({ sid: 'AuditDigests', actions: ['s3:PutObject'], resources: [digests] }));
-      acknowledgeWildcardResources(this.role, [digests], 'One object per day under digests/; the bucket is write-once (Object Lock).');
+      this.role.addToPolicy(
+        new iam.PolicyStatement({ sid: 'AuditDigests', actions: ['s3:PutObject'], resources: [digests] }),
+      );
+      acknowledgeWildcardResources(
+        this.role,
+        [digests],
+        'One object per day under digests/; the bucket is write-once (Object Lock).',
+      );
     }
 
     if (access.connectors) {
       // Connected systems of kind `dynamodb` live in this account under this prefix; a table named
       // otherwise needs this grant extended (and its KMS key, if any, granted) by its owner.
-      const connected = stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${CONNECTED_TABLE_PREFIX}*` });
-      this.role.addToPolicy(new iam.PolicyStatement({ sid: 'ConnectedTables', actions: [...connectorActions], resources: [connected] }));
+      const connected = stack.formatArn({
+        service: 'dynamodb',
+        resource: 'table',
+        resourceName: `${CONNECTED_TABLE_PREFIX}*`,
+      });
       this.role.addToPolicy(
-        new iam.PolicyStatement({ sid: 'ConnectorSigning', actions: ['secretsmanager:GetSecretValue'], resources: [data.connectorSigningSecret.secretArn] }),
+        new iam.PolicyStatement({ sid: 'ConnectedTables', actions: [...connectorActions], resources: [connected] }),
+      );
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ConnectorSigning',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [data.connectorSigningSecret.secretArn],
+        }),
       );
       acknowledgeWildcardResources(
         this.role,
@@ -276,8 +327,19 @@ export class CustodianFunction extends Construct {
       );
       // Systems' own signing keys and connection URLs, read by reference; the `*` also covers the
       // six characters Secrets Manager appends to every secret's ARN.
-      const systemSecrets = stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${CONNECTOR_SECRETS_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-      this.role.addToPolicy(new iam.PolicyStatement({ sid: 'SystemSecrets', actions: ['secretsmanager:GetSecretValue'], resources: [systemSecrets] }));
+      const systemSecrets = stack.formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: `${CONNECTOR_SECRETS_PREFIX}*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'SystemSecrets',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [systemSecrets],
+        }),
+      );
       acknowledgeWildcardResources(
         this.role,
         [systemSecrets],
@@ -301,7 +363,9 @@ export class CustodianFunction extends Construct {
         resources: [data.key.keyArn],
         conditions: {
           StringEquals: {
-            'kms:ViaService': ['dynamodb', 'secretsmanager', 's3'].map((s) => `${s}.${stack.region}.${stack.urlSuffix}`),
+            'kms:ViaService': ['dynamodb', 'secretsmanager', 's3'].map(
+              (s) => `${s}.${stack.region}.${stack.urlSuffix}`,
+            ),
           },
         },
       }),

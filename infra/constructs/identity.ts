@@ -68,13 +68,24 @@ export class CustodianIdentity extends Construct {
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(1),
     });
-    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId, description: 'Add users to the role groups here (docs/deploy.md)' });
+    new CfnOutput(this, 'UserPoolId', {
+      value: this.userPool.userPoolId,
+      description: 'Add users to the role groups here (docs/deploy.md)',
+    });
 
     // Machines: OAuth client credentials at the pool's token endpoint; the scope is the role.
-    const domain = (this.domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: props.domainPrefix ?? Fn.join('-', ['custodian', Stack.of(this).account]) } }));
+    const domain = (this.domain = this.userPool.addDomain('Domain', {
+      cognitoDomain: { domainPrefix: props.domainPrefix ?? Fn.join('-', ['custodian', Stack.of(this).account]) },
+    }));
     const api = this.userPool.addResourceServer('Api', {
       identifier: 'custodian',
-      scopes: machineRoles.map((role) => new cognito.ResourceServerScope({ scopeName: role, scopeDescription: `Custodian role ${role}, for a machine client` })),
+      scopes: machineRoles.map(
+        (role) =>
+          new cognito.ResourceServerScope({
+            scopeName: role,
+            scopeDescription: `Custodian role ${role}, for a machine client`,
+          }),
+      ),
     });
     this.machineClients = {} as CustodianIdentity['machineClients'];
     for (const role of machineRoles) {
@@ -90,7 +101,10 @@ export class CustodianIdentity extends Construct {
         description: `Client id of the ${role} machine client (its secret: aws cognito-idp describe-user-pool-client)`,
       });
     }
-    new CfnOutput(this, 'TokenEndpoint', { value: `${domain.baseUrl()}/oauth2/token`, description: 'Machine clients get their tokens here (grant_type=client_credentials)' });
+    new CfnOutput(this, 'TokenEndpoint', {
+      value: `${domain.baseUrl()}/oauth2/token`,
+      description: 'Machine clients get their tokens here (grant_type=client_credentials)',
+    });
   }
 
   /** Every client whose tokens the API accepts (the JWT audience). */

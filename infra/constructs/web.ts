@@ -63,7 +63,10 @@ export class CustodianWeb extends Construct {
   constructor(scope: Construct, id: string, props: CustodianWebProps = {}) {
     super(scope, id);
     this.distDir = props.distDir ?? ensureWebBuild();
-    if (!existsSync(path.join(this.distDir, 'index.html')) || !existsSync(path.join(this.distDir, 'console', 'index.html'))) {
+    if (
+      !existsSync(path.join(this.distDir, 'index.html')) ||
+      !existsSync(path.join(this.distDir, 'console', 'index.html'))
+    ) {
       throw new Error(`the web pages are not built in ${this.distDir}: run npm run web:build`);
     }
 
@@ -90,7 +93,10 @@ export class CustodianWeb extends Construct {
     });
 
     const stack = Stack.of(this);
-    const connect = ["'self'", ...(props.connectSources ?? [`https://*.execute-api.${stack.region}.${stack.urlSuffix}`])];
+    const connect = [
+      "'self'",
+      ...(props.connectSources ?? [`https://*.execute-api.${stack.region}.${stack.urlSuffix}`]),
+    ];
     this.headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'Custodian web pages: CSP, HSTS, no framing, no sniffing, no referrer',
       securityHeadersBehavior: {
@@ -104,7 +110,9 @@ export class CustodianWeb extends Construct {
         referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
       },
       customHeadersBehavior: {
-        customHeaders: [{ header: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=()', override: true }],
+        customHeaders: [
+          { header: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=()', override: true },
+        ],
       },
     });
 
@@ -146,13 +154,15 @@ export class CustodianWeb extends Construct {
     if (!props.webAclId) {
       Validations.of(distribution).acknowledge({
         id: 'AwsSolutions-CFR2',
-        reason: 'Static files only (no code runs behind CloudFront); the API they call has its own throttling and per-address abuse limits. Pass webAclId to put a WAF web ACL in front.',
+        reason:
+          'Static files only (no code runs behind CloudFront); the API they call has its own throttling and per-address abuse limits. Pass webAclId to put a WAF web ACL in front.',
       });
     }
     if (!props.certificate) {
       Validations.of(distribution).acknowledge({
         id: 'AwsSolutions-CFR4',
-        reason: 'On the default *.cloudfront.net certificate CloudFront keeps its own TLS floor; give domainNames and a certificate and TLSv1.2_2021 applies. Viewers are HTTPS only either way.',
+        reason:
+          'On the default *.cloudfront.net certificate CloudFront keeps its own TLS floor; give domainNames and a certificate and TLSv1.2_2021 applies. Viewers are HTTPS only either way.',
       });
     }
 
@@ -168,7 +178,10 @@ export class CustodianWeb extends Construct {
   publish(config: WebConfigJson): s3deploy.BucketDeployment {
     const deployment = new s3deploy.BucketDeployment(this, 'Publish', {
       destinationBucket: this.bucket,
-      sources: [s3deploy.Source.asset(this.distDir, { exclude: ['.built'] }), s3deploy.Source.jsonData('config.json', config)],
+      sources: [
+        s3deploy.Source.asset(this.distDir, { exclude: ['.built'] }),
+        s3deploy.Source.jsonData('config.json', config),
+      ],
       // Pages and config are checked on every load (hashed assets keep their ETag: a cheap 304).
       cacheControl: [s3deploy.CacheControl.noCache()],
       distribution: this.distribution,
@@ -180,7 +193,10 @@ export class CustodianWeb extends Construct {
     if (!provider) throw new Error('the BucketDeployment provider function was not found');
     (provider.node.defaultChild as lambda.CfnFunction).addMetadata('custodian:function', 'web:publish');
     const why = "CDK's BucketDeployment provider (aws-cdk-lib), which only runs at deploy time:";
-    Validations.of(provider).acknowledge({ id: 'AwsSolutions-L1', reason: `${why} its Python runtime is pinned by aws-cdk-lib and moves with CDK upgrades.` });
+    Validations.of(provider).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: `${why} its Python runtime is pinned by aws-cdk-lib and moves with CDK upgrades.`,
+    });
     Validations.of(provider).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: `${why} the basic execution policy lets it write its own CloudWatch logs, nothing else.`,
@@ -193,12 +209,20 @@ export class CustodianWeb extends Construct {
     }
     const stack = Stack.of(this);
     const assets = `arn:${Aws.PARTITION}:s3:::cdk-${DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-${stack.account}-${stack.region}/*`;
-    acknowledgeWildcardResources(provider, [assets], `${why} the bundle's zip is an object of the CDK bootstrap asset bucket, named by a content hash.`);
+    acknowledgeWildcardResources(
+      provider,
+      [assets],
+      `${why} the bundle's zip is an object of the CDK bootstrap asset bucket, named by a content hash.`,
+    );
     Validations.of(provider).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: `${why} cloudfront:CreateInvalidation and GetInvalidation, which CDK grants on "*", to refresh the pages after a deploy.`,
     });
-    acknowledgeWildcardResources(provider, [this.bucket.arnForObjects('*')], `${why} it writes and prunes the built pages, whose names change with each build, in the pages bucket only.`);
+    acknowledgeWildcardResources(
+      provider,
+      [this.bucket.arnForObjects('*')],
+      `${why} it writes and prunes the built pages, whose names change with each build, in the pages bucket only.`,
+    );
     return deployment;
   }
 }

@@ -41,7 +41,9 @@ export function maxConcurrencyFrom(value: unknown): number {
   if (value === undefined) return DEFAULT_MAX_CONCURRENCY;
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > INLINE_MAP_MAX_CONCURRENCY) {
-    throw new Error(`${MAX_CONCURRENCY_CONTEXT} must be an integer from 1 to ${INLINE_MAP_MAX_CONCURRENCY} (an inline Map's limit), got ${JSON.stringify(value)}`);
+    throw new Error(
+      `${MAX_CONCURRENCY_CONTEXT} must be an integer from 1 to ${INLINE_MAP_MAX_CONCURRENCY} (an inline Map's limit), got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
@@ -57,7 +59,12 @@ export const systemBusyRetry: sfn.RetryProps = {
 };
 
 /** Retry of the non-system steps: task errors of any kind, three attempts, backing off from 1 s. */
-export const stepRetry: sfn.RetryProps = { errors: ['States.TaskFailed'], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 3 };
+export const stepRetry: sfn.RetryProps = {
+  errors: ['States.TaskFailed'],
+  interval: Duration.seconds(1),
+  backoffRate: 2,
+  maxAttempts: 3,
+};
 
 export class PrivacyRequestWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -118,10 +125,21 @@ export class PrivacyRequestWorkflow extends Construct {
     });
     // Only the asking may be retried; a timeout or a reported failure is the system's answer.
     awaitSystem.addRetry(systemBusyRetry);
-    awaitSystem.addRetry({ errors: [...transientErrors], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4 });
+    awaitSystem.addRetry({
+      errors: [...transientErrors],
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 4,
+    });
     awaitSystem.addCatch(recordSystemFailure, { errors: ['States.ALL'], resultPath: '$.error' });
     const byMode = new sfn.Choice(this, 'WaitsForAnswer?', { stateName: 'WaitsForAnswer?' })
-      .when(sfn.Condition.or(sfn.Condition.stringEquals('$.mode', 'callback'), sfn.Condition.stringEquals('$.mode', 'operator')), awaitSystem)
+      .when(
+        sfn.Condition.or(
+          sfn.Condition.stringEquals('$.mode', 'callback'),
+          sfn.Condition.stringEquals('$.mode', 'operator'),
+        ),
+        awaitSystem,
+      )
       .otherwise(executeSystem);
 
     const executeSystems = new sfn.Map(this, 'ExecuteSystems', {
@@ -141,7 +159,13 @@ export class PrivacyRequestWorkflow extends Construct {
     executeSystems.itemProcessor(byMode);
 
     const systemsToRun = new sfn.Choice(this, 'SystemsToRun?', { stateName: 'SystemsToRun?' })
-      .when(sfn.Condition.and(sfn.Condition.booleanEquals('$.terminal', false), sfn.Condition.booleanEquals('$.found', true)), executeSystems.next(finalize))
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.booleanEquals('$.terminal', false),
+          sfn.Condition.booleanEquals('$.found', true),
+        ),
+        executeSystems.next(finalize),
+      )
       // A re-driven execution of a finished request only re-finalizes (idempotent); no match is a
       // valid outcome ("we hold no data"): finalized and answered like any other.
       .otherwise(finalize);
@@ -170,8 +194,7 @@ export class PrivacyRequestWorkflow extends Construct {
     acknowledgeWildcardResources(
       this.stateMachine.role,
       Object.values(props.functions).map((fn) => `${fn.functionArn}:*`),
-      'lambda:InvokeFunction on the versions and aliases of the workflow\'s own task functions (the CDK LambdaInvoke grant).',
+      "lambda:InvokeFunction on the versions and aliases of the workflow's own task functions (the CDK LambdaInvoke grant).",
     );
   }
 }
-

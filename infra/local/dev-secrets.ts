@@ -11,12 +11,18 @@ import { z } from 'zod';
 const secretsSchema = z.object({ pepper: z.string().min(32), signingSecret: z.string().min(32) });
 export type DevSecrets = z.infer<typeof secretsSchema>;
 
-export const DEFAULT_DEV_SECRETS_FILE = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../.data/dev-secrets.json');
+export const DEFAULT_DEV_SECRETS_FILE = path.resolve(
+  path.dirname(new URL(import.meta.url).pathname),
+  '../../.data/dev-secrets.json',
+);
 
 export function devSecrets(file = DEFAULT_DEV_SECRETS_FILE): DevSecrets {
   mkdirSync(path.dirname(file), { recursive: true });
   try {
-    const fresh: DevSecrets = { pepper: randomBytes(32).toString('hex'), signingSecret: randomBytes(32).toString('hex') };
+    const fresh: DevSecrets = {
+      pepper: randomBytes(32).toString('hex'),
+      signingSecret: randomBytes(32).toString('hex'),
+    };
     // `wx`: two processes starting at once cannot both write; the loser reads the winner's file.
     writeFileSync(file, JSON.stringify(fresh, null, 2), { flag: 'wx', mode: 0o600 });
     return fresh;

@@ -61,7 +61,9 @@ export async function startDynamoDbLocal(opts: StartDynamoDbOptions = {}): Promi
   const port = opts.port || (await freePort());
   if (opts.path) mkdirSync(opts.path, { recursive: true });
   // sharedDb: one database whatever the region/credentials the clients use.
-  const child: ChildProcess = withJvmOptions(() => dynamoDbLocal.spawn({ port, path: opts.path ?? null, sharedDb: true, stdio: 'pipe' }));
+  const child: ChildProcess = withJvmOptions(() =>
+    dynamoDbLocal.spawn({ port, path: opts.path ?? null, sharedDb: true, stdio: 'pipe' }),
+  );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
@@ -190,7 +192,10 @@ export async function createTablesFromTemplate(
       const ttl = props.TimeToLiveSpecification;
       if (ttl?.Enabled && ttl.AttributeName) {
         await client.send(
-          new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: ttl.AttributeName } }),
+          new UpdateTimeToLiveCommand({
+            TableName: tableName,
+            TimeToLiveSpecification: { Enabled: true, AttributeName: ttl.AttributeName },
+          }),
         );
       }
     }

@@ -20,7 +20,13 @@
  *    final chunk), so the client sees an incomplete transfer rather than a clean end.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -135,7 +141,8 @@ export async function authorizeJwt(
   }
 }
 
-const TEXT_TYPES = /^(text\/|application\/(json|[^;]*\+json|xml|[^;]*\+xml|javascript|x-www-form-urlencoded|problem\+json)|multipart\/form-data)/i;
+const TEXT_TYPES =
+  /^(text\/|application\/(json|[^;]*\+json|xml|[^;]*\+xml|javascript|x-www-form-urlencoded|problem\+json)|multipart\/form-data)/i;
 
 export function isTextContentType(contentType: string | undefined): boolean {
   return !contentType || TEXT_TYPES.test(contentType.trim());
@@ -220,7 +227,9 @@ export function buildEvent(
       stage: '$default',
       time: clfTime(now),
       timeEpoch: now.getTime(),
-      ...(auth ? { authorizer: { jwt: { claims: auth.claims, scopes: auth.scopes }, principalId: '', integrationLatency: 0 } } : {}),
+      ...(auth
+        ? { authorizer: { jwt: { claims: auth.claims, scopes: auth.scopes }, principalId: '', integrationLatency: 0 } }
+        : {}),
     },
     ...(hasBody ? { body: text ? req.body.toString('utf8') : req.body.toString('base64') } : {}),
     isBase64Encoded: hasBody && !text,
@@ -237,7 +246,10 @@ export interface HandlerResult {
   isBase64Encoded?: boolean;
 }
 
-export type HttpHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<unknown> | unknown;
+export type HttpHandler = (
+  event: APIGatewayProxyEventV2WithJWTAuthorizer,
+  context: Context,
+) => Promise<unknown> | unknown;
 
 function responseHeaders(r: Prelude): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
@@ -252,7 +264,12 @@ function responseHeaders(r: Prelude): Record<string, string | string[]> {
  * no length), each write passed on as it comes, the handler held back while the socket's buffer is
  * full. A client that goes away destroys the handler's stream, so it stops reading pages.
  */
-export async function writeStreamed(res: ServerResponse, handler: StreamingHandler, event: unknown, context: Context): Promise<void> {
+export async function writeStreamed(
+  res: ServerResponse,
+  handler: StreamingHandler,
+  event: unknown,
+  context: Context,
+): Promise<void> {
   const stream = new ResponseStream({
     head: (prelude) => res.writeHead(prelude.statusCode ?? 200, responseHeaders(prelude)),
     write: (chunk) =>
@@ -281,7 +298,10 @@ export function writeResult(res: ServerResponse, result: unknown): void {
   }
   const r = result as HandlerResult;
   const headers = responseHeaders(r);
-  const body = r.body === undefined || r.body === null ? Buffer.alloc(0) : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
+  const body =
+    r.body === undefined || r.body === null
+      ? Buffer.alloc(0)
+      : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
   headers['content-length'] = String(body.length);
   res.writeHead(r.statusCode, headers);
   res.end(body);
@@ -420,7 +440,14 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
         throw e;
       }
       const event = buildEvent(
-        { method, url, headers: req.headers, body, sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, ''), protocol: `HTTP/${req.httpVersion}` },
+        {
+          method,
+          url,
+          headers: req.headers,
+          body,
+          sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, ''),
+          protocol: `HTTP/${req.httpVersion}`,
+        },
         compiled.routeKey,
         pathParameters,
         auth,
@@ -433,7 +460,9 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
     } catch (err) {
       // Name and stack frames only: messages may carry request data.
       const e = err as Error;
-      log(`${label}: handler error ${e?.name ?? 'Error'}${e?.stack ? `\n${e.stack.split('\n').slice(1, 6).join('\n')}` : ''}`);
+      log(
+        `${label}: handler error ${e?.name ?? 'Error'}${e?.stack ? `\n${e.stack.split('\n').slice(1, 6).join('\n')}` : ''}`,
+      );
       if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
       // Past the first byte: cut the transfer, so the client cannot take it for a whole answer.
       else res.destroy();

@@ -71,11 +71,17 @@ runtime.HttpResponseStream ??= {
 };
 
 /** Runs a streaming handler to the end and answers as a buffered Invoke of it would: one structured result. */
-export async function invokeBuffered(handler: StreamingHandler, event: unknown, context: unknown = {}): Promise<{ statusCode: number; headers: Record<string, string>; body: string }> {
+export async function invokeBuffered(
+  handler: StreamingHandler,
+  event: unknown,
+  context: unknown = {},
+): Promise<{ statusCode: number; headers: Record<string, string>; body: string }> {
   let prelude: Prelude = {};
   const chunks: Buffer[] = [];
   const stream = new ResponseStream({ head: (p) => (prelude = p), write: (c) => (chunks.push(c), true) });
   await handler(event, stream, context);
-  const headers = Object.fromEntries(Object.entries(prelude.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  const headers = Object.fromEntries(
+    Object.entries(prelude.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+  );
   return { statusCode: prelude.statusCode ?? 200, headers, body: Buffer.concat(chunks).toString('utf8') };
 }

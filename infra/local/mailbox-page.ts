@@ -17,7 +17,10 @@ export function serveMailbox(req: IncomingMessage, res: ServerResponse): boolean
     return true;
   }
   const rows = messages
-    .map((m) => `<article><h2>${escape(m.subject)}</h2><p class="meta">To ${escape(m.to)} · ${escape(m.at)}</p><pre>${escape(m.text)}</pre></article>`)
+    .map(
+      (m) =>
+        `<article><h2>${escape(m.subject)}</h2><p class="meta">To ${escape(m.to)} · ${escape(m.at)}</p><pre>${escape(m.text)}</pre></article>`,
+    )
     .join('\n');
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
   res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Dev mailbox</title>

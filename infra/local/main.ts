@@ -64,7 +64,9 @@ const demo = await startDemo(runtime, {
   warehouse,
 });
 
-const tokens = Object.fromEntries(await Promise.all(roles.map(async (role) => [role, await signDevToken({ role })] as const)));
+const tokens = Object.fromEntries(
+  await Promise.all(roles.map(async (role) => [role, await signDevToken({ role })] as const)),
+);
 console.log(`
 Custodian is up in ${((Date.now() - started) / 1000).toFixed(1)} s.
 

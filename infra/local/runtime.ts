@@ -64,7 +64,14 @@ async function startScheduledJobs(log: (m: string) => void): Promise<{ stop(): v
   const first: Promise<unknown>[] = [];
   for (const [name, spec] of Object.entries(scheduledJobs)) {
     const run = () =>
-      import(pathToFileURL(path.resolve(path.dirname(fileURLToPath(import.meta.url)), `../../functions/handlers/scheduled/${spec.handler}.ts`)).href)
+      import(
+        pathToFileURL(
+          path.resolve(
+            path.dirname(fileURLToPath(import.meta.url)),
+            `../../functions/handlers/scheduled/${spec.handler}.ts`,
+          ),
+        ).href
+      )
         .then((m: { handler: () => Promise<unknown> }) => m.handler())
         .catch((err: Error) => log(`scheduled job ${name} failed: ${err.name}`));
     first.push(run());
@@ -86,11 +93,18 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   try {
     const { stateful, stateless } = await synthTemplates();
 
-    const dynamo = await startDynamoDbLocal({ port: opts.dynamoPort, path: opts.persist && path.join(opts.persist, 'dynamodb') });
+    const dynamo = await startDynamoDbLocal({
+      port: opts.dynamoPort,
+      path: opts.persist && path.join(opts.persist, 'dynamodb'),
+    });
     stops.push(() => dynamo.stop());
     const tables = await createTablesFromTemplate(dynamo.client, stateful);
 
-    const s3 = await startLocalS3({ port: opts.s3Port, directory: opts.persist && path.join(opts.persist, 's3'), buckets: [REPORT_BUCKET, DIGEST_BUCKET] });
+    const s3 = await startLocalS3({
+      port: opts.s3Port,
+      directory: opts.persist && path.join(opts.persist, 's3'),
+      buckets: [REPORT_BUCKET, DIGEST_BUCKET],
+    });
     stops.push(() => s3.stop());
 
     const secrets = devSecrets(opts.persist ? path.join(opts.persist, 'dev-secrets.json') : undefined);
@@ -139,7 +153,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
 
     const pages = opts.webPages === false ? undefined : (ensureWebBuild(), webPages());
     const extra = opts.extraRoutes;
-    const extraRoutes: ExtraRoutes | undefined = pages ? async (req, res) => (await pages(req, res)) || (extra ? extra(req, res) : false) : extra;
+    const extraRoutes: ExtraRoutes | undefined = pages
+      ? async (req, res) => (await pages(req, res)) || (extra ? extra(req, res) : false)
+      : extra;
     const gateway = await startGateway({ port: apiPort, extraRoutes, log });
     stops.push(() => gateway.stop());
     // Public routes check optional tokens against the issuer's JWKS, which the gateway serves.

@@ -97,7 +97,11 @@ export interface LocalStepFunctions {
 
 /** A Step Functions API error: `__type` is the SDK's exception name. */
 export class SfnApiError extends Error {
-  constructor(readonly type: string, message: string, readonly status = 400) {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
     this.name = type;
   }
@@ -220,7 +224,17 @@ function epochSeconds(d: Date | undefined): number | undefined {
 
 export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): Promise<LocalStepFunctions> {
   const log = opts.log ?? (() => {});
-  const machines = new Map<string, { arn: string; name: string; definition: StateDef; tasks: Map<string, StateDef>; handlers: Record<string, TaskHandler>; machine: StateMachine }>();
+  const machines = new Map<
+    string,
+    {
+      arn: string;
+      name: string;
+      definition: StateDef;
+      tasks: Map<string, StateDef>;
+      handlers: Record<string, TaskHandler>;
+      machine: StateMachine;
+    }
+  >();
   for (const sm of opts.stateMachines) {
     const { definition, tasks } = prepareDefinition(sm.definition);
     for (const name of tasks.keys()) {
@@ -229,7 +243,14 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
     const machine = new StateMachine(definition as StateMachineDefinition, {
       validationOptions: { checkArn: true, checkPaths: true },
     });
-    machines.set(sm.arn, { arn: sm.arn, name: sm.arn.split(':').pop()!, definition, tasks, handlers: sm.tasks, machine });
+    machines.set(sm.arn, {
+      arn: sm.arn,
+      name: sm.arn.split(':').pop()!,
+      definition,
+      tasks,
+      handlers: sm.tasks,
+      machine,
+    });
   }
 
   const executions = new Map<string, ExecutionRecord>();
@@ -264,8 +285,12 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
         input = substitutePlaceholder(input, token);
       }
       // lambda:invoke service integration: the handler gets Parameters.Payload, the result is wrapped.
-      let payload = lambdaInvoke && input && typeof input === 'object' && 'FunctionName' in input ? (input as any).Payload ?? {} : input;
-      if (token && payload && typeof payload === 'object' && !Array.isArray(payload)) payload = { ...payload, taskToken: token };
+      let payload =
+        lambdaInvoke && input && typeof input === 'object' && 'FunctionName' in input
+          ? ((input as any).Payload ?? {})
+          : input;
+      if (token && payload && typeof payload === 'object' && !Array.isArray(payload))
+        payload = { ...payload, taskToken: token };
 
       if (!waitForToken) {
         let result: unknown;
@@ -294,14 +319,20 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
       // `HeartbeatSecondsPath`/`TimeoutSecondsPath` (`$.name`) are read from the task's payload, which
       // carries the same values as the state input (the workflow passes them on by the same names).
       const secondsAt = (p: unknown): number | undefined => {
-        const v = typeof p === 'string' && /^\$\.[A-Za-z0-9_]+$/.test(p) && payload && typeof payload === 'object' ? (payload as Record<string, unknown>)[p.slice(2)] : undefined;
+        const v =
+          typeof p === 'string' && /^\$\.[A-Za-z0-9_]+$/.test(p) && payload && typeof payload === 'object'
+            ? (payload as Record<string, unknown>)[p.slice(2)]
+            : undefined;
         return typeof v === 'number' && v > 0 ? v : undefined;
       };
-      const heartbeatSeconds = secondsAt(state.HeartbeatSecondsPath) ?? (typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined);
+      const heartbeatSeconds =
+        secondsAt(state.HeartbeatSecondsPath) ??
+        (typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined);
       if (heartbeatSeconds !== undefined) {
         t.heartbeatMs = heartbeatSeconds * 1000;
         t.heartbeatTimer = setTimeout(
-          () => settleTask(token!, { ok: false, error: namedError('States.HeartbeatTimeout', 'States.HeartbeatTimeout') }),
+          () =>
+            settleTask(token!, { ok: false, error: namedError('States.HeartbeatTimeout', 'States.HeartbeatTimeout') }),
           t.heartbeatMs,
         );
       }
@@ -309,7 +340,9 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
       // States.TaskFailed does not catch), and this only expires the token after it, so a late SendTask*
       // gets TaskTimedOut. A TimeoutSecondsPath: this fails the state (locally, a States.TaskFailed
       // catcher would see it; ours catch States.ALL).
-      const timeoutSeconds = secondsAt(state.TimeoutSecondsPath) ?? (typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : MAX_TIMEOUT_SECONDS);
+      const timeoutSeconds =
+        secondsAt(state.TimeoutSecondsPath) ??
+        (typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : MAX_TIMEOUT_SECONDS);
       t.timeoutTimer = setTimeout(
         () =>
           state.timedByPath
@@ -341,7 +374,8 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
     const sm = machines.get(smArn);
     if (!sm) throw new SfnApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${smArn}'`);
     const name: string = body.name ?? randomUUID();
-    if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new SfnApiError('InvalidName', 'Invalid Name');
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,80}$/.test(name))
+      throw new SfnApiError('InvalidName', 'Invalid Name');
     const inputText: string = body.input ?? '{}';
     let input: Json;
     try {
@@ -373,43 +407,56 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
     const run = sm.machine.run(input, {
       overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
       context: {
-        Execution: { Id: executionArn, Name: name, RoleArn: 'arn:aws:iam::000000000000:role/local', StartTime: startDate.toISOString() },
+        Execution: {
+          Id: executionArn,
+          Name: name,
+          RoleArn: 'arn:aws:iam::000000000000:role/local',
+          StartTime: startDate.toISOString(),
+        },
         StateMachine: { Id: smArn, Name: sm.name },
       },
     });
     const rec: ExecutionRecord = {
-      executionArn, stateMachineArn: smArn, name, status: 'RUNNING', input: inputText, startDate,
-      abort: run.abort, done: Promise.resolve(),
+      executionArn,
+      stateMachineArn: smArn,
+      name,
+      status: 'RUNNING',
+      input: inputText,
+      startDate,
+      abort: run.abort,
+      done: Promise.resolve(),
     };
-    rec.done = run.result.then(
-      (out) => {
-        if (rec.status !== 'RUNNING') return;
-        rec.status = 'SUCCEEDED';
-        rec.output = JSON.stringify(out ?? null);
-      },
-      (err: unknown) => {
-        if (rec.status !== 'RUNNING') return;
-        if (err instanceof ExecutionAbortedError) {
-          rec.status = 'ABORTED';
-        } else if (err instanceof ExecutionTimeoutError) {
-          rec.status = 'TIMED_OUT';
-          rec.error = 'States.Timeout';
-        } else {
-          const inner = err instanceof ExecutionError && err.cause instanceof Error ? err.cause : (err as Error);
-          rec.status = 'FAILED';
-          rec.error = inner?.name ?? 'Error';
-          rec.cause = inner?.message ?? String(err);
+    rec.done = run.result
+      .then(
+        (out) => {
+          if (rec.status !== 'RUNNING') return;
+          rec.status = 'SUCCEEDED';
+          rec.output = JSON.stringify(out ?? null);
+        },
+        (err: unknown) => {
+          if (rec.status !== 'RUNNING') return;
+          if (err instanceof ExecutionAbortedError) {
+            rec.status = 'ABORTED';
+          } else if (err instanceof ExecutionTimeoutError) {
+            rec.status = 'TIMED_OUT';
+            rec.error = 'States.Timeout';
+          } else {
+            const inner = err instanceof ExecutionError && err.cause instanceof Error ? err.cause : (err as Error);
+            rec.status = 'FAILED';
+            rec.error = inner?.name ?? 'Error';
+            rec.cause = inner?.message ?? String(err);
+          }
+        },
+      )
+      .finally(() => {
+        rec.stopDate ??= new Date();
+        for (const [token, t] of pending) {
+          if (t.executionArn === executionArn) {
+            settleTask(token, { ok: false, error: namedError('States.Runtime', 'execution closed') });
+          }
         }
-      },
-    ).finally(() => {
-      rec.stopDate ??= new Date();
-      for (const [token, t] of pending) {
-        if (t.executionArn === executionArn) {
-          settleTask(token, { ok: false, error: namedError('States.Runtime', 'execution closed') });
-        }
-      }
-      log(`execution ${name} ${rec.status}${rec.error ? ` (${rec.error})` : ''}`);
-    });
+        log(`execution ${name} ${rec.status}${rec.error ? ` (${rec.error})` : ''}`);
+      });
     executions.set(executionArn, rec);
     return { executionArn, startDate: epochSeconds(startDate)! };
   }
@@ -433,9 +480,14 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
     DescribeExecution(body) {
       const r = getExecution(body.executionArn);
       return {
-        executionArn: r.executionArn, stateMachineArn: r.stateMachineArn, name: r.name, status: r.status,
-        startDate: epochSeconds(r.startDate), stopDate: epochSeconds(r.stopDate),
-        input: r.input, inputDetails: { included: true },
+        executionArn: r.executionArn,
+        stateMachineArn: r.stateMachineArn,
+        name: r.name,
+        status: r.status,
+        startDate: epochSeconds(r.startDate),
+        stopDate: epochSeconds(r.stopDate),
+        input: r.input,
+        inputDetails: { included: true },
         ...(r.output !== undefined ? { output: r.output, outputDetails: { included: true } } : {}),
         ...(r.error !== undefined ? { error: r.error } : {}),
         ...(r.cause !== undefined ? { cause: r.cause } : {}),
@@ -443,18 +495,27 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
     },
     ListExecutions(body) {
       if (!machines.has(body.stateMachineArn)) {
-        throw new SfnApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`);
+        throw new SfnApiError(
+          'StateMachineDoesNotExist',
+          `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`,
+        );
       }
       const all = [...executions.values()]
-        .filter((r) => r.stateMachineArn === body.stateMachineArn && (!body.statusFilter || r.status === body.statusFilter))
+        .filter(
+          (r) => r.stateMachineArn === body.stateMachineArn && (!body.statusFilter || r.status === body.statusFilter),
+        )
         .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
       const offset = body.nextToken ? Number.parseInt(body.nextToken, 10) || 0 : 0;
       const max = body.maxResults && body.maxResults > 0 ? body.maxResults : 100;
       const page = all.slice(offset, offset + max);
       return {
         executions: page.map((r) => ({
-          executionArn: r.executionArn, stateMachineArn: r.stateMachineArn, name: r.name, status: r.status,
-          startDate: epochSeconds(r.startDate), stopDate: epochSeconds(r.stopDate),
+          executionArn: r.executionArn,
+          stateMachineArn: r.stateMachineArn,
+          name: r.name,
+          status: r.status,
+          startDate: epochSeconds(r.startDate),
+          stopDate: epochSeconds(r.stopDate),
         })),
         ...(offset + max < all.length ? { nextToken: String(offset + max) } : {}),
       };
@@ -493,7 +554,8 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
         clearTimeout(t.heartbeatTimer);
         const token = body.taskToken as string;
         t.heartbeatTimer = setTimeout(
-          () => settleTask(token, { ok: false, error: namedError('States.HeartbeatTimeout', 'States.HeartbeatTimeout') }),
+          () =>
+            settleTask(token, { ok: false, error: namedError('States.HeartbeatTimeout', 'States.HeartbeatTimeout') }),
           t.heartbeatMs,
         );
       }
@@ -501,15 +563,29 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
     },
     DescribeStateMachine(body) {
       const sm = machines.get(body.stateMachineArn);
-      if (!sm) throw new SfnApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`);
+      if (!sm)
+        throw new SfnApiError(
+          'StateMachineDoesNotExist',
+          `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`,
+        );
       return {
-        stateMachineArn: sm.arn, name: sm.name, status: 'ACTIVE', type: 'STANDARD',
-        definition: JSON.stringify(sm.definition), roleArn: 'arn:aws:iam::000000000000:role/local', creationDate: 0,
+        stateMachineArn: sm.arn,
+        name: sm.name,
+        status: 'ACTIVE',
+        type: 'STANDARD',
+        definition: JSON.stringify(sm.definition),
+        roleArn: 'arn:aws:iam::000000000000:role/local',
+        creationDate: 0,
       };
     },
     ListStateMachines() {
       return {
-        stateMachines: [...machines.values()].map((m) => ({ stateMachineArn: m.arn, name: m.name, type: 'STANDARD', creationDate: 0 })),
+        stateMachines: [...machines.values()].map((m) => ({
+          stateMachineArn: m.arn,
+          name: m.name,
+          type: 'STANDARD',
+          creationDate: 0,
+        })),
       };
     },
   };
@@ -571,7 +647,8 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
           r.abort();
         }
       }
-      for (const token of pending.keys()) settleTask(token, { ok: false, error: namedError('States.Runtime', 'endpoint stopped') });
+      for (const token of pending.keys())
+        settleTask(token, { ok: false, error: namedError('States.Runtime', 'endpoint stopped') });
       await Promise.allSettled([...executions.values()].map((r) => r.done));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

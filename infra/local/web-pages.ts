@@ -60,7 +60,11 @@ const signInState = (value: string | null | undefined) => (value && /^[A-Za-z0-9
 
 function signInPage(res: ServerResponse, role: string, returnTo: string, state: string, error?: string): void {
   const options = roles.map((r) => `<option value="${r}"${r === role ? ' selected' : ''}>${r}</option>`).join('');
-  res.writeHead(error ? 422 : 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...pageSecurityHeaders("'self'") });
+  res.writeHead(error ? 422 : 200, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    ...pageSecurityHeaders("'self'"),
+  });
   res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in (local)</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}label{display:block;font-weight:600;margin:.75rem 0 .25rem}
 select,input{font:inherit;padding:.4rem .6rem;border:1px solid #767676;border-radius:4px;min-width:16rem}button{font:inherit;margin-top:1rem;padding:.45rem 1rem;border-radius:6px;border:1px solid #0b5394;background:#0b5394;color:#fff}
@@ -90,7 +94,10 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 /** The role and subject a dev token is asked for, checked; a customer's sub must be an ecifId. */
-function tokenRequest(role: string | null, sub: string | null): { role: (typeof roles)[number]; sub: string } | { error: string } {
+function tokenRequest(
+  role: string | null,
+  sub: string | null,
+): { role: (typeof roles)[number]; sub: string } | { error: string } {
   if (!role || !isRole(role)) return { error: `role must be one of ${roles.join(', ')}` };
   if (role !== 'customer') return { role, sub: defaultSubFor(role) };
   const ecifId = sub?.trim() || defaultSubFor('customer');
@@ -114,7 +121,12 @@ export function webPages(opts: WebPagesOptions = {}) {
     const full = path.join(dist, relative);
     if (!full.startsWith(dist + path.sep) || !existsSync(full) || !statSync(full).isFile()) return false;
     const body = readFileSync(full);
-    res.writeHead(200, { 'content-type': types[path.extname(full)] ?? 'application/octet-stream', 'content-length': body.length, 'cache-control': cache, ...headers });
+    res.writeHead(200, {
+      'content-type': types[path.extname(full)] ?? 'application/octet-stream',
+      'content-length': body.length,
+      'cache-control': cache,
+      ...headers,
+    });
     res.end(body);
     return true;
   }
@@ -123,7 +135,12 @@ export function webPages(opts: WebPagesOptions = {}) {
     const url = new URL(req.url ?? '/', 'http://local');
     const p = url.pathname;
     if (p === '/dev/sign-in' && req.method === 'GET') {
-      signInPage(res, url.searchParams.get('role') ?? 'customer', safeReturnPath(url.searchParams.get('return')), signInState(url.searchParams.get('state')));
+      signInPage(
+        res,
+        url.searchParams.get('role') ?? 'customer',
+        safeReturnPath(url.searchParams.get('return')),
+        signInState(url.searchParams.get('state')),
+      );
       return true;
     }
     if (p === '/dev/sign-in' && req.method === 'POST') {
@@ -131,7 +148,9 @@ export function webPages(opts: WebPagesOptions = {}) {
       try {
         form = await readForm(req);
       } catch {
-        res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Request Entity Too Large' }));
+        res
+          .writeHead(413, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ message: 'Request Entity Too Large' }));
         return true;
       }
       const returnTo = safeReturnPath(form.get('return'));
@@ -142,19 +161,32 @@ export function webPages(opts: WebPagesOptions = {}) {
         return true;
       }
       const token = await signDevToken(asked);
-      res.writeHead(303, { location: `${returnTo}#access_token=${token}&token_type=Bearer${state ? `&state=${state}` : ''}`, 'cache-control': 'no-store' }).end();
+      res
+        .writeHead(303, {
+          location: `${returnTo}#access_token=${token}&token_type=Bearer${state ? `&state=${state}` : ''}`,
+          'cache-control': 'no-store',
+        })
+        .end();
       return true;
     }
     if (p === '/dev/token' && req.method === 'GET') {
       const asked = tokenRequest(url.searchParams.get('role'), url.searchParams.get('sub'));
-      const body = 'error' in asked ? { title: 'Unprocessable Content', status: 422, detail: asked.error } : { token: await signDevToken(asked), role: asked.role, sub: asked.sub };
-      res.writeHead('error' in asked ? 422 : 200, { 'content-type': 'error' in asked ? 'application/problem+json' : 'application/json', 'cache-control': 'no-store' });
+      const body =
+        'error' in asked
+          ? { title: 'Unprocessable Content', status: 422, detail: asked.error }
+          : { token: await signDevToken(asked), role: asked.role, sub: asked.sub };
+      res.writeHead('error' in asked ? 422 : 200, {
+        'content-type': 'error' in asked ? 'application/problem+json' : 'application/json',
+        'cache-control': 'no-store',
+      });
       res.end(JSON.stringify(body));
       return true;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     if (p === '/config.json') {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(config));
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(JSON.stringify(config));
       return true;
     }
     // Hashed file names: cached for good.

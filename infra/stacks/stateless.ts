@@ -60,7 +60,13 @@ export class StatelessStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
-    const common = { data: props.data, serviceVersion: props.serviceVersion, logLevel: props.logLevel, sesFrom: props.sesFrom, holidays: props.holidays };
+    const common = {
+      data: props.data,
+      serviceVersion: props.serviceVersion,
+      logLevel: props.logLevel,
+      sesFrom: props.sesFrom,
+      holidays: props.holidays,
+    };
     const issuer = props.identity.issuerUrl;
     this.web = new CustodianWeb(this, 'Web');
     // People sign in on the pages through Cognito's hosted sign-in: a client of the pool that knows the
@@ -88,12 +94,21 @@ export class StatelessStack extends Stack {
     const taskScope = new Construct(this, 'Tasks');
     const tasks = {} as Record<TaskName, CustodianFunction>;
     for (const [name, spec] of Object.entries(workflowTasks) as [TaskName, (typeof workflowTasks)[TaskName]][]) {
-      tasks[name] = new CustodianFunction(taskScope, name, { ...common, kind: 'task', handler: spec.handler, name, access: spec });
+      tasks[name] = new CustodianFunction(taskScope, name, {
+        ...common,
+        kind: 'task',
+        handler: spec.handler,
+        name,
+        access: spec,
+      });
     }
     this.tasks = tasks;
 
     this.workflow = new PrivacyRequestWorkflow(this, 'PrivacyRequestWorkflow', {
-      functions: Object.fromEntries(Object.entries(tasks).map(([name, f]) => [name, f.fn])) as Record<TaskName, CustodianFunction['fn']>,
+      functions: Object.fromEntries(Object.entries(tasks).map(([name, f]) => [name, f.fn])) as Record<
+        TaskName,
+        CustodianFunction['fn']
+      >,
       maxConcurrency: props.maxConcurrency,
     });
 
@@ -103,12 +118,19 @@ export class StatelessStack extends Stack {
       if (!spec.answersTasks) continue;
       new iam.Policy(taskScope, `${name}TaskResponse`, {
         roles: [tasks[name].role],
-        statements: [new iam.PolicyStatement({ actions: [...taskResponseActions], resources: [this.workflow.stateMachine.stateMachineArn] })],
+        statements: [
+          new iam.PolicyStatement({
+            actions: [...taskResponseActions],
+            resources: [this.workflow.stateMachine.stateMachineArn],
+          }),
+        ],
       });
     }
 
     // consent.changed goes out on its own bus: subscribers add their rules to it.
-    this.consentBus = new events.EventBus(this, 'ConsentEvents', { description: 'Custodian consent.changed events (ids and choices, no personal data)' });
+    this.consentBus = new events.EventBus(this, 'ConsentEvents', {
+      description: 'Custodian consent.changed events (ids and choices, no personal data)',
+    });
 
     const routeScope = new Construct(this, 'Http');
     this.routes = {};
@@ -144,7 +166,11 @@ export class StatelessStack extends Stack {
       routes: routeTable.map((spec) => ({ spec, fn: this.routes[spec.handler].fn })),
       corsAllowOrigins: [this.web.url],
     });
-    this.web.publish({ apiUrl: this.api.stage.url, exportApiUrl: this.api.streamApi?.url, signIn: { mode: 'cognito', url: props.webSignInUrl ?? hostedSignIn } });
+    this.web.publish({
+      apiUrl: this.api.stage.url,
+      exportApiUrl: this.api.streamApi?.url,
+      signIn: { mode: 'cognito', url: props.webSignInUrl ?? hostedSignIn },
+    });
 
     const jobScope = new Construct(this, 'Scheduled');
     this.deadLetters = new sqs.Queue(jobScope, 'DeadLetters', {
@@ -152,15 +178,30 @@ export class StatelessStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the scheduled jobs; an alarm watches it.' });
+    Validations.of(this.deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the scheduled jobs; an alarm watches it.',
+    });
     this.jobs = {};
     for (const [name, spec] of Object.entries(scheduledJobs)) {
       const job = new CustodianFunction(jobScope, name, {
-        ...common, kind: 'scheduled', handler: spec.handler, name, access: spec, timeout: Duration.minutes(5), stateMachine: this.workflow.stateMachine,
+        ...common,
+        kind: 'scheduled',
+        handler: spec.handler,
+        name,
+        access: spec,
+        timeout: Duration.minutes(5),
+        stateMachine: this.workflow.stateMachine,
       });
       new events.Rule(jobScope, `${name}Schedule`, {
         schedule: events.Schedule.expression(spec.schedule),
-        targets: [new targets.LambdaFunction(job.fn, { deadLetterQueue: this.deadLetters, retryAttempts: 2, maxEventAge: Duration.hours(6) })],
+        targets: [
+          new targets.LambdaFunction(job.fn, {
+            deadLetterQueue: this.deadLetters,
+            retryAttempts: 2,
+            maxEventAge: Duration.hours(6),
+          }),
+        ],
       });
       this.jobs[name] = job;
     }

@@ -34,7 +34,11 @@ afterAll(async () => {
 });
 
 async function cli(args: string[], role?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, CUSTODIAN_URL: runtime.apiUrl, CUSTODIAN_TOKEN: role ? await signDevToken({ role: role as never }) : '' };
+  const env = {
+    ...process.env,
+    CUSTODIAN_URL: runtime.apiUrl,
+    CUSTODIAN_TOKEN: role ? await signDevToken({ role: role as never }) : '',
+  };
   try {
     const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env, timeout: 60_000 });
     return { code: 0, stdout, stderr };
@@ -64,25 +68,49 @@ describe('custodian CLI', () => {
     expect(byEmail.code).toBe(0);
     expect(byEmail.stdout).toContain(`ecifId: ${c.ecifId}`);
     expect(byEmail.stdout).toMatch(/systemId\s+localId/);
-    const byCrmId = await cli(['ecif', 'resolve', '--system', 'crm', '--local-id', c.crm!.contactId, '--json'], 'steward');
+    const byCrmId = await cli(
+      ['ecif', 'resolve', '--system', 'crm', '--local-id', c.crm!.contactId, '--json'],
+      'steward',
+    );
     expect(JSON.parse(byCrmId.stdout).ecifId).toBe(c.ecifId);
     expect((await cli(['ecif', 'resolve', '--email', 'nobody@example.invalid'], 'operator')).code).toBe(1);
   });
 
   it('requests complete closes a manual system’s task with evidence; the request completes', async () => {
     const client = createClient({ baseUrl: runtime.apiUrl, token: await signDevToken({ role: 'operator' }) });
-    await client.putSystem('paper-archive', { name: 'Paper archive', connector: { kind: 'manual' }, capabilities: ['erase'], fields: [{ name: 'letters', category: 'other', strategy: 'delete_row' }] });
+    await client.putSystem('paper-archive', {
+      name: 'Paper archive',
+      connector: { kind: 'manual' },
+      capabilities: ['erase'],
+      fields: [{ name: 'letters', category: 'other', strategy: 'delete_row' }],
+    });
     const steward = createClient({ baseUrl: runtime.apiUrl, token: await signDevToken({ role: 'steward' }) });
-    await steward.putCustomer('C777001', { name: { given: 'Pat', family: 'Archive' }, emails: ['pat.archive@example.net'], crossReferences: [{ systemId: 'paper-archive', localId: 'BOX-1' }] });
-    const customer = createClient({ baseUrl: runtime.apiUrl, token: await signDevToken({ role: 'customer', sub: 'C777001' }) });
-    const { id } = (await customer.submitRequest({ type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: 'pat.archive@example.net' } })) as { id: string };
+    await steward.putCustomer('C777001', {
+      name: { given: 'Pat', family: 'Archive' },
+      emails: ['pat.archive@example.net'],
+      crossReferences: [{ systemId: 'paper-archive', localId: 'BOX-1' }],
+    });
+    const customer = createClient({
+      baseUrl: runtime.apiUrl,
+      token: await signDevToken({ role: 'customer', sub: 'C777001' }),
+    });
+    const { id } = (await customer.submitRequest({
+      type: 'erasure',
+      jurisdiction: 'GDPR',
+      identifiers: { email: 'pat.archive@example.net' },
+    })) as { id: string };
     let waiting = false;
     for (let i = 0; i < 100 && !waiting; i++) {
-      waiting = ((await client.request(id)) as { systems?: { state: string }[] }).systems?.some((s) => s.state === 'waiting') ?? false;
+      waiting =
+        ((await client.request(id)) as { systems?: { state: string }[] }).systems?.some((s) => s.state === 'waiting') ??
+        false;
       if (!waiting) await new Promise((r) => setTimeout(r, 50));
     }
     expect(waiting).toBe(true);
-    const r = await cli(['requests', 'complete', id, 'paper-archive', '--evidence', 'SHRED-77', '--records', '1'], 'operator');
+    const r = await cli(
+      ['requests', 'complete', id, 'paper-archive', '--evidence', 'SHRED-77', '--records', '1'],
+      'operator',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('succeeded');
     let status = '';
@@ -95,8 +123,35 @@ describe('custodian CLI', () => {
 
   it('hold place, show and release: a legal hold on a subject, operator only to place it', async () => {
     const c = demo.customers[3];
-    expect((await cli(['hold', 'place', c.ecifId, '--reference', 'LIT-2026-077', '--reason', 'Pending litigation over a mortgage file'], 'auditor')).code).toBe(1);
-    const placed = await cli(['hold', 'place', c.ecifId, '--reference', 'LIT-2026-077', '--reason', 'Pending litigation over a mortgage file', '--json'], 'operator');
+    expect(
+      (
+        await cli(
+          [
+            'hold',
+            'place',
+            c.ecifId,
+            '--reference',
+            'LIT-2026-077',
+            '--reason',
+            'Pending litigation over a mortgage file',
+          ],
+          'auditor',
+        )
+      ).code,
+    ).toBe(1);
+    const placed = await cli(
+      [
+        'hold',
+        'place',
+        c.ecifId,
+        '--reference',
+        'LIT-2026-077',
+        '--reason',
+        'Pending litigation over a mortgage file',
+        '--json',
+      ],
+      'operator',
+    );
     expect(placed.code, placed.stderr).toBe(0);
     expect(JSON.parse(placed.stdout)).toMatchObject({ ecifId: c.ecifId, reference: 'LIT-2026-077' });
     const shown = await cli(['hold', 'show', c.ecifId, '--json'], 'auditor');
@@ -111,9 +166,18 @@ describe('custodian CLI', () => {
     writeFileSync(
       ndjson,
       [
-        JSON.stringify({ ecifId: 'IMP001', name: { given: 'Ida', family: 'Import' }, emails: ['ida.import@example.com'] }),
+        JSON.stringify({
+          ecifId: 'IMP001',
+          name: { given: 'Ida', family: 'Import' },
+          emails: ['ida.import@example.com'],
+        }),
         '{not json',
-        JSON.stringify({ ecifId: 'IMP002', name: { given: 'Ivo', family: 'Import' }, emails: ['ivo.import@example.com'], shoeSize: 44 }),
+        JSON.stringify({
+          ecifId: 'IMP002',
+          name: { given: 'Ivo', family: 'Import' },
+          emails: ['ivo.import@example.com'],
+          shoeSize: 44,
+        }),
         JSON.stringify({ name: { given: 'No', family: 'Id' } }),
       ].join('\n'),
     );
@@ -125,7 +189,10 @@ describe('custodian CLI', () => {
     expect(JSON.stringify(summary.rejects)).not.toContain('ivo.import@example.com');
 
     const csv = path.join(dir, 'load.csv');
-    writeFileSync(csv, 'ecifId,givenName,familyName,email,phone,birthDate,crossReferences\nIMP003,"Ada, Jr.",Import,ada.import@example.com,,1990-01-02,crm:CRM-IMP3\n');
+    writeFileSync(
+      csv,
+      'ecifId,givenName,familyName,email,phone,birthDate,crossReferences\nIMP003,"Ada, Jr.",Import,ada.import@example.com,,1990-01-02,crm:CRM-IMP3\n',
+    );
     const again = await cli(['ecif', 'import', csv, '--json'], 'steward');
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ records: 1, created: 1, rejected: 0 });
@@ -134,20 +201,36 @@ describe('custodian CLI', () => {
   it('exit codes mean something: 1 when the API refuses, 2 on usage, 3 when unreachable', async () => {
     expect((await cli(['systems', 'list'], 'crm')).code).toBe(1);
     expect((await cli(['requests', 'show'], 'operator')).code).toBe(2);
-    const down = await run(process.execPath, [bin, 'health', '--url', 'http://127.0.0.1:9'], { env: process.env }).catch((e) => e);
+    const down = await run(process.execPath, [bin, 'health', '--url', 'http://127.0.0.1:9'], {
+      env: process.env,
+    }).catch((e) => e);
     expect(down.code).toBe(3);
   });
 
   it('requests submit then show: the erasure runs to completion', async () => {
     const subject = demo.customers[1];
-    const submitted = await cli(['requests', 'submit', '--type', 'erasure', '--jurisdiction', 'GDPR', '--email', subject.email, '--json']);
+    const submitted = await cli([
+      'requests',
+      'submit',
+      '--type',
+      'erasure',
+      '--jurisdiction',
+      'GDPR',
+      '--email',
+      subject.email,
+      '--json',
+    ]);
     expect(submitted.code).toBe(0);
     const { id, requesterKey } = JSON.parse(submitted.stdout);
     // The requester follows it with its key, types the code the contact on file received.
-    expect((await cli(['requests', 'show', id, '--key', requesterKey])).stdout).toMatch(/^status\s+pending_verification$/m);
+    expect((await cli(['requests', 'show', id, '--key', requesterKey])).stdout).toMatch(
+      /^status\s+pending_verification$/m,
+    );
     const code = await codeFromMailbox(runtime.apiUrl, subject.email, id);
     expect((await cli(['requests', 'verify', id, code!])).code).toBe(0);
-    await runtime.sfn.waitForExecution(`${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${id}`);
+    await runtime.sfn.waitForExecution(
+      `${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${id}`,
+    );
     const shown = await cli(['requests', 'show', id], 'operator');
     expect(shown.stdout).toMatch(/^status\s+completed$/m);
     expect(shown.stdout).toMatch(/crm\s+erase\s+succeeded/);
@@ -155,17 +238,45 @@ describe('custodian CLI', () => {
 
   it('requests list, extend and deny: the queue and the operator actions with their rules', async () => {
     const subject = demo.customers[2];
-    const submitted = await cli(['requests', 'submit', '--type', 'access', '--jurisdiction', 'CCPA', '--email', subject.email, '--json']);
+    const submitted = await cli([
+      'requests',
+      'submit',
+      '--type',
+      'access',
+      '--jurisdiction',
+      'CCPA',
+      '--email',
+      subject.email,
+      '--json',
+    ]);
     const { id } = JSON.parse(submitted.stdout);
     const listed = await cli(['requests', 'list', '--status', 'pending_verification'], 'operator');
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(new RegExp(`${id}\\s+access\\s+CCPA\\s+pending_verification`));
-    const extended = await cli(['requests', 'extend', id, '--reason', 'Archived statements must be retrieved.', '--json'], 'operator');
+    const extended = await cli(
+      ['requests', 'extend', id, '--reason', 'Archived statements must be retrieved.', '--json'],
+      'operator',
+    );
     expect(JSON.parse(extended.stdout).extension.extendedDueAt).toBeDefined();
-    const twice = await cli(['requests', 'extend', id, '--reason', 'Archived statements must be retrieved.'], 'operator');
+    const twice = await cli(
+      ['requests', 'extend', id, '--reason', 'Archived statements must be retrieved.'],
+      'operator',
+    );
     expect(twice.code).toBe(1);
     expect(twice.stderr).toMatch(/extended once already/);
-    const denied = await cli(['requests', 'deny', id, '--reason', 'identity_not_verified', '--detail', 'The requester could not be verified.', '--json'], 'operator');
+    const denied = await cli(
+      [
+        'requests',
+        'deny',
+        id,
+        '--reason',
+        'identity_not_verified',
+        '--detail',
+        'The requester could not be verified.',
+        '--json',
+      ],
+      'operator',
+    );
     expect(JSON.parse(denied.stdout).status).toBe('denied');
   });
 });
@@ -174,19 +285,35 @@ describe('custodian consent', () => {
   it('show prints the current state and, with --as-of, the state at an instant', async () => {
     const before = new Date().toISOString();
     const crm = createClient({ baseUrl: runtime.apiUrl, token: await signDevToken({ role: 'crm' }) });
-    await crm.captureConsent({ ecifId: 'C000001', choices: [{ purpose: 'analytics', channel: 'any', state: 'granted' }], jurisdiction: 'GDPR', notice: { id: 'privacy-notice', version: '3' }, method: 'crm', evidence: { reference: 'cli-test' } });
+    await crm.captureConsent({
+      ecifId: 'C000001',
+      choices: [{ purpose: 'analytics', channel: 'any', state: 'granted' }],
+      jurisdiction: 'GDPR',
+      notice: { id: 'privacy-notice', version: '3' },
+      method: 'crm',
+      evidence: { reference: 'cli-test' },
+    });
     const now = await cli(['consent', 'show', 'C000001'], 'auditor');
     expect(now.code).toBe(0);
     expect(now.stdout).toMatch(/analytics\s+any\s+granted/);
     const earlier = await cli(['consent', 'show', 'C000001', '--as-of', before, '--json'], 'auditor');
-    expect(JSON.parse(earlier.stdout).consents.find((c: { purpose: string }) => c.purpose === 'analytics')).toBeUndefined();
+    expect(
+      JSON.parse(earlier.stdout).consents.find((c: { purpose: string }) => c.purpose === 'analytics'),
+    ).toBeUndefined();
   });
 });
 
 describe('custodian consent batch and receipt', () => {
   it('batch reads a list of ecifIds and CRM ids and prints who may be contacted; receipt prints a receipt', async () => {
     const crm = createClient({ baseUrl: runtime.apiUrl, token: await signDevToken({ role: 'crm' }) });
-    const captured = (await crm.captureConsent({ ecifId: 'C000004', choices: [{ purpose: 'profiling', channel: 'email', state: 'granted' }], jurisdiction: 'GDPR', notice: { id: 'privacy-notice', version: '3' }, method: 'crm', evidence: { reference: 'cli-batch' } })) as { receiptId: string };
+    const captured = (await crm.captureConsent({
+      ecifId: 'C000004',
+      choices: [{ purpose: 'profiling', channel: 'email', state: 'granted' }],
+      jurisdiction: 'GDPR',
+      notice: { id: 'privacy-notice', version: '3' },
+      method: 'crm',
+      evidence: { reference: 'cli-batch' },
+    })) as { receiptId: string };
     const { writeFileSync, mkdtempSync } = await import('node:fs');
     const file = `${mkdtempSync('/tmp/custodian-batch-')}/list.txt`;
     writeFileSync(file, 'C000001\nC000004\ncrm,CRM-NOPE\n');
@@ -225,7 +352,19 @@ describe('custodian audit', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     try {
-      const cut = await cli(['audit', 'export', '--from', from, '--out', path.join(dir, 'cut.ndjson'), '--export-url', `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`], 'auditor');
+      const cut = await cli(
+        [
+          'audit',
+          'export',
+          '--from',
+          from,
+          '--out',
+          path.join(dir, 'cut.ndjson'),
+          '--export-url',
+          `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`,
+        ],
+        'auditor',
+      );
       expect(cut.code).toBe(3);
       expect(cut.stderr).toContain('cut short');
     } finally {
@@ -246,7 +385,11 @@ describe('typed client', () => {
       return fetch(input, init);
     };
     const client = createClient({ baseUrl: runtime.apiUrl, fetch: flaky, backoffMs: 1 });
-    const r = await client.submitRequest({ type: 'erasure', jurisdiction: 'CCPA', identifiers: { email: 'nobody-client@example.org' } });
+    const r = await client.submitRequest({
+      type: 'erasure',
+      jurisdiction: 'CCPA',
+      identifiers: { email: 'nobody-client@example.org' },
+    });
     expect(r.status).toBe('pending_verification');
     expect(calls).toBe(3);
     expect(new Set(seen).size).toBe(1);

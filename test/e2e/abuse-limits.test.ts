@@ -36,7 +36,16 @@ async function post(path: string, body: unknown, token?: string) {
 }
 
 const requestsStored = async () =>
-  (await runtime.dynamo.client.send(new ScanCommand({ TableName: runtime.tables.requests, FilterExpression: 'SK = :m', ExpressionAttributeValues: { ':m': { S: 'META' } }, Select: 'COUNT' }))).Count;
+  (
+    await runtime.dynamo.client.send(
+      new ScanCommand({
+        TableName: runtime.tables.requests,
+        FilterExpression: 'SK = :m',
+        ExpressionAttributeValues: { ':m': { S: 'META' } },
+        Select: 'COUNT',
+      }),
+    )
+  ).Count;
 
 describe('abuse limits', () => {
   it('the 4th anonymous submission within the hour gets 429 with Retry-After, and stores nothing', async () => {
@@ -52,13 +61,17 @@ describe('abuse limits', () => {
     expect(await requestsStored()).toBe(before);
     // A signed-in customer is verified by its login, not held to the anonymous limit.
     const customer = await signDevToken({ role: 'customer', sub: demo.customers[2].ecifId });
-    expect((await post('/v1/privacy-requests', { ...body, identifiers: { email: demo.customers[2].email } }, customer)).status).toBe(202);
+    expect(
+      (await post('/v1/privacy-requests', { ...body, identifiers: { email: demo.customers[2].email } }, customer))
+        .status,
+    ).toBe(202);
   });
 
   it('verification tries are limited per address across requests: guessing many requests stops', async () => {
     const ids = ['01JAAAAAAAAAAAAAAAAAAAAAAA', '01JBBBBBBBBBBBBBBBBBBBBBBB'];
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await post(`/v1/privacy-requests/${ids[i % 2]}/verification`, { code: '123456' })).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push((await post(`/v1/privacy-requests/${ids[i % 2]}/verification`, { code: '123456' })).status);
     expect(statuses).toEqual([404, 404, 404, 404, 429, 429]);
   });
 });

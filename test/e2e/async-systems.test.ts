@@ -40,13 +40,18 @@ async function settled(id: string, until: (r: View) => boolean = final): Promise
     if (until(r.body)) return r.body;
     await new Promise((res) => setTimeout(res, 50));
   }
-  throw new Error(`the request did not get there: ${JSON.stringify((await api('GET', `/v1/privacy-requests/${id}`, { token: tokens.operator })).body)}`);
+  throw new Error(
+    `the request did not get there: ${JSON.stringify((await api('GET', `/v1/privacy-requests/${id}`, { token: tokens.operator })).body)}`,
+  );
 }
 
 /** A signed-in customer's erasure (verified by its login). */
 async function erasureBy(ecifId: string, email: string) {
   const token = await signDevToken({ role: 'customer', sub: ecifId });
-  const submitted = await api('POST', '/v1/privacy-requests', { token, body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email } } });
+  const submitted = await api('POST', '/v1/privacy-requests', {
+    token,
+    body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email } },
+  });
   expect(submitted.status).toBe(202);
   return submitted.body.id as string;
 }
@@ -57,7 +62,11 @@ const emailOf = (ecifId: string) => `${ecifId.toLowerCase()}@example.net`;
 async function customerIn(ecifId: string, systemId: string, localId: string) {
   const put = await api('PUT', `/v1/ecif/customers/${ecifId}`, {
     token: tokens.steward,
-    body: { name: { given: 'Test', family: 'Subject' }, emails: [emailOf(ecifId)], crossReferences: [{ systemId, localId }] },
+    body: {
+      name: { given: 'Test', family: 'Subject' },
+      emails: [emailOf(ecifId)],
+      crossReferences: [{ systemId, localId }],
+    },
   });
   expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
 }
@@ -66,7 +75,10 @@ function callback(requestId: string, systemId: string, body: Record<string, unkn
   const text = JSON.stringify(body);
   return fetch(`${runtime.apiUrl}/v1/callbacks/${requestId}/${systemId}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(signature !== undefined ? { [SIGNATURE_HEADER]: signature } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(signature !== undefined ? { [SIGNATURE_HEADER]: signature } : {}),
+    },
     body: text,
   });
 }
@@ -81,7 +93,11 @@ describe('an async system (the demo marketing platform)', () => {
     const done = await settled(requestId);
     expect(done.status).toBe('completed');
     const marketing = done.systems.find((s: { systemId: string }) => s.systemId === 'marketing');
-    expect(marketing).toMatchObject({ state: 'succeeded', attempts: 1, proof: { verified: true, verification: 'webhook-verify' } });
+    expect(marketing).toMatchObject({
+      state: 'succeeded',
+      attempts: 1,
+      proof: { verified: true, verification: 'webhook-verify' },
+    });
     expect(marketing).not.toHaveProperty('waiting');
     // The platform received the data from us: it is a recipient, told of the erasure (GDPR Art. 19).
     expect(done.outcome.recipientsNotified).toEqual(['marketing']);
@@ -90,14 +106,20 @@ describe('an async system (the demo marketing platform)', () => {
     expect(profile.firstName).not.toBe(subject().marketing!.firstName);
     expect(profile.email).not.toBe(subject().marketing!.email);
     expect(demo.marketing.callbacksSent).toContainEqual({ requestId, status: 200 });
-    const actions = (await (await deps()).audit.stream(`request:${requestId}`)).filter((e) => e.target.systemId === 'marketing').map((e) => e.action);
+    const actions = (await (await deps()).audit.stream(`request:${requestId}`))
+      .filter((e) => e.target.systemId === 'marketing')
+      .map((e) => e.action);
     expect(actions).toEqual(['request.system_waiting', 'request.system_succeeded']);
   });
 
   it('a callback unsigned, signed with another secret, or stale is 401 and changes nothing', async () => {
     const body = { idempotencyKey: `${requestId}:marketing:erase:erase`, status: 'failed', error: 'forged' };
     const secret = runtime.env.CONNECTOR_SIGNING_SECRET;
-    for (const signature of [undefined, sign('not-the-secret', JSON.stringify(body)), sign(secret, JSON.stringify(body), new Date(Date.now() - 10 * 60_000))]) {
+    for (const signature of [
+      undefined,
+      sign('not-the-secret', JSON.stringify(body)),
+      sign(secret, JSON.stringify(body), new Date(Date.now() - 10 * 60_000)),
+    ]) {
       const res = await callback(requestId, 'marketing', body, signature);
       expect(res.status).toBe(401);
       expect(((await res.json()) as { type: string }).type).toMatch(/unauthenticated/);
@@ -107,8 +129,17 @@ describe('an async system (the demo marketing platform)', () => {
   });
 
   it('a replay of a good callback, once the step is answered, is a 409', async () => {
-    const body = JSON.stringify({ idempotencyKey: `${requestId}:marketing:erase:erase`, status: 'succeeded', recordsAffected: 1 });
-    const res = await callback(requestId, 'marketing', JSON.parse(body), sign(runtime.env.CONNECTOR_SIGNING_SECRET, body));
+    const body = JSON.stringify({
+      idempotencyKey: `${requestId}:marketing:erase:erase`,
+      status: 'succeeded',
+      recordsAffected: 1,
+    });
+    const res = await callback(
+      requestId,
+      'marketing',
+      JSON.parse(body),
+      sign(runtime.env.CONNECTOR_SIGNING_SECRET, body),
+    );
     expect(res.status).toBe(409);
   });
 
@@ -117,7 +148,13 @@ describe('an async system (the demo marketing platform)', () => {
       token: tokens.operator,
       body: {
         name: 'A marketing tool that never answers',
-        connector: { kind: 'http', url: demo.marketing.url, mode: 'async', timeoutMs: 2_000, callbackTimeoutSeconds: 2 },
+        connector: {
+          kind: 'http',
+          url: demo.marketing.url,
+          mode: 'async',
+          timeoutMs: 2_000,
+          callbackTimeoutSeconds: 2,
+        },
         capabilities: ['erase'],
         fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
       },
@@ -141,23 +178,34 @@ describe('a system with its own secret (connector.secretRef)', () => {
   it('is called and calls back under its own key; the deployment-wide key is refused for it', async () => {
     const own = 'vendor-own-secret-0123456789abcdef';
     process.env.CONNECTOR_SECRET_VENDOR_X = own;
-    const vendor = await startDemoCrm({ secret: own, records: [{ ...demo.customers[0].crm!, contactId: 'VX-1' }], callbacks: { delayMs: 50 } });
+    const vendor = await startDemoCrm({
+      secret: own,
+      records: [{ ...demo.customers[0].crm!, contactId: 'VX-1' }],
+      callbacks: { delayMs: 50 },
+    });
     try {
       const put = await api('PUT', '/v1/systems/vendor-x', {
         token: tokens.operator,
         body: {
-          name: 'Vendor X', connector: { kind: 'http', url: vendor.url, mode: 'async', secretRef: 'vendor_x', timeoutMs: 2_000 },
-          capabilities: ['erase', 'verify'], fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
+          name: 'Vendor X',
+          connector: { kind: 'http', url: vendor.url, mode: 'async', secretRef: 'vendor_x', timeoutMs: 2_000 },
+          capabilities: ['erase', 'verify'],
+          fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
         },
       });
       expect(put.status).toBeLessThan(300);
       await customerIn('C900003', 'vendor-x', 'VX-1');
       const id = await erasureBy('C900003', emailOf('C900003'));
       const done = await settled(id);
-      expect(done).toMatchObject({ status: 'completed', systems: [{ systemId: 'vendor-x', state: 'succeeded', proof: { verified: true } }] });
+      expect(done).toMatchObject({
+        status: 'completed',
+        systems: [{ systemId: 'vendor-x', state: 'succeeded', proof: { verified: true } }],
+      });
       expect(vendor.stats().rejected).toBe(0);
       const body = JSON.stringify({ idempotencyKey: `${id}:vendor-x:erase:erase`, status: 'succeeded' });
-      expect((await callback(id, 'vendor-x', JSON.parse(body), sign(runtime.env.CONNECTOR_SIGNING_SECRET, body))).status).toBe(401);
+      expect(
+        (await callback(id, 'vendor-x', JSON.parse(body), sign(runtime.env.CONNECTOR_SIGNING_SECRET, body))).status,
+      ).toBe(401);
       expect((await callback(id, 'vendor-x', JSON.parse(body), sign(own, body))).status).toBe(409);
       // Across a rotation the key it replaced is still the system's (409: authenticated, the step is answered).
       const rotated = 'vendor-rotated-secret-fedcba9876543210';
@@ -180,7 +228,12 @@ describe('a manual system', () => {
   beforeAll(async () => {
     const put = await api('PUT', '/v1/systems/paper-archive', {
       token: tokens.operator,
-      body: { name: 'Branch paper archive', connector: { kind: 'manual', timeoutDays: 5 }, capabilities: ['erase'], fields: [{ name: 'letters', category: 'other', strategy: 'delete_row' }] },
+      body: {
+        name: 'Branch paper archive',
+        connector: { kind: 'manual', timeoutDays: 5 },
+        capabilities: ['erase'],
+        fields: [{ name: 'letters', category: 'other', strategy: 'delete_row' }],
+      },
     });
     expect(put.status).toBeLessThan(300);
     await customerIn('C900002', 'paper-archive', 'BOX-17');
@@ -190,23 +243,43 @@ describe('a manual system', () => {
   it('waits for an operator, showing until when (never the task token)', async () => {
     const waiting = await settled(requestId, waitsForSomeone);
     expect(waiting.status).toBe('in_progress');
-    expect(waiting.systems[0]).toMatchObject({ systemId: 'paper-archive', state: 'waiting', waiting: { for: 'operator', until: expect.any(String) } });
+    expect(waiting.systems[0]).toMatchObject({
+      systemId: 'paper-archive',
+      state: 'waiting',
+      waiting: { for: 'operator', until: expect.any(String) },
+    });
     expect(JSON.stringify(waiting)).not.toMatch(/token/i);
   });
 
   it('only an operator closes it, with evidence; then the request completes, the attestation as proof', async () => {
     const path = `/v1/privacy-requests/${requestId}/systems/paper-archive/complete`;
     const customer = await signDevToken({ role: 'customer', sub: 'C900002' });
-    expect((await api('POST', path, { token: customer, body: { outcome: 'done', evidence: { reference: 'TICKET-1' } } })).status).toBe(403);
+    expect(
+      (await api('POST', path, { token: customer, body: { outcome: 'done', evidence: { reference: 'TICKET-1' } } }))
+        .status,
+    ).toBe(403);
     expect((await api('POST', path, { token: tokens.operator, body: { outcome: 'done' } })).status).toBe(422);
 
-    const done = await api('POST', path, { token: tokens.operator, body: { outcome: 'done', evidence: { reference: 'SHRED-2026-118' }, recordsAffected: 2 } });
+    const done = await api('POST', path, {
+      token: tokens.operator,
+      body: { outcome: 'done', evidence: { reference: 'SHRED-2026-118' }, recordsAffected: 2 },
+    });
     expect(done.status).toBe(200);
     expect(done.body).toEqual({ systemId: 'paper-archive', state: 'succeeded' });
     const request = await settled(requestId);
     expect(request.status).toBe('completed');
-    expect(request.systems[0]).toMatchObject({ state: 'succeeded', proof: { recordsAffected: 2, verification: 'operator-attested', evidence: 'SHRED-2026-118' } });
+    expect(request.systems[0]).toMatchObject({
+      state: 'succeeded',
+      proof: { recordsAffected: 2, verification: 'operator-attested', evidence: 'SHRED-2026-118' },
+    });
     // Answered once: a second completion is a conflict.
-    expect((await api('POST', path, { token: tokens.operator, body: { outcome: 'done', evidence: { reference: 'SHRED-2026-118' } } })).status).toBe(409);
+    expect(
+      (
+        await api('POST', path, {
+          token: tokens.operator,
+          body: { outcome: 'done', evidence: { reference: 'SHRED-2026-118' } },
+        })
+      ).status,
+    ).toBe(409);
   });
 });

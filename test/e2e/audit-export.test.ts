@@ -31,7 +31,8 @@ let auditor: string;
 const t0 = Date.now() - 30 * 60_000;
 const from = new Date(t0).toISOString();
 const to = new Date(t0 + 60_000).toISOString();
-const exportUrl = (q: string) => `${runtime.apiUrl}/v1/audit/export?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}${q}`;
+const exportUrl = (q: string) =>
+  `${runtime.apiUrl}/v1/audit/export?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}${q}`;
 
 /** Chained events as appends would have written them (the adapter's own item shape), 25 per batch. */
 async function seed() {
@@ -39,14 +40,34 @@ async function seed() {
   const events: AuditEvent[] = [];
   for (let i = 0; i < EVENTS; i++) {
     const stream = `export-test:${i % STREAMS}`;
-    const e = chainNext(heads.get(stream), { stream, actor: { role: 'system', principal: 'seed' }, action: 'test.seeded', target: {}, details: { i, note: 'comma, "quote"' } }, new Date(t0 + i * 10).toISOString());
+    const e = chainNext(
+      heads.get(stream),
+      {
+        stream,
+        actor: { role: 'system', principal: 'seed' },
+        action: 'test.seeded',
+        target: {},
+        details: { i, note: 'comma, "quote"' },
+      },
+      new Date(t0 + i * 10).toISOString(),
+    );
     heads.set(stream, e);
     events.push(e);
   }
   const doc = DynamoDBDocumentClient.from(runtime.dynamo.client);
   const batches = Array.from({ length: Math.ceil(events.length / 25) }, (_, b) => events.slice(b * 25, b * 25 + 25));
   for (let b = 0; b < batches.length; b += 8) {
-    await Promise.all(batches.slice(b, b + 8).map((batch) => doc.send(new BatchWriteCommand({ RequestItems: { [runtime.tables.audit]: batch.map((e) => ({ PutRequest: { Item: auditItem(e) } })) } }))));
+    await Promise.all(
+      batches
+        .slice(b, b + 8)
+        .map((batch) =>
+          doc.send(
+            new BatchWriteCommand({
+              RequestItems: { [runtime.tables.audit]: batch.map((e) => ({ PutRequest: { Item: auditItem(e) } })) },
+            }),
+          ),
+        ),
+    );
   }
 }
 
@@ -89,7 +110,14 @@ describe('GET /v1/audit/export, streamed', () => {
     for await (const line of linesOf(res, reads)) lines.push(line);
     expect(reads.n).toBeGreaterThan(1);
     const result = await verifyExport(lines);
-    expect(result).toEqual({ ok: true, events: EVENTS, streams: STREAMS, anchored: 0, complete: true, range: { from, to } });
+    expect(result).toEqual({
+      ok: true,
+      events: EVENTS,
+      streams: STREAMS,
+      anchored: 0,
+      complete: true,
+      range: { from, to },
+    });
     expect(JSON.parse(lines.at(-1)!)).toEqual({ export: 'end', events: EVENTS, from, to });
     // Each event once, in time order.
     expect(lines.slice(0, -1).map((l) => JSON.parse(l).details.i)).toEqual(Array.from({ length: EVENTS }, (_, i) => i));
@@ -97,11 +125,21 @@ describe('GET /v1/audit/export, streamed', () => {
     // The offline tool, with nothing of ours running: --complete accepts it whole, and refuses it cut short.
     const dir = mkdtempSync(path.join(tmpdir(), 'custodian-export-'));
     const script = new URL('../../scripts/audit-verify.ts', import.meta.url).pathname;
-    const run = (file: string, ...flags: string[]) => promisify(execFile)(process.execPath, ['--import', 'tsx', script, ...flags, file]).then((r) => ({ code: 0, out: JSON.parse(r.stdout) }), (e) => ({ code: e.code as number, out: JSON.parse(e.stdout) }));
+    const run = (file: string, ...flags: string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', script, ...flags, file]).then(
+        (r) => ({ code: 0, out: JSON.parse(r.stdout) }),
+        (e) => ({ code: e.code as number, out: JSON.parse(e.stdout) }),
+      );
     writeFileSync(path.join(dir, 'whole.ndjson'), `${lines.join('\n')}\n`);
     writeFileSync(path.join(dir, 'cut.ndjson'), `${lines.slice(0, 1234).join('\n')}\n`);
-    expect(await run(path.join(dir, 'whole.ndjson'), '--complete')).toMatchObject({ code: 0, out: { ok: true, complete: true, events: EVENTS } });
-    expect(await run(path.join(dir, 'cut.ndjson'))).toMatchObject({ code: 0, out: { ok: true, complete: false, events: 1234 } });
+    expect(await run(path.join(dir, 'whole.ndjson'), '--complete')).toMatchObject({
+      code: 0,
+      out: { ok: true, complete: true, events: EVENTS },
+    });
+    expect(await run(path.join(dir, 'cut.ndjson'))).toMatchObject({
+      code: 0,
+      out: { ok: true, complete: false, events: 1234 },
+    });
     expect(await run(path.join(dir, 'cut.ndjson'), '--complete')).toMatchObject({ code: 1, out: { complete: false } });
   });
 
@@ -120,7 +158,9 @@ describe('GET /v1/audit/export, streamed', () => {
   });
 
   it('a bad range, a role that may not export, no token: refused before the first byte, nothing exported', async () => {
-    const bad = await get(`${runtime.apiUrl}/v1/audit/export?from=${encodeURIComponent(to)}&to=${encodeURIComponent(from)}`);
+    const bad = await get(
+      `${runtime.apiUrl}/v1/audit/export?from=${encodeURIComponent(to)}&to=${encodeURIComponent(from)}`,
+    );
     expect(bad.status).toBe(422);
     expect(bad.headers.get('content-type')).toBe('application/problem+json');
     const problem = await bad.json();
@@ -190,7 +230,15 @@ describe('behind the REST API (AWS): its proxy event through the same chain', ()
     multiValueQueryStringParameters: {},
     pathParameters: null,
     stageVariables: null,
-    requestContext: { resourcePath: '/v1/audit/export', httpMethod: 'GET', requestId: 'rest-1', path: '/api/v1/audit/export', stage: 'api', protocol: 'HTTP/1.1', identity: { sourceIp: '203.0.113.9' } },
+    requestContext: {
+      resourcePath: '/v1/audit/export',
+      httpMethod: 'GET',
+      requestId: 'rest-1',
+      path: '/api/v1/audit/export',
+      stage: 'api',
+      protocol: 'HTTP/1.1',
+      identity: { sourceIp: '203.0.113.9' },
+    },
     body: null,
     isBase64Encoded: false,
   });
@@ -199,14 +247,21 @@ describe('behind the REST API (AWS): its proxy event through the same chain', ()
     return invokeBuffered(handler, restEvent(headers, query), {});
   };
 
-  it('a valid auditor token streams the whole export, with CORS headers for the pages\' origin only', async () => {
+  it("a valid auditor token streams the whole export, with CORS headers for the pages' origin only", async () => {
     process.env.CORS_ALLOW_ORIGINS = 'https://pages.example';
     try {
       const res = await invoke({ Authorization: `Bearer ${auditor}`, Origin: 'https://pages.example' });
       expect(res.statusCode).toBe(200);
-      expect(res.headers).toMatchObject({ 'content-type': 'application/x-ndjson', 'access-control-allow-origin': 'https://pages.example', 'access-control-expose-headers': 'content-disposition' });
+      expect(res.headers).toMatchObject({
+        'content-type': 'application/x-ndjson',
+        'access-control-allow-origin': 'https://pages.example',
+        'access-control-expose-headers': 'content-disposition',
+      });
       expect(await verifyExport(res.body.split('\n'))).toMatchObject({ ok: true, complete: true, events: EVENTS });
-      const foreign = await invoke({ Authorization: `Bearer ${auditor}`, Origin: 'https://evil.example' }, { from, to: new Date(t0 + 1000).toISOString() });
+      const foreign = await invoke(
+        { Authorization: `Bearer ${auditor}`, Origin: 'https://evil.example' },
+        { from, to: new Date(t0 + 1000).toISOString() },
+      );
       expect(foreign.statusCode).toBe(200);
       expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
     } finally {
@@ -229,7 +284,9 @@ describe('behind the REST API (AWS): its proxy event through the same chain', ()
     // API Gateway requires nothing of the query: a missing range is the chain's answer, with the field.
     const missing = await invoke({ Authorization: `Bearer ${auditor}` }, {});
     expect(missing.statusCode).toBe(422);
-    expect(JSON.parse(missing.body)).toMatchObject({ status: 422, errors: [expect.objectContaining({ path: 'from' })] });
+    expect(JSON.parse(missing.body)).toMatchObject({
+      status: 422,
+      errors: [expect.objectContaining({ path: 'from' })],
+    });
   });
 });
-

@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { verifyExport } from '#core/audit/verify-export.ts';
 import { startDemo, type Demo } from '#infra/local/demo/start.ts';
@@ -41,7 +47,8 @@ async function get(p: string, token = auditor) {
   const res = await fetch(`${runtime.apiUrl}${p}`, { headers: { authorization: `Bearer ${token}` } });
   const type = res.headers.get('content-type');
   const text = await res.text();
-  const body = type?.startsWith('application/json') || type?.startsWith('application/problem+json') ? JSON.parse(text) : text;
+  const body =
+    type?.startsWith('application/json') || type?.startsWith('application/problem+json') ? JSON.parse(text) : text;
   assertContract('GET', p, res.status, type, body);
   return { status: res.status, body, type };
 }
@@ -53,8 +60,16 @@ beforeAll(async () => {
   demo = await startDemo(runtime, { crmPort: 0, customers: 8, seed: 5 });
   auditor = await signDevToken({ role: 'auditor' });
   operator = await signDevToken({ role: 'operator' });
-  requestId = (await submitVerified(runtime.apiUrl, { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: erased().email } }, erased().email)).id;
-  await runtime.sfn.waitForExecution(`${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${requestId}`);
+  requestId = (
+    await submitVerified(
+      runtime.apiUrl,
+      { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: erased().email } },
+      erased().email,
+    )
+  ).id;
+  await runtime.sfn.waitForExecution(
+    `${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${requestId}`,
+  );
 }, 120_000);
 afterAll(async () => {
   process.stdout.write = write;
@@ -67,14 +82,23 @@ describe('search', () => {
     const all = await get(`/v1/audit/events?from=${encodeURIComponent(from)}&requestId=${requestId}`);
     expect(all.status).toBe(200);
     expect(all.body.items.map((e: { action: string }) => e.action)).toEqual([
-      'request.received', 'request.verified', 'request.started', 'request.subject_resolved', 'request.planned', 'request.system_succeeded', 'request.system_succeeded',
+      'request.received',
+      'request.verified',
+      'request.started',
+      'request.subject_resolved',
+      'request.planned',
+      'request.system_succeeded',
+      'request.system_succeeded',
       // Core banking's AML fields get their follow-up erasure.
-      'request.follow_up_scheduled', 'request.finalized',
+      'request.follow_up_scheduled',
+      'request.finalized',
     ]);
     const paged: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await get(`/v1/audit/events?from=${encodeURIComponent(from)}&requestId=${requestId}&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      const page = await get(
+        `/v1/audit/events?from=${encodeURIComponent(from)}&requestId=${requestId}&limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       paged.push(...page.body.items.map((e: { seq: number }) => e.seq));
       cursor = page.body.next;
     } while (cursor);
@@ -116,7 +140,9 @@ describe('verify and export', () => {
     const { handler } = await import('#handlers/scheduled/audit-digest.ts');
     const { hash } = await handler({ day: today });
     const s3 = new S3Client({ forcePathStyle: true });
-    const object = await s3.send(new GetObjectCommand({ Bucket: runtime.env.DIGEST_BUCKET, Key: `digests/${today}.json` }));
+    const object = await s3.send(
+      new GetObjectCommand({ Bucket: runtime.env.DIGEST_BUCKET, Key: `digests/${today}.json` }),
+    );
     expect(JSON.parse(await object.Body!.transformToString())).toMatchObject({ day: today, hash });
   });
 
@@ -130,14 +156,19 @@ describe('verify and export', () => {
     expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true });
 
     const lines = exported.body.trim().split('\n');
-    const forged = lines.map((l: string, i: number) => (i === 3 ? l.replace(/"action":"[^"]+"/, '"action":"request.forged"') : l));
+    const forged = lines.map((l: string, i: number) =>
+      i === 3 ? l.replace(/"action":"[^"]+"/, '"action":"request.forged"') : l,
+    );
     expect(await verifyExport(forged)).toMatchObject({ ok: false, firstBreak: { line: 4, problem: 'hash-mismatch' } });
     const dropped = lines.filter((l: string) => {
       const e = JSON.parse(l);
       return !(e.stream === `request:${requestId}` && e.seq === 3);
     });
     expect(dropped).toHaveLength(lines.length - 1);
-    expect((await verifyExport(dropped)).firstBreak).toMatchObject({ stream: `request:${requestId}`, problem: 'sequence-gap' });
+    expect((await verifyExport(dropped)).firstBreak).toMatchObject({
+      stream: `request:${requestId}`,
+      problem: 'sequence-gap',
+    });
     writeFileSync(file, forged.join('\n'));
     const bad = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, file]).catch((e) => e);
     expect(bad.code).toBe(1);
@@ -149,10 +180,16 @@ describe('verify and export', () => {
 });
 
 describe('tampering in the table is detected', () => {
-  const key = (seq: number) => ({ PK: { S: `STREAM#request:${requestId}` }, SK: { S: `SEQ#${String(seq).padStart(12, '0')}` } });
-  const read = async (seq: number) => (await runtime.dynamo.client.send(new GetItemCommand({ TableName: runtime.tables.audit, Key: key(seq) }))).Item!;
-  const put = (item: Record<string, AttributeValue>) => runtime.dynamo.client.send(new PutItemCommand({ TableName: runtime.tables.audit, Item: item }));
-  const del = (seq: number) => runtime.dynamo.client.send(new DeleteItemCommand({ TableName: runtime.tables.audit, Key: key(seq) }));
+  const key = (seq: number) => ({
+    PK: { S: `STREAM#request:${requestId}` },
+    SK: { S: `SEQ#${String(seq).padStart(12, '0')}` },
+  });
+  const read = async (seq: number) =>
+    (await runtime.dynamo.client.send(new GetItemCommand({ TableName: runtime.tables.audit, Key: key(seq) }))).Item!;
+  const put = (item: Record<string, AttributeValue>) =>
+    runtime.dynamo.client.send(new PutItemCommand({ TableName: runtime.tables.audit, Item: item }));
+  const del = (seq: number) =>
+    runtime.dynamo.client.send(new DeleteItemCommand({ TableName: runtime.tables.audit, Key: key(seq) }));
 
   it.each([
     {
@@ -182,7 +219,10 @@ describe('tampering in the table is detected', () => {
       act: async () => {
         const forged: Record<string, AttributeValue> = { ...(await read(2)), SK: { S: 'SEQ#000000000002a' } };
         await put(forged);
-        return () => runtime.dynamo.client.send(new DeleteItemCommand({ TableName: runtime.tables.audit, Key: { PK: forged.PK, SK: forged.SK } }));
+        return () =>
+          runtime.dynamo.client.send(
+            new DeleteItemCommand({ TableName: runtime.tables.audit, Key: { PK: forged.PK, SK: forged.SK } }),
+          );
       },
     },
     {
@@ -212,7 +252,10 @@ describe('tampering in the table is detected', () => {
     await del(9);
     const report = await verify();
     await put(last);
-    expect(report).toMatchObject({ ok: false, firstBreak: { digest: today, problem: 'head-missing', stream: `request:${requestId}`, seq: 9 } });
+    expect(report).toMatchObject({
+      ok: false,
+      firstBreak: { digest: today, problem: 'head-missing', stream: `request:${requestId}`, seq: 9 },
+    });
   });
 });
 
@@ -223,7 +266,12 @@ describe('no personal data', () => {
     const logs = logged.join('');
     expect(logs).toContain('"message":"request"');
     for (const c of demo.customers) {
-      const values = [...c.input.emails, ...c.input.phones, c.input.name.family, ...(c.crm ? [c.crm.email, c.crm.phone] : [])];
+      const values = [
+        ...c.input.emails,
+        ...c.input.phones,
+        c.input.name.family,
+        ...(c.crm ? [c.crm.email, c.crm.phone] : []),
+      ];
       for (const v of values) {
         expect(audit, 'audit').not.toContain(v);
         expect(logs, 'logs').not.toContain(v);

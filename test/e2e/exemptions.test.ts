@@ -37,11 +37,16 @@ afterEach(() => {
 });
 
 const api = contractClient(() => runtime.apiUrl);
-const executionArn = (name: string) => `${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+const executionArn = (name: string) =>
+  `${runtime.env.STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
 
 async function account(accountId: string) {
   const { Item } = await runtime.dynamo.client.send(
-    new GetItemCommand({ TableName: demo.coreBankingTable, Key: { accountId: { S: accountId } }, ConsistentRead: true }),
+    new GetItemCommand({
+      TableName: demo.coreBankingTable,
+      Key: { accountId: { S: accountId } },
+      ConsistentRead: true,
+    }),
   );
   return unmarshall(Item!);
 }
@@ -54,7 +59,10 @@ describe('follow-up erasure at the end of the AML retention', () => {
 
     // The customer, signed in, asks for erasure.
     const token = await signDevToken({ role: 'customer', sub: subject.ecifId });
-    const submitted = await api('POST', '/v1/privacy-requests', { token, body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: subject.email } } });
+    const submitted = await api('POST', '/v1/privacy-requests', {
+      token,
+      body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: subject.email } },
+    });
     expect(submitted.status).toBe(202);
     const id = submitted.body.id as string;
     await runtime.sfn.waitForExecution(executionArn(id));
@@ -86,7 +94,12 @@ describe('follow-up erasure at the end of the AML retention', () => {
     const run = await api('GET', `/v1/privacy-requests/${runId}`, { token: operator });
     expect(run.body).toMatchObject({ type: 'erasure', status: 'completed', ecifId: subject.ecifId });
     expect(run.body.systems).toEqual([
-      expect.objectContaining({ systemId: 'core-banking', state: 'succeeded', attempts: 1, proof: expect.objectContaining({ verified: true }) }),
+      expect.objectContaining({
+        systemId: 'core-banking',
+        state: 'succeeded',
+        attempts: 1,
+        proof: expect.objectContaining({ verified: true }),
+      }),
     ]);
     expect([...run.body.systems[0].proof.fieldsChanged].sort()).toEqual(retained.map((f) => f.name).sort());
 
@@ -101,10 +114,17 @@ describe('follow-up erasure at the end of the AML retention', () => {
 
     // Audited once on the request it follows, and on its own stream.
     const d = await deps();
-    const trail = (await d.audit.stream(`request:${id}`)).map((e) => e.action).filter((a) => a.startsWith('request.follow_up'));
+    const trail = (await d.audit.stream(`request:${id}`))
+      .map((e) => e.action)
+      .filter((a) => a.startsWith('request.follow_up'));
     expect(trail).toEqual(['request.follow_up_scheduled', 'request.follow_up_started', 'request.follow_up_completed']);
     expect((await d.audit.stream(`request:${runId}`)).map((e) => e.action)).toEqual([
-      'request.received', 'request.started', 'request.subject_resolved', 'request.planned', 'request.system_succeeded', 'request.finalized',
+      'request.received',
+      'request.started',
+      'request.subject_resolved',
+      'request.planned',
+      'request.system_succeeded',
+      'request.finalized',
     ]);
     expect(JSON.stringify(await d.audit.stream(`request:${runId}`))).not.toContain(held.accountNumber);
   });
@@ -112,8 +132,14 @@ describe('follow-up erasure at the end of the AML retention', () => {
 
 describe('legal hold, through the HTTP API', () => {
   it('an erasure under a hold changes nothing and is answered partially; the release runs it everywhere', async () => {
-    const subject = demo.customers.find((c) => c.crm && c.coreBanking && c.ecifId !== 'C000001' && demo.crm.store.get(c.crm.contactId)?.email === c.crm.email)!;
-    const [operator, auditor] = await Promise.all([signDevToken({ role: 'operator' }), signDevToken({ role: 'auditor' })]);
+    const subject = demo.customers.find(
+      (c) =>
+        c.crm && c.coreBanking && c.ecifId !== 'C000001' && demo.crm.store.get(c.crm.contactId)?.email === c.crm.email,
+    )!;
+    const [operator, auditor] = await Promise.all([
+      signDevToken({ role: 'operator' }),
+      signDevToken({ role: 'auditor' }),
+    ]);
     const customer = await signDevToken({ role: 'customer', sub: subject.ecifId });
     const path = `/v1/subjects/${subject.ecifId}/legal-hold`;
     const body = { reason: 'Litigation: mortgage dispute, claim filed 2026-11', reference: 'LIT-2026-031' };
@@ -121,11 +147,18 @@ describe('legal hold, through the HTTP API', () => {
     expect((await api('GET', path, { token: auditor })).status).toBe(404);
     const placed = await api('PUT', path, { token: operator, body });
     expect(placed.status).toBe(201);
-    expect(placed.body).toMatchObject({ ecifId: subject.ecifId, reference: 'LIT-2026-031', placedBy: { role: 'operator' } });
+    expect(placed.body).toMatchObject({
+      ecifId: subject.ecifId,
+      reference: 'LIT-2026-031',
+      placedBy: { role: 'operator' },
+    });
     expect((await api('PUT', path, { token: operator, body })).status).toBe(200);
     expect((await api('GET', path, { token: auditor })).body).toMatchObject({ reference: 'LIT-2026-031' });
     // The typed client reads the same hold.
-    expect(await createClient({ baseUrl: runtime.apiUrl, token: auditor }).legalHold(subject.ecifId)).toMatchObject({ reference: 'LIT-2026-031', placedBy: { role: 'operator' } });
+    expect(await createClient({ baseUrl: runtime.apiUrl, token: auditor }).legalHold(subject.ecifId)).toMatchObject({
+      reference: 'LIT-2026-031',
+      placedBy: { role: 'operator' },
+    });
     expect((await api('PUT', path, { token: auditor, body })).status).toBe(403);
     expect((await api('PUT', '/v1/subjects/C999999/legal-hold', { token: operator, body })).status).toBe(404);
 
@@ -133,37 +166,67 @@ describe('legal hold, through the HTTP API', () => {
     const crmBefore = structuredClone(demo.crm.store.get(subject.crm!.contactId));
     const accountBefore = await account(subject.coreBanking!.accountId);
     const rowBefore = await warehouseRow(demo.warehouse!.url, demo.warehouse!.table, subject.warehouse!.customer_key);
-    const submitted = await api('POST', '/v1/privacy-requests', { token: customer, body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: subject.email } } });
+    const submitted = await api('POST', '/v1/privacy-requests', {
+      token: customer,
+      body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: subject.email } },
+    });
     await runtime.sfn.waitForExecution(executionArn(submitted.body.id));
     const held = await api('GET', `/v1/privacy-requests/${submitted.body.id}`, { token: operator });
     expect(held.body).toMatchObject({ status: 'partially_completed', outcome: { result: 'partially_erased' } });
     expect(held.body.systems.map((s: { systemId: string; state: string }) => [s.systemId, s.state]).sort()).toEqual([
-      ['core-banking', 'exempt'], ['crm', 'exempt'], ...(subject.marketing ? [['marketing', 'exempt']] : []), ['warehouse', 'exempt'],
+      ['core-banking', 'exempt'],
+      ['crm', 'exempt'],
+      ...(subject.marketing ? [['marketing', 'exempt']] : []),
+      ['warehouse', 'exempt'],
     ]);
-    for (const s of held.body.systems) expect(s.exemptions.every((e: { hold?: string; citation?: string }) => e.hold === 'LIT-2026-031' && e.citation === 'GDPR Art. 17(3)(e)')).toBe(true);
-    expect(held.body.outcome.reasons).toContain(`crm: retained under legal hold LIT-2026-031 (GDPR Art. 17(3)(e)) until the hold is released (firstName, lastName, email, phone, notes, marketingSegment)`);
+    for (const s of held.body.systems)
+      expect(
+        s.exemptions.every(
+          (e: { hold?: string; citation?: string }) => e.hold === 'LIT-2026-031' && e.citation === 'GDPR Art. 17(3)(e)',
+        ),
+      ).toBe(true);
+    expect(held.body.outcome.reasons).toContain(
+      `crm: retained under legal hold LIT-2026-031 (GDPR Art. 17(3)(e)) until the hold is released (firstName, lastName, email, phone, notes, marketingSegment)`,
+    );
     expect(demo.crm.store.get(subject.crm!.contactId)).toEqual(crmBefore);
     expect(await account(subject.coreBanking!.accountId)).toEqual(accountBefore);
-    expect(await warehouseRow(demo.warehouse!.url, demo.warehouse!.table, subject.warehouse!.customer_key)).toEqual(rowBefore);
+    expect(await warehouseRow(demo.warehouse!.url, demo.warehouse!.table, subject.warehouse!.customer_key)).toEqual(
+      rowBefore,
+    );
 
     // Access is unaffected by the hold.
-    const access = await api('POST', '/v1/privacy-requests', { token: customer, body: { type: 'access', jurisdiction: 'GDPR', identifiers: { email: subject.email } } });
+    const access = await api('POST', '/v1/privacy-requests', {
+      token: customer,
+      body: { type: 'access', jurisdiction: 'GDPR', identifiers: { email: subject.email } },
+    });
     await runtime.sfn.waitForExecution(executionArn(access.body.id));
-    expect((await api('GET', `/v1/privacy-requests/${access.body.id}`, { token: operator })).body).toMatchObject({ status: 'completed', outcome: { result: 'report_ready' } });
+    expect((await api('GET', `/v1/privacy-requests/${access.body.id}`, { token: operator })).body).toMatchObject({
+      status: 'completed',
+      outcome: { result: 'report_ready' },
+    });
 
     // The release: the erasure the hold kept back runs now.
     const released = await api('DELETE', path, { token: operator });
     expect(released.status).toBe(200);
-    expect(released.body).toMatchObject({ ecifId: subject.ecifId, released: true, reference: 'LIT-2026-031', erasuresStarted: [expect.any(String)] });
+    expect(released.body).toMatchObject({
+      ecifId: subject.ecifId,
+      released: true,
+      reference: 'LIT-2026-031',
+      erasuresStarted: [expect.any(String)],
+    });
     const [runId] = released.body.erasuresStarted;
     await runtime.sfn.waitForExecution(executionArn(runId));
     const run = await api('GET', `/v1/privacy-requests/${runId}`, { token: operator });
     expect(run.body).toMatchObject({ status: 'completed', outcome: { result: 'erased' } });
     expect(run.body.systems.map((s: { systemId: string; state: string }) => [s.systemId, s.state]).sort()).toEqual([
-      ['core-banking', 'succeeded'], ['crm', 'succeeded'], ...(subject.marketing ? [['marketing', 'succeeded']] : []), ['warehouse', 'succeeded'],
+      ['core-banking', 'succeeded'],
+      ['crm', 'succeeded'],
+      ...(subject.marketing ? [['marketing', 'succeeded']] : []),
+      ['warehouse', 'succeeded'],
     ]);
     const contact = JSON.stringify(demo.crm.store.get(subject.crm!.contactId) ?? {});
-    for (const value of [subject.crm!.email, subject.crm!.phone, subject.crm!.lastName]) expect(contact).not.toContain(value);
+    for (const value of [subject.crm!.email, subject.crm!.phone, subject.crm!.lastName])
+      expect(contact).not.toContain(value);
     expect((await account(subject.coreBanking!.accountId)).holderName).not.toBe(accountBefore.holderName);
     expect((await api('DELETE', path, { token: operator })).status).toBe(404);
     // The job has nothing more to start for it.
@@ -183,21 +246,44 @@ describe('the demo data warehouse (PostgreSQL: embedded PGlite over the wire)', 
   it('an erasure of a demo customer visibly changes its warehouse row, proven by read-back', async () => {
     // A customer the tests above have not erased yet.
     const untouched = await Promise.all(
-      demo.customers.map(async (c) => c.warehouse && c.ecifId !== 'C000001' && (await warehouseRow(demo.warehouse!.url, demo.warehouse!.table, c.warehouse.customer_key))?.email === c.warehouse.email),
+      demo.customers.map(
+        async (c) =>
+          c.warehouse &&
+          c.ecifId !== 'C000001' &&
+          (await warehouseRow(demo.warehouse!.url, demo.warehouse!.table, c.warehouse.customer_key))?.email ===
+            c.warehouse.email,
+      ),
     );
     const subject = demo.customers.filter((_, i) => untouched[i])[0];
     const key = subject.warehouse!.customer_key;
     const before = await warehouseRow(demo.warehouse!.url, demo.warehouse!.table, key);
-    expect(before).toMatchObject({ full_name: subject.warehouse!.full_name, email: subject.warehouse!.email, phone: subject.warehouse!.phone });
+    expect(before).toMatchObject({
+      full_name: subject.warehouse!.full_name,
+      email: subject.warehouse!.email,
+      phone: subject.warehouse!.phone,
+    });
 
     const token = await signDevToken({ role: 'customer', sub: subject.ecifId });
-    const submitted = await api('POST', '/v1/privacy-requests', { token, body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: subject.email } } });
+    const submitted = await api('POST', '/v1/privacy-requests', {
+      token,
+      body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: subject.email } },
+    });
     await runtime.sfn.waitForExecution(executionArn(submitted.body.id));
-    const done = await api('GET', `/v1/privacy-requests/${submitted.body.id}`, { token: await signDevToken({ role: 'operator' }) });
+    const done = await api('GET', `/v1/privacy-requests/${submitted.body.id}`, {
+      token: await signDevToken({ role: 'operator' }),
+    });
     expect(done.body.status, JSON.stringify(done.body.outcome)).toBe('completed');
     const dw = done.body.systems.find((s: { systemId: string }) => s.systemId === 'warehouse');
     expect(dw).toMatchObject({ state: 'succeeded', proof: { verified: true, verification: 'read-back' } });
-    expect([...dw.proof.fieldsChanged].sort()).toEqual(['date_of_birth', 'email', 'full_name', 'last_campaign', 'phone', 'postcode', 'segment']);
+    expect([...dw.proof.fieldsChanged].sort()).toEqual([
+      'date_of_birth',
+      'email',
+      'full_name',
+      'last_campaign',
+      'phone',
+      'postcode',
+      'segment',
+    ]);
 
     const after = await warehouseRow(demo.warehouse!.url, demo.warehouse!.table, key);
     expect(after).toMatchObject({

@@ -36,9 +36,14 @@ describe('stop and start mid-request', () => {
     const subject = demo!.customers[2];
     // The CRM is down: the execution sits in its retry backoff when we pull the plug.
     demo!.crm.failNext(100, 503);
-    const { id } = await submitVerified(runtime!.apiUrl, { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: subject.email } }, subject.email);
+    const { id } = await submitVerified(
+      runtime!.apiUrl,
+      { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: subject.email } },
+      subject.email,
+    );
     let request;
-    for (let i = 0; i < 50 && (await (await deps()).requests.getTask(id, 'crm'))?.attempts !== 1; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && (await (await deps()).requests.getTask(id, 'crm'))?.attempts !== 1; i++)
+      await new Promise((r) => setTimeout(r, 100));
     request = await (await deps()).requests.get(id);
     expect(request?.status).toBe('in_progress');
     await down();

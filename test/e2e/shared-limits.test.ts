@@ -24,7 +24,12 @@ const seen = { inFlight: 0, max: 0, calls: 0, slotsHeld: [] as number[] };
 const heldSlots = async () =>
   (
     await documentClient().send(
-      new QueryCommand({ TableName: runtime.tables.requests, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'SLOT#limited-crm' }, ConsistentRead: true }),
+      new QueryCommand({
+        TableName: runtime.tables.requests,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': 'SLOT#limited-crm' },
+        ConsistentRead: true,
+      }),
     )
   ).Items ?? [];
 
@@ -60,21 +65,38 @@ describe('shared system limits on the local runtime (SYSTEM_LIMITS=shared)', () 
     expect(runtime.env.SYSTEM_LIMITS).toBe('shared');
     const put = await api('PUT', '/v1/systems/limited-crm', {
       token: tokens.operator,
-      body: { name: 'Limited CRM', connector: { kind: 'http', url }, capabilities: ['erase'], fields: [{ name: 'email', category: 'contact', strategy: 'hash' }], concurrency: 2 },
+      body: {
+        name: 'Limited CRM',
+        connector: { kind: 'http', url },
+        capabilities: ['erase'],
+        fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
+        concurrency: 2,
+      },
     });
     expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
     const ids = Array.from({ length: 8 }, (_, i) => `C97000${i}`);
     for (const [i, ecifId] of ids.entries()) {
       const res = await api('PUT', `/v1/ecif/customers/${ecifId}`, {
         token: tokens.steward,
-        body: { name: { given: 'Test', family: 'Subject' }, emails: [`${ecifId.toLowerCase()}@example.net`], crossReferences: [{ systemId: 'limited-crm', localId: `LC-${i}` }] },
+        body: {
+          name: { given: 'Test', family: 'Subject' },
+          emails: [`${ecifId.toLowerCase()}@example.net`],
+          crossReferences: [{ systemId: 'limited-crm', localId: `LC-${i}` }],
+        },
       });
       expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
     }
     const requests = await Promise.all(
       ids.map(async (ecifId) => {
         const token = await signDevToken({ role: 'customer', sub: ecifId });
-        const res = await api('POST', '/v1/privacy-requests', { token, body: { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: `${ecifId.toLowerCase()}@example.net` } } });
+        const res = await api('POST', '/v1/privacy-requests', {
+          token,
+          body: {
+            type: 'erasure',
+            jurisdiction: 'GDPR',
+            identifiers: { email: `${ecifId.toLowerCase()}@example.net` },
+          },
+        });
         expect(res.status).toBe(202);
         return res.body.id as string;
       }),
@@ -89,11 +111,17 @@ describe('shared system limits on the local runtime (SYSTEM_LIMITS=shared)', () 
         throw new Error('the request did not finish');
       }),
     );
-    expect(finals.map((r) => r.status), JSON.stringify(finals.map((r) => r.outcome))).toEqual(Array(8).fill('completed'));
+    expect(
+      finals.map((r) => r.status),
+      JSON.stringify(finals.map((r) => r.outcome)),
+    ).toEqual(Array(8).fill('completed'));
     // An erase and its read-back (verify) per request, each holding a slot.
     expect(seen.calls).toBe(16);
     expect(seen.max).toBeLessThanOrEqual(2);
-    expect(seen.slotsHeld.every((n) => n >= 1 && n <= 2), JSON.stringify(seen.slotsHeld)).toBe(true);
+    expect(
+      seen.slotsHeld.every((n) => n >= 1 && n <= 2),
+      JSON.stringify(seen.slotsHeld),
+    ).toBe(true);
     expect(await heldSlots()).toEqual([]);
   });
 });

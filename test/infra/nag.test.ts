@@ -28,7 +28,12 @@ function check(mutate?: (stacks: ReturnType<typeof buildApp>) => void): PolicyVa
 }
 
 const describeViolations = (report: PolicyValidationPluginReport) =>
-  report.violations.map((v) => `${v.ruleName} (${v.severity}): ${v.violatingResources.map((r) => r.constructPath).join(', ')}\n  ${v.description}`).join('\n');
+  report.violations
+    .map(
+      (v) =>
+        `${v.ruleName} (${v.severity}): ${v.violatingResources.map((r) => r.constructPath).join(', ')}\n  ${v.description}`,
+    )
+    .join('\n');
 
 let report: PolicyValidationPluginReport;
 beforeAll(() => {
@@ -40,7 +45,9 @@ afterAll(() => {
 
 describe('CloudFormation validation (built into CDK)', () => {
   it('reports nothing on either template', () => {
-    expect(cfnValidation.pluginReports.flatMap((r) => (r.violations ?? []).map((v) => ({ plugin: r.pluginName, v })))).toEqual([]);
+    expect(
+      cfnValidation.pluginReports.flatMap((r) => (r.violations ?? []).map((v) => ({ plugin: r.pluginName, v }))),
+    ).toEqual([]);
   });
 });
 
@@ -52,7 +59,9 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('still reports a wildcard nobody acknowledged', () => {
     const mutated = check(({ stateless }) => {
-      stateless.routes.health.role.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: ['*'] }));
+      stateless.routes.health.role.addToPolicy(
+        new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: ['*'] }),
+      );
     });
     expect(mutated.success).toBe(false);
     expect(mutated.violations.map((v) => v.ruleName)).toContain('AwsSolutions-IAM5[Resource::*]');

@@ -50,10 +50,12 @@ describe('DynamoDB tables', () => {
       { AttributeName: 'PK', KeyType: 'HASH' },
       { AttributeName: 'SK', KeyType: 'RANGE' },
     ]);
-    expect(p.AttributeDefinitions).toEqual(expect.arrayContaining([
-      { AttributeName: 'PK', AttributeType: 'S' },
-      { AttributeName: 'SK', AttributeType: 'S' },
-    ]));
+    expect(p.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'PK', AttributeType: 'S' },
+        { AttributeName: 'SK', AttributeType: 'S' },
+      ]),
+    );
     expect(p.BillingMode).toBe('PAY_PER_REQUEST');
     expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     expect(p.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn() });
@@ -74,10 +76,12 @@ describe('DynamoDB tables', () => {
         Projection: { ProjectionType: 'ALL' },
       },
     ]);
-    expect(p.AttributeDefinitions).toEqual(expect.arrayContaining([
-      { AttributeName: 'GSI1PK', AttributeType: 'S' },
-      { AttributeName: 'GSI1SK', AttributeType: 'S' },
-    ]));
+    expect(p.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'GSI1PK', AttributeType: 'S' },
+        { AttributeName: 'GSI1SK', AttributeType: 'S' },
+      ]),
+    );
     expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
   });
 
@@ -115,7 +119,13 @@ describe('report bucket', () => {
 
   it('expires reports after 30 days, old versions included', () => {
     const rules = (raw.Resources![bucketId] as any).Properties.LifecycleConfiguration.Rules;
-    expect(rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 1 } }));
+    expect(rules).toContainEqual(
+      expect.objectContaining({
+        Status: 'Enabled',
+        ExpirationInDays: 30,
+        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+      }),
+    );
     expect(rules[0].Prefix ?? '').toBe('');
   });
 
@@ -141,7 +151,11 @@ describe('report bucket', () => {
     expect(logBucket.Properties.PublicAccessBlockConfiguration.BlockPublicAcls).toBe(true);
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: logBucketRef,
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
   });
 });

@@ -56,55 +56,82 @@ const rows: Row[] = [
 const fnResource = (row: Row) => raw.Resources![byMetadata(raw, 'custodian:function', row.id)] as Resource;
 
 describe('functions', () => {
-  it('one Lambda per route row and per task row, and no other (but the web pages\' deploy-time publisher)', () => {
+  it("one Lambda per route row and per task row, and no other (but the web pages' deploy-time publisher)", () => {
     const fns = resources(raw, 'AWS::Lambda::Function');
-    expect(fns.map(([, r]) => r.Metadata?.['custodian:function']).sort()).toEqual([...rows.map((r) => r.id), 'web:publish'].sort());
-  });
-
-  it.each(rows.map((r) => [r.id, r] as const))('%s: nodejs22.x on arm64, traced, its own role, no managed policy but X-Ray writes', (_id, row) => {
-    const fn = fnResource(row);
-    expect(fn.Properties!.Runtime).toBe('nodejs22.x');
-    expect(fn.Properties!.Architectures).toEqual(['arm64']);
-    expect(fn.Properties!.Handler).toBe('index.handler');
-    expect(fn.Properties!.TracingConfig).toEqual({ Mode: 'Active' });
-    const role = raw.Resources![functionRole(fn)] as Resource;
-    expect(JSON.stringify(role.Properties!.ManagedPolicyArns ?? [])).toBe(
-      JSON.stringify([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AWSXRayDaemonWriteAccess']] }]),
+    expect(fns.map(([, r]) => r.Metadata?.['custodian:function']).sort()).toEqual(
+      [...rows.map((r) => r.id), 'web:publish'].sort(),
     );
-    const shared = resources(raw, 'AWS::Lambda::Function').filter(([, r]) => functionRole(r) === functionRole(fn));
-    expect(shared).toHaveLength(1);
   });
 
-  it.each(rows.map((r) => [r.id, r] as const))('%s: the environment of functions/config.ts, per its row', (_id, row) => {
-    const env = fnResource(row).Properties!.Environment.Variables as Record<string, unknown>;
-    const known = new Set([...Object.keys(configSchema.shape), 'JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE', 'NODE_OPTIONS']);
-    for (const name of Object.keys(env)) expect(known, `unknown variable ${name}`).toContain(name);
-    for (const name of ['TABLE_ECIF', 'TABLE_CONSENT', 'TABLE_REQUESTS', 'TABLE_AUDIT', 'IDENTIFIER_PEPPER_SECRET_ARN', 'SERVICE_VERSION', 'LOG_LEVEL']) {
-      expect(env[name], name).toBeDefined();
-    }
-    for (const table of ['ecif', 'consent', 'requests', 'audit'] as const) {
-      const imported = (env[`TABLE_${table.toUpperCase()}`] as any)['Fn::ImportValue'];
-      expect(pair.exported(imported), table).toEqual({ Ref: byMetadata(pair.stateful, 'custodian:table', table) });
-    }
-    expect('REPORT_BUCKET' in env).toBe(Boolean(row.reports));
-    expect('STATE_MACHINE_ARN' in env).toBe(Boolean(row.startsWorkflow));
-    if (row.startsWorkflow) expect(env.STATE_MACHINE_ARN).toEqual({ Ref: resources(raw, 'AWS::StepFunctions::StateMachine')[0][0] });
-    // Public routes check an optional bearer token themselves; streamed ones (no authorizer on the REST API) a required one.
-    expect('JWKS_URL' in env).toBe(row.auth === 'public' || Boolean(row.stream));
-    expect('CORS_ALLOW_ORIGINS' in env).toBe(Boolean(row.stream));
-    // Secrets by ARN only, never a value; the signing key only where systems are called.
-    expect(env.IDENTIFIER_PEPPER).toBeUndefined();
-    expect(env.CONNECTOR_SIGNING_SECRET).toBeUndefined();
-    expect('CONNECTOR_SIGNING_SECRET_ARN' in env).toBe(Boolean(row.connectors));
-    // A system's concurrency and rate limit hold over every instance where systems are called.
-    expect(env.SYSTEM_LIMITS).toBe(row.connectors ? 'shared' : undefined);
-    // Waiting for a slot takes a fifth of the function's time at most (then the step is retried).
-    expect(env.SYSTEM_SLOT_WAIT_MS).toBe(row.connectors ? String((fnResource(row).Properties!.Timeout as number) * 200) : undefined);
-    // Systems' own secrets are looked for under this prefix, where the grant reaches (below).
-    expect(env.CONNECTOR_SECRETS_PREFIX).toBe(row.connectors ? 'custodian/connectors/' : undefined);
-    // The call slots live in the requests table: those functions may take and give them back there.
-    if (row.connectors) expect(row.tables.requests).toBe('write');
-  });
+  it.each(rows.map((r) => [r.id, r] as const))(
+    '%s: nodejs22.x on arm64, traced, its own role, no managed policy but X-Ray writes',
+    (_id, row) => {
+      const fn = fnResource(row);
+      expect(fn.Properties!.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties!.Architectures).toEqual(['arm64']);
+      expect(fn.Properties!.Handler).toBe('index.handler');
+      expect(fn.Properties!.TracingConfig).toEqual({ Mode: 'Active' });
+      const role = raw.Resources![functionRole(fn)] as Resource;
+      expect(JSON.stringify(role.Properties!.ManagedPolicyArns ?? [])).toBe(
+        JSON.stringify([
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AWSXRayDaemonWriteAccess']] },
+        ]),
+      );
+      const shared = resources(raw, 'AWS::Lambda::Function').filter(([, r]) => functionRole(r) === functionRole(fn));
+      expect(shared).toHaveLength(1);
+    },
+  );
+
+  it.each(rows.map((r) => [r.id, r] as const))(
+    '%s: the environment of functions/config.ts, per its row',
+    (_id, row) => {
+      const env = fnResource(row).Properties!.Environment.Variables as Record<string, unknown>;
+      const known = new Set([
+        ...Object.keys(configSchema.shape),
+        'JWKS_URL',
+        'JWT_ISSUER',
+        'JWT_AUDIENCE',
+        'NODE_OPTIONS',
+      ]);
+      for (const name of Object.keys(env)) expect(known, `unknown variable ${name}`).toContain(name);
+      for (const name of [
+        'TABLE_ECIF',
+        'TABLE_CONSENT',
+        'TABLE_REQUESTS',
+        'TABLE_AUDIT',
+        'IDENTIFIER_PEPPER_SECRET_ARN',
+        'SERVICE_VERSION',
+        'LOG_LEVEL',
+      ]) {
+        expect(env[name], name).toBeDefined();
+      }
+      for (const table of ['ecif', 'consent', 'requests', 'audit'] as const) {
+        const imported = (env[`TABLE_${table.toUpperCase()}`] as any)['Fn::ImportValue'];
+        expect(pair.exported(imported), table).toEqual({ Ref: byMetadata(pair.stateful, 'custodian:table', table) });
+      }
+      expect('REPORT_BUCKET' in env).toBe(Boolean(row.reports));
+      expect('STATE_MACHINE_ARN' in env).toBe(Boolean(row.startsWorkflow));
+      if (row.startsWorkflow)
+        expect(env.STATE_MACHINE_ARN).toEqual({ Ref: resources(raw, 'AWS::StepFunctions::StateMachine')[0][0] });
+      // Public routes check an optional bearer token themselves; streamed ones (no authorizer on the REST API) a required one.
+      expect('JWKS_URL' in env).toBe(row.auth === 'public' || Boolean(row.stream));
+      expect('CORS_ALLOW_ORIGINS' in env).toBe(Boolean(row.stream));
+      // Secrets by ARN only, never a value; the signing key only where systems are called.
+      expect(env.IDENTIFIER_PEPPER).toBeUndefined();
+      expect(env.CONNECTOR_SIGNING_SECRET).toBeUndefined();
+      expect('CONNECTOR_SIGNING_SECRET_ARN' in env).toBe(Boolean(row.connectors));
+      // A system's concurrency and rate limit hold over every instance where systems are called.
+      expect(env.SYSTEM_LIMITS).toBe(row.connectors ? 'shared' : undefined);
+      // Waiting for a slot takes a fifth of the function's time at most (then the step is retried).
+      expect(env.SYSTEM_SLOT_WAIT_MS).toBe(
+        row.connectors ? String((fnResource(row).Properties!.Timeout as number) * 200) : undefined,
+      );
+      // Systems' own secrets are looked for under this prefix, where the grant reaches (below).
+      expect(env.CONNECTOR_SECRETS_PREFIX).toBe(row.connectors ? 'custodian/connectors/' : undefined);
+      // The call slots live in the requests table: those functions may take and give them back there.
+      if (row.connectors) expect(row.tables.requests).toBe('write');
+    },
+  );
 });
 
 const buffered = routeTable.filter((r) => !('stream' in r && r.stream));
@@ -118,7 +145,7 @@ describe('HTTP API', () => {
     for (const r of streamed) expect(keys).not.toContain(`${r.method} ${r.path}`);
   });
 
-  it('JWT authorization exactly on the jwt rows, integrated with the row\'s own function', () => {
+  it("JWT authorization exactly on the jwt rows, integrated with the row's own function", () => {
     const routes = resources(raw, 'AWS::ApiGatewayV2::Route');
     const [authorizerId] = resources(raw, 'AWS::ApiGatewayV2::Authorizer').map(([id]) => id);
     for (const row of buffered) {
@@ -133,7 +160,9 @@ describe('HTTP API', () => {
       const integrationId = route.Properties!.Target['Fn::Join'][1][1].Ref;
       const integration = raw.Resources![integrationId] as Resource;
       expect(integration.Properties!.IntegrationType).toBe('AWS_PROXY');
-      expect(integration.Properties!.IntegrationUri).toEqual({ 'Fn::GetAtt': [byMetadata(raw, 'custodian:function', `http:${row.handler}`), 'Arn'] });
+      expect(integration.Properties!.IntegrationUri).toEqual({
+        'Fn::GetAtt': [byMetadata(raw, 'custodian:function', `http:${row.handler}`), 'Arn'],
+      });
     }
   });
 
@@ -142,13 +171,26 @@ describe('HTTP API', () => {
     const [, auth] = resources(raw, 'AWS::ApiGatewayV2::Authorizer')[0];
     expect(auth.Properties!.AuthorizerType).toBe('JWT');
     expect(auth.Properties!.IdentitySource).toEqual(['$request.header.Authorization']);
-    const poolExport = Object.entries(pair.stateful.Outputs ?? {}).find(([, o]) => o.Export && (o.Value as any)?.Ref?.startsWith('IdentityUserPool') && !/Client|Domain/.test((o.Value as any).Ref));
+    const poolExport = Object.entries(pair.stateful.Outputs ?? {}).find(
+      ([, o]) =>
+        o.Export &&
+        (o.Value as any)?.Ref?.startsWith('IdentityUserPool') &&
+        !/Client|Domain/.test((o.Value as any).Ref),
+    );
     // People's app client and every machine client (client credentials) are audiences.
-    const clientExports = ['AppClient', ...machineRoles.map((r) => `${r[0].toUpperCase()}${r.slice(1)}MachineClient`)].map((name) =>
-      Object.entries(pair.stateful.Outputs ?? {}).find(([, o]) => o.Export && (o.Value as any)?.Ref?.includes(name) && !(o.Value as any).Ref.includes('Secret')),
+    const clientExports = [
+      'AppClient',
+      ...machineRoles.map((r) => `${r[0].toUpperCase()}${r.slice(1)}MachineClient`),
+    ].map((name) =>
+      Object.entries(pair.stateful.Outputs ?? {}).find(
+        ([, o]) => o.Export && (o.Value as any)?.Ref?.includes(name) && !(o.Value as any).Ref.includes('Secret'),
+      ),
     );
     const webClient = resources(raw, 'AWS::Cognito::UserPoolClient')[0][0];
-    expect(auth.Properties!.JwtConfiguration.Audience).toEqual([...clientExports.map((e) => ({ 'Fn::ImportValue': e![1].Export!.Name })), { Ref: webClient }]);
+    expect(auth.Properties!.JwtConfiguration.Audience).toEqual([
+      ...clientExports.map((e) => ({ 'Fn::ImportValue': e![1].Export!.Name })),
+      { Ref: webClient },
+    ]);
     const issuer = JSON.stringify(auth.Properties!.JwtConfiguration.Issuer);
     expect(issuer).toContain('https://cognito-idp.');
     expect(issuer).toContain(poolExport![1].Export!.Name);
@@ -162,10 +204,20 @@ describe('HTTP API', () => {
     expect(alarms).toHaveLength(7 + rows.length);
     for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
     const metrics = alarms.map((a) => `${a.Namespace}/${a.MetricName}`);
-    expect(metrics).toEqual(expect.arrayContaining(['AWS/States/ExecutionsFailed', 'AWS/States/ExecutionsTimedOut', 'AWS/ApiGateway/5xx', 'AWS/ApiGateway/5XXError', 'AWS/SQS/ApproximateNumberOfMessagesVisible']));
+    expect(metrics).toEqual(
+      expect.arrayContaining([
+        'AWS/States/ExecutionsFailed',
+        'AWS/States/ExecutionsTimedOut',
+        'AWS/ApiGateway/5xx',
+        'AWS/ApiGateway/5XXError',
+        'AWS/SQS/ApproximateNumberOfMessagesVisible',
+      ]),
+    );
     expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(rows.length);
     // Ours, from the functions' embedded metric lines: overdue requests, system steps not answered in time.
-    expect(alarms.filter((a) => a.Namespace === 'Custodian').map((a) => [a.MetricName, a.Statistic, a.Dimensions])).toEqual(
+    expect(
+      alarms.filter((a) => a.Namespace === 'Custodian').map((a) => [a.MetricName, a.Statistic, a.Dimensions]),
+    ).toEqual(
       expect.arrayContaining([
         ['RequestsOverdue', 'Maximum', [{ Name: 'service', Value: 'custodian' }]],
         ['SystemStepsTimedOut', 'Sum', [{ Name: 'service', Value: 'custodian' }]],
@@ -175,16 +227,30 @@ describe('HTTP API', () => {
 
   it('scheduled jobs run from EventBridge rules, with retries and a dead-letter queue', () => {
     const rules = resources(raw, 'AWS::Events::Rule').map(([, r]) => r.Properties!);
-    expect(rules.map((r) => r.ScheduleExpression).sort()).toEqual(Object.values(scheduledJobs).map((j) => j.schedule).sort());
-    for (const r of rules) expect(r.Targets[0]).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: expect.anything() } });
+    expect(rules.map((r) => r.ScheduleExpression).sort()).toEqual(
+      Object.values(scheduledJobs)
+        .map((j) => j.schedule)
+        .sort(),
+    );
+    for (const r of rules)
+      expect(r.Targets[0]).toMatchObject({
+        RetryPolicy: { MaximumRetryAttempts: 2 },
+        DeadLetterConfig: { Arn: expect.anything() },
+      });
   });
 
   it('routes open without a token get their own, tighter throttle', () => {
     const [, stage] = resources(raw, 'AWS::ApiGatewayV2::Stage')[0];
-    const settings = stage.Properties!.RouteSettings as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    const settings = stage.Properties!.RouteSettings as Record<
+      string,
+      { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }
+    >;
     const open = routeTable.filter((r) => r.auth !== 'jwt').map((r) => `${r.method} ${r.path}`);
     expect(Object.keys(settings).sort()).toEqual(open.sort());
-    for (const key of open) expect(settings[key].ThrottlingRateLimit).toBeLessThan(stage.Properties!.DefaultRouteSettings.ThrottlingRateLimit);
+    for (const key of open)
+      expect(settings[key].ThrottlingRateLimit).toBeLessThan(
+        stage.Properties!.DefaultRouteSettings.ThrottlingRateLimit,
+      );
   });
 
   it('has one auto-deployed default stage with access logs and throttling', () => {
@@ -208,9 +274,11 @@ describe('streaming REST API (the rows marked stream: the audit export)', () => 
     return `${prefix}/${r.Properties!.PathPart}`;
   };
 
-  it('one method per streamed row, its Lambda proxy integration in STREAM mode through InvokeWithResponseStream, on the row\'s own function', () => {
+  it("one method per streamed row, its Lambda proxy integration in STREAM mode through InvokeWithResponseStream, on the row's own function", () => {
     const real = methods().filter(([, m]) => m.Properties!.HttpMethod !== 'OPTIONS');
-    expect(real.map(([, m]) => `${m.Properties!.HttpMethod} ${pathOf(m.Properties!.ResourceId.Ref)}`).sort()).toEqual(streamed.map((r) => `${r.method} ${r.path}`).sort());
+    expect(real.map(([, m]) => `${m.Properties!.HttpMethod} ${pathOf(m.Properties!.ResourceId.Ref)}`).sort()).toEqual(
+      streamed.map((r) => `${r.method} ${r.path}`).sort(),
+    );
     for (const row of streamed) {
       const [, m] = real.find(([, m]) => pathOf(m.Properties!.ResourceId.Ref) === row.path)!;
       const integration = m.Properties!.Integration;
@@ -228,11 +296,13 @@ describe('streaming REST API (the rows marked stream: the audit export)', () => 
       expect(m.Properties!.RequestValidatorId).toBeDefined();
       const fn = fnResource({ ...row, id: `http:${row.handler}` }).Properties!;
       expect(fn.Timeout).toBe(900);
-      expect(Object.keys(fn.Environment.Variables)).toEqual(expect.arrayContaining(['JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE', 'CORS_ALLOW_ORIGINS']));
+      expect(Object.keys(fn.Environment.Variables)).toEqual(
+        expect.arrayContaining(['JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE', 'CORS_ALLOW_ORIGINS']),
+      );
     }
   });
 
-  it('no other integration anywhere streams: the HTTP API\'s are plain Lambda proxies (payload 2.0)', () => {
+  it("no other integration anywhere streams: the HTTP API's are plain Lambda proxies (payload 2.0)", () => {
     for (const [, i] of resources(raw, 'AWS::ApiGatewayV2::Integration')) {
       expect(i.Properties!.IntegrationType).toBe('AWS_PROXY');
       expect(i.Properties!.IntegrationUri['Fn::GetAtt']?.[1]).toBe('Arn');
@@ -249,7 +319,10 @@ describe('streaming REST API (the rows marked stream: the audit export)', () => 
     const format = JSON.parse(stage.Properties!.AccessLogSetting.Format);
     expect(format).toHaveProperty('requestId', '$context.requestId');
     expect(JSON.stringify(format)).not.toMatch(/querystring|header|body/i);
-    expect(stage.Properties!.MethodSettings[0]).toMatchObject({ ThrottlingRateLimit: expect.any(Number), ThrottlingBurstLimit: expect.any(Number) });
+    expect(stage.Properties!.MethodSettings[0]).toMatchObject({
+      ThrottlingRateLimit: expect.any(Number),
+      ThrottlingBurstLimit: expect.any(Number),
+    });
     const options = methods().filter(([, m]) => m.Properties!.HttpMethod === 'OPTIONS');
     expect(options.length).toBeGreaterThan(0);
     for (const [, m] of options) expect(m.Properties!.Integration.Type).toBe('MOCK');
@@ -257,9 +330,11 @@ describe('streaming REST API (the rows marked stream: the audit export)', () => 
     expect(webUrl).toContain('Access-Control-Allow-Origin');
   });
 
-  it('its 5xx pages the alarm topic, as the HTTP API\'s do', () => {
+  it("its 5xx pages the alarm topic, as the HTTP API's do", () => {
     const [, restApi] = resources(raw, 'AWS::ApiGateway::RestApi')[0];
-    const alarms = resources(raw, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties!).filter((a) => a.MetricName === '5XXError');
+    const alarms = resources(raw, 'AWS::CloudWatch::Alarm')
+      .map(([, r]) => r.Properties!)
+      .filter((a) => a.MetricName === '5XXError');
     expect(alarms).toHaveLength(1);
     expect(alarms[0].Namespace).toBe('AWS/ApiGateway');
     expect(alarms[0].Dimensions).toEqual([{ Name: 'ApiName', Value: restApi.Properties!.Name }]);
@@ -277,7 +352,10 @@ describe('streaming REST API (the rows marked stream: the audit export)', () => 
 // The least-privilege contract, written from the brief rather than from the construct's own constants.
 const expectedTableActions = (table: TableName, access: Access): string[] => {
   const read = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
-  if (table === 'audit') return access === 'write' ? ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] : ['dynamodb:GetItem', 'dynamodb:Query'];
+  if (table === 'audit')
+    return access === 'write'
+      ? ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']
+      : ['dynamodb:GetItem', 'dynamodb:Query'];
   if (access === 'read') return read;
   return [...read, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
 };
@@ -293,7 +371,11 @@ function grants(statements: Statement[]) {
       const target = pair.target(res);
       for (const action of asArray(s.Action)) {
         if (target.kind === 'table') byTable.set(target.table, (byTable.get(target.table) ?? new Set()).add(action));
-        else if (target.kind === 'index') byIndex.set(`${target.table}/${target.index}`, (byIndex.get(`${target.table}/${target.index}`) ?? new Set()).add(action));
+        else if (target.kind === 'index')
+          byIndex.set(
+            `${target.table}/${target.index}`,
+            (byIndex.get(`${target.table}/${target.index}`) ?? new Set()).add(action),
+          );
         else other.push({ action, target, statement: s });
       }
     }
@@ -319,87 +401,95 @@ describe('least privilege, table-driven', () => {
     if (row.tables.requests) expect(byIndex.has('requests/GSI1')).toBe(true);
   });
 
-  it.each(rows.map((r) => [r.id, r] as const))('%s: nothing beyond its row, its logs, the pepper and the key', (_id, row) => {
-    const fn = fnResource(row);
-    const logGroupId = fn.Properties!.LoggingConfig.LogGroup.Ref;
-    const { other } = grants(roleStatements(raw, functionRole(fn)));
-    const seen = new Set<string>();
-    for (const { action, target, statement } of other) {
-      const where = `${action} on ${JSON.stringify(target)}`;
-      switch (target.kind) {
-        case 'local':
-          if (target.logicalId === logGroupId) expect(['logs:CreateLogStream', 'logs:PutLogEvents'], where).toContain(action);
-          else if (raw.Resources![target.logicalId].Type === 'AWS::Events::EventBus') {
-            // consent.changed: put events on the consent bus, nothing else.
-            expect(row.publishesConsentChanges, where).toBe(true);
-            expect(action).toBe('events:PutEvents');
-            seen.add('consent-bus');
-            continue;
-          } else if (action !== 'states:StartExecution') {
-            // Callbacks and manual tasks answer the waiting step, nothing else.
-            expect(row.answersTasks, where).toBe(true);
-            expect(raw.Resources![target.logicalId].Type).toBe('AWS::StepFunctions::StateMachine');
-            expect(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']).toContain(action);
-            seen.add('task-response');
-            continue;
-          } else {
-            expect(row.startsWorkflow, where).toBe(true);
-            expect(raw.Resources![target.logicalId].Type).toBe('AWS::StepFunctions::StateMachine');
-          }
-          break;
-        case 'secret':
-          expect(action, where).toBe('secretsmanager:GetSecretValue');
-          // The webhook signing key only where systems are called.
-          if (target.secret === 'connector-signing') expect(row.connectors, where).toBe(true);
-          seen.add(target.secret);
-          break;
-        case 'key':
-          expect(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], where).toContain(action);
-          // Only through the services that hold the data.
-          expect(Object.keys(statement.Condition?.StringEquals ?? {})).toEqual(['kms:ViaService']);
-          break;
-        case 'bucket-objects':
-          expect(row.reports, where).toBeDefined();
-          expect(row.reports === 'write' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'], where).toContain(action);
-          break;
-        case 'digest-objects':
-          expect(row.digests, where).toBe('write');
-          expect(action, where).toBe('s3:PutObject');
-          break;
-        case 'system-secrets':
-          // Systems' own secrets: read only, only under the one prefix.
-          expect(row.connectors, where).toBe(true);
-          expect(target.pattern).toBe('custodian/connectors/*');
-          expect(action, where).toBe('secretsmanager:GetSecretValue');
-          break;
-        case 'connected-tables':
-          expect(row.connectors, where).toBe(true);
-          expect(target.pattern).toBe('custodian-connected-*');
-          expect(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], where).toContain(action);
-          break;
-        case 'ses-identity':
-          // Requester notices: send only, only as the configured sender's domain.
-          expect(row.notifies, where).toBe(true);
-          expect(action, where).toBe('ses:SendEmail');
-          expect(target.identity).toBe('example.com');
-          break;
-        default:
-          throw new Error(`unexpected grant: ${where}`);
+  it.each(rows.map((r) => [r.id, r] as const))(
+    '%s: nothing beyond its row, its logs, the pepper and the key',
+    (_id, row) => {
+      const fn = fnResource(row);
+      const logGroupId = fn.Properties!.LoggingConfig.LogGroup.Ref;
+      const { other } = grants(roleStatements(raw, functionRole(fn)));
+      const seen = new Set<string>();
+      for (const { action, target, statement } of other) {
+        const where = `${action} on ${JSON.stringify(target)}`;
+        switch (target.kind) {
+          case 'local':
+            if (target.logicalId === logGroupId)
+              expect(['logs:CreateLogStream', 'logs:PutLogEvents'], where).toContain(action);
+            else if (raw.Resources![target.logicalId].Type === 'AWS::Events::EventBus') {
+              // consent.changed: put events on the consent bus, nothing else.
+              expect(row.publishesConsentChanges, where).toBe(true);
+              expect(action).toBe('events:PutEvents');
+              seen.add('consent-bus');
+              continue;
+            } else if (action !== 'states:StartExecution') {
+              // Callbacks and manual tasks answer the waiting step, nothing else.
+              expect(row.answersTasks, where).toBe(true);
+              expect(raw.Resources![target.logicalId].Type).toBe('AWS::StepFunctions::StateMachine');
+              expect(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']).toContain(
+                action,
+              );
+              seen.add('task-response');
+              continue;
+            } else {
+              expect(row.startsWorkflow, where).toBe(true);
+              expect(raw.Resources![target.logicalId].Type).toBe('AWS::StepFunctions::StateMachine');
+            }
+            break;
+          case 'secret':
+            expect(action, where).toBe('secretsmanager:GetSecretValue');
+            // The webhook signing key only where systems are called.
+            if (target.secret === 'connector-signing') expect(row.connectors, where).toBe(true);
+            seen.add(target.secret);
+            break;
+          case 'key':
+            expect(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], where).toContain(action);
+            // Only through the services that hold the data.
+            expect(Object.keys(statement.Condition?.StringEquals ?? {})).toEqual(['kms:ViaService']);
+            break;
+          case 'bucket-objects':
+            expect(row.reports, where).toBeDefined();
+            expect(row.reports === 'write' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'], where).toContain(
+              action,
+            );
+            break;
+          case 'digest-objects':
+            expect(row.digests, where).toBe('write');
+            expect(action, where).toBe('s3:PutObject');
+            break;
+          case 'system-secrets':
+            // Systems' own secrets: read only, only under the one prefix.
+            expect(row.connectors, where).toBe(true);
+            expect(target.pattern).toBe('custodian/connectors/*');
+            expect(action, where).toBe('secretsmanager:GetSecretValue');
+            break;
+          case 'connected-tables':
+            expect(row.connectors, where).toBe(true);
+            expect(target.pattern).toBe('custodian-connected-*');
+            expect(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], where).toContain(action);
+            break;
+          case 'ses-identity':
+            // Requester notices: send only, only as the configured sender's domain.
+            expect(row.notifies, where).toBe(true);
+            expect(action, where).toBe('ses:SendEmail');
+            expect(target.identity).toBe('example.com');
+            break;
+          default:
+            throw new Error(`unexpected grant: ${where}`);
+        }
+        seen.add(target.kind === 'local' && target.logicalId !== logGroupId ? 'workflow' : target.kind);
       }
-      seen.add(target.kind === 'local' && target.logicalId !== logGroupId ? 'workflow' : target.kind);
-    }
-    expect(seen.has('pepper')).toBe(true);
-    expect(seen.has('connector-signing')).toBe(Boolean(row.connectors));
-    expect(seen.has('key')).toBe(true);
-    expect(seen.has('workflow')).toBe(Boolean(row.startsWorkflow));
-    expect(seen.has('bucket-objects')).toBe(Boolean(row.reports));
-    expect(seen.has('connected-tables')).toBe(Boolean(row.connectors));
-    expect(seen.has('system-secrets')).toBe(Boolean(row.connectors));
-    expect(seen.has('digest-objects')).toBe(Boolean(row.digests));
-    expect(seen.has('ses-identity')).toBe(Boolean(row.notifies));
-    expect(seen.has('consent-bus')).toBe(Boolean(row.publishesConsentChanges));
-    expect(seen.has('task-response')).toBe(Boolean(row.answersTasks));
-  });
+      expect(seen.has('pepper')).toBe(true);
+      expect(seen.has('connector-signing')).toBe(Boolean(row.connectors));
+      expect(seen.has('key')).toBe(true);
+      expect(seen.has('workflow')).toBe(Boolean(row.startsWorkflow));
+      expect(seen.has('bucket-objects')).toBe(Boolean(row.reports));
+      expect(seen.has('connected-tables')).toBe(Boolean(row.connectors));
+      expect(seen.has('system-secrets')).toBe(Boolean(row.connectors));
+      expect(seen.has('digest-objects')).toBe(Boolean(row.digests));
+      expect(seen.has('ses-identity')).toBe(Boolean(row.notifies));
+      expect(seen.has('consent-bus')).toBe(Boolean(row.publishesConsentChanges));
+      expect(seen.has('task-response')).toBe(Boolean(row.answersTasks));
+    },
+  );
 
   it('no policy anywhere allows dynamodb:Scan, a dynamodb wildcard, or any "*" action', () => {
     for (const [id, p] of resources(raw, 'AWS::IAM::Policy')) {
@@ -413,7 +503,7 @@ describe('least privilege, table-driven', () => {
     }
   });
 
-  it('Secrets Manager: GetSecretValue only, on the two stack secrets and on systems\' secrets under custodian/connectors/ alone', () => {
+  it("Secrets Manager: GetSecretValue only, on the two stack secrets and on systems' secrets under custodian/connectors/ alone", () => {
     let systemGrants = 0;
     for (const [id, p] of resources(raw, 'AWS::IAM::Policy')) {
       for (const s of p.Properties!.PolicyDocument.Statement as Statement[]) {
@@ -425,7 +515,20 @@ describe('least privilege, table-driven', () => {
           if (target.kind === 'system-secrets') {
             expect(target.pattern, id).toBe('custodian/connectors/*');
             // Exactly arn:<partition>:secretsmanager:<this region>:<this account>:secret:custodian/connectors/*
-            expect(res).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:custodian/connectors/*']] });
+            expect(res).toEqual({
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':secretsmanager:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':secret:custodian/connectors/*',
+                ],
+              ],
+            });
             systemGrants++;
           } else expect(target.kind, `${id}: ${JSON.stringify(res)}`).toBe('secret');
         }

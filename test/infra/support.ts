@@ -5,7 +5,13 @@
 import type { CfnTemplate } from '#infra/synth.ts';
 import type { TableName } from '#handlers/http/routes.ts';
 
-export type Resource = { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+export type Resource = {
+  Type: string;
+  Properties?: Record<string, any>;
+  Metadata?: Record<string, any>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
 export type Template = CfnTemplate & { Outputs?: Record<string, { Value: unknown; Export?: { Name: string } }> };
 
 export function resources(t: Template, type?: string): [string, Resource][] {
@@ -85,13 +91,15 @@ export class StackPair {
         if (m) return { kind: 'index', table, index: m[1] };
       }
       if (id === this.keyId && attr === 'Arn' && suffix === '') return { kind: 'key' };
-      if (id && this.secretIds.get(id) && attr === 'Ref' && suffix === '') return { kind: 'secret', secret: this.secretIds.get(id)! };
+      if (id && this.secretIds.get(id) && attr === 'Ref' && suffix === '')
+        return { kind: 'secret', secret: this.secretIds.get(id)! };
       if (id === this.bucketId && attr === 'Arn' && suffix === '/*') return { kind: 'bucket-objects' };
       if (id === this.digestBucketId && attr === 'Arn' && suffix === '/digests/*') return { kind: 'digest-objects' };
       return { kind: 'other', raw: ref };
     }
     const localId: string | undefined = (base as any)?.['Fn::GetAtt']?.[0] ?? (base as any)?.Ref;
-    if (typeof localId === 'string' && !localId.startsWith('AWS::')) return { kind: 'local', logicalId: localId, suffix };
+    if (typeof localId === 'string' && !localId.startsWith('AWS::'))
+      return { kind: 'local', logicalId: localId, suffix };
     // arn:${Partition}:dynamodb:${Region}:${Account}:table/<pattern>, ...:secretsmanager:...:secret:<pattern>
     if (join && join[0] === '') {
       const flat = (join[1] as unknown[]).map((p) => (typeof p === 'string' ? p : '{}')).join('');

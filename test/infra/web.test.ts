@@ -32,16 +32,27 @@ const pagesBucketId = () => resources(raw, 'AWS::S3::Bucket').find(([id]) => id.
 describe('the pages bucket', () => {
   it('is private, encrypted, and logs its access', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
       LoggingConfiguration: Match.objectLike({ LogFilePrefix: 's3/' }),
     });
   });
 
   it('is read by this distribution only (OAC: the CloudFront service principal, conditioned on the distribution), and only over TLS', () => {
-    const [, policy] = resources(raw, 'AWS::S3::BucketPolicy').find(([, p]) => p.Properties!.Bucket.Ref === pagesBucketId())!;
+    const [, policy] = resources(raw, 'AWS::S3::BucketPolicy').find(
+      ([, p]) => p.Properties!.Bucket.Ref === pagesBucketId(),
+    )!;
     const statements = policy.Properties!.PolicyDocument.Statement as any[];
-    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
     const reads = statements.filter((s) => s.Effect === 'Allow');
     expect(reads).toHaveLength(1);
     expect(reads[0].Principal).toEqual({ Service: 'cloudfront.amazonaws.com' });
@@ -60,16 +71,29 @@ describe('the distribution', () => {
     expect(config.Origins[0].OriginAccessControlId).toBeDefined();
     expect(config.Origins[0].S3OriginConfig.OriginAccessIdentity).toBe('');
     expect(config.Logging.Prefix).toBe('cloudfront/');
-    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', { OriginAccessControlConfig: Match.objectLike({ SigningBehavior: 'always', SigningProtocol: 'sigv4' }) });
+    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: Match.objectLike({ SigningBehavior: 'always', SigningProtocol: 'sigv4' }),
+    });
   });
 
   it('adds the security headers: CSP (scripts and styles from itself only), HSTS, no framing, no sniffing, no referrer', () => {
     const [, p] = one('AWS::CloudFront::ResponseHeadersPolicy');
     const headers = p.Properties!.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
     const csp = JSON.stringify(headers.ContentSecurityPolicy.ContentSecurityPolicy);
-    for (const directive of ["script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "connect-src 'self' https://*.execute-api."]) expect(csp).toContain(directive);
+    for (const directive of [
+      "script-src 'self'",
+      "style-src 'self'",
+      "frame-ancestors 'none'",
+      "object-src 'none'",
+      "connect-src 'self' https://*.execute-api.",
+    ])
+      expect(csp).toContain(directive);
     expect(csp).not.toContain('unsafe-inline');
-    expect(headers.StrictTransportSecurity).toMatchObject({ AccessControlMaxAgeSec: 730 * 86_400, IncludeSubdomains: true, Override: true });
+    expect(headers.StrictTransportSecurity).toMatchObject({
+      AccessControlMaxAgeSec: 730 * 86_400,
+      IncludeSubdomains: true,
+      Override: true,
+    });
     expect(headers.FrameOptions.FrameOption).toBe('DENY');
     expect(headers.ContentTypeOptions.Override).toBe(true);
     expect(headers.ReferrerPolicy.ReferrerPolicy).toBe('no-referrer');
@@ -78,7 +102,8 @@ describe('the distribution', () => {
   it('answers each page path with its index.html and leaves files alone (the viewer-request function, run here)', () => {
     const [, fn] = one('AWS::CloudFront::Function');
     const code = fn.Properties!.FunctionCode as string;
-    const route = (uri: string) => runInNewContext(`${code}\nhandler({ request: { uri: ${JSON.stringify(uri)} } }).uri`);
+    const route = (uri: string) =>
+      runInNewContext(`${code}\nhandler({ request: { uri: ${JSON.stringify(uri)} } }).uri`);
     expect(route('/')).toBe('/index.html');
     expect(route('/consent')).toBe('/index.html');
     expect(route('/requests/01J0000000000000000000000A')).toBe('/index.html');
@@ -108,11 +133,16 @@ describe('publishing', () => {
     expect(JSON.stringify(props.SourceMarkersConfig ?? [])).toContain('jsonEscape');
   });
 
-  it('people sign in on the pages through Cognito\'s hosted sign-in, with a client of their own that returns only to the pages', () => {
+  it("people sign in on the pages through Cognito's hosted sign-in, with a client of their own that returns only to the pages", () => {
     const clients = resources(raw, 'AWS::Cognito::UserPoolClient');
     expect(clients).toHaveLength(1);
     const [clientId, client] = clients[0];
-    expect(client.Properties).toMatchObject({ AllowedOAuthFlows: ['implicit'], AllowedOAuthFlowsUserPoolClient: true, GenerateSecret: false, SupportedIdentityProviders: ['COGNITO'] });
+    expect(client.Properties).toMatchObject({
+      AllowedOAuthFlows: ['implicit'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      GenerateSecret: false,
+      SupportedIdentityProviders: ['COGNITO'],
+    });
     expect(client.Properties!.CallbackURLs).toHaveLength(2);
     for (const url of client.Properties!.CallbackURLs) expect(JSON.stringify(url)).toContain(distributionId());
     // config.json points the pages at the hosted sign-in for that client; the API takes its tokens.
@@ -122,7 +152,7 @@ describe('publishing', () => {
     expect(auth.Properties!.JwtConfiguration.Audience).toContainEqual({ Ref: clientId });
   });
 
-  it('the API answers browsers from the pages\' origin only (CORS), with the headers the pages send', () => {
+  it("the API answers browsers from the pages' origin only (CORS), with the headers the pages send", () => {
     const [, api] = one('AWS::ApiGatewayV2::Api');
     const cors = api.Properties!.CorsConfiguration;
     expect(cors.AllowOrigins).toHaveLength(1);
@@ -134,7 +164,9 @@ describe('publishing', () => {
   it('refuses to synth without a built bundle, and says how to build it', () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'custodian-web-'));
     try {
-      expect(() => new CustodianWeb(new Stack(new App(), 'S'), 'Web', { distDir: empty })).toThrow(/not built.*npm run web:build/);
+      expect(() => new CustodianWeb(new Stack(new App(), 'S'), 'Web', { distDir: empty })).toThrow(
+        /not built.*npm run web:build/,
+      );
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }

@@ -75,7 +75,11 @@ describe('extracted ASL', () => {
       const fnId = byMetadata(raw, 'custodian:function', `task:${name}`);
       const arn = `arn:aws:lambda:us-east-1:000000000000:function:${fnId}`;
       // The waiting step invokes its function through the service integration that hands it a task token.
-      if (name === 'AwaitSystem') expect([s.Resource, s.Parameters.FunctionName]).toEqual(['arn:aws:states:::lambda:invoke.waitForTaskToken', arn]);
+      if (name === 'AwaitSystem')
+        expect([s.Resource, s.Parameters.FunctionName]).toEqual([
+          'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          arn,
+        ]);
       else expect(s.Resource).toBe(arn);
     }
   });
@@ -86,7 +90,15 @@ describe('extracted ASL', () => {
     expect(states.PrepareRequest.Next).toBe('SystemsToRun?');
     expect(states['SystemsToRun?']).toMatchObject({
       Type: 'Choice',
-      Choices: [{ And: [{ Variable: '$.terminal', BooleanEquals: false }, { Variable: '$.found', BooleanEquals: true }], Next: 'ExecuteSystems' }],
+      Choices: [
+        {
+          And: [
+            { Variable: '$.terminal', BooleanEquals: false },
+            { Variable: '$.found', BooleanEquals: true },
+          ],
+          Next: 'ExecuteSystems',
+        },
+      ],
       Default: 'Finalize',
     });
     expect(definition.States.ExecuteSystems).toMatchObject({
@@ -106,7 +118,15 @@ describe('extracted ASL', () => {
     expect(definition.States.ExecuteSystems.ItemProcessor.StartAt).toBe('WaitsForAnswer?');
     expect(states['WaitsForAnswer?']).toMatchObject({
       Type: 'Choice',
-      Choices: [{ Or: [{ Variable: '$.mode', StringEquals: 'callback' }, { Variable: '$.mode', StringEquals: 'operator' }], Next: 'AwaitSystem' }],
+      Choices: [
+        {
+          Or: [
+            { Variable: '$.mode', StringEquals: 'callback' },
+            { Variable: '$.mode', StringEquals: 'operator' },
+          ],
+          Next: 'AwaitSystem',
+        },
+      ],
       Default: 'ExecuteSystem',
     });
     // A callback or an operator's task waits as long as the system's registration says, with a heartbeat.
@@ -114,10 +134,17 @@ describe('extracted ASL', () => {
       TimeoutSecondsPath: '$.waitSeconds',
       HeartbeatSecondsPath: '$.heartbeatSeconds',
       ResultPath: null,
-      Parameters: { Payload: { 'requestId.$': '$.requestId', 'systemId.$': '$.systemId', 'taskToken.$': '$$.Task.Token' } },
+      Parameters: {
+        Payload: { 'requestId.$': '$.requestId', 'systemId.$': '$.systemId', 'taskToken.$': '$$.Task.Token' },
+      },
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordSystemFailure' }],
     });
-    expect(states.AwaitSystem.Retry).toContainEqual({ ErrorEquals: [...transientErrors], IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 4 });
+    expect(states.AwaitSystem.Retry).toContainEqual({
+      ErrorEquals: [...transientErrors],
+      IntervalSeconds: 2,
+      BackoffRate: 2,
+      MaxAttempts: 4,
+    });
     expect(states.ExecuteSystem.Retry).toContainEqual({
       ErrorEquals: [...transientErrors],
       IntervalSeconds: 2,
@@ -126,17 +153,31 @@ describe('extracted ASL', () => {
     });
     // A system whose slots stayed taken: retried apart from faults, longer and with jitter.
     for (const name of ['ExecuteSystem', 'AwaitSystem']) {
-      expect(states[name].Retry, name).toContainEqual({ ErrorEquals: [...busyErrors], IntervalSeconds: 5, BackoffRate: 1.5, MaxDelaySeconds: 60, JitterStrategy: 'FULL', MaxAttempts: 25 });
+      expect(states[name].Retry, name).toContainEqual({
+        ErrorEquals: [...busyErrors],
+        IntervalSeconds: 5,
+        BackoffRate: 1.5,
+        MaxDelaySeconds: 60,
+        JitterStrategy: 'FULL',
+        MaxAttempts: 25,
+      });
     }
-    expect(states.ExecuteSystem.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordSystemFailure' }]);
-    expect(states.RecordSystemFailure.Parameters).toEqual({ 'requestId.$': '$.requestId', 'systemId.$': '$.systemId', 'error.$': '$.error' });
+    expect(states.ExecuteSystem.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordSystemFailure' },
+    ]);
+    expect(states.RecordSystemFailure.Parameters).toEqual({
+      'requestId.$': '$.requestId',
+      'systemId.$': '$.systemId',
+      'error.$': '$.error',
+    });
     expect(states.Finalize).toMatchObject({ End: true, Parameters: { 'requestId.$': '$.requestId' } });
     // payloadResponseOnly: the function's result is the state output, no Lambda envelope to unwrap.
-    for (const name of Object.keys(workflowTasks)) if (name !== 'AwaitSystem') expect(states[name].Resource).not.toContain(':states:::lambda:invoke');
+    for (const name of Object.keys(workflowTasks))
+      if (name !== 'AwaitSystem') expect(states[name].Resource).not.toContain(':states:::lambda:invoke');
   });
 });
 
-describe('the Map\'s max concurrency (CDK context custodian:maxConcurrency)', () => {
+describe("the Map's max concurrency (CDK context custodian:maxConcurrency)", () => {
   /** The ExecuteSystems Map's MaxConcurrency in the template synthesized with this context. */
   function mapConcurrencyWith(context: Record<string, unknown>): number {
     const outdir = mkdtempSync(path.join(tmpdir(), 'custodian-cdk-'));
@@ -149,7 +190,7 @@ describe('the Map\'s max concurrency (CDK context custodian:maxConcurrency)', ()
     }
   }
 
-  it('defaults to 40, the inline Map\'s ceiling: 25 systems of one request run at once', () => {
+  it("defaults to 40, the inline Map's ceiling: 25 systems of one request run at once", () => {
     expect(DEFAULT_MAX_CONCURRENCY).toBe(40);
     expect(definition.States.ExecuteSystems.MaxConcurrency).toBe(40);
   });
@@ -186,7 +227,15 @@ describe('runs as designed (aws-local-stepfunctions, stand-in tasks)', () => {
         type: 'erasure',
         terminal: behaviour.terminal ?? false,
         found: !behaviour.terminal && (behaviour.found ?? true),
-        systems: behaviour.terminal || behaviour.found === false ? [] : (behaviour.systems ?? []).map((systemId) => ({ systemId, mode: 'sync', waitSeconds: 0, heartbeatSeconds: 0 })),
+        systems:
+          behaviour.terminal || behaviour.found === false
+            ? []
+            : (behaviour.systems ?? []).map((systemId) => ({
+                systemId,
+                mode: 'sync',
+                waitSeconds: 0,
+                heartbeatSeconds: 0,
+              })),
       }),
       ExecuteSystem: (i) => {
         attempts[i.systemId] = (attempts[i.systemId] ?? 0) + 1;
@@ -209,12 +258,21 @@ describe('runs as designed (aws-local-stepfunctions, stand-in tasks)', () => {
       },
     };
     const overrides = Object.fromEntries(
-      Object.entries(handlers).map(([name, h]) => [name, async (input: any) => (calls.push([name, input]), h(input)) as any]),
+      Object.entries(handlers).map(([name, h]) => [
+        name,
+        async (input: any) => (calls.push([name, input]), h(input)) as any,
+      ]),
     );
     const machine = new StateMachine(definition as any, { validationOptions: { checkArn: true, checkPaths: true } });
-    const execution = machine.run({ requestId: 'r-1' }, {
-      overrides: { taskResourceLocalHandlers: overrides, retryIntervalOverrides: { ExecuteSystem: 0, PrepareRequest: 0, Finalize: 0 } },
-    });
+    const execution = machine.run(
+      { requestId: 'r-1' },
+      {
+        overrides: {
+          taskResourceLocalHandlers: overrides,
+          retryIntervalOverrides: { ExecuteSystem: 0, PrepareRequest: 0, Finalize: 0 },
+        },
+      },
+    );
     const output = await execution.result;
     return { output, calls, attempts };
   }
@@ -224,7 +282,12 @@ describe('runs as designed (aws-local-stepfunctions, stand-in tasks)', () => {
   it('every non-system step retries task errors: it is idempotent', () => {
     const states = allStates(definition.States);
     for (const name of ['PrepareRequest', 'RecordSystemFailure', 'Finalize']) {
-      expect(states[name].Retry, name).toContainEqual({ ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 3 });
+      expect(states[name].Retry, name).toContainEqual({
+        ErrorEquals: ['States.TaskFailed'],
+        IntervalSeconds: 1,
+        BackoffRate: 2,
+        MaxAttempts: 3,
+      });
     }
     // A permanent system error is not retried: it is recorded.
     expect(JSON.stringify(states.ExecuteSystem.Retry)).not.toContain('States.TaskFailed');
@@ -232,7 +295,11 @@ describe('runs as designed (aws-local-stepfunctions, stand-in tasks)', () => {
 
   it('a step that throws midway is retried and the request still completes once', async () => {
     let finalizeAttempts = 0;
-    const { output, calls } = await run({ systems: ['crm'], finalizeFailures: 2, onFinalize: () => finalizeAttempts++ });
+    const { output, calls } = await run({
+      systems: ['crm'],
+      finalizeFailures: 2,
+      onFinalize: () => finalizeAttempts++,
+    });
     expect(finalizeAttempts).toBe(3);
     expect(output).toEqual({ requestId: 'r-1', status: 'completed' });
     expect(names(calls).filter((n) => n === 'ExecuteSystem')).toHaveLength(1);
@@ -251,13 +318,21 @@ describe('runs as designed (aws-local-stepfunctions, stand-in tasks)', () => {
   });
 
   it('each planned system gets {requestId, systemId}; transient errors are retried; a failure is recorded and the rest go on', async () => {
-    const { calls, attempts } = await run({ systems: ['crm', 'core-banking', 'warehouse'], failing: { 'core-banking': 2, warehouse: 'always' } });
+    const { calls, attempts } = await run({
+      systems: ['crm', 'core-banking', 'warehouse'],
+      failing: { 'core-banking': 2, warehouse: 'always' },
+    });
     const executed = calls.filter(([n]) => n === 'ExecuteSystem').map(([, i]) => i);
-    for (const input of executed) expect(Object.keys(input).sort()).toEqual(['heartbeatSeconds', 'mode', 'requestId', 'systemId', 'waitSeconds']);
+    for (const input of executed)
+      expect(Object.keys(input).sort()).toEqual(['heartbeatSeconds', 'mode', 'requestId', 'systemId', 'waitSeconds']);
     expect(attempts).toEqual({ crm: 1, 'core-banking': 3, warehouse: 1 });
     const recorded = calls.filter(([n]) => n === 'RecordSystemFailure').map(([, i]) => i);
     expect(recorded).toHaveLength(1);
-    expect(recorded[0]).toMatchObject({ requestId: 'r-1', systemId: 'warehouse', error: { Error: 'PermanentSystemError' } });
+    expect(recorded[0]).toMatchObject({
+      requestId: 'r-1',
+      systemId: 'warehouse',
+      error: { Error: 'PermanentSystemError' },
+    });
     expect(names(calls).at(-1)).toBe('Finalize');
     expect(calls.at(-1)![1]).toEqual({ requestId: 'r-1' });
   });
@@ -267,18 +342,29 @@ describe('extractWorkflowDefinition', () => {
   const machine = (definitionString: unknown, workflow = 'privacy-request') => ({
     Resources: {
       Fn1: { Type: 'AWS::Lambda::Function' },
-      Sm: { Type: 'AWS::StepFunctions::StateMachine', Metadata: { 'custodian:workflow': workflow }, Properties: { DefinitionString: definitionString } },
+      Sm: {
+        Type: 'AWS::StepFunctions::StateMachine',
+        Metadata: { 'custodian:workflow': workflow },
+        Properties: { DefinitionString: definitionString },
+      },
     },
   });
 
   it('replaces GetAtt/Ref tokens with deterministic fake ARNs and pseudo parameters with local values', () => {
     const { definition: d, logicalId: id } = extractWorkflowDefinition(
       machine({
-        'Fn::Join': ['', [
-          '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"', { 'Fn::GetAtt': ['Fn1', 'Arn'] },
-          '","Next":"B"},"B":{"Type":"Task","Resource":"arn:', { Ref: 'AWS::Partition' }, ':states:::lambda:invoke","Parameters":{"FunctionName":"',
-          { Ref: 'Fn1' }, '"},"End":true}}}',
-        ]],
+        'Fn::Join': [
+          '',
+          [
+            '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"',
+            { 'Fn::GetAtt': ['Fn1', 'Arn'] },
+            '","Next":"B"},"B":{"Type":"Task","Resource":"arn:',
+            { Ref: 'AWS::Partition' },
+            ':states:::lambda:invoke","Parameters":{"FunctionName":"',
+            { Ref: 'Fn1' },
+            '"},"End":true}}}',
+          ],
+        ],
       }),
     );
     expect(id).toBe('Sm');
@@ -286,13 +372,20 @@ describe('extractWorkflowDefinition', () => {
       StartAt: 'A',
       States: {
         A: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:000000000000:function:Fn1', Next: 'B' },
-        B: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:Fn1' }, End: true },
+        B: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: { FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:Fn1' },
+          End: true,
+        },
       },
     });
   });
 
   it('accepts a plain string definition', () => {
-    const { definition: d } = extractWorkflowDefinition(machine('{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}'));
+    const { definition: d } = extractWorkflowDefinition(
+      machine('{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}'),
+    );
     expect(d).toEqual({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
   });
 

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeTableCommand, DescribeTimeToLiveCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { createTableInput, createTablesFromTemplate, startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb.ts';
+import {
+  createTableInput,
+  createTablesFromTemplate,
+  startDynamoDbLocal,
+  type DynamoDbLocal,
+} from '#infra/local/dynamodb.ts';
 
 /** A hand-made fixture shaped like the CDK stateful template. */
 const template = {
@@ -19,7 +24,11 @@ const template = {
           { AttributeName: 'gsi1pk', AttributeType: 'S' },
         ],
         GlobalSecondaryIndexes: [
-          { IndexName: 'gsi1', KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+          {
+            IndexName: 'gsi1',
+            KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'ALL' },
+          },
         ],
         BillingMode: 'PAY_PER_REQUEST',
         StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },

@@ -42,7 +42,13 @@ describe('event construction', () => {
       {
         method: 'post',
         url: '/v1/privacy-requests?a=1&a=2&b=x%20y',
-        headers: { 'Content-Type': 'application/json', cookie: 'k=v; s=t', host: '127.0.0.1:3000', 'user-agent': 'ua', 'x-multi': ['1', '2'] as any },
+        headers: {
+          'Content-Type': 'application/json',
+          cookie: 'k=v; s=t',
+          host: '127.0.0.1:3000',
+          'user-agent': 'ua',
+          'x-multi': ['1', '2'] as any,
+        },
         body: Buffer.from('{"x":1}'),
         now,
       },
@@ -62,7 +68,13 @@ describe('event construction', () => {
     expect(ev.pathParameters).toBeUndefined();
     expect(ev.body).toBe('{"x":1}');
     expect(ev.isBase64Encoded).toBe(false);
-    expect(ev.requestContext.http).toEqual({ method: 'POST', path: '/v1/privacy-requests', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'ua' });
+    expect(ev.requestContext.http).toEqual({
+      method: 'POST',
+      path: '/v1/privacy-requests',
+      protocol: 'HTTP/1.1',
+      sourceIp: '127.0.0.1',
+      userAgent: 'ua',
+    });
     expect(ev.requestContext.stage).toBe('$default');
     expect(ev.requestContext.time).toBe('12/Mar/2030:19:03:58 +0000');
     expect(ev.requestContext.timeEpoch).toBe(now.getTime());
@@ -71,7 +83,12 @@ describe('event construction', () => {
   });
   it('base64-encodes non-text bodies', () => {
     const ev = buildEvent(
-      { method: 'PUT', url: '/x', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([0, 255, 1]) },
+      {
+        method: 'PUT',
+        url: '/x',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: Buffer.from([0, 255, 1]),
+      },
       'PUT /x',
       { id: 'a' },
       { claims: { sub: 's' }, scopes: null },
@@ -86,7 +103,10 @@ describe('event construction', () => {
 describe('JWT authorizer', () => {
   it('flattens claims as API Gateway does', () => {
     expect(flattenClaims({ 'cognito:groups': ['customer', 'crm'], exp: 5, ok: true, sub: 'x' })).toEqual({
-      'cognito:groups': '[customer crm]', exp: '5', ok: 'true', sub: 'x',
+      'cognito:groups': '[customer crm]',
+      exp: '5',
+      ok: 'true',
+      sub: 'x',
     });
   });
   it('accepts a dev token with or without the Bearer prefix', async () => {
@@ -102,13 +122,24 @@ describe('JWT authorizer', () => {
     expect(await authorizeJwt('Bearer ')).toBeNull();
     expect(await authorizeJwt('Bearer abc.def.ghi')).toBeNull();
     expect(await authorizeJwt(`Bearer ${await signDevToken({ role: 'crm', ttlSeconds: -120 })}`)).toBeNull();
-    expect(await authorizeJwt(`Bearer ${await signDevToken({ role: 'crm', claims: { iss: 'someone-else' } })}`)).toBeNull();
-    expect(await authorizeJwt(`Bearer ${await signDevToken({ role: 'crm', claims: { aud: 'other-api' } })}`)).toBeNull();
-    expect(await authorizeJwt(`Bearer ${await signDevToken({ role: 'crm', claims: { nbf: Math.floor(Date.now() / 1000) + 3600 } })}`)).toBeNull();
+    expect(
+      await authorizeJwt(`Bearer ${await signDevToken({ role: 'crm', claims: { iss: 'someone-else' } })}`),
+    ).toBeNull();
+    expect(
+      await authorizeJwt(`Bearer ${await signDevToken({ role: 'crm', claims: { aud: 'other-api' } })}`),
+    ).toBeNull();
+    expect(
+      await authorizeJwt(
+        `Bearer ${await signDevToken({ role: 'crm', claims: { nbf: Math.floor(Date.now() / 1000) + 3600 } })}`,
+      ),
+    ).toBeNull();
     const { privateKey } = await generateKeyPair('ES256');
     const forged = await new SignJWT({ 'cognito:groups': ['operator'] })
       .setProtectedHeader({ alg: 'ES256', kid: 'custodian-local-dev-1' })
-      .setIssuer('custodian-local-dev').setAudience('custodian-api').setSubject('x').setExpirationTime('1h')
+      .setIssuer('custodian-local-dev')
+      .setAudience('custodian-api')
+      .setSubject('x')
+      .setExpirationTime('1h')
       .sign(privateKey);
     expect(await authorizeJwt(`Bearer ${forged}`)).toBeNull();
   });
@@ -150,7 +181,11 @@ describe('gateway server (route table, injected handler loader)', () => {
     expect(r1.status).toBe(401);
     expect(await r1.json()).toEqual({ message: 'Unauthorized' });
     const expired = await signDevToken({ role: 'steward', ttlSeconds: -60 });
-    const r2 = await fetch(`${gw.url}/v1/ecif/customers/C1`, { method: 'PUT', body: '{}', headers: { authorization: `Bearer ${expired}` } });
+    const r2 = await fetch(`${gw.url}/v1/ecif/customers/C1`, {
+      method: 'PUT',
+      body: '{}',
+      headers: { authorization: `Bearer ${expired}` },
+    });
     expect(r2.status).toBe(401);
     expect(calls.length).toBe(before);
   });
@@ -175,7 +210,11 @@ describe('gateway server (route table, injected handler loader)', () => {
   });
 
   it('public routes run without a token and get no authorizer block', async () => {
-    const r = await fetch(`${gw.url}/v1/privacy-requests`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const r = await fetch(`${gw.url}/v1/privacy-requests`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(r.status).toBe(201);
     expect(calls.at(-1)!.event.requestContext.authorizer).toBeUndefined();
   });
@@ -192,14 +231,21 @@ describe('gateway server (route table, injected handler loader)', () => {
   });
 
   it('413 over 10 MB, 500 when the handler throws, 200 JSON for unstructured results', async () => {
-    const big = await fetch(`${gw.url}/v1/privacy-requests`, { method: 'POST', body: Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 97) });
+    const big = await fetch(`${gw.url}/v1/privacy-requests`, {
+      method: 'POST',
+      body: Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 97),
+    });
     expect(big.status).toBe(413);
     const op = await signDevToken({ role: 'operator' });
     const boom = await fetch(`${gw.url}/v1/systems`, { headers: { authorization: `Bearer ${op}` } });
     expect(boom.status).toBe(500);
     expect(await boom.json()).toEqual({ message: 'Internal Server Error' });
     const crm = await signDevToken({ role: 'crm' });
-    const plain = await fetch(`${gw.url}/v1/consent-decisions`, { method: 'POST', body: '{}', headers: { authorization: `Bearer ${crm}` } });
+    const plain = await fetch(`${gw.url}/v1/consent-decisions`, {
+      method: 'POST',
+      body: '{}',
+      headers: { authorization: `Bearer ${crm}` },
+    });
     expect(plain.status).toBe(200);
     expect(plain.headers.get('content-type')).toBe('application/json');
     expect(await plain.json()).toEqual({ ok: true });
@@ -244,9 +290,19 @@ describe('response streaming (stream rows)', () => {
           closed = true;
         }
       }
-      await pipeline(Readable.from(body(), { objectMode: true, highWaterMark: 1 }), awslambda.HttpResponseStream.from(stream, { statusCode: 200, headers: { 'content-type': 'application/x-ndjson' } }));
+      await pipeline(
+        Readable.from(body(), { objectMode: true, highWaterMark: 1 }),
+        awslambda.HttpResponseStream.from(stream, {
+          statusCode: 200,
+          headers: { 'content-type': 'application/x-ndjson' },
+        }),
+      );
     });
-    sgw = await startGateway({ port: 0, routes: [{ method: 'GET', path: '/stream', handler: 'endless', auth: 'public' }], loadHandler: async () => endless as never });
+    sgw = await startGateway({
+      port: 0,
+      routes: [{ method: 'GET', path: '/stream', handler: 'endless', auth: 'public' }],
+      loadHandler: async () => endless as never,
+    });
   });
   afterAll(() => sgw?.stop());
 
@@ -294,10 +350,17 @@ describe('response streaming (stream rows)', () => {
   it('invokeBuffered answers a streaming handler as one structured result', async () => {
     const { invokeBuffered } = await import('#infra/local/lambda-streaming.ts');
     const h = awslambda.streamifyResponse(async (_e: unknown, stream: Writable) => {
-      const s = awslambda.HttpResponseStream.from(stream, { statusCode: 418, headers: { 'Content-Type': 'text/plain' } });
+      const s = awslambda.HttpResponseStream.from(stream, {
+        statusCode: 418,
+        headers: { 'Content-Type': 'text/plain' },
+      });
       s.write('a');
       await new Promise<void>((r) => s.end('b', r));
     });
-    expect(await invokeBuffered(h as never, {})).toEqual({ statusCode: 418, headers: { 'content-type': 'text/plain' }, body: 'ab' });
+    expect(await invokeBuffered(h as never, {})).toEqual({
+      statusCode: 418,
+      headers: { 'content-type': 'text/plain' },
+      body: 'ab',
+    });
   });
 });

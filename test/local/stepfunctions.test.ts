@@ -48,7 +48,11 @@ const definition = {
             Catch: [{ ErrorEquals: ['ItemBroken'], ResultPath: '$.error', Next: 'Broken' }],
             End: true,
           },
-          Broken: { Type: 'Pass', Parameters: { 'failed.$': '$.item', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' }, End: true },
+          Broken: {
+            Type: 'Pass',
+            Parameters: { 'failed.$': '$.item', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
+            End: true,
+          },
         },
       },
       ResultPath: '$.results',
@@ -182,7 +186,10 @@ describe('local Step Functions endpoint via SFNClient', () => {
     expect(JSON.parse(d.cause!).errorMessage).toBe('attempt 4 failed');
 
     const second = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: SM, input: JSON.stringify({ key: 'c', failTimes: 0, fatal: true, items: [] }) }),
+      new StartExecutionCommand({
+        stateMachineArn: SM,
+        input: JSON.stringify({ key: 'c', failTimes: 0, fatal: true, items: [] }),
+      }),
     );
     const d2 = await waitDone(second.executionArn!);
     expect(d2.error).toBe('Error');
@@ -195,11 +202,13 @@ describe('local Step Functions endpoint via SFNClient', () => {
     const again = await sfn.send(new StartExecutionCommand({ stateMachineArn: TOKEN_SM, name: 'same', input }));
     expect(again.executionArn).toBe(first.executionArn);
     await expect(
-      sfn.send(new StartExecutionCommand({ stateMachineArn: TOKEN_SM, name: 'same', input: JSON.stringify({ who: 'other' }) })),
+      sfn.send(
+        new StartExecutionCommand({ stateMachineArn: TOKEN_SM, name: 'same', input: JSON.stringify({ who: 'other' }) }),
+      ),
     ).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
-    await expect(
-      sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}-nope`, input })),
-    ).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
+    await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}-nope`, input }))).rejects.toMatchObject({
+      name: 'StateMachineDoesNotExist',
+    });
 
     const running = await sfn.send(new ListExecutionsCommand({ stateMachineArn: TOKEN_SM, statusFilter: 'RUNNING' }));
     expect(running.executions?.map((e) => e.name)).toContain('same');
@@ -264,15 +273,38 @@ describe('task token timeouts', () => {
     const arnTo = 'arn:aws:states:us-east-1:000000000000:stateMachine:to';
     const waitState = (extra: object) => ({
       StartAt: 'Wait',
-      States: { Wait: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', Parameters: { FunctionName: fn('w'), Payload: {} }, End: true, ...extra } },
+      States: {
+        Wait: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Parameters: { FunctionName: fn('w'), Payload: {} },
+          End: true,
+          ...extra,
+        },
+      },
     });
     const local = await startLocalStepFunctions({
       stateMachines: [
         { arn: arnHb, definition: waitState({ HeartbeatSeconds: 1 }), tasks: { Wait: () => null } },
-        { arn: arnTo, definition: waitState({ TimeoutSeconds: 1, Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'Never' }] }), tasks: { Wait: () => null } },
-      ].map((m) => (m.arn === arnTo ? { ...m, definition: { ...m.definition, States: { ...m.definition.States, Never: { Type: 'Pass', End: true } } } } : m)),
+        {
+          arn: arnTo,
+          definition: waitState({ TimeoutSeconds: 1, Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'Never' }] }),
+          tasks: { Wait: () => null },
+        },
+      ].map((m) =>
+        m.arn === arnTo
+          ? {
+              ...m,
+              definition: { ...m.definition, States: { ...m.definition.States, Never: { Type: 'Pass', End: true } } },
+            }
+          : m,
+      ),
     });
-    const client = new SFNClient({ endpoint: local.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const client = new SFNClient({
+      endpoint: local.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
     try {
       const a = await client.send(new StartExecutionCommand({ stateMachineArn: arnHb }));
       const b = await client.send(new StartExecutionCommand({ stateMachineArn: arnTo }));

@@ -39,13 +39,14 @@ describe('page paths', () => {
     expect(res.headers.get('x-frame-options')).toBe('DENY');
   });
 
-  it('serves the bundle\'s assets, cached for good, and nothing outside web/dist', async () => {
+  it("serves the bundle's assets, cached for good, and nothing outside web/dist", async () => {
     const html = await (await get('/')).text();
     const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1];
     const res = await get(script);
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toContain('immutable');
-    for (const p of ['/assets/../../package.json', '/assets/%2e%2e/%2e%2e/package.json', '/assets/nope.js']) expect((await get(p)).status).toBe(404);
+    for (const p of ['/assets/../../package.json', '/assets/%2e%2e/%2e%2e/package.json', '/assets/nope.js'])
+      expect((await get(p)).status).toBe(404);
   });
 
   it('leaves every other path to the API: 404 {"message":"Not Found"}', async () => {
@@ -77,18 +78,25 @@ describe('the bundle', () => {
 
 describe('the local sign-in', () => {
   const signIn = (form: Record<string, string>) =>
-    get('/dev/sign-in', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+    get('/dev/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form),
+    });
 
-  it('offers every role, and sends the browser back with a dev token and the page\'s state in the fragment', async () => {
+  it("offers every role, and sends the browser back with a dev token and the page's state in the fragment", async () => {
     const state = 'a1b2c3d4e5f6a7b8c9d0e1f2';
     const page = await (await get(`/dev/sign-in?role=auditor&return=/console/audit&state=${state}`)).text();
-    for (const role of ['customer', 'crm', 'auditor', 'operator', 'steward']) expect(page).toContain(`<option value="${role}"`);
+    for (const role of ['customer', 'crm', 'auditor', 'operator', 'steward'])
+      expect(page).toContain(`<option value="${role}"`);
     expect(page).toContain('<option value="auditor" selected>');
     expect(page).toContain(`<input type="hidden" name="state" value="${state}">`);
     const res = await signIn({ role: 'auditor', sub: 'C000001', return: '/console/audit', state });
     expect(res.status).toBe(303);
     const location = res.headers.get('location')!;
-    expect(location).toMatch(new RegExp(`^/console/audit#access_token=[\\w-]+\\.[\\w-]+\\.[\\w-]+&token_type=Bearer&state=${state}$`));
+    expect(location).toMatch(
+      new RegExp(`^/console/audit#access_token=[\\w-]+\\.[\\w-]+\\.[\\w-]+&token_type=Bearer&state=${state}$`),
+    );
     const claims = await verifyDevToken(/access_token=([^&]+)/.exec(location)![1]);
     // Staff get their role's dev subject, whatever ecifId was typed.
     expect(claims).toMatchObject({ sub: 'dev-auditor', 'cognito:groups': ['auditor'] });
@@ -99,11 +107,18 @@ describe('the local sign-in', () => {
 
   it('a customer signs in as the ecifId typed', async () => {
     const location = (await signIn({ role: 'customer', sub: 'C000007', return: '/consent' })).headers.get('location')!;
-    expect(await verifyDevToken(/access_token=([^&]+)/.exec(location)![1])).toMatchObject({ sub: 'C000007', 'cognito:groups': ['customer'] });
+    expect(await verifyDevToken(/access_token=([^&]+)/.exec(location)![1])).toMatchObject({
+      sub: 'C000007',
+      'cognito:groups': ['customer'],
+    });
   });
 
   it('refuses an unknown role or a malformed ecifId with 422 and gives no token', async () => {
-    for (const form of [{ role: 'admin', sub: '' }, { role: 'customer', sub: 'C0001<script>' }, { role: 'customer', sub: 'x'.repeat(65) }]) {
+    for (const form of [
+      { role: 'admin', sub: '' },
+      { role: 'customer', sub: 'C0001<script>' },
+      { role: 'customer', sub: 'x'.repeat(65) },
+    ]) {
       const res = await signIn({ ...form, return: '/' });
       expect(res.status).toBe(422);
       const text = await res.text();
@@ -117,7 +132,16 @@ describe('the local sign-in', () => {
 
   it('only ever returns to a path of this site', () => {
     expect(safeReturnPath('/console?x=1')).toBe('/console?x=1');
-    for (const evil of ['https://evil.example/', '//evil.example/', '/\\evil.example', 'javascript:alert(1)', '', undefined, '/a b']) expect(safeReturnPath(evil)).toBe('/');
+    for (const evil of [
+      'https://evil.example/',
+      '//evil.example/',
+      '/\\evil.example',
+      'javascript:alert(1)',
+      '',
+      undefined,
+      '/a b',
+    ])
+      expect(safeReturnPath(evil)).toBe('/');
   });
 
   it('/dev/token gives scripts the same token as JSON', async () => {

@@ -12,7 +12,15 @@ describe('connector:check', () => {
   it('passes the demo CRM, which implements the contract', async () => {
     const crm = await startDemoCrm({ secret, records: crmRecords(demoCustomers(1, 3)) });
     try {
-      const results = await checkConnector({ url: crm.url, secret, localId: 'CRM-1', fields: [{ name: 'email', strategy: 'hash' }, { name: 'phone', strategy: 'null' }] });
+      const results = await checkConnector({
+        url: crm.url,
+        secret,
+        localId: 'CRM-1',
+        fields: [
+          { name: 'email', strategy: 'hash' },
+          { name: 'phone', strategy: 'null' },
+        ],
+      });
       expect(results.filter((r) => !r.ok)).toEqual([]);
       expect(results).toHaveLength(8);
       expect(crm.store.get('CRM-1')?.phone).toBeNull();
@@ -29,9 +37,20 @@ describe('connector:check', () => {
     });
     await new Promise<void>((r) => lax.listen(0, '127.0.0.1', r));
     try {
-      const results = await checkConnector({ url: `http://127.0.0.1:${(lax.address() as AddressInfo).port}/`, secret, localId: 'X', fields: [{ name: 'email', strategy: 'null' }] });
+      const results = await checkConnector({
+        url: `http://127.0.0.1:${(lax.address() as AddressInfo).port}/`,
+        secret,
+        localId: 'X',
+        fields: [{ name: 'email', strategy: 'null' }],
+      });
       const failed = results.filter((r) => !r.ok).map((r) => r.check);
-      expect(failed).toEqual(expect.arrayContaining(['refuses a bad signature (401, nothing done)', 'erase: echoes the idempotency key', 'verify: erased true and nothing remaining']));
+      expect(failed).toEqual(
+        expect.arrayContaining([
+          'refuses a bad signature (401, nothing done)',
+          'erase: echoes the idempotency key',
+          'verify: erased true and nothing remaining',
+        ]),
+      );
     } finally {
       lax.close();
     }

@@ -22,8 +22,14 @@ export interface Browser {
 export async function launchChromium(): Promise<Browser> {
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'custodian-chromium-'));
   const args = [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
   ];
   const contexts: BrowserContext[] = [];
   return {
@@ -42,7 +48,10 @@ export async function launchChromium(): Promise<Browser> {
         extraHTTPHeaders: opts.headers,
       });
       // A browser with Global Privacy Control on says so in navigator.globalPrivacyControl too.
-      if (opts.gpc) await ctx.addInitScript({ content: "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true })" });
+      if (opts.gpc)
+        await ctx.addInitScript({
+          content: "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true })",
+        });
       ctx.setDefaultTimeout(10_000);
       // What went wrong inside a page shows in the test output.
       ctx.on('weberror', (e) => process.stderr.write(`page error: ${e.error().message}\n`));
@@ -74,7 +83,8 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
-export const describeViolations = (vs: AxeViolation[]) => vs.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`).join('\n');
+export const describeViolations = (vs: AxeViolation[]) =>
+  vs.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`).join('\n');
 
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENS, { recursive: true });

@@ -16,7 +16,13 @@ const routes = compileRoutes(routeTable);
 const validators = new Map<string, ReturnType<Ajv2020['compile']>>();
 
 /** Throws with the reasons when a response breaks the documented contract; unmatched paths are the gateway's own 404. */
-export function assertContract(method: string, path: string, status: number, contentType: string | null, body: unknown): void {
+export function assertContract(
+  method: string,
+  path: string,
+  status: number,
+  contentType: string | null,
+  body: unknown,
+): void {
   const match = matchRoute(routes, method, path.split('?')[0]);
   if (match.kind !== 'match') return;
   const { route } = match.compiled;
@@ -26,7 +32,10 @@ export function assertContract(method: string, path: string, status: number, con
   if (!response) throw new Error(`${route.method} ${route.path} answered ${status}, which the document does not list`);
   const type = (contentType ?? '').split(';')[0].trim();
   const media = response.content?.[type];
-  if (!media) throw new Error(`${route.method} ${route.path} ${status} answered ${type}, the document says ${Object.keys(response.content ?? {}).join(', ')}`);
+  if (!media)
+    throw new Error(
+      `${route.method} ${route.path} ${status} answered ${type}, the document says ${Object.keys(response.content ?? {}).join(', ')}`,
+    );
   const key = `${route.method} ${route.path} ${status} ${type}`;
   let validate = validators.get(key);
   if (!validate) {
@@ -41,7 +50,10 @@ function rewriteRefs(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(rewriteRefs);
   if (schema && typeof schema === 'object') {
     return Object.fromEntries(
-      Object.entries(schema).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `openapi${v}` : rewriteRefs(v)]),
+      Object.entries(schema).map(([k, v]) => [
+        k,
+        k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `openapi${v}` : rewriteRefs(v),
+      ]),
     );
   }
   return schema;

@@ -8,7 +8,13 @@ import { chainNext, type AuditEvent, type AuditInput, type SealedEvent } from '#
 import { canonicalJsonWithout } from '#core/audit/canonical.ts';
 import type { AuditFilter, AuditLog, AuditPage, AuditRange } from '#core/audit/ports.ts';
 import type { AuditDigest } from '#core/audit/digest.ts';
-import type { CallbackTicket, Connector, ConnectorOutcome, SystemWork, Verification } from '#core/connectors/connector.ts';
+import type {
+  CallbackTicket,
+  Connector,
+  ConnectorOutcome,
+  SystemWork,
+  Verification,
+} from '#core/connectors/connector.ts';
 import type { ConnectedSystem } from '#core/connectors/system.ts';
 import type { Channel, Purpose } from '#core/consent/catalog.ts';
 import { noFlags, type ConsentEvent, type ConsentFlags, type CurrentConsent } from '#core/consent/consent.ts';
@@ -17,7 +23,15 @@ import type { CrossReference, GoldenRecord } from '#core/ecif/customer.ts';
 import type { IdentityKey } from '#core/ecif/identifiers.ts';
 import type { CustomerChange, EcifRegistry, SystemsRegistry } from '#core/ecif/ports.ts';
 import type { IdempotencyClaim, RequestFilter, RequestStore, RequestWorkflow } from '#core/requests/ports.ts';
-import { effectiveDueAt, terminalStatuses, type PrivacyRequest, type RequestStatus, type RequestType, type SystemTask, type SystemTaskState } from '#core/requests/request.ts';
+import {
+  effectiveDueAt,
+  terminalStatuses,
+  type PrivacyRequest,
+  type RequestStatus,
+  type RequestType,
+  type SystemTask,
+  type SystemTaskState,
+} from '#core/requests/request.ts';
 import type { Clock } from '#core/shared/clock.ts';
 import type { FollowUp, FollowUpState, FollowUpStore } from '#core/requests/follow-ups.ts';
 import type { LegalHold, LegalHolds } from '#core/ecif/legal-hold.ts';
@@ -29,7 +43,10 @@ const copy = <T>(v: T): T => structuredClone(v);
 const defined = <T extends object>(patch: T): Partial<T> =>
   Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
 const keyOf = (k: IdentityKey) => `${k.kind}#${k.hash}`;
-const bySortKey = <T>(sk: (t: T) => string) => (a: T, b: T) => (sk(a) < sk(b) ? -1 : sk(a) > sk(b) ? 1 : 0);
+const bySortKey =
+  <T>(sk: (t: T) => string) =>
+  (a: T, b: T) =>
+    sk(a) < sk(b) ? -1 : sk(a) > sk(b) ? 1 : 0;
 
 /** A failed conditional write, named as the SDK names it. */
 export class ConditionFailed extends Error {
@@ -63,7 +80,10 @@ export class FakeAuditLog implements AuditLog {
   readonly digestItems = new Map<string, AuditDigest>();
 
   private all(range: AuditRange): AuditEvent[] {
-    return [...this.streams.values()].flat().filter((e) => e.at >= range.from && e.at < range.to).sort((a, b) => a.at.localeCompare(b.at) || a.stream.localeCompare(b.stream) || a.seq - b.seq);
+    return [...this.streams.values()]
+      .flat()
+      .filter((e) => e.at >= range.from && e.at < range.to)
+      .sort((a, b) => a.at.localeCompare(b.at) || a.stream.localeCompare(b.stream) || a.seq - b.seq);
   }
 
   /** One page with everything (the fake needs no paging). */
@@ -91,7 +111,11 @@ export class FakeAuditLog implements AuditLog {
   }
 
   async digests(fromDay: string, toDay: string): Promise<AuditDigest[]> {
-    return copy([...this.digestItems.values()].filter((d) => d.day >= fromDay && d.day <= toDay).sort((a, b) => a.day.localeCompare(b.day)));
+    return copy(
+      [...this.digestItems.values()]
+        .filter((d) => d.day >= fromDay && d.day <= toDay)
+        .sort((a, b) => a.day.localeCompare(b.day)),
+    );
   }
 
   async latestDigestBefore(day: string): Promise<AuditDigest | undefined> {
@@ -136,11 +160,13 @@ export class FakeEcifRegistry implements EcifRegistry {
     const me = change.record.ecifId;
     for (const k of change.addIdentities) {
       const owner = this.index.get(keyOf(k));
-      if (owner !== undefined && owner !== me) throw new ConflictError('an identifier was bound to another customer meanwhile', { ecifId: me });
+      if (owner !== undefined && owner !== me)
+        throw new ConflictError('an identifier was bound to another customer meanwhile', { ecifId: me });
     }
     for (const k of change.removeIdentities) {
       // `ConditionExpression: 'ecifId = :me'` fails on an absent item too.
-      if (this.index.get(keyOf(k)) !== me) throw new ConflictError('an identifier was bound to another customer meanwhile', { ecifId: me });
+      if (this.index.get(keyOf(k)) !== me)
+        throw new ConflictError('an identifier was bound to another customer meanwhile', { ecifId: me });
     }
     this.customers.set(me, copy(change.record));
     for (const k of change.addIdentities) this.index.set(keyOf(k), me);
@@ -192,7 +218,10 @@ export class FakeConsentLedger implements ConsentLedger {
     const out = new Map<string, { states: CurrentConsent[]; flags: ConsentFlags }>();
     for (const ecifId of ecifIds) {
       const { states, flags } = await this.current(ecifId);
-      out.set(ecifId, { states: states.filter((s) => s.purpose === purpose && (s.channel === channel || s.channel === 'any')), flags });
+      out.set(ecifId, {
+        states: states.filter((s) => s.purpose === purpose && (s.channel === channel || s.channel === 'any')),
+        flags,
+      });
     }
     return out;
   }
@@ -270,14 +299,16 @@ export class FakeRequestStore implements RequestStore {
     if (claim) {
       const held = this.claims.get(claim.keyHash);
       if (held) {
-        if (held.bodyHash !== claim.bodyHash) throw new IdempotencyKeyReusedError('this Idempotency-Key was used with a different request body');
+        if (held.bodyHash !== claim.bodyHash)
+          throw new IdempotencyKeyReusedError('this Idempotency-Key was used with a different request body');
         const first = await this.get(held.requestId);
         if (!first) throw new Error('claim without its request');
         return { request: first, replayed: true };
       }
     }
     if (this.requests.has(request.id)) throw new ConditionFailed(`REQ#${request.id}`);
-    if (claim) this.claims.set(claim.keyHash, { requestId: request.id, bodyHash: claim.bodyHash, at: request.receivedAt });
+    if (claim)
+      this.claims.set(claim.keyHash, { requestId: request.id, bodyHash: claim.bodyHash, at: request.receivedAt });
     this.requests.set(request.id, copy(request));
     return { request, replayed: false };
   }
@@ -301,15 +332,22 @@ export class FakeRequestStore implements RequestStore {
     this.requests.set(id, next);
   }
 
-  async moveTask(requestId: string, systemId: string, from: SystemTaskState, patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>> & { state: SystemTaskState }) {
+  async moveTask(
+    requestId: string,
+    systemId: string,
+    from: SystemTaskState,
+    patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>> & { state: SystemTaskState },
+  ) {
     const t = this.taskItems.get(`${requestId}#${systemId}`);
-    if (!t || t.state !== from) throw new ConflictError(`the system step is no longer ${from}`, { systemState: from, wanted: patch.state });
+    if (!t || t.state !== from)
+      throw new ConflictError(`the system step is no longer ${from}`, { systemState: from, wanted: patch.state });
     await this.updateTask(requestId, systemId, patch);
   }
 
   async move(id: string, from: RequestStatus, patch: Partial<Omit<PrivacyRequest, 'id'>> & { status: RequestStatus }) {
     const r = this.requests.get(id);
-    if (!r || r.status !== from) throw new ConflictError(`the request is no longer ${from}`, { requestStatus: from, wanted: patch.status });
+    if (!r || r.status !== from)
+      throw new ConflictError(`the request is no longer ${from}`, { requestStatus: from, wanted: patch.status });
     await this.update(id, patch);
   }
 
@@ -411,7 +449,10 @@ export class FakeFollowUpStore implements FollowUpStore {
       .map(copy);
   }
   async held(ecifId: string) {
-    return [...this.items.values()].filter((f) => f.state === 'held' && f.ecifId === ecifId).sort(bySortKey((f) => `${f.createdAt}#${f.requestId}`)).map(copy);
+    return [...this.items.values()]
+      .filter((f) => f.state === 'held' && f.ecifId === ecifId)
+      .sort(bySortKey((f) => `${f.createdAt}#${f.requestId}`))
+      .map(copy);
   }
   async claimRun(requestId: string, key: string, runRequestId: string) {
     const f = this.items.get(`${requestId}#${key}`);
@@ -419,7 +460,12 @@ export class FakeFollowUpStore implements FollowUpStore {
     f.runRequestId ??= runRequestId;
     return f.runRequestId;
   }
-  async move(requestId: string, key: string, from: FollowUpState, patch: { state: FollowUpState; dueAt?: string; updatedAt: string }) {
+  async move(
+    requestId: string,
+    key: string,
+    from: FollowUpState,
+    patch: { state: FollowUpState; dueAt?: string; updatedAt: string },
+  ) {
     const f = this.items.get(`${requestId}#${key}`);
     if (!f || f.state !== from) return false;
     Object.assign(f, defined(patch));
@@ -448,13 +494,19 @@ export class FakeRequestWorkflow implements RequestWorkflow {
   readonly started = new Set<string>();
   calls = 0;
   /** How each waiting step was answered, by token, in order (a second answer is refused, as Step Functions does). */
-  readonly answers = new Map<string, { kind: 'success'; output: Record<string, unknown> } | { kind: 'failure'; error: string; cause: string }>();
+  readonly answers = new Map<
+    string,
+    { kind: 'success'; output: Record<string, unknown> } | { kind: 'failure'; error: string; cause: string }
+  >();
   readonly heartbeats: string[] = [];
   async start(requestId: string, run?: string) {
     this.calls++;
     this.started.add(run ? `${requestId}-${run}` : requestId);
   }
-  private answer(token: string, a: { kind: 'success'; output: Record<string, unknown> } | { kind: 'failure'; error: string; cause: string }) {
+  private answer(
+    token: string,
+    a: { kind: 'success'; output: Record<string, unknown> } | { kind: 'failure'; error: string; cause: string },
+  ) {
     if (this.answers.has(token)) throw new ConflictError('the step is no longer waiting');
     this.answers.set(token, a);
   }
@@ -475,7 +527,12 @@ export type ConnectorBehaviour =
 
 /** A connector per system whose behaviour a test sets; it records every call. */
 export class FakeConnectors {
-  readonly calls: { systemId: string; op: 'execute' | 'verify' | 'start'; work: SystemWork; callback?: CallbackTicket }[] = [];
+  readonly calls: {
+    systemId: string;
+    op: 'execute' | 'verify' | 'start';
+    work: SystemWork;
+    callback?: CallbackTicket;
+  }[] = [];
   private readonly behaviours = new Map<string, ConnectorBehaviour>();
 
   set(systemId: string, behaviour: ConnectorBehaviour) {

@@ -16,8 +16,16 @@ export async function codeFromMailbox(apiUrl: string, to: string, requestId: str
 }
 
 /** Submits anonymously and verifies with the code sent to `contactOnFile`; returns once the request runs. */
-export async function submitVerified(apiUrl: string, body: Record<string, unknown>, contactOnFile: string): Promise<Submission> {
-  const res = await fetch(`${apiUrl}/v1/privacy-requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+export async function submitVerified(
+  apiUrl: string,
+  body: Record<string, unknown>,
+  contactOnFile: string,
+): Promise<Submission> {
+  const res = await fetch(`${apiUrl}/v1/privacy-requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
   const submitted = (await res.json()) as Submission;
   const code = await codeFromMailbox(apiUrl, contactOnFile, submitted.id);

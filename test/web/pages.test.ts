@@ -45,7 +45,9 @@ async function checkPage(page: Page, name: string) {
  */
 async function signIn(page: Page, role: string, returnTo: string, sub?: string) {
   await page.goto(`${runtime.apiUrl}${returnTo}`);
-  const link = returnTo.startsWith('/console') ? page.getByRole('link', { name: `Sign in as an ${role}` }) : page.locator('header a[href*="/dev/sign-in"]');
+  const link = returnTo.startsWith('/console')
+    ? page.getByRole('link', { name: `Sign in as an ${role}` })
+    : page.locator('header a[href*="/dev/sign-in"]');
   await link.click();
   await page.waitForURL(/\/dev\/sign-in/);
   if (role === 'operator') await checkPage(page, 'local-sign-in');
@@ -100,12 +102,19 @@ describe('the privacy center, not signed in', () => {
     const page = await ctx.newPage();
     await page.goto(`${runtime.apiUrl}/`);
     await poll(() => page.locator('h1').textContent()).toBe('Your privacy');
-    for (const words of ['Get a copy of my data', 'Delete my data', 'Correct my data', 'Do not sell or share my data']) {
+    for (const words of [
+      'Get a copy of my data',
+      'Delete my data',
+      'Correct my data',
+      'Do not sell or share my data',
+    ]) {
       await expect(page.getByRole('link', { name: new RegExp(words) }).count()).resolves.toBe(1);
     }
     await checkPage(page, 'privacy-center-home');
     // The check itself catches what it should: an unlabeled field and grey-on-white text.
-    await page.evaluate(`document.querySelector('main').insertAdjacentHTML('beforeend', '<input id="bad"><p style="color:#bbb">faint</p>')`);
+    await page.evaluate(
+      `document.querySelector('main').insertAdjacentHTML('beforeend', '<input id="bad"><p style="color:#bbb">faint</p>')`,
+    );
     expect((await seriousViolations(page)).map((v) => v.id).sort()).toEqual(['color-contrast', 'label']);
     await page.close();
   });
@@ -124,7 +133,13 @@ describe('the privacy center, not signed in', () => {
     const order: string[] = [];
     for (let i = 0; i < 9; i++) {
       await page.keyboard.press('Tab');
-      order.push(String(await page.evaluate(`(document.activeElement?.id || document.activeElement?.getAttribute('name') || document.activeElement?.textContent || '').trim()`)));
+      order.push(
+        String(
+          await page.evaluate(
+            `(document.activeElement?.id || document.activeElement?.getAttribute('name') || document.activeElement?.textContent || '').trim()`,
+          ),
+        ),
+      );
     }
     // Skip link, brand, language, sign in, then the form top to bottom.
     expect(order.slice(4)).toEqual(['jurisdiction', 'email', 'phone', 'Send the request', order[8]]);
@@ -219,8 +234,13 @@ describe('the privacy center, signed in', () => {
     await poll(() => page.locator('h1').textContent()).toBe('Your consent');
     expect(await page.getByText('Signed in as customer C000001').count()).toBe(1);
     // Every purpose and channel of the catalog, each with its notice and version.
-    const catalog = (await (await fetch(`${runtime.apiUrl}/v1/consent/catalog`)).json()) as { purposes: unknown[]; channels: unknown[] };
-    await poll(() => page.locator('input[role=switch]').count()).toBe(catalog.purposes.length * catalog.channels.length);
+    const catalog = (await (await fetch(`${runtime.apiUrl}/v1/consent/catalog`)).json()) as {
+      purposes: unknown[];
+      channels: unknown[];
+    };
+    await poll(() => page.locator('input[role=switch]').count()).toBe(
+      catalog.purposes.length * catalog.channels.length,
+    );
     expect(await page.getByText(/Notice marketing-notice, version 3/).count()).toBe(1);
 
     expect(await crmDecision('C000001', 'marketing', 'sms')).toMatchObject({ decision: 'deny' });
@@ -239,7 +259,7 @@ describe('the privacy center, signed in', () => {
     await ctx.close();
   });
 
-  it('takes no token from a link it did not ask for (someone else\'s sign-in handed over in a URL)', async () => {
+  it("takes no token from a link it did not ask for (someone else's sign-in handed over in a URL)", async () => {
     const ctx = await browser.context();
     const page = await ctx.newPage();
     const token = await signDevToken({ role: 'customer', sub: 'C000002' });
@@ -280,10 +300,14 @@ describe('the console', () => {
     const page = await ctx.newPage();
     await signIn(page, 'operator', '/console');
     await poll(() => page.locator('h1').textContent()).toBe('Requests');
-    await poll(() => page.locator(`tr[data-request="${id}"]`).count()).toBe(1).catch(async (e) => {
-      throw new Error(`${e.message}\n${await page.locator('main').innerText()}`);
-    });
-    expect(await page.locator('[data-status="pending_verification"]').textContent()).toMatch(/pending verification: \d+/);
+    await poll(() => page.locator(`tr[data-request="${id}"]`).count())
+      .toBe(1)
+      .catch(async (e) => {
+        throw new Error(`${e.message}\n${await page.locator('main').innerText()}`);
+      });
+    expect(await page.locator('[data-status="pending_verification"]').textContent()).toMatch(
+      /pending verification: \d+/,
+    );
     // Overdue and due soon: marked in words (and colour), counted.
     expect(await page.locator(`tr[data-request="${late}"]`).getAttribute('class')).toBe('overdue');
     expect(await page.locator(`tr[data-request="${late}"]`).innerText()).toContain('Overdue');
@@ -306,10 +330,16 @@ describe('the console', () => {
     await page.getByLabel(/^Reason \(told to the requester/).fill('busy');
     await page.getByRole('button', { name: 'Extend' }).click();
     await poll(() => page.locator('#action-error').textContent()).toMatch(/422/);
-    await page.getByLabel(/^Reason \(told to the requester/).fill('We need to collect the data from an archived system.');
+    await page
+      .getByLabel(/^Reason \(told to the requester/)
+      .fill('We need to collect the data from an archived system.');
     await page.getByRole('button', { name: 'Extend' }).click();
     await poll(() => page.getByText('Already extended once.').count()).toBe(1);
-    const after: any = await (await fetch(`${runtime.apiUrl}/v1/privacy-requests/${id}`, { headers: { authorization: `Bearer ${await signDevToken({ role: 'operator' })}` } })).json();
+    const after: any = await (
+      await fetch(`${runtime.apiUrl}/v1/privacy-requests/${id}`, {
+        headers: { authorization: `Bearer ${await signDevToken({ role: 'operator' })}` },
+      })
+    ).json();
     expect(Date.parse(after.extension.extendedDueAt)).toBeGreaterThan(Date.parse(dueAt));
     expect(await page.locator('#request-due').textContent()).toContain('extended from');
     await checkPage(page, 'console-request');
@@ -320,7 +350,9 @@ describe('the console', () => {
     await page.getByLabel(/^Detail for the requester/).fill('The details given match no customer we could confirm.');
     await page.getByRole('button', { name: 'Refuse' }).click();
     await poll(() => page.locator('#request-status').textContent()).toBe('denied');
-    expect(await page.locator('dl.facts').innerText()).toContain('identity not verified: The details given match no customer we could confirm.');
+    expect(await page.locator('dl.facts').innerText()).toContain(
+      'identity not verified: The details given match no customer we could confirm.',
+    );
     await ctx.close();
   });
 
@@ -328,11 +360,38 @@ describe('the console', () => {
     const operator = await signDevToken({ role: 'operator' });
     const steward = await signDevToken({ role: 'steward' });
     const call = (method: string, path: string, token: string, body: unknown) =>
-      fetch(`${runtime.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect((await call('PUT', '/v1/systems/paper-archive', operator, { name: 'Branch paper archive', connector: { kind: 'manual' }, capabilities: ['erase'], fields: [{ name: 'letters', category: 'other', strategy: 'delete_row' }] })).status).toBeLessThan(300);
-    expect((await call('PUT', '/v1/ecif/customers/C880001', steward, { name: { given: 'Sam', family: 'Archive' }, emails: ['sam.archive@example.net'], crossReferences: [{ systemId: 'paper-archive', localId: 'BOX-8' }] })).status).toBeLessThan(300);
+      fetch(`${runtime.apiUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect(
+      (
+        await call('PUT', '/v1/systems/paper-archive', operator, {
+          name: 'Branch paper archive',
+          connector: { kind: 'manual' },
+          capabilities: ['erase'],
+          fields: [{ name: 'letters', category: 'other', strategy: 'delete_row' }],
+        })
+      ).status,
+    ).toBeLessThan(300);
+    expect(
+      (
+        await call('PUT', '/v1/ecif/customers/C880001', steward, {
+          name: { given: 'Sam', family: 'Archive' },
+          emails: ['sam.archive@example.net'],
+          crossReferences: [{ systemId: 'paper-archive', localId: 'BOX-8' }],
+        })
+      ).status,
+    ).toBeLessThan(300);
     const customer = await signDevToken({ role: 'customer', sub: 'C880001' });
-    const { id } = (await (await call('POST', '/v1/privacy-requests', customer, { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: 'sam.archive@example.net' } })).json()) as { id: string };
+    const { id } = (await (
+      await call('POST', '/v1/privacy-requests', customer, {
+        type: 'erasure',
+        jurisdiction: 'GDPR',
+        identifiers: { email: 'sam.archive@example.net' },
+      })
+    ).json()) as { id: string };
 
     const ctx = await browser.context();
     const page = await ctx.newPage();
@@ -363,8 +422,13 @@ describe('the console', () => {
     await poll(() => page.locator('#verify-result').textContent()).toMatch(/^Verified: \d+ events/);
     await checkPage(page, 'console-audit');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export NDJSON' }).click()]);
-    const lines = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export NDJSON' }).click(),
+    ]);
+    const lines = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n');
     const events = lines.map((l) => JSON.parse(l) as AuditEvent);
     const trail = events.filter((e) => e.stream === `request:${erasedRequestId}`);
     expect(trail.length).toBeGreaterThan(3);

@@ -49,12 +49,23 @@ export const processCallGate: CallGate = {
 };
 
 /** The connector, each of its calls run through the gate (one slot per call). */
-export function limitConcurrency(system: LimitedSystem, connector: Connector, gate: CallGate = processCallGate): Connector {
+export function limitConcurrency(
+  system: LimitedSystem,
+  connector: Connector,
+  gate: CallGate = processCallGate,
+): Connector {
   const { verify, start } = connector;
   return {
     execute: (work) => gate.run(system, () => connector.execute(work)),
-    ...(verify ? { verify: (work: Parameters<typeof verify>[0]) => gate.run(system, () => verify.call(connector, work)) } : {}),
+    ...(verify
+      ? { verify: (work: Parameters<typeof verify>[0]) => gate.run(system, () => verify.call(connector, work)) }
+      : {}),
     // An async system's call holds its slot until it answers 202, not until its callback.
-    ...(start ? { start: (work: Parameters<typeof start>[0], callback: Parameters<typeof start>[1]) => gate.run(system, () => start.call(connector, work, callback)) } : {}),
+    ...(start
+      ? {
+          start: (work: Parameters<typeof start>[0], callback: Parameters<typeof start>[1]) =>
+            gate.run(system, () => start.call(connector, work, callback)),
+        }
+      : {}),
   };
 }

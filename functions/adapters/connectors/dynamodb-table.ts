@@ -9,7 +9,14 @@ import { PermanentSystemError, TransientSystemError } from '#core/shared/errors.
 
 type DynamoSettings = { kind: 'dynamodb'; table: string; keyAttribute: string };
 
-const transient = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError', 'ServiceUnavailable', 'TimeoutError']);
+const transient = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+]);
 
 export class DynamoTableConnector implements Connector {
   constructor(
@@ -28,14 +35,17 @@ export class DynamoTableConnector implements Connector {
       return await fn();
     } catch (err) {
       const name = (err as Error).name;
-      if (transient.has(name) || (err as { $retryable?: unknown }).$retryable) throw new TransientSystemError(`table call failed (${name})`);
+      if (transient.has(name) || (err as { $retryable?: unknown }).$retryable)
+        throw new TransientSystemError(`table call failed (${name})`);
       if (name === 'ResourceNotFoundException') throw new PermanentSystemError('table not found');
       throw new PermanentSystemError(`table call failed (${name})`);
     }
   }
 
   private async read(work: SystemWork) {
-    const { Item } = await this.guarded(() => this.db.send(new GetCommand({ TableName: this.settings.table, Key: this.key(work), ConsistentRead: true })));
+    const { Item } = await this.guarded(() =>
+      this.db.send(new GetCommand({ TableName: this.settings.table, Key: this.key(work), ConsistentRead: true })),
+    );
     return Item;
   }
 
@@ -48,7 +58,10 @@ export class DynamoTableConnector implements Connector {
           TableName: this.settings.table,
           Key: this.key(work),
           UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
-          ExpressionAttributeNames: { ...Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])), '#k': this.settings.keyAttribute },
+          ExpressionAttributeNames: {
+            ...Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+            '#k': this.settings.keyAttribute,
+          },
           ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
           ConditionExpression: 'attribute_exists(#k)',
         }),
@@ -58,21 +71,32 @@ export class DynamoTableConnector implements Connector {
 
   /** restrict and opt_out set one `privacy_<flag>` attribute per flag (contract in docs/connectors.md). */
   private flagAttributes(work: SystemWork): string[] {
-    return (work.flags?.length ? work.flags : [work.action === 'restrict' ? 'restricted' : 'optOut']).map((f) => `privacy_${f}`);
+    return (work.flags?.length ? work.flags : [work.action === 'restrict' ? 'restricted' : 'optOut']).map(
+      (f) => `privacy_${f}`,
+    );
   }
 
   async execute(work: SystemWork): Promise<ConnectorOutcome> {
     if (work.action === 'erase') return this.erase(work);
     const Item = await this.read(work);
-    if (!Item) return { recordsAffected: 0, fieldsChanged: [], detail: 'no record held', ...(work.action === 'access' ? { data: {} } : {}) };
+    if (!Item)
+      return {
+        recordsAffected: 0,
+        fieldsChanged: [],
+        detail: 'no record held',
+        ...(work.action === 'access' ? { data: {} } : {}),
+      };
     switch (work.action) {
       case 'access': {
         const { [this.settings.keyAttribute]: _key, ...data } = Item;
         return { recordsAffected: 1, fieldsChanged: [], data };
       }
       case 'rectify': {
-        const changes = Object.fromEntries(Object.entries(work.values ?? {}).filter(([k, v]) => k in Item && Item[k] !== v));
-        if (Object.keys(changes).length === 0) return { recordsAffected: 0, fieldsChanged: [], detail: 'already rectified' };
+        const changes = Object.fromEntries(
+          Object.entries(work.values ?? {}).filter(([k, v]) => k in Item && Item[k] !== v),
+        );
+        if (Object.keys(changes).length === 0)
+          return { recordsAffected: 0, fieldsChanged: [], detail: 'already rectified' };
         await this.set(work, changes);
         return { recordsAffected: 1, fieldsChanged: Object.keys(changes) };
       }
@@ -90,14 +114,19 @@ export class DynamoTableConnector implements Connector {
     const Item = await this.read(work);
     if (!Item) return { recordsAffected: 0, fieldsChanged: [], detail: 'no record held' };
     if (work.fields.some((f) => f.strategy === 'delete_row')) {
-      await this.guarded(() => this.db.send(new DeleteCommand({ TableName: this.settings.table, Key: this.key(work) })));
+      await this.guarded(() =>
+        this.db.send(new DeleteCommand({ TableName: this.settings.table, Key: this.key(work) })),
+      );
       return { recordsAffected: 1, fieldsChanged: Object.keys(Item).filter((k) => k !== this.settings.keyAttribute) };
     }
     const changes = work.fields.filter((f) => f.name in Item && !hasErasedForm(f.strategy, Item[f.name]));
     if (changes.length === 0) return { recordsAffected: 0, fieldsChanged: [], detail: 'already erased' };
     const names = Object.fromEntries(changes.map((f, i) => [`#f${i}`, f.name]));
     const values = Object.fromEntries(
-      changes.map((f, i) => [`:v${i}`, applyStrategy(f.strategy as Exclude<typeof f.strategy, 'delete_row'>, Item[f.name], this.hashKey)]),
+      changes.map((f, i) => [
+        `:v${i}`,
+        applyStrategy(f.strategy as Exclude<typeof f.strategy, 'delete_row'>, Item[f.name], this.hashKey),
+      ]),
     );
     await this.guarded(() =>
       this.db.send(
@@ -119,14 +148,18 @@ export class DynamoTableConnector implements Connector {
     if (work.action === 'access') return undefined;
     if (!Item) return { verified: true, remaining: [], method: 'read-back: no record' };
     if (work.action === 'rectify') {
-      const remaining = Object.entries(work.values ?? {}).filter(([k, v]) => k in Item && Item[k] !== v).map(([k]) => k);
+      const remaining = Object.entries(work.values ?? {})
+        .filter(([k, v]) => k in Item && Item[k] !== v)
+        .map(([k]) => k);
       return { verified: remaining.length === 0, remaining, method: 'read-back' };
     }
     if (work.action === 'restrict' || work.action === 'opt_out') {
       const remaining = this.flagAttributes(work).filter((a) => Item[a] !== true);
       return { verified: remaining.length === 0, remaining, method: 'read-back' };
     }
-    const remaining = work.fields.filter((f) => f.name in Item && !hasErasedForm(f.strategy, Item[f.name])).map((f) => f.name);
+    const remaining = work.fields
+      .filter((f) => f.name in Item && !hasErasedForm(f.strategy, Item[f.name]))
+      .map((f) => f.name);
     return { verified: remaining.length === 0, remaining, method: 'read-back' };
   }
 }

@@ -18,7 +18,12 @@ export interface ConnectorSecrets {
   systemSecrets?: SystemSecrets;
 }
 
-type Factories = { [K in ConnectorSettings['kind']]: (settings: Extract<ConnectorSettings, { kind: K }>, secrets: ConnectorSecrets) => Connector };
+type Factories = {
+  [K in ConnectorSettings['kind']]: (
+    settings: Extract<ConnectorSettings, { kind: K }>,
+    secrets: ConnectorSecrets,
+  ) => Connector;
+};
 
 /**
  * The key an HTTP system and Custodian sign with, both ways: its own secret when it names one

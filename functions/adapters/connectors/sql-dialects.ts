@@ -23,7 +23,12 @@ export const postgres: SqlDialect = {
   quote: (id) => `"${id.replace(/"/g, '""')}"`,
   placeholder: (i) => `$${i}`,
   async session(url) {
-    const pool = await pooled('pg', url, async () => new (await import('pg')).default.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000 }));
+    const pool = await pooled(
+      'pg',
+      url,
+      async () =>
+        new (await import('pg')).default.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000 }),
+    );
     const client = await pool.connect();
     return {
       query: async (sql, params) => {
@@ -34,7 +39,10 @@ export const postgres: SqlDialect = {
     };
   },
   // Connection exceptions (08xxx), serialization failure, deadlock, admin shutdown, query canceled, network.
-  transient: (err) => /^(08|40001|40P01|57P0|57014)/.test(codeOf(err)) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(codeOf(err)) || /timeout/i.test((err as Error).message ?? ''),
+  transient: (err) =>
+    /^(08|40001|40P01|57P0|57014)/.test(codeOf(err)) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(codeOf(err)) ||
+    /timeout/i.test((err as Error).message ?? ''),
   missing: (err) => ['42P01', '42703', '3F000'].includes(codeOf(err)),
 };
 
@@ -42,12 +50,21 @@ export const mysql: SqlDialect = {
   quote: (id) => `\`${id.replace(/`/g, '``')}\``,
   placeholder: () => '?',
   async session(url) {
-    const pool = await pooled('mysql', url, async () => (await import('mysql2/promise')).createPool({ uri: url, connectionLimit: 4, connectTimeout: 5_000, dateStrings: false }));
+    const pool = await pooled('mysql', url, async () =>
+      (await import('mysql2/promise')).createPool({
+        uri: url,
+        connectionLimit: 4,
+        connectTimeout: 5_000,
+        dateStrings: false,
+      }),
+    );
     const conn = await pool.getConnection();
     return {
       query: async (sql, params) => {
         // BEGIN/COMMIT/ROLLBACK are not preparable: plain query; everything else bound.
-        const [result] = /^(BEGIN|COMMIT|ROLLBACK)$/.test(sql) ? await conn.query(sql) : await conn.execute(sql, params as never[]);
+        const [result] = /^(BEGIN|COMMIT|ROLLBACK)$/.test(sql)
+          ? await conn.query(sql)
+          : await conn.execute(sql, params as never[]);
         if (Array.isArray(result)) return { rows: result as Record<string, unknown>[], affected: result.length };
         return { rows: [], affected: (result as { affectedRows?: number }).affectedRows ?? 0 };
       },
@@ -55,6 +72,14 @@ export const mysql: SqlDialect = {
     };
   },
   transient: (err) =>
-    ['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR'].includes(codeOf(err)),
+    [
+      'ER_LOCK_DEADLOCK',
+      'ER_LOCK_WAIT_TIMEOUT',
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ETIMEDOUT',
+      'PROTOCOL_CONNECTION_LOST',
+      'ER_CON_COUNT_ERROR',
+    ].includes(codeOf(err)),
   missing: (err) => ['ER_NO_SUCH_TABLE', 'ER_BAD_FIELD_ERROR', 'ER_BAD_DB_ERROR'].includes(codeOf(err)),
 };

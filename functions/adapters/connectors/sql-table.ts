@@ -34,9 +34,15 @@ export interface SqlDialect {
  * (system-secrets.ts). The value is a URL, or the JSON of a database secret as Amazon RDS manages and
  * rotates it (`{"engine","host","port","username","password","dbname"}`).
  */
-export async function connectionUrl(settings: Pick<SqlSettings, 'kind' | 'connectionRef'>, secrets: SystemSecrets = environmentSecrets): Promise<string> {
+export async function connectionUrl(
+  settings: Pick<SqlSettings, 'kind' | 'connectionRef'>,
+  secrets: SystemSecrets = environmentSecrets,
+): Promise<string> {
   const value = await secrets.value(settings.kind, settings.connectionRef);
-  if (!value) throw new PermanentSystemError(`no connection is configured for this system (${secrets.where(settings.kind, settings.connectionRef)})`);
+  if (!value)
+    throw new PermanentSystemError(
+      `no connection is configured for this system (${secrets.where(settings.kind, settings.connectionRef)})`,
+    );
   return value.trimStart().startsWith('{') ? databaseSecretUrl(settings.kind, value) : value;
 }
 
@@ -55,13 +61,16 @@ export function databaseSecretUrl(kind: SqlSettings['kind'], json: string): stri
   } catch {
     throw new PermanentSystemError('the connection secret is neither a URL nor the JSON of a database secret');
   }
-  const text = (field: string) => (typeof secret[field] === 'string' && secret[field] !== '' ? (secret[field] as string) : undefined);
+  const text = (field: string) =>
+    typeof secret[field] === 'string' && secret[field] !== '' ? (secret[field] as string) : undefined;
   const missing = ['host', 'username', 'password'].filter((f) => !text(f));
   if (missing.length) throw new PermanentSystemError(`the connection secret has no ${missing.join(', ')}`);
   const engine = text('engine');
-  if (engine && !enginesOf[kind].includes(engine.toLowerCase())) throw new PermanentSystemError(`the connection secret is for a ${engine.slice(0, 40)} database, not ${kind}`);
+  if (engine && !enginesOf[kind].includes(engine.toLowerCase()))
+    throw new PermanentSystemError(`the connection secret is for a ${engine.slice(0, 40)} database, not ${kind}`);
   const port = secret.port === undefined ? defaultPorts[kind] : Number(secret.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new PermanentSystemError('the connection secret has a port that is not a port number');
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new PermanentSystemError('the connection secret has a port that is not a port number');
   const url = new URL(`${kind}://host`);
   url.hostname = text('host')!;
   url.port = String(port);
@@ -80,7 +89,10 @@ export class SqlTableConnector implements Connector {
   ) {}
 
   private get table() {
-    return this.settings.table.split('.').map((p) => this.dialect.quote(p)).join('.');
+    return this.settings.table
+      .split('.')
+      .map((p) => this.dialect.quote(p))
+      .join('.');
   }
 
   private async inSession<T>(fn: (s: SqlSession) => Promise<T>): Promise<T> {
@@ -126,14 +138,23 @@ export class SqlTableConnector implements Connector {
           const row = await this.row(s, work, false);
           if (!row) return { recordsAffected: 0, fieldsChanged: [], data: {} };
           const { [this.settings.keyColumn]: _key, ...data } = row;
-          return { recordsAffected: 1, fieldsChanged: [], data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])) };
+          return {
+            recordsAffected: 1,
+            fieldsChanged: [],
+            data: Object.fromEntries(
+              Object.entries(data).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]),
+            ),
+          };
         }
         case 'rectify':
           return this.transaction(s, async () => {
             const row = await this.row(s, work, true);
             if (!row) return { recordsAffected: 0, fieldsChanged: [], detail: 'no record held' };
-            const changes = Object.fromEntries(Object.entries(work.values ?? {}).filter(([k, v]) => k in row && String(row[k] ?? '') !== v));
-            if (Object.keys(changes).length === 0) return { recordsAffected: 0, fieldsChanged: [], detail: 'already rectified' };
+            const changes = Object.fromEntries(
+              Object.entries(work.values ?? {}).filter(([k, v]) => k in row && String(row[k] ?? '') !== v),
+            );
+            if (Object.keys(changes).length === 0)
+              return { recordsAffected: 0, fieldsChanged: [], detail: 'already rectified' };
             return { recordsAffected: await this.update(s, work, changes), fieldsChanged: Object.keys(changes) };
           });
         default:
@@ -158,12 +179,23 @@ export class SqlTableConnector implements Connector {
     const row = await this.row(s, work, true);
     if (!row) return { recordsAffected: 0, fieldsChanged: [], detail: 'no record held' };
     if (work.fields.some((f) => f.strategy === 'delete_row')) {
-      const { affected } = await s.query(`DELETE FROM ${this.table} WHERE ${this.dialect.quote(this.settings.keyColumn)} = ${this.dialect.placeholder(1)}`, [work.localId]);
-      return { recordsAffected: affected, fieldsChanged: Object.keys(row).filter((k) => k !== this.settings.keyColumn) };
+      const { affected } = await s.query(
+        `DELETE FROM ${this.table} WHERE ${this.dialect.quote(this.settings.keyColumn)} = ${this.dialect.placeholder(1)}`,
+        [work.localId],
+      );
+      return {
+        recordsAffected: affected,
+        fieldsChanged: Object.keys(row).filter((k) => k !== this.settings.keyColumn),
+      };
     }
     const changes = work.fields.filter((f) => f.name in row && !erased(f.strategy, row[f.name]));
     if (changes.length === 0) return { recordsAffected: 0, fieldsChanged: [], detail: 'already erased' };
-    const values = Object.fromEntries(changes.map((f) => [f.name, strategyValue(f.strategy as Exclude<Strategy, 'delete_row'>, row[f.name], this.hashKey)]));
+    const values = Object.fromEntries(
+      changes.map((f) => [
+        f.name,
+        strategyValue(f.strategy as Exclude<Strategy, 'delete_row'>, row[f.name], this.hashKey),
+      ]),
+    );
     await this.update(s, work, values);
     return { recordsAffected: 1, fieldsChanged: changes.map((f) => f.name) };
   }
@@ -175,7 +207,9 @@ export class SqlTableConnector implements Connector {
       if (!row) return { verified: true, remaining: [], method: 'read-back: no record' };
       const remaining =
         work.action === 'rectify'
-          ? Object.entries(work.values ?? {}).filter(([k, v]) => k in row && String(row[k] ?? '') !== v).map(([k]) => k)
+          ? Object.entries(work.values ?? {})
+              .filter(([k, v]) => k in row && String(row[k] ?? '') !== v)
+              .map(([k]) => k)
           : work.fields.filter((f) => f.name in row && !erased(f.strategy, row[f.name])).map((f) => f.name);
       return { verified: remaining.length === 0, remaining, method: 'read-back' };
     });
@@ -184,11 +218,17 @@ export class SqlTableConnector implements Connector {
 
 /** A typed DATE column keeps a date: generalized to the first of January of its year. */
 function strategyValue(strategy: Exclude<Strategy, 'delete_row'>, value: unknown, key: string): unknown {
-  if (value instanceof Date) return strategy === 'generalize' ? `${value.getUTCFullYear()}-01-01` : applyStrategy(strategy, value.toISOString(), key);
+  if (value instanceof Date)
+    return strategy === 'generalize'
+      ? `${value.getUTCFullYear()}-01-01`
+      : applyStrategy(strategy, value.toISOString(), key);
   return applyStrategy(strategy, value, key);
 }
 
 function erased(strategy: Strategy, value: unknown): boolean {
-  if (value instanceof Date) return strategy === 'generalize' ? value.getUTCMonth() === 0 && value.getUTCDate() === 1 : hasErasedForm(strategy, value.toISOString());
+  if (value instanceof Date)
+    return strategy === 'generalize'
+      ? value.getUTCMonth() === 0 && value.getUTCDate() === 1
+      : hasErasedForm(strategy, value.toISOString());
   return hasErasedForm(strategy, value);
 }

@@ -87,12 +87,18 @@ export class SystemSecrets {
     const name = this.secretName(kind, ref);
     if (!name) return [];
     // The previous key only widens what is accepted: a fault reading it is no reason to refuse the current one.
-    const keys = await Promise.all([this.cached(name, undefined, opts.fresh), this.cached(name, PREVIOUS, opts.fresh).catch(() => undefined)]);
+    const keys = await Promise.all([
+      this.cached(name, undefined, opts.fresh),
+      this.cached(name, PREVIOUS, opts.fresh).catch(() => undefined),
+    ]);
     return [...new Set(keys.filter((k): k is string => !!k))];
   }
 
   private variable(kind: SecretKind, ref: string, suffix = ''): string | undefined {
-    return (this.options.env ?? process.env)[(kind === 'http' ? secretVariable(ref) : connectionVariable(ref)) + suffix] || undefined;
+    return (
+      (this.options.env ?? process.env)[(kind === 'http' ? secretVariable(ref) : connectionVariable(ref)) + suffix] ||
+      undefined
+    );
   }
 
   private cached(name: string, stage?: string, fresh = false): Promise<string | undefined> {
@@ -119,7 +125,9 @@ export class SystemSecrets {
       : import('@aws-sdk/client-secrets-manager').then(({ SecretsManagerClient }) => new SecretsManagerClient({}));
     let out: GetSecretValueCommandOutput;
     try {
-      out = await (await this.client).send(new GetSecretValueCommand({ SecretId: name, ...(stage ? { VersionStage: stage } : {}) }));
+      out = await (await this.client).send(
+        new GetSecretValueCommand({ SecretId: name, ...(stage ? { VersionStage: stage } : {}) }),
+      );
     } catch (err) {
       const code = (err as Error)?.name ?? 'Error';
       if (code === 'ResourceNotFoundException') return undefined;

@@ -20,20 +20,28 @@ import { InvalidInputError } from '#core/shared/errors.ts';
 
 export const seqKey = (seq: number) => `SEQ#${String(seq).padStart(12, '0')}`;
 /** GSI1: events by day, in time order within the day. */
-const dayIndex = (e: Pick<AuditEvent, 'at' | 'stream' | 'seq'>) => ({ GSI1PK: `DAY#${e.at.slice(0, 10)}`, GSI1SK: `${e.at}#${e.stream}#${seqKey(e.seq)}` });
+const dayIndex = (e: Pick<AuditEvent, 'at' | 'stream' | 'seq'>) => ({
+  GSI1PK: `DAY#${e.at.slice(0, 10)}`,
+  GSI1SK: `${e.at}#${e.stream}#${seqKey(e.seq)}`,
+});
 const digestKey = (day: string) => ({ PK: 'DIGEST', SK: `DAY#${day}` });
 /**
  * TTL (epoch seconds): the end of the event's day plus the retention, so a whole day expires at once
  * and the cut always falls where a daily digest recorded every head.
  */
-export const expiry = (at: string, retentionDays: number) => Math.floor((Date.parse(`${at.slice(0, 10)}T00:00:00.000Z`) + (retentionDays + 1) * 86_400_000) / 1000);
+export const expiry = (at: string, retentionDays: number) =>
+  Math.floor((Date.parse(`${at.slice(0, 10)}T00:00:00.000Z`) + (retentionDays + 1) * 86_400_000) / 1000);
 const MAX_DAYS = 400;
 
 /**
  * The item an event is stored as: keys, day index, expiry, and the event as the bytes its hash is
  * over (what an append puts; the canonical bytes are computed when not given).
  */
-export const auditItem = (event: AuditEvent, retentionDays = 730, canonical = canonicalJsonWithout(event, 'hash')!) => ({
+export const auditItem = (
+  event: AuditEvent,
+  retentionDays = 730,
+  canonical = canonicalJsonWithout(event, 'hash')!,
+) => ({
   PK: `STREAM#${event.stream}`,
   SK: seqKey(event.seq),
   ...dayIndex(event),
@@ -45,7 +53,11 @@ export const auditItem = (event: AuditEvent, retentionDays = 730, canonical = ca
 
 function daysBetween(from: string, to: string): string[] {
   const days: string[] = [];
-  for (let t = Date.parse(`${from.slice(0, 10)}T00:00:00.000Z`); t < Date.parse(to) && days.length < MAX_DAYS; t += 86_400_000) {
+  for (
+    let t = Date.parse(`${from.slice(0, 10)}T00:00:00.000Z`);
+    t < Date.parse(to) && days.length < MAX_DAYS;
+    t += 86_400_000
+  ) {
     days.push(new Date(t).toISOString().slice(0, 10));
   }
   return days;
@@ -136,7 +148,11 @@ export class DynamoAuditLog implements AuditLog {
         head = next.event;
         return next;
       });
-      const puts = sealed.map(({ event, sealed }) => ({ TableName: this.table, Item: auditItem(event, this.retentionDays, sealed.canonical), ConditionExpression: 'attribute_not_exists(PK)' }));
+      const puts = sealed.map(({ event, sealed }) => ({
+        TableName: this.table,
+        Item: auditItem(event, this.retentionDays, sealed.canonical),
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }));
       try {
         if (puts.length === 1) await this.db.send(new PutCommand(puts[0]));
         else await this.db.send(new TransactWriteCommand({ TransactItems: puts.map((Put) => ({ Put })) }));
@@ -188,7 +204,9 @@ export class DynamoAuditLog implements AuditLog {
       (!filter.action || e.action === filter.action);
     const items: AuditEvent[] = [];
     // One stream: its own partition. Otherwise the day index, day by day.
-    const partitions = filter.stream ? [`stream:${filter.stream}`] : daysBetween(range.from, range.to).map((d) => `day:${d}`);
+    const partitions = filter.stream
+      ? [`stream:${filter.stream}`]
+      : daysBetween(range.from, range.to).map((d) => `day:${d}`);
     let i = start.day ? partitions.indexOf(start.day) : 0;
     if (i < 0) throw new InvalidInputError('the cursor is not one this API gave out', { field: 'cursor' });
     let key = start.key;
@@ -247,7 +265,13 @@ export class DynamoAuditLog implements AuditLog {
   async putDigest(digest: AuditDigest) {
     try {
       // Write-once, like every audit item.
-      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...digestKey(digest.day), ...digest }, ConditionExpression: 'attribute_not_exists(PK)' }));
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...digestKey(digest.day), ...digest },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }

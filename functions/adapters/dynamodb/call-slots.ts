@@ -6,7 +6,13 @@
  * Every write is conditional; `expiresAt` (TTL) only tidies what a crash left behind: the
  * conditions read `leaseUntil`, never whether TTL has run.
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { CallSlotStore, SlotLease } from '#core/connectors/call-slots.ts';
 import { isConditionFailure } from './client.ts';
 
@@ -30,7 +36,12 @@ export class DynamoCallSlots implements CallSlotStore {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...this.slotKey(lease), leaseId: lease.leaseId, leaseUntil: lease.until, expiresAt: ttl(lease.until) },
+          Item: {
+            ...this.slotKey(lease),
+            leaseId: lease.leaseId,
+            leaseUntil: lease.until,
+            expiresAt: ttl(lease.until),
+          },
           // Our own lease id passes too: a take retried by the SDK after it landed is not refused by itself.
           ConditionExpression: 'attribute_not_exists(PK) OR leaseUntil < :now OR leaseId = :lease',
           ExpressionAttributeValues: { ':now': now, ':lease': lease.leaseId },
@@ -64,7 +75,12 @@ export class DynamoCallSlots implements CallSlotStore {
   async giveBack(lease: SlotLease): Promise<void> {
     try {
       await this.db.send(
-        new DeleteCommand({ TableName: this.table, Key: this.slotKey(lease), ConditionExpression: 'leaseId = :lease', ExpressionAttributeValues: { ':lease': lease.leaseId } }),
+        new DeleteCommand({
+          TableName: this.table,
+          Key: this.slotKey(lease),
+          ConditionExpression: 'leaseId = :lease',
+          ExpressionAttributeValues: { ':lease': lease.leaseId },
+        }),
       );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;

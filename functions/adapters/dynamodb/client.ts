@@ -18,7 +18,9 @@ export function documentClient(): DynamoDBDocumentClient {
 /** True when a transaction was cancelled only because another one touched the same items. */
 export function isConflictOnly(err: unknown): boolean {
   if (!isTransactionCancelled(err)) return false;
-  const codes = ((err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+  const codes = ((err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map(
+    (r) => r.Code ?? 'None',
+  );
   return codes.includes('TransactionConflict') && codes.every((c) => c === 'None' || c === 'TransactionConflict');
 }
 
@@ -90,7 +92,13 @@ export async function batchGet(
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
       const res: BatchGetCommandOutput = await db.send(
         new BatchGetCommand({
-          RequestItems: { [table]: { Keys: pending, ...(opts.consistentRead ? { ConsistentRead: true } : {}), ...(opts.projection ? { ProjectionExpression: opts.projection } : {}) } },
+          RequestItems: {
+            [table]: {
+              Keys: pending,
+              ...(opts.consistentRead ? { ConsistentRead: true } : {}),
+              ...(opts.projection ? { ProjectionExpression: opts.projection } : {}),
+            },
+          },
         }),
       );
       out.push(...(res.Responses?.[table] ?? []));

@@ -3,7 +3,14 @@
  * `CUR#<purpose>#<channel>` (the projection) and `CUR#~FLAGS` (flags). The flags sort with the
  * projection (`~` after any purpose) so one Query over `CUR#` reads a decision's whole input.
  */
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { Channel, Purpose } from '#core/consent/catalog.ts';
 import { noFlags, type ConsentEvent, type ConsentFlags, type CurrentConsent } from '#core/consent/consent.ts';
 import type { ConsentLedger } from '#core/consent/ports.ts';
@@ -23,7 +30,11 @@ export class DynamoConsentLedger implements ConsentLedger {
   async putReceipt(receiptId: string, ecifId: string, receipt: object) {
     try {
       await this.db.send(
-        new PutCommand({ TableName: this.table, Item: { PK: `RCPT#${receiptId}`, SK: 'RECEIPT', ecifId, receipt }, ConditionExpression: 'attribute_not_exists(PK)' }),
+        new PutCommand({
+          TableName: this.table,
+          Item: { PK: `RCPT#${receiptId}`, SK: 'RECEIPT', ecifId, receipt },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
       );
     } catch (err) {
       if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
@@ -31,7 +42,9 @@ export class DynamoConsentLedger implements ConsentLedger {
   }
 
   async receipt(receiptId: string) {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { PK: `RCPT#${receiptId}`, SK: 'RECEIPT' } }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { PK: `RCPT#${receiptId}`, SK: 'RECEIPT' } }),
+    );
     return Item ? { ecifId: Item.ecifId as string, receipt: Item.receipt as object } : undefined;
   }
 
@@ -70,7 +83,9 @@ export class DynamoConsentLedger implements ConsentLedger {
         const failed = isTransactionCancelled(err) ? failedConditions(err) : [];
         if (failed.length === 1 && failed[0] === 1) {
           // A later event already holds the projection: the event still belongs in the ledger.
-          await this.db.send(new PutCommand({ TableName: this.table, Item: eventItem, ConditionExpression: 'attribute_not_exists(SK)' }));
+          await this.db.send(
+            new PutCommand({ TableName: this.table, Item: eventItem, ConditionExpression: 'attribute_not_exists(SK)' }),
+          );
         } else if (!(failed.length >= 1 && failed[0] === 0)) {
           throw err; // failed[0] === 0: this very event was written by an earlier attempt
         }
@@ -103,7 +118,8 @@ export class DynamoConsentLedger implements ConsentLedger {
     const keys = [...new Set(ecifIds)].flatMap((ecifId) => sks.map((SK) => ({ PK: `SUBJ#${ecifId}`, SK })));
     for (const item of await batchGet(this.db, this.table, keys)) {
       const held = out.get(String(item.PK).slice('SUBJ#'.length))!;
-      if (item.SK === FLAGS_SK) for (const k of Object.keys(noFlags) as (keyof ConsentFlags)[]) held.flags[k] = item[k] === true;
+      if (item.SK === FLAGS_SK)
+        for (const k of Object.keys(noFlags) as (keyof ConsentFlags)[]) held.flags[k] = item[k] === true;
       else {
         const { lastEventSk: _l, ...state } = withoutKeys<CurrentConsent & { lastEventSk: string }>(item);
         held.states.push(state);
@@ -114,7 +130,11 @@ export class DynamoConsentLedger implements ConsentLedger {
 
   async setFlags(ecifId: string, patch: Partial<ConsentFlags>, at: string) {
     await this.db.send(
-      new UpdateCommand({ TableName: this.table, Key: { PK: `SUBJ#${ecifId}`, SK: FLAGS_SK }, ...setExpression({ ...patch, updatedAt: at }) }),
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { PK: `SUBJ#${ecifId}`, SK: FLAGS_SK },
+        ...setExpression({ ...patch, updatedAt: at }),
+      }),
     );
   }
 
@@ -126,7 +146,8 @@ export class DynamoConsentLedger implements ConsentLedger {
       } catch {
         start = undefined;
       }
-      if (!start || start.PK !== `SUBJ#${ecifId}`) throw new InvalidInputError('the cursor is not one this API gave out', { field: 'cursor' });
+      if (!start || start.PK !== `SUBJ#${ecifId}`)
+        throw new InvalidInputError('the cursor is not one this API gave out', { field: 'cursor' });
     }
     const res = await this.db.send(
       new QueryCommand({
@@ -140,7 +161,9 @@ export class DynamoConsentLedger implements ConsentLedger {
     );
     return {
       items: (res.Items ?? []).map((i) => withoutKeys<ConsentEvent>(i)),
-      ...(res.LastEvaluatedKey ? { next: Buffer.from(JSON.stringify(res.LastEvaluatedKey)).toString('base64url') } : {}),
+      ...(res.LastEvaluatedKey
+        ? { next: Buffer.from(JSON.stringify(res.LastEvaluatedKey)).toString('base64url') }
+        : {}),
     };
   }
 }

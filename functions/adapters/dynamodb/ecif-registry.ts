@@ -12,7 +12,10 @@ import { batchGet, failedConditions, isTransactionCancelled, withoutKeys } from 
 
 const idx = (k: IdentityKey) => ({ PK: `IDX#${k.kind}#${k.hash}`, SK: 'OWNER' });
 const suppress = (k: IdentityKey) => ({ PK: `SUPPRESS#${k.kind}#${k.hash}`, SK: 'SUPPRESS' });
-const xrefKey = (ecifId: string, x: { systemId: string; localId: string }) => ({ PK: `CUST#${ecifId}`, SK: `XREF#${x.systemId}#${x.localId}` });
+const xrefKey = (ecifId: string, x: { systemId: string; localId: string }) => ({
+  PK: `CUST#${ecifId}`,
+  SK: `XREF#${x.systemId}#${x.localId}`,
+});
 
 export class DynamoEcifRegistry implements EcifRegistry {
   constructor(
@@ -21,7 +24,9 @@ export class DynamoEcifRegistry implements EcifRegistry {
   ) {}
 
   async getCustomer(ecifId: string) {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { PK: `CUST#${ecifId}`, SK: 'PROFILE' } }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { PK: `CUST#${ecifId}`, SK: 'PROFILE' } }),
+    );
     return Item ? withoutKeys<GoldenRecord>(Item) : undefined;
   }
 
@@ -32,7 +37,9 @@ export class DynamoEcifRegistry implements EcifRegistry {
 
   async suppressed(keys: IdentityKey[]) {
     if (keys.length === 0) return [];
-    const found = new Set((await batchGet(this.db, this.table, keys.map(suppress), { projection: 'PK' })).map((item) => item.PK as string));
+    const found = new Set(
+      (await batchGet(this.db, this.table, keys.map(suppress), { projection: 'PK' })).map((item) => item.PK as string),
+    );
     return keys.filter((k) => found.has(suppress(k).PK));
   }
 
@@ -49,10 +56,19 @@ export class DynamoEcifRegistry implements EcifRegistry {
         },
       })),
       ...change.removeIdentities.map((k) => ({
-        Delete: { TableName: this.table, Key: idx(k), ConditionExpression: 'ecifId = :me', ExpressionAttributeValues: { ':me': record.ecifId } },
+        Delete: {
+          TableName: this.table,
+          Key: idx(k),
+          ConditionExpression: 'ecifId = :me',
+          ExpressionAttributeValues: { ':me': record.ecifId },
+        },
       })),
-      ...change.crossReferences.map((x) => ({ Put: { TableName: this.table, Item: { ...xrefKey(record.ecifId, x), ...x } } })),
-      ...change.removeCrossReferences.map((x) => ({ Delete: { TableName: this.table, Key: xrefKey(record.ecifId, x) } })),
+      ...change.crossReferences.map((x) => ({
+        Put: { TableName: this.table, Item: { ...xrefKey(record.ecifId, x), ...x } },
+      })),
+      ...change.removeCrossReferences.map((x) => ({
+        Delete: { TableName: this.table, Key: xrefKey(record.ecifId, x) },
+      })),
     ];
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));

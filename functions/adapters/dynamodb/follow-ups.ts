@@ -5,15 +5,24 @@
  * asks for its subject's). Started and done ones leave the index. No TTL: a follow-up must outlive the
  * request it follows (a 5-year retention outlasts a 2-year request record); a done one is a few ids.
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { FollowUp, FollowUpState, FollowUpStore } from '#core/requests/follow-ups.ts';
 import { isConditionFailure, withoutKeys } from './client.ts';
 
 const key = (requestId: string, k: string) => ({ PK: `REQ#${requestId}`, SK: `FOLLOWUP#${k}` });
 
-function index(f: Pick<FollowUp, 'state' | 'dueAt' | 'ecifId' | 'requestId' | 'key' | 'createdAt'>): { GSI1PK: string; GSI1SK: string } | undefined {
+function index(
+  f: Pick<FollowUp, 'state' | 'dueAt' | 'ecifId' | 'requestId' | 'key' | 'createdAt'>,
+): { GSI1PK: string; GSI1SK: string } | undefined {
   if (f.state === 'scheduled') return { GSI1PK: 'FOLLOWUP#due', GSI1SK: `${f.dueAt}#${f.requestId}#${f.key}` };
-  if (f.state === 'held') return { GSI1PK: `FOLLOWUP#held#${f.ecifId}`, GSI1SK: `${f.createdAt}#${f.requestId}#${f.key}` };
+  if (f.state === 'held')
+    return { GSI1PK: `FOLLOWUP#held#${f.ecifId}`, GSI1SK: `${f.createdAt}#${f.requestId}#${f.key}` };
   return undefined;
 }
 
@@ -26,7 +35,11 @@ export class DynamoFollowUpStore implements FollowUpStore {
   async putIfAbsent(f: FollowUp) {
     try {
       await this.db.send(
-        new PutCommand({ TableName: this.table, Item: { ...key(f.requestId, f.key), ...index(f), ...f }, ConditionExpression: 'attribute_not_exists(SK)' }),
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...key(f.requestId, f.key), ...index(f), ...f },
+          ConditionExpression: 'attribute_not_exists(SK)',
+        }),
       );
       return true;
     } catch (err) {
@@ -36,7 +49,9 @@ export class DynamoFollowUpStore implements FollowUpStore {
   }
 
   async get(requestId: string, k: string) {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: key(requestId, k), ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: key(requestId, k), ConsistentRead: true }),
+    );
     return Item ? withoutKeys<FollowUp>(Item) : undefined;
   }
 
@@ -82,11 +97,21 @@ export class DynamoFollowUpStore implements FollowUpStore {
     }
   }
 
-  async move(requestId: string, k: string, from: FollowUpState, patch: { state: FollowUpState; dueAt?: string; updatedAt: string }) {
+  async move(
+    requestId: string,
+    k: string,
+    from: FollowUpState,
+    patch: { state: FollowUpState; dueAt?: string; updatedAt: string },
+  ) {
     const current = await this.get(requestId, k);
     if (!current) return false;
     const next = index({ ...current, ...patch });
-    const sets = ['#state = :state', 'updatedAt = :at', ...(patch.dueAt ? ['dueAt = :due'] : []), ...(next ? ['GSI1PK = :g1', 'GSI1SK = :g2'] : [])];
+    const sets = [
+      '#state = :state',
+      'updatedAt = :at',
+      ...(patch.dueAt ? ['dueAt = :due'] : []),
+      ...(next ? ['GSI1PK = :g1', 'GSI1SK = :g2'] : []),
+    ];
     try {
       await this.db.send(
         new UpdateCommand({

@@ -6,7 +6,12 @@
  * Lambda instance runs one step at a time, so each write goes alone. Used by the audit log (appends
  * to one stream, chained) and the request store (task moves).
  */
-import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { failedConditions, isTransactionCancelled } from './client.ts';
 
 interface Waiting<I, O> {
@@ -37,7 +42,9 @@ export class GroupCommit<I, O = void> {
     const queue = this.queues.get(key)!;
     while (queue.length > 0) {
       const batch = queue.splice(0, MAX_BATCH);
-      const settled = await this.write(batch.map((w) => w.input)).catch((reason) => batch.map((): PromiseSettledResult<O> => ({ status: 'rejected', reason })));
+      const settled = await this.write(batch.map((w) => w.input)).catch((reason) =>
+        batch.map((): PromiseSettledResult<O> => ({ status: 'rejected', reason })),
+      );
       // Done before the callers hear: what they write next goes at once, not behind this batch.
       if (queue.length === 0) this.queues.delete(key);
       batch.forEach((w, i) => {
@@ -67,7 +74,13 @@ export function conditionalUpdates(db: DynamoDBDocumentClient): GroupCommit<Upda
     } catch (err) {
       const failed = isTransactionCancelled(err) ? new Set(failedConditions(err)) : new Set<number>();
       return Promise.allSettled(
-        updates.map((u, i) => (failed.has(i) ? Promise.reject(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' })) : alone(u))),
+        updates.map((u, i) =>
+          failed.has(i)
+            ? Promise.reject(
+                Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' }),
+              )
+            : alone(u),
+        ),
       );
     }
   });

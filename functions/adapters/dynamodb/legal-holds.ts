@@ -12,7 +12,9 @@ export class DynamoLegalHolds implements LegalHolds {
   ) {}
 
   async get(ecifId: string) {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: key(ecifId), ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: key(ecifId), ConsistentRead: true }),
+    );
     return Item ? withoutKeys<LegalHold>(Item) : undefined;
   }
 
@@ -24,7 +26,12 @@ export class DynamoLegalHolds implements LegalHolds {
   async remove(ecifId: string) {
     try {
       const { Attributes } = await this.db.send(
-        new DeleteCommand({ TableName: this.table, Key: key(ecifId), ConditionExpression: 'attribute_exists(PK)', ReturnValues: 'ALL_OLD' }),
+        new DeleteCommand({
+          TableName: this.table,
+          Key: key(ecifId),
+          ConditionExpression: 'attribute_exists(PK)',
+          ReturnValues: 'ALL_OLD',
+        }),
       );
       return Attributes ? withoutKeys<LegalHold>(Attributes) : undefined;
     } catch (err) {

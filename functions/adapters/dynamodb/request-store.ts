@@ -4,12 +4,34 @@
  * index lists requests by status and held-to deadline. A closed request's items carry `expiresAt` (TTL):
  * kept the configured retention (11 CCR §7101: at least 24 months), then gone.
  */
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { IdempotencyClaim, RequestFilter, RequestStore } from '#core/requests/ports.ts';
-import { effectiveDueAt, terminalStatuses, type PrivacyRequest, type RequestStatus, type RequestType, type SystemTask, type SystemTaskState } from '#core/requests/request.ts';
+import {
+  effectiveDueAt,
+  terminalStatuses,
+  type PrivacyRequest,
+  type RequestStatus,
+  type RequestType,
+  type SystemTask,
+  type SystemTaskState,
+} from '#core/requests/request.ts';
 import { ConflictError, IdempotencyKeyReusedError, InvalidInputError } from '#core/shared/errors.ts';
 import { conditionalUpdates, type GroupCommit, type Update } from './group-commit.ts';
-import { batchGet, failedConditions, isConditionFailure, isTransactionCancelled, setExpression, withoutKeys } from './client.ts';
+import {
+  batchGet,
+  failedConditions,
+  isConditionFailure,
+  isTransactionCancelled,
+  setExpression,
+  withoutKeys,
+} from './client.ts';
 
 const meta = (id: string) => ({ PK: `REQ#${id}`, SK: 'META' });
 const statusKey = (status: RequestStatus) => `STATUS#${status}`;
@@ -35,7 +57,11 @@ export class DynamoRequestStore implements RequestStore {
 
   async create(request: PrivacyRequest, claim?: IdempotencyClaim) {
     const put = {
-      Put: { TableName: this.table, Item: { ...meta(request.id), ...statusIndex(request), ...request }, ConditionExpression: 'attribute_not_exists(PK)' },
+      Put: {
+        TableName: this.table,
+        Item: { ...meta(request.id), ...statusIndex(request), ...request },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      },
     };
     if (!claim) {
       await this.db.send(new TransactWriteCommand({ TransactItems: [put] }));
@@ -60,7 +86,9 @@ export class DynamoRequestStore implements RequestStore {
       return { request, replayed: false };
     } catch (err) {
       if (!(isTransactionCancelled(err) && failedConditions(err).includes(0))) throw err;
-      const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: claimKey, ConsistentRead: true }));
+      const { Item } = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: claimKey, ConsistentRead: true }),
+      );
       if (!Item || Item.bodyHash !== claim.bodyHash) {
         throw new IdempotencyKeyReusedError('this Idempotency-Key was used with a different request body');
       }
@@ -76,7 +104,10 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   /** Per request, the system steps asking in this turn of the event loop: read together once it ends. */
-  private readonly gathering = new Map<string, { systemIds: Set<string>; read: Promise<Map<string, Record<string, unknown>>> }>();
+  private readonly gathering = new Map<
+    string,
+    { systemIds: Set<string>; read: Promise<Map<string, Record<string, unknown>>> }
+  >();
 
   async getPlanned(id: string, systemId: string) {
     let batch = this.gathering.get(id);
@@ -86,7 +117,9 @@ export class DynamoRequestStore implements RequestStore {
         // Who asks from now on starts the next read: this one's keys are fixed.
         this.gathering.delete(id);
         const keys = [meta(id), ...[...systemIds].map((s) => ({ PK: `REQ#${id}`, SK: `SYS#${s}` }))];
-        return batchGet(this.db, this.table, keys, { consistentRead: true }).then((items) => new Map(items.map((i) => [String(i.SK), i])));
+        return batchGet(this.db, this.table, keys, { consistentRead: true }).then(
+          (items) => new Map(items.map((i) => [String(i.SK), i])),
+        );
       });
       batch = { systemIds, read };
       this.gathering.set(id, batch);
@@ -96,7 +129,12 @@ export class DynamoRequestStore implements RequestStore {
     const request = items.get('META');
     const task = items.get(`SYS#${systemId}`);
     // Each caller its own copy: the read is shared, the objects are not.
-    return request ? structuredClone({ request: unstored(request) as unknown as PrivacyRequest, task: task ? (unstored(task) as unknown as SystemTask) : undefined }) : undefined;
+    return request
+      ? structuredClone({
+          request: unstored(request) as unknown as PrivacyRequest,
+          task: task ? (unstored(task) as unknown as SystemTask) : undefined,
+        })
+      : undefined;
   }
 
   /** The patch with the index keys and TTL it implies, and the attributes it clears. */
@@ -104,15 +142,26 @@ export class DynamoRequestStore implements RequestStore {
     // A new status moves the item in the index; the sort key changes only with its deadline (the one
     // place that needs the rest of the request, read here).
     const current = patch.extension || patch.dueAt ? await this.get(id) : undefined;
-    const index = current ? statusIndex({ ...current, ...patch }) : patch.status ? { GSI1PK: statusKey(patch.status) } : {};
-    const ttl = patch.completedAt ? { expiresAt: Math.floor(Date.parse(patch.completedAt) / 1000) + this.retentionDays * 86_400 } : {};
+    const index = current
+      ? statusIndex({ ...current, ...patch })
+      : patch.status
+        ? { GSI1PK: statusKey(patch.status) }
+        : {};
+    const ttl = patch.completedAt
+      ? { expiresAt: Math.floor(Date.parse(patch.completedAt) / 1000) + this.retentionDays * 86_400 }
+      : {};
     const remove = clearable.filter((k) => k in patch && patch[k] === undefined);
     return setExpression({ ...patch, ...index, ...ttl }, remove);
   }
 
   async update(id: string, patch: Patch) {
     await this.db.send(
-      new UpdateCommand({ TableName: this.table, Key: meta(id), ConditionExpression: 'attribute_exists(PK)', ...(await this.expression(id, patch)) }),
+      new UpdateCommand({
+        TableName: this.table,
+        Key: meta(id),
+        ConditionExpression: 'attribute_exists(PK)',
+        ...(await this.expression(id, patch)),
+      }),
     );
   }
 
@@ -141,7 +190,10 @@ export class DynamoRequestStore implements RequestStore {
     let { status: i, key } = position;
     while (i < filter.statuses.length && items.length < page.limit) {
       const conditions = ['GSI1PK = :s', ...(filter.dueBefore ? ['GSI1SK < :due'] : [])];
-      const filters = [...(filter.type ? ['#type = :type'] : []), ...(filter.jurisdiction ? ['jurisdiction = :j'] : [])];
+      const filters = [
+        ...(filter.type ? ['#type = :type'] : []),
+        ...(filter.jurisdiction ? ['jurisdiction = :j'] : []),
+      ];
       const out = await this.db.send(
         new QueryCommand({
           TableName: this.table,
@@ -173,9 +225,15 @@ export class DynamoRequestStore implements RequestStore {
           TableName: this.table,
           Key: meta(id),
           UpdateExpression: 'SET verification.attempts = :next',
-          ConditionExpression: '#status = :pending AND (verification.attempts = :before OR (attribute_not_exists(verification.attempts) AND :before = :zero))',
+          ConditionExpression:
+            '#status = :pending AND (verification.attempts = :before OR (attribute_not_exists(verification.attempts) AND :before = :zero))',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':next': before + 1, ':before': before, ':pending': 'pending_verification', ':zero': 0 },
+          ExpressionAttributeValues: {
+            ':next': before + 1,
+            ':before': before,
+            ':pending': 'pending_verification',
+            ':zero': 0,
+          },
         }),
       );
     } catch (err) {
@@ -241,7 +299,11 @@ export class DynamoRequestStore implements RequestStore {
 
   async getTask(requestId: string, systemId: string) {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { PK: `REQ#${requestId}`, SK: `SYS#${systemId}` }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table,
+        Key: { PK: `REQ#${requestId}`, SK: `SYS#${systemId}` },
+        ConsistentRead: true,
+      }),
     );
     return Item ? (unstored(Item) as unknown as SystemTask) : undefined;
   }
@@ -255,7 +317,13 @@ export class DynamoRequestStore implements RequestStore {
           UpdateExpression: 'SET #state = :running, updatedAt = :at ADD attempts :one',
           ConditionExpression: '#state IN (:pending, :running, :waiting)',
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':running': 'running', ':pending': 'pending', ':waiting': 'waiting', ':at': at, ':one': 1 },
+          ExpressionAttributeValues: {
+            ':running': 'running',
+            ':pending': 'pending',
+            ':waiting': 'waiting',
+            ':at': at,
+            ':one': 1,
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -280,7 +348,12 @@ export class DynamoRequestStore implements RequestStore {
   /** Task moves of this process, group-committed (the steps of one request settle at once). */
   private moves?: GroupCommit<Update>;
 
-  async moveTask(requestId: string, systemId: string, from: SystemTaskState, patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>> & { state: SystemTaskState }) {
+  async moveTask(
+    requestId: string,
+    systemId: string,
+    from: SystemTaskState,
+    patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>> & { state: SystemTaskState },
+  ) {
     const set = setExpression(patch);
     try {
       await (this.moves ??= conditionalUpdates(this.db)).add(this.table, {
@@ -292,7 +365,8 @@ export class DynamoRequestStore implements RequestStore {
         ExpressionAttributeValues: { ...set.ExpressionAttributeValues, ':from': from },
       });
     } catch (err) {
-      if (isConditionFailure(err)) throw new ConflictError(`the system step is no longer ${from}`, { systemState: from, wanted: patch.state });
+      if (isConditionFailure(err))
+        throw new ConflictError(`the system step is no longer ${from}`, { systemState: from, wanted: patch.state });
       throw err;
     }
   }
@@ -330,7 +404,10 @@ function encodeCursor(status: number, key: Record<string, unknown> | undefined):
   return Buffer.from(JSON.stringify({ s: status, k: key ?? null })).toString('base64url');
 }
 
-function decodeCursor(cursor: string | undefined, statuses: readonly RequestStatus[]): { status: number; key?: Record<string, unknown> } {
+function decodeCursor(
+  cursor: string | undefined,
+  statuses: readonly RequestStatus[],
+): { status: number; key?: Record<string, unknown> } {
   if (!cursor) return { status: 0 };
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s: unknown; k: unknown };

@@ -31,7 +31,9 @@ export class DynamoSystemsRegistry implements SystemsRegistry {
   async put(system: ConnectedSystem) {
     this.generation++;
     this.listed = undefined;
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { PK: 'SYSTEMS', SK: `SYSTEM#${system.systemId}`, ...system } }));
+    await this.db.send(
+      new PutCommand({ TableName: this.table, Item: { PK: 'SYSTEMS', SK: `SYSTEM#${system.systemId}`, ...system } }),
+    );
     this.generation++;
     this.remember(structuredClone(system));
   }
@@ -40,7 +42,9 @@ export class DynamoSystemsRegistry implements SystemsRegistry {
     const recent = this.recent.get(systemId);
     if (recent && Date.now() - recent.at < this.freshForMs) return structuredClone(recent.system);
     const readAt = this.generation;
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { PK: 'SYSTEMS', SK: `SYSTEM#${systemId}` } }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { PK: 'SYSTEMS', SK: `SYSTEM#${systemId}` } }),
+    );
     const system = Item ? withoutKeys<ConnectedSystem>(Item) : undefined;
     if (system) this.remember(structuredClone(system), readAt);
     return system;
@@ -53,13 +57,19 @@ export class DynamoSystemsRegistry implements SystemsRegistry {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
-        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'SYSTEMS' }, ExclusiveStartKey }),
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': 'SYSTEMS' },
+          ExclusiveStartKey,
+        }),
       );
       out.push(...(page.Items ?? []).map((i) => withoutKeys<ConnectedSystem>(i)));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     for (const system of out) this.remember(structuredClone(system), readAt);
-    if (this.freshForMs > 0 && readAt === this.generation) this.listed = { systems: structuredClone(out), at: Date.now() };
+    if (this.freshForMs > 0 && readAt === this.generation)
+      this.listed = { systems: structuredClone(out), at: Date.now() };
     return out;
   }
 }

@@ -11,9 +11,18 @@ export class EventBridgeConsentChanges implements ConsentChangePublisher {
   async publish(change: ConsentChanged) {
     const out = await this.events.send(
       new PutEventsCommand({
-        Entries: [{ EventBusName: this.bus, Source: 'custodian.consent', DetailType: change.type, Detail: JSON.stringify(change), Time: new Date(change.at) }],
+        Entries: [
+          {
+            EventBusName: this.bus,
+            Source: 'custodian.consent',
+            DetailType: change.type,
+            Detail: JSON.stringify(change),
+            Time: new Date(change.at),
+          },
+        ],
       }),
     );
-    if (out.FailedEntryCount) throw new Error(`consent.changed not accepted (${out.Entries?.[0]?.ErrorCode ?? 'unknown'})`);
+    if (out.FailedEntryCount)
+      throw new Error(`consent.changed not accepted (${out.Entries?.[0]?.ErrorCode ?? 'unknown'})`);
   }
 }

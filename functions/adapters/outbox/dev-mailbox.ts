@@ -21,7 +21,15 @@ export const devMailbox: Outbox = {
   async send(n) {
     const { subject, text } = render(n);
     const to = 'email' in n.to ? n.to.email : n.to.phone;
-    box.push({ id: box.length + 1, at: new Date().toISOString(), requestId: n.requestId, to, kind: n.notice.kind, subject, text });
+    box.push({
+      id: box.length + 1,
+      at: new Date().toISOString(),
+      requestId: n.requestId,
+      to,
+      kind: n.notice.kind,
+      subject,
+      text,
+    });
   },
 };
 

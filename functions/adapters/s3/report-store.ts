@@ -24,7 +24,9 @@ export class S3ReportStore implements ReportStore {
 
   async systemData(requestId: string, systemId: string) {
     try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: `reports/${requestId}/systems/${systemId}.json` }));
+      const out = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: `reports/${requestId}/systems/${systemId}.json` }),
+      );
       return JSON.parse(await out.Body!.transformToString()) as Record<string, unknown>;
     } catch (err) {
       if ((err as Error).name === 'NoSuchKey') return undefined;
@@ -43,7 +45,11 @@ export class S3ReportStore implements ReportStore {
     const name = key.endsWith('.csv') ? 'privacy-report.csv' : 'privacy-report.json';
     return getSignedUrl(
       this.s3,
-      new GetObjectCommand({ Bucket: this.bucket, Key: key, ResponseContentDisposition: `attachment; filename="${name}"` }),
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ResponseContentDisposition: `attachment; filename="${name}"`,
+      }),
       { expiresIn: seconds },
     );
   }

@@ -2,7 +2,13 @@
  * The privacy-request state machine: starts (the execution is named after the request, and the run
  * for an operator's retry, so a second start is a no-op) and answers waiting steps by task token.
  */
-import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { RequestWorkflow } from '#core/requests/ports.ts';
 import { ConflictError } from '#core/shared/errors.ts';
 
@@ -34,13 +40,16 @@ export class StepFunctionsRequestWorkflow implements RequestWorkflow {
     try {
       await send();
     } catch (err) {
-      if (settled.has((err as Error).name)) throw new ConflictError('the workflow no longer waits for this step (timed out or already answered)');
+      if (settled.has((err as Error).name))
+        throw new ConflictError('the workflow no longer waits for this step (timed out or already answered)');
       throw err;
     }
   }
 
   completeTask(token: string, output: Record<string, unknown>) {
-    return this.answer(() => this.client.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) })));
+    return this.answer(() =>
+      this.client.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) })),
+    );
   }
 
   failTask(token: string, error: string, cause: string) {

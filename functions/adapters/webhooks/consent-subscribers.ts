@@ -10,7 +10,10 @@ export class WebhookConsentChanges implements ConsentChangePublisher {
   constructor(private readonly secret: string) {}
 
   async publish(change: ConsentChanged) {
-    const urls = (process.env.CONSENT_SUBSCRIBERS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+    const urls = (process.env.CONSENT_SUBSCRIBERS ?? '')
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean);
     const body = JSON.stringify(change);
     await Promise.all(urls.map((url) => this.deliver(url, body)));
   }

@@ -134,4 +134,3 @@ export function canonicalJsonWithout(o: object, omit: string): string | undefine
     return canonicalize(rest);
   }
 }
-

@@ -25,7 +25,12 @@ export function digestHash(d: Omit<AuditDigest, 'hash'>): string {
   return createHash('sha256').update(canonicalize(d)!).digest('hex');
 }
 
-export function buildDigest(day: string, at: string, heads: StreamHead[], previous: AuditDigest | undefined): AuditDigest {
+export function buildDigest(
+  day: string,
+  at: string,
+  heads: StreamHead[],
+  previous: AuditDigest | undefined,
+): AuditDigest {
   const body = {
     day,
     at,

@@ -57,7 +57,11 @@ export interface SealedEvent {
 }
 
 /** The event that follows `head` (or starts the stream), with the bytes its hash is over. */
-export function sealNext(head: Pick<AuditEvent, 'seq' | 'hash'> | undefined, input: AuditInput, at: string): { event: AuditEvent; sealed: SealedEvent } {
+export function sealNext(
+  head: Pick<AuditEvent, 'seq' | 'hash'> | undefined,
+  input: AuditInput,
+  at: string,
+): { event: AuditEvent; sealed: SealedEvent } {
   const body = {
     stream: input.stream,
     seq: head ? head.seq + 1 : 1,
@@ -74,7 +78,11 @@ export function sealNext(head: Pick<AuditEvent, 'seq' | 'hash'> | undefined, inp
 }
 
 /** The event that follows `head` (or starts the stream). */
-export function chainNext(head: Pick<AuditEvent, 'seq' | 'hash'> | undefined, input: AuditInput, at: string): AuditEvent {
+export function chainNext(
+  head: Pick<AuditEvent, 'seq' | 'hash'> | undefined,
+  input: AuditInput,
+  at: string,
+): AuditEvent {
   return sealNext(head, input, at).event;
 }
 
@@ -97,7 +105,8 @@ export function verifyChain(events: AuditEvent[], anchor?: Pick<AuditEvent, 'seq
   let prev: Pick<AuditEvent, 'seq' | 'hash'> | undefined = anchor;
   for (const e of events) {
     if (e.seq !== (prev ? prev.seq + 1 : 1)) return { stream: e.stream, seq: e.seq, problem: 'sequence-gap' };
-    if (e.prevHash !== (prev ? prev.hash : genesisHash)) return { stream: e.stream, seq: e.seq, problem: 'prev-hash-mismatch' };
+    if (e.prevHash !== (prev ? prev.hash : genesisHash))
+      return { stream: e.stream, seq: e.seq, problem: 'prev-hash-mismatch' };
     if (expectedHash(e) !== e.hash) return { stream: e.stream, seq: e.seq, problem: 'hash-mismatch' };
     prev = e;
   }
@@ -110,7 +119,11 @@ export function verifyChain(events: AuditEvent[], anchor?: Pick<AuditEvent, 'seq
  * (`misplaced`); bytes that are not JSON were edited (`hash-mismatch`). Keeps nothing it parsed: on
  * success the stored hashes are the chain (the event at seq `first + i` has `sealed[i].hash`).
  */
-export function verifySealed(stream: string, sealed: readonly SealedEvent[], anchor?: Pick<AuditEvent, 'seq' | 'hash'>): ChainBreak | undefined {
+export function verifySealed(
+  stream: string,
+  sealed: readonly SealedEvent[],
+  anchor?: Pick<AuditEvent, 'seq' | 'hash'>,
+): ChainBreak | undefined {
   let seq = anchor ? anchor.seq : 0;
   let prevHash = anchor ? anchor.hash : genesisHash;
   for (const s of sealed) {

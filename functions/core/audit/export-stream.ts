@@ -20,7 +20,8 @@ export interface ExportTrailer {
   to: string;
 }
 
-export const exportTrailer = (events: number, range: AuditRange): string => JSON.stringify({ export: 'end', events, from: range.from, to: range.to } satisfies ExportTrailer);
+export const exportTrailer = (events: number, range: AuditRange): string =>
+  JSON.stringify({ export: 'end', events, from: range.from, to: range.to } satisfies ExportTrailer);
 
 export function isExportTrailer(value: unknown): value is ExportTrailer {
   const v = value as Partial<ExportTrailer> | null;
@@ -39,7 +40,12 @@ const csvRow = (e: AuditEvent) => csvColumns.map((c) => csvCell(e[c])).join(',')
 export type PageReader = (page: { cursor?: string; limit: number }) => Promise<AuditPage>;
 
 /** The CSV header goes out with the first page: the first chunk is always a read of the store. */
-export async function* exportChunks(read: PageReader, range: AuditRange, format: ExportFormat, pageSize = 1000): AsyncGenerator<string> {
+export async function* exportChunks(
+  read: PageReader,
+  range: AuditRange,
+  format: ExportFormat,
+  pageSize = 1000,
+): AsyncGenerator<string> {
   let head = format === 'csv' ? `${csvColumns.join(',')}\n` : '';
   let events = 0;
   let cursor: string | undefined;

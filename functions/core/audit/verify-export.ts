@@ -19,7 +19,11 @@ import { isExportTrailer, type ExportTrailer } from './export-stream.ts';
 function hashHolds(line: string, e: AuditEvent): boolean {
   const member = hashMemberOf(line, e.hash);
   // The two sides of the hash member hashed in turn: no joined copy of the line.
-  if (member && createHash('sha256').update(line.slice(0, member.start)).update(line.slice(member.end)).digest('hex') === e.hash) return true;
+  if (
+    member &&
+    createHash('sha256').update(line.slice(0, member.start)).update(line.slice(member.end)).digest('hex') === e.hash
+  )
+    return true;
   return expectedHash(e) === e.hash;
 }
 
@@ -27,7 +31,14 @@ export type ExportBreak = {
   line: number;
   stream?: string;
   seq?: number;
-  problem: 'not-json' | 'not-an-event' | 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap' | 'count-mismatch' | 'after-trailer';
+  problem:
+    | 'not-json'
+    | 'not-an-event'
+    | 'hash-mismatch'
+    | 'prev-hash-mismatch'
+    | 'sequence-gap'
+    | 'count-mismatch'
+    | 'after-trailer';
 };
 
 export interface ExportVerification {
@@ -59,7 +70,12 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
     ...(firstBreak ? { firstBreak } : {}),
   });
 
-  const at = (e: AuditEvent, problem: ExportBreak['problem']): ExportBreak => ({ line, stream: e.stream, seq: e.seq, problem });
+  const at = (e: AuditEvent, problem: ExportBreak['problem']): ExportBreak => ({
+    line,
+    stream: e.stream,
+    seq: e.seq,
+    problem,
+  });
 
   /** The break on this line, if any. */
   function check(text: string): ExportBreak | undefined {
@@ -78,7 +94,12 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
       trailer = e;
       return e.events !== events ? { line, problem: 'count-mismatch' } : undefined;
     }
-    if (typeof e?.stream !== 'string' || typeof e.seq !== 'number' || typeof e.hash !== 'string' || typeof e.prevHash !== 'string') {
+    if (
+      typeof e?.stream !== 'string' ||
+      typeof e.seq !== 'number' ||
+      typeof e.hash !== 'string' ||
+      typeof e.prevHash !== 'string'
+    ) {
       return { line, problem: 'not-an-event' };
     }
     if (!hashHolds(text, e)) return at(e, 'hash-mismatch');

@@ -12,7 +12,12 @@ import type { AuditLog, AuditRange } from './ports.ts';
 
 export type AuditBreak =
   | ChainBreak
-  | { digest: string; problem: 'digest-hash-mismatch' | 'digest-chain-broken' | 'head-missing' | 'head-hash-mismatch'; stream?: string; seq?: number };
+  | {
+      digest: string;
+      problem: 'digest-hash-mismatch' | 'digest-chain-broken' | 'head-missing' | 'head-hash-mismatch';
+      stream?: string;
+      seq?: number;
+    };
 
 export interface AuditVerification {
   ok: boolean;
@@ -60,8 +65,19 @@ export async function verifyAuditLog(log: AuditLog, range: AuditRange): Promise<
   }
   return { ok: true, checked, streams: streams.length, digests: digests.length };
 
-  function fail(digest: string, problem: Extract<AuditBreak, { digest: string }>['problem'], stream?: string, seq?: number): AuditVerification {
-    return { ok: false, checked, streams: streams.length, digests: digests.length, firstBreak: { digest, problem, ...(stream ? { stream, seq } : {}) } };
+  function fail(
+    digest: string,
+    problem: Extract<AuditBreak, { digest: string }>['problem'],
+    stream?: string,
+    seq?: number,
+  ): AuditVerification {
+    return {
+      ok: false,
+      checked,
+      streams: streams.length,
+      digests: digests.length,
+      firstBreak: { digest, problem, ...(stream ? { stream, seq } : {}) },
+    };
   }
 }
 
@@ -92,6 +108,12 @@ export async function writeDailyDigest(deps: { audit: AuditLog; clock: Clock }, 
   }
   const digest = buildDigest(day, deps.clock.now().toISOString(), heads, await deps.audit.latestDigestBefore(day));
   await deps.audit.putDigest(digest);
-  await deps.audit.append({ stream: 'audit-digests', actor, action: 'audit.digest_written', target: {}, details: { day, streams: heads.length, hash: digest.hash } });
+  await deps.audit.append({
+    stream: 'audit-digests',
+    actor,
+    action: 'audit.digest_written',
+    target: {},
+    details: { day, streams: heads.length, hash: digest.hash },
+  });
   return digest;
 }

@@ -96,7 +96,8 @@ export class SharedCallGate implements CallGate {
     }, leaseMs / 3);
     renewal.unref?.();
     try {
-      if (system.rateLimitPerSecond) await this.waitForStart(system.systemId, 1000 / system.rateLimitPerSecond, deadline);
+      if (system.rateLimitPerSecond)
+        await this.waitForStart(system.systemId, 1000 / system.rateLimitPerSecond, deadline);
       return await call();
     } finally {
       clearInterval(renewal);
@@ -122,7 +123,10 @@ export class SharedCallGate implements CallGate {
         if (taken) return lease;
       }
       const left = deadline - this.now();
-      if (left <= 0) throw new SystemBusyError(`all ${system.concurrency} call slots of this system stayed taken for ${Math.round(this.maxWaitMs / 1000)} s`);
+      if (left <= 0)
+        throw new SystemBusyError(
+          `all ${system.concurrency} call slots of this system stayed taken for ${Math.round(this.maxWaitMs / 1000)} s`,
+        );
       await this.sleep(Math.min(left, this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** round)));
     }
   }
@@ -134,7 +138,10 @@ export class SharedCallGate implements CallGate {
     } catch (err) {
       throw unavailable(err);
     }
-    if (at === undefined) throw new SystemBusyError(`this system's rate limit has no start free within ${Math.round(this.maxWaitMs / 1000)} s`);
+    if (at === undefined)
+      throw new SystemBusyError(
+        `this system's rate limit has no start free within ${Math.round(this.maxWaitMs / 1000)} s`,
+      );
     const wait = at - this.now();
     if (wait > 0) await this.sleep(wait);
   }

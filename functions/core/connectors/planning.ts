@@ -35,7 +35,10 @@ export function planErasure(
           : { name: 'UnregisteredSystem', message: 'the cross-reference names a system that is not registered' },
       };
     }
-    const ends = system.fields.map((f) => ({ f, until: f.strategy === 'retain' ? retentionEnd(f, at, subject) : undefined }));
+    const ends = system.fields.map((f) => ({
+      f,
+      until: f.strategy === 'retain' ? retentionEnd(f, at, subject) : undefined,
+    }));
     // A retention that has already run out retains nothing: the field is erased now, its way.
     const retained = ends.filter((e) => e.until && e.until > at);
     return {
@@ -61,7 +64,8 @@ export interface SubjectFacts {
   relationshipEndedOn?: string;
 }
 
-export const afterRetentionOf = (f: FieldRule): Exclude<Strategy, 'retain'> => f.afterRetention ?? DEFAULT_AFTER_RETENTION;
+export const afterRetentionOf = (f: FieldRule): Exclude<Strategy, 'retain'> =>
+  f.afterRetention ?? DEFAULT_AFTER_RETENTION;
 
 /**
  * The until-date of a retained field: `years` after the end of the relationship when the rule runs from
@@ -69,7 +73,10 @@ export const afterRetentionOf = (f: FieldRule): Exclude<Strategy, 'retain'> => f
  * else `years` after the request.
  */
 export function retentionEnd(f: FieldRule, requestedAt: Date, subject: SubjectFacts = {}): Date {
-  const from = f.exemption!.from === 'relationship_end' && subject.relationshipEndedOn ? new Date(`${subject.relationshipEndedOn}T00:00:00.000Z`) : requestedAt;
+  const from =
+    f.exemption!.from === 'relationship_end' && subject.relationshipEndedOn
+      ? new Date(`${subject.relationshipEndedOn}T00:00:00.000Z`)
+      : requestedAt;
   return addYears(from, f.exemption!.years);
 }
 
@@ -95,19 +102,29 @@ export function planAction(
 ): SystemTask[] {
   return crossReferences.flatMap((xref): SystemTask[] => {
     const system = systems.find((s) => s.systemId === xref.systemId);
-    const base = { requestId, systemId: xref.systemId, action, localId: xref.localId, attempts: 0, exemptions: [], updatedAt: at.toISOString() };
+    const base = {
+      requestId,
+      systemId: xref.systemId,
+      action,
+      localId: xref.localId,
+      attempts: 0,
+      exemptions: [],
+      updatedAt: at.toISOString(),
+    };
     const fields = system ? (opts.fieldsOf?.(system) ?? system.fields.map((f) => f.name)) : [];
     if (system && opts.fieldsOf && fields.length === 0) return [];
     if (!system || !system.capabilities.includes(action)) {
       if (!opts.everySystem) return [];
-      return [{
-        ...base,
-        state: 'skipped' as const,
-        fields: [],
-        lastError: system
-          ? { name: 'NotCapable', message: `the system cannot ${action}: an operator must act` }
-          : { name: 'UnregisteredSystem', message: 'the cross-reference names a system that is not registered' },
-      }];
+      return [
+        {
+          ...base,
+          state: 'skipped' as const,
+          fields: [],
+          lastError: system
+            ? { name: 'NotCapable', message: `the system cannot ${action}: an operator must act` }
+            : { name: 'UnregisteredSystem', message: 'the cross-reference names a system that is not registered' },
+        },
+      ];
     }
     return [{ ...base, state: 'pending' as const, fields: fields.map((name) => ({ name, strategy: action })) }];
   });
@@ -125,16 +142,26 @@ export function planFollowUpErasure(
   at: Date,
 ): SystemTask[] {
   const system = systems.find((s) => s.systemId === followUp.systemId);
-  const base = { requestId, systemId: followUp.systemId!, action: 'erase' as const, localId: followUp.localId!, attempts: 0, exemptions: [], updatedAt: at.toISOString() };
+  const base = {
+    requestId,
+    systemId: followUp.systemId!,
+    action: 'erase' as const,
+    localId: followUp.localId!,
+    attempts: 0,
+    exemptions: [],
+    updatedAt: at.toISOString(),
+  };
   if (!system || !system.capabilities.includes('erase')) {
-    return [{
-      ...base,
-      state: 'skipped',
-      fields: [],
-      lastError: system
-        ? { name: 'NotCapable', message: 'the system cannot erase: an operator must act' }
-        : { name: 'UnregisteredSystem', message: 'the follow-up names a system that is no longer registered' },
-    }];
+    return [
+      {
+        ...base,
+        state: 'skipped',
+        fields: [],
+        lastError: system
+          ? { name: 'NotCapable', message: 'the system cannot erase: an operator must act' }
+          : { name: 'UnregisteredSystem', message: 'the follow-up names a system that is no longer registered' },
+      },
+    ];
   }
   return [{ ...base, state: 'pending', fields: followUp.fields ?? [] }];
 }
@@ -144,7 +171,13 @@ export function planFollowUpErasure(
  * holds kept under the hold (GDPR Art. 17(3)(e)) until the hold is released ('*' for a system that
  * lists no fields). No system is called.
  */
-export function planUnderHold(requestId: string, crossReferences: CrossReference[], systems: ConnectedSystem[], at: Date, hold: { reference: string }): SystemTask[] {
+export function planUnderHold(
+  requestId: string,
+  crossReferences: CrossReference[],
+  systems: ConnectedSystem[],
+  at: Date,
+  hold: { reference: string },
+): SystemTask[] {
   return crossReferences.map((xref) => {
     const system = systems.find((s) => s.systemId === xref.systemId);
     const fields = system?.fields.length ? system.fields.map((f) => f.name) : ['*'];
@@ -156,7 +189,12 @@ export function planUnderHold(requestId: string, crossReferences: CrossReference
       state: 'exempt',
       attempts: 0,
       fields: [],
-      exemptions: fields.map((field) => ({ field, basis: holdBasis(hold), citation: LEGAL_CLAIMS_CITATION, hold: hold.reference })),
+      exemptions: fields.map((field) => ({
+        field,
+        basis: holdBasis(hold),
+        citation: LEGAL_CLAIMS_CITATION,
+        hold: hold.reference,
+      })),
       updatedAt: at.toISOString(),
     };
   });

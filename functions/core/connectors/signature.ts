@@ -12,7 +12,12 @@ export function sign(secret: string, body: string, at: Date = new Date()): strin
   return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
 }
 
-export function verifySignature(secret: string, body: string, header: string | undefined, now: Date = new Date()): boolean {
+export function verifySignature(
+  secret: string,
+  body: string,
+  header: string | undefined,
+  now: Date = new Date(),
+): boolean {
   if (!header) return false;
   const parts = Object.fromEntries(header.split(',').map((p) => p.split('=', 2) as [string, string]));
   const t = Number(parts.t);

@@ -30,7 +30,9 @@ const fieldSchema = z
       })
       .optional(),
     /** For `retain`: what the follow-up erasure does at the until-date (default `null`). */
-    afterRetention: z.enum(afterRetentionStrategies as [Exclude<Strategy, 'retain'>, ...Exclude<Strategy, 'retain'>[]]).optional(),
+    afterRetention: z
+      .enum(afterRetentionStrategies as [Exclude<Strategy, 'retain'>, ...Exclude<Strategy, 'retain'>[]])
+      .optional(),
   })
   .refine((f) => (f.strategy === 'retain') === (f.exemption !== undefined), {
     message: 'a retained field needs an exemption (basis and years), and only a retained field has one',
@@ -48,11 +50,24 @@ export const connectorSchema = z.discriminatedUnion('kind', [
     /** `async`: the system answers 202 and calls back (POST /v1/callbacks/{requestId}/{systemId}). */
     mode: z.enum(['sync', 'async']).default('sync'),
     /** async: how long the callback may take before the step fails (States.Timeout). @default 86400 (a day) */
-    callbackTimeoutSeconds: z.number().int().min(2).max(7 * 24 * 3600).optional(),
+    callbackTimeoutSeconds: z
+      .number()
+      .int()
+      .min(2)
+      .max(7 * 24 * 3600)
+      .optional(),
     /** async: the longest silence between progress callbacks (States.HeartbeatTimeout); absent: the timeout alone. */
-    heartbeatSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+    heartbeatSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600)
+      .optional(),
     /** Name of the signing secret (a reference, never the secret itself). */
-    secretRef: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,200}$/).optional(),
+    secretRef: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,200}$/)
+      .optional(),
     timeoutMs: z.number().int().min(100).max(30_000).default(5_000),
   }),
   z.strictObject({
@@ -66,7 +81,12 @@ export const connectorSchema = z.discriminatedUnion('kind', [
       kind: z.literal(kind),
       connectionRef: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a connection reference is letters, digits, "_" or "-"'),
       /** `table` or `schema.table`: identifiers only (they are quoted, never interpolated raw). */
-      table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/, 'a table is an identifier, optionally schema-qualified'),
+      table: z
+        .string()
+        .regex(
+          /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/,
+          'a table is an identifier, optionally schema-qualified',
+        ),
       keyColumn: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a key column is an identifier'),
     }),
   ),
@@ -121,7 +141,11 @@ export function executionOf(system: Pick<ConnectedSystem, 'connector'>): Executi
   }
   if (c.kind === 'http' && c.mode === 'async') {
     const seconds = c.callbackTimeoutSeconds ?? 86_400;
-    return { mode: 'callback', waitSeconds: seconds, heartbeatSeconds: Math.min(c.heartbeatSeconds ?? seconds - 1, seconds - 1) };
+    return {
+      mode: 'callback',
+      waitSeconds: seconds,
+      heartbeatSeconds: Math.min(c.heartbeatSeconds ?? seconds - 1, seconds - 1),
+    };
   }
   return syncExecution;
 }

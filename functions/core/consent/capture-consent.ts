@@ -23,9 +23,15 @@ export interface CaptureDeps {
 }
 
 /** Records choices; giving and withdrawing are the same call with the same rights (GDPR Art. 7(3)). */
-export async function captureConsent(deps: CaptureDeps, input: CaptureInput, actor: Actor, signals: { gpc?: boolean } = {}) {
+export async function captureConsent(
+  deps: CaptureDeps,
+  input: CaptureInput,
+  actor: Actor,
+  signals: { gpc?: boolean } = {},
+) {
   const ecifId = actor.role === 'customer' ? actor.principal : input.ecifId;
-  if (!ecifId) throw new InvalidInputError('ecifId is required when capturing on behalf of a customer', { field: 'ecifId' });
+  if (!ecifId)
+    throw new InvalidInputError('ecifId is required when capturing on behalf of a customer', { field: 'ecifId' });
   if (actor.role === 'customer' && input.ecifId && input.ecifId !== actor.principal) {
     throw new NotFoundError('no such subject');
   }
@@ -71,9 +77,22 @@ export async function captureConsent(deps: CaptureDeps, input: CaptureInput, act
     actor,
     action: 'consent.captured',
     target: { ecifId },
-    details: { receiptId, choices: input.choices, notice: input.notice, method: input.method, ...(gpcHonored ? { gpc: true } : {}) },
+    details: {
+      receiptId,
+      choices: input.choices,
+      notice: input.notice,
+      method: input.method,
+      ...(gpcHonored ? { gpc: true } : {}),
+    },
   });
-  await deps.changes?.publish({ type: 'consent.changed', ecifId, at: at.toISOString(), receiptId, choices: input.choices, ...(flags ? { flags } : {}) });
+  await deps.changes?.publish({
+    type: 'consent.changed',
+    ecifId,
+    at: at.toISOString(),
+    receiptId,
+    choices: input.choices,
+    ...(flags ? { flags } : {}),
+  });
   return {
     optedOut,
     receiptId,
@@ -97,6 +116,8 @@ export async function giveOrWithdrawConsent(
   signals: { gpc?: boolean } = {},
 ) {
   const { optedOut, ...captured } = await captureConsent(deps, input, actor, signals);
-  const propagation = optedOut ? await propagateOptOut(deps, captured.ecifId, actor, captured.gpcHonored ? 'gpc' : 'consent') : undefined;
+  const propagation = optedOut
+    ? await propagateOptOut(deps, captured.ecifId, actor, captured.gpcHonored ? 'gpc' : 'consent')
+    : undefined;
   return { ...captured, ...(propagation ? { optOutRequestId: propagation.id } : {}) };
 }

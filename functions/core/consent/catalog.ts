@@ -5,7 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 
-export const purposes = ['marketing', 'profiling', 'analytics', 'third_party_sharing', 'sale', 'sensitive_data_use'] as const;
+export const purposes = [
+  'marketing',
+  'profiling',
+  'analytics',
+  'third_party_sharing',
+  'sale',
+  'sensitive_data_use',
+] as const;
 export type Purpose = (typeof purposes)[number];
 export const channels = ['email', 'sms', 'phone', 'post', 'push', 'in_app', 'any'] as const;
 export type Channel = (typeof channels)[number];
@@ -30,28 +37,60 @@ export interface PurposeEntry {
 
 export const purposeCatalog: Record<Purpose, PurposeEntry> = {
   marketing: {
-    title: 'Marketing', description: 'Offers and news about our products, on the channels you choose.',
-    model: { GDPR: 'opt_in', CCPA: 'opt_in' }, reconsentOnMaterialChange: true, directMarketing: true, sensitive: false, notice: 'marketing-notice',
+    title: 'Marketing',
+    description: 'Offers and news about our products, on the channels you choose.',
+    model: { GDPR: 'opt_in', CCPA: 'opt_in' },
+    reconsentOnMaterialChange: true,
+    directMarketing: true,
+    sensitive: false,
+    notice: 'marketing-notice',
   },
   profiling: {
-    title: 'Profiling for marketing', description: 'Using what we know about you to choose which offers to show you.',
-    model: { GDPR: 'opt_in', CCPA: 'opt_in' }, reconsentOnMaterialChange: true, directMarketing: true, sensitive: false, notice: 'privacy-notice',
+    title: 'Profiling for marketing',
+    description: 'Using what we know about you to choose which offers to show you.',
+    model: { GDPR: 'opt_in', CCPA: 'opt_in' },
+    reconsentOnMaterialChange: true,
+    directMarketing: true,
+    sensitive: false,
+    notice: 'privacy-notice',
   },
   analytics: {
-    title: 'Analytics', description: 'Measuring how our services are used, to improve them.',
-    model: { GDPR: 'opt_in', CCPA: 'opt_in' }, reconsentOnMaterialChange: false, directMarketing: false, sensitive: false, notice: 'privacy-notice',
+    title: 'Analytics',
+    description: 'Measuring how our services are used, to improve them.',
+    model: { GDPR: 'opt_in', CCPA: 'opt_in' },
+    reconsentOnMaterialChange: false,
+    directMarketing: false,
+    sensitive: false,
+    notice: 'privacy-notice',
   },
   third_party_sharing: {
-    title: 'Sharing with partners', description: 'Sharing your data with partners for cross-context behavioural advertising.',
-    model: { GDPR: 'opt_in', CCPA: 'opt_out' }, reconsentOnMaterialChange: true, directMarketing: false, optOut: 'sharing', sensitive: false, notice: 'privacy-notice',
+    title: 'Sharing with partners',
+    description: 'Sharing your data with partners for cross-context behavioural advertising.',
+    model: { GDPR: 'opt_in', CCPA: 'opt_out' },
+    reconsentOnMaterialChange: true,
+    directMarketing: false,
+    optOut: 'sharing',
+    sensitive: false,
+    notice: 'privacy-notice',
   },
   sale: {
-    title: 'Sale of personal information', description: 'Selling your data to third parties.',
-    model: { GDPR: 'opt_in', CCPA: 'opt_out' }, reconsentOnMaterialChange: true, directMarketing: false, optOut: 'sale', sensitive: false, notice: 'privacy-notice',
+    title: 'Sale of personal information',
+    description: 'Selling your data to third parties.',
+    model: { GDPR: 'opt_in', CCPA: 'opt_out' },
+    reconsentOnMaterialChange: true,
+    directMarketing: false,
+    optOut: 'sale',
+    sensitive: false,
+    notice: 'privacy-notice',
   },
   sensitive_data_use: {
-    title: 'Use of sensitive data', description: 'Using sensitive data (such as precise location or health) beyond what the service needs.',
-    model: { GDPR: 'opt_in', CCPA: 'opt_in' }, reconsentOnMaterialChange: true, directMarketing: false, sensitive: true, notice: 'privacy-notice',
+    title: 'Use of sensitive data',
+    description: 'Using sensitive data (such as precise location or health) beyond what the service needs.',
+    model: { GDPR: 'opt_in', CCPA: 'opt_in' },
+    reconsentOnMaterialChange: true,
+    directMarketing: false,
+    sensitive: true,
+    notice: 'privacy-notice',
   },
 };
 
@@ -68,15 +107,50 @@ export interface NoticeVersion {
 /** Each notice's versions, oldest first. */
 export const notices: Record<string, NoticeVersion[]> = {
   'privacy-notice': [
-    { version: '1', effective: '2024-01-01', material: true, language: 'en', url: 'https://bank.example/privacy/v1', text: 'We use your data to run your accounts and, with your consent, for marketing.' },
-    { version: '2', effective: '2024-09-01', material: false, language: 'en', url: 'https://bank.example/privacy/v2', text: 'We use your data to run your accounts and, with your consent, for marketing. Contact details updated.' },
-    { version: '3', effective: '2025-06-01', material: true, language: 'en', url: 'https://bank.example/privacy/v3', text: 'We use your data to run your accounts and, with your consent, for marketing, profiling for marketing and analytics.' },
+    {
+      version: '1',
+      effective: '2024-01-01',
+      material: true,
+      language: 'en',
+      url: 'https://bank.example/privacy/v1',
+      text: 'We use your data to run your accounts and, with your consent, for marketing.',
+    },
+    {
+      version: '2',
+      effective: '2024-09-01',
+      material: false,
+      language: 'en',
+      url: 'https://bank.example/privacy/v2',
+      text: 'We use your data to run your accounts and, with your consent, for marketing. Contact details updated.',
+    },
+    {
+      version: '3',
+      effective: '2025-06-01',
+      material: true,
+      language: 'en',
+      url: 'https://bank.example/privacy/v3',
+      text: 'We use your data to run your accounts and, with your consent, for marketing, profiling for marketing and analytics.',
+    },
   ],
   'marketing-notice': [
-    { version: '3', effective: '2025-03-01', material: true, language: 'en', url: 'https://bank.example/marketing/v3', text: 'We would like to send you offers by the channels you choose. You can stop at any time.' },
+    {
+      version: '3',
+      effective: '2025-03-01',
+      material: true,
+      language: 'en',
+      url: 'https://bank.example/marketing/v3',
+      text: 'We would like to send you offers by the channels you choose. You can stop at any time.',
+    },
   ],
   'marketing-email': [
-    { version: '1', effective: '2025-01-01', material: true, language: 'en', url: 'https://bank.example/marketing-email/v1', text: 'Offers and news by email. Unsubscribe at any time.' },
+    {
+      version: '1',
+      effective: '2025-01-01',
+      material: true,
+      language: 'en',
+      url: 'https://bank.example/marketing-email/v1',
+      text: 'Offers and news by email. Unsubscribe at any time.',
+    },
   ],
 };
 

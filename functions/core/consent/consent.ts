@@ -21,7 +21,10 @@ export const captureInputSchema = z.strictObject({
     .strictObject({
       userAgent: z.string().max(500).optional(),
       /** Already hashed by the caller: we never take a raw IP. */
-      ipHash: z.string().regex(/^[a-f0-9]{64}$/).optional(),
+      ipHash: z
+        .string()
+        .regex(/^[a-f0-9]{64}$/)
+        .optional(),
       reference: z.string().max(200).optional(),
     })
     .optional(),
@@ -46,7 +49,10 @@ export interface ConsentEvent {
 }
 
 /** The projection: the latest event per purpose and channel. */
-export type CurrentConsent = Pick<ConsentEvent, 'purpose' | 'channel' | 'state' | 'eventId' | 'capturedAt' | 'expiresAt' | 'notice'>;
+export type CurrentConsent = Pick<
+  ConsentEvent,
+  'purpose' | 'channel' | 'state' | 'eventId' | 'capturedAt' | 'expiresAt' | 'notice'
+>;
 
 export interface ConsentFlags {
   optOutSale: boolean;
@@ -74,7 +80,12 @@ export const subjectRefSchema = z.union([
   z.strictObject({ systemId: z.string().min(1).max(63), localId: z.string().min(1).max(128) }),
 ]);
 export const decisionInputSchema = z.union([
-  z.strictObject({ ecifId: ecifIdSchema, purpose: z.enum(purposes), channel: z.enum(channels), jurisdiction: decisionJurisdiction }),
+  z.strictObject({
+    ecifId: ecifIdSchema,
+    purpose: z.enum(purposes),
+    channel: z.enum(channels),
+    jurisdiction: decisionJurisdiction,
+  }),
   z.strictObject({
     systemId: z.string().min(1).max(63),
     localId: z.string().min(1).max(128),

@@ -20,7 +20,9 @@ export type DecisionAnswer = Decision & { ecifId?: string; decidedAt: string; to
 /** The subject's ecifId: as given, or through the ECIF cross-reference of the caller's own id. */
 async function ecifIdOf(deps: DecideDeps, subject: SubjectRef): Promise<string | undefined> {
   if ('ecifId' in subject) return subject.ecifId;
-  return deps.ecif.findByIdentity(identityKeysOf({ systemRef: { systemId: subject.systemId, localId: subject.localId } }, deps.hash)[0]);
+  return deps.ecif.findByIdentity(
+    identityKeysOf({ systemRef: { systemId: subject.systemId, localId: subject.localId } }, deps.hash)[0],
+  );
 }
 
 /** One Query once the ecifId is known; one index read more when the caller names its own local id. */
@@ -39,7 +41,12 @@ async function decideOne(
   return { ...decision, decidedAt, token: await deps.decisionSigner.sign(claimsOf({ ...decision, decidedAt }, ask)) };
 }
 
-async function current(deps: DecideDeps, ecifId: string, ask: { purpose: DecisionInput['purpose']; channel: DecisionInput['channel']; jurisdiction: 'GDPR' | 'CCPA' }, now: Date) {
+async function current(
+  deps: DecideDeps,
+  ecifId: string,
+  ask: { purpose: DecisionInput['purpose']; channel: DecisionInput['channel']; jurisdiction: 'GDPR' | 'CCPA' },
+  now: Date,
+) {
   const { states, flags } = await deps.consent.current(ecifId);
   return decide(ask.purpose, ask.channel, states, flags, now, ask.jurisdiction);
 }
@@ -55,7 +62,12 @@ export async function decideConsent(deps: DecideDeps, input: DecisionInput): Pro
  */
 export async function decideBatch(
   deps: DecideDeps,
-  input: { purpose: DecisionInput['purpose']; channel: DecisionInput['channel']; jurisdiction?: 'GDPR' | 'CCPA'; subjects: SubjectRef[] },
+  input: {
+    purpose: DecisionInput['purpose'];
+    channel: DecisionInput['channel'];
+    jurisdiction?: 'GDPR' | 'CCPA';
+    subjects: SubjectRef[];
+  },
   concurrency = 16,
 ): Promise<{ decidedAt: string; items: (DecisionAnswer & { subject: SubjectRef })[] }> {
   const now = deps.clock.now();
@@ -75,7 +87,12 @@ export async function decideBatch(
       const decision: Decision & { ecifId?: string } = got
         ? { ...decide(ask.purpose, ask.channel, got.states, got.flags, now, ask.jurisdiction), ecifId }
         : { decision: 'deny', reason: 'unknown_subject' };
-      return { subject, ...decision, decidedAt, token: await deps.decisionSigner.sign(claimsOf({ ...decision, decidedAt }, ask)) };
+      return {
+        subject,
+        ...decision,
+        decidedAt,
+        token: await deps.decisionSigner.sign(claimsOf({ ...decision, decidedAt }, ask)),
+      };
     }),
   );
   return { decidedAt, items };

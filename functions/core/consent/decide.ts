@@ -38,11 +38,17 @@ type Rule = (ctx: { purpose: Purpose; flags: ConsentFlags }) => DecisionReason |
 const flagRules: Rule[] = [
   ({ flags }) => (flags.erased ? 'erased' : undefined),
   ({ flags }) => (flags.restricted ? 'restricted' : undefined),
-  ({ purpose, flags }) => (flags.objectedDirectMarketing && purposeCatalog[purpose].directMarketing ? 'objected' : undefined),
+  ({ purpose, flags }) =>
+    flags.objectedDirectMarketing && purposeCatalog[purpose].directMarketing ? 'objected' : undefined,
   // One right in the regulations: an opt-out of sale or of sharing stops both (11 CCR §7026).
   ({ purpose, flags }) =>
-    (flags.optOutSale || flags.optOutSharing) && purposeCatalog[purpose].optOut ? (purposeCatalog[purpose].optOut === 'sale' ? 'opted_out_sale' : 'opted_out_sharing') : undefined,
-  ({ purpose, flags }) => (flags.limitSensitive && purposeCatalog[purpose].sensitive ? 'limited_sensitive_use' : undefined),
+    (flags.optOutSale || flags.optOutSharing) && purposeCatalog[purpose].optOut
+      ? purposeCatalog[purpose].optOut === 'sale'
+        ? 'opted_out_sale'
+        : 'opted_out_sharing'
+      : undefined,
+  ({ purpose, flags }) =>
+    flags.limitSensitive && purposeCatalog[purpose].sensitive ? 'limited_sensitive_use' : undefined,
 ];
 
 export function decide(
@@ -58,9 +64,18 @@ export function decide(
     if (reason) return deny(reason);
   }
   const current =
-    states.find((s) => s.purpose === purpose && s.channel === channel) ?? states.find((s) => s.purpose === purpose && s.channel === 'any');
-  if (!current) return purposeCatalog[purpose].model[jurisdiction] === 'opt_out' ? { decision: 'allow', reason: 'not_opted_out' } : deny('no_consent');
-  const evidence = { eventId: current.eventId, capturedAt: current.capturedAt, notice: current.notice, channel: current.channel };
+    states.find((s) => s.purpose === purpose && s.channel === channel) ??
+    states.find((s) => s.purpose === purpose && s.channel === 'any');
+  if (!current)
+    return purposeCatalog[purpose].model[jurisdiction] === 'opt_out'
+      ? { decision: 'allow', reason: 'not_opted_out' }
+      : deny('no_consent');
+  const evidence = {
+    eventId: current.eventId,
+    capturedAt: current.capturedAt,
+    notice: current.notice,
+    channel: current.channel,
+  };
   if (current.state === 'withdrawn') return { decision: 'deny', reason: 'withdrawn', evidence };
   if (current.state === 'denied') return { decision: 'deny', reason: 'denied', evidence };
   if (current.expiresAt && new Date(current.expiresAt) <= now) return { decision: 'deny', reason: 'expired', evidence };

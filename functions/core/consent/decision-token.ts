@@ -34,10 +34,16 @@ const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'he
 
 export function ed25519Signer(secret: string): DecisionSigner {
   const seed = createHmac('sha256', secret).update('custodian/decision-token/ed25519').digest();
-  const privateKey: KeyObject = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const privateKey: KeyObject = createPrivateKey({
+    key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
   const publicJwk = createPublicKey(privateKey).export({ format: 'jwk' });
   const kid = createHash('sha256').update(String(publicJwk.x)).digest('base64url').slice(0, 16);
-  const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid, typ: 'custodian-decision+jwt' })).toString('base64url');
+  const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid, typ: 'custodian-decision+jwt' })).toString(
+    'base64url',
+  );
   return {
     // RFC 7515 compact serialization, signed with node:crypto directly: a campaign batch signs 10,000
     // of these, and the synchronous one-shot Ed25519 is several times faster than going through
@@ -56,7 +62,10 @@ export async function verifyDecisionToken(token: string, jwks: JSONWebKeySet): P
   return JSON.parse(new TextDecoder().decode(payload)) as DecisionClaims;
 }
 
-export function claimsOf(d: Decision & { ecifId?: string; decidedAt: string }, ask: { purpose: string; channel: string; jurisdiction: string }): DecisionClaims {
+export function claimsOf(
+  d: Decision & { ecifId?: string; decidedAt: string },
+  ask: { purpose: string; channel: string; jurisdiction: string },
+): DecisionClaims {
   return {
     ...(d.ecifId ? { sub: d.ecifId } : {}),
     pur: ask.purpose,

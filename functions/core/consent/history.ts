@@ -6,7 +6,8 @@
  */
 import type { ConsentEvent, CurrentConsent } from './consent.ts';
 
-export const ledgerOrder = (a: ConsentEvent, b: ConsentEvent) => a.capturedAt.localeCompare(b.capturedAt) || a.eventId.localeCompare(b.eventId);
+export const ledgerOrder = (a: ConsentEvent, b: ConsentEvent) =>
+  a.capturedAt.localeCompare(b.capturedAt) || a.eventId.localeCompare(b.eventId);
 
 export function replay(events: ConsentEvent[], asOf?: string): CurrentConsent[] {
   const latest = new Map<string, ConsentEvent>();

@@ -10,10 +10,17 @@ export interface ConsentLedger {
    * A campaign's reads: for each subject, only what a decision on one purpose and channel needs (that
    * channel's state, the purpose's `any`, the flags), many subjects per round trip.
    */
-  currentFor(ecifIds: string[], purpose: Purpose, channel: Channel): Promise<Map<string, { states: CurrentConsent[]; flags: ConsentFlags }>>;
+  currentFor(
+    ecifIds: string[],
+    purpose: Purpose,
+    channel: Channel,
+  ): Promise<Map<string, { states: CurrentConsent[]; flags: ConsentFlags }>>;
   setFlags(ecifId: string, patch: Partial<ConsentFlags>, at: string): Promise<void>;
   /** The ledger in capture order, up to `until` (inclusive) when given, one page at a time. */
-  history(ecifId: string, page: { until?: string; cursor?: string; limit: number }): Promise<{ items: ConsentEvent[]; next?: string }>;
+  history(
+    ecifId: string,
+    page: { until?: string; cursor?: string; limit: number },
+  ): Promise<{ items: ConsentEvent[]; next?: string }>;
   /** Keeps a capture's receipt (written once; a second put of the same id changes nothing). */
   putReceipt(receiptId: string, ecifId: string, receipt: object): Promise<void>;
   receipt(receiptId: string): Promise<{ ecifId: string; receipt: object } | undefined>;

@@ -48,9 +48,12 @@ export function consentReceipt(events: ConsentEvent[], controller: Controller) {
           purpose: purposeCatalog[purpose].title,
           purposeCategory: categoriesOf[purpose],
           consentType: first.lawfulBasis === 'consent' ? 'EXPLICIT' : 'NOT-CONSENT',
-          piiCategory: purpose === 'sensitive_data_use' ? ['Sensitive personal data'] : ['Contact details', 'Customer profile'],
+          piiCategory:
+            purpose === 'sensitive_data_use' ? ['Sensitive personal data'] : ['Contact details', 'Customer profile'],
           primaryPurpose: false,
-          termination: choices.some((c) => c.expiresAt) ? `Ends ${choices.find((c) => c.expiresAt)!.expiresAt}; withdraw at any time` : 'Until withdrawn; withdraw at any time',
+          termination: choices.some((c) => c.expiresAt)
+            ? `Ends ${choices.find((c) => c.expiresAt)!.expiresAt}; withdraw at any time`
+            : 'Until withdrawn; withdraw at any time',
           thirdPartyDisclosure: purposeCatalog[purpose].optOut !== undefined,
           // Not Kantara's: the choice per channel this receipt proves.
           choices: choices.map((c) => ({ channel: c.channel, state: c.state, eventId: c.eventId })),
@@ -58,7 +61,9 @@ export function consentReceipt(events: ConsentEvent[], controller: Controller) {
       },
     ],
     sensitive: events.some((e) => purposeCatalog[e.purpose].sensitive),
-    spiCat: events.some((e) => purposeCatalog[e.purpose].sensitive) ? ['Sensitive data as defined by GDPR Art. 9 / CCPA §1798.140(ae)'] : [],
+    spiCat: events.some((e) => purposeCatalog[e.purpose].sensitive)
+      ? ['Sensitive data as defined by GDPR Art. 9 / CCPA §1798.140(ae)']
+      : [],
   };
 }
 

@@ -3,8 +3,14 @@ import { z } from 'zod';
 import type { IdentityKey } from './identifiers.ts';
 
 export const ecifIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an ecifId is 1-64 letters, digits, "_" or "-"');
-export const systemIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a systemId is lower-case letters, digits and "-"');
-export const localIdSchema = z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, 'a localId is printable ASCII without spaces');
+export const systemIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a systemId is lower-case letters, digits and "-"');
+export const localIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, 'a localId is printable ASCII without spaces');
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -29,7 +35,10 @@ export const customerInputSchema = z.strictObject({
   addresses: z.array(addressSchema).max(10).default([]),
   emails: z.array(z.string().max(254)).max(10).default([]),
   phones: z.array(z.string().max(32)).max(10).default([]),
-  nationalIds: z.array(z.strictObject({ country: z.string().regex(/^[A-Z]{2}$/), value: z.string().max(40) })).max(5).default([]),
+  nationalIds: z
+    .array(z.strictObject({ country: z.string().regex(/^[A-Z]{2}$/), value: z.string().max(40) }))
+    .max(5)
+    .default([]),
   segment: z.enum(['retail', 'private', 'business', 'corporate']).optional(),
   kycStatus: z.enum(['pending', 'verified', 'expired', 'rejected']).optional(),
   householdId: z.string().max(64).optional(),
@@ -41,7 +50,9 @@ export const customerInputSchema = z.strictObject({
     .array(crossReferenceSchema)
     .max(50)
     .default([])
-    .refine((xs) => new Set(xs.map((x) => x.systemId)).size === xs.length, { message: 'at most one cross-reference per system' }),
+    .refine((xs) => new Set(xs.map((x) => x.systemId)).size === xs.length, {
+      message: 'at most one cross-reference per system',
+    }),
 });
 export type CustomerInput = z.infer<typeof customerInputSchema>;
 export type CrossReference = z.infer<typeof crossReferenceSchema> & { since: string };

@@ -17,13 +17,15 @@ export interface IdentityKey {
 
 export function normalizeEmail(value: string): string {
   const v = value.trim().toLowerCase();
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)) throw new InvalidInputError('an email address is not valid', { field: 'email' });
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v))
+    throw new InvalidInputError('an email address is not valid', { field: 'email' });
   return v;
 }
 
 export function normalizePhone(value: string, defaultCountry?: CountryCode): string {
   const parsed = parsePhoneNumberFromString(value.trim(), defaultCountry);
-  if (!parsed || !parsed.isValid()) throw new InvalidInputError('a phone number is not valid (use E.164, e.g. +442079460123)', { field: 'phone' });
+  if (!parsed || !parsed.isValid())
+    throw new InvalidInputError('a phone number is not valid (use E.164, e.g. +442079460123)', { field: 'phone' });
   return parsed.number; // E.164
 }
 
@@ -59,7 +61,10 @@ export function identityKeysOf(ids: SubjectIdentifiers, hash: IdentityHasher): I
   if (ids.email) keys.push({ kind: 'email', hash: hash('email', normalizeEmail(ids.email)) });
   if (ids.phone) keys.push({ kind: 'phone', hash: hash('phone', normalizePhone(ids.phone)) });
   if (ids.nationalId) {
-    keys.push({ kind: 'national_id', hash: hash('national_id', normalizeNationalId(ids.nationalId.country, ids.nationalId.value)) });
+    keys.push({
+      kind: 'national_id',
+      hash: hash('national_id', normalizeNationalId(ids.nationalId.country, ids.nationalId.value)),
+    });
   }
   if (ids.systemRef) {
     const kind = localIdKind(ids.systemRef.systemId);

@@ -21,7 +21,12 @@ export const legalHoldInputSchema = z.strictObject({
   /** Why (free text: it may name anything, so it is never audited, only its length). */
   reason: z.string().trim().min(10).max(1000),
   /** The matter or case reference the hold is named by in answers and audit: an id, not a name. */
-  reference: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{1,63}$/, 'a reference is a case or matter id: letters, digits, ".", "_", "/" or "-"'),
+  reference: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._/-]{1,63}$/,
+      'a reference is a case or matter id: letters, digits, ".", "_", "/" or "-"',
+    ),
 });
 export type LegalHoldInput = z.infer<typeof legalHoldInputSchema>;
 
@@ -54,11 +59,17 @@ function record(deps: LegalHoldDeps, ecifId: string, actor: Actor, action: strin
 }
 
 /** Places (or restates) the hold. A repeat with the same reference and reason changes and audits nothing. */
-export async function placeHold(deps: LegalHoldDeps, ecifId: string, input: LegalHoldInput, actor: Actor): Promise<{ hold: LegalHold; created: boolean }> {
+export async function placeHold(
+  deps: LegalHoldDeps,
+  ecifId: string,
+  input: LegalHoldInput,
+  actor: Actor,
+): Promise<{ hold: LegalHold; created: boolean }> {
   // Erased subjects may still hold retained records (AML): a hold on them stops the follow-up erasure.
   if (!(await deps.ecif.getCustomer(ecifId))) throw new NotFoundError('no such subject');
   const existing = await deps.holds.get(ecifId);
-  if (existing && existing.reference === input.reference && existing.reason === input.reason) return { hold: existing, created: false };
+  if (existing && existing.reference === input.reference && existing.reason === input.reason)
+    return { hold: existing, created: false };
   const at = deps.clock.now().toISOString();
   const hold: LegalHold = {
     ecifId,

@@ -36,10 +36,14 @@ export const resolveInputSchema = z
   .strictObject({
     email: z.string().trim().min(3).max(254).optional(),
     phone: z.string().trim().min(3).max(32).optional(),
-    nationalId: z.strictObject({ country: z.string().regex(/^[A-Z]{2}$/), value: z.string().trim().min(1).max(40) }).optional(),
+    nationalId: z
+      .strictObject({ country: z.string().regex(/^[A-Z]{2}$/), value: z.string().trim().min(1).max(40) })
+      .optional(),
     systemRef: z.strictObject({ systemId: systemIdSchema, localId: z.string().min(1).max(128) }).optional(),
   })
-  .refine((ids) => Object.values(ids).some((v) => v !== undefined), { message: 'name the person by at least one identifier' });
+  .refine((ids) => Object.values(ids).some((v) => v !== undefined), {
+    message: 'name the person by at least one identifier',
+  });
 export type ResolveInput = z.infer<typeof resolveInputSchema>;
 
 /**

@@ -43,16 +43,23 @@ export async function upsertCustomer(
       target: { ecifId },
       details: { reason: 'suppressed', kinds: suppressed.map((k) => k.kind) },
     });
-    throw new SuppressedIdentityError('an identifier of this customer was erased on request and may not be ingested again', {
-      reason: 'suppressed',
-      kinds: suppressed.map((k) => k.kind),
-    });
+    throw new SuppressedIdentityError(
+      'an identifier of this customer was erased on request and may not be ingested again',
+      {
+        reason: 'suppressed',
+        kinds: suppressed.map((k) => k.kind),
+      },
+    );
   }
 
   for (const key of keys) {
     const owner = await deps.ecif.findByIdentity(key);
     if (owner && owner !== ecifId) {
-      throw new ConflictError('an identifier is already bound to another customer', { kind: key.kind, ecifId, boundTo: owner });
+      throw new ConflictError('an identifier is already bound to another customer', {
+        kind: key.kind,
+        ecifId,
+        boundTo: owner,
+      });
     }
   }
 

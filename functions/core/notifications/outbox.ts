@@ -67,7 +67,9 @@ export function render(n: Notification): { subject: string; text: string } {
       return {
         subject: 'Your privacy request is complete',
         text: `Your ${n.notice.type.replace(/_/g, ' ')} request is complete (${n.notice.result.replace(/_/g, ' ')}).\n${
-          n.notice.retained?.length ? `Some records are kept because the law requires it:\n${n.notice.retained.map((r) => `- ${r}`).join('\n')}\n` : ''
+          n.notice.retained?.length
+            ? `Some records are kept because the law requires it:\n${n.notice.retained.map((r) => `- ${r}`).join('\n')}\n`
+            : ''
         }${ref}`,
       };
   }

@@ -19,7 +19,9 @@ export function mask(value: unknown): string {
 }
 
 function masked(data: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, sensitiveName.test(k) && v !== null && v !== undefined ? mask(v) : v]));
+  return Object.fromEntries(
+    Object.entries(data).map(([k, v]) => [k, sensitiveName.test(k) && v !== null && v !== undefined ? mask(v) : v]),
+  );
 }
 
 export interface SystemSection {
@@ -58,24 +60,33 @@ export function buildAccessReport(input: {
       source: 'ECIF (golden customer record)',
     },
     consents: {
-      choices: input.consents.states.map((c) => ({ purpose: c.purpose, channel: c.channel, state: c.state, since: c.capturedAt })),
+      choices: input.consents.states.map((c) => ({
+        purpose: c.purpose,
+        channel: c.channel,
+        state: c.state,
+        since: c.capturedAt,
+      })),
       flags: input.consents.flags,
     },
-    systems: input.systems.map(({ system, crossReference, data, state }): ReportSystem => ({
-      systemId: crossReference.systemId,
-      name: system?.name ?? crossReference.systemId,
-      localId: crossReference.localId,
-      source: crossReference.source ?? 'ECIF cross-reference',
-      recipient: system?.recipient ?? false,
-      categories: [...new Set((system?.fields ?? []).map((f) => f.category))],
-      fields: (system?.fields ?? []).map((f) => ({
-        name: f.name,
-        category: f.category,
-        ...(f.exemption ? { retention: { basis: f.exemption.basis, years: f.exemption.years } } : {}),
-      })),
-      state,
-      ...(data ? { data: masked(data) } : { note: 'this system could not be queried automatically: an operator completes this part' }),
-    })),
+    systems: input.systems.map(
+      ({ system, crossReference, data, state }): ReportSystem => ({
+        systemId: crossReference.systemId,
+        name: system?.name ?? crossReference.systemId,
+        localId: crossReference.localId,
+        source: crossReference.source ?? 'ECIF cross-reference',
+        recipient: system?.recipient ?? false,
+        categories: [...new Set((system?.fields ?? []).map((f) => f.category))],
+        fields: (system?.fields ?? []).map((f) => ({
+          name: f.name,
+          category: f.category,
+          ...(f.exemption ? { retention: { basis: f.exemption.basis, years: f.exemption.years } } : {}),
+        })),
+        state,
+        ...(data
+          ? { data: masked(data) }
+          : { note: 'this system could not be queried automatically: an operator completes this part' }),
+      }),
+    ),
   };
 }
 
@@ -98,16 +109,36 @@ interface ReportSystem {
 export function reportCsv(report: AccessReport): string {
   const rows: string[][] = [['section', 'system', 'field', 'category', 'value']];
   const { subject } = report;
-  rows.push(['subject', 'ecif', 'name', 'identity', subject.name ? `${subject.name.given} ${subject.name.family}` : '']);
+  rows.push([
+    'subject',
+    'ecif',
+    'name',
+    'identity',
+    subject.name ? `${subject.name.given} ${subject.name.family}` : '',
+  ]);
   if ('birthDate' in subject) rows.push(['subject', 'ecif', 'birthDate', 'demographic', String(subject.birthDate)]);
   for (const e of subject.emails) rows.push(['subject', 'ecif', 'email', 'contact', e]);
   for (const p of subject.phones) rows.push(['subject', 'ecif', 'phone', 'contact', p]);
-  for (const a of subject.addresses) rows.push(['subject', 'ecif', 'address', 'contact', [a.line1, a.line2, a.city, a.postcode, a.country].filter(Boolean).join(', ')]);
+  for (const a of subject.addresses)
+    rows.push([
+      'subject',
+      'ecif',
+      'address',
+      'contact',
+      [a.line1, a.line2, a.city, a.postcode, a.country].filter(Boolean).join(', '),
+    ]);
   for (const n of subject.nationalIds) rows.push(['subject', 'ecif', `nationalId.${n.country}`, 'identity', n.value]);
   for (const c of report.consents.choices) rows.push(['consent', '', `${c.purpose}/${c.channel}`, 'consent', c.state]);
   for (const s of report.systems) {
     const category = new Map(s.fields.map((f) => [f.name, f.category]));
-    for (const [k, v] of Object.entries(s.data ?? {})) rows.push(['system', s.systemId, k, category.get(k) ?? 'other', typeof v === 'object' ? JSON.stringify(v) : String(v ?? '')]);
+    for (const [k, v] of Object.entries(s.data ?? {}))
+      rows.push([
+        'system',
+        s.systemId,
+        k,
+        category.get(k) ?? 'other',
+        typeof v === 'object' ? JSON.stringify(v) : String(v ?? ''),
+      ]);
   }
   return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }

@@ -16,10 +16,14 @@ import type { RequestWorkflow } from './ports.ts';
 type AwaitDeps = WorkflowDeps & { workflow: Pick<RequestWorkflow, 'completeTask'>; callbackBaseUrl?: string };
 
 /** The callback route of a request's system (docs/connectors.md). */
-export const callbackPath = (requestId: string, systemId: string) => `/v1/callbacks/${encodeURIComponent(requestId)}/${encodeURIComponent(systemId)}`;
+export const callbackPath = (requestId: string, systemId: string) =>
+  `/v1/callbacks/${encodeURIComponent(requestId)}/${encodeURIComponent(systemId)}`;
 
 /** Workflow task AwaitSystem: opens the wait (token kept first, so a fast callback finds it), then asks the system. */
-export async function awaitSystemStep(deps: AwaitDeps, input: { requestId: string; systemId: string; taskToken: string }) {
+export async function awaitSystemStep(
+  deps: AwaitDeps,
+  input: { requestId: string; systemId: string; taskToken: string },
+) {
   const { request, task, system, work } = await systemStepOf(deps, input);
   if (!system || !work) {
     // Settled already (a re-driven execution): hand the step straight back.
@@ -51,7 +55,10 @@ export async function awaitSystemStep(deps: AwaitDeps, input: { requestId: strin
   const connector = deps.connectorFor(system);
   if (!connector.start) throw new InvalidInputError('this connector kind cannot run asynchronously');
   const path = callbackPath(request.id, task.systemId);
-  const started = await connector.start(work, { path, ...(deps.callbackBaseUrl ? { url: `${deps.callbackBaseUrl.replace(/\/$/, '')}${path}` } : {}) });
+  const started = await connector.start(work, {
+    path,
+    ...(deps.callbackBaseUrl ? { url: `${deps.callbackBaseUrl.replace(/\/$/, '')}${path}` } : {}),
+  });
   if (started.accepted) {
     await audit('request.system_waiting', { action: task.action, until });
     return;
@@ -84,13 +91,21 @@ async function waitingStep(deps: AnswerDeps, requestId: string, systemId: string
   });
   const { task } = step;
   if (task.state !== 'waiting' || task.waiting?.for !== waitingFor || !step.system || !step.work) {
-    throw new ConflictError(`this system step is not waiting for ${waitingFor === 'operator' ? 'an operator' : 'a callback'}`, { systemState: task.state });
+    throw new ConflictError(
+      `this system step is not waiting for ${waitingFor === 'operator' ? 'an operator' : 'a callback'}`,
+      { systemState: task.state },
+    );
   }
   return { ...step, system: step.system, work: step.work, token: task.waiting.token };
 }
 
 /** POST /v1/callbacks/{requestId}/{systemId}: the signature was checked by the route; this checks it answers this step. */
-export async function acceptSystemCallback(deps: AnswerDeps, requestId: string, systemId: string, callback: SystemCallback) {
+export async function acceptSystemCallback(
+  deps: AnswerDeps,
+  requestId: string,
+  systemId: string,
+  callback: SystemCallback,
+) {
   const step = await waitingStep(deps, requestId, systemId, 'callback');
   // The key we sent with the call (the http connector's payload): a callback for another step is refused.
   if (callback.idempotencyKey !== `${step.work.idempotencyKey}:${step.work.action}`) {
@@ -101,15 +116,23 @@ export async function acceptSystemCallback(deps: AnswerDeps, requestId: string, 
     return { accepted: true, state: 'waiting' as const };
   }
   if (callback.status === 'failed') {
-    await deps.workflow.failTask(step.token, 'SystemReportedFailure', (callback.error ?? 'the system reported a failure').slice(0, 300));
+    await deps.workflow.failTask(
+      step.token,
+      'SystemReportedFailure',
+      (callback.error ?? 'the system reported a failure').slice(0, 300),
+    );
     return { accepted: true, state: 'failed' as const };
   }
   const connector = deps.connectorFor(step.system);
-  const done = await recordSystemOutcome(deps, { ...step, connector, from: 'waiting' }, {
-    recordsAffected: callback.recordsAffected ?? 0,
-    fieldsChanged: callback.fieldsChanged ?? step.work.fields.map((f) => f.name),
-    ...(step.task.action === 'access' ? { data: callback.data ?? {} } : {}),
-  });
+  const done = await recordSystemOutcome(
+    deps,
+    { ...step, connector, from: 'waiting' },
+    {
+      recordsAffected: callback.recordsAffected ?? 0,
+      fieldsChanged: callback.fieldsChanged ?? step.work.fields.map((f) => f.name),
+      ...(step.task.action === 'access' ? { data: callback.data ?? {} } : {}),
+    },
+  );
   await deps.workflow.completeTask(step.token, done);
   return { accepted: true, state: 'succeeded' as const };
 }
@@ -126,10 +149,17 @@ export const manualCompletionSchema = z.strictObject({
 export type ManualCompletion = z.infer<typeof manualCompletionSchema>;
 
 /** POST /v1/privacy-requests/{id}/systems/{systemId}/complete (operator). */
-export async function completeManualTask(deps: AnswerDeps, requestId: string, systemId: string, completion: ManualCompletion, operator: Actor) {
+export async function completeManualTask(
+  deps: AnswerDeps,
+  requestId: string,
+  systemId: string,
+  completion: ManualCompletion,
+  operator: Actor,
+) {
   const step = await waitingStep(deps, requestId, systemId, 'operator');
   if (completion.outcome === 'not_possible') {
-    if (!completion.reason) throw new InvalidInputError('a task that could not be done needs a reason', { field: 'reason' });
+    if (!completion.reason)
+      throw new InvalidInputError('a task that could not be done needs a reason', { field: 'reason' });
     await deps.audit.append({
       stream: `request:${requestId}`,
       actor: operator,

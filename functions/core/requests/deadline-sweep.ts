@@ -49,7 +49,11 @@ export async function sweepDeadlines(deps: RequestDeps, dueSoonDays = 7): Promis
     if (mark === 'overdue') result.openOverdue++;
     if (request.attention === mark) continue;
     try {
-      await deps.requests.move(request.id, request.status, { status: request.status, attention: mark, updatedAt: now.toISOString() });
+      await deps.requests.move(request.id, request.status, {
+        status: request.status,
+        attention: mark,
+        updatedAt: now.toISOString(),
+      });
     } catch (err) {
       if ((err as Error).name !== 'ConflictError') throw err;
       continue;

@@ -68,7 +68,12 @@ export interface FollowUpStore {
   /** Sets `runRequestId` unless one is set; returns the one stored. */
   claimRun(requestId: string, key: string, runRequestId: string): Promise<string>;
   /** Moves it from state `from` (false when it was no longer there: someone else moved it). */
-  move(requestId: string, key: string, from: FollowUpState, patch: { state: FollowUpState; dueAt?: string; updatedAt: string }): Promise<boolean>;
+  move(
+    requestId: string,
+    key: string,
+    from: FollowUpState,
+    patch: { state: FollowUpState; dueAt?: string; updatedAt: string },
+  ): Promise<boolean>;
 }
 
 export const followUpActor: Actor = { role: 'system', principal: 'erasure-follow-ups' };
@@ -161,7 +166,10 @@ export async function startDueFollowUps(deps: StartDeps, limit = 100): Promise<{
       failed.push((err as Error).name);
     }
   }
-  if (failed.length) throw new FollowUpsFailedError(`${failed.length} of ${due.length} due follow-ups did not start (${[...new Set(failed)].join(', ')})`);
+  if (failed.length)
+    throw new FollowUpsFailedError(
+      `${failed.length} of ${due.length} due follow-ups did not start (${[...new Set(failed)].join(', ')})`,
+    );
   return { due: due.length, started };
 }
 
@@ -177,7 +185,10 @@ async function startOneDue(deps: StartDeps, f: FollowUp): Promise<string | undef
   const hold = await deps.holds.get(f.ecifId);
   if (!hold) return startFollowUp(deps, f);
   // Fell due during a legal hold: it waits for the release (GDPR Art. 17(3)(e)).
-  const moved = await deps.followUps.move(f.requestId, f.key, 'scheduled', { state: 'held', updatedAt: deps.clock.now().toISOString() });
+  const moved = await deps.followUps.move(f.requestId, f.key, 'scheduled', {
+    state: 'held',
+    updatedAt: deps.clock.now().toISOString(),
+  });
   if (moved) await audit(deps, f, 'request.follow_up_held', { key: f.key, reason: f.reason, hold: hold.reference });
   return undefined;
 }
@@ -204,7 +215,8 @@ export async function startFollowUp(deps: StartDeps, f: FollowUp): Promise<strin
     if (created) await recordReceived(deps, run, followUpActor, { followUpOf: f.requestId, reason: f.reason });
   }
   await deps.workflow.start(runId);
-  if (!(await deps.followUps.move(f.requestId, f.key, 'scheduled', { state: 'started', updatedAt: at }))) return undefined;
+  if (!(await deps.followUps.move(f.requestId, f.key, 'scheduled', { state: 'started', updatedAt: at })))
+    return undefined;
   await audit(deps, f, 'request.follow_up_started', { key: f.key, reason: f.reason, runRequestId: runId });
   return runId;
 }
@@ -234,10 +246,18 @@ export function followUpRequest(f: FollowUp, id: string, now: Date, holidays: Ho
 }
 
 /** A follow-up run finished: its follow-up is done (audited once, on the stream of the request it follows). */
-export async function completeFollowUp(deps: FollowUpDeps & { clock: Clock }, run: PrivacyRequest, status: string): Promise<void> {
+export async function completeFollowUp(
+  deps: FollowUpDeps & { clock: Clock },
+  run: PrivacyRequest,
+  status: string,
+): Promise<void> {
   const of = run.followUp!;
   const f = await deps.followUps.get(of.of, of.key);
-  if (!f || !(await deps.followUps.move(of.of, of.key, 'started', { state: 'done', updatedAt: deps.clock.now().toISOString() }))) return;
+  if (
+    !f ||
+    !(await deps.followUps.move(of.of, of.key, 'started', { state: 'done', updatedAt: deps.clock.now().toISOString() }))
+  )
+    return;
   await audit(deps, f, 'request.follow_up_completed', { key: f.key, reason: f.reason, runRequestId: run.id, status });
 }
 
@@ -249,7 +269,8 @@ export async function completeFollowUp(deps: FollowUpDeps & { clock: Clock }, ru
 export async function dueOnRelease(deps: Pick<StartDeps, 'followUps' | 'clock'>, ecifId: string): Promise<FollowUp[]> {
   const at = deps.clock.now().toISOString();
   const held = await deps.followUps.held(ecifId);
-  for (const f of held) await deps.followUps.move(f.requestId, f.key, 'held', { state: 'scheduled', dueAt: at, updatedAt: at });
+  for (const f of held)
+    await deps.followUps.move(f.requestId, f.key, 'held', { state: 'scheduled', dueAt: at, updatedAt: at });
   return held.map((f) => ({ ...f, state: 'scheduled', dueAt: at }));
 }
 

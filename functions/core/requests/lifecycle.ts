@@ -25,5 +25,6 @@ export function canMove(from: RequestStatus, to: RequestStatus): boolean {
 }
 
 export function assertMove(from: RequestStatus, to: RequestStatus, action: string): void {
-  if (!canMove(from, to)) throw new ConflictError(`a request that is ${from} cannot be ${action}`, { requestStatus: from, wanted: to });
+  if (!canMove(from, to))
+    throw new ConflictError(`a request that is ${from} cannot be ${action}`, { requestStatus: from, wanted: to });
 }

@@ -1,4 +1,11 @@
-import type { Jurisdiction, PrivacyRequest, RequestStatus, RequestType, SystemTask, SystemTaskState } from './request.ts';
+import type {
+  Jurisdiction,
+  PrivacyRequest,
+  RequestStatus,
+  RequestType,
+  SystemTask,
+  SystemTaskState,
+} from './request.ts';
 
 export interface IdempotencyClaim {
   /** Hash of the caller's Idempotency-Key (scoped by caller). */
@@ -20,9 +27,16 @@ export interface RequestStore {
   getPlanned(id: string, systemId: string): Promise<{ request: PrivacyRequest; task?: SystemTask } | undefined>;
   update(id: string, patch: Partial<Omit<PrivacyRequest, 'id'>>): Promise<void>;
   /** Changes the status only if it is still `from` (a ConflictError otherwise): two actors never both win. */
-  move(id: string, from: RequestStatus, patch: Partial<Omit<PrivacyRequest, 'id'>> & { status: RequestStatus }): Promise<void>;
+  move(
+    id: string,
+    from: RequestStatus,
+    patch: Partial<Omit<PrivacyRequest, 'id'>> & { status: RequestStatus },
+  ): Promise<void>;
   /** Requests matching a filter, by status then earliest due first, paged by an opaque cursor. */
-  list(filter: RequestFilter, page: { limit: number; cursor?: string }): Promise<{ items: PrivacyRequest[]; cursor?: string }>;
+  list(
+    filter: RequestFilter,
+    page: { limit: number; cursor?: string },
+  ): Promise<{ items: PrivacyRequest[]; cursor?: string }>;
   /** Counts one wrong code, only if `before` tries were counted so far (a ConflictError otherwise). */
   countAttempt(id: string, before: number): Promise<void>;
   /**
@@ -38,9 +52,18 @@ export interface RequestStore {
    * the task as it now is. Undefined when the task is settled or absent: left as it is.
    */
   claimTask(requestId: string, systemId: string, at: string): Promise<SystemTask | undefined>;
-  updateTask(requestId: string, systemId: string, patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>>): Promise<void>;
+  updateTask(
+    requestId: string,
+    systemId: string,
+    patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>>,
+  ): Promise<void>;
   /** Conditional on the task's state: ConflictError when it is no longer `from` (two callbacks racing, say). */
-  moveTask(requestId: string, systemId: string, from: SystemTaskState, patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>> & { state: SystemTaskState }): Promise<void>;
+  moveTask(
+    requestId: string,
+    systemId: string,
+    from: SystemTaskState,
+    patch: Partial<Omit<SystemTask, 'requestId' | 'systemId'>> & { state: SystemTaskState },
+  ): Promise<void>;
   tasks(requestId: string): Promise<SystemTask[]>;
   /** Ids of requests in a status, earliest due first. */
   idsByStatus(status: PrivacyRequest['status'], limit?: number): Promise<string[]>;

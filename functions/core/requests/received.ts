@@ -33,6 +33,13 @@ export function recordReceived(
     actor,
     action: 'request.received',
     target: { requestId: request.id, ...target },
-    details: { type: request.type, jurisdiction: request.jurisdiction, channel: request.channel, verification: request.verification.method, ...details, dueAt: request.dueAt },
+    details: {
+      type: request.type,
+      jurisdiction: request.jurisdiction,
+      channel: request.channel,
+      verification: request.verification.method,
+      ...details,
+      dueAt: request.dueAt,
+    },
   });
 }

@@ -5,7 +5,10 @@
  */
 import type { RequestStore, RequestWorkflow } from './ports.ts';
 
-export async function redriveUnfinished(deps: { requests: RequestStore; workflow: RequestWorkflow }): Promise<string[]> {
+export async function redriveUnfinished(deps: {
+  requests: RequestStore;
+  workflow: RequestWorkflow;
+}): Promise<string[]> {
   const ids = [...(await deps.requests.idsByStatus('received')), ...(await deps.requests.idsByStatus('in_progress'))];
   for (const id of ids) await deps.workflow.start(id);
   return ids;

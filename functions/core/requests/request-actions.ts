@@ -16,7 +16,10 @@ import { denialReasons, terminalStatuses, type PrivacyRequest } from './request.
 import type { RequestDeps } from './submit-request.ts';
 
 export const extendInputSchema = z.strictObject({ reason: z.string().trim().min(10).max(1000) });
-export const denyInputSchema = z.strictObject({ reason: z.enum(denialReasons), detail: z.string().trim().min(10).max(2000) });
+export const denyInputSchema = z.strictObject({
+  reason: z.enum(denialReasons),
+  detail: z.string().trim().min(10).max(2000),
+});
 
 async function load(deps: RequestDeps, id: string): Promise<PrivacyRequest> {
   const request = await deps.requests.get(id);
@@ -24,7 +27,13 @@ async function load(deps: RequestDeps, id: string): Promise<PrivacyRequest> {
   return request;
 }
 
-function record(deps: RequestDeps, request: PrivacyRequest, actor: Actor, action: string, details: Record<string, unknown>) {
+function record(
+  deps: RequestDeps,
+  request: PrivacyRequest,
+  actor: Actor,
+  action: string,
+  details: Record<string, unknown>,
+) {
   return deps.audit.append({
     stream: `request:${request.id}`,
     actor,
@@ -34,25 +43,58 @@ function record(deps: RequestDeps, request: PrivacyRequest, actor: Actor, action
   });
 }
 
-async function tell(deps: RequestDeps, request: PrivacyRequest, notice: Parameters<RequestDeps['outbox']['send']>[0]['notice']) {
-  const contact = request.ecifId && request.verification.state === 'verified' ? contactOnFile(await deps.ecif.getCustomer(request.ecifId)) : undefined;
+async function tell(
+  deps: RequestDeps,
+  request: PrivacyRequest,
+  notice: Parameters<RequestDeps['outbox']['send']>[0]['notice'],
+) {
+  const contact =
+    request.ecifId && request.verification.state === 'verified'
+      ? contactOnFile(await deps.ecif.getCustomer(request.ecifId))
+      : undefined;
   if (contact) await deps.outbox.send({ requestId: request.id, to: contact, notice });
 }
 
-export async function extendRequest(deps: RequestDeps, id: string, input: z.infer<typeof extendInputSchema>, actor: Actor) {
+export async function extendRequest(
+  deps: RequestDeps,
+  id: string,
+  input: z.infer<typeof extendInputSchema>,
+  actor: Actor,
+) {
   const request = await load(deps, id);
-  if (terminalStatuses.includes(request.status)) throw new ConflictError(`a request that is ${request.status} cannot be extended`, { requestStatus: request.status });
-  if (request.extension) throw new ConflictError('the deadline was extended once already: the law allows one extension', { extendedDueAt: request.extension.extendedDueAt });
+  if (terminalStatuses.includes(request.status))
+    throw new ConflictError(`a request that is ${request.status} cannot be extended`, {
+      requestStatus: request.status,
+    });
+  if (request.extension)
+    throw new ConflictError('the deadline was extended once already: the law allows one extension', {
+      extendedDueAt: request.extension.extendedDueAt,
+    });
   const now = deps.clock.now();
   if (now.toISOString() >= request.dueAt) {
-    throw new ConflictError('an extension must be told to the requester before the first deadline passes', { dueAt: request.dueAt });
+    throw new ConflictError('an extension must be told to the requester before the first deadline passes', {
+      dueAt: request.dueAt,
+    });
   }
-  const extendedDueAt = extendedDeadline(request.jurisdiction, new Date(request.receivedAt), deps.holidays).toISOString();
+  const extendedDueAt = extendedDeadline(
+    request.jurisdiction,
+    new Date(request.receivedAt),
+    deps.holidays,
+  ).toISOString();
   const extension = { extendedDueAt, reason: input.reason, at: now.toISOString(), by: actor };
   // Conditional on the status read: an extension never lands on a request that closed meanwhile.
-  await deps.requests.move(id, request.status, { status: request.status, extension, attention: undefined, updatedAt: now.toISOString() });
+  await deps.requests.move(id, request.status, {
+    status: request.status,
+    extension,
+    attention: undefined,
+    updatedAt: now.toISOString(),
+  });
   // The reason is the operator's free text: it may name anything, so the audit keeps its length only.
-  await record(deps, request, actor, 'request.extended', { dueAt: request.dueAt, extendedDueAt, reasonLength: input.reason.length });
+  await record(deps, request, actor, 'request.extended', {
+    dueAt: request.dueAt,
+    extendedDueAt,
+    reasonLength: input.reason.length,
+  });
   await tell(deps, request, { kind: 'extended', extendedDueAt, reason: input.reason });
   return (await deps.requests.get(id))!;
 }
@@ -71,14 +113,21 @@ export async function denyRequest(deps: RequestDeps, id: string, input: z.infer<
     updatedAt: at,
   });
   await record(deps, request, actor, 'request.denied', { reason: input.reason, from: request.status });
-  await tell(deps, request, { kind: 'denied', reason: input.reason, detail: input.detail, complaint: complaintRights[request.jurisdiction] });
+  await tell(deps, request, {
+    kind: 'denied',
+    reason: input.reason,
+    detail: input.detail,
+    complaint: complaintRights[request.jurisdiction],
+  });
   return (await deps.requests.get(id))!;
 }
 
 export async function retryRequest(deps: RequestDeps, id: string, actor: Actor) {
   const request = await load(deps, id);
   if (request.status !== 'needs_attention') {
-    throw new ConflictError(`only a request that needs attention can be retried; this one is ${request.status}`, { requestStatus: request.status });
+    throw new ConflictError(`only a request that needs attention can be retried; this one is ${request.status}`, {
+      requestStatus: request.status,
+    });
   }
   const failed = (await deps.requests.tasks(id)).filter((t) => t.state === 'failed');
   const at = deps.clock.now().toISOString();

@@ -6,7 +6,14 @@ import type { Actor } from '../shared/actor.ts';
 import type { FollowUpOf } from './follow-ups.ts';
 
 export const requestTypes = [
-  'access', 'portability', 'erasure', 'rectification', 'restriction', 'objection', 'opt_out_sale_sharing', 'limit_sensitive',
+  'access',
+  'portability',
+  'erasure',
+  'rectification',
+  'restriction',
+  'objection',
+  'opt_out_sale_sharing',
+  'limit_sensitive',
 ] as const;
 export type RequestType = (typeof requestTypes)[number];
 export const jurisdictions = ['GDPR', 'CCPA'] as const;
@@ -67,7 +74,13 @@ export const requestStatuses = [
 ] as const;
 export type RequestStatus = (typeof requestStatuses)[number];
 
-export const terminalStatuses: readonly RequestStatus[] = ['completed', 'partially_completed', 'denied', 'unverified', 'cancelled'];
+export const terminalStatuses: readonly RequestStatus[] = [
+  'completed',
+  'partially_completed',
+  'denied',
+  'unverified',
+  'cancelled',
+];
 export const openStatuses: readonly RequestStatus[] = requestStatuses.filter((s) => !terminalStatuses.includes(s));
 
 export type VerificationState = 'pending' | 'verified' | 'failed';
@@ -173,9 +186,23 @@ export interface SystemTask {
    * Fields kept, each with its basis: a retention until its date (then the follow-up erasure applies
    * `afterRetention`), or a legal hold (`hold`: its reference) until the hold is released.
    */
-  exemptions: { field: string; basis: string; citation?: string; until?: string; afterRetention?: string; hold?: string }[];
+  exemptions: {
+    field: string;
+    basis: string;
+    citation?: string;
+    until?: string;
+    afterRetention?: string;
+    hold?: string;
+  }[];
   lastError?: { name: string; message: string };
-  proof?: { recordsAffected: number; fieldsChanged: string[]; verified: boolean; verification: string; at: string; evidence?: string };
+  proof?: {
+    recordsAffected: number;
+    fieldsChanged: string[];
+    verified: boolean;
+    verification: string;
+    at: string;
+    evidence?: string;
+  };
   /** While `waiting`: for what, since when, until when, and the workflow's task token (never shown). */
   waiting?: { for: 'callback' | 'operator'; since: string; until: string; token: string };
   updatedAt: string;

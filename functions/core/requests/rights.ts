@@ -46,7 +46,8 @@ export function correctedValues(corrections: Corrections, fieldNames: readonly s
   }
   if (corrections.address) {
     const a = corrections.address;
-    for (const name of fieldNames) if (name === 'address') out[name] = [a.line1, a.line2, a.city].filter(Boolean).join(', ');
+    for (const name of fieldNames)
+      if (name === 'address') out[name] = [a.line1, a.line2, a.city].filter(Boolean).join(', ');
     for (const name of fieldNames) if (name === 'postcode' && a.postcode) out[name] = a.postcode;
   }
   return out;

@@ -46,7 +46,12 @@ export interface Submitted {
   duplicate?: boolean;
 }
 
-export async function submitRequest(deps: RequestDeps, input: RequestInput, requester: Actor, idempotencyKey?: string): Promise<Submitted> {
+export async function submitRequest(
+  deps: RequestDeps,
+  input: RequestInput,
+  requester: Actor,
+  idempotencyKey?: string,
+): Promise<Submitted> {
   const received = deps.clock.now();
   const at = received.toISOString();
   const identityKeys = identityKeysOf(input.identifiers, deps.hash);
@@ -93,7 +98,10 @@ export async function submitRequest(deps: RequestDeps, input: RequestInput, requ
     deps.holidays,
   );
   const claim = idempotencyKey
-    ? { keyHash: sha256(`${requester.role}:${requester.principal}:${idempotencyKey}`), bodyHash: sha256(canonicalize(input) ?? '') }
+    ? {
+        keyHash: sha256(`${requester.role}:${requester.principal}:${idempotencyKey}`),
+        bodyHash: sha256(canonicalize(input) ?? ''),
+      }
     : undefined;
   const created = await deps.requests.create(request, claim);
   if (created.replayed) {
@@ -113,7 +121,12 @@ export async function submitRequest(deps: RequestDeps, input: RequestInput, requ
     // Not named before the code proves who asks.
     ecifId && !verifyByCode ? { ecifId } : {},
   );
-  if (contact) await deps.outbox.send({ requestId: id, to: contact, notice: { kind: 'verification_code', code: code!, minutes: codeMinutes } });
+  if (contact)
+    await deps.outbox.send({
+      requestId: id,
+      to: contact,
+      notice: { kind: 'verification_code', code: code!, minutes: codeMinutes },
+    });
   if (!verifyByCode) {
     if (ecifId && !needsVerification(input.type)) await applyImmediateRight(deps, request, requester);
     await acknowledge(deps, request);
@@ -125,7 +138,12 @@ export async function submitRequest(deps: RequestDeps, input: RequestInput, requ
 /** 11 CCR §7021(a): the requester is told the request was received and by when it will be answered. */
 export async function acknowledge(deps: Pick<RequestDeps, 'ecif' | 'outbox'>, request: PrivacyRequest): Promise<void> {
   const contact = request.ecifId ? contactOnFile(await deps.ecif.getCustomer(request.ecifId)) : undefined;
-  if (contact) await deps.outbox.send({ requestId: request.id, to: contact, notice: { kind: 'acknowledged', type: request.type, dueAt: request.dueAt } });
+  if (contact)
+    await deps.outbox.send({
+      requestId: request.id,
+      to: contact,
+      notice: { kind: 'acknowledged', type: request.type, dueAt: request.dueAt },
+    });
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

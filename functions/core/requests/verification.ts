@@ -38,7 +38,12 @@ export function hashRequesterKey(key: string, requestId: string, requesterKey: s
   return createHmac('sha256', key).update(`custodian/requester-key/${requestId}/${requesterKey}`).digest('hex');
 }
 
-export function requesterKeyMatches(key: string, requestId: string, given: string, stored: string | undefined): boolean {
+export function requesterKeyMatches(
+  key: string,
+  requestId: string,
+  given: string,
+  stored: string | undefined,
+): boolean {
   if (!stored) return false;
   const a = Buffer.from(hashRequesterKey(key, requestId, given), 'hex');
   const b = Buffer.from(stored, 'hex');

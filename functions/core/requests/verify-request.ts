@@ -9,7 +9,12 @@ import { acknowledge, type RequestDeps } from './submit-request.ts';
 import type { PrivacyRequest } from './request.ts';
 import { codeMatches, maxAttempts } from './verification.ts';
 
-export async function verifyRequest(deps: RequestDeps, requestId: string, code: string, actor: Actor): Promise<PrivacyRequest> {
+export async function verifyRequest(
+  deps: RequestDeps,
+  requestId: string,
+  code: string,
+  actor: Actor,
+): Promise<PrivacyRequest> {
   const request = await deps.requests.get(requestId);
   if (!request) throw new NotFoundError('no such request');
   const v = request.verification;
@@ -19,7 +24,9 @@ export async function verifyRequest(deps: RequestDeps, requestId: string, code: 
   const now = deps.clock.now();
   if (now.toISOString() > v.codeExpiresAt!) {
     await endUnverified(deps, request, 'code_expired', actor);
-    throw new ConflictError('the code has expired: the request could not be verified; you may submit it again', { requestStatus: 'unverified' });
+    throw new ConflictError('the code has expired: the request could not be verified; you may submit it again', {
+      requestStatus: 'unverified',
+    });
   }
   // Each try is counted before the code is compared, conditionally on the count read: parallel guesses
   // cannot share one try (the loser of a race gets a 409 and no comparison).
@@ -28,7 +35,9 @@ export async function verifyRequest(deps: RequestDeps, requestId: string, code: 
   if (!codeMatches(deps.requestKey, request.id, code, v.codeHash)) {
     if (attempts >= maxAttempts) {
       await endUnverified(deps, { ...request, verification: { ...v, attempts } }, 'too_many_attempts', actor);
-      throw new ConflictError('too many wrong codes: the request could not be verified; you may submit it again', { requestStatus: 'unverified' });
+      throw new ConflictError('too many wrong codes: the request could not be verified; you may submit it again', {
+        requestStatus: 'unverified',
+      });
     }
     await deps.audit.append({
       stream: `request:${request.id}`,
@@ -63,18 +72,38 @@ export async function verifyRequest(deps: RequestDeps, requestId: string, code: 
   return verified;
 }
 
-export async function endUnverified(deps: RequestDeps, request: PrivacyRequest, failure: 'too_many_attempts' | 'code_expired', actor: Actor) {
+export async function endUnverified(
+  deps: RequestDeps,
+  request: PrivacyRequest,
+  failure: 'too_many_attempts' | 'code_expired',
+  actor: Actor,
+) {
   const at = deps.clock.now().toISOString();
   await deps.requests.move(request.id, 'pending_verification', {
     status: 'unverified',
     verification: { ...request.verification, state: 'failed', failure, attempts: request.verification.attempts ?? 0 },
-    outcome: { result: 'unverified', reasons: [failure === 'code_expired' ? 'the code was not entered in time' : 'too many wrong codes'] },
+    outcome: {
+      result: 'unverified',
+      reasons: [failure === 'code_expired' ? 'the code was not entered in time' : 'too many wrong codes'],
+    },
     completedAt: at,
     updatedAt: at,
   });
   await record(deps, request, actor, 'request.unverified', { failure });
 }
 
-function record(deps: RequestDeps, request: PrivacyRequest, actor: Actor, action: string, details: Record<string, unknown>) {
-  return deps.audit.append({ stream: `request:${request.id}`, actor, action, target: { requestId: request.id }, details });
+function record(
+  deps: RequestDeps,
+  request: PrivacyRequest,
+  actor: Actor,
+  action: string,
+  details: Record<string, unknown>,
+) {
+  return deps.audit.append({
+    stream: `request:${request.id}`,
+    actor,
+    action,
+    target: { requestId: request.id },
+    details,
+  });
 }

@@ -22,9 +22,21 @@ import { contactOnFile, type ContactPoint, type Outbox } from '../notifications/
 import { workflowActor, type Actor } from '../shared/actor.ts';
 import type { Clock } from '../shared/clock.ts';
 import { NotFoundError, PermanentSystemError, TransientSystemError } from '../shared/errors.ts';
-import { completeFollowUp, holdFollowUp, recordFollowUps, retentionFollowUps, type FollowUpStore } from './follow-ups.ts';
+import {
+  completeFollowUp,
+  holdFollowUp,
+  recordFollowUps,
+  retentionFollowUps,
+  type FollowUpStore,
+} from './follow-ups.ts';
 import type { RequestStore } from './ports.ts';
-import { openTaskStates, terminalStatuses, type PrivacyRequest, type RequestStatus, type SystemTask } from './request.ts';
+import {
+  openTaskStates,
+  terminalStatuses,
+  type PrivacyRequest,
+  type RequestStatus,
+  type SystemTask,
+} from './request.ts';
 
 export interface WorkflowDeps {
   requests: RequestStore;
@@ -49,12 +61,22 @@ async function loaded(deps: Pick<WorkflowDeps, 'requests'>, requestId: string): 
 
 const record_ = (...args: Parameters<typeof record>) => record(...args);
 
-function record(deps: Pick<WorkflowDeps, 'audit'>, request: PrivacyRequest, action: string, details: Record<string, unknown>, systemId?: string) {
+function record(
+  deps: Pick<WorkflowDeps, 'audit'>,
+  request: PrivacyRequest,
+  action: string,
+  details: Record<string, unknown>,
+  systemId?: string,
+) {
   return deps.audit.append({
     stream: `request:${request.id}`,
     actor: workflowActor,
     action,
-    target: { requestId: request.id, ...(request.ecifId ? { ecifId: request.ecifId } : {}), ...(systemId ? { systemId } : {}) },
+    target: {
+      requestId: request.id,
+      ...(request.ecifId ? { ecifId: request.ecifId } : {}),
+      ...(systemId ? { systemId } : {}),
+    },
     details,
   });
 }
@@ -80,18 +102,29 @@ export async function prepareStep(deps: WorkflowDeps, input: { requestId: string
   const request = await loaded(deps, input.requestId);
   const answer = { requestId: request.id, type: request.type };
   // Never run unverified: a start that raced ahead of verification only re-finalizes nothing.
-  if (request.status === 'pending_verification' || terminalStatuses.includes(request.status)) return { ...answer, terminal: true, found: false, systems: [] };
+  if (request.status === 'pending_verification' || terminalStatuses.includes(request.status))
+    return { ...answer, terminal: true, found: false, systems: [] };
   const first = request.status === 'received';
   const subject = await resolved(deps, request);
   const plan = subject.found ? await planned(deps, subject) : undefined;
-  const named = subject.resolution ? { subjectFound: subject.found, ...(subject.found && !request.ecifId ? { ecifId: subject.request.ecifId } : {}) } : {};
+  const named = subject.resolution
+    ? { subjectFound: subject.found, ...(subject.found && !request.ecifId ? { ecifId: subject.request.ecifId } : {}) }
+    : {};
   // Conditional: a requester's cancellation that won the race stops the run here, before any task is written.
-  if (first) await deps.requests.move(request.id, 'received', { status: 'in_progress', updatedAt: deps.clock.now().toISOString(), ...named });
+  if (first)
+    await deps.requests.move(request.id, 'received', {
+      status: 'in_progress',
+      updatedAt: deps.clock.now().toISOString(),
+      ...named,
+    });
   else if (subject.resolution) await deps.requests.update(request.id, named);
   // The trail's events are appended in order while the tasks are written (each is a fact by now).
   const trail: Promise<unknown>[] = [];
   if (first) trail.push(record(deps, request, 'request.started', { type: request.type }));
-  if (subject.resolution) trail.push(record(deps, subject.request, 'request.subject_resolved', { found: subject.found, ...subject.resolution }));
+  if (subject.resolution)
+    trail.push(
+      record(deps, subject.request, 'request.subject_resolved', { found: subject.found, ...subject.resolution }),
+    );
   try {
     const systems = plan ? await written(deps, subject.request, plan, first) : [];
     await Promise.all(trail);
@@ -119,19 +152,28 @@ async function resolved(deps: WorkflowDeps, request: PrivacyRequest): Promise<Su
   if (request.subjectFound !== undefined) return { request, found: request.subjectFound };
   if (request.followUp?.systemId) {
     // A retention follow-up: the subject was resolved (and erased in the ECIF) by the request it follows.
-    return { request: { ...request, subjectFound: true }, found: true, resolution: { by: 'follow_up', crossReferences: [request.followUp.systemId] } };
+    return {
+      request: { ...request, subjectFound: true },
+      found: true,
+      resolution: { by: 'follow_up', crossReferences: [request.followUp.systemId] },
+    };
   }
   const resolution = await resolveByKeys(deps.ecif, request.identityKeys);
   // A signed-in customer is its ecifId: the identifiers it typed may add nothing, but must not name someone else.
   const byLogin = request.ecifId && !resolution ? await deps.ecif.getCustomer(request.ecifId) : undefined;
-  const found = resolution ? !request.ecifId || request.ecifId === resolution.ecifId : !!byLogin && byLogin.status !== 'erased';
+  const found = resolution
+    ? !request.ecifId || request.ecifId === resolution.ecifId
+    : !!byLogin && byLogin.status !== 'erased';
   // Kept on the request: a signed-in customer has an ecifId even when its identifiers named someone else.
   const ecifId = found ? (request.ecifId ?? resolution!.ecifId) : undefined;
   const crossReferences = found ? (resolution?.crossReferences ?? (await deps.ecif.crossReferences(ecifId!))) : [];
   return {
     request: { ...request, subjectFound: found, ...(ecifId ? { ecifId } : {}) },
     found,
-    resolution: { by: !found ? 'none' : resolution ? 'identifiers' : 'login', crossReferences: crossReferences.map((x) => x.systemId) },
+    resolution: {
+      by: !found ? 'none' : resolution ? 'identifiers' : 'login',
+      crossReferences: crossReferences.map((x) => x.systemId),
+    },
     crossReferences,
     record: found ? (resolution?.record ?? byLogin) : undefined,
   };
@@ -152,11 +194,23 @@ async function planned(deps: WorkflowDeps, subject: Subject) {
  * first run no task can exist yet (a request is `received` only before it starts), so what was
  * written is what is stored; a later run reads back what an earlier one wrote.
  */
-async function written(deps: WorkflowDeps, request: PrivacyRequest, plan: { systems: ConnectedSystem[]; tasks: SystemTask[] }, first: boolean): Promise<Prepared['systems']> {
+async function written(
+  deps: WorkflowDeps,
+  request: PrivacyRequest,
+  plan: { systems: ConnectedSystem[]; tasks: SystemTask[] },
+  first: boolean,
+): Promise<Prepared['systems']> {
   await deps.requests.putTasksIfAbsent(plan.tasks);
-  const stored = first ? [...plan.tasks].sort((a, b) => (a.systemId < b.systemId ? -1 : a.systemId > b.systemId ? 1 : 0)) : await deps.requests.tasks(request.id);
+  const stored = first
+    ? [...plan.tasks].sort((a, b) => (a.systemId < b.systemId ? -1 : a.systemId > b.systemId ? 1 : 0))
+    : await deps.requests.tasks(request.id);
   await record(deps, request, 'request.planned', {
-    systems: stored.map((t) => ({ systemId: t.systemId, action: t.action, state: t.state, exemptions: t.exemptions.map((e) => e.field) })),
+    systems: stored.map((t) => ({
+      systemId: t.systemId,
+      action: t.action,
+      state: t.state,
+      exemptions: t.exemptions.map((e) => e.field),
+    })),
   });
   return stored
     .filter((t) => openTaskStates.includes(t.state))
@@ -179,13 +233,25 @@ async function planFromEcif(deps: WorkflowDeps, subject: Subject, systems: Conne
     ]);
     // A legal hold: nothing is destroyed while it is on (GDPR Art. 17(3)(e)).
     if (hold) return planUnderHold(request.id, xrefs, systems, deps.clock.now(), hold);
-    return planErasure(request.id, xrefs, systems, deps.clock.now(), { relationshipEndedOn: record?.relationshipEndedOn });
+    return planErasure(request.id, xrefs, systems, deps.clock.now(), {
+      relationshipEndedOn: record?.relationshipEndedOn,
+    });
   }
   const xrefs = subject.crossReferences ?? (await deps.ecif.crossReferences(ecifId));
   return planAction(request.id, right.action, xrefs, systems, deps.clock.now(), {
     everySystem: right.everySystem,
     // A rectification reaches the systems holding a corrected field, with those fields only.
-    ...(request.corrections ? { fieldsOf: (s: ConnectedSystem) => Object.keys(correctedValues(request.corrections!, s.fields.map((f) => f.name))) } : {}),
+    ...(request.corrections
+      ? {
+          fieldsOf: (s: ConnectedSystem) =>
+            Object.keys(
+              correctedValues(
+                request.corrections!,
+                s.fields.map((f) => f.name),
+              ),
+            ),
+        }
+      : {}),
   });
 }
 
@@ -204,8 +270,17 @@ export function workOf(request: PrivacyRequest, task: SystemTask, system: Connec
     localId: task.localId,
     fields,
     idempotencyKey: `${request.id}:${task.systemId}:${task.action}`,
-    ...(task.action === 'rectify' && request.corrections ? { values: correctedValues(request.corrections, fields.map((f) => f.name)) } : {}),
-    ...(task.action === 'opt_out' || task.action === 'restrict' ? { flags: Object.keys(flagsFor[request.type] ?? {}) } : {}),
+    ...(task.action === 'rectify' && request.corrections
+      ? {
+          values: correctedValues(
+            request.corrections,
+            fields.map((f) => f.name),
+          ),
+        }
+      : {}),
+    ...(task.action === 'opt_out' || task.action === 'restrict'
+      ? { flags: Object.keys(flagsFor[request.type] ?? {}) }
+      : {}),
   };
 }
 
@@ -227,7 +302,13 @@ export async function systemStepOf(deps: WorkflowDeps, input: { requestId: strin
  */
 export async function recordSystemOutcome(
   deps: WorkflowDeps,
-  step: { request: PrivacyRequest; task: SystemTask; work: SystemWork; connector: Connector; from: SystemTask['state'] },
+  step: {
+    request: PrivacyRequest;
+    task: SystemTask;
+    work: SystemWork;
+    connector: Connector;
+    from: SystemTask['state'];
+  },
   { data, ...outcome }: ConnectorOutcome,
   attested?: { verification: string; evidence?: string; actor?: Actor },
 ) {
@@ -235,11 +316,23 @@ export async function recordSystemOutcome(
   const now = () => deps.clock.now().toISOString();
   if (task.action === 'access') await deps.reports.putSystemData(request.id, task.systemId, data ?? {});
   const readBack = !attested && connector.verify && task.action !== 'access' ? await connector.verify(work) : undefined;
-  const verification = readBack ?? { verified: false, remaining: [], method: attested?.verification ?? (task.action === 'access' ? 'not-applicable' : 'not-supported') };
+  const verification = readBack ?? {
+    verified: false,
+    remaining: [],
+    method: attested?.verification ?? (task.action === 'access' ? 'not-applicable' : 'not-supported'),
+  };
   if (readBack && !readBack.verified) {
-    throw new PermanentSystemError(`read-back found fields not ${task.action === 'erase' ? 'erased' : 'changed'}: ${verification.remaining.join(', ')}`);
+    throw new PermanentSystemError(
+      `read-back found fields not ${task.action === 'erase' ? 'erased' : 'changed'}: ${verification.remaining.join(', ')}`,
+    );
   }
-  const proof = { ...outcome, verified: verification.verified, verification: verification.method, at: now(), ...(attested?.evidence ? { evidence: attested.evidence } : {}) };
+  const proof = {
+    ...outcome,
+    verified: verification.verified,
+    verification: verification.method,
+    at: now(),
+    ...(attested?.evidence ? { evidence: attested.evidence } : {}),
+  };
   await deps.requests.moveTask(request.id, task.systemId, step.from, { state: 'succeeded', proof, updatedAt: now() });
   await deps.audit.append({
     stream: `request:${request.id}`,
@@ -254,7 +347,10 @@ export async function recordSystemOutcome(
 export async function executeSystemStep(deps: WorkflowDeps, input: { requestId: string; systemId: string }) {
   const now = () => deps.clock.now().toISOString();
   // The request and this task, in one read shared with the request's other system steps starting now.
-  const [planned, system] = await Promise.all([deps.requests.getPlanned(input.requestId, input.systemId), deps.systems.get(input.systemId)]);
+  const [planned, system] = await Promise.all([
+    deps.requests.getPlanned(input.requestId, input.systemId),
+    deps.systems.get(input.systemId),
+  ]);
   if (!planned) throw new NotFoundError('no such request', { requestId: input.requestId });
   const { request, task } = planned;
   if (!task) throw new NotFoundError('no such system task', { systemId: input.systemId });
@@ -267,18 +363,31 @@ export async function executeSystemStep(deps: WorkflowDeps, input: { requestId: 
   // write stays off the call's path. The call carries the same idempotency key on every attempt, so
   // one that went out for a task settled meanwhile (the claim finds it so) does no second harm, and
   // its answer changes nothing here.
-  const [claim, call] = await Promise.allSettled([deps.requests.claimTask(request.id, task.systemId, now()), connector.execute(work)]);
+  const [claim, call] = await Promise.allSettled([
+    deps.requests.claimTask(request.id, task.systemId, now()),
+    connector.execute(work),
+  ]);
   if (claim.status === 'rejected') throw claim.reason;
   const claimed = claim.value;
   if (!claimed) {
     const settled = await deps.requests.getTask(request.id, task.systemId);
     return { systemId: task.systemId, state: settled?.state ?? task.state };
   }
-  if (call.status === 'fulfilled') return recordSystemOutcome(deps, { request, task: claimed, work, connector, from: 'running' }, call.value);
+  if (call.status === 'fulfilled')
+    return recordSystemOutcome(deps, { request, task: claimed, work, connector, from: 'running' }, call.value);
   const err = call.reason as Error;
   if (err instanceof TransientSystemError) {
-    await deps.requests.updateTask(request.id, task.systemId, { lastError: { name: err.name, message: err.message }, updatedAt: now() });
-    await record(deps, request, 'request.system_retrying', { error: err.name, attempt: claimed.attempts }, task.systemId);
+    await deps.requests.updateTask(request.id, task.systemId, {
+      lastError: { name: err.name, message: err.message },
+      updatedAt: now(),
+    });
+    await record(
+      deps,
+      request,
+      'request.system_retrying',
+      { error: err.name, attempt: claimed.attempts },
+      task.systemId,
+    );
   }
   throw err;
 }
@@ -289,7 +398,8 @@ export async function recordSystemFailureStep(
 ) {
   const request = await loaded(deps, input.requestId);
   // A duplicate invocation of the step that lost the race to a success: the success stands.
-  if ((await deps.requests.getTask(request.id, input.systemId))?.state === 'succeeded') return { systemId: input.systemId, state: 'succeeded' as const };
+  if ((await deps.requests.getTask(request.id, input.systemId))?.state === 'succeeded')
+    return { systemId: input.systemId, state: 'succeeded' as const };
   const name = input.error?.Error ?? 'Unknown';
   // The cause is Lambda's error JSON; keep only its message, which our connectors keep free of personal data.
   const message = causeMessage(input.error?.Cause).slice(0, 500);
@@ -312,18 +422,34 @@ function causeMessage(cause: string | undefined): string {
   }
 }
 
-export async function finalizeStep(deps: WorkflowDeps, input: { requestId: string }): Promise<{ requestId: string; status: RequestStatus }> {
+export async function finalizeStep(
+  deps: WorkflowDeps,
+  input: { requestId: string },
+): Promise<{ requestId: string; status: RequestStatus }> {
   // Read at once: the tasks are keyed by the request id the input names.
   const [request, tasks] = await Promise.all([loaded(deps, input.requestId), deps.requests.tasks(input.requestId)]);
-  if (terminalStatuses.includes(request.status) || request.status === 'pending_verification') return { requestId: request.id, status: request.status };
+  if (terminalStatuses.includes(request.status) || request.status === 'pending_verification')
+    return { requestId: request.id, status: request.status };
   const at = deps.clock.now().toISOString();
   if (!request.ecifId || request.subjectFound === false) {
-    return close(deps, request, 'completed', { result: 'no_data_held', reasons: ['no customer matched the identifiers given'] }, at);
+    return close(
+      deps,
+      request,
+      'completed',
+      { result: 'no_data_held', reasons: ['no customer matched the identifiers given'] },
+      at,
+    );
   }
   const failed = tasks.filter((t) => t.state === 'failed' || openTaskStates.includes(t.state));
   if (failed.length > 0) {
     // The golden record stays until every system is done: its cross-references drive the retry.
-    return close(deps, request, 'needs_attention', { result: 'failed_systems', reasons: failed.map((t) => `${t.systemId}: ${t.lastError?.name ?? t.state}`) }, at);
+    return close(
+      deps,
+      request,
+      'needs_attention',
+      { result: 'failed_systems', reasons: failed.map((t) => `${t.systemId}: ${t.lastError?.name ?? t.state}`) },
+      at,
+    );
   }
   const customer = await deps.ecif.getCustomer(request.ecifId);
   const contact = contactOnFile(customer);
@@ -333,7 +459,8 @@ export async function finalizeStep(deps: WorkflowDeps, input: { requestId: strin
   // A retention follow-up erases fields only: the ECIF and consent were done by the request it follows.
   else if (!request.followUp?.systemId) await applyInEcifAndConsent(deps, request, tasks, at, customer);
   if (request.type === 'erasure' && !hold) await recordFollowUps(deps, retentionFollowUps(request, tasks, at));
-  if (request.followUp) await completeFollowUp(deps, request, skippedOf(tasks).length ? 'partially_completed' : 'completed');
+  if (request.followUp)
+    await completeFollowUp(deps, request, skippedOf(tasks).length ? 'partially_completed' : 'completed');
   const recipientsNotified = hold ? [] : await notifyRecipients(deps, request, tasks);
   const reasons = exemptionReasons(tasks);
   const skipped = skippedOf(tasks);
@@ -370,7 +497,8 @@ async function notifyRecipients(deps: WorkflowDeps, request: PrivacyRequest, tas
     .filter((t) => t.state === 'succeeded' && systems.some((s) => s.systemId === t.systemId && s.recipient))
     .map((t) => t.systemId)
     .sort();
-  if (told.length && !request.outcome?.recipientsNotified) await record(deps, request, 'request.recipients_notified', { systems: told, basis: 'GDPR Art. 19' });
+  if (told.length && !request.outcome?.recipientsNotified)
+    await record(deps, request, 'request.recipients_notified', { systems: told, basis: 'GDPR Art. 19' });
   return told;
 }
 
@@ -387,7 +515,13 @@ async function keepUnderHold(deps: WorkflowDeps, request: PrivacyRequest, refere
 }
 
 /** The right's effect on the control plane itself, once every system is done. */
-async function applyInEcifAndConsent(deps: WorkflowDeps, request: PrivacyRequest, tasks: SystemTask[], at: string, customer: GoldenRecord | undefined) {
+async function applyInEcifAndConsent(
+  deps: WorkflowDeps,
+  request: PrivacyRequest,
+  tasks: SystemTask[],
+  at: string,
+  customer: GoldenRecord | undefined,
+) {
   const ecifId = request.ecifId!;
   switch (request.type) {
     case 'erasure':
@@ -421,7 +555,10 @@ async function rectifyInEcif(deps: WorkflowDeps, request: PrivacyRequest, at: st
     nationalIds: record.nationalIds ?? [],
     crossReferences: (await deps.ecif.crossReferences(record.ecifId)).map(({ since: _since, ...x }) => x),
   };
-  await upsertCustomer(deps, record.ecifId, input, { ...workflowActor, principal: `${workflowActor.principal}:${request.id}` });
+  await upsertCustomer(deps, record.ecifId, input, {
+    ...workflowActor,
+    principal: `${workflowActor.principal}:${request.id}`,
+  });
   void at;
 }
 
@@ -442,8 +579,17 @@ async function writeReport(deps: WorkflowDeps, request: PrivacyRequest, tasks: S
       };
     }),
   );
-  const report = buildAccessReport({ request, record, consents: await deps.consent.current(record.ecifId), systems: sections, generatedAt: at });
-  const keys = await deps.reports.putReport(request.id, { json: JSON.stringify(report, null, 2), csv: reportCsv(report) });
+  const report = buildAccessReport({
+    request,
+    record,
+    consents: await deps.consent.current(record.ecifId),
+    systems: sections,
+    generatedAt: at,
+  });
+  const keys = await deps.reports.putReport(request.id, {
+    json: JSON.stringify(report, null, 2),
+    csv: reportCsv(report),
+  });
   await deps.requests.update(request.id, { report: { ...keys, createdAt: at, systems: sections.length } });
   await record_(deps, request, 'request.report_created', { systems: sections.length, formats: ['json', 'csv'] });
 }
@@ -451,12 +597,15 @@ async function writeReport(deps: WorkflowDeps, request: PrivacyRequest, tasks: S
 /** The golden record anonymized (the one finalize read for the answer's contact) and consent marked erased, at once. */
 async function eraseInEcif(deps: WorkflowDeps, ecifId: string, record: GoldenRecord | undefined, at: string) {
   await Promise.all([
-    record && record.status !== 'erased' ? deps.ecif.eraseCustomer(anonymized(record, at), record.identities) : undefined,
+    record && record.status !== 'erased'
+      ? deps.ecif.eraseCustomer(anonymized(record, at), record.identities)
+      : undefined,
     deps.consent.setFlags(ecifId, { erased: true }, at),
   ]);
 }
 
-const skippedOf = (tasks: SystemTask[]) => tasks.filter((t) => t.state === 'skipped').map((t) => `${t.systemId}: ${t.lastError?.name ?? 'skipped'}`);
+const skippedOf = (tasks: SystemTask[]) =>
+  tasks.filter((t) => t.state === 'skipped').map((t) => `${t.systemId}: ${t.lastError?.name ?? 'skipped'}`);
 
 /** The requester's answer, per system: "core-banking: retained under AML record-keeping until 2030-06-02 (balance, ...)". */
 export function exemptionReasons(tasks: SystemTask[]): string[] {
@@ -465,12 +614,18 @@ export function exemptionReasons(tasks: SystemTask[]): string[] {
     for (const e of t.exemptions) {
       const until = e.until ? e.until.slice(0, 10) : 'the hold is released';
       const key = `${e.basis}|${until}`;
-      const g = groups.get(key) ?? { basis: e.basis, ...(e.citation ? { citation: e.citation } : {}), until, fields: [] };
+      const g = groups.get(key) ?? {
+        basis: e.basis,
+        ...(e.citation ? { citation: e.citation } : {}),
+        until,
+        fields: [],
+      };
       g.fields.push(e.field);
       groups.set(key, g);
     }
     return [...groups.values()].map(
-      (g) => `${t.systemId}: retained under ${g.basis}${g.citation ? ` (${g.citation})` : ''} until ${g.until} (${g.fields.join(', ')})`,
+      (g) =>
+        `${t.systemId}: retained under ${g.basis}${g.citation ? ` (${g.citation})` : ''} until ${g.until} (${g.fields.join(', ')})`,
     );
   });
 }
@@ -500,7 +655,16 @@ async function close(
   await Promise.all([
     record(deps, request, 'request.finalized', { status, result: outcome.result, reasons: outcome.reasons.length }),
     closing && contact
-      ? deps.outbox.send({ requestId: request.id, to: contact, notice: { kind: 'completed', type: request.type, result: outcome.result, ...(retained.length ? { retained } : {}) } })
+      ? deps.outbox.send({
+          requestId: request.id,
+          to: contact,
+          notice: {
+            kind: 'completed',
+            type: request.type,
+            result: outcome.result,
+            ...(retained.length ? { retained } : {}),
+          },
+        })
       : undefined,
   ]);
   return { requestId: request.id, status };

@@ -8,7 +8,9 @@ export const handler = httpRoute(
   {
     summary: 'Write the digest of a day (operator, auditor)',
     body: z.strictObject({ day: z.iso.date() }),
-    responses: { 201: z.looseObject({ day: z.string(), hash: z.string(), heads: z.array(z.looseObject({ stream: z.string() })) }) },
+    responses: {
+      201: z.looseObject({ day: z.string(), hash: z.string(), heads: z.array(z.looseObject({ stream: z.string() })) }),
+    },
   },
   async ({ body, actor, deps }) => ({ status: 201, body: await writeDailyDigest(deps, body.day, actor) }),
 );

@@ -9,7 +9,9 @@ import { exportChunks } from '#core/audit/export-stream.ts';
 import { httpStreamRoute } from '../middleware/http-route.ts';
 import { auditRangeQuery } from './audit-range.ts';
 
-const query = z.strictObject({ from: z.string(), to: z.string().optional(), format: z.enum(['ndjson', 'csv']).default('ndjson') }).transform(({ format, ...range }) => ({ format, range: auditRangeQuery.parse(range) }));
+const query = z
+  .strictObject({ from: z.string(), to: z.string().optional(), format: z.enum(['ndjson', 'csv']).default('ndjson') })
+  .transform(({ format, ...range }) => ({ format, range: auditRangeQuery.parse(range) }));
 
 export const handler = httpStreamRoute(
   'audit-export',
@@ -20,12 +22,20 @@ export const handler = httpStreamRoute(
       '`{"export":"end","events":N,"from":…,"to":…}`; an export without the trailer, or whose count disagrees, was cut short ' +
       '(`npm run audit:verify -- --complete` refuses it). CSV: a header and one row per event, no trailer. In AWS this route is served by ' +
       'the streaming REST API (the stack output ExportApiUrl), not the HTTP API.',
-    query, responses: { 200: z.string() }, responseMediaTypes: ['application/x-ndjson', 'text/csv'] },
+    query,
+    responses: { 200: z.string() },
+    responseMediaTypes: ['application/x-ndjson', 'text/csv'],
+  },
   async ({ query, deps }) => ({
     headers: {
       'content-type': query.format === 'ndjson' ? 'application/x-ndjson' : 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="audit-${query.range.from.slice(0, 10)}.${query.format}"`,
     },
-    body: exportChunks((page) => deps.audit.events(query.range, {}, page), query.range, query.format, config().AUDIT_EXPORT_PAGE_SIZE),
+    body: exportChunks(
+      (page) => deps.audit.events(query.range, {}, page),
+      query.range,
+      query.format,
+      config().AUDIT_EXPORT_PAGE_SIZE,
+    ),
   }),
 );

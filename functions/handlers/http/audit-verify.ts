@@ -9,7 +9,15 @@ export const handler = httpRoute(
   {
     summary: 'Verify the audit chains and digests over a time range (auditor)',
     query: auditRangeQuery,
-    responses: { 200: z.looseObject({ ok: z.boolean(), checked: z.number().int(), streams: z.number().int(), digests: z.number().int(), firstBreak: z.looseObject({ problem: z.string() }).optional() }) },
+    responses: {
+      200: z.looseObject({
+        ok: z.boolean(),
+        checked: z.number().int(),
+        streams: z.number().int(),
+        digests: z.number().int(),
+        firstBreak: z.looseObject({ problem: z.string() }).optional(),
+      }),
+    },
   },
   async ({ query, deps }) => ({ body: await verifyAuditLog(deps.audit, query) }),
 );

@@ -8,7 +8,8 @@ import { privacyRequestResponse } from './responses.ts';
 export const handler = httpRoute(
   'cancel-privacy-request',
   {
-    summary: 'Cancel a request not yet executing (the customer it is for, the requester with its key, or an operator for them)',
+    summary:
+      'Cancel a request not yet executing (the customer it is for, the requester with its key, or an operator for them)',
     params: requestParams,
     headers: requesterKeyHeader,
     responses: { 200: privacyRequestResponse },

@@ -6,6 +6,13 @@ import { consentCaptureResponse } from './responses.ts';
 
 export const handler = httpRoute(
   'capture-consent',
-  { summary: 'Give or withdraw consent (an opt-out of sale or sharing, or Sec-GPC: 1, is pushed to the systems)', body: captureInputSchema, responses: { 201: consentCaptureResponse } },
-  async ({ body, actor, deps, headers }) => ({ status: 201, body: await giveOrWithdrawConsent(deps, body, actor, { gpc: headers['sec-gpc']?.trim() === '1' }) }),
+  {
+    summary: 'Give or withdraw consent (an opt-out of sale or sharing, or Sec-GPC: 1, is pushed to the systems)',
+    body: captureInputSchema,
+    responses: { 201: consentCaptureResponse },
+  },
+  async ({ body, actor, deps, headers }) => ({
+    status: 201,
+    body: await giveOrWithdrawConsent(deps, body, actor, { gpc: headers['sec-gpc']?.trim() === '1' }),
+  }),
 );

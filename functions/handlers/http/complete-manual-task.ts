@@ -12,5 +12,7 @@ export const handler = httpRoute(
     body: manualCompletionSchema,
     responses: { 200: systemOutcomeResponse.partial().required({ systemId: true, state: true }) },
   },
-  async ({ params, body, actor, deps }) => ({ body: await completeManualTask(deps, params.id, params.systemId, body, actor) }),
+  async ({ params, body, actor, deps }) => ({
+    body: await completeManualTask(deps, params.id, params.systemId, body, actor),
+  }),
 );

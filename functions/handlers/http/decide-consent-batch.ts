@@ -21,7 +21,9 @@ export const handler = httpRoute(
     responses: {
       200: z.looseObject({
         decidedAt: z.iso.datetime(),
-        items: z.array(z.looseObject({ decision: z.enum(['allow', 'deny']), reason: z.enum(decisionReasons), token: z.string() })),
+        items: z.array(
+          z.looseObject({ decision: z.enum(['allow', 'deny']), reason: z.enum(decisionReasons), token: z.string() }),
+        ),
       }),
     },
   },

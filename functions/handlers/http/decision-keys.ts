@@ -4,6 +4,9 @@ import { httpRoute } from '../middleware/http-route.ts';
 
 export const handler = httpRoute(
   'decision-keys',
-  { summary: 'The public keys (JWKS) that verify decision tokens', responses: { 200: z.looseObject({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.string() })) }) } },
+  {
+    summary: 'The public keys (JWKS) that verify decision tokens',
+    responses: { 200: z.looseObject({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.string() })) }) },
+  },
   async ({ deps }) => ({ body: deps.decisionSigner.jwks(), headers: { 'cache-control': 'public, max-age=3600' } }),
 );

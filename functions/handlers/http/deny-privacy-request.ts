@@ -7,6 +7,11 @@ import { privacyRequestResponse } from './responses.ts';
 
 export const handler = httpRoute(
   'deny-privacy-request',
-  { summary: 'Refuse a request (Art. 12(4), 11 CCR §7022-7024) with a reason from the list', params: requestParams, body: denyInputSchema, responses: { 200: privacyRequestResponse } },
+  {
+    summary: 'Refuse a request (Art. 12(4), 11 CCR §7022-7024) with a reason from the list',
+    params: requestParams,
+    body: denyInputSchema,
+    responses: { 200: privacyRequestResponse },
+  },
   async ({ params, body, actor, deps }) => ({ body: requestView(await denyRequest(deps, params.id, body, actor)) }),
 );

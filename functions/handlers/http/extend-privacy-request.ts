@@ -7,6 +7,11 @@ import { privacyRequestResponse } from './responses.ts';
 
 export const handler = httpRoute(
   'extend-privacy-request',
-  { summary: 'Extend the deadline once (GDPR +2 months, CCPA +45 days), before the first one passes', params: requestParams, body: extendInputSchema, responses: { 200: privacyRequestResponse } },
+  {
+    summary: 'Extend the deadline once (GDPR +2 months, CCPA +45 days), before the first one passes',
+    params: requestParams,
+    body: extendInputSchema,
+    responses: { 200: privacyRequestResponse },
+  },
   async ({ params, body, actor, deps }) => ({ body: requestView(await extendRequest(deps, params.id, body, actor)) }),
 );

@@ -8,8 +8,17 @@ export const handler = httpRoute(
   {
     summary: "A subject's consent ledger (immutable events), oldest first",
     params: subjectParams,
-    query: z.strictObject({ until: instant.optional(), cursor: z.string().max(2000).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
-    responses: { 200: z.looseObject({ items: z.array(z.looseObject({ eventId: z.string(), capturedAt: z.string(), state: z.string() })), next: z.string().optional() }) },
+    query: z.strictObject({
+      until: instant.optional(),
+      cursor: z.string().max(2000).optional(),
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+    }),
+    responses: {
+      200: z.looseObject({
+        items: z.array(z.looseObject({ eventId: z.string(), capturedAt: z.string(), state: z.string() })),
+        next: z.string().optional(),
+      }),
+    },
   },
   async ({ params, query, actor, deps }) => {
     assertMaySee(actor, params.ecifId);

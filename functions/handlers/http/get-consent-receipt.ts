@@ -9,7 +9,14 @@ export const handler = httpRoute(
   {
     summary: 'A consent receipt (Kantara Consent Receipt v1.1 fields) by its id',
     params: z.object({ receiptId: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'a receipt id is a ULID') }),
-    responses: { 200: z.looseObject({ version: z.literal('KI-CR-v1.1.0'), consentReceiptID: z.string(), piiPrincipalId: z.string(), services: z.array(z.looseObject({})) }) },
+    responses: {
+      200: z.looseObject({
+        version: z.literal('KI-CR-v1.1.0'),
+        consentReceiptID: z.string(),
+        piiPrincipalId: z.string(),
+        services: z.array(z.looseObject({})),
+      }),
+    },
   },
   async ({ params, actor, deps }) => {
     const held = await deps.consent.receipt(params.receiptId);

@@ -22,7 +22,8 @@ export const handler = httpRoute(
   async ({ params, query, actor, deps, headers }) => {
     const request = await reachableRequest(deps, params.id, actor, headers);
     // Only the verified requester: the same "not found" for a report not (yet) there.
-    if (!request.report || request.verification.state !== 'verified') throw new NotFoundError('no report for this request');
+    if (!request.report || request.verification.state !== 'verified')
+      throw new NotFoundError('no report for this request');
     const url = await deps.reports.downloadUrl(request.report[query.format], LINK_SECONDS);
     const expiresAt = new Date(deps.clock.now().getTime() + LINK_SECONDS * 1000).toISOString();
     await deps.audit.append({

@@ -7,7 +7,8 @@ import { privacyRequestResponse } from './responses.ts';
 export const handler = httpRoute(
   'get-privacy-request',
   {
-    summary: 'A request with its per-system outcomes (operator, auditor, the customer it is for, or the requester with its key)',
+    summary:
+      'A request with its per-system outcomes (operator, auditor, the customer it is for, or the requester with its key)',
     params: requestParams,
     headers: requesterKeyHeader,
     responses: { 200: privacyRequestResponse },

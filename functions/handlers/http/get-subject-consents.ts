@@ -8,7 +8,13 @@ import type { ConsentEvent } from '#core/consent/consent.ts';
 import { httpRoute } from '../middleware/http-route.ts';
 import { assertMaySee, instant, subjectParams } from './subject-access.ts';
 
-const consentEntry = z.looseObject({ purpose: z.string(), channel: z.string(), state: z.string(), eventId: z.string(), capturedAt: z.string() });
+const consentEntry = z.looseObject({
+  purpose: z.string(),
+  channel: z.string(),
+  state: z.string(),
+  eventId: z.string(),
+  capturedAt: z.string(),
+});
 
 export const handler = httpRoute(
   'get-subject-consents',
@@ -16,7 +22,14 @@ export const handler = httpRoute(
     summary: "A subject's consents now, or as of an instant (rebuilt from the ledger)",
     params: subjectParams,
     query: z.strictObject({ asOf: instant.optional() }),
-    responses: { 200: z.looseObject({ ecifId: z.string(), consents: z.array(consentEntry), flags: z.record(z.string(), z.boolean()).optional(), asOf: z.string().optional() }) },
+    responses: {
+      200: z.looseObject({
+        ecifId: z.string(),
+        consents: z.array(consentEntry),
+        flags: z.record(z.string(), z.boolean()).optional(),
+        asOf: z.string().optional(),
+      }),
+    },
   },
   async ({ params, query, actor, deps }) => {
     assertMaySee(actor, params.ecifId);

@@ -18,7 +18,12 @@ export const systemIdParam = systemIdSchema;
 export const callbackParams = z.object({ requestId, systemId: systemIdSchema });
 export const requesterKeyHeader = z.object({ 'x-requester-key': z.string().min(16).max(100).optional() });
 
-export async function reachableRequest(deps: Deps, id: string, actor: Actor, headers: Record<string, string | undefined>): Promise<PrivacyRequest> {
+export async function reachableRequest(
+  deps: Deps,
+  id: string,
+  actor: Actor,
+  headers: Record<string, string | undefined>,
+): Promise<PrivacyRequest> {
   const request = await deps.requests.get(id);
   const key = requesterKeyHeader.safeParse(headers).data?.['x-requester-key'];
   const reachable =
@@ -26,7 +31,9 @@ export async function reachableRequest(deps: Deps, id: string, actor: Actor, hea
     (actor.role === 'operator' ||
       actor.role === 'auditor' ||
       (actor.role === 'customer' && request.ecifId === actor.principal && request.verification.state === 'verified') ||
-      (actor.role === 'anonymous' && !!key && requesterKeyMatches(deps.requestKey, request.id, key, request.requesterKeyHash)));
+      (actor.role === 'anonymous' &&
+        !!key &&
+        requesterKeyMatches(deps.requestKey, request.id, key, request.requesterKeyHash)));
   if (!reachable) throw new NotFoundError('no such request');
   return request;
 }

@@ -23,7 +23,9 @@ export function requestView(request: PrivacyRequest, tasks?: SystemTask[], viewe
             ...(t.lastError ? { lastError: t.lastError } : {}),
             ...(t.proof ? { proof: t.proof } : {}),
             // What it waits for and until when; never the task token (it would let anyone answer the step).
-            ...(t.state === 'waiting' && t.waiting ? { waiting: { for: t.waiting.for, since: t.waiting.since, until: t.waiting.until } } : {}),
+            ...(t.state === 'waiting' && t.waiting
+              ? { waiting: { for: t.waiting.for, since: t.waiting.since, until: t.waiting.until } }
+              : {}),
           })),
         }
       : {}),

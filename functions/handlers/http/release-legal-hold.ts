@@ -7,7 +7,11 @@ import { subjectParams } from './subject-access.ts';
 
 export const handler = httpRoute(
   'release-legal-hold',
-  { summary: 'Release the legal hold on a subject; the erasures it held run now', params: subjectParams, responses: { 200: legalHoldReleasedResponse } },
+  {
+    summary: 'Release the legal hold on a subject; the erasures it held run now',
+    params: subjectParams,
+    responses: { 200: legalHoldReleasedResponse },
+  },
   async ({ params, actor, deps }) => {
     const due = await dueOnRelease(deps, params.ecifId);
     const hold = await releaseHold(deps, params.ecifId, actor);

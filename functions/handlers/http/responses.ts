@@ -18,9 +18,24 @@ export const systemOutcomeResponse = z.looseObject({
   state: z.string(),
   attempts: z.number().int(),
   /** `until` for a retention; `hold` (its reference) for a legal hold, kept until the hold is released. */
-  exemptions: z.array(z.looseObject({ field: z.string(), basis: z.string(), citation: z.string().optional(), until: isoTime.optional(), hold: z.string().optional() })),
+  exemptions: z.array(
+    z.looseObject({
+      field: z.string(),
+      basis: z.string(),
+      citation: z.string().optional(),
+      until: isoTime.optional(),
+      hold: z.string().optional(),
+    }),
+  ),
   lastError: z.looseObject({ name: z.string(), message: z.string() }).optional(),
-  proof: z.looseObject({ recordsAffected: z.number(), fieldsChanged: z.array(z.string()), verified: z.boolean(), at: isoTime }).optional(),
+  proof: z
+    .looseObject({
+      recordsAffected: z.number(),
+      fieldsChanged: z.array(z.string()),
+      verified: z.boolean(),
+      at: isoTime,
+    })
+    .optional(),
 });
 
 export const privacyRequestResponse = z.looseObject({
@@ -44,12 +59,22 @@ export const upsertCustomerResponse = z.looseObject({
   crossReferences: z.number().int(),
 });
 
-export const systemResponse = z.looseObject({ systemId: z.string(), name: z.string(), connector: z.looseObject({ kind: z.string() }), updatedAt: isoTime });
+export const systemResponse = z.looseObject({
+  systemId: z.string(),
+  name: z.string(),
+  connector: z.looseObject({ kind: z.string() }),
+  updatedAt: isoTime,
+});
 export const systemsResponse = z.looseObject({ items: z.array(systemResponse) });
 
 /** The consent routes' promises (the consent issue may add fields). */
 export const consentCaptureResponse = z.looseObject({});
-export const consentDecisionResponse = z.looseObject({ decision: z.enum(['allow', 'deny']), reason: z.string(), decidedAt: isoTime, token: z.string() });
+export const consentDecisionResponse = z.looseObject({
+  decision: z.enum(['allow', 'deny']),
+  reason: z.string(),
+  decidedAt: isoTime,
+  token: z.string(),
+});
 
 export const legalHoldResponse = z.looseObject({
   ecifId: z.string(),
@@ -68,7 +93,10 @@ export const legalHoldReleasedResponse = z.looseObject({
 });
 
 /** An async system's callback, as taken. */
-export const callbackResponse = z.looseObject({ accepted: z.literal(true), state: z.enum(['waiting', 'succeeded', 'failed']) });
+export const callbackResponse = z.looseObject({
+  accepted: z.literal(true),
+  state: z.enum(['waiting', 'succeeded', 'failed']),
+});
 
 /** Who an identifier names in the ECIF, and where each system knows them. */
 export const resolutionResponse = z.looseObject({

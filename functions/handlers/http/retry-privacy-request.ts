@@ -7,6 +7,10 @@ import { privacyRequestResponse } from './responses.ts';
 
 export const handler = httpRoute(
   'retry-privacy-request',
-  { summary: 'Retry the failed systems of a request that needs attention', params: requestParams, responses: { 202: privacyRequestResponse } },
+  {
+    summary: 'Retry the failed systems of a request that needs attention',
+    params: requestParams,
+    responses: { 202: privacyRequestResponse },
+  },
   async ({ params, actor, deps }) => ({ status: 202, body: requestView(await retryRequest(deps, params.id, actor)) }),
 );

@@ -7,19 +7,28 @@ import { httpRoute } from '../middleware/http-route.ts';
 import { requestView } from './privacy-request-view.ts';
 import { privacyRequestResponse } from './responses.ts';
 
-const headers = z.object({ 'idempotency-key': z.string().min(8).max(200).regex(/^[\x21-\x7e]+$/).optional() });
+const headers = z.object({
+  'idempotency-key': z
+    .string()
+    .min(8)
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/)
+    .optional(),
+});
 
 export const handler = httpRoute(
   'submit-privacy-request',
   {
-    summary: 'Submit a privacy request (anyone; a customer token verifies by login, anyone else by a code sent to a contact on file)',
+    summary:
+      'Submit a privacy request (anyone; a customer token verifies by login, anyone else by a code sent to a contact on file)',
     body: requestInputSchema,
     headers,
     responses: { 202: privacyRequestResponse, 200: privacyRequestResponse },
   },
   async ({ body, actor, deps, headers: raw, sourceIp }) => {
     const started = Date.now();
-    if (actor.role === 'anonymous') await enforceLimit(deps, 'submission', sourceIp, deps.abuseLimits.submissionsPerHour);
+    if (actor.role === 'anonymous')
+      await enforceLimit(deps, 'submission', sourceIp, deps.abuseLimits.submissionsPerHour);
     const { 'idempotency-key': key } = headers.parse(raw);
     const { request, replayed, requesterKey, duplicate } = await submitRequest(deps, body, actor, key);
     // Sending a code takes time that not sending one does not: an anonymous reply is held to a floor.

@@ -12,5 +12,7 @@ export const handler = httpRoute(
     body: systemCallbackSchema,
     responses: { 200: callbackResponse },
   },
-  async ({ params, body, deps }) => ({ body: await acceptSystemCallback(deps, params.requestId, params.systemId, body) }),
+  async ({ params, body, deps }) => ({
+    body: await acceptSystemCallback(deps, params.requestId, params.systemId, body),
+  }),
 );

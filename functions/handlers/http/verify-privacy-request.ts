@@ -17,6 +17,11 @@ export const handler = httpRoute(
   },
   async ({ params, body, actor, deps, sourceIp }) => {
     await enforceLimit(deps, 'verification', sourceIp, deps.abuseLimits.verificationsPerHour);
-    return { body: requestView(await verifyRequest(deps, params.id, body.code, actor), undefined, { role: 'anonymous', principal: 'anonymous' }) };
+    return {
+      body: requestView(await verifyRequest(deps, params.id, body.code, actor), undefined, {
+        role: 'anonymous',
+        principal: 'anonymous',
+      }),
+    };
   },
 );

@@ -19,7 +19,11 @@ export const anonymous: Actor = { role: 'anonymous', principal: 'anonymous' };
  */
 export function roleOf(claims: Record<string, unknown>): Role | undefined {
   const raw = claims['cognito:groups'];
-  const groups = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.replace(/^\[|\]$/g, '').split(/[\s,]+/) : [];
+  const groups = Array.isArray(raw)
+    ? raw.map(String)
+    : typeof raw === 'string'
+      ? raw.replace(/^\[|\]$/g, '').split(/[\s,]+/)
+      : [];
   const byGroup = roles.find((r) => groups.includes(r));
   if (byGroup || raw !== undefined) return byGroup;
   const scopes = typeof claims.scope === 'string' ? claims.scope.split(/\s+/) : [];
@@ -42,7 +46,8 @@ export async function verifyBearer(header: string): Promise<JWTPayload> {
   }
   // As the HTTP API JWT authorizer: Cognito ID tokens name the client in `aud`, access tokens in `client_id`.
   const audiences = [payload.aud, payload.client_id].flat().filter((a): a is string => typeof a === 'string');
-  if (JWT_AUDIENCE && !JWT_AUDIENCE.split(',').some((a) => audiences.includes(a))) throw new UnauthenticatedError('the bearer token is not valid');
+  if (JWT_AUDIENCE && !JWT_AUDIENCE.split(',').some((a) => audiences.includes(a)))
+    throw new UnauthenticatedError('the bearer token is not valid');
   return payload;
 }
 
@@ -60,13 +65,23 @@ async function signedSystem(event: APIGatewayProxyEventV2WithJWTAuthorizer, keys
   const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   const header = event.headers?.[SIGNATURE_HEADER];
   const signedWithOneOf = (secrets: string[]) => secrets.some((secret) => verifySignature(secret, body, header));
-  if (!systemId || !header || !(signedWithOneOf(await keys(systemId)) || signedWithOneOf(await keys(systemId, { fresh: true })))) {
-    throw new UnauthenticatedError(`a valid ${SIGNATURE_HEADER} (HMAC-SHA256 over timestamp and body, within 5 minutes) is required`);
+  if (
+    !systemId ||
+    !header ||
+    !(signedWithOneOf(await keys(systemId)) || signedWithOneOf(await keys(systemId, { fresh: true })))
+  ) {
+    throw new UnauthenticatedError(
+      `a valid ${SIGNATURE_HEADER} (HMAC-SHA256 over timestamp and body, within 5 minutes) is required`,
+    );
   }
   return { role: 'connected-system', principal: systemId };
 }
 
-export async function actorFor(route: RouteSpec, event: APIGatewayProxyEventV2WithJWTAuthorizer, callbackKeys: CallbackKeys = async () => []): Promise<Actor> {
+export async function actorFor(
+  route: RouteSpec,
+  event: APIGatewayProxyEventV2WithJWTAuthorizer,
+  callbackKeys: CallbackKeys = async () => [],
+): Promise<Actor> {
   if (route.auth === 'hmac') return signedSystem(event, callbackKeys);
   let claims: Record<string, unknown> | undefined = event.requestContext?.authorizer?.jwt?.claims;
   if (route.auth === 'public') {

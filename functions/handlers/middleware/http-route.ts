@@ -117,11 +117,16 @@ const problemDetails = (route: RouteSpec): MiddlewareObj<Event, Result> => {
 
 const authorize = (route: RouteSpec): MiddlewareObj<Event, Result> => ({
   before: async (request) => {
-    internal(request.event).actor = await actorFor(route, request.event, async (systemId, opts) => (await deps()).callbackKeysFor(systemId, opts));
+    internal(request.event).actor = await actorFor(route, request.event, async (systemId, opts) =>
+      (await deps()).callbackKeysFor(systemId, opts),
+    );
   },
 });
 
-const validate = <B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType>(schemas: RouteSchemas<B, P, Q>, route: RouteSpec): MiddlewareObj<Event, Result> => ({
+const validate = <B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType>(
+  schemas: RouteSchemas<B, P, Q>,
+  route: RouteSpec,
+): MiddlewareObj<Event, Result> => ({
   before: (request) => {
     const { event } = request;
     const params = schemas.params ? schemas.params.parse(event.pathParameters ?? {}) : {};
@@ -131,8 +136,15 @@ const validate = <B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType>
   },
 });
 
-const chain = <B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType>(route: RouteSpec, schemas: RouteSchemas<B, P, Q>, streaming: boolean) => {
-  const m = middy<Event, Result, Error, Context>({ timeoutEarlyInMillis: 0, ...(streaming ? { executionMode: executionModeStreamifyResponse } : {}) });
+const chain = <B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType>(
+  route: RouteSpec,
+  schemas: RouteSchemas<B, P, Q>,
+  streaming: boolean,
+) => {
+  const m = middy<Event, Result, Error, Context>({
+    timeoutEarlyInMillis: 0,
+    ...(streaming ? { executionMode: executionModeStreamifyResponse } : {}),
+  });
   // Streamed rows sit behind a REST API: its events are read as v2 ones, and it adds no CORS headers.
   if (streaming) m.use(restApiCors()).use(problemDetails(route)).use(restApiEvent(route));
   else m.use(problemDetails(route));
@@ -152,7 +164,11 @@ async function routeInput<B, P, Q>(event: Event): Promise<RouteInput<B, P, Q>> {
   };
 }
 
-export function httpRoute<B extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodObject, Q extends z.ZodType = z.ZodObject>(
+export function httpRoute<
+  B extends z.ZodType = z.ZodUndefined,
+  P extends z.ZodType = z.ZodObject,
+  Q extends z.ZodType = z.ZodObject,
+>(
   id: RouteId,
   schemas: RouteSchemas<B, P, Q>,
   run: (input: RouteInput<z.infer<B>, z.infer<P>, z.infer<Q>>) => Promise<RouteReply>,
@@ -175,7 +191,11 @@ export function httpRoute<B extends z.ZodType = z.ZodUndefined, P extends z.ZodT
  * writes it the same way). The first chunk is read before the status goes out, so a store that
  * fails at once is still a problem-details 500 rather than a 200 cut short.
  */
-export function httpStreamRoute<B extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodObject, Q extends z.ZodType = z.ZodObject>(
+export function httpStreamRoute<
+  B extends z.ZodType = z.ZodUndefined,
+  P extends z.ZodType = z.ZodObject,
+  Q extends z.ZodType = z.ZodObject,
+>(
   id: RouteId,
   schemas: RouteSchemas<B, P, Q>,
   run: (input: RouteInput<z.infer<B>, z.infer<P>, z.infer<Q>>) => Promise<StreamReply>,
@@ -193,7 +213,13 @@ export function httpStreamRoute<B extends z.ZodType = z.ZodUndefined, P extends 
         for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
       } catch (error) {
         // The status is out: this line is the only trace of an export cut short. Name only, no message.
-        logger.error({ message: 'stream failed', route: `${route.method} ${route.path}`, requestId: event.requestContext?.requestId, ms: Date.now() - started, error: (error as Error)?.name ?? 'unknown' });
+        logger.error({
+          message: 'stream failed',
+          route: `${route.method} ${route.path}`,
+          requestId: event.requestContext?.requestId,
+          ms: Date.now() - started,
+          error: (error as Error)?.name ?? 'unknown',
+        });
         throw error;
       } finally {
         await chunks.return?.();

@@ -4,4 +4,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 
-export const logger = new Logger({ serviceName: 'custodian', logLevel: (process.env.LOG_LEVEL ?? 'INFO').toUpperCase() as 'INFO' });
+export const logger = new Logger({
+  serviceName: 'custodian',
+  logLevel: (process.env.LOG_LEVEL ?? 'INFO').toUpperCase() as 'INFO',
+});

@@ -20,6 +20,7 @@ let metrics: Metrics | undefined;
 /** Publishes the counts at once (a scheduled job or a task has no end-of-invocation hook of its own here). */
 export function publishCounts(counts: Partial<Record<keyof typeof metricNames, number>>): void {
   metrics ??= new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
-  for (const [key, value] of Object.entries(counts) as [keyof typeof metricNames, number][]) metrics.addMetric(metricNames[key], MetricUnit.Count, value);
+  for (const [key, value] of Object.entries(counts) as [keyof typeof metricNames, number][])
+    metrics.addMetric(metricNames[key], MetricUnit.Count, value);
   metrics.publishStoredMetrics();
 }

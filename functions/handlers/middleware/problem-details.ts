@@ -59,7 +59,14 @@ export function problemOf(err: unknown, instance?: string): Problem {
   if (err instanceof DomainError) {
     const status = statusByKind[err.kind] ?? 400;
     // Extensions first: an error's extra members never overwrite the RFC 9457 ones.
-    return { ...err.extensions, type: `https://custodian.dev/problems/${err.kind}`, title: titles[status], status, detail: err.message, instance };
+    return {
+      ...err.extensions,
+      type: `https://custodian.dev/problems/${err.kind}`,
+      title: titles[status],
+      status,
+      detail: err.message,
+      instance,
+    };
   }
   if (err instanceof z.ZodError) {
     return {

@@ -46,7 +46,11 @@ export const restApiEvent = (route: RouteSpec): MiddlewareObj<Event, Result> => 
     };
     if (route.auth === 'jwt') {
       const claims = await verifyBearer(headers.authorization ?? '');
-      v2.requestContext.authorizer = { jwt: { claims: claims as Record<string, string>, scopes: null }, principalId: '', integrationLatency: 0 };
+      v2.requestContext.authorizer = {
+        jwt: { claims: claims as Record<string, string>, scopes: null },
+        principalId: '',
+        integrationLatency: 0,
+      };
     }
   },
 });

@@ -19,15 +19,29 @@ export interface ScheduledJobSpec {
 
 export const scheduledJobs = {
   // Shortly after midnight UTC: the day that ended gets its digest.
-  AuditDigest: { handler: 'audit-digest', schedule: 'cron(15 0 * * ? *)', localEveryMinutes: 60, tables: { audit: 'write' }, digests: 'write' },
+  AuditDigest: {
+    handler: 'audit-digest',
+    schedule: 'cron(15 0 * * ? *)',
+    localEveryMinutes: 60,
+    tables: { audit: 'write' },
+    digests: 'write',
+  },
   // Expires unanswered codes (15 min), marks requests due soon or overdue, runs again the systems that were down.
   RequestDeadlines: {
-    handler: 'request-deadlines', schedule: 'rate(15 minutes)', localEveryMinutes: 5, tables: { requests: 'write', audit: 'write' }, startsWorkflow: true,
+    handler: 'request-deadlines',
+    schedule: 'rate(15 minutes)',
+    localEveryMinutes: 5,
+    tables: { requests: 'write', audit: 'write' },
+    startsWorkflow: true,
   },
   // Starts the follow-up erasures that fell due (retention ended, hold released and not yet started);
   // one whose subject is under a legal hold waits for the release.
   ErasureFollowUps: {
-    handler: 'erasure-follow-ups', schedule: 'rate(1 hour)', localEveryMinutes: 5, tables: { ecif: 'read', requests: 'write', audit: 'write' }, startsWorkflow: true,
+    handler: 'erasure-follow-ups',
+    schedule: 'rate(1 hour)',
+    localEveryMinutes: 5,
+    tables: { ecif: 'read', requests: 'write', audit: 'write' },
+    startsWorkflow: true,
   },
 } as const satisfies Record<string, ScheduledJobSpec>;
 

@@ -5,8 +5,11 @@ import { workflowTask } from './task.ts';
 
 const timeouts = new Set(['States.Timeout', 'States.HeartbeatTimeout']);
 
-export const handler = workflowTask('RecordSystemFailure', async (deps, input: Parameters<typeof recordSystemFailureStep>[1]) => {
-  const recorded = await recordSystemFailureStep(deps, input);
-  if (timeouts.has(input.error?.Error ?? '')) publishCounts({ systemStepsTimedOut: 1 });
-  return recorded;
-});
+export const handler = workflowTask(
+  'RecordSystemFailure',
+  async (deps, input: Parameters<typeof recordSystemFailureStep>[1]) => {
+    const recorded = await recordSystemFailureStep(deps, input);
+    if (timeouts.has(input.error?.Error ?? '')) publishCounts({ systemStepsTimedOut: 1 });
+    return recorded;
+  },
+);

@@ -15,7 +15,13 @@ export function workflowTask<I, O>(name: TaskName, step: (deps: Deps, input: I) 
       logger.info({ message: 'task', task: name, outcome: 'ok', ms: Date.now() - started });
       return output;
     } catch (err) {
-      logger.warn({ message: 'task', task: name, outcome: 'error', error: (err as Error).name, ms: Date.now() - started });
+      logger.warn({
+        message: 'task',
+        task: name,
+        outcome: 'error',
+        error: (err as Error).name,
+        ms: Date.now() - started,
+      });
       throw err;
     }
   };

@@ -21,10 +21,19 @@ export const workflowTasks = {
   // Started, the subject resolved in the ECIF, the systems planned: one step, one read of the request.
   PrepareRequest: { handler: 'prepare-request', tables: { ecif: 'read', requests: 'write', audit: 'write' } },
   // Access data goes to the report bucket (never into proof or audit).
-  ExecuteSystem: { handler: 'execute-system', tables: { ecif: 'read', requests: 'write', audit: 'write' }, reports: 'write', connectors: true },
+  ExecuteSystem: {
+    handler: 'execute-system',
+    tables: { ecif: 'read', requests: 'write', audit: 'write' },
+    reports: 'write',
+    connectors: true,
+  },
   // Async systems and manual tasks: parks the step on a task token until the callback or the operator answers.
   AwaitSystem: {
-    handler: 'await-system', tables: { ecif: 'read', requests: 'write', audit: 'write' }, reports: 'write', connectors: true, answersTasks: true,
+    handler: 'await-system',
+    tables: { ecif: 'read', requests: 'write', audit: 'write' },
+    reports: 'write',
+    connectors: true,
+    answersTasks: true,
   },
   RecordSystemFailure: { handler: 'record-system-failure', tables: { requests: 'write', audit: 'write' } },
   Finalize: {

@@ -48,7 +48,11 @@ export async function createCoreBankingTable(
  * Writes the accounts (puts: writing the same records again leaves the same table). BatchWrite in
  * chunks of 25, unprocessed items retried with backoff. Returns how many items were written.
  */
-export async function seedCoreBanking(client: DynamoDBClient, tableName: string, records: CoreBankingAccount[]): Promise<number> {
+export async function seedCoreBanking(
+  client: DynamoDBClient,
+  tableName: string,
+  records: CoreBankingAccount[],
+): Promise<number> {
   for (let i = 0; i < records.length; i += 25) {
     let pending: WriteRequest[] = records
       .slice(i, i + 25)

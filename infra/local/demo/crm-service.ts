@@ -82,7 +82,9 @@ const webhookBody = z.object({
   systemId: z.string().min(1).max(63),
   action: z.enum(['erase', 'access', 'rectify', 'restrict', 'opt_out', 'verify']),
   subject: z.object({ localId: z.string().min(1).max(128) }),
-  fields: z.array(z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), strategy: z.enum(strategies) })).max(200),
+  fields: z
+    .array(z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), strategy: z.enum(strategies) }))
+    .max(200),
   idempotencyKey: z.string().min(1).max(300),
   values: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.string().max(500)).optional(),
   flags: z.array(z.string().max(64)).max(20).optional(),
@@ -112,7 +114,10 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
   let slow: { remaining: number; ms: number } = { remaining: 0, ms: 0 };
 
   if (opts.persistPath && existsSync(opts.persistPath)) {
-    const saved = JSON.parse(readFileSync(opts.persistPath, 'utf8')) as { contacts: CrmRecord[]; applied: [string, Applied][] };
+    const saved = JSON.parse(readFileSync(opts.persistPath, 'utf8')) as {
+      contacts: CrmRecord[];
+      applied: [string, Applied][];
+    };
     for (const c of saved.contacts) store.set(c.contactId, c);
     for (const [k, v] of saved.applied) applied.set(k, v);
   } else {
@@ -146,18 +151,29 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
         if (!record) return ok(0, []);
         if (fields.some((f) => f.strategy === 'delete_row')) {
           store.delete(subject.localId);
-          return ok(1, Object.keys(record).filter((k) => k !== KEY_FIELD));
+          return ok(
+            1,
+            Object.keys(record).filter((k) => k !== KEY_FIELD),
+          );
         }
         const held = record as Record<string, unknown>;
         const changes = fields.filter(
-          (f) => f.name !== KEY_FIELD && f.strategy !== 'retain' && f.name in held && !hasErasedForm(f.strategy, held[f.name]),
+          (f) =>
+            f.name !== KEY_FIELD &&
+            f.strategy !== 'retain' &&
+            f.name in held &&
+            !hasErasedForm(f.strategy, held[f.name]),
         );
         if (changes.length === 0) return ok(0, [], { detail: 'already erased' });
         const next: Record<string, unknown> = { ...held };
-        for (const f of changes) next[f.name] = applyStrategy(f.strategy as Exclude<Strategy, 'delete_row'>, held[f.name], hashKey);
+        for (const f of changes)
+          next[f.name] = applyStrategy(f.strategy as Exclude<Strategy, 'delete_row'>, held[f.name], hashKey);
         next.updatedAt = new Date().toISOString();
         store.set(subject.localId, next as unknown as CrmRecord);
-        return ok(1, changes.map((f) => f.name));
+        return ok(
+          1,
+          changes.map((f) => f.name),
+        );
       }
       case 'access': {
         if (!record) return ok(0, [], { data: {} });
@@ -177,8 +193,15 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
         const held = record as unknown as Record<string, unknown>;
         const changes = Object.entries(body.values ?? {}).filter(([k, v]) => k in held && held[k] !== v);
         if (changes.length === 0) return ok(0, []);
-        store.set(subject.localId, { ...record, ...Object.fromEntries(changes), updatedAt: new Date().toISOString() } as CrmRecord);
-        return ok(1, changes.map(([k]) => k));
+        store.set(subject.localId, {
+          ...record,
+          ...Object.fromEntries(changes),
+          updatedAt: new Date().toISOString(),
+        } as CrmRecord);
+        return ok(
+          1,
+          changes.map(([k]) => k),
+        );
       }
     }
   }
@@ -249,10 +272,20 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
       persist();
       if (withholding) return;
       const { idempotencyKey, recordsAffected, fieldsChanged, data } = answer.body;
-      const body = JSON.stringify({ idempotencyKey, status: 'succeeded', recordsAffected, fieldsChanged, ...(data ? { data } : {}) });
+      const body = JSON.stringify({
+        idempotencyKey,
+        status: 'succeeded',
+        recordsAffected,
+        fieldsChanged,
+        ...(data ? { data } : {}),
+      });
       void (async () => {
         for (let attempt = 1; attempt <= 3; attempt++) {
-          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(opts.secret, body) }, body }).catch(() => undefined);
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(opts.secret, body) },
+            body,
+          }).catch(() => undefined);
           if (res) callbacksSent.push({ requestId: call.requestId, status: res.status });
           if (res && res.status < 500) return;
           await new Promise((r) => setTimeout(r, 200 * attempt));
@@ -288,7 +321,8 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
     const raw = await readBody(req);
     if (raw === undefined) return { status: 413, body: { error: 'body too large' } };
     const header = req.headers[SIGNATURE_HEADER];
-    if (!verifySignature(opts.secret, raw, Array.isArray(header) ? header[0] : header)) return { status: 401, body: { error: 'bad or missing signature' } };
+    if (!verifySignature(opts.secret, raw, Array.isArray(header) ? header[0] : header))
+      return { status: 401, body: { error: 'bad or missing signature' } };
     events.push(JSON.parse(raw) as Record<string, unknown>);
     return { status: 202, body: { accepted: true } };
   }
@@ -296,7 +330,8 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://crm.local');
     const route = async (): Promise<Answer> => {
-      if (url.pathname === '/events') return req.method === 'POST' ? consentEvent(req) : { status: 200, body: { items: events } };
+      if (url.pathname === '/events')
+        return req.method === 'POST' ? consentEvent(req) : { status: 200, body: { items: events } };
       if (url.pathname === '/webhook') {
         if (req.method !== 'POST') return { status: 405, body: { error: 'POST only' } };
         return webhook(req);

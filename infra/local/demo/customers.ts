@@ -89,18 +89,102 @@ export function mulberry32(seed: number): () => number {
 }
 
 const givenNames = [
-  'Olivia', 'Amelia', 'Isla', 'Ava', 'Mia', 'Grace', 'Freya', 'Sophia', 'Lily', 'Emily', 'Chloe', 'Ella', 'Hannah', 'Zara',
-  'Priya', 'Aisha', 'Niamh', 'Maya', 'Ruth', 'Clara', 'Oliver', 'George', 'Arthur', 'Noah', 'Leo', 'Harry', 'Oscar', 'Jack',
-  'Charlie', 'Thomas', 'James', 'William', 'Samuel', 'Daniel', 'Arjun', 'Kwame', 'Mateo', 'Ethan', 'Lucas', 'Henry',
+  'Olivia',
+  'Amelia',
+  'Isla',
+  'Ava',
+  'Mia',
+  'Grace',
+  'Freya',
+  'Sophia',
+  'Lily',
+  'Emily',
+  'Chloe',
+  'Ella',
+  'Hannah',
+  'Zara',
+  'Priya',
+  'Aisha',
+  'Niamh',
+  'Maya',
+  'Ruth',
+  'Clara',
+  'Oliver',
+  'George',
+  'Arthur',
+  'Noah',
+  'Leo',
+  'Harry',
+  'Oscar',
+  'Jack',
+  'Charlie',
+  'Thomas',
+  'James',
+  'William',
+  'Samuel',
+  'Daniel',
+  'Arjun',
+  'Kwame',
+  'Mateo',
+  'Ethan',
+  'Lucas',
+  'Henry',
 ];
 const familyNames = [
-  'Smith', 'Jones', 'Taylor', 'Brown', 'Williams', 'Wilson', 'Johnson', 'Davies', 'Patel', 'Robinson', 'Wright', 'Thompson',
-  'Evans', 'Walker', 'White', 'Roberts', 'Green', 'Hall', 'Wood', 'Jackson', 'Clarke', 'Khan', 'Hughes', 'Edwards', 'Lewis',
-  'Harris', 'Martin', 'Cooper', 'Ward', 'Morgan', 'Bennett', 'Okafor', 'Nguyen', 'Garcia', 'Murphy', 'Kelly', 'Fischer',
+  'Smith',
+  'Jones',
+  'Taylor',
+  'Brown',
+  'Williams',
+  'Wilson',
+  'Johnson',
+  'Davies',
+  'Patel',
+  'Robinson',
+  'Wright',
+  'Thompson',
+  'Evans',
+  'Walker',
+  'White',
+  'Roberts',
+  'Green',
+  'Hall',
+  'Wood',
+  'Jackson',
+  'Clarke',
+  'Khan',
+  'Hughes',
+  'Edwards',
+  'Lewis',
+  'Harris',
+  'Martin',
+  'Cooper',
+  'Ward',
+  'Morgan',
+  'Bennett',
+  'Okafor',
+  'Nguyen',
+  'Garcia',
+  'Murphy',
+  'Kelly',
+  'Fischer',
 ];
 const streets = [
-  'Acacia Avenue', 'Station Road', 'Church Lane', 'Mill Street', 'Victoria Road', 'Park Terrace', 'Orchard Close', 'High Street',
-  'Queens Walk', 'Elm Grove', 'Harbour View', 'Kingsway', 'Maple Drive', 'Willow Crescent', 'Meadow Way',
+  'Acacia Avenue',
+  'Station Road',
+  'Church Lane',
+  'Mill Street',
+  'Victoria Road',
+  'Park Terrace',
+  'Orchard Close',
+  'High Street',
+  'Queens Walk',
+  'Elm Grove',
+  'Harbour View',
+  'Kingsway',
+  'Maple Drive',
+  'Willow Crescent',
+  'Meadow Way',
 ];
 /** `drama`: the city's Ofcom drama-range prefix (1000 numbers each: prefix + 3 digits). */
 const ukCities: { city: string; outward: string[]; drama: string }[] = [
@@ -119,7 +203,14 @@ const usCities: { city: string; state: string; zip: string[]; area: string }[] =
   { city: 'Austin', state: 'TX', zip: ['78701', '78704'], area: '512' },
 ];
 const usOverflowAreas = ['', '202', '303', '305', '404', '415', '503', '602', '615', '702'];
-const marketingSegments = ['young-professional', 'family', 'retiree', 'student', 'small-business-owner', 'high-net-worth'];
+const marketingSegments = [
+  'young-professional',
+  'family',
+  'retiree',
+  'student',
+  'small-business-owner',
+  'high-net-worth',
+];
 const notes = [
   'Prefers email; asked about fixed-rate mortgages.',
   'Called about a card replacement; mentioned moving house soon.',
@@ -171,7 +262,13 @@ export function demoCustomers(seed = 42, count = 60): DemoCustomer[] {
       const c = pick(usCities);
       postcode = pick(c.zip);
       const apartment = rnd() < 0.3 ? { line2: `Apt ${int(1, 40)}` } : {};
-      address = { line1: `${houseNumber} ${street}`, ...apartment, city: `${c.city}, ${c.state}`, postcode, country: 'US' };
+      address = {
+        line1: `${houseNumber} ${street}`,
+        ...apartment,
+        city: `${c.city}, ${c.state}`,
+        postcode,
+        country: 'US',
+      };
       // 555-0100..0199 per area code: past the first 99 customers, the area code moves on so numbers stay unique.
       phone = `+1${n < 100 ? c.area : usOverflowAreas[Math.floor(n / 100)]}55501${pad(n % 100, 2)}`;
     }
@@ -199,14 +296,32 @@ export function demoCustomers(seed = 42, count = 60): DemoCustomer[] {
     if (inCrm) {
       const contactId = `CRM-${n}`;
       crossReferences.push({ systemId: CRM_SYSTEM_ID, localId: contactId, source: 'demo-seed' });
-      crm = { contactId, firstName: given, lastName: family, email: emails[0], phone, notes: contactNote, marketingSegment, lastContactedOn };
+      crm = {
+        contactId,
+        firstName: given,
+        lastName: family,
+        email: emails[0],
+        phone,
+        notes: contactNote,
+        marketingSegment,
+        lastContactedOn,
+      };
     }
     // Newsletter subscribers (no random draw: the other values stay as they were): C000002, then every third CRM contact.
     let marketing: CrmContact | undefined;
     if (inCrm && (n === 2 || n % 3 === 0)) {
       const contactId = `MKT-${n}`;
       crossReferences.push({ systemId: MARKETING_SYSTEM_ID, localId: contactId, source: 'demo-seed' });
-      marketing = { contactId, firstName: given, lastName: family, email: emails[0], phone, notes: 'newsletter subscriber', marketingSegment, lastContactedOn };
+      marketing = {
+        contactId,
+        firstName: given,
+        lastName: family,
+        email: emails[0],
+        phone,
+        notes: 'newsletter subscriber',
+        marketingSegment,
+        lastContactedOn,
+      };
     }
     const accountNumber = digits(8);
     const balance = Math.round(rnd() * (segment === 'retail' ? 25_000 : 400_000) * 100) / 100;
@@ -246,7 +361,14 @@ export function demoCustomers(seed = 42, count = 60): DemoCustomer[] {
       ...(n % 7 === 0 ? { householdId: `HH-${pad(n - 1, 4)}` } : {}),
       crossReferences,
     };
-    customers.push({ ecifId, email: emails[0], input, ...(crm ? { crm } : {}), ...(coreBanking ? { coreBanking } : {}), ...(marketing ? { marketing } : {}) });
+    customers.push({
+      ecifId,
+      email: emails[0],
+      input,
+      ...(crm ? { crm } : {}),
+      ...(coreBanking ? { coreBanking } : {}),
+      ...(marketing ? { marketing } : {}),
+    });
   }
   return customers;
 }
@@ -283,10 +405,13 @@ export function withWarehouse(customers: DemoCustomer[]): DemoCustomer[] {
       postcode: c.input.addresses[0]?.postcode ?? null,
       date_of_birth: c.input.birthDate ?? '1970-01-01',
       segment: c.crm.marketingSegment,
-      lifetime_value: (n * 7_919) % 48_000 + 1_000,
+      lifetime_value: ((n * 7_919) % 48_000) + 1_000,
       last_campaign: `campaign-${c.crm.lastContactedOn.slice(0, 7)}`,
     };
-    const crossReferences = [...c.input.crossReferences, { systemId: WAREHOUSE_SYSTEM_ID, localId: row.customer_key, source: 'demo-seed' }];
+    const crossReferences = [
+      ...c.input.crossReferences,
+      { systemId: WAREHOUSE_SYSTEM_ID, localId: row.customer_key, source: 'demo-seed' },
+    ];
     return { ...c, input: { ...c.input, crossReferences }, warehouse: row };
   });
 }

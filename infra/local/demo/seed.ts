@@ -82,15 +82,23 @@ function describe({ problem, unreachable }: Reply): string | undefined {
   if (!problem) return undefined;
   const kind = problem.type?.split('/').pop();
   const paths = problem.errors?.map((e) => e.path).filter(Boolean) ?? [];
-  return [problem.title, kind && `(${kind})`, paths.length ? `at ${paths.slice(0, 5).join(', ')}` : ''].filter(Boolean).join(' ');
+  return [problem.title, kind && `(${kind})`, paths.length ? `at ${paths.slice(0, 5).join(', ')}` : '']
+    .filter(Boolean)
+    .join(' ');
 }
 
 const erasedBefore = (r: Reply) =>
-  r.status === 409 && (r.problem?.reason === 'erased' || r.problem?.reason === 'suppressed' || r.problem?.type?.endsWith('/suppressed'));
+  r.status === 409 &&
+  (r.problem?.reason === 'erased' || r.problem?.reason === 'suppressed' || r.problem?.type?.endsWith('/suppressed'));
 
 export async function seedDemo(opts: SeedDemoOptions): Promise<SeedDemoResult> {
   const api = opts.apiUrl.replace(/\/+$/, '');
-  const systems = demoSystems({ crmUrl: opts.crmUrl, coreBankingTable: opts.coreBankingTable, marketingUrl: opts.marketingUrl, warehouseTable: opts.warehouseTable });
+  const systems = demoSystems({
+    crmUrl: opts.crmUrl,
+    coreBankingTable: opts.coreBankingTable,
+    marketingUrl: opts.marketingUrl,
+    warehouseTable: opts.warehouseTable,
+  });
   for (const [systemId, body] of Object.entries(systems)) {
     const r = await put(`${api}/v1/systems/${encodeURIComponent(systemId)}`, opts.operatorToken, body);
     if (r.status !== 200 && r.status !== 201) throw new SeedError(`PUT /v1/systems/${systemId}`, r.status, describe(r));

@@ -9,7 +9,16 @@ import type { LocalRuntime } from '../runtime.ts';
 import { createCoreBankingTable, seedCoreBanking } from './core-banking.ts';
 import { startDemoCrm, type DemoCrm } from './crm-service.ts';
 import { closeSqlPools } from '#adapters/connectors/sql-dialects.ts';
-import { coreBankingRecords, crmRecords, demoCustomers, describeCustomers, marketingRecords, warehouseRecords, withWarehouse, type DemoCustomer } from './customers.ts';
+import {
+  coreBankingRecords,
+  crmRecords,
+  demoCustomers,
+  describeCustomers,
+  marketingRecords,
+  warehouseRecords,
+  withWarehouse,
+  type DemoCustomer,
+} from './customers.ts';
 import { seedDemo, type SeedDemoResult } from './seed.ts';
 import { CORE_BANKING_TABLE, WAREHOUSE_CONNECTION_REF } from './systems.ts';
 import { seedWarehouse, type DemoWarehouse } from './warehouse.ts';
@@ -85,7 +94,10 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
     // The warehouse first: PGlite's start holds the event loop in long slices, and SDK calls in flight
     // meanwhile have been seen to fail with reset sockets on a loaded machine.
     warehouse = await opts.warehouse;
-    const { tableName, created } = await createCoreBankingTable(runtime.dynamo.client, opts.coreBankingTable ?? CORE_BANKING_TABLE);
+    const { tableName, created } = await createCoreBankingTable(
+      runtime.dynamo.client,
+      opts.coreBankingTable ?? CORE_BANKING_TABLE,
+    );
     // A persisted table keeps what earlier erasures did to it: seed only a new one.
     if (created) await seedCoreBanking(runtime.dynamo.client, tableName, coreBankingRecords(customers));
     if (warehouse) {
@@ -94,7 +106,10 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
       await seedWarehouse(warehouse.url, warehouse.table, warehouseRecords(customers));
     }
 
-    const [stewardToken, operatorToken] = await Promise.all([signDevToken({ role: 'steward' }), signDevToken({ role: 'operator' })]);
+    const [stewardToken, operatorToken] = await Promise.all([
+      signDevToken({ role: 'steward' }),
+      signDevToken({ role: 'operator' }),
+    ]);
     const seeded = await seedDemo({
       apiUrl: runtime.apiUrl,
       stewardToken,

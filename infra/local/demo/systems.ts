@@ -72,10 +72,28 @@ export function coreBankingSystem(table: string = CORE_BANKING_TABLE): SystemBod
       { name: 'dateOfBirth', category: 'demographic', strategy: 'generalize' },
       { name: 'nationalId', category: 'identity', strategy: 'mask' },
       // Kept for AML, then erased by the follow-up at the until-date, each its own way.
-      { name: 'accountNumber', category: 'financial', strategy: 'retain', exemption: amlExemption, afterRetention: 'mask' },
+      {
+        name: 'accountNumber',
+        category: 'financial',
+        strategy: 'retain',
+        exemption: amlExemption,
+        afterRetention: 'mask',
+      },
       { name: 'balance', category: 'financial', strategy: 'retain', exemption: amlExemption, afterRetention: 'null' },
-      { name: 'kycDocumentRef', category: 'identity', strategy: 'retain', exemption: amlExemption, afterRetention: 'null' },
-      { name: 'transactionSummary', category: 'financial', strategy: 'retain', exemption: amlExemption, afterRetention: 'redact' },
+      {
+        name: 'kycDocumentRef',
+        category: 'identity',
+        strategy: 'retain',
+        exemption: amlExemption,
+        afterRetention: 'null',
+      },
+      {
+        name: 'transactionSummary',
+        category: 'financial',
+        strategy: 'retain',
+        exemption: amlExemption,
+        afterRetention: 'redact',
+      },
     ],
     recipient: false,
     concurrency: 4,
@@ -109,7 +127,12 @@ export function warehouseSystem(table: string): SystemBody {
 }
 
 /** systemId -> registration body, for the demo systems (the warehouse when it runs). */
-export function demoSystems(opts: { crmUrl: string; coreBankingTable?: string; marketingUrl?: string; warehouseTable?: string }): Record<string, SystemBody> {
+export function demoSystems(opts: {
+  crmUrl: string;
+  coreBankingTable?: string;
+  marketingUrl?: string;
+  warehouseTable?: string;
+}): Record<string, SystemBody> {
   return {
     [CRM_SYSTEM_ID]: crmSystem(opts.crmUrl),
     ...(opts.marketingUrl ? { [MARKETING_SYSTEM_ID]: marketingSystem(opts.marketingUrl) } : {}),

@@ -79,7 +79,11 @@ export function walkthrough(opts: WalkthroughOptions): string {
     `  curl -s $API/health`,
     '',
     ...(demoContact
-      ? [`  # 2. The demo customer ${opts.customer.ecifId} as the CRM holds it (the CRM's own store)`, `  curl -s $CRM_URL/contacts/${demoContact}`, '']
+      ? [
+          `  # 2. The demo customer ${opts.customer.ecifId} as the CRM holds it (the CRM's own store)`,
+          `  curl -s $CRM_URL/contacts/${demoContact}`,
+          '',
+        ]
       : []),
     `  # 3. ${opts.customer.ecifId} grants email marketing (the customer token names ${opts.customer.ecifId})`,
     `  curl -s -X POST $API/v1/consents ${auth('customer')} ${json} \\`,
@@ -89,9 +93,21 @@ export function walkthrough(opts: WalkthroughOptions): string {
     `  curl -s -X POST $API/v1/consent-decisions ${auth('crm')} ${json} \\`,
     `    ${body(consentDecisionBody(opts.customer.ecifId))}`,
     '',
-    ...(subjectContact ? [`  # 5. ${opts.erasureSubject.ecifId} in the CRM before erasure`, `  curl -s $CRM_URL/contacts/${subjectContact}`, ''] : []),
+    ...(subjectContact
+      ? [
+          `  # 5. ${opts.erasureSubject.ecifId} in the CRM before erasure`,
+          `  curl -s $CRM_URL/contacts/${subjectContact}`,
+          '',
+        ]
+      : []),
     ...(warehouseKey ? [`  # 5b. ... and in the data warehouse (PostgreSQL)`, `  ${warehouseRow}`, ''] : []),
-    ...(marketingProfile ? [`  # 5c. ... and on the marketing platform (an async system: it answers by callback)`, `  curl -s $MKT_URL/contacts/${marketingProfile}`, ''] : []),
+    ...(marketingProfile
+      ? [
+          `  # 5c. ... and on the marketing platform (an async system: it answers by callback)`,
+          `  curl -s $MKT_URL/contacts/${marketingProfile}`,
+          '',
+        ]
+      : []),
     `  # 6. Anyone submits an erasure for ${opts.erasureSubject.ecifId}, by email: 202, waiting for a code (keeps the id)`,
     `  REQ=$(curl -s -X POST $API/v1/privacy-requests ${json} \\`,
     `    ${body(erasureRequestBody(email))} \\`,
@@ -105,9 +121,27 @@ export function walkthrough(opts: WalkthroughOptions): string {
     '  # 8. Its status and per-system outcome (completed within seconds; the marketing platform calls back)',
     `  ${settled('$REQ', 'operator')}`,
     '',
-    ...(subjectContact ? [`  # 9. The CRM contact now: erased per the CRM's field strategies`, `  curl -s $CRM_URL/contacts/${subjectContact}`, ''] : []),
-    ...(marketingProfile ? [`  # 9c. The marketing profile now: erased when its callback came`, `  curl -s $MKT_URL/contacts/${marketingProfile}`, ''] : []),
-    ...(warehouseKey ? [`  # 9b. The warehouse row now: name redacted, email hashed, phone masked, postcode and birth date generalized`, `  ${warehouseRow}`, ''] : []),
+    ...(subjectContact
+      ? [
+          `  # 9. The CRM contact now: erased per the CRM's field strategies`,
+          `  curl -s $CRM_URL/contacts/${subjectContact}`,
+          '',
+        ]
+      : []),
+    ...(marketingProfile
+      ? [
+          `  # 9c. The marketing profile now: erased when its callback came`,
+          `  curl -s $MKT_URL/contacts/${marketingProfile}`,
+          '',
+        ]
+      : []),
+    ...(warehouseKey
+      ? [
+          `  # 9b. The warehouse row now: name redacted, email hashed, phone masked, postcode and birth date generalized`,
+          `  ${warehouseRow}`,
+          '',
+        ]
+      : []),
     `  # 10. ${opts.customer.ecifId}, signed in, asks what is held (access: verified by the login), then downloads the report`,
     `  ACC=$(curl -s -X POST $API/v1/privacy-requests ${auth('customer')} ${json} \\`,
     `    ${body(accessRequestBody(opts.customer.input.emails[0] ?? email))} \\`,
@@ -116,7 +150,7 @@ export function walkthrough(opts: WalkthroughOptions): string {
     `  curl -s "$(curl -s "$API/v1/privacy-requests/$ACC/report?format=csv" ${auth('customer')} \\`,
     `    | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).url')"`,
     '',
-    '  # 11. The operators\' queue: open requests, earliest deadline first (add &overdue=true, &status=..., &type=...)',
+    "  # 11. The operators' queue: open requests, earliest deadline first (add &overdue=true, &status=..., &type=...)",
     `  curl -s "$API/v1/privacy-requests?status=completed" ${auth('operator')}`,
     '',
     '  # 12. The registered systems and their field strategies',

@@ -31,12 +31,19 @@ export interface DemoWarehouseOptions {
   persist?: string;
 }
 
-const quoted = (table: string) => table.split('.').map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
+const quoted = (table: string) =>
+  table
+    .split('.')
+    .map((p) => `"${p.replace(/"/g, '""')}"`)
+    .join('.');
 
 export async function startDemoWarehouse(opts: DemoWarehouseOptions = {}): Promise<DemoWarehouse> {
   const table = opts.table ?? WAREHOUSE_TABLE;
   if (opts.url) return { url: opts.url, embedded: false, table, stop: async () => {} };
-  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
+  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite-socket'),
+  ]);
   const db = await PGlite.create(opts.persist ? path.join(opts.persist, 'warehouse') : undefined);
   // Several connections (the connector's pool): pglite-socket runs one query at a time and keeps a
   // transaction to the connection that opened it.
@@ -78,7 +85,17 @@ export async function seedWarehouse(url: string, table: string, rows: WarehouseR
       const res = await client.query(
         `INSERT INTO ${quoted(table)} (customer_key, full_name, email, phone, postcode, date_of_birth, segment, lifetime_value, last_campaign)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (customer_key) DO NOTHING`,
-        [r.customer_key, r.full_name, r.email, r.phone, r.postcode, r.date_of_birth, r.segment, r.lifetime_value, r.last_campaign],
+        [
+          r.customer_key,
+          r.full_name,
+          r.email,
+          r.phone,
+          r.postcode,
+          r.date_of_birth,
+          r.segment,
+          r.lifetime_value,
+          r.last_campaign,
+        ],
       );
       inserted += res.rowCount ?? 0;
     }
@@ -89,7 +106,11 @@ export async function seedWarehouse(url: string, table: string, rows: WarehouseR
 }
 
 /** One row as the warehouse holds it now (the walkthrough's before and after). */
-export async function warehouseRow(url: string, table: string, key: string): Promise<Record<string, unknown> | undefined> {
+export async function warehouseRow(
+  url: string,
+  table: string,
+  key: string,
+): Promise<Record<string, unknown> | undefined> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

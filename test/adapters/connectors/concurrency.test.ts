@@ -66,13 +66,20 @@ async function erase(s: ConnectedSystem, i: number) {
     execute: (w) => (started(), http.execute(w)),
     verify: (w) => (started(), http.verify(w)),
   });
-  const work: SystemWork = { requestId: `R${i}`, system: s, action: 'erase', localId: `L${i}`, fields: s.fields, idempotencyKey: `R${i}:${s.systemId}:erase` };
+  const work: SystemWork = {
+    requestId: `R${i}`,
+    system: s,
+    action: 'erase',
+    localId: `L${i}`,
+    fields: s.fields,
+    idempotencyKey: `R${i}:${s.systemId}:erase`,
+  };
   const outcome = await connector.execute(work);
   const verified = await connector.verify!(work);
   return { outcome, verified };
 }
 
-describe('a system\'s registered concurrency', () => {
+describe("a system's registered concurrency", () => {
   it('30 requests reaching a system of concurrency 3 at once: never more than 3 calls in flight, all 30 succeed', async () => {
     const crm = system('crm-limited', 3);
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => erase(crm, i)));
@@ -83,16 +90,34 @@ describe('a system\'s registered concurrency', () => {
   it('two systems each fill their own slots at the same time', async () => {
     const a = system('sys-a', 2);
     const b = system('sys-b', 5);
-    await Promise.all([...Array.from({ length: 10 }, (_, i) => erase(a, i)), ...Array.from({ length: 10 }, (_, i) => erase(b, i))]);
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => erase(a, i)),
+      ...Array.from({ length: 10 }, (_, i) => erase(b, i)),
+    ]);
     expect(maxInFlight.get('sys-a')).toBe(2);
     expect(maxInFlight.get('sys-b')).toBe(5);
   });
 
   it('an async system is asked under the same limit, and is still asked asynchronously', async () => {
-    const s = { ...system('mkt-limited', 2), connector: { kind: 'http' as const, url, mode: 'async' as const, timeoutMs: 5_000 } };
+    const s = {
+      ...system('mkt-limited', 2),
+      connector: { kind: 'http' as const, url, mode: 'async' as const, timeoutMs: 5_000 },
+    };
     const connector = limitConcurrency(s, new HttpWebhookConnector(s.connector, secret));
     const started = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => connector.start!({ requestId: `A${i}`, system: s, action: 'erase', localId: `L${i}`, fields: s.fields, idempotencyKey: `A${i}:mkt-limited:erase` }, { path: `/v1/callbacks/A${i}/mkt-limited` })),
+      Array.from({ length: 8 }, (_, i) =>
+        connector.start!(
+          {
+            requestId: `A${i}`,
+            system: s,
+            action: 'erase',
+            localId: `L${i}`,
+            fields: s.fields,
+            idempotencyKey: `A${i}:mkt-limited:erase`,
+          },
+          { path: `/v1/callbacks/A${i}/mkt-limited` },
+        ),
+      ),
     );
     expect(started.every((r) => r.accepted)).toBe(true);
     expect(maxInFlight.get('mkt-limited')).toBe(2);
@@ -121,7 +146,10 @@ describe('a system\'s registered concurrency', () => {
   });
 
   it('a failed call gives its slot back', async () => {
-    const broken = { ...system('sys-broken', 1), connector: { kind: 'http' as const, url: 'http://127.0.0.1:1/nothing', mode: 'sync' as const, timeoutMs: 500 } };
+    const broken = {
+      ...system('sys-broken', 1),
+      connector: { kind: 'http' as const, url: 'http://127.0.0.1:1/nothing', mode: 'sync' as const, timeoutMs: 500 },
+    };
     const results = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => erase(broken, i)));
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
     // The limit is per system: one slot, and after four failures it is free again.

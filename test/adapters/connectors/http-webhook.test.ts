@@ -16,13 +16,17 @@ import { answerDone } from '../../support/webhook-answer.ts';
 
 const secret = 'http-webhook-test-secret';
 /** How the server answers, by the path the system is registered under. */
-const behaviours: Record<string, (req: IncomingMessage, res: ServerResponse, call: { action: string; idempotencyKey: string }) => void> = {
+const behaviours: Record<
+  string,
+  (req: IncomingMessage, res: ServerResponse, call: { action: string; idempotencyKey: string }) => void
+> = {
   ok: (_req, res, call) => answerDone(res, call),
   unavailable: (_req, res) => res.writeHead(503).end('{}'),
   throttled: (_req, res) => res.writeHead(429).end('{}'),
   refused: (_req, res) => res.writeHead(403).end('{"error":"forbidden"}'),
   'not-json': (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>'),
-  'wrong-echo': (_req, res) => res.writeHead(200).end(JSON.stringify({ idempotencyKey: 'someone-else', status: 'succeeded' })),
+  'wrong-echo': (_req, res) =>
+    res.writeHead(200).end(JSON.stringify({ idempotencyKey: 'someone-else', status: 'succeeded' })),
   // Never answers: the connector's timeout ends the call.
   silent: () => {},
   // Answers the headers, then stalls in the body.
@@ -43,16 +47,24 @@ beforeAll(async () => {
     const body = Buffer.concat(chunks).toString('utf8');
     if (!sockets.has(req.socket)) sockets.set(req.socket, sockets.size + 1);
     const path = req.url!.slice(1);
-    received.push({ path, body, signed: verifySignature(secret, body, req.headers[SIGNATURE_HEADER] as string | undefined), socket: sockets.get(req.socket)! });
+    received.push({
+      path,
+      body,
+      signed: verifySignature(secret, body, req.headers[SIGNATURE_HEADER] as string | undefined),
+      socket: sockets.get(req.socket)!,
+    });
     behaviours[path](req, res, JSON.parse(body));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((resolve) => {
-  server.closeAllConnections();
-  server.close(() => resolve());
-}));
+afterAll(
+  () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+);
 
 function connectorAt(path: string, timeoutMs = 2_000) {
   const input = systemInputSchema.parse({
@@ -62,8 +74,21 @@ function connectorAt(path: string, timeoutMs = 2_000) {
     fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
   });
   const system: ConnectedSystem = { ...input, systemId: path, updatedAt: '2026-12-01T00:00:00.000Z' };
-  const work: SystemWork = { requestId: 'R1', system, action: 'erase', localId: 'L-1', fields: system.fields, idempotencyKey: `R1:${path}:erase` };
-  return { connector: new HttpWebhookConnector(system.connector as Extract<ConnectedSystem['connector'], { kind: 'http' }>, secret), work };
+  const work: SystemWork = {
+    requestId: 'R1',
+    system,
+    action: 'erase',
+    localId: 'L-1',
+    fields: system.fields,
+    idempotencyKey: `R1:${path}:erase`,
+  };
+  return {
+    connector: new HttpWebhookConnector(
+      system.connector as Extract<ConnectedSystem['connector'], { kind: 'http' }>,
+      secret,
+    ),
+    work,
+  };
 }
 
 describe('the http connector', () => {
@@ -83,9 +108,24 @@ describe('the http connector', () => {
   it.each([
     { rule: 'a 5xx is transient', path: 'unavailable', error: TransientSystemError, message: 'webhook answered 503' },
     { rule: 'a 429 is transient', path: 'throttled', error: TransientSystemError, message: 'webhook answered 429' },
-    { rule: 'another 4xx is permanent, and its body is not repeated', path: 'refused', error: PermanentSystemError, message: 'webhook refused with 403' },
-    { rule: 'a body that is not JSON is permanent', path: 'not-json', error: PermanentSystemError, message: 'webhook answered with a body that is not JSON' },
-    { rule: 'an answer for another idempotency key is permanent', path: 'wrong-echo', error: PermanentSystemError, message: 'webhook did not echo the idempotency key' },
+    {
+      rule: 'another 4xx is permanent, and its body is not repeated',
+      path: 'refused',
+      error: PermanentSystemError,
+      message: 'webhook refused with 403',
+    },
+    {
+      rule: 'a body that is not JSON is permanent',
+      path: 'not-json',
+      error: PermanentSystemError,
+      message: 'webhook answered with a body that is not JSON',
+    },
+    {
+      rule: 'an answer for another idempotency key is permanent',
+      path: 'wrong-echo',
+      error: PermanentSystemError,
+      message: 'webhook did not echo the idempotency key',
+    },
   ])('$rule', async ({ path, error, message }) => {
     const { connector, work } = connectorAt(path);
     const failed = await connector.execute(work).catch((e: unknown) => e);
@@ -109,7 +149,10 @@ describe('the http connector', () => {
   it('a system nobody listens on is transient', async () => {
     const port = await closedPort();
     const { work } = connectorAt('ok');
-    const connector = new HttpWebhookConnector({ kind: 'http', url: `http://127.0.0.1:${port}/gone`, timeoutMs: 2_000 }, secret);
+    const connector = new HttpWebhookConnector(
+      { kind: 'http', url: `http://127.0.0.1:${port}/gone`, timeoutMs: 2_000 },
+      secret,
+    );
     await expect(connector.execute(work)).rejects.toThrow(/^webhook unreachable \(Error\)$/);
   });
 });

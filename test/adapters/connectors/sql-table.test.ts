@@ -12,7 +12,11 @@ import { closeSqlPools, mysql, postgres } from '#adapters/connectors/sql-dialect
 import { SqlTableConnector, type SqlDialect } from '#adapters/connectors/sql-table.ts';
 
 const servers = [
-  { kind: 'postgres' as const, dialect: postgres, url: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+  {
+    kind: 'postgres' as const,
+    dialect: postgres,
+    url: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  },
   { kind: 'mysql' as const, dialect: mysql, url: process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test' },
 ];
 const run = `${process.pid}_${Date.now().toString(36)}`;
@@ -39,17 +43,36 @@ describe.each(servers)('$kind connector (a real server)', ({ kind, dialect, url 
   const table = `warehouse_${run}`;
   const ref = `test_${kind}`;
   const system = (over: Partial<ConnectedSystem> = {}): ConnectedSystem => ({
-    systemId: 'warehouse', name: 'Warehouse', connector: { kind, connectionRef: ref, table, keyColumn: 'customer_id' },
-    capabilities: ['erase', 'access', 'rectify', 'verify'], fields, recipient: false, concurrency: 2, updatedAt: '', ...over,
+    systemId: 'warehouse',
+    name: 'Warehouse',
+    connector: { kind, connectionRef: ref, table, keyColumn: 'customer_id' },
+    capabilities: ['erase', 'access', 'rectify', 'verify'],
+    fields,
+    recipient: false,
+    concurrency: 2,
+    updatedAt: '',
+    ...over,
   });
   const work = (action: SystemWork['action'], localId: string, extra: Partial<SystemWork> = {}): SystemWork => ({
-    requestId: 'R1', system: system(), action, localId, fields: fields.filter((f) => f.strategy !== 'retain'), idempotencyKey: `R1:warehouse:${action}`, ...extra,
+    requestId: 'R1',
+    system: system(),
+    action,
+    localId,
+    fields: fields.filter((f) => f.strategy !== 'retain'),
+    idempotencyKey: `R1:warehouse:${action}`,
+    ...extra,
   });
-  const connector = new SqlTableConnector({ kind, connectionRef: ref, table, keyColumn: 'customer_id' }, dialect, 'test-hash-key');
+  const connector = new SqlTableConnector(
+    { kind, connectionRef: ref, table, keyColumn: 'customer_id' },
+    dialect,
+    'test-hash-key',
+  );
   const read = async (id: string) => {
     const s = await dialect.session(url);
     try {
-      return (await s.query(`SELECT * FROM ${dialect.quote(table)} WHERE customer_id = ${dialect.placeholder(1)}`, [id])).rows[0];
+      return (
+        await s.query(`SELECT * FROM ${dialect.quote(table)} WHERE customer_id = ${dialect.placeholder(1)}`, [id])
+      ).rows[0];
     } finally {
       s.release();
     }
@@ -63,10 +86,22 @@ describe.each(servers)('$kind connector (a real server)', ({ kind, dialect, url 
         `CREATE TABLE ${dialect.quote(table)} (customer_id VARCHAR(40) PRIMARY KEY, full_name VARCHAR(200), email VARCHAR(200), phone VARCHAR(40), notes TEXT, birth_date DATE, account_number VARCHAR(40))`,
         [],
       );
-      for (const [id, name] of [['W1', 'Ada Lovelace'], ['W2', 'Alan Turing'], ['W3', 'Grace Hopper']]) {
+      for (const [id, name] of [
+        ['W1', 'Ada Lovelace'],
+        ['W2', 'Alan Turing'],
+        ['W3', 'Grace Hopper'],
+      ]) {
         await s.query(
           `INSERT INTO ${dialect.quote(table)} VALUES (${[1, 2, 3, 4, 5, 6, 7].map((i) => dialect.placeholder(i)).join(', ')})`,
-          [id, name, `${id.toLowerCase()}@example.com`, '+447700900123', 'likes gold cards', '1985-03-15', `GB29NWBK60161331926${id.slice(1)}`],
+          [
+            id,
+            name,
+            `${id.toLowerCase()}@example.com`,
+            '+447700900123',
+            'likes gold cards',
+            '1985-03-15',
+            `GB29NWBK60161331926${id.slice(1)}`,
+          ],
         );
       }
     } finally {
@@ -77,7 +112,10 @@ describe.each(servers)('$kind connector (a real server)', ({ kind, dialect, url 
   it('erases by strategy in one transaction, keeps the retained column, and the read-back proves it', async () => {
     expect(await connector.verify(work('erase', 'W1'))).toMatchObject({ verified: false });
     const outcome = await connector.execute(work('erase', 'W1'));
-    expect(outcome).toEqual({ recordsAffected: 1, fieldsChanged: ['full_name', 'email', 'phone', 'notes', 'birth_date'] });
+    expect(outcome).toEqual({
+      recordsAffected: 1,
+      fieldsChanged: ['full_name', 'email', 'phone', 'notes', 'birth_date'],
+    });
     const row = await read('W1');
     expect(row.full_name).toBe('[REDACTED]');
     expect(String(row.email)).toMatch(/^hmac:[0-9a-f]{32}$/);
@@ -93,7 +131,9 @@ describe.each(servers)('$kind connector (a real server)', ({ kind, dialect, url 
   });
 
   it('delete_row removes the row; an unknown id affects nothing', async () => {
-    const deleting = work('erase', 'W3', { fields: [{ name: 'full_name', category: 'identity', strategy: 'delete_row' }] });
+    const deleting = work('erase', 'W3', {
+      fields: [{ name: 'full_name', category: 'identity', strategy: 'delete_row' }],
+    });
     expect((await connector.execute(deleting)).recordsAffected).toBe(1);
     expect(await read('W3')).toBeUndefined();
     expect(await connector.execute(work('erase', 'NOPE'))).toMatchObject({ recordsAffected: 0 });
@@ -110,7 +150,11 @@ describe.each(servers)('$kind connector (a real server)', ({ kind, dialect, url 
   });
 
   it('a missing table is a permanent failure that names no value', async () => {
-    const missing = new SqlTableConnector({ kind, connectionRef: ref, table: `nope_${run}`, keyColumn: 'customer_id' }, dialect, 'k');
+    const missing = new SqlTableConnector(
+      { kind, connectionRef: ref, table: `nope_${run}`, keyColumn: 'customer_id' },
+      dialect,
+      'k',
+    );
     const err = await missing.execute(work('erase', 'W2')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PermanentSystemError);
     expect((err as Error).message).not.toContain('W2');
@@ -129,10 +173,20 @@ describe.each(servers)('$kind connector (a real server)', ({ kind, dialect, url 
     root.release();
     const ref = `rds_${kind}`;
     process.env[`CONNECTOR_DB_RDS_${kind.toUpperCase()}`] = JSON.stringify({
-      engine: kind === 'mysql' ? 'mariadb' : 'postgres', host: server.hostname, port: Number(server.port), username: user, password, dbname: server.pathname.slice(1), dbInstanceIdentifier: 'dw-1',
+      engine: kind === 'mysql' ? 'mariadb' : 'postgres',
+      host: server.hostname,
+      port: Number(server.port),
+      username: user,
+      password,
+      dbname: server.pathname.slice(1),
+      dbInstanceIdentifier: 'dw-1',
     });
     try {
-      const viaSecret = new SqlTableConnector({ kind, connectionRef: ref, table, keyColumn: 'customer_id' }, dialect, 'test-hash-key');
+      const viaSecret = new SqlTableConnector(
+        { kind, connectionRef: ref, table, keyColumn: 'customer_id' },
+        dialect,
+        'test-hash-key',
+      );
       expect((await viaSecret.execute(work('access', 'W2'))).data).toMatchObject({ full_name: 'Alan Turing' });
     } finally {
       delete process.env[`CONNECTOR_DB_RDS_${kind.toUpperCase()}`];
@@ -145,7 +199,11 @@ describe.each(servers)('$kind connector (a real server)', ({ kind, dialect, url 
   });
 
   it('an unset connection reference is a permanent failure naming the variable, not a URL', async () => {
-    const unset = new SqlTableConnector({ kind, connectionRef: 'nowhere', table, keyColumn: 'customer_id' }, dialect as SqlDialect, 'k');
+    const unset = new SqlTableConnector(
+      { kind, connectionRef: 'nowhere', table, keyColumn: 'customer_id' },
+      dialect as SqlDialect,
+      'k',
+    );
     await expect(unset.execute(work('erase', 'W2'))).rejects.toThrow(/CONNECTOR_DB_NOWHERE is not set/);
   });
 });
@@ -159,7 +217,8 @@ describe('settings cannot carry SQL', () => {
     { table: 'users', connectionRef: 'postgres://user:secret@db/prod' },
   ])('%o is refused by the registry schema', (bad) => {
     const parsed = systemInputSchema.safeParse({
-      name: 'x', capabilities: ['erase'],
+      name: 'x',
+      capabilities: ['erase'],
       connector: { kind: 'postgres', connectionRef: 'warehouse', keyColumn: 'id', ...bad },
     });
     expect(parsed.success).toBe(false);
@@ -167,7 +226,13 @@ describe('settings cannot carry SQL', () => {
 
   it('a valid postgres and mysql registration parses', () => {
     for (const kind of ['postgres', 'mysql']) {
-      expect(systemInputSchema.safeParse({ name: 'x', capabilities: ['erase'], connector: { kind, connectionRef: 'warehouse', table: 'dw.customers', keyColumn: 'customer_id' } }).success).toBe(true);
+      expect(
+        systemInputSchema.safeParse({
+          name: 'x',
+          capabilities: ['erase'],
+          connector: { kind, connectionRef: 'warehouse', table: 'dw.customers', keyColumn: 'customer_id' },
+        }).success,
+      ).toBe(true);
     }
   });
 });

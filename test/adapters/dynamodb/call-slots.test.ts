@@ -14,7 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deps, resetDeps } from '#handlers/deps.ts';
 import { systemInputSchema, type ConnectedSystem } from '#core/connectors/system.ts';
 import { DynamoCallSlots } from '#adapters/dynamodb/call-slots.ts';
-import { SharedCallGate, type CallSlotStore, type LimitedSystem, type SharedGateOptions } from '#core/connectors/call-slots.ts';
+import {
+  SharedCallGate,
+  type CallSlotStore,
+  type LimitedSystem,
+  type SharedGateOptions,
+} from '#core/connectors/call-slots.ts';
 import { SystemBusyError } from '#core/shared/errors.ts';
 import { newId } from '#core/shared/ids.ts';
 import { startLocalStores, type LocalStores } from '../../support/local-stores.ts';
@@ -33,7 +38,12 @@ function instance(options: SharedGateOptions = {}) {
 }
 
 function system(concurrency: number, over: Partial<LimitedSystem> = {}): LimitedSystem {
-  return { systemId: `sys-${newId()}`, concurrency, connector: { kind: 'http', url: 'https://crm.example.com/hook', mode: 'sync', timeoutMs: 5_000 }, ...over };
+  return {
+    systemId: `sys-${newId()}`,
+    concurrency,
+    connector: { kind: 'http', url: 'https://crm.example.com/hook', mode: 'sync', timeoutMs: 5_000 },
+    ...over,
+  };
 }
 
 /** A connected system that counts the calls it is in at once. */
@@ -51,7 +61,14 @@ function fakeSystem(holdMs: number) {
 
 async function slotItems(systemId: string) {
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-  const res = await db.send(new QueryCommand({ TableName: stores.tables.requests, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `SLOT#${systemId}` }, ConsistentRead: true }));
+  const res = await db.send(
+    new QueryCommand({
+      TableName: stores.tables.requests,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': `SLOT#${systemId}` },
+      ConsistentRead: true,
+    }),
+  );
   return res.Items ?? [];
 }
 
@@ -69,13 +86,15 @@ describe('shared call slots', () => {
     expect(await slotItems(s.systemId)).toEqual([]);
   });
 
-  it('a crashed holder\'s slot is not taken while its lease runs, and is taken over once it ran out', async () => {
+  it("a crashed holder's slot is not taken while its lease runs, and is taken over once it ran out", async () => {
     const s = system(1);
     const { store, gate } = instance();
     const until = Date.now() + 800;
     // A Lambda that took the only slot and died: nobody gives it back.
     expect(await store.take({ systemId: s.systemId, slot: 0, leaseId: 'crashed', until }, Date.now())).toBe(true);
-    expect(await store.take({ systemId: s.systemId, slot: 0, leaseId: 'other', until: Date.now() + 1000 }, Date.now())).toBe(false);
+    expect(
+      await store.take({ systemId: s.systemId, slot: 0, leaseId: 'other', until: Date.now() + 1000 }, Date.now()),
+    ).toBe(false);
     const target = fakeSystem(0);
     await gate.run(s, target.call);
     expect(target.seen.calls).toBe(1);
@@ -93,7 +112,9 @@ describe('shared call slots', () => {
 
   it('a call longer than its lease keeps its slot (renewed while it runs); a caller that cannot get one gives up with a SystemBusyError', async () => {
     // Lease: 500 ms timeout + 100 ms margin, renewed every 200 ms.
-    const s = system(1, { connector: { kind: 'http', url: 'https://crm.example.com/hook', mode: 'sync', timeoutMs: 500 } });
+    const s = system(1, {
+      connector: { kind: 'http', url: 'https://crm.example.com/hook', mode: 'sync', timeoutMs: 500 },
+    });
     const holder = instance({ leaseMarginMs: 100 });
     const waiter = instance({ leaseMarginMs: 100, maxWaitMs: 1_500 });
     const target = fakeSystem(2_500);
@@ -107,7 +128,7 @@ describe('shared call slots', () => {
     expect(target.seen.calls).toBe(1);
   });
 
-  it('a failed call gives its slot back: the next caller gets it at once, the error is the call\'s own', async () => {
+  it("a failed call gives its slot back: the next caller gets it at once, the error is the call's own", async () => {
     const s = system(1);
     const a = instance();
     const boom = new Error('system said no');
@@ -156,7 +177,14 @@ describe('shared call slots', () => {
       const call = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       heldDuringCall.push((await slotItems(systemId)).length);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ idempotencyKey: call.idempotencyKey, status: 'succeeded', recordsAffected: 1, fieldsChanged: ['email'] }));
+      res.end(
+        JSON.stringify({
+          idempotencyKey: call.idempotencyKey,
+          status: 'succeeded',
+          recordsAffected: 1,
+          fieldsChanged: ['email'],
+        }),
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
@@ -166,10 +194,23 @@ describe('shared call slots', () => {
       else delete process.env.SYSTEM_LIMITS;
       process.env.CONNECTOR_SIGNING_SECRET = 'call-slots-test-signing-secret';
       resetDeps();
-      const input = systemInputSchema.parse({ name: 'crm', connector: { kind: 'http', url }, capabilities: ['erase'], fields: [{ name: 'email', category: 'contact', strategy: 'hash' }], concurrency: 2 });
+      const input = systemInputSchema.parse({
+        name: 'crm',
+        connector: { kind: 'http', url },
+        capabilities: ['erase'],
+        fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
+        concurrency: 2,
+      });
       const sys: ConnectedSystem = { ...input, systemId, updatedAt: new Date().toISOString() };
       const connector = (await deps()).connectorFor(sys);
-      await connector.execute({ requestId: 'R1', system: sys, action: 'erase', localId: 'L1', fields: sys.fields, idempotencyKey: `R1:${systemId}:erase` });
+      await connector.execute({
+        requestId: 'R1',
+        system: sys,
+        action: 'erase',
+        localId: 'L1',
+        fields: sys.fields,
+        idempotencyKey: `R1:${systemId}:erase`,
+      });
       return slotItems(systemId);
     };
     try {

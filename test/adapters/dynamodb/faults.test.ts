@@ -30,7 +30,10 @@ beforeAll(async () => {
           });
         }
         injected.throttled++;
-        throw Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
+        throw Object.assign(new Error('Rate exceeded'), {
+          name: 'ProvisionedThroughputExceededException',
+          $metadata: { httpStatusCode: 400 },
+        });
       }
       return next(args);
     },
@@ -46,27 +49,62 @@ describe('under throttling and transaction conflicts', () => {
     const customers = Array.from({ length: 10 }, (_, i) => `F${String(i).padStart(3, '0')}`);
     await Promise.all(
       customers.map((ecifId, i) =>
-        upsertCustomer(stores.deps, ecifId, { name: { given: 'F', family: `Customer${i}` }, emails: [`f${i}@example.com`], phones: [], nationalIds: [], addresses: [], crossReferences: [] }, steward),
+        upsertCustomer(
+          stores.deps,
+          ecifId,
+          {
+            name: { given: 'F', family: `Customer${i}` },
+            emails: [`f${i}@example.com`],
+            phones: [],
+            nationalIds: [],
+            addresses: [],
+            crossReferences: [],
+          },
+          steward,
+        ),
       ),
     );
     const events: ConsentEvent[] = customers.flatMap((ecifId) =>
       (['granted', 'withdrawn', 'granted'] as const).map((state, k) => ({
-        ecifId, eventId: newId(), purpose: 'marketing', channel: 'email', state, lawfulBasis: 'consent', jurisdiction: 'GDPR',
-        notice: { id: 'n', version: '1' }, method: 'web', evidence: { actorRole: 'customer', actorId: ecifId },
-        capturedAt: new Date(Date.parse('2026-05-01T00:00:00Z') + k * 1000).toISOString(), receiptId: `R${k}`,
+        ecifId,
+        eventId: newId(),
+        purpose: 'marketing',
+        channel: 'email',
+        state,
+        lawfulBasis: 'consent',
+        jurisdiction: 'GDPR',
+        notice: { id: 'n', version: '1' },
+        method: 'web',
+        evidence: { actorRole: 'customer', actorId: ecifId },
+        capturedAt: new Date(Date.parse('2026-05-01T00:00:00Z') + k * 1000).toISOString(),
+        receiptId: `R${k}`,
       })),
     );
     await Promise.all(events.map((e) => stores.deps.consent.append([e])));
-    await Promise.all(Array.from({ length: 10 }, (_, i) => stores.deps.audit.append({ stream: 'faults', actor: steward, action: 'test.appended', target: {}, details: { i } })));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        stores.deps.audit.append({
+          stream: 'faults',
+          actor: steward,
+          action: 'test.appended',
+          target: {},
+          details: { i },
+        }),
+      ),
+    );
     faultRate = 0;
 
     expect(injected.throttled).toBeGreaterThan(0);
     expect(injected.conflicts).toBeGreaterThan(0);
     for (const [i, ecifId] of customers.entries()) {
       expect((await stores.deps.ecif.getCustomer(ecifId))?.status).toBe('active');
-      expect(await stores.deps.ecif.findByIdentity((await stores.deps.ecif.getCustomer(ecifId))!.identities[0])).toBe(ecifId);
+      expect(await stores.deps.ecif.findByIdentity((await stores.deps.ecif.getCustomer(ecifId))!.identities[0])).toBe(
+        ecifId,
+      );
       const { states } = await stores.deps.consent.current(ecifId);
-      expect(states, `customer ${i}`).toEqual([expect.objectContaining({ state: 'granted', eventId: events[i * 3 + 2].eventId })]);
+      expect(states, `customer ${i}`).toEqual([
+        expect.objectContaining({ state: 'granted', eventId: events[i * 3 + 2].eventId }),
+      ]);
     }
     const trail = await stores.deps.audit.stream('faults');
     expect(trail.map((e) => e.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));

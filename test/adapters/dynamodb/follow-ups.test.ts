@@ -52,7 +52,11 @@ describe('follow-up store', () => {
     expect(await f.putIfAbsent({ ...early, basis: 'changed' })).toBe(false);
     const due = (await f.due(base, 1000)).filter((x) => x.dueAt!.startsWith('2090'));
     expect(due.map((x) => x.requestId)).toEqual([early.requestId]);
-    expect((await f.due('2090-01-01T00:00:00.001Z', 1000)).filter((x) => x.dueAt!.startsWith('2090')).map((x) => x.requestId)).toEqual([early.requestId, later.requestId]);
+    expect(
+      (await f.due('2090-01-01T00:00:00.001Z', 1000))
+        .filter((x) => x.dueAt!.startsWith('2090'))
+        .map((x) => x.requestId),
+    ).toEqual([early.requestId, later.requestId]);
     expect(await f.held(held.ecifId)).toEqual([held]);
     expect(await f.held(early.ecifId)).toEqual([]);
     expect(await f.get(early.requestId, early.key)).toEqual({ ...early });
@@ -62,13 +66,21 @@ describe('follow-up store', () => {
     const f = stores.deps.followUps;
     const one = followUp({ dueAt: '2091-01-01T00:00:00.000Z' });
     await f.putIfAbsent(one);
-    const moves = await Promise.all([1, 2, 3, 4].map(() => f.move(one.requestId, one.key, 'scheduled', { state: 'started', updatedAt: at })));
+    const moves = await Promise.all(
+      [1, 2, 3, 4].map(() => f.move(one.requestId, one.key, 'scheduled', { state: 'started', updatedAt: at })),
+    );
     expect(moves.filter(Boolean)).toHaveLength(1);
     expect((await f.due('2091-12-31T00:00:00.000Z', 1000)).map((x) => x.requestId)).not.toContain(one.requestId);
 
     const held = followUp({ state: 'held', dueAt: undefined });
     await f.putIfAbsent(held);
-    expect(await f.move(held.requestId, held.key, 'held', { state: 'scheduled', dueAt: '2092-01-01T00:00:00.000Z', updatedAt: at })).toBe(true);
+    expect(
+      await f.move(held.requestId, held.key, 'held', {
+        state: 'scheduled',
+        dueAt: '2092-01-01T00:00:00.000Z',
+        updatedAt: at,
+      }),
+    ).toBe(true);
     expect(await f.held(held.ecifId)).toEqual([]);
     expect((await f.due('2092-01-01T00:00:00.000Z', 1000)).map((x) => x.requestId)).toContain(held.requestId);
     expect(await f.move('NOPE', held.key, 'held', { state: 'scheduled', updatedAt: at })).toBe(false);
@@ -77,7 +89,9 @@ describe('follow-up store', () => {
   it('claims one run id whatever the number of claimants', async () => {
     const one = followUp();
     await stores.deps.followUps.putIfAbsent(one);
-    const claims = await Promise.all(['A', 'B', 'C', 'D', 'E'].map((id) => stores.deps.followUps.claimRun(one.requestId, one.key, `RUN-${id}`)));
+    const claims = await Promise.all(
+      ['A', 'B', 'C', 'D', 'E'].map((id) => stores.deps.followUps.claimRun(one.requestId, one.key, `RUN-${id}`)),
+    );
     expect(new Set(claims).size).toBe(1);
     expect((await stores.deps.followUps.get(one.requestId, one.key))?.runRequestId).toBe(claims[0]);
   });
@@ -93,17 +107,30 @@ describe('follow-up store', () => {
     const started = runs.flatMap((r) => r.started).filter((id) => id === run);
     expect(started).toEqual([run]);
     expect(await stores.deps.followUps.get(one.requestId, one.key)).toMatchObject({ state: 'started' });
-    expect(await stores.deps.requests.get(started[0])).toMatchObject({ type: 'erasure', status: 'received', followUp: { of: one.requestId, key: one.key } });
+    expect(await stores.deps.requests.get(started[0])).toMatchObject({
+      type: 'erasure',
+      status: 'received',
+      followUp: { of: one.requestId, key: one.key },
+    });
     const trail = (await stores.deps.audit.stream(`request:${one.requestId}`)).map((e) => e.action);
     expect(trail).toEqual(['request.follow_up_started']);
-    expect((await stores.deps.audit.stream(`request:${started[0]}`)).map((e) => e.action)).toEqual(['request.received']);
+    expect((await stores.deps.audit.stream(`request:${started[0]}`)).map((e) => e.action)).toEqual([
+      'request.received',
+    ]);
   });
 });
 
 describe('legal holds', () => {
   it('one per subject; of parallel releases exactly one gets the hold', async () => {
     const holds = stores.deps.holds;
-    const hold = { ecifId: 'H-1', reason: 'Litigation on file 7', reference: 'LIT-7', placedAt: at, placedBy: { role: 'operator' as const, principal: 'op' }, updatedAt: at };
+    const hold = {
+      ecifId: 'H-1',
+      reason: 'Litigation on file 7',
+      reference: 'LIT-7',
+      placedAt: at,
+      placedBy: { role: 'operator' as const, principal: 'op' },
+      updatedAt: at,
+    };
     await holds.put(hold);
     await holds.put({ ...hold, reference: 'LIT-8' });
     expect(await holds.get('H-1')).toEqual({ ...hold, reference: 'LIT-8' });

@@ -42,7 +42,13 @@ describe('ECIF registry', () => {
     const email = 'race@example.com';
     const attempts = ['R1', 'R2', 'R3', 'R4'].map((id) => {
       const r = record(id, email);
-      return stores.deps.ecif.saveCustomer({ record: r, addIdentities: r.identities, removeIdentities: [], crossReferences: [], removeCrossReferences: [] });
+      return stores.deps.ecif.saveCustomer({
+        record: r,
+        addIdentities: r.identities,
+        removeIdentities: [],
+        crossReferences: [],
+        removeCrossReferences: [],
+      });
     });
     const results = await Promise.allSettled(attempts);
     const won = results.filter((r) => r.status === 'fulfilled');
@@ -54,7 +60,13 @@ describe('ECIF registry', () => {
 
   it('erasing drops the index and suppresses the identities in one step', async () => {
     const r = record('E1', 'gone@example.com');
-    await stores.deps.ecif.saveCustomer({ record: r, addIdentities: r.identities, removeIdentities: [], crossReferences: [], removeCrossReferences: [] });
+    await stores.deps.ecif.saveCustomer({
+      record: r,
+      addIdentities: r.identities,
+      removeIdentities: [],
+      crossReferences: [],
+      removeCrossReferences: [],
+    });
     await stores.deps.ecif.eraseCustomer({ ...r, status: 'erased', emails: [] } as GoldenRecord, r.identities);
     expect(await stores.deps.ecif.findByIdentity(r.identities[0])).toBeUndefined();
     expect(await stores.deps.ecif.suppressed(r.identities)).toEqual(r.identities);
@@ -66,33 +78,57 @@ describe('consent ledger', () => {
   it('leaves ledger and projection in agreement under parallel writers (property)', async () => {
     let subject = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.constantFrom('granted', 'denied', 'withdrawn') as fc.Arbitrary<ConsentEvent['state']>, { minLength: 2, maxLength: 12 }), async (states) => {
-        const ecifId = `PROP${subject++}`;
-        const base = Date.parse('2026-03-01T00:00:00.000Z');
-        const events: ConsentEvent[] = states.map((state, i) => {
-          const capturedAt = new Date(base + i * 1000).toISOString();
-          return {
-            ecifId, eventId: newId(new Date(base + i * 1000)), purpose: 'marketing', channel: 'email', state,
-            lawfulBasis: 'consent', jurisdiction: 'GDPR', notice: { id: 'n', version: '1' }, method: 'web',
-            evidence: { actorRole: 'customer', actorId: ecifId }, capturedAt, receiptId: `R${i}`,
-          };
-        });
-        // All at once, in a shuffled order: the latest event must win the projection.
-        await Promise.all([...events].reverse().map((e) => stores.deps.consent.append([e])));
-        const { states: current } = await stores.deps.consent.current(ecifId);
-        expect(current).toHaveLength(1);
-        expect(current[0].eventId).toBe(events.at(-1)!.eventId);
-        expect(current[0].state).toBe(states.at(-1));
-      }),
+      fc.asyncProperty(
+        fc.array(fc.constantFrom('granted', 'denied', 'withdrawn') as fc.Arbitrary<ConsentEvent['state']>, {
+          minLength: 2,
+          maxLength: 12,
+        }),
+        async (states) => {
+          const ecifId = `PROP${subject++}`;
+          const base = Date.parse('2026-03-01T00:00:00.000Z');
+          const events: ConsentEvent[] = states.map((state, i) => {
+            const capturedAt = new Date(base + i * 1000).toISOString();
+            return {
+              ecifId,
+              eventId: newId(new Date(base + i * 1000)),
+              purpose: 'marketing',
+              channel: 'email',
+              state,
+              lawfulBasis: 'consent',
+              jurisdiction: 'GDPR',
+              notice: { id: 'n', version: '1' },
+              method: 'web',
+              evidence: { actorRole: 'customer', actorId: ecifId },
+              capturedAt,
+              receiptId: `R${i}`,
+            };
+          });
+          // All at once, in a shuffled order: the latest event must win the projection.
+          await Promise.all([...events].reverse().map((e) => stores.deps.consent.append([e])));
+          const { states: current } = await stores.deps.consent.current(ecifId);
+          expect(current).toHaveLength(1);
+          expect(current[0].eventId).toBe(events.at(-1)!.eventId);
+          expect(current[0].state).toBe(states.at(-1));
+        },
+      ),
       { numRuns: 8 },
     );
   });
 
   it('is idempotent: appending the same event twice keeps one ledger entry', async () => {
     const e: ConsentEvent = {
-      ecifId: 'IDEM1', eventId: newId(), purpose: 'analytics', channel: 'any', state: 'granted', lawfulBasis: 'consent',
-      jurisdiction: 'GDPR', notice: { id: 'n', version: '1' }, method: 'web', evidence: { actorRole: 'customer', actorId: 'IDEM1' },
-      capturedAt: new Date().toISOString(), receiptId: 'R',
+      ecifId: 'IDEM1',
+      eventId: newId(),
+      purpose: 'analytics',
+      channel: 'any',
+      state: 'granted',
+      lawfulBasis: 'consent',
+      jurisdiction: 'GDPR',
+      notice: { id: 'n', version: '1' },
+      method: 'web',
+      evidence: { actorRole: 'customer', actorId: 'IDEM1' },
+      capturedAt: new Date().toISOString(),
+      receiptId: 'R',
     };
     await stores.deps.consent.append([e]);
     await stores.deps.consent.append([e]);
@@ -112,18 +148,30 @@ describe('decision round trips (what the decision bench rests on)', () => {
     const { documentClient } = await import('#adapters/dynamodb/client.ts');
     const { decideBatch, decideConsent } = await import('#core/consent/decide-consent.ts');
     const seen: string[] = [];
-    documentClient().middlewareStack.add((next, context) => async (args) => {
-      seen.push(context.commandName ?? '?');
-      return next(args);
-    }, { step: 'initialize', name: 'roundTripCounter' });
+    documentClient().middlewareStack.add(
+      (next, context) => async (args) => {
+        seen.push(context.commandName ?? '?');
+        return next(args);
+      },
+      { step: 'initialize', name: 'roundTripCounter' },
+    );
     try {
       await decideConsent(stores.deps, { ecifId: 'RT1', purpose: 'marketing', channel: 'email' });
       expect(seen).toEqual(['QueryCommand']);
       seen.length = 0;
-      await decideConsent(stores.deps, { systemId: 'crm', localId: 'RT-LOCAL', purpose: 'marketing', channel: 'email' });
+      await decideConsent(stores.deps, {
+        systemId: 'crm',
+        localId: 'RT-LOCAL',
+        purpose: 'marketing',
+        channel: 'email',
+      });
       expect(seen).toEqual(['GetItemCommand']); // unknown local id: the index read says so, no consent read
       seen.length = 0;
-      await decideBatch(stores.deps, { purpose: 'marketing', channel: 'email', subjects: Array.from({ length: 66 }, (_, i) => ({ ecifId: `RTB${i}` })) });
+      await decideBatch(stores.deps, {
+        purpose: 'marketing',
+        channel: 'email',
+        subjects: Array.from({ length: 66 }, (_, i) => ({ ecifId: `RTB${i}` })),
+      });
       expect(seen).toEqual(['BatchGetItemCommand', 'BatchGetItemCommand']);
     } finally {
       documentClient().middlewareStack.remove('roundTripCounter');
@@ -135,16 +183,27 @@ describe('consent receipts', () => {
   it('are written once and found by id alone', async () => {
     await stores.deps.consent.putReceipt('01JRECEIPT0000000000000001', 'RCPT1', { version: 'KI-CR-v1.1.0', n: 1 });
     await stores.deps.consent.putReceipt('01JRECEIPT0000000000000001', 'RCPT1', { version: 'KI-CR-v1.1.0', n: 2 });
-    expect(await stores.deps.consent.receipt('01JRECEIPT0000000000000001')).toEqual({ ecifId: 'RCPT1', receipt: { version: 'KI-CR-v1.1.0', n: 1 } });
+    expect(await stores.deps.consent.receipt('01JRECEIPT0000000000000001')).toEqual({
+      ecifId: 'RCPT1',
+      receipt: { version: 'KI-CR-v1.1.0', n: 1 },
+    });
     expect(await stores.deps.consent.receipt('01JRECEIPT0000000000000002')).toBeUndefined();
   });
 });
 
 describe('request store', () => {
   const request = (): PrivacyRequest => ({
-    id: newId(), type: 'erasure', jurisdiction: 'GDPR', channel: 'api', status: 'received', identityKeys: [],
-    verification: { state: 'verified', method: 'login' }, receivedAt: '2026-02-01T00:00:00.000Z',
-    ackDueAt: '2026-02-13T00:00:00.000Z', dueAt: '2026-03-01T00:00:00.000Z', updatedAt: '2026-02-01T00:00:00.000Z',
+    id: newId(),
+    type: 'erasure',
+    jurisdiction: 'GDPR',
+    channel: 'api',
+    status: 'received',
+    identityKeys: [],
+    verification: { state: 'verified', method: 'login' },
+    receivedAt: '2026-02-01T00:00:00.000Z',
+    ackDueAt: '2026-02-13T00:00:00.000Z',
+    dueAt: '2026-03-01T00:00:00.000Z',
+    updatedAt: '2026-02-01T00:00:00.000Z',
   });
 
   it('an Idempotency-Key replays the first request, and refuses another body', async () => {
@@ -153,31 +212,61 @@ describe('request store', () => {
     expect((await stores.deps.requests.create(first, claim)).replayed).toBe(false);
     const again = await stores.deps.requests.create(request(), claim);
     expect(again).toMatchObject({ replayed: true, request: { id: first.id } });
-    await expect(stores.deps.requests.create(request(), { ...claim, bodyHash: 'c'.repeat(64) })).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    await expect(stores.deps.requests.create(request(), { ...claim, bodyHash: 'c'.repeat(64) })).rejects.toBeInstanceOf(
+      IdempotencyKeyReusedError,
+    );
   });
 
   it('plans are idempotent: a task written twice keeps its first state', async () => {
     const r = request();
     await stores.deps.requests.create(r);
-    const task = { requestId: r.id, systemId: 'crm', action: 'erase' as const, localId: 'L1', state: 'pending' as const, attempts: 0, fields: [], exemptions: [], updatedAt: r.receivedAt };
+    const task = {
+      requestId: r.id,
+      systemId: 'crm',
+      action: 'erase' as const,
+      localId: 'L1',
+      state: 'pending' as const,
+      attempts: 0,
+      fields: [],
+      exemptions: [],
+      updatedAt: r.receivedAt,
+    };
     await stores.deps.requests.putTasksIfAbsent([task]);
     await stores.deps.requests.updateTask(r.id, 'crm', { state: 'succeeded' });
     await stores.deps.requests.putTasksIfAbsent([task]);
     expect((await stores.deps.requests.getTask(r.id, 'crm'))?.state).toBe('succeeded');
     // A re-plan with more systems (one transaction fails on the written one): the new ones are written, the old kept.
     await stores.deps.requests.putTasksIfAbsent(['crm', 'bank', 'dwh'].map((systemId) => ({ ...task, systemId })));
-    expect(Object.fromEntries((await stores.deps.requests.tasks(r.id)).map((t) => [t.systemId, t.state]))).toEqual({ crm: 'succeeded', bank: 'pending', dwh: 'pending' });
+    expect(Object.fromEntries((await stores.deps.requests.tasks(r.id)).map((t) => [t.systemId, t.state]))).toEqual({
+      crm: 'succeeded',
+      bank: 'pending',
+      dwh: 'pending',
+    });
   });
 
   it("a request's system steps starting at once share one read of it and their tasks; a read after that one lands reads again", async () => {
     const r = request();
     await stores.deps.requests.create(r);
-    const task = { requestId: r.id, action: 'erase' as const, localId: 'L1', state: 'pending' as const, attempts: 0, fields: [], exemptions: [], updatedAt: r.receivedAt };
+    const task = {
+      requestId: r.id,
+      action: 'erase' as const,
+      localId: 'L1',
+      state: 'pending' as const,
+      attempts: 0,
+      fields: [],
+      exemptions: [],
+      updatedAt: r.receivedAt,
+    };
     const systemIds = Array.from({ length: 25 }, (_, i) => `sys-${String(i).padStart(2, '0')}`);
-    await stores.deps.requests.putTasksIfAbsent(systemIds.map((systemId) => ({ ...task, systemId, localId: `L-${systemId}` })));
+    await stores.deps.requests.putTasksIfAbsent(
+      systemIds.map((systemId) => ({ ...task, systemId, localId: `L-${systemId}` })),
+    );
     const sent: string[] = [];
     const db = documentClient();
-    db.middlewareStack.add((next: any, context: any) => async (args: any) => (sent.push(context.commandName), next(args)), { step: 'initialize', name: 'plannedReadCounter' });
+    db.middlewareStack.add(
+      (next: any, context: any) => async (args: any) => (sent.push(context.commandName), next(args)),
+      { step: 'initialize', name: 'plannedReadCounter' },
+    );
     try {
       const reads = await Promise.all(systemIds.map((systemId) => stores.deps.requests.getPlanned(r.id, systemId)));
       // One call for the 25 (in AWS, where a Lambda instance runs one step, each step reads two keys, never the whole plan).
@@ -187,7 +276,10 @@ describe('request store', () => {
         expect(x!.request).toMatchObject({ id: r.id, type: r.type });
         expect(x!.task).toMatchObject({ systemId: systemIds[i], state: 'pending', localId: `L-${systemIds[i]}` });
       });
-      expect((await stores.deps.requests.getPlanned(r.id, 'no-such-system'))).toMatchObject({ request: { id: r.id }, task: undefined });
+      expect(await stores.deps.requests.getPlanned(r.id, 'no-such-system')).toMatchObject({
+        request: { id: r.id },
+        task: undefined,
+      });
       await stores.deps.requests.update(r.id, { subjectFound: true });
       expect((await stores.deps.requests.getPlanned(r.id, 'sys-00'))!.request).toMatchObject({ subjectFound: true });
       expect(await stores.deps.requests.getPlanned('NOPE', 'sys-00')).toBeUndefined();
@@ -199,10 +291,28 @@ describe('request store', () => {
   it('a system step claims an open task once per attempt, and never a settled one', async () => {
     const r = request();
     await stores.deps.requests.create(r);
-    const task = { requestId: r.id, systemId: 'crm', action: 'erase' as const, localId: 'L1', state: 'pending' as const, attempts: 0, fields: [], exemptions: [], updatedAt: r.receivedAt };
+    const task = {
+      requestId: r.id,
+      systemId: 'crm',
+      action: 'erase' as const,
+      localId: 'L1',
+      state: 'pending' as const,
+      attempts: 0,
+      fields: [],
+      exemptions: [],
+      updatedAt: r.receivedAt,
+    };
     await stores.deps.requests.putTasksIfAbsent([task]);
-    expect(await stores.deps.requests.claimTask(r.id, 'crm', '2026-01-01T00:00:00.000Z')).toMatchObject({ state: 'running', attempts: 1, localId: 'L1' });
-    expect(await stores.deps.requests.claimTask(r.id, 'crm', '2026-01-01T00:00:01.000Z')).toMatchObject({ state: 'running', attempts: 2, updatedAt: '2026-01-01T00:00:01.000Z' });
+    expect(await stores.deps.requests.claimTask(r.id, 'crm', '2026-01-01T00:00:00.000Z')).toMatchObject({
+      state: 'running',
+      attempts: 1,
+      localId: 'L1',
+    });
+    expect(await stores.deps.requests.claimTask(r.id, 'crm', '2026-01-01T00:00:01.000Z')).toMatchObject({
+      state: 'running',
+      attempts: 2,
+      updatedAt: '2026-01-01T00:00:01.000Z',
+    });
     await stores.deps.requests.updateTask(r.id, 'crm', { state: 'succeeded' });
     expect(await stores.deps.requests.claimTask(r.id, 'crm', '2026-01-01T00:00:02.000Z')).toBeUndefined();
     expect(await stores.deps.requests.claimTask(r.id, 'nowhere', '2026-01-01T00:00:02.000Z')).toBeUndefined();
@@ -217,14 +327,23 @@ describe('request store', () => {
       stores.deps.requests.move(r.id, 'received', { status: 'in_progress', updatedAt: r.receivedAt }),
     ]);
     expect(results.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
-    expect(results.filter((x) => x.status === 'rejected').map((x) => (x as PromiseRejectedResult).reason.name)).toEqual(['ConflictError']);
+    expect(results.filter((x) => x.status === 'rejected').map((x) => (x as PromiseRejectedResult).reason.name)).toEqual(
+      ['ConflictError'],
+    );
   });
 
   it('a closed request gets its TTL (retention) and loses its corrected values; neither shows when read', async () => {
     const r = { ...request(), type: 'rectification' as const, corrections: { familyName: 'Smith' } };
     await stores.deps.requests.create(r);
-    await stores.deps.requests.move(r.id, 'received', { status: 'completed', completedAt: '2026-02-10T00:00:00.000Z', corrections: undefined, updatedAt: r.receivedAt });
-    const { Item } = await stores.dynamo.client.send(new GetItemCommand({ TableName: stores.tables.requests, Key: { PK: { S: `REQ#${r.id}` }, SK: { S: 'META' } } }));
+    await stores.deps.requests.move(r.id, 'received', {
+      status: 'completed',
+      completedAt: '2026-02-10T00:00:00.000Z',
+      corrections: undefined,
+      updatedAt: r.receivedAt,
+    });
+    const { Item } = await stores.dynamo.client.send(
+      new GetItemCommand({ TableName: stores.tables.requests, Key: { PK: { S: `REQ#${r.id}` }, SK: { S: 'META' } } }),
+    );
     expect(Number(Item!.expiresAt.N)).toBe(Date.parse('2026-02-10T00:00:00.000Z') / 1000 + 730 * 86_400);
     expect(Item!.corrections).toBeUndefined();
     const read = await stores.deps.requests.get(r.id);
@@ -233,24 +352,55 @@ describe('request store', () => {
   });
 
   it('lists by status then held-to deadline, pages with an opaque cursor across statuses, refuses a forged one', async () => {
-    const mk = (status: PrivacyRequest['status'], dueAt: string) => ({ ...request(), type: 'portability' as const, jurisdiction: 'CCPA' as const, status, dueAt });
-    const items = [mk('received', '2026-03-03T00:00:00.000Z'), mk('received', '2026-03-01T00:00:00.000Z'), mk('needs_attention', '2026-03-02T00:00:00.000Z')];
+    const mk = (status: PrivacyRequest['status'], dueAt: string) => ({
+      ...request(),
+      type: 'portability' as const,
+      jurisdiction: 'CCPA' as const,
+      status,
+      dueAt,
+    });
+    const items = [
+      mk('received', '2026-03-03T00:00:00.000Z'),
+      mk('received', '2026-03-01T00:00:00.000Z'),
+      mk('needs_attention', '2026-03-02T00:00:00.000Z'),
+    ];
     for (const r of items) await stores.deps.requests.create(r);
     // An extension moves a request along the deadline index.
-    await stores.deps.requests.update(items[0].id, { extension: { extendedDueAt: '2026-05-01T00:00:00.000Z', reason: 'x'.repeat(10), at: '', by: { role: 'operator', principal: 'o' } } });
-    const filter = { statuses: ['received', 'needs_attention'] as const, type: 'portability' as const, jurisdiction: 'CCPA' as const };
+    await stores.deps.requests.update(items[0].id, {
+      extension: {
+        extendedDueAt: '2026-05-01T00:00:00.000Z',
+        reason: 'x'.repeat(10),
+        at: '',
+        by: { role: 'operator', principal: 'o' },
+      },
+    });
+    const filter = {
+      statuses: ['received', 'needs_attention'] as const,
+      type: 'portability' as const,
+      jurisdiction: 'CCPA' as const,
+    };
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await stores.deps.requests.list({ ...filter, statuses: [...filter.statuses] }, { limit: 1, ...(cursor ? { cursor } : {}) });
+      const page = await stores.deps.requests.list(
+        { ...filter, statuses: [...filter.statuses] },
+        { limit: 1, ...(cursor ? { cursor } : {}) },
+      );
       seen.push(...page.items.map((i) => i.id));
       cursor = page.cursor;
     } while (cursor);
     expect(seen).toEqual([items[1].id, items[0].id, items[2].id]);
-    const due = await stores.deps.requests.list({ ...filter, statuses: ['received'], dueBefore: '2026-04-01T00:00:00.000Z' }, { limit: 10 });
+    const due = await stores.deps.requests.list(
+      { ...filter, statuses: ['received'], dueBefore: '2026-04-01T00:00:00.000Z' },
+      { limit: 10 },
+    );
     expect(due.items.map((i) => i.id)).toEqual([items[1].id]);
-    const forged = Buffer.from(JSON.stringify({ s: 0, k: { PK: 'x', SK: 'y', GSI1PK: 'STATUS#completed', GSI1SK: 'z' } })).toString('base64url');
-    await expect(stores.deps.requests.list({ statuses: ['received'] }, { limit: 1, cursor: forged })).rejects.toBeInstanceOf(InvalidInputError);
+    const forged = Buffer.from(
+      JSON.stringify({ s: 0, k: { PK: 'x', SK: 'y', GSI1PK: 'STATUS#completed', GSI1SK: 'z' } }),
+    ).toString('base64url');
+    await expect(
+      stores.deps.requests.list({ statuses: ['received'] }, { limit: 1, cursor: forged }),
+    ).rejects.toBeInstanceOf(InvalidInputError);
   });
 
   it('the open-request claim: the first holds it while open; a closed holder is taken over', async () => {
@@ -265,9 +415,16 @@ describe('request store', () => {
   });
 
   it('countAttempt counts one try per count read', async () => {
-    const r = { ...request(), status: 'pending_verification' as const, verification: { state: 'pending' as const, method: 'code' as const, codeHash: 'h', attempts: 0 } };
+    const r = {
+      ...request(),
+      status: 'pending_verification' as const,
+      verification: { state: 'pending' as const, method: 'code' as const, codeHash: 'h', attempts: 0 },
+    };
     await stores.deps.requests.create(r);
-    const results = await Promise.allSettled([stores.deps.requests.countAttempt(r.id, 0), stores.deps.requests.countAttempt(r.id, 0)]);
+    const results = await Promise.allSettled([
+      stores.deps.requests.countAttempt(r.id, 0),
+      stores.deps.requests.countAttempt(r.id, 0),
+    ]);
     expect(results.map((x) => x.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect((await stores.deps.requests.get(r.id))!.verification.attempts).toBe(1);
   });
@@ -277,7 +434,9 @@ describe('audit log', () => {
   it('parallel appends to one stream get consecutive sequence numbers and a chain that verifies', async () => {
     const actor = { role: 'system' as const, principal: 'test' };
     await Promise.all(
-      Array.from({ length: 12 }, (_, i) => stores.deps.audit.append({ stream: 'race', actor, action: 'test.appended', target: {}, details: { i } })),
+      Array.from({ length: 12 }, (_, i) =>
+        stores.deps.audit.append({ stream: 'race', actor, action: 'test.appended', target: {}, details: { i } }),
+      ),
     );
     const events = await stores.deps.audit.stream('race');
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
@@ -294,10 +453,24 @@ describe('audit log', () => {
     };
     db.middlewareStack.add(counter, { step: 'initialize', name: 'auditPutCounter' });
     try {
-      await stores.deps.audit.append({ stream: 'one-process', actor, action: 'test.appended', target: {}, details: { i: -1 } });
+      await stores.deps.audit.append({
+        stream: 'one-process',
+        actor,
+        action: 'test.appended',
+        target: {},
+        details: { i: -1 },
+      });
       sent.length = 0;
       await Promise.all(
-        Array.from({ length: 25 }, (_, i) => stores.deps.audit.append({ stream: 'one-process', actor, action: 'test.appended', target: {}, details: { i } })),
+        Array.from({ length: 25 }, (_, i) =>
+          stores.deps.audit.append({
+            stream: 'one-process',
+            actor,
+            action: 'test.appended',
+            target: {},
+            details: { i },
+          }),
+        ),
       );
     } finally {
       db.middlewareStack.remove('auditPutCounter');
@@ -311,17 +484,29 @@ describe('audit log', () => {
 
   it('a registration read from memory is never older than the last put here, even when a read raced the put', async () => {
     const registry = new DynamoSystemsRegistry(documentClient(), stores.tables.ecif, 60_000);
-    const at = (url: string) => ({ ...systemInputSchema.parse({ name: 'Raced', connector: { kind: 'http', url, timeoutMs: 1000 }, capabilities: ['erase'], fields: [] }), systemId: 'raced', updatedAt: '2026-12-01T00:00:00.000Z' });
+    const at = (url: string) => ({
+      ...systemInputSchema.parse({
+        name: 'Raced',
+        connector: { kind: 'http', url, timeoutMs: 1000 },
+        capabilities: ['erase'],
+        fields: [],
+      }),
+      systemId: 'raced',
+      updatedAt: '2026-12-01T00:00:00.000Z',
+    });
     await registry.put(at('http://old.example/hook'));
     const db = documentClient();
     // The read is held back until the put has landed: it read the old registration, and answers after the new one is stored.
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    db.middlewareStack.add((next: any, context: any) => async (args: any) => {
-      const out = await next(args);
-      if (context.commandName === 'GetItemCommand' && args.input.Key?.SK === 'SYSTEM#raced') await held;
-      return out;
-    }, { step: 'initialize', name: 'holdSystemRead' });
+    db.middlewareStack.add(
+      (next: any, context: any) => async (args: any) => {
+        const out = await next(args);
+        if (context.commandName === 'GetItemCommand' && args.input.Key?.SK === 'SYSTEM#raced') await held;
+        return out;
+      },
+      { step: 'initialize', name: 'holdSystemRead' },
+    );
     try {
       const fresh = new DynamoSystemsRegistry(db, stores.tables.ecif, 60_000);
       const racing = fresh.get('raced');
@@ -336,20 +521,32 @@ describe('audit log', () => {
   });
 
   it('the list read from memory is never older than the last put here, even when a listing raced the put', async () => {
-    const at = (url: string) => ({ ...systemInputSchema.parse({ name: 'Listed', connector: { kind: 'http', url, timeoutMs: 1000 }, capabilities: ['erase'], fields: [] }), systemId: 'listed', updatedAt: '2026-12-01T00:00:00.000Z' });
+    const at = (url: string) => ({
+      ...systemInputSchema.parse({
+        name: 'Listed',
+        connector: { kind: 'http', url, timeoutMs: 1000 },
+        capabilities: ['erase'],
+        fields: [],
+      }),
+      systemId: 'listed',
+      updatedAt: '2026-12-01T00:00:00.000Z',
+    });
     await new DynamoSystemsRegistry(documentClient(), stores.tables.ecif, 60_000).put(at('http://old.example/hook'));
     const db = documentClient();
     const queries: string[] = [];
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    db.middlewareStack.add((next: any, context: any) => async (args: any) => {
-      const out = await next(args);
-      if (context.commandName === 'QueryCommand' && args.input.ExpressionAttributeValues?.[':pk'] === 'SYSTEMS') {
-        queries.push('list');
-        await held;
-      }
-      return out;
-    }, { step: 'initialize', name: 'holdSystemsList' });
+    db.middlewareStack.add(
+      (next: any, context: any) => async (args: any) => {
+        const out = await next(args);
+        if (context.commandName === 'QueryCommand' && args.input.ExpressionAttributeValues?.[':pk'] === 'SYSTEMS') {
+          queries.push('list');
+          await held;
+        }
+        return out;
+      },
+      { step: 'initialize', name: 'holdSystemsList' },
+    );
     const urlIn = (systems: ConnectedSystem[]) => systems.find((x) => x.systemId === 'listed')?.connector;
     try {
       const fresh = new DynamoSystemsRegistry(db, stores.tables.ecif, 60_000);
@@ -374,7 +571,13 @@ describe('audit log', () => {
     const other = new DynamoAuditLog(documentClient(), stores.tables.audit, systemClock);
     await Promise.all(
       Array.from({ length: 16 }, (_, i) =>
-        (i % 2 ? other : stores.deps.audit).append({ stream: 'two-processes', actor, action: 'test.appended', target: {}, details: { i } }),
+        (i % 2 ? other : stores.deps.audit).append({
+          stream: 'two-processes',
+          actor,
+          action: 'test.appended',
+          target: {},
+          details: { i },
+        }),
       ),
     );
     const events = await stores.deps.audit.stream('two-processes');
@@ -385,10 +588,22 @@ describe('audit log', () => {
 
   it('a failed append does not stop the next one queued behind it on the stream', async () => {
     const actor = { role: 'system' as const, principal: 'test' };
-    const bad = { stream: 'after-failure', actor, action: 'test.appended', target: {}, details: { big: 'x'.repeat(500_000) } };
+    const bad = {
+      stream: 'after-failure',
+      actor,
+      action: 'test.appended',
+      target: {},
+      details: { big: 'x'.repeat(500_000) },
+    };
     const results = await Promise.allSettled([
       stores.deps.audit.append(bad),
-      stores.deps.audit.append({ stream: 'after-failure', actor, action: 'test.appended', target: {}, details: { i: 1 } }),
+      stores.deps.audit.append({
+        stream: 'after-failure',
+        actor,
+        action: 'test.appended',
+        target: {},
+        details: { i: 1 },
+      }),
     ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
     expect((await stores.deps.audit.stream('after-failure')).map((e) => e.seq)).toEqual([1]);

@@ -11,7 +11,13 @@ import { SIGNATURE_HEADER, verifySignature } from '#core/connectors/signature.ts
 import type { ConsentChanged } from '#core/consent/changes.ts';
 
 const secret = 'subscriber-test-secret';
-const change = { type: 'consent.changed', ecifId: 'C000001', at: '2026-12-01T10:00:00.000Z', receiptId: 'R1', choices: [] } as unknown as ConsentChanged;
+const change = {
+  type: 'consent.changed',
+  ecifId: 'C000001',
+  at: '2026-12-01T10:00:00.000Z',
+  receiptId: 'R1',
+  choices: [],
+} as unknown as ConsentChanged;
 
 let server: Server;
 let base = '';
@@ -24,7 +30,11 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
-    received.push({ path: req.url!, signed: verifySignature(secret, body, req.headers[SIGNATURE_HEADER] as string | undefined), body });
+    received.push({
+      path: req.url!,
+      signed: verifySignature(secret, body, req.headers[SIGNATURE_HEADER] as string | undefined),
+      body,
+    });
     const script = scripts.get(req.url!) ?? [200];
     const status = script.length > 1 ? script.shift()! : script[0];
     res.writeHead(status).end();
@@ -55,7 +65,10 @@ describe('consent.changed to subscriber webhooks', () => {
     { answers: [500, 410], calls: 2, delivered: false },
   ])('answering $answers: $calls call(s), delivered $delivered', async ({ answers, calls: n, delivered }) => {
     scripts.set('/events', [...answers]);
-    const outcome = await publish(['/events']).then(() => true, () => false);
+    const outcome = await publish(['/events']).then(
+      () => true,
+      () => false,
+    );
     expect(outcome).toBe(delivered);
     expect(calls('/events')).toHaveLength(n);
     for (const c of calls('/events')) {

@@ -21,7 +21,28 @@ function outcome(f: () => string | undefined): { ok: string | undefined } | { th
 
 /** Odd text: escapes, controls, U+2028, astral pairs, lone surrogates of both halves, BOM, NUL. */
 const oddUnit = fc.oneof(
-  fc.constantFrom('"', '\\', '/', '\b', '\f', '\n', '\r', '\t', '\u0000', '\u001f', '\u007f', '\u2028', '\u2029', '\ufeff', '\ud83d\ude00', '\ud800', '\udfff', 'é', '€', '\u00a0'),
+  fc.constantFrom(
+    '"',
+    '\\',
+    '/',
+    '\b',
+    '\f',
+    '\n',
+    '\r',
+    '\t',
+    '\u0000',
+    '\u001f',
+    '\u007f',
+    '\u2028',
+    '\u2029',
+    '\ufeff',
+    '\ud83d\ude00',
+    '\ud800',
+    '\udfff',
+    'é',
+    '€',
+    '\u00a0',
+  ),
   fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
   fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
 );
@@ -31,11 +52,35 @@ const oddString = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: oddUn
 const oddNumber = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.integer(),
-  fc.constantFrom(-0, 0, 1e21, 1e-7, 123456789012345680000, 5e-324, -5e-324, Number.MAX_VALUE, Number.MIN_VALUE, Number.MAX_SAFE_INTEGER, 2 ** 53 + 2, 0.1 + 0.2, 1 / 3, 4.35, 333333333.3333333),
+  fc.constantFrom(
+    -0,
+    0,
+    1e21,
+    1e-7,
+    123456789012345680000,
+    5e-324,
+    -5e-324,
+    Number.MAX_VALUE,
+    Number.MIN_VALUE,
+    Number.MAX_SAFE_INTEGER,
+    2 ** 53 + 2,
+    0.1 + 0.2,
+    1 / 3,
+    4.35,
+    333333333.3333333,
+  ),
 );
 
 const json = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.boolean(), oddNumber, oddString, tie('array'), tie('object')),
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constant(null),
+    fc.boolean(),
+    oddNumber,
+    oddString,
+    tie('array'),
+    tie('object'),
+  ),
   array: fc.array(tie('value'), { maxLength: 5 }),
   object: fc.dictionary(oddString, tie('value'), { maxKeys: 6 }),
 })).value;
@@ -50,7 +95,10 @@ const jsValue = fc.letrec((tie) => ({
     tie('array'),
     tie('object'),
   ),
-  array: fc.oneof(fc.array(tie('value'), { maxLength: 4 }), fc.array(tie('value'), { maxLength: 4 }).map((a) => Object.assign(new Array(a.length + 2), a))),
+  array: fc.oneof(
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.array(tie('value'), { maxLength: 4 }).map((a) => Object.assign(new Array(a.length + 2), a)),
+  ),
   object: fc.dictionary(oddString, tie('value'), { maxKeys: 5 }),
 })).value;
 
@@ -89,7 +137,15 @@ describe('canonicalJson', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = { back: cyclic };
     const deep = Array.from({ length: 100 }).reduce<unknown>((inner) => ({ inner }), { leaf: 1 });
-    for (const v of [Number.NaN, { n: Infinity }, ['\ud800'], { '\udc00': 1 }, cyclic, { toJSON: () => ({ b: 2, a: 1 }) }, deep]) {
+    for (const v of [
+      Number.NaN,
+      { n: Infinity },
+      ['\ud800'],
+      { '\udc00': 1 },
+      cyclic,
+      { toJSON: () => ({ b: 2, a: 1 }) },
+      deep,
+    ]) {
       expect(outcome(() => canonicalJson(v))).toEqual(outcome(() => canonicalize(v)));
     }
     expect(canonicalJson({ toJSON: () => ({ b: 2, a: 1 }) })).toBe('{"a":1,"b":2}');
@@ -98,7 +154,9 @@ describe('canonicalJson', () => {
 
   it('sorts keys by UTF-16 code units, not code points or locale (RFC 8785 §3.2.3)', () => {
     // U+FB01 sorts after U+1F600's high surrogate (0xD83D) by code units, before it by code points.
-    expect(canonicalJson({ '\ufb01': 1, '\ud83d\ude00': 2, b: 3, B: 4, 'é': 5 })).toBe('{"B":4,"b":3,"é":5,"\ud83d\ude00":2,"\ufb01":1}');
+    expect(canonicalJson({ '\ufb01': 1, '\ud83d\ude00': 2, b: 3, B: 4, é: 5 })).toBe(
+      '{"B":4,"b":3,"é":5,"\ud83d\ude00":2,"\ufb01":1}',
+    );
     expect(canonicalJson({ '\ufb01': 1, '\ud83d\ude00': 2 })).toBe(canonicalize({ '\ufb01': 1, '\ud83d\ude00': 2 }));
   });
 });
@@ -132,7 +190,7 @@ describe('event hashes', () => {
     return createHash('sha256').update(canonicalize(body)!).digest('hex');
   };
 
-  it('an event hash is SHA-256 over the package\'s canonical JSON of the event without its hash, as before', () => {
+  it("an event hash is SHA-256 over the package's canonical JSON of the event without its hash, as before", () => {
     fc.assert(
       fc.property(event, (e) => {
         expect(e.hash).toBe(packageHash(e));
@@ -149,7 +207,9 @@ describe('event hashes', () => {
     fc.assert(
       fc.property(event, fc.boolean(), (e, reversed) => {
         const entries = Object.entries(JSON.parse(JSON.stringify(e)));
-        const parsed = JSON.parse(JSON.stringify(Object.fromEntries(reversed ? entries.reverse() : entries))) as AuditEvent;
+        const parsed = JSON.parse(
+          JSON.stringify(Object.fromEntries(reversed ? entries.reverse() : entries)),
+        ) as AuditEvent;
         expect(expectedHash(parsed)).toBe(packageHash(parsed));
         expect(verifyChain([parsed])).toBeUndefined();
       }),

@@ -6,18 +6,45 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import canonicalize from 'canonicalize';
-import { chainNext, genesisHash, hashEvent, openSealed, sealNext, verifyChain, verifySealed, type AuditEvent, type AuditInput, type ChainBreak } from '#core/audit/event.ts';
+import {
+  chainNext,
+  genesisHash,
+  hashEvent,
+  openSealed,
+  sealNext,
+  verifyChain,
+  verifySealed,
+  type AuditEvent,
+  type AuditInput,
+  type ChainBreak,
+} from '#core/audit/event.ts';
 import { canonicalJsonWithout } from '#core/audit/canonical.ts';
 import type { Actor } from '#core/shared/actor.ts';
 
-const roles: Actor['role'][] = ['customer', 'crm', 'auditor', 'operator', 'steward', 'anonymous', 'system', 'connected-system'];
+const roles: Actor['role'][] = [
+  'customer',
+  'crm',
+  'auditor',
+  'operator',
+  'steward',
+  'anonymous',
+  'system',
+  'connected-system',
+];
 
 const inputFor = (stream: string) =>
   fc.record({
     stream: fc.constant(stream),
     actor: fc.record({ role: fc.constantFrom(...roles), principal: fc.string({ minLength: 1, maxLength: 20 }) }),
     action: fc.stringMatching(/^[a-z]+(\.[a-z_]+){1,2}$/),
-    target: fc.record({ requestId: fc.string({ maxLength: 26 }), ecifId: fc.string({ maxLength: 12 }), systemId: fc.string({ maxLength: 12 }) }, { requiredKeys: [] }),
+    target: fc.record(
+      {
+        requestId: fc.string({ maxLength: 26 }),
+        ecifId: fc.string({ maxLength: 12 }),
+        systemId: fc.string({ maxLength: 12 }),
+      },
+      { requiredKeys: [] },
+    ),
     details: fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }),
   }) as fc.Arbitrary<AuditInput>;
 
@@ -40,7 +67,9 @@ const edits: Record<string, (e: AuditEvent) => AuditEvent> = {
   target: (e) => ({ ...e, target: { ...e.target, ecifId: `${e.target.ecifId ?? ''}x` } }),
   'details (added)': (e) => ({ ...e, details: { ...e.details, '§tamper': e.details['§tamper'] === 1 ? 2 : 1 } }),
   'details (removed)': (e) =>
-    Object.keys(e.details).length > 0 ? { ...e, details: Object.fromEntries(Object.entries(e.details).slice(1)) } : { ...e, details: { removed: null } },
+    Object.keys(e.details).length > 0
+      ? { ...e, details: Object.fromEntries(Object.entries(e.details).slice(1)) }
+      : { ...e, details: { removed: null } },
 };
 
 const flipHex = (h: string, i: number) => h.slice(0, i) + (h[i] === '0' ? '1' : '0') + h.slice(i + 1);
@@ -91,7 +120,10 @@ describe('chainNext', () => {
 
 /** The events as the log would store them after the same tampering: their bytes, each with the hash it holds. */
 const asStored = (events: AuditEvent[]): ChainBreak | undefined =>
-  verifySealed('request:01J0TEST', events.map((e) => ({ canonical: canonicalJsonWithout(e, 'hash')!, hash: e.hash })));
+  verifySealed(
+    'request:01J0TEST',
+    events.map((e) => ({ canonical: canonicalJsonWithout(e, 'hash')!, hash: e.hash })),
+  );
 
 describe('sealNext', () => {
   it('property: the sealed bytes are the canonical JSON of the event without its hash, and hash to it', () => {
@@ -113,8 +145,15 @@ describe('verifySealed (the stored bytes) finds what verifyChain finds', () => {
     fc.assert(
       fc.property(fc.array(inputFor('request:01J0TEST'), { maxLength: 12 }), (inputs) => {
         const sealed: ReturnType<typeof sealNext>[] = [];
-        inputs.forEach((input, i) => sealed.push(sealNext(sealed.at(-1)?.event, input, new Date(start + i * 1000).toISOString())));
-        expect(verifySealed('request:01J0TEST', sealed.map((s) => s.sealed))).toBeUndefined();
+        inputs.forEach((input, i) =>
+          sealed.push(sealNext(sealed.at(-1)?.event, input, new Date(start + i * 1000).toISOString())),
+        );
+        expect(
+          verifySealed(
+            'request:01J0TEST',
+            sealed.map((s) => s.sealed),
+          ),
+        ).toBeUndefined();
         // As JSON gives them back (-0 is 0 in JSON, and in the hashed bytes).
         expect(sealed.map((s) => openSealed(s.sealed))).toEqual(sealed.map((s) => JSON.parse(JSON.stringify(s.event))));
       }),
@@ -122,9 +161,28 @@ describe('verifySealed (the stored bytes) finds what verifyChain finds', () => {
   });
 
   it('bytes that are not JSON are a hash-mismatch; bytes of another stream are misplaced', () => {
-    const [a, b] = chain([{ stream: 'request:01J0TEST', actor: { role: 'system', principal: 't' }, action: 'request.started', target: {}, details: {} }, { stream: 'request:01J0TEST', actor: { role: 'system', principal: 't' }, action: 'request.planned', target: {}, details: {} }]);
+    const [a, b] = chain([
+      {
+        stream: 'request:01J0TEST',
+        actor: { role: 'system', principal: 't' },
+        action: 'request.started',
+        target: {},
+        details: {},
+      },
+      {
+        stream: 'request:01J0TEST',
+        actor: { role: 'system', principal: 't' },
+        action: 'request.planned',
+        target: {},
+        details: {},
+      },
+    ]);
     const seal = (e: AuditEvent) => ({ canonical: canonicalJsonWithout(e, 'hash')!, hash: e.hash });
-    expect(verifySealed('request:01J0TEST', [seal(a), { ...seal(b), canonical: seal(b).canonical.slice(1) }])).toEqual({ stream: 'request:01J0TEST', seq: 2, problem: 'hash-mismatch' });
+    expect(verifySealed('request:01J0TEST', [seal(a), { ...seal(b), canonical: seal(b).canonical.slice(1) }])).toEqual({
+      stream: 'request:01J0TEST',
+      seq: 2,
+      problem: 'hash-mismatch',
+    });
     expect(verifySealed('request:OTHER', [seal(a)])).toEqual({ stream: 'request:OTHER', seq: 1, problem: 'misplaced' });
   });
 
@@ -135,7 +193,11 @@ describe('verifySealed (the stored bytes) finds what verifyChain finds', () => {
         ([events, i]) => {
           const tampered = events.map((e, j) => (j === i ? edits[field](e) : e));
           // Moved to another stream's bytes: the key it is stored under says otherwise.
-          expect(asStored(tampered)).toEqual({ stream: 'request:01J0TEST', seq: i + 1, problem: field === 'stream' ? 'misplaced' : 'hash-mismatch' });
+          expect(asStored(tampered)).toEqual({
+            stream: 'request:01J0TEST',
+            seq: i + 1,
+            problem: field === 'stream' ? 'misplaced' : 'hash-mismatch',
+          });
         },
       ),
     );
@@ -143,16 +205,21 @@ describe('verifySealed (the stored bytes) finds what verifyChain finds', () => {
 
   it('property: dropped, swapped, renumbered and re-hashed stored events are found where verifyChain finds them', () => {
     fc.assert(
-      fc.property(chains(2).chain((events) => fc.tuple(fc.constant(events), fc.nat({ max: events.length - 2 }), fc.nat({ max: 63 }))), ([events, i, at]) => {
-        const cases = [
-          events.filter((_, j) => j !== i),
-          events.map((e, j) => (j === i ? events[i + 1] : j === i + 1 ? events[i] : e)),
-          events.map((e, j) => (j === i ? { ...e, seq: e.seq + 1 } : e)),
-          events.map((e, j) => (j === i ? { ...e, hash: flipHex(e.hash, at) } : e)),
-          events.map((e, j) => (j === i ? { ...e, prevHash: flipHex(e.prevHash, at) } : e)),
-        ];
-        for (const tampered of cases) expect(asStored(tampered)).toEqual(verifyChain(tampered));
-      }),
+      fc.property(
+        chains(2).chain((events) =>
+          fc.tuple(fc.constant(events), fc.nat({ max: events.length - 2 }), fc.nat({ max: 63 })),
+        ),
+        ([events, i, at]) => {
+          const cases = [
+            events.filter((_, j) => j !== i),
+            events.map((e, j) => (j === i ? events[i + 1] : j === i + 1 ? events[i] : e)),
+            events.map((e, j) => (j === i ? { ...e, seq: e.seq + 1 } : e)),
+            events.map((e, j) => (j === i ? { ...e, hash: flipHex(e.hash, at) } : e)),
+            events.map((e, j) => (j === i ? { ...e, prevHash: flipHex(e.prevHash, at) } : e)),
+          ];
+          for (const tampered of cases) expect(asStored(tampered)).toEqual(verifyChain(tampered));
+        },
+      ),
     );
   });
 });
@@ -181,37 +248,59 @@ describe('verifyChain', () => {
 
   it('property: a rewritten hash is a hash-mismatch at that event', () => {
     fc.assert(
-      fc.property(chains(1).chain((events) => fc.tuple(fc.constant(events), fc.nat({ max: events.length - 1 }), fc.nat({ max: 63 }))), ([events, i, at]) => {
-        const tampered = events.map((e, j) => (j === i ? { ...e, hash: flipHex(e.hash, at) } : e));
-        expect(verifyChain(tampered)).toEqual({ stream: events[i].stream, seq: i + 1, problem: 'hash-mismatch' });
-      }),
+      fc.property(
+        chains(1).chain((events) =>
+          fc.tuple(fc.constant(events), fc.nat({ max: events.length - 1 }), fc.nat({ max: 63 })),
+        ),
+        ([events, i, at]) => {
+          const tampered = events.map((e, j) => (j === i ? { ...e, hash: flipHex(e.hash, at) } : e));
+          expect(verifyChain(tampered)).toEqual({ stream: events[i].stream, seq: i + 1, problem: 'hash-mismatch' });
+        },
+      ),
     );
   });
 
   it('property: a rewritten prevHash is a prev-hash-mismatch at that event', () => {
     fc.assert(
-      fc.property(chains(1).chain((events) => fc.tuple(fc.constant(events), fc.nat({ max: events.length - 1 }), fc.nat({ max: 63 }))), ([events, i, at]) => {
-        const tampered = events.map((e, j) => (j === i ? { ...e, prevHash: flipHex(e.prevHash, at) } : e));
-        expect(verifyChain(tampered)).toEqual({ stream: events[i].stream, seq: i + 1, problem: 'prev-hash-mismatch' });
-      }),
+      fc.property(
+        chains(1).chain((events) =>
+          fc.tuple(fc.constant(events), fc.nat({ max: events.length - 1 }), fc.nat({ max: 63 })),
+        ),
+        ([events, i, at]) => {
+          const tampered = events.map((e, j) => (j === i ? { ...e, prevHash: flipHex(e.prevHash, at) } : e));
+          expect(verifyChain(tampered)).toEqual({
+            stream: events[i].stream,
+            seq: i + 1,
+            problem: 'prev-hash-mismatch',
+          });
+        },
+      ),
     );
   });
 
   it('property: a renumbered event is a sequence-gap naming the seq it holds', () => {
     fc.assert(
-      fc.property(chains(1).chain((events) => fc.tuple(fc.constant(events), fc.nat({ max: events.length - 1 }), fc.integer({ min: 1, max: 5 }))), ([events, i, by]) => {
-        const tampered = events.map((e, j) => (j === i ? { ...e, seq: e.seq + by } : e));
-        expect(verifyChain(tampered)).toEqual({ stream: events[i].stream, seq: i + 1 + by, problem: 'sequence-gap' });
-      }),
+      fc.property(
+        chains(1).chain((events) =>
+          fc.tuple(fc.constant(events), fc.nat({ max: events.length - 1 }), fc.integer({ min: 1, max: 5 })),
+        ),
+        ([events, i, by]) => {
+          const tampered = events.map((e, j) => (j === i ? { ...e, seq: e.seq + by } : e));
+          expect(verifyChain(tampered)).toEqual({ stream: events[i].stream, seq: i + 1 + by, problem: 'sequence-gap' });
+        },
+      ),
     );
   });
 
   it('property: dropping any event but the last is a sequence-gap at the event after it', () => {
     fc.assert(
-      fc.property(chains(2).chain((events) => fc.tuple(fc.constant(events), fc.nat({ max: events.length - 2 }))), ([events, i]) => {
-        const dropped = events.filter((_, j) => j !== i);
-        expect(verifyChain(dropped)).toEqual({ stream: events[i].stream, seq: i + 2, problem: 'sequence-gap' });
-      }),
+      fc.property(
+        chains(2).chain((events) => fc.tuple(fc.constant(events), fc.nat({ max: events.length - 2 }))),
+        ([events, i]) => {
+          const dropped = events.filter((_, j) => j !== i);
+          expect(verifyChain(dropped)).toEqual({ stream: events[i].stream, seq: i + 2, problem: 'sequence-gap' });
+        },
+      ),
     );
   });
 
@@ -236,7 +325,9 @@ describe('verifyChain', () => {
   it('property: an event forged into the middle (properly chained to its predecessor) breaks the next one', () => {
     fc.assert(
       fc.property(
-        chains(2).chain((events) => fc.tuple(fc.constant(events), fc.nat({ max: events.length - 2 }), inputFor('request:01J0TEST'))),
+        chains(2).chain((events) =>
+          fc.tuple(fc.constant(events), fc.nat({ max: events.length - 2 }), inputFor('request:01J0TEST')),
+        ),
         ([events, i, forged]) => {
           const fake = chainNext(events[i], forged, events[i].at);
           const inserted = [...events.slice(0, i + 1), fake, ...events.slice(i + 1)];
@@ -250,12 +341,18 @@ describe('verifyChain', () => {
   it('property: an event replaced by a forgery re-chained in its place breaks the next one', () => {
     fc.assert(
       fc.property(
-        chains(2).chain((events) => fc.tuple(fc.constant(events), fc.nat({ max: events.length - 2 }), inputFor('request:01J0TEST'))),
+        chains(2).chain((events) =>
+          fc.tuple(fc.constant(events), fc.nat({ max: events.length - 2 }), inputFor('request:01J0TEST')),
+        ),
         ([events, i, forged]) => {
           const fake = chainNext(events[i - 1], forged, events[i].at);
           fc.pre(fake.hash !== events[i].hash);
           const replaced = events.map((e, j) => (j === i ? fake : e));
-          expect(verifyChain(replaced)).toEqual({ stream: events[i].stream, seq: i + 2, problem: 'prev-hash-mismatch' });
+          expect(verifyChain(replaced)).toEqual({
+            stream: events[i].stream,
+            seq: i + 2,
+            problem: 'prev-hash-mismatch',
+          });
         },
       ),
       { numRuns: 40 },

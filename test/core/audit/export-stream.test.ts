@@ -15,7 +15,13 @@ async function log(n: number) {
   const clock = fixedClock('2026-03-01T10:00:00.000Z');
   const audit = new FakeAuditLog(clock);
   for (let i = 0; i < n; i++) {
-    await audit.append({ stream: `request:${i % 3}`, actor, action: 'step', target: {}, details: { i, note: 'a "quoted", two-line\nvalue' } });
+    await audit.append({
+      stream: `request:${i % 3}`,
+      actor,
+      action: 'step',
+      target: {},
+      details: { i, note: 'a "quoted", two-line\nvalue' },
+    });
     clock.advance(1000);
   }
   return audit;
@@ -25,11 +31,17 @@ async function chunks(n: number, format: 'ndjson' | 'csv', pageSize: number) {
   const audit = await log(n);
   const reads: number[] = [];
   const out: string[] = [];
-  for await (const c of exportChunks(async (page) => {
-    const p = await audit.events(range, {}, page);
-    reads.push(p.items.length);
-    return p;
-  }, range, format, pageSize)) out.push(c);
+  for await (const c of exportChunks(
+    async (page) => {
+      const p = await audit.events(range, {}, page);
+      reads.push(p.items.length);
+      return p;
+    },
+    range,
+    format,
+    pageSize,
+  ))
+    out.push(c);
   return { out, reads };
 }
 
@@ -77,11 +89,19 @@ describe('verifyExport and the trailer', () => {
   it('a trailer whose count disagrees (whole lines dropped at the end of a stream) is a break', async () => {
     const all = await lines();
     const dropped = [...all.slice(0, 10), all.at(-1)!];
-    expect(await verifyExport(dropped)).toMatchObject({ ok: false, complete: false, firstBreak: { line: 11, problem: 'count-mismatch' } });
+    expect(await verifyExport(dropped)).toMatchObject({
+      ok: false,
+      complete: false,
+      firstBreak: { line: 11, problem: 'count-mismatch' },
+    });
   });
 
   it('anything after the trailer is a break', async () => {
     const all = await lines();
-    expect(await verifyExport([...all, all[0]])).toMatchObject({ ok: false, complete: false, firstBreak: { line: 14, problem: 'after-trailer' } });
+    expect(await verifyExport([...all, all[0]])).toMatchObject({
+      ok: false,
+      complete: false,
+      firstBreak: { line: 14, problem: 'after-trailer' },
+    });
   });
 });

@@ -14,9 +14,11 @@ const actor = { role: 'system' as const, principal: 'test' };
 async function twoDays() {
   const clock = fixedClock('2026-03-01T10:00:00.000Z');
   const audit = new FakeAuditLog(clock);
-  for (let i = 0; i < 3; i++) await audit.append({ stream: 'request:A', actor, action: 'step', target: {}, details: { i } });
+  for (let i = 0; i < 3; i++)
+    await audit.append({ stream: 'request:A', actor, action: 'step', target: {}, details: { i } });
   clock.advance(86_400_000);
-  for (let i = 3; i < 6; i++) await audit.append({ stream: 'request:A', actor, action: 'step', target: {}, details: { i } });
+  for (let i = 3; i < 6; i++)
+    await audit.append({ stream: 'request:A', actor, action: 'step', target: {}, details: { i } });
   // Digests are written the day after, and record the heads as each day ended.
   await writeDailyDigest({ audit, clock }, '2026-03-01', actor);
   clock.advance(86_400_000);
@@ -29,33 +31,56 @@ const range = { from: '2026-03-02T00:00:00.000Z', to: '2026-03-04T00:00:00.000Z'
 describe('verifyAuditLog', () => {
   it('an untouched log verifies, chains and digests', async () => {
     const { audit } = await twoDays();
-    expect(await verifyAuditLog(audit, { from: '2026-03-01T00:00:00.000Z', to: range.to })).toMatchObject({ ok: true, digests: 2 });
-    expect((await audit.digests('2026-03-01', '2026-03-01'))[0].heads).toEqual([expect.objectContaining({ stream: 'request:A', seq: 3 })]);
+    expect(await verifyAuditLog(audit, { from: '2026-03-01T00:00:00.000Z', to: range.to })).toMatchObject({
+      ok: true,
+      digests: 2,
+    });
+    expect((await audit.digests('2026-03-01', '2026-03-01'))[0].heads).toEqual([
+      expect.objectContaining({ stream: 'request:A', seq: 3 }),
+    ]);
   });
 
   it("a day cut by retention is anchored by that day's digest: what remains still verifies", async () => {
     const { audit } = await twoDays();
-    audit.streams.set('request:A', audit.streams.get('request:A')!.filter((e) => e.seq > 3));
+    audit.streams.set(
+      'request:A',
+      audit.streams.get('request:A')!.filter((e) => e.seq > 3),
+    );
     expect(await verifyAuditLog(audit, range)).toMatchObject({ ok: true });
   });
 
   it('without the digest, the same cut is a gap', async () => {
     const { audit } = await twoDays();
-    audit.streams.set('request:A', audit.streams.get('request:A')!.filter((e) => e.seq > 3));
+    audit.streams.set(
+      'request:A',
+      audit.streams.get('request:A')!.filter((e) => e.seq > 3),
+    );
     audit.digestItems.delete('2026-03-01');
-    expect(await verifyAuditLog(audit, range)).toMatchObject({ ok: false, firstBreak: { stream: 'request:A', seq: 4, problem: 'sequence-gap' } });
+    expect(await verifyAuditLog(audit, range)).toMatchObject({
+      ok: false,
+      firstBreak: { stream: 'request:A', seq: 4, problem: 'sequence-gap' },
+    });
   });
 
   it('a cut in the middle of a day is not anchored', async () => {
     const { audit } = await twoDays();
-    audit.streams.set('request:A', audit.streams.get('request:A')!.filter((e) => e.seq > 4));
-    expect(await verifyAuditLog(audit, range)).toMatchObject({ ok: false, firstBreak: { seq: 5, problem: 'sequence-gap' } });
+    audit.streams.set(
+      'request:A',
+      audit.streams.get('request:A')!.filter((e) => e.seq > 4),
+    );
+    expect(await verifyAuditLog(audit, range)).toMatchObject({
+      ok: false,
+      firstBreak: { seq: 5, problem: 'sequence-gap' },
+    });
   });
 
   it('a digest edited after the fact breaks its own hash', async () => {
     const { audit } = await twoDays();
     audit.digestItems.get('2026-03-02')!.heads[0].seq = 99;
-    expect((await verifyAuditLog(audit, range)).firstBreak).toMatchObject({ digest: '2026-03-02', problem: 'digest-hash-mismatch' });
+    expect((await verifyAuditLog(audit, range)).firstBreak).toMatchObject({
+      digest: '2026-03-02',
+      problem: 'digest-hash-mismatch',
+    });
   });
 });
 

@@ -6,7 +6,13 @@
  * call did.
  */
 import { describe, expect, it } from 'vitest';
-import { leaseMsOf, SharedCallGate, type CallSlotStore, type LimitedSystem, type SlotLease } from '#core/connectors/call-slots.ts';
+import {
+  leaseMsOf,
+  SharedCallGate,
+  type CallSlotStore,
+  type LimitedSystem,
+  type SlotLease,
+} from '#core/connectors/call-slots.ts';
 import { SystemBusyError, TransientSystemError } from '#core/shared/errors.ts';
 
 /** Slots in a map, the register in a number; `now` is the test's clock. */
@@ -60,13 +66,25 @@ function clocked(store: CallSlotStore, over: { maxWaitMs?: number; random?: () =
   return { gate, sleeps, now: () => t, advance: (ms: number) => (t += ms) };
 }
 
-const http = (timeoutMs: number): LimitedSystem['connector'] => ({ kind: 'http', url: 'https://x.example.com', mode: 'sync', timeoutMs });
-const sys = (concurrency: number, over: Partial<LimitedSystem> = {}): LimitedSystem => ({ systemId: 'crm', concurrency, connector: http(5_000), ...over });
+const http = (timeoutMs: number): LimitedSystem['connector'] => ({
+  kind: 'http',
+  url: 'https://x.example.com',
+  mode: 'sync',
+  timeoutMs,
+});
+const sys = (concurrency: number, over: Partial<LimitedSystem> = {}): LimitedSystem => ({
+  systemId: 'crm',
+  concurrency,
+  connector: http(5_000),
+  ...over,
+});
 
 describe('shared call gate', () => {
-  it('a lease is the call\'s timeout plus the margin; kinds without a timeout get 30 s (renewed while they run)', () => {
+  it("a lease is the call's timeout plus the margin; kinds without a timeout get 30 s (renewed while they run)", () => {
     expect(leaseMsOf({ connector: http(2_000) }, 5_000)).toBe(7_000);
-    expect(leaseMsOf({ connector: { kind: 'dynamodb', table: 'custodian-connected-x', keyAttribute: 'id' } }, 5_000)).toBe(35_000);
+    expect(
+      leaseMsOf({ connector: { kind: 'dynamodb', table: 'custodian-connected-x', keyAttribute: 'id' } }, 5_000),
+    ).toBe(35_000);
   });
 
   it('takes a free slot under one lease id, runs the call, gives that slot back', async () => {
@@ -91,7 +109,13 @@ describe('shared call gate', () => {
 
   it('all slots held: backs off with jitter, growing and capped, then gives up with a SystemBusyError (a transient one) after the wait', async () => {
     const store = new MemorySlots();
-    for (const slot of [0, 1]) store.slots.set(`crm/${slot}`, { systemId: 'crm', slot, leaseId: `other-${slot}`, until: Number.MAX_SAFE_INTEGER });
+    for (const slot of [0, 1])
+      store.slots.set(`crm/${slot}`, {
+        systemId: 'crm',
+        slot,
+        leaseId: `other-${slot}`,
+        until: Number.MAX_SAFE_INTEGER,
+      });
     const { gate, sleeps } = clocked(store, { maxWaitMs: 5_000 });
     let called = false;
     const run = gate.run(sys(2), async () => (called = true));

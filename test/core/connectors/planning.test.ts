@@ -12,7 +12,11 @@ const at = new Date('2025-03-15T10:00:00.000Z');
 const since = '2020-01-01T00:00:00.000Z';
 const xref = (systemId: string, localId: string): CrossReference => ({ systemId, localId, since });
 
-function system(systemId: string, capabilities: ConnectedSystem['capabilities'], fields: FieldRule[] = []): ConnectedSystem {
+function system(
+  systemId: string,
+  capabilities: ConnectedSystem['capabilities'],
+  fields: FieldRule[] = [],
+): ConnectedSystem {
   return {
     systemId,
     name: systemId,
@@ -26,16 +30,29 @@ function system(systemId: string, capabilities: ConnectedSystem['capabilities'],
 }
 
 const aml = { basis: 'AML record-keeping', citation: 'EU AMLD Art. 40; 31 CFR 1010.430', years: 5 };
-const crm = system('crm', ['erase', 'access'], [
-  { name: 'email', category: 'contact', strategy: 'null' },
-  { name: 'name', category: 'identity', strategy: 'redact' },
-  { name: 'birthDate', category: 'demographic', strategy: 'generalize' },
-]);
-const bank = system('core-banking', ['erase', 'verify'], [
-  { name: 'accountHolder', category: 'identity', strategy: 'hash' },
-  { name: 'transactions', category: 'financial', strategy: 'retain', exemption: aml },
-  { name: 'taxRecords', category: 'financial', strategy: 'retain', exemption: { basis: 'legal obligation: tax', years: 10 } },
-]);
+const crm = system(
+  'crm',
+  ['erase', 'access'],
+  [
+    { name: 'email', category: 'contact', strategy: 'null' },
+    { name: 'name', category: 'identity', strategy: 'redact' },
+    { name: 'birthDate', category: 'demographic', strategy: 'generalize' },
+  ],
+);
+const bank = system(
+  'core-banking',
+  ['erase', 'verify'],
+  [
+    { name: 'accountHolder', category: 'identity', strategy: 'hash' },
+    { name: 'transactions', category: 'financial', strategy: 'retain', exemption: aml },
+    {
+      name: 'taxRecords',
+      category: 'financial',
+      strategy: 'retain',
+      exemption: { basis: 'legal obligation: tax', years: 10 },
+    },
+  ],
+);
 const readOnly = system('warehouse', ['access']);
 
 describe('planErasure', () => {
@@ -94,18 +111,38 @@ describe('planErasure', () => {
     expect(task.state).toBe('pending');
     expect(task.fields).toEqual([{ name: 'accountHolder', strategy: 'hash' }]);
     expect(task.exemptions).toEqual([
-      { field: 'transactions', basis: 'AML record-keeping', citation: 'EU AMLD Art. 40; 31 CFR 1010.430', until: '2030-03-15T10:00:00.000Z', afterRetention: 'null' },
-      { field: 'taxRecords', basis: 'legal obligation: tax', until: '2035-03-15T10:00:00.000Z', afterRetention: 'null' },
+      {
+        field: 'transactions',
+        basis: 'AML record-keeping',
+        citation: 'EU AMLD Art. 40; 31 CFR 1010.430',
+        until: '2030-03-15T10:00:00.000Z',
+        afterRetention: 'null',
+      },
+      {
+        field: 'taxRecords',
+        basis: 'legal obligation: tax',
+        until: '2035-03-15T10:00:00.000Z',
+        afterRetention: 'null',
+      },
     ]);
     expect(task.exemptions[1]).not.toHaveProperty('citation');
   });
 
   it.each([
     { case: 'an ordinary day', at: '2025-03-15T10:00:00.000Z', years: 5, until: '2030-03-15T10:00:00.000Z' },
-    { case: 'from 29 Feb to a common year', at: '2024-02-29T00:00:00.000Z', years: 5, until: '2029-03-01T00:00:00.000Z' },
+    {
+      case: 'from 29 Feb to a common year',
+      at: '2024-02-29T00:00:00.000Z',
+      years: 5,
+      until: '2029-03-01T00:00:00.000Z',
+    },
     { case: 'from 29 Feb to a leap year', at: '2024-02-29T00:00:00.000Z', years: 4, until: '2028-02-29T00:00:00.000Z' },
   ])('exemption end date: $case', ({ at: from, years, until }) => {
-    const s = system('archive', ['erase'], [{ name: 'ledger', category: 'financial', strategy: 'retain', exemption: { basis: 'AML', years } }]);
+    const s = system(
+      'archive',
+      ['erase'],
+      [{ name: 'ledger', category: 'financial', strategy: 'retain', exemption: { basis: 'AML', years } }],
+    );
     expect(planErasure('R1', [xref('archive', 'A')], [s], new Date(from))[0].exemptions[0].until).toBe(until);
   });
 
@@ -128,14 +165,29 @@ describe('planErasure', () => {
     },
     {
       rule: 'a rule that runs from the request ignores the end of the relationship',
-      fields: [{ name: 'ledger', category: 'financial', strategy: 'retain', exemption: { basis: 'tax', years: 10, from: 'request' as const } }],
+      fields: [
+        {
+          name: 'ledger',
+          category: 'financial',
+          strategy: 'retain',
+          exemption: { basis: 'tax', years: 10, from: 'request' as const },
+        },
+      ],
       ended: '2024-01-31',
       erased: [],
       kept: [['ledger', '2035-03-15T10:00:00.000Z', 'null']],
     },
     {
       rule: 'a retention already run out retains nothing: the field is erased now, its after-retention way',
-      fields: [{ name: 'ledger', category: 'financial', strategy: 'retain', exemption: amlFromEnd, afterRetention: 'redact' as const }],
+      fields: [
+        {
+          name: 'ledger',
+          category: 'financial',
+          strategy: 'retain',
+          exemption: amlFromEnd,
+          afterRetention: 'redact' as const,
+        },
+      ],
       ended: '2019-06-30',
       erased: [['ledger', 'redact']],
       kept: [],
@@ -144,21 +196,40 @@ describe('planErasure', () => {
       rule: 'the after-retention strategy travels with the exemption; erased fields keep their own',
       fields: [
         { name: 'holder', category: 'identity', strategy: 'hash' },
-        { name: 'ledger', category: 'financial', strategy: 'retain', exemption: amlFromEnd, afterRetention: 'delete_row' as const },
+        {
+          name: 'ledger',
+          category: 'financial',
+          strategy: 'retain',
+          exemption: amlFromEnd,
+          afterRetention: 'delete_row' as const,
+        },
         { name: 'kyc', category: 'identity', strategy: 'retain', exemption: { basis: 'AML', years: 5 } },
       ],
       ended: '2025-01-01',
       erased: [['holder', 'hash']],
-      kept: [['ledger', '2030-01-01T00:00:00.000Z', 'delete_row'], ['kyc', '2030-03-15T10:00:00.000Z', 'null']],
+      kept: [
+        ['ledger', '2030-01-01T00:00:00.000Z', 'delete_row'],
+        ['kyc', '2030-03-15T10:00:00.000Z', 'null'],
+      ],
     },
-  ] as { rule: string; fields: FieldRule[]; ended?: string; erased: string[][]; kept: string[][] }[])('which fields, until when: $rule', ({ fields, ended, erased, kept }) => {
-    const [task] = planErasure('R1', [xref('bank', 'A')], [system('bank', ['erase'], fields)], at, { relationshipEndedOn: ended });
-    expect(task.fields.map((f) => [f.name, f.strategy])).toEqual(erased);
-    expect(task.exemptions.map((e) => [e.field, e.until, e.afterRetention])).toEqual(kept);
-  });
+  ] as { rule: string; fields: FieldRule[]; ended?: string; erased: string[][]; kept: string[][] }[])(
+    'which fields, until when: $rule',
+    ({ fields, ended, erased, kept }) => {
+      const [task] = planErasure('R1', [xref('bank', 'A')], [system('bank', ['erase'], fields)], at, {
+        relationshipEndedOn: ended,
+      });
+      expect(task.fields.map((f) => [f.name, f.strategy])).toEqual(erased);
+      expect(task.exemptions.map((e) => [e.field, e.until, e.afterRetention])).toEqual(kept);
+    },
+  );
 
   it('one task per cross-reference, in cross-reference order, each with its own local id and state', () => {
-    const tasks = planErasure('R2', [xref('core-banking', 'ACC-7'), xref('legacy', 'X'), xref('crm', 'C-1'), xref('warehouse', 'W')], [crm, bank, readOnly], at);
+    const tasks = planErasure(
+      'R2',
+      [xref('core-banking', 'ACC-7'), xref('legacy', 'X'), xref('crm', 'C-1'), xref('warehouse', 'W')],
+      [crm, bank, readOnly],
+      at,
+    );
     expect(tasks.map((t) => [t.systemId, t.localId, t.state, t.requestId])).toEqual([
       ['core-banking', 'ACC-7', 'pending', 'R2'],
       ['legacy', 'X', 'skipped', 'R2'],
@@ -176,12 +247,26 @@ describe('planFollowUpErasure', () => {
   const followUp = { systemId: 'core-banking', localId: 'ACC-7', fields: [{ name: 'transactions', strategy: 'null' }] };
   it('plans the one system with exactly the follow-up fields, no exemptions', () => {
     expect(planFollowUpErasure('F1', followUp, [crm, bank], at)).toEqual([
-      { requestId: 'F1', systemId: 'core-banking', action: 'erase', localId: 'ACC-7', attempts: 0, state: 'pending', fields: [{ name: 'transactions', strategy: 'null' }], exemptions: [], updatedAt: at.toISOString() },
+      {
+        requestId: 'F1',
+        systemId: 'core-banking',
+        action: 'erase',
+        localId: 'ACC-7',
+        attempts: 0,
+        state: 'pending',
+        fields: [{ name: 'transactions', strategy: 'null' }],
+        exemptions: [],
+        updatedAt: at.toISOString(),
+      },
     ]);
   });
   it.each([
     { rule: 'a system since unregistered is skipped', systems: [crm], error: 'UnregisteredSystem' },
-    { rule: 'a system that can no longer erase is skipped', systems: [system('core-banking', ['access'])], error: 'NotCapable' },
+    {
+      rule: 'a system that can no longer erase is skipped',
+      systems: [system('core-banking', ['access'])],
+      error: 'NotCapable',
+    },
   ])('$rule', ({ systems, error }) => {
     const [task] = planFollowUpErasure('F1', followUp, systems, at);
     expect(task).toMatchObject({ state: 'skipped', fields: [], lastError: { name: error } });
@@ -190,15 +275,44 @@ describe('planFollowUpErasure', () => {
 
 describe('the field rule (zod): retention and what follows it', () => {
   const aml = { basis: 'AML record-keeping', years: 5 };
-  const body = (field: Record<string, unknown>) => ({ name: 'bank', connector: { kind: 'manual' }, capabilities: ['erase'], fields: [{ name: 'ledger', category: 'financial', ...field }] });
+  const body = (field: Record<string, unknown>) => ({
+    name: 'bank',
+    connector: { kind: 'manual' },
+    capabilities: ['erase'],
+    fields: [{ name: 'ledger', category: 'financial', ...field }],
+  });
   it.each([
-    { case: 'retain with an exemption, no afterRetention (null by default)', field: { strategy: 'retain', exemption: aml }, ok: true },
+    {
+      case: 'retain with an exemption, no afterRetention (null by default)',
+      field: { strategy: 'retain', exemption: aml },
+      ok: true,
+    },
     { case: 'retain, then masked', field: { strategy: 'retain', exemption: aml, afterRetention: 'mask' }, ok: true },
-    { case: 'retain, then the row deleted', field: { strategy: 'retain', exemption: { ...aml, from: 'relationship_end' }, afterRetention: 'delete_row' }, ok: true },
-    { case: 'retain, then retain again (never erased)', field: { strategy: 'retain', exemption: aml, afterRetention: 'retain' }, ok: false },
-    { case: 'afterRetention on a field that is not retained', field: { strategy: 'null', afterRetention: 'redact' }, ok: false },
-    { case: 'a retention running from an unknown event', field: { strategy: 'retain', exemption: { ...aml, from: 'birth' } }, ok: false },
-    { case: 'an unknown strategy after retention', field: { strategy: 'retain', exemption: aml, afterRetention: 'shred' }, ok: false },
+    {
+      case: 'retain, then the row deleted',
+      field: { strategy: 'retain', exemption: { ...aml, from: 'relationship_end' }, afterRetention: 'delete_row' },
+      ok: true,
+    },
+    {
+      case: 'retain, then retain again (never erased)',
+      field: { strategy: 'retain', exemption: aml, afterRetention: 'retain' },
+      ok: false,
+    },
+    {
+      case: 'afterRetention on a field that is not retained',
+      field: { strategy: 'null', afterRetention: 'redact' },
+      ok: false,
+    },
+    {
+      case: 'a retention running from an unknown event',
+      field: { strategy: 'retain', exemption: { ...aml, from: 'birth' } },
+      ok: false,
+    },
+    {
+      case: 'an unknown strategy after retention',
+      field: { strategy: 'retain', exemption: aml, afterRetention: 'shred' },
+      ok: false,
+    },
   ])('$case: valid=$ok', ({ field, ok }) => {
     const parsed = systemInputSchema.safeParse(body(field));
     expect(parsed.success).toBe(ok);

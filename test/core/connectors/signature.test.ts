@@ -29,39 +29,97 @@ describe('verifySignature', () => {
 
   it('property: what sign produces verifies, for any secret and body', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 40 }), fc.string({ unit: 'binary-ascii', maxLength: 200 }), fc.integer({ min: -REPLAY_WINDOW_SECONDS, max: REPLAY_WINDOW_SECONDS }), (s, b, skew) => {
-        expect(verifySignature(s, b, sign(s, b, signedAt), later(skew))).toBe(true);
-      }),
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 40 }),
+        fc.string({ unit: 'binary-ascii', maxLength: 200 }),
+        fc.integer({ min: -REPLAY_WINDOW_SECONDS, max: REPLAY_WINDOW_SECONDS }),
+        (s, b, skew) => {
+          expect(verifySignature(s, b, sign(s, b, signedAt), later(skew))).toBe(true);
+        },
+      ),
     );
   });
 
   it('property: any change to the body is refused', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary-ascii', maxLength: 200 }), fc.string({ unit: 'binary-ascii', maxLength: 200 }), (b, other) => {
-        fc.pre(b !== other);
-        expect(verifySignature(secret, other, sign(secret, b, signedAt), signedAt)).toBe(false);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary-ascii', maxLength: 200 }),
+        fc.string({ unit: 'binary-ascii', maxLength: 200 }),
+        (b, other) => {
+          fc.pre(b !== other);
+          expect(verifySignature(secret, other, sign(secret, b, signedAt), signedAt)).toBe(false);
+        },
+      ),
     );
   });
 
   it.each([
     { case: 'the same instant', header: () => header, now: signedAt, secret, body, valid: true },
     { case: 'at the edge of the window (+300 s)', header: () => header, now: later(300), secret, body, valid: true },
-    { case: 'at the edge of the window (-300 s, clock skew)', header: () => header, now: later(-300), secret, body, valid: true },
-    { case: 'just outside the window (+301 s): a replay', header: () => header, now: later(301), secret, body, valid: false },
+    {
+      case: 'at the edge of the window (-300 s, clock skew)',
+      header: () => header,
+      now: later(-300),
+      secret,
+      body,
+      valid: true,
+    },
+    {
+      case: 'just outside the window (+301 s): a replay',
+      header: () => header,
+      now: later(301),
+      secret,
+      body,
+      valid: false,
+    },
     { case: 'signed too far ahead (-301 s)', header: () => header, now: later(-301), secret, body, valid: false },
     { case: 'an hour old', header: () => header, now: later(3600), secret, body, valid: false },
-    { case: 'a tampered body', header: () => header, now: signedAt, secret, body: body.replace('succeeded', 'failed'), valid: false },
+    {
+      case: 'a tampered body',
+      header: () => header,
+      now: signedAt,
+      secret,
+      body: body.replace('succeeded', 'failed'),
+      valid: false,
+    },
     { case: 'the wrong secret', header: () => header, now: signedAt, secret: 'whsec_another', body, valid: false },
-    { case: 'the timestamp moved (signature covers t)', header: () => header.replace(`t=${t}`, `t=${t + 1}`), now: signedAt, secret, body, valid: false },
+    {
+      case: 'the timestamp moved (signature covers t)',
+      header: () => header.replace(`t=${t}`, `t=${t + 1}`),
+      now: signedAt,
+      secret,
+      body,
+      valid: false,
+    },
     { case: 'a header missing', header: () => undefined, now: signedAt, secret, body, valid: false },
     { case: 'an empty header', header: () => '', now: signedAt, secret, body, valid: false },
     { case: 'no v1', header: () => `t=${t}`, now: signedAt, secret, body, valid: false },
     { case: 'no t', header: () => header.split(',')[1], now: signedAt, secret, body, valid: false },
-    { case: 'a non-numeric t', header: () => header.replace(`t=${t}`, 't=yesterday'), now: signedAt, secret, body, valid: false },
-    { case: 'a fractional t', header: () => header.replace(`t=${t}`, `t=${t}.5`), now: signedAt, secret, body, valid: false },
+    {
+      case: 'a non-numeric t',
+      header: () => header.replace(`t=${t}`, 't=yesterday'),
+      now: signedAt,
+      secret,
+      body,
+      valid: false,
+    },
+    {
+      case: 'a fractional t',
+      header: () => header.replace(`t=${t}`, `t=${t}.5`),
+      now: signedAt,
+      secret,
+      body,
+      valid: false,
+    },
     { case: 'a truncated v1', header: () => header.slice(0, -2), now: signedAt, secret, body, valid: false },
-    { case: 'an upper-case v1', header: () => header.replace(/v1=([0-9a-f]+)/, (_, h: string) => `v1=${h.toUpperCase()}`), now: signedAt, secret, body, valid: false },
+    {
+      case: 'an upper-case v1',
+      header: () => header.replace(/v1=([0-9a-f]+)/, (_, h: string) => `v1=${h.toUpperCase()}`),
+      now: signedAt,
+      secret,
+      body,
+      valid: false,
+    },
     { case: 'garbage', header: () => 'not a signature', now: signedAt, secret, body, valid: false },
     { case: 'an empty v1', header: () => `t=${t},v1=`, now: signedAt, secret, body, valid: false },
   ])('$case -> $valid', ({ header: h, now, secret: s, body: b, valid }) => {

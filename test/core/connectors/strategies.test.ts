@@ -35,14 +35,20 @@ describe('applyStrategy', () => {
     { strategy: 'generalize', value: 1985, out: 1980 },
     { strategy: 'generalize', value: -15, out: -20 },
     { strategy: 'retain', value: 'AML record', out: 'AML record' },
-  ] as { strategy: Applied; value: unknown; out: unknown }[])('$strategy($value) = $out', ({ strategy, value, out }) => {
-    expect(applyStrategy(strategy, value, key)).toEqual(out);
-  });
+  ] as { strategy: Applied; value: unknown; out: unknown }[])(
+    '$strategy($value) = $out',
+    ({ strategy, value, out }) => {
+      expect(applyStrategy(strategy, value, key)).toEqual(out);
+    },
+  );
 
-  it.each(['null', 'redact', 'hash', 'mask', 'generalize', 'random', 'retain'] as Applied[])('%s keeps an absent value absent', (strategy) => {
-    expect(applyStrategy(strategy, null, key)).toBeNull();
-    expect(applyStrategy(strategy, undefined, key)).toBeUndefined();
-  });
+  it.each(['null', 'redact', 'hash', 'mask', 'generalize', 'random', 'retain'] as Applied[])(
+    '%s keeps an absent value absent',
+    (strategy) => {
+      expect(applyStrategy(strategy, null, key)).toBeNull();
+      expect(applyStrategy(strategy, undefined, key)).toBeUndefined();
+    },
+  );
 
   describe('hash: keyed, deterministic, never the input', () => {
     it('gives a fixed-length keyed digest', () => {
@@ -52,14 +58,20 @@ describe('applyStrategy', () => {
 
     it('property: same value and key, same hash; a different key or value, a different hash; never the input', () => {
       fc.assert(
-        fc.property(fc.string(), fc.string(), fc.string({ minLength: 1 }), fc.string({ minLength: 1 }), (a, b, k1, k2) => {
-          const h = applyStrategy('hash', a, k1);
-          expect(applyStrategy('hash', a, k1)).toBe(h);
-          expect(h).not.toBe(a);
-          if (a.length >= 8) expect(String(h)).not.toContain(a);
-          if (a !== b) expect(applyStrategy('hash', b, k1)).not.toBe(h);
-          if (k1 !== k2) expect(applyStrategy('hash', a, k2)).not.toBe(h);
-        }),
+        fc.property(
+          fc.string(),
+          fc.string(),
+          fc.string({ minLength: 1 }),
+          fc.string({ minLength: 1 }),
+          (a, b, k1, k2) => {
+            const h = applyStrategy('hash', a, k1);
+            expect(applyStrategy('hash', a, k1)).toBe(h);
+            expect(h).not.toBe(a);
+            if (a.length >= 8) expect(String(h)).not.toContain(a);
+            if (a !== b) expect(applyStrategy('hash', b, k1)).not.toBe(h);
+            if (k1 !== k2) expect(applyStrategy('hash', a, k2)).not.toBe(h);
+          },
+        ),
       );
     });
   });
@@ -100,9 +112,12 @@ describe('hasErasedForm: read-back verification without the original', () => {
     { strategy: 'generalize', held: 42, erased: false },
     { strategy: 'generalize', held: 1985, erased: false },
     { strategy: 'retain', held: 'AML record', erased: true },
-  ] as { strategy: Strategy; held: unknown; erased: boolean }[])('$strategy holding $held: erased=$erased', ({ strategy, held, erased }) => {
-    expect(hasErasedForm(strategy, held)).toBe(erased);
-  });
+  ] as { strategy: Strategy; held: unknown; erased: boolean }[])(
+    '$strategy holding $held: erased=$erased',
+    ({ strategy, held, erased }) => {
+      expect(hasErasedForm(strategy, held)).toBe(erased);
+    },
+  );
 
   const held = fc.oneof(
     fc.string(),
@@ -111,7 +126,9 @@ describe('hasErasedForm: read-back verification without the original', () => {
     fc.constantFrom('line one\nline two\n', 'ab\r\n', 'tab\t'),
     fc.emailAddress(),
     fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }),
-    fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+    fc
+      .date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+      .map((d) => d.toISOString().slice(0, 10)),
     fc.stringMatching(/^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$/),
     fc.stringMatching(/^[0-9]{5}$/),
   );

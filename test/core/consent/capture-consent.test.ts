@@ -15,7 +15,13 @@ import { upsertCustomer } from '#core/ecif/upsert-customer.ts';
 import type { Actor } from '#core/shared/actor.ts';
 import { fixedClock } from '#core/shared/clock.ts';
 import { InvalidInputError, NotFoundError } from '#core/shared/errors.ts';
-import { FakeAuditLog, FakeConsentLedger, FakeEcifRegistry, FakeRequestStore, FakeRequestWorkflow } from '../../support/fakes.ts';
+import {
+  FakeAuditLog,
+  FakeConsentLedger,
+  FakeEcifRegistry,
+  FakeRequestStore,
+  FakeRequestWorkflow,
+} from '../../support/fakes.ts';
 
 const hash = createIdentityHasher('unit-test-pepper-0123456789');
 const alice: Actor = { role: 'customer', principal: 'ALICE' };
@@ -35,8 +41,18 @@ beforeEach(async () => {
   deps = { consent, ecif, audit, clock };
   const base = { addresses: [], phones: [], nationalIds: [], crossReferences: [] };
   const ecifDeps = { ecif, audit: new FakeAuditLog(clock), hash, clock };
-  await upsertCustomer(ecifDeps, 'ALICE', { ...base, name: { given: 'Alice', family: 'Smith' }, emails: ['alice@example.com'] }, { role: 'steward', principal: 's' });
-  await upsertCustomer(ecifDeps, 'BOB', { ...base, name: { given: 'Bob', family: 'Jones' }, emails: ['bob@example.com'] }, { role: 'steward', principal: 's' });
+  await upsertCustomer(
+    ecifDeps,
+    'ALICE',
+    { ...base, name: { given: 'Alice', family: 'Smith' }, emails: ['alice@example.com'] },
+    { role: 'steward', principal: 's' },
+  );
+  await upsertCustomer(
+    ecifDeps,
+    'BOB',
+    { ...base, name: { given: 'Bob', family: 'Jones' }, emails: ['bob@example.com'] },
+    { role: 'steward', principal: 's' },
+  );
 });
 
 const notice = { id: 'marketing-notice', version: '3' };
@@ -98,7 +114,9 @@ describe('captureConsent', () => {
   it('audits the capture on the subject’s consent stream', async () => {
     const result = await captureConsent(deps, capture(), alice);
     const events = await audit.stream('consent:ALICE');
-    expect(events.map((e) => [e.action, e.actor, e.target])).toEqual([['consent.captured', alice, { ecifId: 'ALICE' }]]);
+    expect(events.map((e) => [e.action, e.actor, e.target])).toEqual([
+      ['consent.captured', alice, { ecifId: 'ALICE' }],
+    ]);
     expect(events[0].details).toEqual({
       receiptId: result.receiptId,
       choices: [{ purpose: 'marketing', channel: 'email', state: 'granted' }],
@@ -111,7 +129,13 @@ describe('captureConsent', () => {
   it('the receipt carries the Kantara Consent Receipt v1.1 fields, and is kept to be fetched later', async () => {
     const result = await captureConsent(
       deps,
-      capture({ choices: [{ purpose: 'marketing', channel: 'email', state: 'granted' }, { purpose: 'sale', channel: 'any', state: 'denied' }], jurisdiction: 'CCPA' }),
+      capture({
+        choices: [
+          { purpose: 'marketing', channel: 'email', state: 'granted' },
+          { purpose: 'sale', channel: 'any', state: 'denied' },
+        ],
+        jurisdiction: 'CCPA',
+      }),
       alice,
     );
     const r = result.receipt;
@@ -124,7 +148,15 @@ describe('captureConsent', () => {
       consentReceiptID: result.receiptId,
       language: 'en',
       piiPrincipalId: 'ALICE',
-      piiControllers: [expect.objectContaining({ piiController: expect.any(String), contact: expect.any(String), address: expect.any(String), email: expect.any(String), phone: expect.any(String) })],
+      piiControllers: [
+        expect.objectContaining({
+          piiController: expect.any(String),
+          contact: expect.any(String),
+          address: expect.any(String),
+          email: expect.any(String),
+          phone: expect.any(String),
+        }),
+      ],
       policyUrl: expect.stringMatching(/^https:\/\//),
       sensitive: false,
       spiCat: [],
@@ -136,14 +168,23 @@ describe('captureConsent', () => {
       ['Sale of personal information', 'EXPLICIT', true],
     ]);
     for (const p of purposes) {
-      expect(p).toMatchObject({ purposeCategory: expect.any(Array), piiCategory: expect.any(Array), primaryPurpose: false, termination: expect.any(String) });
+      expect(p).toMatchObject({
+        purposeCategory: expect.any(Array),
+        piiCategory: expect.any(Array),
+        primaryPurpose: false,
+        termination: expect.any(String),
+      });
     }
     expect(await consent.receipt(result.receiptId)).toEqual({ ecifId: 'ALICE', receipt: r });
   });
 
   it('refuses a notice the catalog does not know (422), with nothing written', async () => {
-    await expect(captureConsent(deps, capture({ notice: { id: 'made-up', version: '1' } }), alice)).rejects.toThrow(/not in the consent catalog/);
-    await expect(captureConsent(deps, capture({ notice: { id: 'privacy-notice', version: '9' } }), alice)).rejects.toThrow(/not in the consent catalog/);
+    await expect(captureConsent(deps, capture({ notice: { id: 'made-up', version: '1' } }), alice)).rejects.toThrow(
+      /not in the consent catalog/,
+    );
+    await expect(
+      captureConsent(deps, capture({ notice: { id: 'privacy-notice', version: '9' } }), alice),
+    ).rejects.toThrow(/not in the consent catalog/);
     expect(consent.ledger('ALICE')).toEqual([]);
   });
 
@@ -166,10 +207,17 @@ describe('captureConsent', () => {
   it('GDPR Art. 7(3): withdrawing is the same call, and the latest event decides', async () => {
     await captureConsent(deps, capture(), alice);
     clock.advance(1000);
-    await captureConsent(deps, capture({ choices: [{ purpose: 'marketing', channel: 'email', state: 'withdrawn' }] }), alice);
+    await captureConsent(
+      deps,
+      capture({ choices: [{ purpose: 'marketing', channel: 'email', state: 'withdrawn' }] }),
+      alice,
+    );
     const { states, flags } = await consent.current('ALICE');
     expect(consent.ledger('ALICE').map((e) => e.state)).toEqual(['granted', 'withdrawn']);
-    expect(decide('marketing', 'email', states, flags, clock.now())).toMatchObject({ decision: 'deny', reason: 'withdrawn' });
+    expect(decide('marketing', 'email', states, flags, clock.now())).toMatchObject({
+      decision: 'deny',
+      reason: 'withdrawn',
+    });
   });
 
   it.each([
@@ -215,8 +263,15 @@ describe('captureConsent', () => {
   });
 
   it('a crm with evidence records who acted and the evidence', async () => {
-    await captureConsent(deps, capture({ ecifId: 'BOB', method: 'call_center', evidence: { reference: 'call-123' } }), crm);
-    expect(consent.ledger('BOB')[0]).toMatchObject({ method: 'call_center', evidence: { reference: 'call-123', actorRole: 'crm', actorId: 'crm-app' } });
+    await captureConsent(
+      deps,
+      capture({ ecifId: 'BOB', method: 'call_center', evidence: { reference: 'call-123' } }),
+      crm,
+    );
+    expect(consent.ledger('BOB')[0]).toMatchObject({
+      method: 'call_center',
+      evidence: { reference: 'call-123', actorRole: 'crm', actorId: 'crm-app' },
+    });
   });
 
   it('an erased subject cannot be given consent again', async () => {
@@ -236,15 +291,43 @@ describe('consent changes go out', () => {
 
   it('every capture publishes consent.changed with ids and choices only', async () => {
     const { receiptId } = await captureConsent(deps, capture(), alice);
-    expect(published).toEqual([{ type: 'consent.changed', ecifId: 'ALICE', at: '2025-06-01T10:00:00.000Z', receiptId, choices: [{ purpose: 'marketing', channel: 'email', state: 'granted' }] }]);
+    expect(published).toEqual([
+      {
+        type: 'consent.changed',
+        ecifId: 'ALICE',
+        at: '2025-06-01T10:00:00.000Z',
+        receiptId,
+        choices: [{ purpose: 'marketing', channel: 'email', state: 'granted' }],
+      },
+    ]);
     expect(JSON.stringify(published)).not.toContain('alice@example.com');
   });
 
   it.each([
-    { rule: '11 CCR §7026: withdrawing sale is an opt-out of sale and sharing', choice: { purpose: 'sale', channel: 'any', state: 'withdrawn' }, gpc: false, optedOut: true },
-    { rule: '11 CCR §7026: refusing third-party sharing is the same opt-out', choice: { purpose: 'third_party_sharing', channel: 'any', state: 'denied' }, gpc: false, optedOut: true },
-    { rule: '11 CCR §7025: Sec-GPC: 1 from the customer is an opt-out whatever the choice', choice: { purpose: 'analytics', channel: 'any', state: 'granted' }, gpc: true, optedOut: true },
-    { rule: 'a grant of sale is no opt-out', choice: { purpose: 'sale', channel: 'any', state: 'granted' }, gpc: false, optedOut: false },
+    {
+      rule: '11 CCR §7026: withdrawing sale is an opt-out of sale and sharing',
+      choice: { purpose: 'sale', channel: 'any', state: 'withdrawn' },
+      gpc: false,
+      optedOut: true,
+    },
+    {
+      rule: '11 CCR §7026: refusing third-party sharing is the same opt-out',
+      choice: { purpose: 'third_party_sharing', channel: 'any', state: 'denied' },
+      gpc: false,
+      optedOut: true,
+    },
+    {
+      rule: '11 CCR §7025: Sec-GPC: 1 from the customer is an opt-out whatever the choice',
+      choice: { purpose: 'analytics', channel: 'any', state: 'granted' },
+      gpc: true,
+      optedOut: true,
+    },
+    {
+      rule: 'a grant of sale is no opt-out',
+      choice: { purpose: 'sale', channel: 'any', state: 'granted' },
+      gpc: false,
+      optedOut: false,
+    },
   ] as const)('$rule', async ({ choice, gpc, optedOut }) => {
     const result = await captureConsent(deps, capture({ jurisdiction: 'CCPA', choices: [choice] }), alice, { gpc });
     expect(result.optedOut).toBe(optedOut);
@@ -269,8 +352,18 @@ describe('giving or withdrawing, as POST /v1/consents does it', () => {
   };
 
   it.each([
-    { rule: 'a withdrawal of sale is pushed on to the systems, as an opt-out request', input: { choices: [{ purpose: 'sale', channel: 'any', state: 'withdrawn' }] }, gpc: false, pushed: 'consent' },
-    { rule: "the customer's own browser sending Sec-GPC: 1 is an opt-out, pushed on", input: {}, gpc: true, pushed: 'gpc' },
+    {
+      rule: 'a withdrawal of sale is pushed on to the systems, as an opt-out request',
+      input: { choices: [{ purpose: 'sale', channel: 'any', state: 'withdrawn' }] },
+      gpc: false,
+      pushed: 'consent',
+    },
+    {
+      rule: "the customer's own browser sending Sec-GPC: 1 is an opt-out, pushed on",
+      input: {},
+      gpc: true,
+      pushed: 'gpc',
+    },
     { rule: 'a marketing grant is recorded, and nothing is pushed on', input: {}, gpc: false, pushed: undefined },
   ] as const)('$rule', async ({ input, gpc, pushed }) => {
     const { requests, workflow, all } = withWorkflow();
@@ -285,7 +378,10 @@ describe('giving or withdrawing, as POST /v1/consents does it', () => {
     const request = await requests.get(answer.optOutRequestId!);
     expect(request).toMatchObject({ type: 'opt_out_sale_sharing', ecifId: 'ALICE', status: 'received' });
     expect(workflow.started.has(request!.id)).toBe(true);
-    expect((await audit.stream(`request:${request!.id}`))[0]).toMatchObject({ action: 'request.received', details: { source: pushed } });
+    expect((await audit.stream(`request:${request!.id}`))[0]).toMatchObject({
+      action: 'request.received',
+      details: { source: pushed },
+    });
   });
 
   it('a second withdrawal while the first opt-out is being pushed answers with the same request', async () => {

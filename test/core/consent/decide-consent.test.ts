@@ -28,7 +28,14 @@ beforeEach(async () => {
   await upsertCustomer(
     { ecif, audit, hash, clock },
     'ALICE',
-    { name: { given: 'Alice', family: 'Smith' }, addresses: [], emails: ['alice@example.com'], phones: [], nationalIds: [], crossReferences: [{ systemId: 'crm', localId: 'C-1' }] },
+    {
+      name: { given: 'Alice', family: 'Smith' },
+      addresses: [],
+      emails: ['alice@example.com'],
+      phones: [],
+      nationalIds: [],
+      crossReferences: [{ systemId: 'crm', localId: 'C-1' }],
+    },
     { role: 'steward', principal: 's' },
   );
   const receipt = await captureConsent(
@@ -50,7 +57,12 @@ beforeEach(async () => {
 const signer = ed25519Signer('unit-test-token-secret-0123456789');
 
 describe('decideConsent', () => {
-  const evidence = () => ({ eventId: grantEventId, capturedAt: '2025-06-01T10:00:00.000Z', notice: { id: 'marketing-notice', version: '3' }, channel: 'email' });
+  const evidence = () => ({
+    eventId: grantEventId,
+    capturedAt: '2025-06-01T10:00:00.000Z',
+    notice: { id: 'marketing-notice', version: '3' },
+    channel: 'email',
+  });
 
   it('by ecifId: allowed with its evidence and when it was decided', async () => {
     expect(await decideConsent(deps, { ecifId: 'ALICE', purpose: 'marketing', channel: 'email' })).toEqual({
@@ -64,7 +76,9 @@ describe('decideConsent', () => {
   });
 
   it('by a system’s local id: the same decision, naming the ecifId', async () => {
-    expect(await decideConsent(deps, { systemId: 'crm', localId: 'C-1', purpose: 'marketing', channel: 'email' })).toEqual({
+    expect(
+      await decideConsent(deps, { systemId: 'crm', localId: 'C-1', purpose: 'marketing', channel: 'email' }),
+    ).toEqual({
       decision: 'allow',
       reason: 'granted',
       evidence: evidence(),
@@ -99,7 +113,10 @@ describe('decideConsent', () => {
 
   it('decides at the clock’s now: the grant expires', async () => {
     clock.advance(200 * 86_400_000);
-    expect(await decideConsent(deps, { ecifId: 'ALICE', purpose: 'marketing', channel: 'email' })).toMatchObject({ decision: 'deny', reason: 'expired' });
+    expect(await decideConsent(deps, { ecifId: 'ALICE', purpose: 'marketing', channel: 'email' })).toMatchObject({
+      decision: 'deny',
+      reason: 'expired',
+    });
   });
 
   it('an ecifId with no consents is no_consent', async () => {
@@ -113,9 +130,21 @@ describe('decideConsent', () => {
 
 describe('decision tokens', () => {
   it('sign what was decided; anyone verifies them with the published keys', async () => {
-    const answer = await decideConsent(deps, { ecifId: 'ALICE', purpose: 'marketing', channel: 'email', jurisdiction: 'GDPR' });
+    const answer = await decideConsent(deps, {
+      ecifId: 'ALICE',
+      purpose: 'marketing',
+      channel: 'email',
+      jurisdiction: 'GDPR',
+    });
     expect(await verifyDecisionToken(answer.token, signer.jwks())).toEqual({
-      sub: 'ALICE', pur: 'marketing', chn: 'email', jur: 'GDPR', dec: 'allow', rsn: 'granted', evt: grantEventId, nv: 'marketing-notice@3',
+      sub: 'ALICE',
+      pur: 'marketing',
+      chn: 'email',
+      jur: 'GDPR',
+      dec: 'allow',
+      rsn: 'granted',
+      evt: grantEventId,
+      nv: 'marketing-notice@3',
       iat: Date.parse('2025-06-01T11:00:00.000Z') / 1000,
     });
   });
@@ -123,21 +152,34 @@ describe('decision tokens', () => {
   it('a token altered in any way, or checked against another key, does not verify', async () => {
     const { token } = await decideConsent(deps, { ecifId: 'ALICE', purpose: 'marketing', channel: 'email' });
     const [h, p, sig] = token.split('.');
-    const forged = Buffer.from(Buffer.from(p, 'base64url').toString().replace('"allow"', '"deny"')).toString('base64url');
+    const forged = Buffer.from(Buffer.from(p, 'base64url').toString().replace('"allow"', '"deny"')).toString(
+      'base64url',
+    );
     await expect(verifyDecisionToken(`${h}.${forged}.${sig}`, signer.jwks())).rejects.toThrow();
     await expect(verifyDecisionToken(token, ed25519Signer('another-deployment-secret-000').jwks())).rejects.toThrow();
   });
 
   it('the same secret gives the same key (every instance signs alike); the key id names it', () => {
     expect(ed25519Signer('unit-test-token-secret-0123456789').jwks()).toEqual(signer.jwks());
-    expect(signer.jwks().keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/) });
+    expect(signer.jwks().keys[0]).toMatchObject({
+      kty: 'OKP',
+      crv: 'Ed25519',
+      alg: 'EdDSA',
+      use: 'sig',
+      kid: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/),
+    });
     expect(signer.jwks().keys[0]).not.toHaveProperty('d');
   });
 });
 
 describe('decideBatch', () => {
   it('answers every subject in order at one instant, by ecifId or local id, unknown ones denied', async () => {
-    const subjects = [{ ecifId: 'ALICE' }, { systemId: 'crm', localId: 'C-1' }, { systemId: 'crm', localId: 'C-404' }, { ecifId: 'SOMEONE' }];
+    const subjects = [
+      { ecifId: 'ALICE' },
+      { systemId: 'crm', localId: 'C-1' },
+      { systemId: 'crm', localId: 'C-404' },
+      { ecifId: 'SOMEONE' },
+    ];
     const { decidedAt, items } = await decideBatch(deps, { purpose: 'marketing', channel: 'email', subjects }, 2);
     expect(decidedAt).toBe('2025-06-01T11:00:00.000Z');
     expect(items.map((i) => [i.subject, i.decision, i.reason])).toEqual([
@@ -151,11 +193,26 @@ describe('decideBatch', () => {
 
   it('property: a batch answers as the single calls do, whatever the subjects', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.constantFrom<SubjectRef>({ ecifId: 'ALICE' }, { ecifId: 'NOBODY' }, { systemId: 'crm', localId: 'C-1' }, { systemId: 'crm', localId: 'X' }), { maxLength: 20 }), async (subjects) => {
-        const { items } = await decideBatch(deps, { purpose: 'marketing', channel: 'email', subjects });
-        const singles = await Promise.all(subjects.map((s) => decideConsent(deps, { ...s, purpose: 'marketing', channel: 'email' })));
-        expect(items.map(({ decision, reason, ecifId }) => ({ decision, reason, ecifId }))).toEqual(singles.map(({ decision, reason, ecifId }) => ({ decision, reason, ecifId })));
-      }),
+      fc.asyncProperty(
+        fc.array(
+          fc.constantFrom<SubjectRef>(
+            { ecifId: 'ALICE' },
+            { ecifId: 'NOBODY' },
+            { systemId: 'crm', localId: 'C-1' },
+            { systemId: 'crm', localId: 'X' },
+          ),
+          { maxLength: 20 },
+        ),
+        async (subjects) => {
+          const { items } = await decideBatch(deps, { purpose: 'marketing', channel: 'email', subjects });
+          const singles = await Promise.all(
+            subjects.map((s) => decideConsent(deps, { ...s, purpose: 'marketing', channel: 'email' })),
+          );
+          expect(items.map(({ decision, reason, ecifId }) => ({ decision, reason, ecifId }))).toEqual(
+            singles.map(({ decision, reason, ecifId }) => ({ decision, reason, ecifId })),
+          );
+        },
+      ),
       { numRuns: 30 },
     );
   });

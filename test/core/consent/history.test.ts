@@ -16,13 +16,34 @@ const eventArb = fc.record({
   channel: fc.constantFrom('email', 'sms', 'any'),
   state: fc.constantFrom('granted', 'denied', 'withdrawn'),
   offset: fc.integer({ min: 0, max: 10_000 }),
-}) as fc.Arbitrary<{ purpose: ConsentEvent['purpose']; channel: ConsentEvent['channel']; state: ConsentEvent['state']; offset: number }>;
+}) as fc.Arbitrary<{
+  purpose: ConsentEvent['purpose'];
+  channel: ConsentEvent['channel'];
+  state: ConsentEvent['state'];
+  offset: number;
+}>;
 
-const toEvents = (raw: { purpose: ConsentEvent['purpose']; channel: ConsentEvent['channel']; state: ConsentEvent['state']; offset: number }[]): ConsentEvent[] =>
+const toEvents = (
+  raw: {
+    purpose: ConsentEvent['purpose'];
+    channel: ConsentEvent['channel'];
+    state: ConsentEvent['state'];
+    offset: number;
+  }[],
+): ConsentEvent[] =>
   raw.map((r, i) => ({
-    ecifId: 'S1', eventId: `E${String(i).padStart(4, '0')}`, purpose: r.purpose, channel: r.channel, state: r.state, lawfulBasis: 'consent',
-    jurisdiction: 'GDPR', notice: { id: 'n', version: '1' }, method: 'web', evidence: { actorRole: 'customer', actorId: 'S1' },
-    capturedAt: new Date(base + r.offset * 1000).toISOString(), receiptId: `R${i}`,
+    ecifId: 'S1',
+    eventId: `E${String(i).padStart(4, '0')}`,
+    purpose: r.purpose,
+    channel: r.channel,
+    state: r.state,
+    lawfulBasis: 'consent',
+    jurisdiction: 'GDPR',
+    notice: { id: 'n', version: '1' },
+    method: 'web',
+    evidence: { actorRole: 'customer', actorId: 'S1' },
+    capturedAt: new Date(base + r.offset * 1000).toISOString(),
+    receiptId: `R${i}`,
   }));
 
 describe('consent as of an instant', () => {
@@ -38,12 +59,23 @@ describe('consent as of an instant', () => {
 
   it('at the end equals the projection the ledger keeps, whatever order the events arrived in (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(eventArb, { maxLength: 30 }).chain((raw) => fc.tuple(fc.constant(raw), fc.shuffledSubarray(raw.map((_, i) => i), { minLength: raw.length }))), async ([raw, order]) => {
-        const events = toEvents(raw);
-        const ledger = new FakeConsentLedger();
-        for (const i of order) await ledger.append([events[i]]);
-        expect((await ledger.current('S1')).states).toEqual(replay(events));
-      }),
+      fc.asyncProperty(
+        fc.array(eventArb, { maxLength: 30 }).chain((raw) =>
+          fc.tuple(
+            fc.constant(raw),
+            fc.shuffledSubarray(
+              raw.map((_, i) => i),
+              { minLength: raw.length },
+            ),
+          ),
+        ),
+        async ([raw, order]) => {
+          const events = toEvents(raw);
+          const ledger = new FakeConsentLedger();
+          for (const i of order) await ledger.append([events[i]]);
+          expect((await ledger.current('S1')).states).toEqual(replay(events));
+        },
+      ),
     );
   });
 

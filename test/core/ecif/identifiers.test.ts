@@ -29,16 +29,19 @@ describe('normalizeEmail', () => {
     expect(normalizeEmail(input)).toBe(normalized);
   });
 
-  it.each(['', 'alice', 'alice@', '@example.com', 'alice@example', 'al ice@example.com', 'alice@@example.com'])('refuses %j', (input) => {
-    expect(() => normalizeEmail(input)).toThrow(InvalidInputError);
-    try {
-      normalizeEmail(input);
-    } catch (err) {
-      expect((err as InvalidInputError).extensions).toEqual({ field: 'email' });
-      // The message names the problem, never the value.
-      if (input) expect((err as Error).message).not.toContain(input);
-    }
-  });
+  it.each(['', 'alice', 'alice@', '@example.com', 'alice@example', 'al ice@example.com', 'alice@@example.com'])(
+    'refuses %j',
+    (input) => {
+      expect(() => normalizeEmail(input)).toThrow(InvalidInputError);
+      try {
+        normalizeEmail(input);
+      } catch (err) {
+        expect((err as InvalidInputError).extensions).toEqual({ field: 'email' });
+        // The message names the problem, never the value.
+        if (input) expect((err as Error).message).not.toContain(input);
+      }
+    },
+  );
 });
 
 describe('normalizePhone: to E.164', () => {
@@ -47,7 +50,12 @@ describe('normalizePhone: to E.164', () => {
     { input: '+442079460123', country: undefined, e164: '+442079460123', form: 'already E.164' },
     { input: '+44 20 7946 0123', country: undefined, e164: '+442079460123', form: 'international, spaced' },
     { input: '+44-20-7946-0123', country: undefined, e164: '+442079460123', form: 'international, dashed' },
-    { input: '+44 (0)20 7946 0123', country: undefined, e164: '+442079460123', form: 'with the trunk prefix in brackets' },
+    {
+      input: '+44 (0)20 7946 0123',
+      country: undefined,
+      e164: '+442079460123',
+      form: 'with the trunk prefix in brackets',
+    },
     { input: '  +44 28 9018 0123 ', country: undefined, e164: '+442890180123', form: 'surrounding whitespace' },
     { input: '020 7946 0123', country: 'GB', e164: '+442079460123', form: 'national, with a default country' },
     { input: '+1 (212) 555-0142', country: undefined, e164: '+12125550142', form: 'NANP, punctuated' },
@@ -103,7 +111,9 @@ describe('normalizeNationalId', () => {
 
 describe('createIdentityHasher', () => {
   it('is HMAC-SHA256 keyed by the pepper over kind NUL value', () => {
-    expect(hash('email', 'alice@example.com')).toBe(createHmac('sha256', pepper).update('email\u0000alice@example.com').digest('hex'));
+    expect(hash('email', 'alice@example.com')).toBe(
+      createHmac('sha256', pepper).update('email\u0000alice@example.com').digest('hex'),
+    );
   });
 
   it('refuses a pepper shorter than 16 characters', () => {

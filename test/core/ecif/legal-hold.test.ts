@@ -23,23 +23,51 @@ beforeEach(async () => {
   await upsertCustomer(
     { ...deps, hash: createIdentityHasher('unit-test-pepper-0123456789') },
     'ALICE',
-    { name: { given: 'Alice', family: 'Example' }, addresses: [], emails: ['alice@example.com'], phones: [], nationalIds: [], crossReferences: [] },
+    {
+      name: { given: 'Alice', family: 'Example' },
+      addresses: [],
+      emails: ['alice@example.com'],
+      phones: [],
+      nationalIds: [],
+      crossReferences: [],
+    },
     { role: 'steward', principal: 's' },
   );
 });
 
-const holdTrail = async () => (await deps.audit.stream('hold:ALICE')).map((e) => [e.action, e.actor.principal, e.details]);
+const holdTrail = async () =>
+  (await deps.audit.stream('hold:ALICE')).map((e) => [e.action, e.actor.principal, e.details]);
 
 describe('placing and releasing', () => {
   it('places a hold once; the same again changes and audits nothing; another reference is an update', async () => {
-    expect(await placeHold(deps, 'ALICE', input, operator)).toMatchObject({ created: true, hold: { ecifId: 'ALICE', ...input, placedAt: '2025-06-02T09:00:00.000Z', placedBy: operator } });
+    expect(await placeHold(deps, 'ALICE', input, operator)).toMatchObject({
+      created: true,
+      hold: { ecifId: 'ALICE', ...input, placedAt: '2025-06-02T09:00:00.000Z', placedBy: operator },
+    });
     deps.clock.advance(60_000);
     expect((await placeHold(deps, 'ALICE', input, operator)).created).toBe(false);
-    const updated = await placeHold(deps, 'ALICE', { ...input, reference: 'LIT-2025-115' }, { role: 'operator', principal: 'op-8' });
-    expect(updated).toMatchObject({ created: false, hold: { reference: 'LIT-2025-115', placedAt: '2025-06-02T09:00:00.000Z', placedBy: operator, updatedAt: '2025-06-02T09:01:00.000Z' } });
+    const updated = await placeHold(
+      deps,
+      'ALICE',
+      { ...input, reference: 'LIT-2025-115' },
+      { role: 'operator', principal: 'op-8' },
+    );
+    expect(updated).toMatchObject({
+      created: false,
+      hold: {
+        reference: 'LIT-2025-115',
+        placedAt: '2025-06-02T09:00:00.000Z',
+        placedBy: operator,
+        updatedAt: '2025-06-02T09:01:00.000Z',
+      },
+    });
     expect(await holdTrail()).toEqual([
       ['hold.placed', 'op-7', { reference: 'LIT-2025-114', reasonLength: input.reason.length }],
-      ['hold.updated', 'op-8', { reference: 'LIT-2025-115', reasonLength: input.reason.length, previousReference: 'LIT-2025-114' }],
+      [
+        'hold.updated',
+        'op-8',
+        { reference: 'LIT-2025-115', reasonLength: input.reason.length, previousReference: 'LIT-2025-114' },
+      ],
     ]);
     expect(JSON.stringify([...deps.audit.streams.values()])).not.toContain('Jane Roe');
   });

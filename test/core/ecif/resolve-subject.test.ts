@@ -22,13 +22,28 @@ beforeEach(async () => {
   await upsertCustomer(
     deps,
     'ALICE',
-    { ...base, name: { given: 'Alice', family: 'Smith' }, emails: ['alice@example.com'], phones: ['+442079460001'], crossReferences: [{ systemId: 'crm', localId: 'C-1' }, { systemId: 'bank', localId: 'A-1' }] },
+    {
+      ...base,
+      name: { given: 'Alice', family: 'Smith' },
+      emails: ['alice@example.com'],
+      phones: ['+442079460001'],
+      crossReferences: [
+        { systemId: 'crm', localId: 'C-1' },
+        { systemId: 'bank', localId: 'A-1' },
+      ],
+    },
     { role: 'steward', principal: 's' },
   );
   await upsertCustomer(
     deps,
     'BOB',
-    { ...base, name: { given: 'Bob', family: 'Jones' }, emails: ['bob@example.com'], phones: ['+442079460002'], crossReferences: [] },
+    {
+      ...base,
+      name: { given: 'Bob', family: 'Jones' },
+      emails: ['bob@example.com'],
+      phones: ['+442079460002'],
+      crossReferences: [],
+    },
     { role: 'steward', principal: 's' },
   );
 });
@@ -42,21 +57,45 @@ describe('resolveSubject', () => {
   it.each([
     { rule: 'one identifier that matches', ids: { email: 'alice@example.com' }, ecifId: 'ALICE' },
     { rule: 'typed another way', ids: { email: ' Alice@Example.COM ' }, ecifId: 'ALICE' },
-    { rule: 'all matching identifiers agree', ids: { email: 'alice@example.com', phone: '+44 20 7946 0001' }, ecifId: 'ALICE' },
-    { rule: 'an identifier we do not hold does not spoil a match', ids: { email: 'unknown@example.com', phone: '+442079460001' }, ecifId: 'ALICE' },
+    {
+      rule: 'all matching identifiers agree',
+      ids: { email: 'alice@example.com', phone: '+44 20 7946 0001' },
+      ecifId: 'ALICE',
+    },
+    {
+      rule: 'an identifier we do not hold does not spoil a match',
+      ids: { email: 'unknown@example.com', phone: '+442079460001' },
+      ecifId: 'ALICE',
+    },
     { rule: 'by a system local id', ids: { systemRef: { systemId: 'crm', localId: 'C-1' } }, ecifId: 'ALICE' },
     { rule: 'the other customer', ids: { email: 'bob@example.com' }, ecifId: 'BOB' },
     { rule: 'nothing matches: no match', ids: { email: 'nobody@example.com' }, ecifId: undefined },
-    { rule: 'identifiers of two customers: no match, not a guess', ids: { email: 'alice@example.com', phone: '+442079460002' }, ecifId: undefined },
-    { rule: 'a local id in another system does not match', ids: { systemRef: { systemId: 'bank', localId: 'C-1' } }, ecifId: undefined },
+    {
+      rule: 'identifiers of two customers: no match, not a guess',
+      ids: { email: 'alice@example.com', phone: '+442079460002' },
+      ecifId: undefined,
+    },
+    {
+      rule: 'a local id in another system does not match',
+      ids: { systemRef: { systemId: 'bank', localId: 'C-1' } },
+      ecifId: undefined,
+    },
   ])('$rule -> $ecifId', async ({ ids, ecifId }) => {
     const resolution = await resolveSubject(ecif, hash, ids);
     expect(resolution?.ecifId).toBe(ecifId);
   });
 
   it('returns the customer’s cross-references, and the golden record they were read beside', async () => {
-    expect(await resolveSubject(ecif, hash, { email: 'alice@example.com' })).toEqual({ ecifId: 'ALICE', crossReferences: aliceXrefs, record: await ecif.getCustomer('ALICE') });
-    expect(await resolveSubject(ecif, hash, { email: 'bob@example.com' })).toMatchObject({ ecifId: 'BOB', crossReferences: [], record: { ecifId: 'BOB' } });
+    expect(await resolveSubject(ecif, hash, { email: 'alice@example.com' })).toEqual({
+      ecifId: 'ALICE',
+      crossReferences: aliceXrefs,
+      record: await ecif.getCustomer('ALICE'),
+    });
+    expect(await resolveSubject(ecif, hash, { email: 'bob@example.com' })).toMatchObject({
+      ecifId: 'BOB',
+      crossReferences: [],
+      record: { ecifId: 'BOB' },
+    });
   });
 
   it('an erased customer is not found, even by a key left behind in the index', async () => {
@@ -85,7 +124,10 @@ describe('resolveIdentity (POST /v1/ecif/resolve)', () => {
     { by: 'an email, any case and spacing', input: { email: '  ALICE@Example.com ' } },
     { by: 'a phone, in national format with spaces', input: { phone: '+44 20 7946 0001' } },
     { by: 'a system’s own local id', input: { systemRef: { systemId: 'crm', localId: 'C-1' } } },
-    { by: 'several identifiers of the same person', input: { email: 'alice@example.com', systemRef: { systemId: 'bank', localId: 'A-1' } } },
+    {
+      by: 'several identifiers of the same person',
+      input: { email: 'alice@example.com', systemRef: { systemId: 'bank', localId: 'A-1' } },
+    },
   ])('finds Alice by $by, with where each system knows her', async ({ input }) => {
     const found = await resolveIdentity({ ecif, hash, audit }, input, steward);
     expect(found.ecifId).toBe('ALICE');
@@ -93,7 +135,10 @@ describe('resolveIdentity (POST /v1/ecif/resolve)', () => {
   });
 
   it.each([
-    { rule: 'identifiers of two different people are no match', input: { email: 'alice@example.com', phone: '+442079460002' } },
+    {
+      rule: 'identifiers of two different people are no match',
+      input: { email: 'alice@example.com', phone: '+442079460002' },
+    },
     { rule: 'an identifier no one has is no match', input: { email: 'nobody@example.com' } },
     { rule: 'a local id in another system is no match', input: { systemRef: { systemId: 'bank', localId: 'C-1' } } },
   ])('$rule: 404, nothing audited', async ({ input }) => {
@@ -102,9 +147,17 @@ describe('resolveIdentity (POST /v1/ecif/resolve)', () => {
   });
 
   it('audits the lookup by kinds, never by values', async () => {
-    await resolveIdentity({ ecif, hash, audit }, { email: 'alice@example.com', systemRef: { systemId: 'crm', localId: 'C-1' } }, steward);
+    await resolveIdentity(
+      { ecif, hash, audit },
+      { email: 'alice@example.com', systemRef: { systemId: 'crm', localId: 'C-1' } },
+      steward,
+    );
     const [event] = await audit.stream('ecif:ALICE');
-    expect(event).toMatchObject({ action: 'ecif.resolved', actor: steward, details: { by: ['email', 'system_local_id'] } });
+    expect(event).toMatchObject({
+      action: 'ecif.resolved',
+      actor: steward,
+      details: { by: ['email', 'system_local_id'] },
+    });
     expect(JSON.stringify(event)).not.toContain('alice@');
     expect(JSON.stringify(event)).not.toContain('C-1');
   });

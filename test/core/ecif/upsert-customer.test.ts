@@ -48,13 +48,25 @@ describe('upsertCustomer', () => {
     expect(result).toEqual({ ecifId: 'C000001', created: true, identities: 4, crossReferences: 1 });
 
     const record = await ecif.getCustomer('C000001');
-    expect(record).toMatchObject({ ecifId: 'C000001', status: 'active', createdAt: '2025-06-01T10:00:00.000Z', updatedAt: '2025-06-01T10:00:00.000Z' });
+    expect(record).toMatchObject({
+      ecifId: 'C000001',
+      status: 'active',
+      createdAt: '2025-06-01T10:00:00.000Z',
+      updatedAt: '2025-06-01T10:00:00.000Z',
+    });
     expect(record!.identities.map((k) => k.kind)).toEqual(['email', 'phone', 'national_id', 'sys.crm']);
     expect(record).not.toHaveProperty('crossReferences');
-    for (const ids of [{ email: 'ALICE@example.com' }, { phone: '+442079460123' }, { nationalId: { country: 'GB', value: 'qq123456c' } }, { systemRef: { systemId: 'crm', localId: 'C-1' } }]) {
+    for (const ids of [
+      { email: 'ALICE@example.com' },
+      { phone: '+442079460123' },
+      { nationalId: { country: 'GB', value: 'qq123456c' } },
+      { systemRef: { systemId: 'crm', localId: 'C-1' } },
+    ]) {
       expect(await ecif.findByIdentity(key(ids))).toBe('C000001');
     }
-    expect(await ecif.crossReferences('C000001')).toEqual([{ systemId: 'crm', localId: 'C-1', since: '2025-06-01T10:00:00.000Z' }]);
+    expect(await ecif.crossReferences('C000001')).toEqual([
+      { systemId: 'crm', localId: 'C-1', since: '2025-06-01T10:00:00.000Z' },
+    ]);
 
     const [event] = await audit.stream('ecif:C000001');
     expect(event).toMatchObject({
@@ -73,7 +85,13 @@ describe('upsertCustomer', () => {
     const result = await upsertCustomer(
       deps,
       'C000001',
-      input({ emails: ['alice.new@example.com'], crossReferences: [{ systemId: 'crm', localId: 'C-1' }, { systemId: 'billing', localId: 'B-9' }] }),
+      input({
+        emails: ['alice.new@example.com'],
+        crossReferences: [
+          { systemId: 'crm', localId: 'C-1' },
+          { systemId: 'billing', localId: 'B-9' },
+        ],
+      }),
       steward,
     );
     expect(result).toEqual({ ecifId: 'C000001', created: false, identities: 5, crossReferences: 2 });
@@ -83,7 +101,10 @@ describe('upsertCustomer', () => {
       { systemId: 'billing', localId: 'B-9', since: '2025-06-02T10:00:00.000Z' },
       { systemId: 'crm', localId: 'C-1', since: '2025-06-01T10:00:00.000Z' },
     ]);
-    expect(await ecif.getCustomer('C000001')).toMatchObject({ createdAt: '2025-06-01T10:00:00.000Z', updatedAt: '2025-06-02T10:00:00.000Z' });
+    expect(await ecif.getCustomer('C000001')).toMatchObject({
+      createdAt: '2025-06-01T10:00:00.000Z',
+      updatedAt: '2025-06-02T10:00:00.000Z',
+    });
     expect(audit.actions('ecif:C000001')).toEqual(['ecif.customer.created', 'ecif.customer.updated']);
   });
 
@@ -95,13 +116,22 @@ describe('upsertCustomer', () => {
   });
 
   it('the same identifier typed twice is one key', async () => {
-    const result = await upsertCustomer(deps, 'C000001', input({ emails: ['alice@example.com', ' ALICE@example.com'], phones: [], nationalIds: [], crossReferences: [] }), steward);
+    const result = await upsertCustomer(
+      deps,
+      'C000001',
+      input({ emails: ['alice@example.com', ' ALICE@example.com'], phones: [], nationalIds: [], crossReferences: [] }),
+      steward,
+    );
     expect(result.identities).toBe(1);
   });
 
   it('is idempotent: the same PUT twice leaves the same record and index', async () => {
     await upsertCustomer(deps, 'C000001', input(), steward);
-    const first = { record: await ecif.getCustomer('C000001'), index: new Map(ecif.index), xrefs: await ecif.crossReferences('C000001') };
+    const first = {
+      record: await ecif.getCustomer('C000001'),
+      index: new Map(ecif.index),
+      xrefs: await ecif.crossReferences('C000001'),
+    };
     const again = await upsertCustomer(deps, 'C000001', input(), steward);
     expect(again).toEqual({ ecifId: 'C000001', created: false, identities: 4, crossReferences: 1 });
     expect(await ecif.getCustomer('C000001')).toEqual(first.record);
@@ -110,14 +140,35 @@ describe('upsertCustomer', () => {
   });
 
   it.each([
-    { identifier: 'email', other: { emails: ['Alice@Example.com'], phones: [], nationalIds: [], crossReferences: [] }, kind: 'email' },
-    { identifier: 'phone (typed differently)', other: { emails: [], phones: ['+44 (0)20 7946 0123'], nationalIds: [], crossReferences: [] }, kind: 'phone' },
-    { identifier: 'national id', other: { emails: [], phones: [], nationalIds: [{ country: 'GB', value: 'QQ 12 34 56 C' }], crossReferences: [] }, kind: 'national_id' },
-    { identifier: 'system local id', other: { emails: [], phones: [], nationalIds: [], crossReferences: [{ systemId: 'crm', localId: 'C-1' }] }, kind: 'sys.crm' },
+    {
+      identifier: 'email',
+      other: { emails: ['Alice@Example.com'], phones: [], nationalIds: [], crossReferences: [] },
+      kind: 'email',
+    },
+    {
+      identifier: 'phone (typed differently)',
+      other: { emails: [], phones: ['+44 (0)20 7946 0123'], nationalIds: [], crossReferences: [] },
+      kind: 'phone',
+    },
+    {
+      identifier: 'national id',
+      other: { emails: [], phones: [], nationalIds: [{ country: 'GB', value: 'QQ 12 34 56 C' }], crossReferences: [] },
+      kind: 'national_id',
+    },
+    {
+      identifier: 'system local id',
+      other: { emails: [], phones: [], nationalIds: [], crossReferences: [{ systemId: 'crm', localId: 'C-1' }] },
+      kind: 'sys.crm',
+    },
   ])('409 when the $identifier already belongs to another customer, naming both ids', async ({ other, kind }) => {
     await upsertCustomer(deps, 'C000001', input(), steward);
     const before = audit.count();
-    const err = await upsertCustomer(deps, 'C000002', input({ ...other, emails: ['bob@example.com', ...other.emails] }), steward).catch((e: unknown) => e);
+    const err = await upsertCustomer(
+      deps,
+      'C000002',
+      input({ ...other, emails: ['bob@example.com', ...other.emails] }),
+      steward,
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
     expect((err as ConflictError).kind).toBe('conflict');
     expect((err as ConflictError).extensions).toEqual({ kind, ecifId: 'C000002', boundTo: 'C000001' });
@@ -135,9 +186,21 @@ describe('upsertCustomer', () => {
     });
 
     it.each([
-      { identifier: 'email', over: { emails: [' ALICE@example.com'], phones: [], nationalIds: [], crossReferences: [] }, kinds: ['email'] },
-      { identifier: 'phone', over: { emails: [], phones: ['+442079460123'], nationalIds: [], crossReferences: [] }, kinds: ['phone'] },
-      { identifier: 'local id', over: { emails: [], phones: [], nationalIds: [], crossReferences: [{ systemId: 'crm', localId: 'C-1' }] }, kinds: ['sys.crm'] },
+      {
+        identifier: 'email',
+        over: { emails: [' ALICE@example.com'], phones: [], nationalIds: [], crossReferences: [] },
+        kinds: ['email'],
+      },
+      {
+        identifier: 'phone',
+        over: { emails: [], phones: ['+442079460123'], nationalIds: [], crossReferences: [] },
+        kinds: ['phone'],
+      },
+      {
+        identifier: 'local id',
+        over: { emails: [], phones: [], nationalIds: [], crossReferences: [{ systemId: 'crm', localId: 'C-1' }] },
+        kinds: ['sys.crm'],
+      },
       { identifier: 'all of them', over: {}, kinds: ['email', 'phone', 'national_id', 'sys.crm'] },
     ])('refuses to ingest a suppressed $identifier under a new id, and audits the refusal', async ({ over, kinds }) => {
       const err = await upsertCustomer(deps, 'C000099', input(over), steward).catch((e: unknown) => e);
@@ -146,14 +209,19 @@ describe('upsertCustomer', () => {
       expect((err as SuppressedIdentityError).extensions).toEqual({ reason: 'suppressed', kinds });
       expect(await ecif.getCustomer('C000099')).toBeUndefined();
       const events = await audit.stream('ecif:C000099');
-      expect(events.map((e) => [e.action, e.details])).toEqual([['ecif.ingestion.refused', { reason: 'suppressed', kinds }]]);
+      expect(events.map((e) => [e.action, e.details])).toEqual([
+        ['ecif.ingestion.refused', { reason: 'suppressed', kinds }],
+      ]);
       expect(verifyChain(events)).toBeUndefined();
     });
 
     it('refuses to bring the erased customer back under its own id, even with new identifiers', async () => {
-      const err = await upsertCustomer(deps, 'C000001', input({ emails: ['fresh@example.com'], phones: [], nationalIds: [], crossReferences: [] }), steward).catch(
-        (e: unknown) => e,
-      );
+      const err = await upsertCustomer(
+        deps,
+        'C000001',
+        input({ emails: ['fresh@example.com'], phones: [], nationalIds: [], crossReferences: [] }),
+        steward,
+      ).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConflictError);
       expect((err as ConflictError).extensions).toEqual({ reason: 'erased', ecifId: 'C000001' });
       expect((await ecif.getCustomer('C000001'))!.status).toBe('erased');
@@ -161,7 +229,12 @@ describe('upsertCustomer', () => {
     });
 
     it('a new customer with none of the suppressed identifiers is accepted', async () => {
-      const result = await upsertCustomer(deps, 'C000002', input({ emails: ['bob@example.com'], phones: [], nationalIds: [], crossReferences: [] }), steward);
+      const result = await upsertCustomer(
+        deps,
+        'C000002',
+        input({ emails: ['bob@example.com'], phones: [], nationalIds: [], crossReferences: [] }),
+        steward,
+      );
       expect(result.created).toBe(true);
     });
   });

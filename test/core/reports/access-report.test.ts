@@ -6,15 +6,28 @@ import type { GoldenRecord } from '#core/ecif/customer.ts';
 import type { PrivacyRequest } from '#core/requests/request.ts';
 
 const record: GoldenRecord = {
-  ecifId: 'C1', name: { given: 'Ann', family: 'Lee' }, addresses: [], emails: ['ann@example.com'], phones: [], status: 'active', identities: [],
-  nationalIds: [{ country: 'US', value: '123-45-6789' }], createdAt: '', updatedAt: '',
+  ecifId: 'C1',
+  name: { given: 'Ann', family: 'Lee' },
+  addresses: [],
+  emails: ['ann@example.com'],
+  phones: [],
+  status: 'active',
+  identities: [],
+  nationalIds: [{ country: 'US', value: '123-45-6789' }],
+  createdAt: '',
+  updatedAt: '',
 };
 const request = { id: 'R1', type: 'access', jurisdiction: 'CCPA' } as PrivacyRequest;
 
 function report(data: Record<string, unknown>) {
   return buildAccessReport({
-    request, record, consents: { states: [], flags: noFlags }, generatedAt: '2026-01-01T00:00:00.000Z',
-    systems: [{ system: undefined, crossReference: { systemId: 'bank', localId: 'A1', since: '' }, data, state: 'succeeded' }],
+    request,
+    record,
+    consents: { states: [], flags: noFlags },
+    generatedAt: '2026-01-01T00:00:00.000Z',
+    systems: [
+      { system: undefined, crossReference: { systemId: 'bank', localId: 'A1', since: '' }, data, state: 'succeeded' },
+    ],
   });
 }
 
@@ -27,11 +40,14 @@ describe('access report', () => {
     expect(mask(value)).toBe(masked);
   });
 
-  it.each(['nationalId', 'ssn', 'accountNumber', 'iban', 'passportNumber', 'taxId', 'cardNumber'])('masks a system field named %s', (field) => {
-    const r = report({ [field]: 'SECRET-VALUE-9876', email: 'ann@example.com' });
-    expect(r.systems[0].data).toEqual({ [field]: '••••9876', email: 'ann@example.com' });
-    expect(JSON.stringify(r)).not.toContain('SECRET-VALUE');
-  });
+  it.each(['nationalId', 'ssn', 'accountNumber', 'iban', 'passportNumber', 'taxId', 'cardNumber'])(
+    'masks a system field named %s',
+    (field) => {
+      const r = report({ [field]: 'SECRET-VALUE-9876', email: 'ann@example.com' });
+      expect(r.systems[0].data).toEqual({ [field]: '••••9876', email: 'ann@example.com' });
+      expect(JSON.stringify(r)).not.toContain('SECRET-VALUE');
+    },
+  );
 
   it('masks the golden record national ids', () => {
     expect(report({}).subject.nationalIds).toEqual([{ country: 'US', value: '••••6789' }]);
@@ -40,8 +56,18 @@ describe('access report', () => {
 
   it('a system not queried says so instead of showing nothing', () => {
     const r = buildAccessReport({
-      request, record, consents: { states: [], flags: noFlags }, generatedAt: '',
-      systems: [{ system: undefined, crossReference: { systemId: 'legacy', localId: 'X', since: '' }, data: undefined, state: 'skipped' }],
+      request,
+      record,
+      consents: { states: [], flags: noFlags },
+      generatedAt: '',
+      systems: [
+        {
+          system: undefined,
+          crossReference: { systemId: 'legacy', localId: 'X', since: '' },
+          data: undefined,
+          state: 'skipped',
+        },
+      ],
     });
     expect(r.systems[0]).toMatchObject({ state: 'skipped', note: expect.stringContaining('operator') });
   });
@@ -51,6 +77,8 @@ describe('access report', () => {
     expect(csv).toContain('system,bank,notes,other,"says ""hi"", twice"');
     expect(csv).toContain(`system,bank,evil,other,"'=HYPERLINK(""x"")"`);
     // A phone number in E.164 is a number, not a formula: left as it is.
-    expect(reportCsv(report({ phone: '+15125550101', debt: '-12.50', cmd: '-2+3' }))).toMatch(/phone,other,\+15125550101\r\n.*debt,other,-12\.50\r\n.*cmd,other,'-2\+3/s);
+    expect(reportCsv(report({ phone: '+15125550101', debt: '-12.50', cmd: '-2+3' }))).toMatch(
+      /phone,other,\+15125550101\r\n.*debt,other,-12\.50\r\n.*cmd,other,'-2\+3/s,
+    );
   });
 });

@@ -16,20 +16,47 @@ import type { Actor } from '#core/shared/actor.ts';
 import { fixedClock } from '#core/shared/clock.ts';
 import { ConflictError, InvalidInputError } from '#core/shared/errors.ts';
 import {
-  FakeAuditLog, FakeConnectors, FakeConsentLedger, FakeEcifRegistry, FakeFollowUpStore, FakeLegalHolds, FakeOutbox, FakeReportStore, FakeRequestStore, FakeRequestWorkflow, FakeSystemsRegistry,
+  FakeAuditLog,
+  FakeConnectors,
+  FakeConsentLedger,
+  FakeEcifRegistry,
+  FakeFollowUpStore,
+  FakeLegalHolds,
+  FakeOutbox,
+  FakeReportStore,
+  FakeRequestStore,
+  FakeRequestWorkflow,
+  FakeSystemsRegistry,
 } from '../../support/fakes.ts';
 
 const hash = createIdentityHasher('unit-test-pepper-0123456789');
 const operator: Actor = { role: 'operator', principal: 'op-7' };
 const T0 = '2025-06-02T09:00:00.000Z';
-const base = { capabilities: ['erase', 'access'] as ConnectedSystem['capabilities'], recipient: false, concurrency: 4, updatedAt: T0 };
+const base = {
+  capabilities: ['erase', 'access'] as ConnectedSystem['capabilities'],
+  recipient: false,
+  concurrency: 4,
+  updatedAt: T0,
+};
 const marketing: ConnectedSystem = {
-  ...base, systemId: 'marketing', name: 'Marketing',
-  connector: { kind: 'http', url: 'https://mkt.example.com/hook', mode: 'async', timeoutMs: 5000, callbackTimeoutSeconds: 3600, heartbeatSeconds: 600 },
+  ...base,
+  systemId: 'marketing',
+  name: 'Marketing',
+  connector: {
+    kind: 'http',
+    url: 'https://mkt.example.com/hook',
+    mode: 'async',
+    timeoutMs: 5000,
+    callbackTimeoutSeconds: 3600,
+    heartbeatSeconds: 600,
+  },
   fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
 };
 const archive: ConnectedSystem = {
-  ...base, systemId: 'paper-archive', name: 'Paper archive', connector: { kind: 'manual', queue: 'privacy-operators', timeoutDays: 10 },
+  ...base,
+  systemId: 'paper-archive',
+  name: 'Paper archive',
+  connector: { kind: 'manual', queue: 'privacy-operators', timeoutDays: 10 },
   fields: [{ name: 'letters', category: 'other', strategy: 'delete_row' }],
 };
 
@@ -51,14 +78,37 @@ beforeEach(async () => {
   const consent = new FakeConsentLedger();
   const outbox = new FakeOutbox();
   deps = {
-    requests, ecif, systems: new FakeSystemsRegistry([marketing, archive]), consent, audit, clock, outbox, hash,
-    reports: new FakeReportStore(), followUps: new FakeFollowUpStore(), holds: new FakeLegalHolds(),
-    connectorFor: connectors.connectorFor, workflow, callbackBaseUrl: 'https://privacy.example.com/',
+    requests,
+    ecif,
+    systems: new FakeSystemsRegistry([marketing, archive]),
+    consent,
+    audit,
+    clock,
+    outbox,
+    hash,
+    reports: new FakeReportStore(),
+    followUps: new FakeFollowUpStore(),
+    holds: new FakeLegalHolds(),
+    connectorFor: connectors.connectorFor,
+    workflow,
+    callbackBaseUrl: 'https://privacy.example.com/',
   };
-  await upsertCustomer({ ecif, audit, hash, clock }, 'ALICE', {
-    name: { given: 'Alice', family: 'Example' }, addresses: [], emails: ['alice@example.com'], phones: [], nationalIds: [],
-    crossReferences: [{ systemId: 'marketing', localId: 'M-1' }, { systemId: 'paper-archive', localId: 'BOX-9' }],
-  }, { role: 'steward', principal: 's' });
+  await upsertCustomer(
+    { ecif, audit, hash, clock },
+    'ALICE',
+    {
+      name: { given: 'Alice', family: 'Example' },
+      addresses: [],
+      emails: ['alice@example.com'],
+      phones: [],
+      nationalIds: [],
+      crossReferences: [
+        { systemId: 'marketing', localId: 'M-1' },
+        { systemId: 'paper-archive', localId: 'BOX-9' },
+      ],
+    },
+    { role: 'steward', principal: 's' },
+  );
   const { request } = await submitRequest(
     { requests, workflow, audit, hash, clock, ecif, consent, outbox, requestKey: 'k', holidays: new Set() },
     { type: 'erasure', jurisdiction: 'GDPR', identifiers: {}, channel: 'web' },
@@ -69,15 +119,43 @@ beforeEach(async () => {
 });
 
 const callbackOf = (over: Partial<Parameters<typeof acceptSystemCallback>[3]> = {}) => ({
-  idempotencyKey: `${requestId}:marketing:erase:erase`, status: 'succeeded' as const, recordsAffected: 1, ...over,
+  idempotencyKey: `${requestId}:marketing:erase:erase`,
+  status: 'succeeded' as const,
+  recordsAffected: 1,
+  ...over,
 });
 
 describe('how a system step runs', () => {
   it.each([
-    { rule: 'a sync http system answers at once', system: { connector: { kind: 'http', url: 'https://x.example.com', mode: 'sync', timeoutMs: 5000 } }, want: { mode: 'sync' } },
-    { rule: 'an async system waits its callback timeout, a day by default', system: { connector: { kind: 'http', url: 'https://x.example.com', mode: 'async', timeoutMs: 5000 } }, want: { mode: 'callback', waitSeconds: 86_400, heartbeatSeconds: 86_399 } },
-    { rule: 'a heartbeat is always shorter than the timeout (Step Functions requires it)', system: { connector: { kind: 'http', url: 'https://x.example.com', mode: 'async', timeoutMs: 5000, callbackTimeoutSeconds: 60, heartbeatSeconds: 600 } }, want: { mode: 'callback', waitSeconds: 60, heartbeatSeconds: 59 } },
-    { rule: 'a manual task waits 14 days by default', system: { connector: { kind: 'manual', queue: 'q' } }, want: { mode: 'operator', waitSeconds: 14 * 86_400 } },
+    {
+      rule: 'a sync http system answers at once',
+      system: { connector: { kind: 'http', url: 'https://x.example.com', mode: 'sync', timeoutMs: 5000 } },
+      want: { mode: 'sync' },
+    },
+    {
+      rule: 'an async system waits its callback timeout, a day by default',
+      system: { connector: { kind: 'http', url: 'https://x.example.com', mode: 'async', timeoutMs: 5000 } },
+      want: { mode: 'callback', waitSeconds: 86_400, heartbeatSeconds: 86_399 },
+    },
+    {
+      rule: 'a heartbeat is always shorter than the timeout (Step Functions requires it)',
+      system: {
+        connector: {
+          kind: 'http',
+          url: 'https://x.example.com',
+          mode: 'async',
+          timeoutMs: 5000,
+          callbackTimeoutSeconds: 60,
+          heartbeatSeconds: 600,
+        },
+      },
+      want: { mode: 'callback', waitSeconds: 60, heartbeatSeconds: 59 },
+    },
+    {
+      rule: 'a manual task waits 14 days by default',
+      system: { connector: { kind: 'manual', queue: 'q' } },
+      want: { mode: 'operator', waitSeconds: 14 * 86_400 },
+    },
   ] as const)('$rule', ({ system, want }) => {
     expect(executionOf(system as Pick<ConnectedSystem, 'connector'>)).toMatchObject(want);
   });
@@ -94,9 +172,19 @@ describe('how a system step runs', () => {
 describe('an async system', () => {
   it('is asked with the callback address after the wait is opened, and the step waits', async () => {
     await awaitSystemStep(deps, { requestId, systemId: 'marketing', taskToken: 'tok-1' });
-    expect(connectors.calls).toEqual([expect.objectContaining({ op: 'start', callback: { path: `/v1/callbacks/${requestId}/marketing`, url: `https://privacy.example.com/v1/callbacks/${requestId}/marketing` } })]);
+    expect(connectors.calls).toEqual([
+      expect.objectContaining({
+        op: 'start',
+        callback: {
+          path: `/v1/callbacks/${requestId}/marketing`,
+          url: `https://privacy.example.com/v1/callbacks/${requestId}/marketing`,
+        },
+      }),
+    ]);
     expect(await requests.getTask(requestId, 'marketing')).toMatchObject({
-      state: 'waiting', attempts: 1, waiting: { for: 'callback', since: T0, until: '2025-06-02T10:00:00.000Z', token: 'tok-1' },
+      state: 'waiting',
+      attempts: 1,
+      waiting: { for: 'callback', since: T0, until: '2025-06-02T10:00:00.000Z', token: 'tok-1' },
     });
     expect(workflow.answers.size).toBe(0);
     expect((await audit.stream(`request:${requestId}`)).map((e) => e.action)).toContain('request.system_waiting');
@@ -104,31 +192,65 @@ describe('an async system', () => {
 
   it('its callback records the proof and hands the step back, once', async () => {
     await awaitSystemStep(deps, { requestId, systemId: 'marketing', taskToken: 'tok-1' });
-    expect(await acceptSystemCallback(deps, requestId, 'marketing', callbackOf())).toEqual({ accepted: true, state: 'succeeded' });
-    expect(await requests.getTask(requestId, 'marketing')).toMatchObject({ state: 'succeeded', proof: { recordsAffected: 1, fieldsChanged: ['email'], verified: false } });
-    expect(workflow.answers.get('tok-1')).toEqual({ kind: 'success', output: { systemId: 'marketing', state: 'succeeded' } });
+    expect(await acceptSystemCallback(deps, requestId, 'marketing', callbackOf())).toEqual({
+      accepted: true,
+      state: 'succeeded',
+    });
+    expect(await requests.getTask(requestId, 'marketing')).toMatchObject({
+      state: 'succeeded',
+      proof: { recordsAffected: 1, fieldsChanged: ['email'], verified: false },
+    });
+    expect(workflow.answers.get('tok-1')).toEqual({
+      kind: 'success',
+      output: { systemId: 'marketing', state: 'succeeded' },
+    });
     // The same callback again (a replay): refused, nothing changes.
-    await expect(acceptSystemCallback(deps, requestId, 'marketing', callbackOf())).rejects.toBeInstanceOf(ConflictError);
-    expect((await audit.stream(`request:${requestId}`)).filter((e) => e.action === 'request.system_succeeded')).toHaveLength(1);
+    await expect(acceptSystemCallback(deps, requestId, 'marketing', callbackOf())).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    expect(
+      (await audit.stream(`request:${requestId}`)).filter((e) => e.action === 'request.system_succeeded'),
+    ).toHaveLength(1);
   });
 
   it('a callback with another step’s key is refused and changes nothing', async () => {
     await awaitSystemStep(deps, { requestId, systemId: 'marketing', taskToken: 'tok-1' });
-    await expect(acceptSystemCallback(deps, requestId, 'marketing', callbackOf({ idempotencyKey: 'someone-else:marketing:erase:erase' }))).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(
+      acceptSystemCallback(
+        deps,
+        requestId,
+        'marketing',
+        callbackOf({ idempotencyKey: 'someone-else:marketing:erase:erase' }),
+      ),
+    ).rejects.toBeInstanceOf(InvalidInputError);
     expect((await requests.getTask(requestId, 'marketing'))!.state).toBe('waiting');
     expect(workflow.answers.size).toBe(0);
   });
 
   it('a callback before the step waits is a conflict', async () => {
-    await expect(acceptSystemCallback(deps, requestId, 'marketing', callbackOf())).rejects.toBeInstanceOf(ConflictError);
+    await expect(acceptSystemCallback(deps, requestId, 'marketing', callbackOf())).rejects.toBeInstanceOf(
+      ConflictError,
+    );
   });
 
   it('progress is a heartbeat; a reported failure fails the step for the Catch to record', async () => {
     await awaitSystemStep(deps, { requestId, systemId: 'marketing', taskToken: 'tok-1' });
-    expect(await acceptSystemCallback(deps, requestId, 'marketing', callbackOf({ status: 'in_progress' }))).toEqual({ accepted: true, state: 'waiting' });
+    expect(await acceptSystemCallback(deps, requestId, 'marketing', callbackOf({ status: 'in_progress' }))).toEqual({
+      accepted: true,
+      state: 'waiting',
+    });
     expect(workflow.heartbeats).toEqual(['tok-1']);
-    await acceptSystemCallback(deps, requestId, 'marketing', callbackOf({ status: 'failed', error: 'contact locked by a campaign' }));
-    expect(workflow.answers.get('tok-1')).toEqual({ kind: 'failure', error: 'SystemReportedFailure', cause: 'contact locked by a campaign' });
+    await acceptSystemCallback(
+      deps,
+      requestId,
+      'marketing',
+      callbackOf({ status: 'failed', error: 'contact locked by a campaign' }),
+    );
+    expect(workflow.answers.get('tok-1')).toEqual({
+      kind: 'failure',
+      error: 'SystemReportedFailure',
+      cause: 'contact locked by a campaign',
+    });
   });
 
   it('a re-driven step whose task is settled is handed straight back, the system not asked again', async () => {
@@ -136,7 +258,10 @@ describe('an async system', () => {
     await acceptSystemCallback(deps, requestId, 'marketing', callbackOf());
     await awaitSystemStep(deps, { requestId, systemId: 'marketing', taskToken: 'tok-2' });
     expect(connectors.calls.filter((c) => c.op === 'start')).toHaveLength(1);
-    expect(workflow.answers.get('tok-2')).toEqual({ kind: 'success', output: { systemId: 'marketing', state: 'succeeded' } });
+    expect(workflow.answers.get('tok-2')).toEqual({
+      kind: 'success',
+      output: { systemId: 'marketing', state: 'succeeded' },
+    });
   });
 });
 
@@ -144,15 +269,27 @@ describe('a manual system', () => {
   it('opens an operator task without calling anything', async () => {
     await awaitSystemStep(deps, { requestId, systemId: 'paper-archive', taskToken: 'tok-m' });
     expect(connectors.calls).toEqual([]);
-    expect(await requests.getTask(requestId, 'paper-archive')).toMatchObject({ state: 'waiting', waiting: { for: 'operator', until: '2025-06-12T09:00:00.000Z' } });
-    expect((await audit.stream(`request:${requestId}`)).find((e) => e.action === 'request.manual_task_opened')).toMatchObject({ details: { fields: ['letters'] } });
+    expect(await requests.getTask(requestId, 'paper-archive')).toMatchObject({
+      state: 'waiting',
+      waiting: { for: 'operator', until: '2025-06-12T09:00:00.000Z' },
+    });
+    expect(
+      (await audit.stream(`request:${requestId}`)).find((e) => e.action === 'request.manual_task_opened'),
+    ).toMatchObject({ details: { fields: ['letters'] } });
   });
 
   it('done: the operator’s attestation is the proof, audited under the operator', async () => {
     await awaitSystemStep(deps, { requestId, systemId: 'paper-archive', taskToken: 'tok-m' });
-    await completeManualTask(deps, requestId, 'paper-archive', { outcome: 'done', evidence: { reference: 'TICKET-4411' }, recordsAffected: 3 }, operator);
+    await completeManualTask(
+      deps,
+      requestId,
+      'paper-archive',
+      { outcome: 'done', evidence: { reference: 'TICKET-4411' }, recordsAffected: 3 },
+      operator,
+    );
     expect(await requests.getTask(requestId, 'paper-archive')).toMatchObject({
-      state: 'succeeded', proof: { recordsAffected: 3, verified: false, verification: 'operator-attested', evidence: 'TICKET-4411' },
+      state: 'succeeded',
+      proof: { recordsAffected: 3, verified: false, verification: 'operator-attested', evidence: 'TICKET-4411' },
     });
     const done = (await audit.stream(`request:${requestId}`)).find((e) => e.action === 'request.system_succeeded')!;
     expect(done.actor).toEqual(operator);
@@ -161,15 +298,46 @@ describe('a manual system', () => {
 
   it('not possible: needs a reason, and fails the step', async () => {
     await awaitSystemStep(deps, { requestId, systemId: 'paper-archive', taskToken: 'tok-m' });
-    await expect(completeManualTask(deps, requestId, 'paper-archive', { outcome: 'not_possible', evidence: { reference: 'TICKET-1' } }, operator)).rejects.toBeInstanceOf(InvalidInputError);
-    await completeManualTask(deps, requestId, 'paper-archive', { outcome: 'not_possible', evidence: { reference: 'TICKET-1' }, reason: 'archive box destroyed in 2019' }, operator);
-    expect(workflow.answers.get('tok-m')).toEqual({ kind: 'failure', error: 'ManualTaskNotPossible', cause: 'archive box destroyed in 2019' });
+    await expect(
+      completeManualTask(
+        deps,
+        requestId,
+        'paper-archive',
+        { outcome: 'not_possible', evidence: { reference: 'TICKET-1' } },
+        operator,
+      ),
+    ).rejects.toBeInstanceOf(InvalidInputError);
+    await completeManualTask(
+      deps,
+      requestId,
+      'paper-archive',
+      { outcome: 'not_possible', evidence: { reference: 'TICKET-1' }, reason: 'archive box destroyed in 2019' },
+      operator,
+    );
+    expect(workflow.answers.get('tok-m')).toEqual({
+      kind: 'failure',
+      error: 'ManualTaskNotPossible',
+      cause: 'archive box destroyed in 2019',
+    });
   });
 
   it('an async system’s step cannot be closed as a manual task, nor the reverse', async () => {
     await awaitSystemStep(deps, { requestId, systemId: 'marketing', taskToken: 'tok-1' });
     await awaitSystemStep(deps, { requestId, systemId: 'paper-archive', taskToken: 'tok-m' });
-    await expect(completeManualTask(deps, requestId, 'marketing', { outcome: 'done', evidence: { reference: 'TICKET-1' } }, operator)).rejects.toBeInstanceOf(ConflictError);
-    await expect(acceptSystemCallback(deps, requestId, 'paper-archive', { ...callbackOf(), idempotencyKey: `${requestId}:paper-archive:erase:erase` })).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      completeManualTask(
+        deps,
+        requestId,
+        'marketing',
+        { outcome: 'done', evidence: { reference: 'TICKET-1' } },
+        operator,
+      ),
+    ).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      acceptSystemCallback(deps, requestId, 'paper-archive', {
+        ...callbackOf(),
+        idempotencyKey: `${requestId}:paper-archive:erase:erase`,
+      }),
+    ).rejects.toBeInstanceOf(ConflictError);
   });
 });

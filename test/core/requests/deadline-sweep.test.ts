@@ -18,7 +18,10 @@ describe('sweepDeadlines', () => {
     world.clock.advance(16 * 60_000);
     const fresh = (await submitRequest(world.deps, requestOf({ type: 'access' }), anonymous)).request;
     expect(await sweepDeadlines(world.deps)).toMatchObject({ unverified: 1, dueSoon: 0, overdue: 0 });
-    expect((await world.requests.get(old.id))!).toMatchObject({ status: 'unverified', verification: { failure: 'code_expired' } });
+    expect((await world.requests.get(old.id))!).toMatchObject({
+      status: 'unverified',
+      verification: { failure: 'code_expired' },
+    });
     expect((await world.requests.get(fresh.id))!.status).toBe('pending_verification');
   });
 
@@ -33,7 +36,11 @@ describe('sweepDeadlines', () => {
     world.clock.advance(7 * day); // 1 Mar
     expect(await sweepDeadlines(world.deps)).toMatchObject({ unverified: 0, dueSoon: 0, overdue: 1 });
     expect((await world.requests.get(request.id))!.attention).toBe('overdue');
-    expect(world.audit.actions(`request:${request.id}`).filter((a) => a.startsWith('request.due') || a === 'request.overdue')).toEqual(['request.due_soon', 'request.overdue']);
+    expect(
+      world.audit
+        .actions(`request:${request.id}`)
+        .filter((a) => a.startsWith('request.due') || a === 'request.overdue'),
+    ).toEqual(['request.due_soon', 'request.overdue']);
   });
 
   it('an extension moves the deadline the sweeper holds the request to, and clears the mark', async () => {
@@ -58,22 +65,57 @@ describe('a system down for a long spell is waited for, within the deadline', ()
   async function needingAttention(errors: string[]) {
     const request = (await submitRequest(world.deps, requestOf(), customerOf('C000001'))).request;
     for (const [i, name] of errors.entries()) {
-      await world.requests.putTasksIfAbsent([{
-        requestId: request.id, systemId: `sys-${i}`, action: 'erase', localId: `L-${i}`, state: 'failed', attempts: 4,
-        fields: [], exemptions: [], lastError: { name, message: 'down' }, updatedAt: request.receivedAt,
-      }]);
+      await world.requests.putTasksIfAbsent([
+        {
+          requestId: request.id,
+          systemId: `sys-${i}`,
+          action: 'erase',
+          localId: `L-${i}`,
+          state: 'failed',
+          attempts: 4,
+          fields: [],
+          exemptions: [],
+          lastError: { name, message: 'down' },
+          updatedAt: request.receivedAt,
+        },
+      ]);
     }
     await world.requests.update(request.id, { status: 'needs_attention' });
     return request;
   }
 
   it.each([
-    { rule: 'every failed system was down (transient): run again for them', errors: ['TransientSystemError'], after: 0, retried: 1 },
-    { rule: 'several down systems: one new run', errors: ['TransientSystemError', 'TransientSystemError'], after: 0, retried: 1 },
-    { rule: 'a system whose call slots stayed taken (busy) is run again like a down one', errors: ['SystemBusyError', 'TransientSystemError'], after: 0, retried: 1 },
-    { rule: 'a system that refused (permanent) waits for a person', errors: ['TransientSystemError', 'PermanentSystemError'], after: 0, retried: 0 },
+    {
+      rule: 'every failed system was down (transient): run again for them',
+      errors: ['TransientSystemError'],
+      after: 0,
+      retried: 1,
+    },
+    {
+      rule: 'several down systems: one new run',
+      errors: ['TransientSystemError', 'TransientSystemError'],
+      after: 0,
+      retried: 1,
+    },
+    {
+      rule: 'a system whose call slots stayed taken (busy) is run again like a down one',
+      errors: ['SystemBusyError', 'TransientSystemError'],
+      after: 0,
+      retried: 1,
+    },
+    {
+      rule: 'a system that refused (permanent) waits for a person',
+      errors: ['TransientSystemError', 'PermanentSystemError'],
+      after: 0,
+      retried: 0,
+    },
     { rule: 'a step not answered in time waits for a person', errors: ['States.Timeout'], after: 0, retried: 0 },
-    { rule: 'past the deadline it is overdue for a person, not retried', errors: ['TransientSystemError'], after: 40, retried: 0 },
+    {
+      rule: 'past the deadline it is overdue for a person, not retried',
+      errors: ['TransientSystemError'],
+      after: 40,
+      retried: 0,
+    },
   ])('$rule', async ({ errors, after, retried }) => {
     const request = await needingAttention(errors);
     world.clock.advance(after * day);

@@ -5,7 +5,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addBusinessDays, addCalendarMonths, addDays, deadlinesFor, extendedDeadline, holidaysFrom, onWorkingDay } from '#core/requests/deadlines.ts';
+import {
+  addBusinessDays,
+  addCalendarMonths,
+  addDays,
+  deadlinesFor,
+  extendedDeadline,
+  holidaysFrom,
+  onWorkingDay,
+} from '#core/requests/deadlines.ts';
 
 const at = (iso: string) => new Date(iso);
 const iso = (d: Date) => d.toISOString();
@@ -13,16 +21,40 @@ const iso = (d: Date) => d.toISOString();
 describe('GDPR Art. 12(3): one calendar month from receipt', () => {
   it.each([
     { case: 'same day next month', received: '2025-01-15T10:00:00.000Z', due: '2025-02-15T10:00:00.000Z' },
-    { case: '31 Jan clamps to 28 Feb (common year)', received: '2025-01-31T09:30:00.000Z', due: '2025-02-28T09:30:00.000Z' },
-    { case: '31 Jan clamps to 29 Feb (leap year)', received: '2024-01-31T00:00:00.000Z', due: '2024-02-29T00:00:00.000Z' },
-    { case: '30 Jan clamps to 29 Feb (leap year)', received: '2024-01-30T12:00:00.000Z', due: '2024-02-29T12:00:00.000Z' },
-    { case: '29 Jan in a common year clamps to 28 Feb', received: '2025-01-29T12:00:00.000Z', due: '2025-02-28T12:00:00.000Z' },
+    {
+      case: '31 Jan clamps to 28 Feb (common year)',
+      received: '2025-01-31T09:30:00.000Z',
+      due: '2025-02-28T09:30:00.000Z',
+    },
+    {
+      case: '31 Jan clamps to 29 Feb (leap year)',
+      received: '2024-01-31T00:00:00.000Z',
+      due: '2024-02-29T00:00:00.000Z',
+    },
+    {
+      case: '30 Jan clamps to 29 Feb (leap year)',
+      received: '2024-01-30T12:00:00.000Z',
+      due: '2024-02-29T12:00:00.000Z',
+    },
+    {
+      case: '29 Jan in a common year clamps to 28 Feb',
+      received: '2025-01-29T12:00:00.000Z',
+      due: '2025-02-28T12:00:00.000Z',
+    },
     { case: '29 Feb (leap) to 29 Mar', received: '2024-02-29T08:00:00.000Z', due: '2024-03-29T08:00:00.000Z' },
-    { case: '28 Feb to 28 Mar, not end of March', received: '2025-02-28T08:00:00.000Z', due: '2025-03-28T08:00:00.000Z' },
+    {
+      case: '28 Feb to 28 Mar, not end of March',
+      received: '2025-02-28T08:00:00.000Z',
+      due: '2025-03-28T08:00:00.000Z',
+    },
     { case: '31 Mar clamps to 30 Apr', received: '2025-03-31T23:59:59.000Z', due: '2025-04-30T23:59:59.000Z' },
     { case: '31 Aug clamps to 30 Sep', received: '2025-08-31T06:00:00.000Z', due: '2025-09-30T06:00:00.000Z' },
     { case: '31 Dec rolls into next year', received: '2025-12-31T18:00:00.000Z', due: '2026-01-31T18:00:00.000Z' },
-    { case: '2100 is not a leap year (century)', received: '2100-01-31T00:00:00.000Z', due: '2100-02-28T00:00:00.000Z' },
+    {
+      case: '2100 is not a leap year (century)',
+      received: '2100-01-31T00:00:00.000Z',
+      due: '2100-02-28T00:00:00.000Z',
+    },
     { case: '2000 is a leap year (400 rule)', received: '2000-01-31T00:00:00.000Z', due: '2000-02-29T00:00:00.000Z' },
   ])('$case: $received -> $due', ({ received, due }) => {
     expect(iso(addCalendarMonths(at(received), 1))).toBe(due);
@@ -31,18 +63,50 @@ describe('GDPR Art. 12(3): one calendar month from receipt', () => {
   });
 
   it.each([
-    { case: 'a month ending on a Saturday ends on the Monday', received: '2025-01-15T10:00:00.000Z', due: '2025-02-17T10:00:00.000Z' },
-    { case: 'a month ending on a Sunday ends on the Monday', received: '2025-12-31T18:00:00.000Z', due: '2026-02-02T18:00:00.000Z' },
-    { case: 'a month ending on a weekday stays', received: '2025-01-31T09:30:00.000Z', due: '2025-02-28T09:30:00.000Z' },
-    { case: 'a holiday on the last day moves it on', received: '2025-11-25T12:00:00.000Z', holidays: ['2025-12-25'], due: '2025-12-26T12:00:00.000Z' },
-    { case: 'a holiday Friday before a weekend: to Monday', received: '2026-03-03T08:00:00.000Z', holidays: ['2026-04-03'], due: '2026-04-06T08:00:00.000Z' },
+    {
+      case: 'a month ending on a Saturday ends on the Monday',
+      received: '2025-01-15T10:00:00.000Z',
+      due: '2025-02-17T10:00:00.000Z',
+    },
+    {
+      case: 'a month ending on a Sunday ends on the Monday',
+      received: '2025-12-31T18:00:00.000Z',
+      due: '2026-02-02T18:00:00.000Z',
+    },
+    {
+      case: 'a month ending on a weekday stays',
+      received: '2025-01-31T09:30:00.000Z',
+      due: '2025-02-28T09:30:00.000Z',
+    },
+    {
+      case: 'a holiday on the last day moves it on',
+      received: '2025-11-25T12:00:00.000Z',
+      holidays: ['2025-12-25'],
+      due: '2025-12-26T12:00:00.000Z',
+    },
+    {
+      case: 'a holiday Friday before a weekend: to Monday',
+      received: '2026-03-03T08:00:00.000Z',
+      holidays: ['2026-04-03'],
+      due: '2026-04-06T08:00:00.000Z',
+    },
   ])('Reg. 1182/71 Art. 3(4): $case', ({ received, holidays, due }) => {
     expect(iso(deadlinesFor('GDPR', at(received), new Set(holidays ?? [])).dueAt)).toBe(due);
   });
 
   it.each([
-    { months: 2, received: '2025-12-31T00:00:00.000Z', due: '2026-02-28T00:00:00.000Z', rule: 'Art. 12(3) extension by two further months' },
-    { months: 3, received: '2023-11-30T00:00:00.000Z', due: '2024-02-29T00:00:00.000Z', rule: 'one month + two-month extension' },
+    {
+      months: 2,
+      received: '2025-12-31T00:00:00.000Z',
+      due: '2026-02-28T00:00:00.000Z',
+      rule: 'Art. 12(3) extension by two further months',
+    },
+    {
+      months: 3,
+      received: '2023-11-30T00:00:00.000Z',
+      due: '2024-02-29T00:00:00.000Z',
+      rule: 'one month + two-month extension',
+    },
     { months: 12, received: '2024-02-29T00:00:00.000Z', due: '2025-02-28T00:00:00.000Z', rule: 'a year from 29 Feb' },
   ])('adds $months months: $received -> $due ($rule)', ({ months, received, due }) => {
     expect(iso(addCalendarMonths(at(received), months))).toBe(due);
@@ -50,16 +114,19 @@ describe('GDPR Art. 12(3): one calendar month from receipt', () => {
 
   it('property: the due day is the receipt day, or the last day of the month when that day does not exist', () => {
     fc.assert(
-      fc.property(fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2200-12-31T00:00:00Z'), noInvalidDate: true }), (received) => {
-        const due = addCalendarMonths(received, 1);
-        const nextMonth = (received.getUTCMonth() + 1) % 12;
-        const nextYear = received.getUTCFullYear() + (received.getUTCMonth() === 11 ? 1 : 0);
-        const daysInNext = new Date(Date.UTC(nextYear, nextMonth + 1, 0)).getUTCDate();
-        expect(due.getUTCFullYear()).toBe(nextYear);
-        expect(due.getUTCMonth()).toBe(nextMonth);
-        expect(due.getUTCDate()).toBe(Math.min(received.getUTCDate(), daysInNext));
-        expect(due.getTime() % 86_400_000).toBe(received.getTime() % 86_400_000);
-      }),
+      fc.property(
+        fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2200-12-31T00:00:00Z'), noInvalidDate: true }),
+        (received) => {
+          const due = addCalendarMonths(received, 1);
+          const nextMonth = (received.getUTCMonth() + 1) % 12;
+          const nextYear = received.getUTCFullYear() + (received.getUTCMonth() === 11 ? 1 : 0);
+          const daysInNext = new Date(Date.UTC(nextYear, nextMonth + 1, 0)).getUTCDate();
+          expect(due.getUTCFullYear()).toBe(nextYear);
+          expect(due.getUTCMonth()).toBe(nextMonth);
+          expect(due.getUTCDate()).toBe(Math.min(received.getUTCDate(), daysInNext));
+          expect(due.getTime() % 86_400_000).toBe(received.getTime() % 86_400_000);
+        },
+      ),
     );
   });
 
@@ -76,17 +143,28 @@ describe('11 CCR §7021: answer within 45 calendar days of receipt', () => {
     { case: 'across 29 Feb in a leap year', received: '2024-02-01T00:00:00.000Z', due: '2024-03-17T00:00:00.000Z' },
     { case: 'across 28 Feb in a common year', received: '2025-02-01T00:00:00.000Z', due: '2025-03-18T00:00:00.000Z' },
     { case: 'across the year end', received: '2025-12-01T15:45:00.000Z', due: '2026-01-15T15:45:00.000Z' },
-    { case: 'calendar days, not business days (from a Saturday)', received: '2025-06-07T00:00:00.000Z', due: '2025-07-22T00:00:00.000Z' },
-    { case: 'over a US DST change (UTC has none)', received: '2025-03-01T23:30:00.000Z', due: '2025-04-15T23:30:00.000Z' },
+    {
+      case: 'calendar days, not business days (from a Saturday)',
+      received: '2025-06-07T00:00:00.000Z',
+      due: '2025-07-22T00:00:00.000Z',
+    },
+    {
+      case: 'over a US DST change (UTC has none)',
+      received: '2025-03-01T23:30:00.000Z',
+      due: '2025-04-15T23:30:00.000Z',
+    },
   ])('$case: $received -> $due', ({ received, due }) => {
     expect(iso(deadlinesFor('CCPA', at(received)).dueAt)).toBe(due);
   });
 
   it('is exactly 45 × 24 h after receipt, whatever the date', () => {
     fc.assert(
-      fc.property(fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2200-12-31T00:00:00Z'), noInvalidDate: true }), (received) => {
-        expect(deadlinesFor('CCPA', received).dueAt.getTime() - received.getTime()).toBe(45 * 86_400_000);
-      }),
+      fc.property(
+        fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2200-12-31T00:00:00Z'), noInvalidDate: true }),
+        (received) => {
+          expect(deadlinesFor('CCPA', received).dueAt.getTime() - received.getTime()).toBe(45 * 86_400_000);
+        },
+      ),
     );
   });
 
@@ -102,9 +180,21 @@ describe('11 CCR §7021(a): acknowledge within 10 business days', () => {
     { case: 'from a Monday: two whole weeks', received: '2025-06-02T09:00:00.000Z', ack: '2025-06-16T09:00:00.000Z' },
     { case: 'from a Wednesday', received: '2025-06-04T09:00:00.000Z', ack: '2025-06-18T09:00:00.000Z' },
     { case: 'from a Friday', received: '2025-06-06T17:00:00.000Z', ack: '2025-06-20T17:00:00.000Z' },
-    { case: 'from a Saturday: the weekend does not count', received: '2025-06-07T11:00:00.000Z', ack: '2025-06-20T11:00:00.000Z' },
-    { case: 'from a Sunday: the weekend does not count', received: '2025-06-08T11:00:00.000Z', ack: '2025-06-20T11:00:00.000Z' },
-    { case: 'over the year end, without holidays', received: '2025-12-22T00:00:00.000Z', ack: '2026-01-05T00:00:00.000Z' },
+    {
+      case: 'from a Saturday: the weekend does not count',
+      received: '2025-06-07T11:00:00.000Z',
+      ack: '2025-06-20T11:00:00.000Z',
+    },
+    {
+      case: 'from a Sunday: the weekend does not count',
+      received: '2025-06-08T11:00:00.000Z',
+      ack: '2025-06-20T11:00:00.000Z',
+    },
+    {
+      case: 'over the year end, without holidays',
+      received: '2025-12-22T00:00:00.000Z',
+      ack: '2026-01-05T00:00:00.000Z',
+    },
   ])('$case: $received -> $ack', ({ received, ack }) => {
     expect(iso(deadlinesFor('CCPA', at(received)).ackDueAt)).toBe(ack);
     // GDPR sets no separate acknowledgement: we acknowledge as fast as CCPA asks.
@@ -112,9 +202,24 @@ describe('11 CCR §7021(a): acknowledge within 10 business days', () => {
   });
 
   it.each([
-    { case: 'a holiday inside the window pushes the day on', received: '2025-06-06T00:00:00.000Z', holidays: ['2025-06-19'], ack: '2025-06-23T00:00:00.000Z' },
-    { case: 'a holiday on a weekend changes nothing', received: '2025-06-06T00:00:00.000Z', holidays: ['2025-06-14'], ack: '2025-06-20T00:00:00.000Z' },
-    { case: 'a holiday after the window changes nothing', received: '2025-06-06T00:00:00.000Z', holidays: ['2025-06-23'], ack: '2025-06-20T00:00:00.000Z' },
+    {
+      case: 'a holiday inside the window pushes the day on',
+      received: '2025-06-06T00:00:00.000Z',
+      holidays: ['2025-06-19'],
+      ack: '2025-06-23T00:00:00.000Z',
+    },
+    {
+      case: 'a holiday on a weekend changes nothing',
+      received: '2025-06-06T00:00:00.000Z',
+      holidays: ['2025-06-14'],
+      ack: '2025-06-20T00:00:00.000Z',
+    },
+    {
+      case: 'a holiday after the window changes nothing',
+      received: '2025-06-06T00:00:00.000Z',
+      holidays: ['2025-06-23'],
+      ack: '2025-06-20T00:00:00.000Z',
+    },
     {
       case: 'Christmas, Boxing Day and New Year',
       received: '2025-12-22T00:00:00.000Z',
@@ -147,10 +252,30 @@ describe('11 CCR §7021(a): acknowledge within 10 business days', () => {
 
 describe('the one extension', () => {
   it.each([
-    { jurisdiction: 'GDPR', rule: 'Art. 12(3): two further months after the first (31 Jan -> 28 Feb -> 28 Apr)', received: '2025-01-31T10:00:00.000Z', due: '2025-04-28T10:00:00.000Z' },
-    { jurisdiction: 'GDPR', rule: 'from 10 Mar: 10 Jun', received: '2025-03-10T10:00:00.000Z', due: '2025-06-10T10:00:00.000Z' },
-    { jurisdiction: 'GDPR', rule: 'from 15 Jan: 15 Apr', received: '2025-01-15T10:00:00.000Z', due: '2025-04-15T10:00:00.000Z' },
-    { jurisdiction: 'CCPA', rule: '11 CCR §7021(b): 90 calendar days in all', received: '2025-01-01T10:00:00.000Z', due: '2025-04-01T10:00:00.000Z' },
+    {
+      jurisdiction: 'GDPR',
+      rule: 'Art. 12(3): two further months after the first (31 Jan -> 28 Feb -> 28 Apr)',
+      received: '2025-01-31T10:00:00.000Z',
+      due: '2025-04-28T10:00:00.000Z',
+    },
+    {
+      jurisdiction: 'GDPR',
+      rule: 'from 10 Mar: 10 Jun',
+      received: '2025-03-10T10:00:00.000Z',
+      due: '2025-06-10T10:00:00.000Z',
+    },
+    {
+      jurisdiction: 'GDPR',
+      rule: 'from 15 Jan: 15 Apr',
+      received: '2025-01-15T10:00:00.000Z',
+      due: '2025-04-15T10:00:00.000Z',
+    },
+    {
+      jurisdiction: 'CCPA',
+      rule: '11 CCR §7021(b): 90 calendar days in all',
+      received: '2025-01-01T10:00:00.000Z',
+      due: '2025-04-01T10:00:00.000Z',
+    },
   ] as const)('$jurisdiction: $rule', ({ jurisdiction, received, due }) => {
     expect(iso(extendedDeadline(jurisdiction, at(received)))).toBe(due);
   });

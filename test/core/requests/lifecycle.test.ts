@@ -35,6 +35,8 @@ describe('request lifecycle', () => {
   });
 
   it('cannot cancel once executing (the requester withdraws only before)', () => {
-    expect(() => assertMove('in_progress', 'cancelled', 'cancelled')).toThrow(/a request that is in_progress cannot be cancelled/);
+    expect(() => assertMove('in_progress', 'cancelled', 'cancelled')).toThrow(
+      /a request that is in_progress cannot be cancelled/,
+    );
   });
 });

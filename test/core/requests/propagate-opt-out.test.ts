@@ -16,11 +16,19 @@ describe('propagating an opt-out', () => {
   it('records a CCPA opt_out_sale_sharing request, needing no verification, with its deadlines, and starts it', async () => {
     const request = await propagateOptOut(world.deps, 'C000001', customerOf('C000001'), 'gpc');
     expect(request).toMatchObject({
-      type: 'opt_out_sale_sharing', jurisdiction: 'CCPA', channel: 'web', status: 'received', ecifId: 'C000001',
-      verification: { state: 'verified', method: 'not_required' }, dueAt: '2025-03-17T15:00:00.000Z',
+      type: 'opt_out_sale_sharing',
+      jurisdiction: 'CCPA',
+      channel: 'web',
+      status: 'received',
+      ecifId: 'C000001',
+      verification: { state: 'verified', method: 'not_required' },
+      dueAt: '2025-03-17T15:00:00.000Z',
     });
     expect(world.workflow.started.has(request.id)).toBe(true);
-    expect((await world.audit.stream(`request:${request.id}`))[0]).toMatchObject({ action: 'request.received', details: { source: 'gpc' } });
+    expect((await world.audit.stream(`request:${request.id}`))[0]).toMatchObject({
+      action: 'request.received',
+      details: { source: 'gpc' },
+    });
   });
 
   it('a second opt-out while the first is open answers with the first', async () => {

@@ -24,15 +24,25 @@ describe('extend', () => {
   it.each([
     { jurisdiction: 'GDPR', extendedDueAt: '2025-04-28T15:00:00.000Z', rule: 'Art. 12(3): two further months' },
     { jurisdiction: 'CCPA', extendedDueAt: '2025-05-01T15:00:00.000Z', rule: '11 CCR §7021(b): 45 further days' },
-  ] as const)('$jurisdiction: $rule, told to the requester, audited without the free text', async ({ jurisdiction, extendedDueAt }) => {
-    const request = await submitted(jurisdiction);
-    const extended = await extendRequest(world.deps, request.id, { reason }, operator);
-    expect(extended.extension).toEqual({ extendedDueAt, reason, at: '2025-01-31T15:00:00.000Z', by: operator });
-    expect(world.outbox.sent.at(-1)).toMatchObject({ to: { email: 'alice@example.com' }, notice: { kind: 'extended', extendedDueAt, reason } });
-    const event = (await world.audit.stream(`request:${request.id}`)).at(-1)!;
-    expect(event).toMatchObject({ action: 'request.extended', actor: operator, details: { extendedDueAt, reasonLength: reason.length } });
-    expect(JSON.stringify(event)).not.toContain('archives');
-  });
+  ] as const)(
+    '$jurisdiction: $rule, told to the requester, audited without the free text',
+    async ({ jurisdiction, extendedDueAt }) => {
+      const request = await submitted(jurisdiction);
+      const extended = await extendRequest(world.deps, request.id, { reason }, operator);
+      expect(extended.extension).toEqual({ extendedDueAt, reason, at: '2025-01-31T15:00:00.000Z', by: operator });
+      expect(world.outbox.sent.at(-1)).toMatchObject({
+        to: { email: 'alice@example.com' },
+        notice: { kind: 'extended', extendedDueAt, reason },
+      });
+      const event = (await world.audit.stream(`request:${request.id}`)).at(-1)!;
+      expect(event).toMatchObject({
+        action: 'request.extended',
+        actor: operator,
+        details: { extendedDueAt, reasonLength: reason.length },
+      });
+      expect(JSON.stringify(event)).not.toContain('archives');
+    },
+  );
 
   it('a second extension is refused (409), the first stands', async () => {
     const request = await submitted();
@@ -44,7 +54,9 @@ describe('extend', () => {
   it('after the first deadline has passed, an extension is refused (409)', async () => {
     const request = await submitted();
     world.clock.advance(29 * 86_400_000);
-    await expect(extendRequest(world.deps, request.id, { reason }, operator)).rejects.toThrow(/before the first deadline passes/);
+    await expect(extendRequest(world.deps, request.id, { reason }, operator)).rejects.toThrow(
+      /before the first deadline passes/,
+    );
     expect((await world.requests.get(request.id))!.extension).toBeUndefined();
   });
 
@@ -58,8 +70,18 @@ describe('extend', () => {
 describe('deny', () => {
   it('closes the request with the reason and tells the requester of the right to complain', async () => {
     const request = await submitted('CCPA');
-    const denied = await denyRequest(world.deps, request.id, { reason: 'manifestly_unfounded', detail: 'The same request was answered last week.' }, operator);
-    expect(denied).toMatchObject({ status: 'denied', denial: { reason: 'manifestly_unfounded' }, outcome: { result: 'denied' }, completedAt: '2025-01-31T15:00:00.000Z' });
+    const denied = await denyRequest(
+      world.deps,
+      request.id,
+      { reason: 'manifestly_unfounded', detail: 'The same request was answered last week.' },
+      operator,
+    );
+    expect(denied).toMatchObject({
+      status: 'denied',
+      denial: { reason: 'manifestly_unfounded' },
+      outcome: { result: 'denied' },
+      completedAt: '2025-01-31T15:00:00.000Z',
+    });
     const notice = world.outbox.sent.at(-1)!.notice;
     expect(notice).toMatchObject({ kind: 'denied', reason: 'manifestly_unfounded' });
     expect(notice.kind === 'denied' && notice.complaint).toMatch(/California Privacy Protection Agency/);
@@ -69,7 +91,9 @@ describe('deny', () => {
   it('a request already executing cannot be refused (409)', async () => {
     const request = await submitted();
     await world.requests.update(request.id, { status: 'in_progress' });
-    await expect(denyRequest(world.deps, request.id, { reason: 'excessive', detail: 'Tenth request this month.' }, operator)).rejects.toThrow(/in_progress cannot be denied/);
+    await expect(
+      denyRequest(world.deps, request.id, { reason: 'excessive', detail: 'Tenth request this month.' }, operator),
+    ).rejects.toThrow(/in_progress cannot be denied/);
   });
 });
 
@@ -77,14 +101,28 @@ describe('retry', () => {
   it('re-drives only the failed systems, as a new run', async () => {
     const request = await submitted();
     await world.requests.update(request.id, { status: 'needs_attention' });
-    const task = { requestId: request.id, localId: 'L', action: 'erase' as const, attempts: 4, fields: [], exemptions: [], updatedAt: '' };
+    const task = {
+      requestId: request.id,
+      localId: 'L',
+      action: 'erase' as const,
+      attempts: 4,
+      fields: [],
+      exemptions: [],
+      updatedAt: '',
+    };
     await world.requests.putTasksIfAbsent([{ ...task, systemId: 'crm', state: 'failed' }]);
     await world.requests.putTasksIfAbsent([{ ...task, systemId: 'bank', state: 'succeeded' }]);
     const retried = await retryRequest(world.deps, request.id, operator);
     expect(retried.status).toBe('in_progress');
-    expect(Object.fromEntries((await world.requests.tasks(request.id)).map((t) => [t.systemId, t.state]))).toEqual({ crm: 'pending', bank: 'succeeded' });
+    expect(Object.fromEntries((await world.requests.tasks(request.id)).map((t) => [t.systemId, t.state]))).toEqual({
+      crm: 'pending',
+      bank: 'succeeded',
+    });
     expect([...world.workflow.started].at(-1)).toMatch(new RegExp(`^${request.id}-retry-\\d+$`));
-    expect((await world.audit.stream(`request:${request.id}`)).at(-1)).toMatchObject({ action: 'request.retried', details: { systems: ['crm'] } });
+    expect((await world.audit.stream(`request:${request.id}`)).at(-1)).toMatchObject({
+      action: 'request.retried',
+      details: { systems: ['crm'] },
+    });
   });
 
   it('only a request that needs attention is retried (409)', async () => {
@@ -96,7 +134,10 @@ describe('retry', () => {
 describe('cancel', () => {
   it('the requester withdraws a request not yet executing', async () => {
     const request = await submitted();
-    expect(await cancelRequest(world.deps, request.id, customerOf('C000001'))).toMatchObject({ status: 'cancelled', outcome: { result: 'cancelled' } });
+    expect(await cancelRequest(world.deps, request.id, customerOf('C000001'))).toMatchObject({
+      status: 'cancelled',
+      outcome: { result: 'cancelled' },
+    });
   });
 
   it('an executing request cannot be cancelled (409) and is unchanged', async () => {

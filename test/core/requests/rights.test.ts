@@ -4,8 +4,18 @@ import { planAction } from '#core/connectors/planning.ts';
 import type { ConnectedSystem } from '#core/connectors/system.ts';
 import { correctedValues, rights } from '#core/requests/rights.ts';
 
-const system = (systemId: string, capabilities: ConnectedSystem['capabilities'], fields: string[]): ConnectedSystem => ({
-  systemId, name: systemId, connector: { kind: 'manual', queue: 'q' }, capabilities, recipient: false, concurrency: 1, updatedAt: '',
+const system = (
+  systemId: string,
+  capabilities: ConnectedSystem['capabilities'],
+  fields: string[],
+): ConnectedSystem => ({
+  systemId,
+  name: systemId,
+  connector: { kind: 'manual', queue: 'q' },
+  capabilities,
+  recipient: false,
+  concurrency: 1,
+  updatedAt: '',
   fields: fields.map((name) => ({ name, category: 'contact', strategy: 'null' })),
 });
 const xref = (systemId: string) => ({ systemId, localId: `L-${systemId}`, since: '' });
@@ -29,7 +39,9 @@ describe('the rights table', () => {
 describe('planAction', () => {
   const systems = [system('crm', ['access', 'opt_out'], ['email']), system('bank', ['erase'], ['email', 'phone'])];
   it('every system must act (access): one that cannot is skipped for an operator; an unregistered one too', () => {
-    const tasks = planAction('R', 'access', [xref('crm'), xref('bank'), xref('ghost')], systems, at, { everySystem: true });
+    const tasks = planAction('R', 'access', [xref('crm'), xref('bank'), xref('ghost')], systems, at, {
+      everySystem: true,
+    });
     expect(tasks.map((t) => [t.systemId, t.state, t.lastError?.name])).toEqual([
       ['crm', 'pending', undefined],
       ['bank', 'skipped', 'NotCapable'],
@@ -37,13 +49,30 @@ describe('planAction', () => {
     ]);
   });
   it('only the capable systems (opt-out): the others are not planned at all', () => {
-    expect(planAction('R', 'opt_out', [xref('crm'), xref('bank')], systems, at, { everySystem: false }).map((t) => t.systemId)).toEqual(['crm']);
+    expect(
+      planAction('R', 'opt_out', [xref('crm'), xref('bank')], systems, at, { everySystem: false }).map(
+        (t) => t.systemId,
+      ),
+    ).toEqual(['crm']);
   });
   it('a rectification reaches only the systems holding a corrected field, with those fields', () => {
-    const tasks = planAction('R', 'rectify', [xref('crm'), xref('bank')], [system('crm', ['rectify'], ['firstName']), system('bank', ['rectify'], ['phone', 'email'])], at, {
-      everySystem: true,
-      fieldsOf: (s) => Object.keys(correctedValues({ phone: '+441234' }, s.fields.map((f) => f.name))),
-    });
+    const tasks = planAction(
+      'R',
+      'rectify',
+      [xref('crm'), xref('bank')],
+      [system('crm', ['rectify'], ['firstName']), system('bank', ['rectify'], ['phone', 'email'])],
+      at,
+      {
+        everySystem: true,
+        fieldsOf: (s) =>
+          Object.keys(
+            correctedValues(
+              { phone: '+441234' },
+              s.fields.map((f) => f.name),
+            ),
+          ),
+      },
+    );
     expect(tasks.map((t) => [t.systemId, t.fields.map((f) => f.name)])).toEqual([['bank', ['phone']]]);
   });
 });
@@ -51,7 +80,11 @@ describe('planAction', () => {
 describe('correctedValues', () => {
   it.each([
     { corrections: { familyName: 'Newman' }, fields: ['lastName', 'firstName'], values: { lastName: 'Newman' } },
-    { corrections: { givenName: 'Ann', familyName: 'Lee' }, fields: ['first_name', 'surname'], values: { first_name: 'Ann', surname: 'Lee' } },
+    {
+      corrections: { givenName: 'Ann', familyName: 'Lee' },
+      fields: ['first_name', 'surname'],
+      values: { first_name: 'Ann', surname: 'Lee' },
+    },
     { corrections: { birthDate: '1980-02-29' }, fields: ['dateOfBirth'], values: { dateOfBirth: '1980-02-29' } },
     { corrections: { email: 'a@b.example' }, fields: ['phone'], values: {} },
     {

@@ -28,7 +28,12 @@ import {
 } from '#core/requests/workflow.ts';
 import { workflowActor, type Actor } from '#core/shared/actor.ts';
 import { fixedClock } from '#core/shared/clock.ts';
-import { NotFoundError, PermanentSystemError, SuppressedIdentityError, TransientSystemError } from '#core/shared/errors.ts';
+import {
+  NotFoundError,
+  PermanentSystemError,
+  SuppressedIdentityError,
+  TransientSystemError,
+} from '#core/shared/errors.ts';
 import {
   FakeAuditLog,
   FakeConnectors,
@@ -70,7 +75,12 @@ const crm = system('crm', {
 const bank = system('core-banking', {
   fields: [
     { name: 'holder', category: 'identity', strategy: 'hash' },
-    { name: 'transactions', category: 'financial', strategy: 'retain', exemption: { basis: 'AML record-keeping', citation: 'EU AMLD Art. 40', years: 5 } },
+    {
+      name: 'transactions',
+      category: 'financial',
+      strategy: 'retain',
+      exemption: { basis: 'AML record-keeping', citation: 'EU AMLD Art. 40', years: 5 },
+    },
   ],
 });
 
@@ -88,7 +98,14 @@ async function addCustomer(ecifId: string, email: string, xrefs: { systemId: str
   await upsertCustomer(
     { ecif, audit, hash, clock },
     ecifId,
-    { name: { given: ecifId, family: 'Example' }, addresses: [], emails: [email], phones: [], nationalIds: [], crossReferences: xrefs },
+    {
+      name: { given: ecifId, family: 'Example' },
+      addresses: [],
+      emails: [email],
+      phones: [],
+      nationalIds: [],
+      crossReferences: xrefs,
+    },
     steward,
   );
 }
@@ -102,7 +119,20 @@ beforeEach(async () => {
   audit = new FakeAuditLog(clock);
   connectors = new FakeConnectors();
   outbox = new FakeOutbox();
-  deps = { requests, ecif, systems, consent, audit, clock, outbox, hash, reports: new FakeReportStore(), followUps: new FakeFollowUpStore(), holds: new FakeLegalHolds(), connectorFor: connectors.connectorFor };
+  deps = {
+    requests,
+    ecif,
+    systems,
+    consent,
+    audit,
+    clock,
+    outbox,
+    hash,
+    reports: new FakeReportStore(),
+    followUps: new FakeFollowUpStore(),
+    holds: new FakeLegalHolds(),
+    connectorFor: connectors.connectorFor,
+  };
   await addCustomer('ALICE', 'alice@example.com', [
     { systemId: 'crm', localId: 'C-1' },
     { systemId: 'core-banking', localId: 'ACC-7' },
@@ -123,7 +153,18 @@ beforeEach(async () => {
 
 async function submit(identifiers: RequestInput['identifiers'], requester: Actor = anonymous) {
   const { request } = await submitRequest(
-    { requests, workflow: new FakeRequestWorkflow(), audit, hash, clock, ecif, consent, outbox, requestKey: 'unit-test-request-key', holidays: new Set() },
+    {
+      requests,
+      workflow: new FakeRequestWorkflow(),
+      audit,
+      hash,
+      clock,
+      ecif,
+      consent,
+      outbox,
+      requestKey: 'unit-test-request-key',
+      holidays: new Set(),
+    },
     { type: 'erasure', jurisdiction: 'GDPR', identifiers, channel: 'web' },
     requester,
   );
@@ -147,7 +188,11 @@ async function runWorkflow(requestId: string) {
         } catch (err) {
           if (err instanceof TransientSystemError && attempt < 3) continue;
           const e = err as Error;
-          await recordSystemFailureStep(deps, { requestId, systemId, error: { Error: e.name, Cause: JSON.stringify({ errorMessage: e.message, errorType: e.name }) } });
+          await recordSystemFailureStep(deps, {
+            requestId,
+            systemId,
+            error: { Error: e.name, Cause: JSON.stringify({ errorMessage: e.message, errorType: e.name }) },
+          });
           break;
         }
       }
@@ -183,7 +228,11 @@ describe('no match', () => {
       ['request.subject_resolved', { found: false, by: 'none', crossReferences: [] }],
       ['request.finalized', { status: 'completed', result: 'no_data_held', reasons: 1 }],
     ]);
-    expect(events.slice(1).every((e) => e.actor.role === workflowActor.role && e.actor.principal === workflowActor.principal)).toBe(true);
+    expect(
+      events
+        .slice(1)
+        .every((e) => e.actor.role === workflowActor.role && e.actor.principal === workflowActor.principal),
+    ).toBe(true);
     expect(verifyChain(events)).toBeUndefined();
   });
 
@@ -192,7 +241,14 @@ describe('no match', () => {
     await upsertCustomer(
       { ecif, audit, hash, clock },
       'BOB',
-      { name: { given: 'Bob', family: 'Example' }, addresses: [], emails: ['bob@example.com'], phones: ['+442079460002'], nationalIds: [], crossReferences: [{ systemId: 'crm', localId: 'C-2' }] },
+      {
+        name: { given: 'Bob', family: 'Example' },
+        addresses: [],
+        emails: ['bob@example.com'],
+        phones: ['+442079460002'],
+        nationalIds: [],
+        crossReferences: [{ systemId: 'crm', localId: 'C-2' }],
+      },
       steward,
     );
     const id = await submit({ email: 'alice@example.com', phone: '+44 20 7946 0002' });
@@ -208,7 +264,11 @@ describe('no match', () => {
     const id = await submit({ email: 'bob@example.com' }, { role: 'customer', principal: 'ALICE' });
     const result = await runWorkflow(id);
     expect(result).toEqual({ requestId: id, status: 'completed' });
-    expect(await requests.get(id)).toMatchObject({ ecifId: 'ALICE', subjectFound: false, outcome: { result: 'no_data_held' } });
+    expect(await requests.get(id)).toMatchObject({
+      ecifId: 'ALICE',
+      subjectFound: false,
+      outcome: { result: 'no_data_held' },
+    });
     expect(connectors.calls).toEqual([]);
     expect((await ecif.getCustomer('ALICE'))!.status).toBe('active');
     expect((await ecif.getCustomer('BOB'))!.status).toBe('active');
@@ -227,13 +287,39 @@ describe('all systems succeed', () => {
     expect(await runWorkflow(id)).toEqual({ requestId: id, status: 'completed' });
 
     // Each system got its fields, its local id and a stable idempotency key.
-    expect(connectors.executions().map((c) => [c.systemId, c.work.localId, c.work.action, c.work.idempotencyKey, c.work.fields.map((f) => f.name)])).toEqual([
+    expect(
+      connectors
+        .executions()
+        .map((c) => [
+          c.systemId,
+          c.work.localId,
+          c.work.action,
+          c.work.idempotencyKey,
+          c.work.fields.map((f) => f.name),
+        ]),
+    ).toEqual([
       ['core-banking', 'ACC-7', 'erase', `${id}:core-banking:erase`, ['holder']],
       ['crm', 'C-1', 'erase', `${id}:crm:erase`, ['email', 'fullName']],
     ]);
     expect((await requests.tasks(id)).map((t) => [t.systemId, t.state, t.attempts, t.proof])).toEqual([
-      ['core-banking', 'succeeded', 1, { recordsAffected: 1, fieldsChanged: ['holder'], verified: false, verification: 'not-supported', at }],
-      ['crm', 'succeeded', 1, { recordsAffected: 1, fieldsChanged: ['email', 'fullName'], verified: false, verification: 'not-supported', at }],
+      [
+        'core-banking',
+        'succeeded',
+        1,
+        { recordsAffected: 1, fieldsChanged: ['holder'], verified: false, verification: 'not-supported', at },
+      ],
+      [
+        'crm',
+        'succeeded',
+        1,
+        {
+          recordsAffected: 1,
+          fieldsChanged: ['email', 'fullName'],
+          verified: false,
+          verification: 'not-supported',
+          at,
+        },
+      ],
     ]);
 
     // The request: completed, with the exemption said and dated (GDPR Art. 17(3)(b)).
@@ -242,7 +328,10 @@ describe('all systems succeed', () => {
       subjectFound: true,
       status: 'completed',
       completedAt: at,
-      outcome: { result: 'erased', reasons: ['core-banking: retained under AML record-keeping (EU AMLD Art. 40) until 2030-06-02 (transactions)'] },
+      outcome: {
+        result: 'erased',
+        reasons: ['core-banking: retained under AML record-keeping (EU AMLD Art. 40) until 2030-06-02 (transactions)'],
+      },
     });
 
     // The golden record: only the id, the status and dates are left.
@@ -269,7 +358,12 @@ describe('all systems succeed', () => {
 
     // Consent: flagged erased, so every decision is deny(erased) even with a grant on file.
     expect((await consent.current('ALICE')).flags).toMatchObject({ erased: true });
-    expect(await decideConsent({ consent, ecif, hash, clock, decisionSigner: ed25519Signer('unit-test-token-secret-0123456789') }, { ecifId: 'ALICE', purpose: 'marketing', channel: 'email' })).toMatchObject({
+    expect(
+      await decideConsent(
+        { consent, ecif, hash, clock, decisionSigner: ed25519Signer('unit-test-token-secret-0123456789') },
+        { ecifId: 'ALICE', purpose: 'marketing', channel: 'email' },
+      ),
+    ).toMatchObject({
       decision: 'deny',
       reason: 'erased',
     });
@@ -279,7 +373,14 @@ describe('all systems succeed', () => {
       upsertCustomer(
         { ecif, audit, hash, clock },
         'ALICE-2',
-        { name: { given: 'A', family: 'S' }, addresses: [], emails: ['alice@example.com'], phones: [], nationalIds: [], crossReferences: [] },
+        {
+          name: { given: 'A', family: 'S' },
+          addresses: [],
+          emails: ['alice@example.com'],
+          phones: [],
+          nationalIds: [],
+          crossReferences: [],
+        },
         steward,
       ),
     ).rejects.toBeInstanceOf(SuppressedIdentityError);
@@ -314,17 +415,36 @@ describe('all systems succeed', () => {
   });
 
   it('a connector that reads back proves the erasure: verified proof', async () => {
-    connectors.set('crm', { kind: 'succeed', outcome: { recordsAffected: 1, fieldsChanged: ['email'] }, verification: { verified: true, remaining: [], method: 'read-back' } });
+    connectors.set('crm', {
+      kind: 'succeed',
+      outcome: { recordsAffected: 1, fieldsChanged: ['email'] },
+      verification: { verified: true, remaining: [], method: 'read-back' },
+    });
     const id = await submit({ email: 'alice@example.com' });
     await runWorkflow(id);
-    expect((await requests.getTask(id, 'crm'))!.proof).toEqual({ recordsAffected: 1, fieldsChanged: ['email'], verified: true, verification: 'read-back', at: T0 });
+    expect((await requests.getTask(id, 'crm'))!.proof).toEqual({
+      recordsAffected: 1,
+      fieldsChanged: ['email'],
+      verified: true,
+      verification: 'read-back',
+      at: T0,
+    });
   });
 
   it('a signed-in customer whose identifiers match nobody is still erased: the login identifies it', async () => {
     const id = await submit({ email: 'old-address@example.com' }, { role: 'customer', principal: 'ALICE' });
     expect(await runWorkflow(id)).toEqual({ requestId: id, status: 'completed' });
-    expect(await requests.get(id)).toMatchObject({ ecifId: 'ALICE', subjectFound: true, outcome: { result: 'erased' } });
-    expect(connectors.executions().map((c) => c.systemId).sort()).toEqual(['core-banking', 'crm']);
+    expect(await requests.get(id)).toMatchObject({
+      ecifId: 'ALICE',
+      subjectFound: true,
+      outcome: { result: 'erased' },
+    });
+    expect(
+      connectors
+        .executions()
+        .map((c) => c.systemId)
+        .sort(),
+    ).toEqual(['core-banking', 'crm']);
     expect((await ecif.getCustomer('ALICE'))!.status).toBe('erased');
   });
 
@@ -344,35 +464,59 @@ describe('all systems succeed', () => {
 
 describe('a system fails', () => {
   it.each([
-    { case: 'a permanent error', error: () => new PermanentSystemError('400 from the system'), name: 'PermanentSystemError', message: '400 from the system', attempts: 1 },
-    { case: 'a transient error that outlasts the retries', error: () => new TransientSystemError('503 from the system'), name: 'TransientSystemError', message: '503 from the system', attempts: 3 },
-  ])('$case: needs_attention, the golden record and consent kept for the retry', async ({ error, name, message, attempts }) => {
-    connectors.set('core-banking', { kind: 'throw', error });
-    const id = await submit({ email: 'alice@example.com' });
-    const original = await ecif.getCustomer('ALICE');
+    {
+      case: 'a permanent error',
+      error: () => new PermanentSystemError('400 from the system'),
+      name: 'PermanentSystemError',
+      message: '400 from the system',
+      attempts: 1,
+    },
+    {
+      case: 'a transient error that outlasts the retries',
+      error: () => new TransientSystemError('503 from the system'),
+      name: 'TransientSystemError',
+      message: '503 from the system',
+      attempts: 3,
+    },
+  ])(
+    '$case: needs_attention, the golden record and consent kept for the retry',
+    async ({ error, name, message, attempts }) => {
+      connectors.set('core-banking', { kind: 'throw', error });
+      const id = await submit({ email: 'alice@example.com' });
+      const original = await ecif.getCustomer('ALICE');
 
-    expect(await runWorkflow(id)).toEqual({ requestId: id, status: 'needs_attention' });
-    const request = await requests.get(id);
-    expect(request).toMatchObject({ status: 'needs_attention', outcome: { result: 'failed_systems', reasons: [`core-banking: ${name}`] } });
-    expect(request).not.toHaveProperty('completedAt');
-    expect(await requests.getTask(id, 'core-banking')).toMatchObject({ state: 'failed', attempts, lastError: { name, message } });
-    expect((await requests.getTask(id, 'crm'))!.state).toBe('succeeded');
-    expect(connectors.executions('core-banking')).toHaveLength(attempts);
+      expect(await runWorkflow(id)).toEqual({ requestId: id, status: 'needs_attention' });
+      const request = await requests.get(id);
+      expect(request).toMatchObject({
+        status: 'needs_attention',
+        outcome: { result: 'failed_systems', reasons: [`core-banking: ${name}`] },
+      });
+      expect(request).not.toHaveProperty('completedAt');
+      expect(await requests.getTask(id, 'core-banking')).toMatchObject({
+        state: 'failed',
+        attempts,
+        lastError: { name, message },
+      });
+      expect((await requests.getTask(id, 'crm'))!.state).toBe('succeeded');
+      expect(connectors.executions('core-banking')).toHaveLength(attempts);
 
-    // Kept: the record, its index keys and cross-references, and consent without the erased flag.
-    expect(await ecif.getCustomer('ALICE')).toEqual(original);
-    expect(await ecif.findByIdentity(aliceKeys()[0])).toBe('ALICE');
-    expect(await ecif.suppressed(aliceKeys())).toEqual([]);
-    expect((await ecif.crossReferences('ALICE')).map((x) => x.systemId)).toEqual(['core-banking', 'crm']);
-    expect((await consent.current('ALICE')).flags.erased).toBe(false);
+      // Kept: the record, its index keys and cross-references, and consent without the erased flag.
+      expect(await ecif.getCustomer('ALICE')).toEqual(original);
+      expect(await ecif.findByIdentity(aliceKeys()[0])).toBe('ALICE');
+      expect(await ecif.suppressed(aliceKeys())).toEqual([]);
+      expect((await ecif.crossReferences('ALICE')).map((x) => x.systemId)).toEqual(['core-banking', 'crm']);
+      expect((await consent.current('ALICE')).flags.erased).toBe(false);
 
-    const actions = audit.actions(`request:${id}`);
-    expect(actions.filter((a) => a === 'request.system_retrying')).toHaveLength(name === 'TransientSystemError' ? 3 : 0);
-    const failed = (await audit.stream(`request:${id}`)).filter((e) => e.action === 'request.system_failed');
-    expect(failed.map((e) => [e.target.systemId, e.details])).toEqual([['core-banking', { error: name }]]);
-    expect(actions.at(-1)).toBe('request.finalized');
-    expect(verifyChain(await audit.stream(`request:${id}`))).toBeUndefined();
-  });
+      const actions = audit.actions(`request:${id}`);
+      expect(actions.filter((a) => a === 'request.system_retrying')).toHaveLength(
+        name === 'TransientSystemError' ? 3 : 0,
+      );
+      const failed = (await audit.stream(`request:${id}`)).filter((e) => e.action === 'request.system_failed');
+      expect(failed.map((e) => [e.target.systemId, e.details])).toEqual([['core-banking', { error: name }]]);
+      expect(actions.at(-1)).toBe('request.finalized');
+      expect(verifyChain(await audit.stream(`request:${id}`))).toBeUndefined();
+    },
+  );
 
   it('a transient error that clears on a retry: succeeded, with the retry audited', async () => {
     let calls = 0;
@@ -387,7 +531,11 @@ describe('a system fails', () => {
     });
     const id = await submit({ email: 'alice@example.com' });
     expect(await runWorkflow(id)).toEqual({ requestId: id, status: 'completed' });
-    expect(await requests.getTask(id, 'crm')).toMatchObject({ state: 'succeeded', attempts: 3, lastError: { name: 'TransientSystemError', message: 'timeout' } });
+    expect(await requests.getTask(id, 'crm')).toMatchObject({
+      state: 'succeeded',
+      attempts: 3,
+      lastError: { name: 'TransientSystemError', message: 'timeout' },
+    });
     const retrying = (await audit.stream(`request:${id}`)).filter((e) => e.action === 'request.system_retrying');
     expect(retrying.map((e) => [e.target.systemId, e.details])).toEqual([
       ['crm', { error: 'TransientSystemError', attempt: 1 }],
@@ -396,10 +544,16 @@ describe('a system fails', () => {
   });
 
   it('a read-back that finds data left is a failure, naming the fields (not the values)', async () => {
-    connectors.set('crm', { kind: 'succeed', verification: { verified: false, remaining: ['email'], method: 'read-back' } });
+    connectors.set('crm', {
+      kind: 'succeed',
+      verification: { verified: false, remaining: ['email'], method: 'read-back' },
+    });
     const id = await submit({ email: 'alice@example.com' });
     expect(await runWorkflow(id)).toEqual({ requestId: id, status: 'needs_attention' });
-    expect((await requests.getTask(id, 'crm'))!.lastError).toEqual({ name: 'PermanentSystemError', message: 'read-back found fields not erased: email' });
+    expect((await requests.getTask(id, 'crm'))!.lastError).toEqual({
+      name: 'PermanentSystemError',
+      message: 'read-back found fields not erased: email',
+    });
     expect((await ecif.getCustomer('ALICE'))!.status).toBe('active');
   });
 
@@ -423,7 +577,15 @@ describe('a system fails', () => {
 });
 
 describe('follow-up erasure when the retention ends', () => {
-  const followUpDeps = () => ({ followUps: deps.followUps, holds: deps.holds, audit, requests, workflow, clock, holidays: new Set<string>() });
+  const followUpDeps = () => ({
+    followUps: deps.followUps,
+    holds: deps.holds,
+    audit,
+    requests,
+    workflow,
+    clock,
+    holidays: new Set<string>(),
+  });
   let workflow: FakeRequestWorkflow;
   beforeEach(() => {
     workflow = new FakeRequestWorkflow();
@@ -436,19 +598,33 @@ describe('follow-up erasure when the retention ends', () => {
     const stored = await deps.followUps.due('2999-01-01T00:00:00.000Z');
     expect(stored).toEqual([
       expect.objectContaining({
-        requestId: id, key: 'retention:core-banking:2030-06-02T09:00:00.000Z', reason: 'retention_ended', state: 'scheduled', ecifId: 'ALICE',
-        dueAt: '2030-06-02T09:00:00.000Z', basis: 'AML record-keeping', citation: 'EU AMLD Art. 40',
-        systemId: 'core-banking', localId: 'ACC-7', fields: [{ name: 'transactions', strategy: 'null' }],
+        requestId: id,
+        key: 'retention:core-banking:2030-06-02T09:00:00.000Z',
+        reason: 'retention_ended',
+        state: 'scheduled',
+        ecifId: 'ALICE',
+        dueAt: '2030-06-02T09:00:00.000Z',
+        basis: 'AML record-keeping',
+        citation: 'EU AMLD Art. 40',
+        systemId: 'core-banking',
+        localId: 'ACC-7',
+        fields: [{ name: 'transactions', strategy: 'null' }],
       }),
     ]);
-    expect((await audit.stream(`request:${id}`)).filter((e) => e.action === 'request.follow_up_scheduled')).toHaveLength(1);
+    expect(
+      (await audit.stream(`request:${id}`)).filter((e) => e.action === 'request.follow_up_scheduled'),
+    ).toHaveLength(1);
     // The requester's answer says, per system, what is kept, under what, until when.
     const answer = outbox.sent.find((n) => n.requestId === id && n.notice.kind === 'completed')!;
     expect(answer.notice).toEqual({
-      kind: 'completed', type: 'erasure', result: 'erased',
+      kind: 'completed',
+      type: 'erasure',
+      result: 'erased',
       retained: ['core-banking: retained under AML record-keeping (EU AMLD Art. 40) until 2030-06-02 (transactions)'],
     });
-    expect(render(answer).text).toContain('- core-banking: retained under AML record-keeping (EU AMLD Art. 40) until 2030-06-02 (transactions)');
+    expect(render(answer).text).toContain(
+      '- core-banking: retained under AML record-keeping (EU AMLD Art. 40) until 2030-06-02 (transactions)',
+    );
   });
 
   it('an erasure with nothing retained stores no follow-up', async () => {
@@ -473,25 +649,51 @@ describe('follow-up erasure when the retention ends', () => {
     const [runId] = first.started;
     expect([...workflow.started]).toEqual([runId]);
     expect(await requests.get(runId)).toMatchObject({
-      type: 'erasure', status: 'received', ecifId: 'ALICE', verification: { state: 'verified', method: 'follow_up' },
-      followUp: { of: id, reason: 'retention_ended', systemId: 'core-banking', fields: [{ name: 'transactions', strategy: 'null' }] },
+      type: 'erasure',
+      status: 'received',
+      ecifId: 'ALICE',
+      verification: { state: 'verified', method: 'follow_up' },
+      followUp: {
+        of: id,
+        reason: 'retention_ended',
+        systemId: 'core-banking',
+        fields: [{ name: 'transactions', strategy: 'null' }],
+      },
     });
 
     expect(await runWorkflow(runId)).toEqual({ requestId: runId, status: 'completed' });
-    expect(connectors.executions().map((c) => [c.systemId, c.work.localId, c.work.idempotencyKey, c.work.fields.map((f) => [f.name, f.strategy])])).toEqual([
-      ['core-banking', 'ACC-7', `${runId}:core-banking:erase`, [['transactions', 'null']]],
-    ]);
+    expect(
+      connectors
+        .executions()
+        .map((c) => [
+          c.systemId,
+          c.work.localId,
+          c.work.idempotencyKey,
+          c.work.fields.map((f) => [f.name, f.strategy]),
+        ]),
+    ).toEqual([['core-banking', 'ACC-7', `${runId}:core-banking:erase`, [['transactions', 'null']]]]);
     // The ECIF was erased by the first request: the run leaves it as it was.
     expect((await ecif.getCustomer('ALICE'))!.erasedAt).toBe(erasedAt);
-    expect(await deps.followUps.get(id, `retention:core-banking:2030-06-02T09:00:00.000Z`)).toMatchObject({ state: 'done', runRequestId: runId });
+    expect(await deps.followUps.get(id, `retention:core-banking:2030-06-02T09:00:00.000Z`)).toMatchObject({
+      state: 'done',
+      runRequestId: runId,
+    });
     await runWorkflow(runId);
     expect(connectors.executions()).toHaveLength(1);
 
-    const trail = (await audit.stream(`request:${id}`)).map((e) => e.action).filter((a) => a.startsWith('request.follow_up'));
+    const trail = (await audit.stream(`request:${id}`))
+      .map((e) => e.action)
+      .filter((a) => a.startsWith('request.follow_up'));
     expect(trail).toEqual(['request.follow_up_scheduled', 'request.follow_up_started', 'request.follow_up_completed']);
     expect((await audit.stream(`request:${runId}`)).map((e) => e.action)).toEqual([
       // The recipient is told of this erasure too (GDPR Art. 19).
-      'request.received', 'request.started', 'request.subject_resolved', 'request.planned', 'request.system_succeeded', 'request.recipients_notified', 'request.finalized',
+      'request.received',
+      'request.started',
+      'request.subject_resolved',
+      'request.planned',
+      'request.system_succeeded',
+      'request.recipients_notified',
+      'request.finalized',
     ]);
   });
 
@@ -502,13 +704,19 @@ describe('follow-up erasure when the retention ends', () => {
     const carol = await submit({ email: 'carol@example.com' });
     await runWorkflow(carol);
     clock.advance(6 * 366 * 86_400_000);
-    const flaky = { ...requests, create: requests.create.bind(requests), get: requests.get.bind(requests) } as FakeRequestStore;
+    const flaky = {
+      ...requests,
+      create: requests.create.bind(requests),
+      get: requests.get.bind(requests),
+    } as FakeRequestStore;
     let calls = 0;
     flaky.create = async (r) => {
       if (calls++ === 0) throw new PermanentSystemError('throttled');
       return requests.create(r);
     };
-    await expect(startDueFollowUps({ ...followUpDeps(), requests: flaky })).rejects.toThrow('1 of 2 due follow-ups did not start (PermanentSystemError)');
+    await expect(startDueFollowUps({ ...followUpDeps(), requests: flaky })).rejects.toThrow(
+      '1 of 2 due follow-ups did not start (PermanentSystemError)',
+    );
     expect((await deps.followUps.due(clock.now().toISOString())).length).toBe(1);
     expect((await startDueFollowUps(followUpDeps())).started).toHaveLength(1);
   });
@@ -528,7 +736,15 @@ describe('follow-up erasure when the retention ends', () => {
 describe('legal hold (GDPR Art. 17(3)(e))', () => {
   const operator: Actor = { role: 'operator', principal: 'op-1' };
   const holdDeps = () => ({ holds: deps.holds, ecif, audit, clock });
-  const startDeps = () => ({ followUps: deps.followUps, holds: deps.holds, audit, requests, workflow: new FakeRequestWorkflow(), clock, holidays: new Set<string>() });
+  const startDeps = () => ({
+    followUps: deps.followUps,
+    holds: deps.holds,
+    audit,
+    requests,
+    workflow: new FakeRequestWorkflow(),
+    clock,
+    holidays: new Set<string>(),
+  });
   const hold = { reason: 'Litigation on the 2024 mortgage file', reference: 'LIT-2025-014' };
 
   it('an erasure under a hold destroys nothing: every erase step exempt under the hold, answered partially, a held follow-up', async () => {
@@ -539,10 +755,21 @@ describe('legal hold (GDPR Art. 17(3)(e))', () => {
 
     expect(connectors.calls).toEqual([]);
     const tasks = await requests.tasks(id);
-    expect(tasks.map((t) => [t.systemId, t.state, t.fields])).toEqual([['core-banking', 'exempt', []], ['crm', 'exempt', []]]);
+    expect(tasks.map((t) => [t.systemId, t.state, t.fields])).toEqual([
+      ['core-banking', 'exempt', []],
+      ['crm', 'exempt', []],
+    ]);
     for (const t of tasks) {
       expect(t.exemptions.map((e) => e.field)).toEqual((t.systemId === 'crm' ? crm : bank).fields.map((f) => f.name));
-      expect(t.exemptions.every((e) => e.basis === 'legal hold LIT-2025-014' && e.citation === 'GDPR Art. 17(3)(e)' && e.hold === 'LIT-2025-014' && !e.until)).toBe(true);
+      expect(
+        t.exemptions.every(
+          (e) =>
+            e.basis === 'legal hold LIT-2025-014' &&
+            e.citation === 'GDPR Art. 17(3)(e)' &&
+            e.hold === 'LIT-2025-014' &&
+            !e.until,
+        ),
+      ).toBe(true);
     }
     expect(await requests.get(id)).toMatchObject({
       status: 'partially_completed',
@@ -557,9 +784,20 @@ describe('legal hold (GDPR Art. 17(3)(e))', () => {
     // The golden record stays; processing is restricted to the claim; the erasure waits for the release.
     expect(await ecif.getCustomer('ALICE')).toEqual(before);
     expect((await consent.current('ALICE')).flags).toMatchObject({ erased: false, restricted: true });
-    expect(await deps.followUps.held('ALICE')).toEqual([expect.objectContaining({ requestId: id, key: 'hold:LIT-2025-014', reason: 'hold_released', state: 'held', hold: 'LIT-2025-014' })]);
+    expect(await deps.followUps.held('ALICE')).toEqual([
+      expect.objectContaining({
+        requestId: id,
+        key: 'hold:LIT-2025-014',
+        reason: 'hold_released',
+        state: 'held',
+        hold: 'LIT-2025-014',
+      }),
+    ]);
     expect(await deps.followUps.due('2999-01-01T00:00:00.000Z')).toEqual([]);
-    expect(outbox.sent.find((n) => n.requestId === id && n.notice.kind === 'completed')?.notice).toMatchObject({ result: 'partially_erased', retained: expect.arrayContaining([expect.stringContaining('legal hold LIT-2025-014')]) });
+    expect(outbox.sent.find((n) => n.requestId === id && n.notice.kind === 'completed')?.notice).toMatchObject({
+      result: 'partially_erased',
+      retained: expect.arrayContaining([expect.stringContaining('legal hold LIT-2025-014')]),
+    });
   });
 
   it('released: the held erasure runs, erases everywhere, and stores the AML follow-up then', async () => {
@@ -577,13 +815,22 @@ describe('legal hold (GDPR Art. 17(3)(e))', () => {
     expect(await requests.get(runId)).toMatchObject({ ecifId: 'ALICE', followUp: { of: id, reason: 'hold_released' } });
 
     expect(await runWorkflow(runId)).toEqual({ requestId: runId, status: 'completed' });
-    expect(connectors.executions().map((c) => c.systemId).sort()).toEqual(['core-banking', 'crm']);
+    expect(
+      connectors
+        .executions()
+        .map((c) => c.systemId)
+        .sort(),
+    ).toEqual(['core-banking', 'crm']);
     expect((await ecif.getCustomer('ALICE'))!.status).toBe('erased');
     expect(await deps.followUps.get(id, 'hold:LIT-2025-014')).toMatchObject({ state: 'done', runRequestId: runId });
     // The AML period runs from the run, which is when the erasure was done.
-    expect((await deps.followUps.due('2999-01-01T00:00:00.000Z')).map((f) => [f.requestId, f.systemId])).toEqual([[runId, 'core-banking']]);
+    expect((await deps.followUps.due('2999-01-01T00:00:00.000Z')).map((f) => [f.requestId, f.systemId])).toEqual([
+      [runId, 'core-banking'],
+    ]);
     expect((await audit.stream(`request:${id}`)).map((e) => e.action).filter((a) => a.includes('follow_up'))).toEqual([
-      'request.follow_up_scheduled', 'request.follow_up_started', 'request.follow_up_completed',
+      'request.follow_up_scheduled',
+      'request.follow_up_started',
+      'request.follow_up_completed',
     ]);
   });
 
@@ -593,8 +840,12 @@ describe('legal hold (GDPR Art. 17(3)(e))', () => {
     await placeHold(holdDeps(), 'ALICE', hold, operator);
     clock.advance(6 * 366 * 86_400_000);
     expect(await startDueFollowUps(startDeps())).toEqual({ due: 1, started: [] });
-    expect(await deps.followUps.held('ALICE')).toEqual([expect.objectContaining({ reason: 'retention_ended', state: 'held' })]);
-    expect((await audit.stream(`request:${id}`)).filter((e) => e.action === 'request.follow_up_held').map((e) => e.details)).toEqual([
+    expect(await deps.followUps.held('ALICE')).toEqual([
+      expect.objectContaining({ reason: 'retention_ended', state: 'held' }),
+    ]);
+    expect(
+      (await audit.stream(`request:${id}`)).filter((e) => e.action === 'request.follow_up_held').map((e) => e.details),
+    ).toEqual([
       { key: expect.stringMatching(/^retention:core-banking:/), reason: 'retention_ended', hold: 'LIT-2025-014' },
     ]);
     const due = await dueOnRelease(startDeps(), 'ALICE');
@@ -610,7 +861,18 @@ describe('legal hold (GDPR Art. 17(3)(e))', () => {
   ])('$type goes on as usual under a hold', async ({ type, body }) => {
     await placeHold(holdDeps(), 'ALICE', hold, operator);
     const { request } = await submitRequest(
-      { requests, workflow: new FakeRequestWorkflow(), audit, hash, clock, ecif, consent, outbox, requestKey: 'unit-test-request-key', holidays: new Set() },
+      {
+        requests,
+        workflow: new FakeRequestWorkflow(),
+        audit,
+        hash,
+        clock,
+        ecif,
+        consent,
+        outbox,
+        requestKey: 'unit-test-request-key',
+        holidays: new Set(),
+      },
       { type, jurisdiction: 'GDPR', identifiers: { email: 'alice@example.com' }, channel: 'web', ...body },
       { role: 'customer', principal: 'ALICE' },
     );
@@ -624,14 +886,24 @@ describe('legal hold (GDPR Art. 17(3)(e))', () => {
 
 describe('recordSystemFailureStep', () => {
   it.each([
-    { case: 'Lambda error JSON: only its message is kept', cause: JSON.stringify({ errorType: 'PermanentSystemError', errorMessage: '403 forbidden', trace: ['at x'] }), message: '403 forbidden' },
+    {
+      case: 'Lambda error JSON: only its message is kept',
+      cause: JSON.stringify({ errorType: 'PermanentSystemError', errorMessage: '403 forbidden', trace: ['at x'] }),
+      message: '403 forbidden',
+    },
     { case: 'a plain cause is kept as is', cause: 'States.Timeout', message: 'States.Timeout' },
     { case: 'no cause', cause: undefined, message: '' },
     { case: 'a long cause is cut at 500 characters', cause: 'x'.repeat(800), message: 'x'.repeat(500) },
   ])('$case', async ({ cause, message }) => {
     const id = await submit({ email: 'alice@example.com' });
     await prepareStep(deps, { requestId: id });
-    expect(await recordSystemFailureStep(deps, { requestId: id, systemId: 'crm', error: { Error: 'States.TaskFailed', Cause: cause } })).toEqual({
+    expect(
+      await recordSystemFailureStep(deps, {
+        requestId: id,
+        systemId: 'crm',
+        error: { Error: 'States.TaskFailed', Cause: cause },
+      }),
+    ).toEqual({
       systemId: 'crm',
       state: 'failed',
     });
@@ -643,7 +915,9 @@ describe('recordSystemFailureStep', () => {
     const id = await submit({ email: 'alice@example.com' });
     await prepareStep(deps, { requestId: id });
     await requests.updateTask(id, 'crm', { state: 'succeeded' });
-    expect(await recordSystemFailureStep(deps, { requestId: id, systemId: 'crm', error: { Error: 'ConflictError' } })).toEqual({ systemId: 'crm', state: 'succeeded' });
+    expect(
+      await recordSystemFailureStep(deps, { requestId: id, systemId: 'crm', error: { Error: 'ConflictError' } }),
+    ).toEqual({ systemId: 'crm', state: 'succeeded' });
     expect(await requests.getTask(id, 'crm')).toMatchObject({ state: 'succeeded' });
     expect(audit.actions(`request:${id}`)).not.toContain('request.system_failed');
   });
@@ -664,12 +938,30 @@ describe('idempotency: a step run twice gives the same result', () => {
     const second = await prepareStep(deps, { requestId: id });
     const sync = { mode: 'sync', waitSeconds: 0, heartbeatSeconds: 0 };
     expect(first).toEqual({
-      requestId: id, type: 'erasure', terminal: false, found: true, systems: [{ systemId: 'core-banking', ...sync }, { systemId: 'crm', ...sync }],
+      requestId: id,
+      type: 'erasure',
+      terminal: false,
+      found: true,
+      systems: [
+        { systemId: 'core-banking', ...sync },
+        { systemId: 'crm', ...sync },
+      ],
     });
     expect(second).toEqual(first);
-    expect(await requests.get(id)).toMatchObject({ status: 'in_progress', updatedAt: T0, ecifId: 'ALICE', subjectFound: true });
+    expect(await requests.get(id)).toMatchObject({
+      status: 'in_progress',
+      updatedAt: T0,
+      ecifId: 'ALICE',
+      subjectFound: true,
+    });
     // A re-run re-plans (and says so); it neither starts nor resolves again.
-    expect(audit.actions(`request:${id}`)).toEqual(['request.received', 'request.started', 'request.subject_resolved', 'request.planned', 'request.planned']);
+    expect(audit.actions(`request:${id}`)).toEqual([
+      'request.received',
+      'request.started',
+      'request.subject_resolved',
+      'request.planned',
+      'request.planned',
+    ]);
   });
 
   it('prepareStep: the same tasks, not rewritten (a started task keeps its state)', async () => {
@@ -712,7 +1004,10 @@ describe('idempotency: a step run twice gives the same result', () => {
     const id = await submit({ email: 'alice@example.com' });
     await prepareStep(deps, { requestId: id });
     await requests.updateTask(id, 'crm', { state: 'running', attempts: 1 });
-    expect(await executeSystemStep(deps, { requestId: id, systemId: 'crm' })).toEqual({ systemId: 'crm', state: 'succeeded' });
+    expect(await executeSystemStep(deps, { requestId: id, systemId: 'crm' })).toEqual({
+      systemId: 'crm',
+      state: 'succeeded',
+    });
     expect(connectors.executions('crm').map((c) => c.work.idempotencyKey)).toEqual([`${id}:crm:erase`]);
     expect((await requests.getTask(id, 'crm'))!.attempts).toBe(2);
   });
@@ -722,12 +1017,18 @@ describe('idempotency: a step run twice gives the same result', () => {
     await prepareStep(deps, { requestId: id });
     // The read the step shares saw crm open; an operator settled it before the claim landed.
     const snapshot = (await requests.getPlanned(id, 'crm'))!;
-    await requests.updateTask(id, 'crm', { state: 'succeeded', proof: { recordsAffected: 0, fieldsChanged: [], verified: false, verification: 'operator', at: T0 } });
+    await requests.updateTask(id, 'crm', {
+      state: 'succeeded',
+      proof: { recordsAffected: 0, fieldsChanged: [], verified: false, verification: 'operator', at: T0 },
+    });
     const settled = await requests.getTask(id, 'crm');
     const read = vi.spyOn(requests, 'getPlanned').mockResolvedValueOnce(snapshot);
     const events = audit.count();
     try {
-      expect(await executeSystemStep(deps, { requestId: id, systemId: 'crm' })).toEqual({ systemId: 'crm', state: 'succeeded' });
+      expect(await executeSystemStep(deps, { requestId: id, systemId: 'crm' })).toEqual({
+        systemId: 'crm',
+        state: 'succeeded',
+      });
     } finally {
       read.mockRestore();
     }
@@ -741,9 +1042,17 @@ describe('idempotency: a step run twice gives the same result', () => {
     connectors.set('crm', { kind: 'throw', error: () => new TransientSystemError('webhook answered 503') });
     const id = await submit({ email: 'alice@example.com' });
     await prepareStep(deps, { requestId: id });
-    await expect(executeSystemStep(deps, { requestId: id, systemId: 'crm' })).rejects.toBeInstanceOf(TransientSystemError);
-    await expect(executeSystemStep(deps, { requestId: id, systemId: 'crm' })).rejects.toBeInstanceOf(TransientSystemError);
-    expect(await requests.getTask(id, 'crm')).toMatchObject({ state: 'running', attempts: 2, lastError: { name: 'TransientSystemError', message: 'webhook answered 503' } });
+    await expect(executeSystemStep(deps, { requestId: id, systemId: 'crm' })).rejects.toBeInstanceOf(
+      TransientSystemError,
+    );
+    await expect(executeSystemStep(deps, { requestId: id, systemId: 'crm' })).rejects.toBeInstanceOf(
+      TransientSystemError,
+    );
+    expect(await requests.getTask(id, 'crm')).toMatchObject({
+      state: 'running',
+      attempts: 2,
+      lastError: { name: 'TransientSystemError', message: 'webhook answered 503' },
+    });
     const retrying = (await audit.stream(`request:${id}`)).filter((e) => e.action === 'request.system_retrying');
     expect(retrying.map((e) => e.details.attempt)).toEqual([1, 2]);
   });
@@ -752,7 +1061,10 @@ describe('idempotency: a step run twice gives the same result', () => {
     const id = await submit({ email: 'alice@example.com' });
     await prepareStep(deps, { requestId: id });
     await recordSystemFailureStep(deps, { requestId: id, systemId: 'crm', error: { Error: 'X' } });
-    expect(await executeSystemStep(deps, { requestId: id, systemId: 'crm' })).toEqual({ systemId: 'crm', state: 'failed' });
+    expect(await executeSystemStep(deps, { requestId: id, systemId: 'crm' })).toEqual({
+      systemId: 'crm',
+      state: 'failed',
+    });
     expect(connectors.executions('crm')).toEqual([]);
   });
 
@@ -800,8 +1112,12 @@ describe('unknown ids', () => {
   it('executing a system with no task is NotFound; a system no longer registered is a permanent failure', async () => {
     const id = await submit({ email: 'alice@example.com' });
     await prepareStep(deps, { requestId: id });
-    await expect(executeSystemStep(deps, { requestId: id, systemId: 'billing' })).rejects.toMatchObject({ extensions: { systemId: 'billing' } });
+    await expect(executeSystemStep(deps, { requestId: id, systemId: 'billing' })).rejects.toMatchObject({
+      extensions: { systemId: 'billing' },
+    });
     systems.systems.delete('crm');
-    await expect(executeSystemStep(deps, { requestId: id, systemId: 'crm' })).rejects.toBeInstanceOf(PermanentSystemError);
+    await expect(executeSystemStep(deps, { requestId: id, systemId: 'crm' })).rejects.toBeInstanceOf(
+      PermanentSystemError,
+    );
   });
 });

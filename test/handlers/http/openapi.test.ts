@@ -23,13 +23,18 @@ describe('OpenAPI document', () => {
     expect((api as { openapi?: string }).openapi).toBe('3.1.0');
   });
 
-  it.each(routeTable.map((r) => [`${r.method} ${r.path}`, r] as const))('documents %s with its auth and problem responses', (_key, row) => {
-    const op = committed.paths[row.path][row.method.toLowerCase()];
-    expect(op.operationId).toBe(row.handler);
-    expect(op['x-custodian-roles']).toEqual(row.roles);
-    expect(op.responses['422'].content['application/problem+json']).toBeDefined();
-    expect(op.security).toEqual(row.auth === 'jwt' ? [{ bearer: [] }] : row.auth === 'public' ? [{}, { bearer: [] }] : [{ hmac: [] }]);
-  });
+  it.each(routeTable.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    'documents %s with its auth and problem responses',
+    (_key, row) => {
+      const op = committed.paths[row.path][row.method.toLowerCase()];
+      expect(op.operationId).toBe(row.handler);
+      expect(op['x-custodian-roles']).toEqual(row.roles);
+      expect(op.responses['422'].content['application/problem+json']).toBeDefined();
+      expect(op.security).toEqual(
+        row.auth === 'jwt' ? [{ bearer: [] }] : row.auth === 'public' ? [{}, { bearer: [] }] : [{ hmac: [] }],
+      );
+    },
+  );
 
   it('request bodies are the zod schemas: unknown fields refused in the document too', () => {
     const body = committed.paths['/v1/privacy-requests'].post.requestBody.content['application/json'].schema;
@@ -38,7 +43,9 @@ describe('OpenAPI document', () => {
   });
 
   it('the contract check itself fails on a response that breaks the document', () => {
-    expect(() => assertContract('GET', '/health', 200, 'application/json', { status: 'ok', version: '1', dependencies: {} })).not.toThrow();
+    expect(() =>
+      assertContract('GET', '/health', 200, 'application/json', { status: 'ok', version: '1', dependencies: {} }),
+    ).not.toThrow();
     expect(() => assertContract('GET', '/health', 200, 'application/json', { status: 'fine' })).toThrow(/health 200/);
     expect(() => assertContract('GET', '/health', 418, 'application/json', {})).toThrow(/does not list/);
     expect(() => assertContract('GET', '/health', 422, 'text/html', '')).toThrow(/answered text\/html/);

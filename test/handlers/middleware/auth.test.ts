@@ -23,7 +23,9 @@ const callback = (header: string | undefined, isBase64Encoded = false) =>
 /** Keys as held here (`held`) and as a fresh read finds them (`fresh`); each lookup is recorded. */
 function keysOf(held: string[], fresh = held) {
   const asked: string[] = [];
-  const keys: CallbackKeys = async (systemId, opts) => (asked.push(`${systemId}${opts?.fresh ? ' fresh' : ''}`), opts?.fresh ? fresh : held);
+  const keys: CallbackKeys = async (systemId, opts) => (
+    asked.push(`${systemId}${opts?.fresh ? ' fresh' : ''}`), opts?.fresh ? fresh : held
+  );
   return { keys, asked };
 }
 
@@ -31,15 +33,26 @@ describe('who a signed callback is', () => {
   it.each([
     { rule: 'signed with the current key', held: ['new', 'old'], signer: 'new', lookups: ['vendor-x'] },
     { rule: 'signed with the key the rotation replaced', held: ['new', 'old'], signer: 'old', lookups: ['vendor-x'] },
-    { rule: 'signed with a key rotated in since the keys were read: found by reading them again', held: ['old'], fresh: ['new', 'old'], signer: 'new', lookups: ['vendor-x', 'vendor-x fresh'] },
+    {
+      rule: 'signed with a key rotated in since the keys were read: found by reading them again',
+      held: ['old'],
+      fresh: ['new', 'old'],
+      signer: 'new',
+      lookups: ['vendor-x', 'vendor-x fresh'],
+    },
   ])('$rule: the system', async ({ held, fresh, signer, lookups }) => {
     const { keys, asked } = keysOf(held, fresh);
-    expect(await actorFor(callbackRoute, callback(sign(signer, body)), keys)).toEqual({ role: 'connected-system', principal: 'vendor-x' });
+    expect(await actorFor(callbackRoute, callback(sign(signer, body)), keys)).toEqual({
+      role: 'connected-system',
+      principal: 'vendor-x',
+    });
     expect(asked).toEqual(lookups);
   });
 
   it('a body sent base64-encoded is checked as the bytes it stands for', async () => {
-    expect(await actorFor(callbackRoute, callback(sign('new', body), true), keysOf(['new']).keys)).toMatchObject({ principal: 'vendor-x' });
+    expect(await actorFor(callbackRoute, callback(sign('new', body), true), keysOf(['new']).keys)).toMatchObject({
+      principal: 'vendor-x',
+    });
   });
 
   it.each([
@@ -48,10 +61,14 @@ describe('who a signed callback is', () => {
     { rule: 'signed more than 5 minutes ago', header: sign('new', body, new Date(Date.now() - 6 * 60_000)) },
     { rule: 'not signed', header: undefined },
   ])('$rule: refused (401)', async ({ header }) => {
-    await expect(actorFor(callbackRoute, callback(header), keysOf(['new', 'old']).keys)).rejects.toBeInstanceOf(UnauthenticatedError);
+    await expect(actorFor(callbackRoute, callback(header), keysOf(['new', 'old']).keys)).rejects.toBeInstanceOf(
+      UnauthenticatedError,
+    );
   });
 
   it('a system with no keys (unknown, or not an http system) is refused', async () => {
-    await expect(actorFor(callbackRoute, callback(sign('new', body)), keysOf([]).keys)).rejects.toBeInstanceOf(UnauthenticatedError);
+    await expect(actorFor(callbackRoute, callback(sign('new', body)), keysOf([]).keys)).rejects.toBeInstanceOf(
+      UnauthenticatedError,
+    );
   });
 });

@@ -25,7 +25,9 @@ afterAll(async () => {
 });
 
 const scan = async (table: string) =>
-  ((await ddb.client.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items ?? []).map((i) => unmarshall(i));
+  ((await ddb.client.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items ?? []).map((i) =>
+    unmarshall(i),
+  );
 
 describe('core-banking table', () => {
   it('is created on demand, keyed by accountId, once', async () => {
@@ -39,7 +41,8 @@ describe('core-banking table', () => {
   it('is seeded with every account in chunks of 25, and seeding again changes nothing', async () => {
     expect(accounts.length).toBeGreaterThan(50);
     expect(await seedCoreBanking(ddb.client, CORE_BANKING_TABLE, accounts)).toBe(accounts.length);
-    const byId = (xs: Record<string, unknown>[]) => [...xs].sort((a, b) => String(a.accountId).localeCompare(String(b.accountId)));
+    const byId = (xs: Record<string, unknown>[]) =>
+      [...xs].sort((a, b) => String(a.accountId).localeCompare(String(b.accountId)));
     const first = byId(await scan(CORE_BANKING_TABLE));
     expect(first).toEqual(byId(accounts));
     await seedCoreBanking(ddb.client, CORE_BANKING_TABLE, accounts);
@@ -47,14 +50,34 @@ describe('core-banking table', () => {
   });
 
   it('is erased by the real DynamoTableConnector: retained fields stay under the AML exemption, the rest is erased', async () => {
-    const system: ConnectedSystem = { ...systemInputSchema.parse(coreBankingSystem()), systemId: 'core-banking', updatedAt: new Date().toISOString() };
+    const system: ConnectedSystem = {
+      ...systemInputSchema.parse(coreBankingSystem()),
+      systemId: 'core-banking',
+      updatedAt: new Date().toISOString(),
+    };
     const subject = customers.find((c) => c.coreBanking?.nationalId)!;
     const original = subject.coreBanking!;
     const at = new Date('2026-01-15T10:00:00Z');
-    const [task] = planErasure('req-core', subject.input.crossReferences.filter((x) => x.systemId === 'core-banking').map((x) => ({ ...x, since: '' })), [system], at);
+    const [task] = planErasure(
+      'req-core',
+      subject.input.crossReferences.filter((x) => x.systemId === 'core-banking').map((x) => ({ ...x, since: '' })),
+      [system],
+      at,
+    );
     expect(task.state).toBe('pending');
-    expect(task.exemptions.map((e) => e.field)).toEqual(['accountNumber', 'balance', 'kycDocumentRef', 'transactionSummary']);
-    expect(task.exemptions[0]).toEqual({ field: 'accountNumber', basis: 'AML record-keeping', citation: 'EU AMLD Art. 40; 31 CFR 1010.430', until: '2031-01-15T10:00:00.000Z', afterRetention: 'mask' });
+    expect(task.exemptions.map((e) => e.field)).toEqual([
+      'accountNumber',
+      'balance',
+      'kycDocumentRef',
+      'transactionSummary',
+    ]);
+    expect(task.exemptions[0]).toEqual({
+      field: 'accountNumber',
+      basis: 'AML record-keeping',
+      citation: 'EU AMLD Art. 40; 31 CFR 1010.430',
+      until: '2031-01-15T10:00:00.000Z',
+      afterRetention: 'mask',
+    });
 
     const work: SystemWork = {
       requestId: 'req-core',
@@ -64,14 +87,28 @@ describe('core-banking table', () => {
       fields: task.fields.map((f) => system.fields.find((s) => s.name === f.name) as FieldRule),
       idempotencyKey: 'req-core:core-banking',
     };
-    const connector = new DynamoTableConnector(doc, { kind: 'dynamodb', table: CORE_BANKING_TABLE, keyAttribute: 'accountId' }, 'hash-key-for-tests');
+    const connector = new DynamoTableConnector(
+      doc,
+      { kind: 'dynamodb', table: CORE_BANKING_TABLE, keyAttribute: 'accountId' },
+      'hash-key-for-tests',
+    );
     expect(await connector.verify(work)).toMatchObject({ verified: false, remaining: work.fields.map((f) => f.name) });
 
     const outcome = await connector.execute(work);
     expect(outcome.recordsAffected).toBe(1);
-    expect(outcome.fieldsChanged.sort()).toEqual(['address', 'dateOfBirth', 'email', 'holderName', 'nationalId', 'phone', 'postcode']);
+    expect(outcome.fieldsChanged.sort()).toEqual([
+      'address',
+      'dateOfBirth',
+      'email',
+      'holderName',
+      'nationalId',
+      'phone',
+      'postcode',
+    ]);
 
-    const { Item } = await doc.send(new GetCommand({ TableName: CORE_BANKING_TABLE, Key: { accountId: original.accountId }, ConsistentRead: true }));
+    const { Item } = await doc.send(
+      new GetCommand({ TableName: CORE_BANKING_TABLE, Key: { accountId: original.accountId }, ConsistentRead: true }),
+    );
     expect(Item).toEqual({
       ...original,
       holderName: '[REDACTED]',
@@ -91,12 +128,17 @@ describe('core-banking table', () => {
 
     // Others untouched.
     const other = accounts.find((a) => a.accountId !== original.accountId)!;
-    const { Item: otherItem } = await doc.send(new GetCommand({ TableName: CORE_BANKING_TABLE, Key: { accountId: other.accountId } }));
+    const { Item: otherItem } = await doc.send(
+      new GetCommand({ TableName: CORE_BANKING_TABLE, Key: { accountId: other.accountId } }),
+    );
     expect(otherItem).toEqual(other);
   });
 
   it('creates and seeds a table under another name', async () => {
-    expect(await createCoreBankingTable(ddb.client, 'demo-core-banking-2')).toEqual({ tableName: 'demo-core-banking-2', created: true });
+    expect(await createCoreBankingTable(ddb.client, 'demo-core-banking-2')).toEqual({
+      tableName: 'demo-core-banking-2',
+      created: true,
+    });
     await seedCoreBanking(ddb.client, 'demo-core-banking-2', accounts.slice(0, 3));
     expect(await scan('demo-core-banking-2')).toHaveLength(3);
   });

@@ -27,7 +27,8 @@ afterEach(async () => {
   await crm.stop();
 });
 
-const erasable = () => system.fields.filter((f) => f.strategy !== 'retain').map((f) => ({ name: f.name, strategy: f.strategy }));
+const erasable = () =>
+  system.fields.filter((f) => f.strategy !== 'retain').map((f) => ({ name: f.name, strategy: f.strategy }));
 
 function call(body: Record<string, unknown>, opts: { secret?: string; header?: string | null; raw?: string } = {}) {
   const text = opts.raw ?? JSON.stringify(body);
@@ -55,7 +56,11 @@ describe('demo CRM: its own UI', () => {
     const res = await fetch(`${crm.baseUrl}/contacts/CRM-2`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(customers[1].crm);
-    const list = (await (await fetch(`${crm.baseUrl}/contacts`)).json()) as { total: number; erased: number; contactIds: string[] };
+    const list = (await (await fetch(`${crm.baseUrl}/contacts`)).json()) as {
+      total: number;
+      erased: number;
+      contactIds: string[];
+    };
     expect(list.total).toBe(records.length);
     expect(list.erased).toBe(0);
     expect(list.contactIds).toEqual(records.map((r) => r.contactId));
@@ -71,7 +76,9 @@ describe('demo CRM: the webhook contract', () => {
     const body = eraseBody('CRM-1');
     expect((await call(body, { secret: 'another-secret-entirely' })).status).toBe(401);
     expect((await call(body, { header: null })).status).toBe(401);
-    expect((await call(body, { header: sign(secret, JSON.stringify(body), new Date(Date.now() - 600_000)) })).status).toBe(401);
+    expect(
+      (await call(body, { header: sign(secret, JSON.stringify(body), new Date(Date.now() - 600_000)) })).status,
+    ).toBe(401);
     // Signed for one body, sent with another.
     const tampered = JSON.stringify({ ...body, subject: { localId: 'CRM-2' } });
     expect((await call(body, { raw: tampered, header: sign(secret, JSON.stringify(body)) })).status).toBe(401);
@@ -132,14 +139,21 @@ describe('demo CRM: the webhook contract', () => {
   });
 
   it('deletes the row for delete_row, and answers succeeded with 0 records for an unknown contact', async () => {
-    const res = (await (await call(eraseBody('CRM-5', 'k-del', [{ name: 'notes', strategy: 'delete_row' }]))).json()) as { fieldsChanged: string[] };
+    const res = (await (
+      await call(eraseBody('CRM-5', 'k-del', [{ name: 'notes', strategy: 'delete_row' }]))
+    ).json()) as { fieldsChanged: string[] };
     expect(res).toMatchObject({ status: 'succeeded', recordsAffected: 1 });
     expect(res.fieldsChanged).toContain('email');
     expect(res.fieldsChanged).not.toContain('contactId');
     expect(crm.store.has('CRM-5')).toBe(false);
     expect((await fetch(`${crm.baseUrl}/contacts/CRM-5`)).status).toBe(404);
     const unknown = await (await call(eraseBody('CRM-404', 'k-unknown'))).json();
-    expect(unknown).toEqual({ idempotencyKey: 'k-unknown', status: 'succeeded', recordsAffected: 0, fieldsChanged: [] });
+    expect(unknown).toEqual({
+      idempotencyKey: 'k-unknown',
+      status: 'succeeded',
+      recordsAffected: 0,
+      fieldsChanged: [],
+    });
   });
 
   it('verify reports the fields still held before erasure and none after (never cached)', async () => {
@@ -151,7 +165,11 @@ describe('demo CRM: the webhook contract', () => {
       remaining: ['firstName', 'lastName', 'email', 'phone', 'notes', 'marketingSegment'],
     });
     await call(eraseBody('CRM-6', 'req-9:crm:erase'));
-    expect(await (await call(verify)).json()).toEqual({ idempotencyKey: 'req-9:crm:verify', erased: true, remaining: [] });
+    expect(await (await call(verify)).json()).toEqual({
+      idempotencyKey: 'req-9:crm:verify',
+      erased: true,
+      remaining: [],
+    });
     const gone = await (await call({ ...verify, subject: { localId: 'CRM-404' } })).json();
     expect(gone).toMatchObject({ erased: true, remaining: [] });
   });
@@ -169,7 +187,12 @@ describe('demo CRM: the webhook contract', () => {
 
 describe('demo CRM driven by the real HttpWebhookConnector', () => {
   const workFor = (c: DemoCustomer, requestId: string): SystemWork => {
-    const [task] = planErasure(requestId, c.input.crossReferences.filter((x) => x.systemId === 'crm').map((x) => ({ ...x, since: '' })), [system], new Date());
+    const [task] = planErasure(
+      requestId,
+      c.input.crossReferences.filter((x) => x.systemId === 'crm').map((x) => ({ ...x, since: '' })),
+      [system],
+      new Date(),
+    );
     expect(task.state).toBe('pending');
     return {
       requestId,
@@ -185,7 +208,11 @@ describe('demo CRM driven by the real HttpWebhookConnector', () => {
   it('erases and verifies: dirty before, clean after, a retry with the same key is a no-op', async () => {
     const work = workFor(customers[7], 'req-a');
     const c = connector();
-    expect(await c.verify(work)).toEqual({ verified: false, remaining: work.fields.map((f) => f.name), method: 'webhook-verify' });
+    expect(await c.verify(work)).toEqual({
+      verified: false,
+      remaining: work.fields.map((f) => f.name),
+      method: 'webhook-verify',
+    });
     const outcome = await c.execute(work);
     expect(outcome).toEqual({ recordsAffected: 1, fieldsChanged: work.fields.map((f) => f.name) });
     expect(crm.store.get('CRM-8')?.lastName).toBe('[REDACTED]');
@@ -220,10 +247,23 @@ describe('demo CRM driven by the real HttpWebhookConnector', () => {
   it('restrict and opt_out set the CRM flags once', async () => {
     const c = connector();
     const base = workFor(customers[10], 'req-d');
-    expect(await c.execute({ ...base, action: 'restrict', fields: [] })).toEqual({ recordsAffected: 1, fieldsChanged: ['processingRestricted'] });
-    expect(await c.execute({ ...base, action: 'opt_out', fields: [] })).toEqual({ recordsAffected: 1, fieldsChanged: ['marketingOptOut'] });
-    expect(await c.execute({ ...base, idempotencyKey: 'other', action: 'opt_out', fields: [] })).toEqual({ recordsAffected: 0, fieldsChanged: [] });
-    expect(crm.store.get('CRM-11')).toMatchObject({ processingRestricted: true, marketingOptOut: true, firstName: customers[10].input.name.given });
+    expect(await c.execute({ ...base, action: 'restrict', fields: [] })).toEqual({
+      recordsAffected: 1,
+      fieldsChanged: ['processingRestricted'],
+    });
+    expect(await c.execute({ ...base, action: 'opt_out', fields: [] })).toEqual({
+      recordsAffected: 1,
+      fieldsChanged: ['marketingOptOut'],
+    });
+    expect(await c.execute({ ...base, idempotencyKey: 'other', action: 'opt_out', fields: [] })).toEqual({
+      recordsAffected: 0,
+      fieldsChanged: [],
+    });
+    expect(crm.store.get('CRM-11')).toMatchObject({
+      processingRestricted: true,
+      marketingOptOut: true,
+      firstName: customers[10].input.name.given,
+    });
   });
 });
 
@@ -239,7 +279,8 @@ describe('demo CRM persistence', () => {
     const first = await startDemoCrm({ secret, records, persistPath });
     const body = eraseBody('CRM-1', 'persist-key');
     const text = JSON.stringify(body);
-    const post = (url: string) => fetch(url, { method: 'POST', headers: { [SIGNATURE_HEADER]: sign(secret, text) }, body: text });
+    const post = (url: string) =>
+      fetch(url, { method: 'POST', headers: { [SIGNATURE_HEADER]: sign(secret, text) }, body: text });
     const answer = await (await post(first.url)).json();
     await first.stop();
 

@@ -4,7 +4,13 @@ import { normalizeEmail, normalizeNationalId, normalizePhone } from '#core/ecif/
 import { systemInputSchema } from '#core/connectors/system.ts';
 import { captureInputSchema, decisionInputSchema } from '#core/consent/consent.ts';
 import { requestInputSchema } from '#core/requests/request.ts';
-import { coreBankingRecords, crmRecords, demoCustomers, describeCustomers, mulberry32 } from '#infra/local/demo/customers.ts';
+import {
+  coreBankingRecords,
+  crmRecords,
+  demoCustomers,
+  describeCustomers,
+  mulberry32,
+} from '#infra/local/demo/customers.ts';
 import { coreBankingSystem, crmSystem, demoSystems } from '#infra/local/demo/systems.ts';
 import { walkthrough } from '#infra/local/demo/walkthrough.ts';
 
@@ -53,7 +59,12 @@ describe('demoCustomers', () => {
       const localIds = all.flatMap((c) => c.input.crossReferences.map((x) => `${x.systemId}:${x.localId}`));
       for (const list of [emails, phones, nationalIds, localIds]) expect(new Set(list).size).toBe(list.length);
       expect(emails.every((e) => /@example\.(com|org)$/.test(e))).toBe(true);
-      expect(phones.every((p) => /^\+44(2079460|1614960|1174960|1134960|1314960|2890180)\d{3}$/.test(p) || /^\+1\d{3}55501\d{2}$/.test(p))).toBe(true);
+      expect(
+        phones.every(
+          (p) =>
+            /^\+44(2079460|1614960|1174960|1134960|1314960|2890180)\d{3}$/.test(p) || /^\+1\d{3}55501\d{2}$/.test(p),
+        ),
+      ).toBe(true);
       expect(nationalIds.every((n) => n.startsWith('GB:QQ'))).toBe(true);
     }
   });
@@ -65,8 +76,14 @@ describe('demoCustomers', () => {
       expect(crm?.localId).toBe(c.crm?.contactId);
       expect(core?.localId).toBe(c.coreBanking?.accountId);
       expect(crm || core).toBeTruthy();
-      if (c.crm) expect(c.crm).toMatchObject({ firstName: c.input.name.given, lastName: c.input.name.family, email: c.email });
-      if (c.coreBanking) expect(c.coreBanking).toMatchObject({ dateOfBirth: c.input.birthDate, email: c.email, phone: c.input.phones[0] });
+      if (c.crm)
+        expect(c.crm).toMatchObject({ firstName: c.input.name.given, lastName: c.input.name.family, email: c.email });
+      if (c.coreBanking)
+        expect(c.coreBanking).toMatchObject({
+          dateOfBirth: c.input.birthDate,
+          email: c.email,
+          phone: c.input.phones[0],
+        });
     }
     // The walkthrough's customers are in both.
     for (const c of customers.slice(0, 3)) expect(c.crm && c.coreBanking).toBeTruthy();
@@ -94,9 +111,18 @@ describe('demoCustomers', () => {
 describe('demo systems', () => {
   it('both registration bodies are valid for PUT /v1/systems/{systemId}', () => {
     const crm = systemInputSchema.parse(crmSystem('http://127.0.0.1:4010/webhook'));
-    expect(crm.connector).toEqual({ kind: 'http', url: 'http://127.0.0.1:4010/webhook', mode: 'sync', timeoutMs: 5000 });
+    expect(crm.connector).toEqual({
+      kind: 'http',
+      url: 'http://127.0.0.1:4010/webhook',
+      mode: 'sync',
+      timeoutMs: 5000,
+    });
     const core = systemInputSchema.parse(coreBankingSystem());
-    expect(core.connector).toEqual({ kind: 'dynamodb', table: 'custodian-connected-core-banking', keyAttribute: 'accountId' });
+    expect(core.connector).toEqual({
+      kind: 'dynamodb',
+      table: 'custodian-connected-core-banking',
+      keyAttribute: 'accountId',
+    });
     expect(systemInputSchema.parse(coreBankingSystem('other-table')).connector).toMatchObject({ table: 'other-table' });
     expect(Object.keys(demoSystems({ crmUrl: 'http://127.0.0.1:1/webhook' }))).toEqual(['crm', 'core-banking']);
   });
@@ -108,13 +134,20 @@ describe('demo systems', () => {
     expect([...used].sort()).toEqual(['generalize', 'hash', 'mask', 'null', 'redact', 'retain']);
     const retained = core.fields.filter((f) => f.strategy === 'retain');
     expect(retained.map((f) => f.name)).toEqual(['accountNumber', 'balance', 'kycDocumentRef', 'transactionSummary']);
-    for (const f of retained) expect(f.exemption).toEqual({ basis: 'AML record-keeping', citation: 'EU AMLD Art. 40; 31 CFR 1010.430', years: 5, from: 'relationship_end' });
+    for (const f of retained)
+      expect(f.exemption).toEqual({
+        basis: 'AML record-keeping',
+        citation: 'EU AMLD Art. 40; 31 CFR 1010.430',
+        years: 5,
+        from: 'relationship_end',
+      });
     // Once the retention ends, the follow-up erases each its own way.
     expect(retained.map((f) => f.afterRetention)).toEqual(['mask', 'null', 'null', 'redact']);
     // Every field a system erases is one its records hold.
     const [c] = demoCustomers(42, 1);
     for (const f of crm.fields) expect(Object.keys(c.crm!)).toContain(f.name);
-    for (const f of core.fields.filter((x) => x.name !== 'nationalId')) expect(Object.keys(c.coreBanking!)).toContain(f.name);
+    for (const f of core.fields.filter((x) => x.name !== 'nationalId'))
+      expect(Object.keys(c.coreBanking!)).toContain(f.name);
   });
 });
 

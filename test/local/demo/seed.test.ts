@@ -49,7 +49,13 @@ afterEach(async () => {
 });
 
 const customers = demoCustomers(42, 30);
-const base = { stewardToken: 'steward-tok', operatorToken: 'operator-tok', crmUrl: 'http://127.0.0.1:4010/webhook', coreBankingTable: 'core-tbl', customers };
+const base = {
+  stewardToken: 'steward-tok',
+  operatorToken: 'operator-tok',
+  crmUrl: 'http://127.0.0.1:4010/webhook',
+  coreBankingTable: 'core-tbl',
+  customers,
+};
 
 describe('seedDemo', () => {
   it('registers both systems as operator, then upserts every customer as steward, 8 at a time', async () => {
@@ -65,7 +71,9 @@ describe('seedDemo', () => {
       expect(systemInputSchema.safeParse(s.body).success).toBe(true);
     }
     expect(systems[0].body).toMatchObject({ connector: { kind: 'http', url: base.crmUrl } });
-    expect(systems[1].body).toMatchObject({ connector: { kind: 'dynamodb', table: 'core-tbl', keyAttribute: 'accountId' } });
+    expect(systems[1].body).toMatchObject({
+      connector: { kind: 'dynamodb', table: 'core-tbl', keyAttribute: 'accountId' },
+    });
 
     const puts = api.seen.filter((s) => s.path.startsWith('/v1/ecif/customers/'));
     expect(puts.map((s) => s.path).sort()).toEqual(customers.map((c) => `/v1/ecif/customers/${c.ecifId}`));
@@ -82,9 +90,20 @@ describe('seedDemo', () => {
   it('leaves customers erased in an earlier run erased (409 erased / suppressed)', async () => {
     const api = await stubApi((s) =>
       s.path.endsWith('C000002')
-        ? { status: 409, body: { type: 'https://custodian.dev/problems/conflict', title: 'Conflict', status: 409, reason: 'erased' } }
+        ? {
+            status: 409,
+            body: { type: 'https://custodian.dev/problems/conflict', title: 'Conflict', status: 409, reason: 'erased' },
+          }
         : s.path.endsWith('C000005')
-          ? { status: 409, body: { type: 'https://custodian.dev/problems/suppressed', title: 'Conflict', status: 409, reason: 'suppressed' } }
+          ? {
+              status: 409,
+              body: {
+                type: 'https://custodian.dev/problems/suppressed',
+                title: 'Conflict',
+                status: 409,
+                reason: 'suppressed',
+              },
+            }
           : { status: 201 },
     );
     const result = await seedDemo({ ...base, apiUrl: api.url, concurrency: 3 });
@@ -118,8 +137,14 @@ describe('seedDemo', () => {
   });
 
   it('fails early when a system cannot be registered', async () => {
-    const api = await stubApi((s) => (s.path === '/v1/systems/core-banking' ? { status: 403, body: { title: 'Forbidden', status: 403 } } : { status: 201 }));
-    await expect(seedDemo({ ...base, apiUrl: api.url })).rejects.toThrow('demo seed: PUT /v1/systems/core-banking answered 403 Forbidden');
+    const api = await stubApi((s) =>
+      s.path === '/v1/systems/core-banking'
+        ? { status: 403, body: { title: 'Forbidden', status: 403 } }
+        : { status: 201 },
+    );
+    await expect(seedDemo({ ...base, apiUrl: api.url })).rejects.toThrow(
+      'demo seed: PUT /v1/systems/core-banking answered 403 Forbidden',
+    );
     expect(api.seen.some((s) => s.path.startsWith('/v1/ecif/'))).toBe(false);
   });
 
@@ -128,6 +153,8 @@ describe('seedDemo', () => {
     await stops.pop()!();
     const err = await seedDemo({ ...base, apiUrl: api.url }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SeedError);
-    expect((err as Error).message).toMatch(/^demo seed: PUT \/v1\/systems\/crm could not reach the API \(ECONNREFUSED\)$/);
+    expect((err as Error).message).toMatch(
+      /^demo seed: PUT \/v1\/systems\/crm could not reach the API \(ECONNREFUSED\)$/,
+    );
   });
 });

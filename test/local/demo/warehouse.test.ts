@@ -27,7 +27,11 @@ describe('the demo warehouse rows', () => {
       expect(!!c.warehouse).toBe(!!c.crm);
       if (c.warehouse) {
         expect(c.warehouse).toMatchObject({ customer_key: `DW-${Number(c.ecifId.slice(1))}`, email: c.crm!.email });
-        expect(c.input.crossReferences).toContainEqual({ systemId: WAREHOUSE_SYSTEM_ID, localId: c.warehouse.customer_key, source: 'demo-seed' });
+        expect(c.input.crossReferences).toContainEqual({
+          systemId: WAREHOUSE_SYSTEM_ID,
+          localId: c.warehouse.customer_key,
+          source: 'demo-seed',
+        });
       }
     }
   });
@@ -45,7 +49,10 @@ describe('embedded PGlite', () => {
       // An erasure's effect, made the way the connector makes it (pg, parameterized).
       const client = new pg.Client({ connectionString: first.url });
       await client.connect();
-      await client.query('UPDATE analytics.customers SET email = $1 WHERE customer_key = $2', ['hmac:0123', rows[0].customer_key]);
+      await client.query('UPDATE analytics.customers SET email = $1 WHERE customer_key = $2', [
+        'hmac:0123',
+        rows[0].customer_key,
+      ]);
       await client.end();
     } finally {
       await first.stop();
@@ -53,7 +60,10 @@ describe('embedded PGlite', () => {
     const again = await startDemoWarehouse({ persist: dir });
     try {
       expect(await seedWarehouse(again.url, again.table, rows)).toBe(0);
-      expect(await warehouseRow(again.url, again.table, rows[0].customer_key)).toMatchObject({ email: 'hmac:0123', full_name: rows[0].full_name });
+      expect(await warehouseRow(again.url, again.table, rows[0].customer_key)).toMatchObject({
+        email: 'hmac:0123',
+        full_name: rows[0].full_name,
+      });
       expect(await warehouseRow(again.url, again.table, rows[1].customer_key)).toEqual(rows[1]);
       expect(await warehouseRow(again.url, again.table, 'DW-0')).toBeUndefined();
     } finally {

@@ -37,21 +37,33 @@ export function AuditView({ ctx }: { ctx: ConsoleContext }) {
     for (const k of ['requestId', 'ecifId', 'actor', 'action']) f[k] = String(form.get(k) ?? '').trim() || undefined;
     setFilters(f);
     run('search', async () => {
-      const page = await api('GET', '/v1/audit/events', { token: session.token, query: { ...query(), ...f, limit: '200' } });
+      const page = await api('GET', '/v1/audit/events', {
+        token: session.token,
+        query: { ...query(), ...f, limit: '200' },
+      });
       setEvents(page.items);
       setNext(page.next);
     });
   }
   const loadMore = () =>
     run('more', async () => {
-      const page = await api('GET', '/v1/audit/events', { token: session.token, query: { ...query(), ...filters, limit: '200', cursor: next } });
+      const page = await api('GET', '/v1/audit/events', {
+        token: session.token,
+        query: { ...query(), ...filters, limit: '200', cursor: next },
+      });
       setEvents((ev) => [...(ev ?? []), ...page.items]);
       setNext(page.next);
     });
-  const verify = () => run('verify', async () => setVerdict(await api('GET', '/v1/audit/verify', { token: session.token, query: query() })));
+  const verify = () =>
+    run('verify', async () =>
+      setVerdict(await api('GET', '/v1/audit/verify', { token: session.token, query: query() })),
+    );
   const exportAs = (format: 'ndjson' | 'csv') =>
     run('export', async () => {
-      const res = await send(exportApiUrl, 'GET', '/v1/audit/export', { token: session.token, query: { ...query(), format } });
+      const res = await send(exportApiUrl, 'GET', '/v1/audit/export', {
+        token: session.token,
+        query: { ...query(), format },
+      });
       const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `audit.${format}`;
       const url = URL.createObjectURL(await res.blob());
       const a = Object.assign(document.createElement('a'), { href: url, download: name });
@@ -66,39 +78,109 @@ export function AuditView({ ctx }: { ctx: ConsoleContext }) {
       <h1>Audit</h1>
       <form onSubmit={search} aria-label="Search the audit log">
         <div class="row">
-          <div><label for="a-from">From</label><input id="a-from" type="datetime-local" required value={range.from} onInput={(e) => setRange({ ...range, from: (e.target as HTMLInputElement).value })} /></div>
-          <div><label for="a-to">To <span class="hint">(empty: now)</span></label><input id="a-to" type="datetime-local" value={range.to} onInput={(e) => setRange({ ...range, to: (e.target as HTMLInputElement).value })} /></div>
+          <div>
+            <label for="a-from">From</label>
+            <input
+              id="a-from"
+              type="datetime-local"
+              required
+              value={range.from}
+              onInput={(e) => setRange({ ...range, from: (e.target as HTMLInputElement).value })}
+            />
+          </div>
+          <div>
+            <label for="a-to">
+              To <span class="hint">(empty: now)</span>
+            </label>
+            <input
+              id="a-to"
+              type="datetime-local"
+              value={range.to}
+              onInput={(e) => setRange({ ...range, to: (e.target as HTMLInputElement).value })}
+            />
+          </div>
         </div>
         <div class="row">
-          <div><label for="a-request">Request id</label><input id="a-request" name="requestId" /></div>
-          <div><label for="a-subject">Subject (ecifId)</label><input id="a-subject" name="ecifId" /></div>
-          <div><label for="a-actor">Actor</label><input id="a-actor" name="actor" /></div>
-          <div><label for="a-action">Action <span class="hint">e.g. request.finalized</span></label><input id="a-action" name="action" /></div>
+          <div>
+            <label for="a-request">Request id</label>
+            <input id="a-request" name="requestId" />
+          </div>
+          <div>
+            <label for="a-subject">Subject (ecifId)</label>
+            <input id="a-subject" name="ecifId" />
+          </div>
+          <div>
+            <label for="a-actor">Actor</label>
+            <input id="a-actor" name="actor" />
+          </div>
+          <div>
+            <label for="a-action">
+              Action <span class="hint">e.g. request.finalized</span>
+            </label>
+            <input id="a-action" name="action" />
+          </div>
         </div>
         <p class="row">
-          <button type="submit" disabled={busy !== undefined}>Search</button>
-          <button type="button" class="secondary" onClick={verify} disabled={busy !== undefined}>Verify the chain</button>
-          <button type="button" class="secondary" onClick={() => exportAs('ndjson')} disabled={busy !== undefined}>Export NDJSON</button>
-          <button type="button" class="secondary" onClick={() => exportAs('csv')} disabled={busy !== undefined}>Export CSV</button>
+          <button type="submit" disabled={busy !== undefined}>
+            Search
+          </button>
+          <button type="button" class="secondary" onClick={verify} disabled={busy !== undefined}>
+            Verify the chain
+          </button>
+          <button type="button" class="secondary" onClick={() => exportAs('ndjson')} disabled={busy !== undefined}>
+            Export NDJSON
+          </button>
+          <button type="button" class="secondary" onClick={() => exportAs('csv')} disabled={busy !== undefined}>
+            Export CSV
+          </button>
         </p>
       </form>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       <div aria-live="polite" id="verify-result">
-        {verdict && (verdict.ok ? (
-          <p class="success">Verified: {verdict.checked} events in {verdict.streams} stream(s) and {verdict.digests} daily digest(s) are intact.</p>
-        ) : (
-          <div class="error">
-            <p><strong>The log is broken.</strong> {verdict.checked} events checked in {verdict.streams} stream(s).</p>
-            <dl class="facts">{Object.entries(verdict.firstBreak ?? {}).map(([k, v]) => <><dt>{k}</dt><dd class="mono">{typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v)}</dd></>)}</dl>
-          </div>
-        ))}
+        {verdict &&
+          (verdict.ok ? (
+            <p class="success">
+              Verified: {verdict.checked} events in {verdict.streams} stream(s) and {verdict.digests} daily digest(s)
+              are intact.
+            </p>
+          ) : (
+            <div class="error">
+              <p>
+                <strong>The log is broken.</strong> {verdict.checked} events checked in {verdict.streams} stream(s).
+              </p>
+              <dl class="facts">
+                {Object.entries(verdict.firstBreak ?? {}).map(([k, v]) => (
+                  <>
+                    <dt>{k}</dt>
+                    <dd class="mono">
+                      {typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v)}
+                    </dd>
+                  </>
+                ))}
+              </dl>
+            </div>
+          ))}
       </div>
       {events && (
         <>
           <h2>{events.length} event(s)</h2>
           <div class="table-scroll">
             <table>
-              <thead><tr><th scope="col">At</th><th scope="col">Stream</th><th scope="col">Seq</th><th scope="col">Action</th><th scope="col">Actor</th><th scope="col">Target</th><th scope="col">Hash</th></tr></thead>
+              <thead>
+                <tr>
+                  <th scope="col">At</th>
+                  <th scope="col">Stream</th>
+                  <th scope="col">Seq</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Actor</th>
+                  <th scope="col">Target</th>
+                  <th scope="col">Hash</th>
+                </tr>
+              </thead>
               <tbody>
                 {events.map((e) => (
                   <tr>
@@ -107,14 +189,24 @@ export function AuditView({ ctx }: { ctx: ConsoleContext }) {
                     <td>{e.seq}</td>
                     <td>{e.action}</td>
                     <td>{e.actor ? `${e.actor.role} ${e.actor.id ?? ''}` : ''}</td>
-                    <td class="mono">{Object.entries(e.target ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')}</td>
-                    <td class="mono" title={e.hash}>{String(e.hash).slice(0, 12)}…</td>
+                    <td class="mono">
+                      {Object.entries(e.target ?? {})
+                        .map(([k, v]) => `${k}=${v}`)
+                        .join(' ')}
+                    </td>
+                    <td class="mono" title={e.hash}>
+                      {String(e.hash).slice(0, 12)}…
+                    </td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
-          {next && <button type="button" class="secondary" onClick={loadMore} disabled={busy !== undefined}>Load more</button>}
+          {next && (
+            <button type="button" class="secondary" onClick={loadMore} disabled={busy !== undefined}>
+              Load more
+            </button>
+          )}
         </>
       )}
     </>

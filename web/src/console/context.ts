@@ -12,21 +12,48 @@ export interface ConsoleContext {
 }
 
 export const statuses = [
-  'pending_verification', 'received', 'in_progress', 'needs_attention', 'completed', 'partially_completed', 'denied', 'unverified', 'cancelled',
+  'pending_verification',
+  'received',
+  'in_progress',
+  'needs_attention',
+  'completed',
+  'partially_completed',
+  'denied',
+  'unverified',
+  'cancelled',
 ] as const;
 export const terminal = ['completed', 'partially_completed', 'denied', 'unverified', 'cancelled'];
-export const requestTypes = ['access', 'portability', 'erasure', 'rectification', 'restriction', 'objection', 'opt_out_sale_sharing', 'limit_sensitive'] as const;
+export const requestTypes = [
+  'access',
+  'portability',
+  'erasure',
+  'rectification',
+  'restriction',
+  'objection',
+  'opt_out_sale_sharing',
+  'limit_sensitive',
+] as const;
 export const denialReasons = [
-  'manifestly_unfounded', 'excessive', 'identity_not_verified', 'legal_obligation_to_retain', 'rights_of_others', 'legal_claims', 'not_a_consumer',
+  'manifestly_unfounded',
+  'excessive',
+  'identity_not_verified',
+  'legal_obligation_to_retain',
+  'rights_of_others',
+  'legal_claims',
+  'not_a_consumer',
 ] as const;
 /** Open requests due within this many days are due soon (the sweeper's DUE_SOON_DAYS default). */
 export const DUE_SOON_DAYS = 7;
 
 export const words = (s: string) => s.replaceAll('_', ' ');
-export const effectiveDue = (r: { dueAt: string; extension?: { extendedDueAt: string } }) => r.extension?.extendedDueAt ?? r.dueAt;
+export const effectiveDue = (r: { dueAt: string; extension?: { extendedDueAt: string } }) =>
+  r.extension?.extendedDueAt ?? r.dueAt;
 
 /** How pressing an open request is: from its deadline now, or from what the sweeper marked. */
-export function urgency(r: { status: string; dueAt: string; extension?: { extendedDueAt: string }; attention?: string }, now = Date.now()): 'overdue' | 'due-soon' | undefined {
+export function urgency(
+  r: { status: string; dueAt: string; extension?: { extendedDueAt: string }; attention?: string },
+  now = Date.now(),
+): 'overdue' | 'due-soon' | undefined {
   if (terminal.includes(r.status)) return undefined;
   const due = Date.parse(effectiveDue(r));
   if (due < now || r.attention === 'overdue') return 'overdue';

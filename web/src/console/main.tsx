@@ -33,11 +33,19 @@ function App({ config }: { config: WebConfig }) {
       <main id="main">
         <h1>Custodian console</h1>
         <p class="lead">For privacy operators and auditors.</p>
-        {session && <p class="error" role="alert">Signed in as {session.role}: the console is for operators and auditors.</p>}
+        {session && (
+          <p class="error" role="alert">
+            Signed in as {session.role}: the console is for operators and auditors.
+          </p>
+        )}
         {config.signIn.url ? (
           <p class="row">
-            <a class="button" href={signInHref(config.signIn.url, 'operator', here)}>Sign in as an operator</a>
-            <a class="button secondary" href={signInHref(config.signIn.url, 'auditor', here)}>Sign in as an auditor</a>
+            <a class="button" href={signInHref(config.signIn.url, 'operator', here)}>
+              Sign in as an operator
+            </a>
+            <a class="button secondary" href={signInHref(config.signIn.url, 'auditor', here)}>
+              Sign in as an auditor
+            </a>
           </p>
         ) : (
           <p class="notice">No sign-in is configured for this deployment (config.json).</p>
@@ -46,7 +54,13 @@ function App({ config }: { config: WebConfig }) {
     );
   }
 
-  const ctx: ConsoleContext = { api: apiClient(config.apiUrl), apiUrl: config.apiUrl, exportApiUrl: config.exportApiUrl, session, locale };
+  const ctx: ConsoleContext = {
+    api: apiClient(config.apiUrl),
+    apiUrl: config.apiUrl,
+    exportApiUrl: config.exportApiUrl,
+    session,
+    locale,
+  };
   const request = /^\/console\/requests\/([0-9A-Z]{26})$/.exec(path);
   let view;
   let title;
@@ -59,22 +73,47 @@ function App({ config }: { config: WebConfig }) {
 
   return (
     <div onClick={onLinkClick}>
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
       <header class="top">
-        <a class="brand" href="/console" data-route>Custodian console</a>
+        <a class="brand" href="/console" data-route>
+          Custodian console
+        </a>
         <nav aria-label="Console">
           <ul>
             {sections.map((s) => (
-              <li><a href={s.path} data-route aria-current={path === s.path || (s.path === '/console' && request) ? 'page' : undefined}>{s.label}</a></li>
+              <li>
+                <a
+                  href={s.path}
+                  data-route
+                  aria-current={path === s.path || (s.path === '/console' && request) ? 'page' : undefined}
+                >
+                  {s.label}
+                </a>
+              </li>
             ))}
           </ul>
         </nav>
         <div class="who">
-          <span>Signed in as <strong>{session.role}</strong> ({session.sub})</span>
-          <button type="button" class="secondary" onClick={() => { signOut(); location.assign('/console'); }}>Sign out</button>
+          <span>
+            Signed in as <strong>{session.role}</strong> ({session.sub})
+          </span>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => {
+              signOut();
+              location.assign('/console');
+            }}
+          >
+            Sign out
+          </button>
         </div>
       </header>
-      <main id="main" class="wide">{view}</main>
+      <main id="main" class="wide">
+        {view}
+      </main>
     </div>
   );
 }
@@ -83,4 +122,14 @@ takeTokenFromUrl();
 const root = document.getElementById('app')!;
 loadConfig()
   .then((config) => render(<App config={config} />, root))
-  .catch((e: Error) => render(<main><h1>Custodian console</h1><p class="error" role="alert">{e.message}</p></main>, root));
+  .catch((e: Error) =>
+    render(
+      <main>
+        <h1>Custodian console</h1>
+        <p class="error" role="alert">
+          {e.message}
+        </p>
+      </main>,
+      root,
+    ),
+  );

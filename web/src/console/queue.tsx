@@ -19,7 +19,10 @@ export function QueueView({ ctx }: { ctx: ConsoleContext }) {
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await api('GET', '/v1/privacy-requests', { token: session.token, query: { ...filters, limit: '200', cursor } });
+        const page = await api('GET', '/v1/privacy-requests', {
+          token: session.token,
+          query: { ...filters, limit: '200', cursor },
+        });
         all.push(...page.items);
         cursor = page.next;
       } while (cursor && ++pages < MAX_PAGES);
@@ -47,43 +50,101 @@ export function QueueView({ ctx }: { ctx: ConsoleContext }) {
     <>
       <h1>Requests</h1>
       <form onSubmit={apply} class="row" aria-label="Filter the queue">
-        <div><label for="f-status">Status</label>
-          <select id="f-status" name="status"><option value="">Open (all open statuses)</option>{statuses.map((s) => <option value={s}>{words(s)}</option>)}</select></div>
-        <div><label for="f-type">Right</label>
-          <select id="f-type" name="type"><option value="">Any</option>{requestTypes.map((s) => <option value={s}>{words(s)}</option>)}</select></div>
-        <div><label for="f-jur">Jurisdiction</label>
-          <select id="f-jur" name="jurisdiction"><option value="">Any</option><option>GDPR</option><option>CCPA</option></select></div>
-        <div><label for="f-due">Due before</label><input id="f-due" name="dueBefore" type="date" /></div>
-        <div><label class="switch" for="f-overdue"><input id="f-overdue" name="overdue" type="checkbox" /> Overdue only</label></div>
-        <div><button type="submit">Apply</button></div>
+        <div>
+          <label for="f-status">Status</label>
+          <select id="f-status" name="status">
+            <option value="">Open (all open statuses)</option>
+            {statuses.map((s) => (
+              <option value={s}>{words(s)}</option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="f-type">Right</label>
+          <select id="f-type" name="type">
+            <option value="">Any</option>
+            {requestTypes.map((s) => (
+              <option value={s}>{words(s)}</option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="f-jur">Jurisdiction</label>
+          <select id="f-jur" name="jurisdiction">
+            <option value="">Any</option>
+            <option>GDPR</option>
+            <option>CCPA</option>
+          </select>
+        </div>
+        <div>
+          <label for="f-due">Due before</label>
+          <input id="f-due" name="dueBefore" type="date" />
+        </div>
+        <div>
+          <label class="switch" for="f-overdue">
+            <input id="f-overdue" name="overdue" type="checkbox" /> Overdue only
+          </label>
+        </div>
+        <div>
+          <button type="submit">Apply</button>
+        </div>
       </form>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       {!items && !error && <p aria-busy="true">Loading…</p>}
       {items && (
         <>
           <h2 id="counts">Counts</h2>
           <ul class="counts" aria-labelledby="counts">
-            {[...counts].map(([s, n]) => <li data-status={s}>{words(s)}: <strong>{n}</strong></li>)}
-            <li><span class="badge bad">Overdue</span> <strong data-count="overdue">{overdue}</strong></li>
-            <li><span class="badge warn">Due soon</span> <strong data-count="due-soon">{dueSoon}</strong></li>
+            {[...counts].map(([s, n]) => (
+              <li data-status={s}>
+                {words(s)}: <strong>{n}</strong>
+              </li>
+            ))}
+            <li>
+              <span class="badge bad">Overdue</span> <strong data-count="overdue">{overdue}</strong>
+            </li>
+            <li>
+              <span class="badge warn">Due soon</span> <strong data-count="due-soon">{dueSoon}</strong>
+            </li>
           </ul>
           {more && <p class="notice">Showing the first {items.length}; narrow the filters to see the rest.</p>}
           <div class="table-scroll">
             <table aria-describedby="counts">
               <caption class="visually-hidden">Requests by status, then deadline</caption>
-              <thead><tr><th scope="col">Request</th><th scope="col">Right</th><th scope="col">Law</th><th scope="col">Status</th><th scope="col">Received</th><th scope="col">Due</th><th scope="col">Deadline</th></tr></thead>
+              <thead>
+                <tr>
+                  <th scope="col">Request</th>
+                  <th scope="col">Right</th>
+                  <th scope="col">Law</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Received</th>
+                  <th scope="col">Due</th>
+                  <th scope="col">Deadline</th>
+                </tr>
+              </thead>
               <tbody>
                 {items.map((r) => {
                   const u = urgency(r);
                   const days = daysUntil(effectiveDue(r));
                   return (
                     <tr class={u ?? ''} data-request={r.id}>
-                      <td><a href={`/console/requests/${r.id}`} data-route class="mono">{r.id}</a></td>
+                      <td>
+                        <a href={`/console/requests/${r.id}`} data-route class="mono">
+                          {r.id}
+                        </a>
+                      </td>
                       <td>{words(r.type)}</td>
                       <td>{r.jurisdiction}</td>
                       <td>{words(r.status)}</td>
                       <td>{formatDateTime(r.receivedAt, locale)}</td>
-                      <td>{formatDate(effectiveDue(r), locale)}{r.extension && ' (extended)'}</td>
+                      <td>
+                        {formatDate(effectiveDue(r), locale)}
+                        {r.extension && ' (extended)'}
+                      </td>
                       <td>
                         {u === 'overdue' && <span class="badge bad">Overdue</span>}
                         {u === 'due-soon' && <span class="badge warn">Due soon</span>}

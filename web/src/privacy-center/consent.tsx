@@ -10,7 +10,13 @@ import type { CenterContext } from './context.ts';
 import { isKey, purposeWords } from './i18n.ts';
 
 interface Catalog {
-  purposes: { purpose: string; title: string; description: string; notice: string; model: Record<string, 'opt_in' | 'opt_out'> }[];
+  purposes: {
+    purpose: string;
+    title: string;
+    description: string;
+    notice: string;
+    model: Record<string, 'opt_in' | 'opt_out'>;
+  }[];
   channels: string[];
   notices: { id: string; version: string; text: string; url: string; language: string }[];
 }
@@ -36,14 +42,32 @@ export function ConsentView({ ctx }: { ctx: CenterContext }) {
   useEffect(() => {
     api<Catalog>('GET', '/v1/consent/catalog').then(setCatalog, (e: Error) => setError(e.message));
   }, []);
-  const reload = () => session && api<Current>('GET', `/v1/subjects/${encodeURIComponent(session.sub)}/consents`, { token: session.token }).then(setCurrent, (e: Error) => setError(e.message));
+  const reload = () =>
+    session &&
+    api<Current>('GET', `/v1/subjects/${encodeURIComponent(session.sub)}/consents`, { token: session.token }).then(
+      setCurrent,
+      (e: Error) => setError(e.message),
+    );
   useEffect(() => void reload(), [session?.sub]);
 
-  if (!catalog) return <><h1>{t('consentTitle')}</h1>{error ? <p class="error" role="alert">{t('error', { message: error })}</p> : <p aria-busy="true">{t('loading')}</p>}</>;
+  if (!catalog)
+    return (
+      <>
+        <h1>{t('consentTitle')}</h1>
+        {error ? (
+          <p class="error" role="alert">
+            {t('error', { message: error })}
+          </p>
+        ) : (
+          <p aria-busy="true">{t('loading')}</p>
+        )}
+      </>
+    );
 
   const words = (p: Catalog['purposes'][number]) => (lang === 'zh-CN' && purposeWords[p.purpose]) || p;
   const channelName = (c: string) => (isKey(`channel.${c}`) ? t(`channel.${c}` as never) : c);
-  const recorded = (purpose: string, channel: string) => current?.consents.find((c) => c.purpose === purpose && c.channel === channel)?.state;
+  const recorded = (purpose: string, channel: string) =>
+    current?.consents.find((c) => c.purpose === purpose && c.channel === channel)?.state;
   const isOn = (p: Catalog['purposes'][number], channel: string) => {
     const shown = optimistic[`${p.purpose}:${channel}`];
     if (shown !== undefined) return shown;
@@ -93,23 +117,48 @@ export function ConsentView({ ctx }: { ctx: CenterContext }) {
       <h1>{t('consentTitle')}</h1>
       <p class="lead">{session ? t('consentLead') : t('consentNotSignedIn')}</p>
       {!session && config.signIn.url && (
-        <p class="notice">{t('consentSignIn')} <a href={signInHref(config.signIn.url, 'customer', '/consent')}>{t('signIn')}</a></p>
+        <p class="notice">
+          {t('consentSignIn')} <a href={signInHref(config.signIn.url, 'customer', '/consent')}>{t('signIn')}</a>
+        </p>
       )}
       {gpc && !gpcHonored && <p class="notice">{t('gpcDetected')}</p>}
-      {gpcHonored && <p class="success" id="gpc-honored">{t('gpcHonored')}</p>}
+      {gpcHonored && (
+        <p class="success" id="gpc-honored">
+          {t('gpcHonored')}
+        </p>
+      )}
       {optOutRequest && <p class="notice">{t('optOutFiled', { id: optOutRequest })}</p>}
-      <div aria-live="polite" id="consent-saved">{message && <p class="success">{message}</p>}</div>
-      {error && <p class="error" role="alert">{t('error', { message: error })}</p>}
+      <div aria-live="polite" id="consent-saved">
+        {message && <p class="success">{message}</p>}
+      </div>
+      {error && (
+        <p class="error" role="alert">
+          {t('error', { message: error })}
+        </p>
+      )}
       {session && (
         <fieldset>
           <legend>{t('whereYouLive')}</legend>
           {(['GDPR', 'CCPA'] as const).map((j) => (
-            <label class="switch"><input type="radio" name="consent-jurisdiction" checked={jurisdiction === j} onChange={() => setJurisdiction(j)} /> {t(`jurisdiction.${j}`)}</label>
+            <label class="switch">
+              <input
+                type="radio"
+                name="consent-jurisdiction"
+                checked={jurisdiction === j}
+                onChange={() => setJurisdiction(j)}
+              />{' '}
+              {t(`jurisdiction.${j}`)}
+            </label>
           ))}
         </fieldset>
       )}
       {flags.length > 0 && (
-        <p>{t('flags')}: {flags.map(([k]) => <span class="badge warn">{isKey(`flag.${k}`) ? t(`flag.${k}` as never) : k}</span>)}</p>
+        <p>
+          {t('flags')}:{' '}
+          {flags.map(([k]) => (
+            <span class="badge warn">{isKey(`flag.${k}`) ? t(`flag.${k}` as never) : k}</span>
+          ))}
+        </p>
       )}
       {catalog.purposes.map((p) => {
         const notice = catalog.notices.find((n) => n.id === p.notice);
@@ -120,7 +169,8 @@ export function ConsentView({ ctx }: { ctx: CenterContext }) {
             <p>{words(p).description}</p>
             {notice && (
               <p class="hint" id={noticeId}>
-                {t('notice', { id: notice.id, version: notice.version })}: <span lang={notice.language}>{notice.text}</span>
+                {t('notice', { id: notice.id, version: notice.version })}:{' '}
+                <span lang={notice.language}>{notice.text}</span>
               </p>
             )}
             <div class="row">
@@ -134,7 +184,7 @@ export function ConsentView({ ctx }: { ctx: CenterContext }) {
                       role="switch"
                       checked={isOn(p, c)}
                       disabled={!session}
-                      aria-busy={saving === id ? "true" : undefined}
+                      aria-busy={saving === id ? 'true' : undefined}
                       aria-label={t('toggleLabel', { purpose: words(p).title, channel: channelName(c) })}
                       onChange={(e) => change(p, c, (e.target as HTMLInputElement).checked)}
                       data-consent={id}

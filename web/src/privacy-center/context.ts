@@ -14,7 +14,14 @@ export interface CenterContext {
 }
 
 export const rights = [
-  'access', 'portability', 'erasure', 'rectification', 'restriction', 'objection', 'opt_out_sale_sharing', 'limit_sensitive',
+  'access',
+  'portability',
+  'erasure',
+  'rectification',
+  'restriction',
+  'objection',
+  'opt_out_sale_sharing',
+  'limit_sensitive',
 ] as const;
 export type Right = (typeof rights)[number];
 

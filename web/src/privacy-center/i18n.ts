@@ -18,7 +18,8 @@ const en = {
   signOut: 'Sign out',
   signedInAs: 'Signed in as customer {sub}',
   home: 'Your privacy',
-  homeLead: 'Ask us about the data we hold on you, or change what you let us do with it. Every request is answered within the legal deadline.',
+  homeLead:
+    'Ask us about the data we hold on you, or change what you let us do with it. Every request is answered within the legal deadline.',
   chooseRight: 'What would you like to do?',
   manageConsent: 'Manage your consent',
   manageConsentHint: 'Choose which messages and uses of your data you agree to. Change it any time.',
@@ -44,7 +45,8 @@ const en = {
   'jurisdiction.GDPR': 'EU or UK (GDPR)',
   'jurisdiction.CCPA': 'California (CCPA)',
   identify: 'How do we find you?',
-  identifyHint: 'Give the email or phone number you use with us. We send a code to the contact we already have on file, never to a new one.',
+  identifyHint:
+    'Give the email or phone number you use with us. We send a code to the contact we already have on file, never to a new one.',
   email: 'Email',
   phone: 'Phone number',
   phoneHint: 'With the country code, for example +44 20 7946 0000',
@@ -61,7 +63,8 @@ const en = {
   needIdentifier: 'Give an email or a phone number.',
   needCorrection: 'Fill in at least one correct value.',
   codeTitle: 'Check your inbox',
-  codeLead: 'If we hold data about you, we sent a 6-digit code to the contact we have on file. It is valid for 15 minutes.',
+  codeLead:
+    'If we hold data about you, we sent a 6-digit code to the contact we have on file. It is valid for 15 minutes.',
   code: 'Code',
   verify: 'Confirm',
   codeFormat: 'The code is 6 digits.',
@@ -120,7 +123,8 @@ const en = {
   cancel: 'Cancel the request',
   notFound: 'We cannot show this request. It may be one you opened in another browser.',
   consentTitle: 'Your consent',
-  consentLead: 'Each switch saves at once. Turning one off is as easy as turning it on, and takes effect straight away.',
+  consentLead:
+    'Each switch saves at once. Turning one off is as easy as turning it on, and takes effect straight away.',
   consentSignIn: 'Sign in to see and change your choices.',
   consentNotSignedIn: 'What you can choose',
   notice: 'Notice {id}, version {version}',
@@ -137,8 +141,10 @@ const en = {
   'state.granted': 'on',
   'state.denied': 'off',
   'state.withdrawn': 'off',
-  gpcHonored: 'Your browser sent a Global Privacy Control signal: we treat it as an opt-out of the sale and sharing of your data, and we have recorded it.',
-  gpcDetected: 'Your browser sends a Global Privacy Control signal. We honour it as an opt-out of sale and sharing when you save a choice.',
+  gpcHonored:
+    'Your browser sent a Global Privacy Control signal: we treat it as an opt-out of the sale and sharing of your data, and we have recorded it.',
+  gpcDetected:
+    'Your browser sends a Global Privacy Control signal. We honour it as an opt-out of sale and sharing when you save a choice.',
   optOutFiled: 'We are telling the systems that sold or shared data about your opt-out (request {id}).',
   flags: 'Standing choices',
   'flag.optOutSale': 'Opted out of sale',
@@ -188,7 +194,8 @@ const zh: Record<Key, string> = {
   'jurisdiction.GDPR': '欧盟或英国（GDPR）',
   'jurisdiction.CCPA': '加利福尼亚（CCPA）',
   identify: '我们如何找到您？',
-  identifyHint: '请填写您在我们这里使用的电子邮箱或电话号码。验证码只会发送到我们已有记录的联系方式，绝不会发到新的联系方式。',
+  identifyHint:
+    '请填写您在我们这里使用的电子邮箱或电话号码。验证码只会发送到我们已有记录的联系方式，绝不会发到新的联系方式。',
   email: '电子邮箱',
   phone: '电话号码',
   phoneHint: '请带国家代码，例如 +86 10 1234 5678',

@@ -19,33 +19,62 @@ function App({ config }: { config: WebConfig }) {
   // The privacy center is for customers: another role's token is not used here.
   const customer = session?.role === 'customer' ? session : undefined;
   const t = translator(lang);
-  const ctx: CenterContext = { api: apiClient(config.apiUrl), config, session: customer, t, lang, locale: dateLocale(lang) };
+  const ctx: CenterContext = {
+    api: apiClient(config.apiUrl),
+    config,
+    session: customer,
+    t,
+    lang,
+    locale: dateLocale(lang),
+  };
   document.title = t('title');
 
   let view;
   const follow = /^\/requests\/([0-9A-Z]{26})$/.exec(path);
-  if (path === '/request' && rights.includes(search.get('type') as Right)) view = <RequestForm ctx={ctx} right={search.get('type') as Right} />;
+  if (path === '/request' && rights.includes(search.get('type') as Right))
+    view = <RequestForm ctx={ctx} right={search.get('type') as Right} />;
   else if (follow) view = <FollowRequest ctx={ctx} id={follow[1]} />;
   else if (path === '/consent') view = <ConsentView ctx={ctx} />;
   else view = <Home ctx={ctx} />;
 
   return (
     <div onClick={onLinkClick}>
-      <a class="skip" href="#main">{t('skip')}</a>
+      <a class="skip" href="#main">
+        {t('skip')}
+      </a>
       <header class="top">
-        <a class="brand" href="/" data-route>{t('title')}</a>
+        <a class="brand" href="/" data-route>
+          {t('title')}
+        </a>
         <div class="who">
-          <label class="switch" for="lang">{t('language')}</label>
+          <label class="switch" for="lang">
+            {t('language')}
+          </label>
           <select id="lang" value={lang} onChange={(e) => setLang((e.target as HTMLSelectElement).value as never)}>
-            {languages.map((l) => <option value={l.lang} lang={l.lang}>{l.name}</option>)}
+            {languages.map((l) => (
+              <option value={l.lang} lang={l.lang}>
+                {l.name}
+              </option>
+            ))}
           </select>
           {customer ? (
             <>
               <span>{t('signedInAs', { sub: customer.sub })}</span>
-              <button class="secondary" type="button" onClick={() => { signOut(); location.assign('/'); }}>{t('signOut')}</button>
+              <button
+                class="secondary"
+                type="button"
+                onClick={() => {
+                  signOut();
+                  location.assign('/');
+                }}
+              >
+                {t('signOut')}
+              </button>
             </>
           ) : config.signIn.url ? (
-            <a class="button secondary" href={signInHref(config.signIn.url, 'customer', path + location.search)}>{t('signIn')}</a>
+            <a class="button secondary" href={signInHref(config.signIn.url, 'customer', path + location.search)}>
+              {t('signIn')}
+            </a>
           ) : null}
         </div>
       </header>
@@ -73,13 +102,22 @@ function Home({ ctx }: { ctx: CenterContext }) {
         ))}
       </ul>
       <h2>{t('manageConsent')}</h2>
-      <p>{t('manageConsentHint')} <a href="/consent" data-route>{t('manageConsent')}</a></p>
+      <p>
+        {t('manageConsentHint')}{' '}
+        <a href="/consent" data-route>
+          {t('manageConsent')}
+        </a>
+      </p>
       {mine.length > 0 && (
         <>
           <h2>{t('yourRequests')}</h2>
           <ul>
             {mine.map((r) => (
-              <li><a href={`/requests/${r.id}`} data-route>{t(`right.${r.type as Right}`)} · <span class="mono">{r.id}</span></a></li>
+              <li>
+                <a href={`/requests/${r.id}`} data-route>
+                  {t(`right.${r.type as Right}`)} · <span class="mono">{r.id}</span>
+                </a>
+              </li>
             ))}
           </ul>
         </>
@@ -92,4 +130,14 @@ takeTokenFromUrl();
 const root = document.getElementById('app')!;
 loadConfig()
   .then((config) => render(<App config={config} />, root))
-  .catch((e: Error) => render(<main><h1>Privacy center</h1><p class="error" role="alert">{e.message}</p></main>, root));
+  .catch((e: Error) =>
+    render(
+      <main>
+        <h1>Privacy center</h1>
+        <p class="error" role="alert">
+          {e.message}
+        </p>
+      </main>,
+      root,
+    ),
+  );

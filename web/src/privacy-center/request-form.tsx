@@ -23,9 +23,16 @@ export function RequestForm({ ctx, right }: { ctx: CenterContext; right: Right }
     e.preventDefault();
     const form = new FormData(e.target as HTMLFormElement);
     const value = (k: string) => String(form.get(k) ?? '').trim();
-    const identifiers = Object.fromEntries([['email', value('email')], ['phone', value('phone')]].filter(([, v]) => v));
+    const identifiers = Object.fromEntries(
+      [
+        ['email', value('email')],
+        ['phone', value('phone')],
+      ].filter(([, v]) => v),
+    );
     if (!Object.keys(identifiers).length) return setError(t('needIdentifier'));
-    const corrections = Object.fromEntries(correctionFields.map((f) => [f.name, value(`fix-${f.name}`)]).filter(([, v]) => v));
+    const corrections = Object.fromEntries(
+      correctionFields.map((f) => [f.name, value(`fix-${f.name}`)]).filter(([, v]) => v),
+    );
     if (right === 'rectification' && !Object.keys(corrections).length) return setError(t('needCorrection'));
     setBusy(true);
     setError(undefined);
@@ -55,16 +62,30 @@ export function RequestForm({ ctx, right }: { ctx: CenterContext; right: Right }
           <legend>{t('whereYouLive')}</legend>
           {(['GDPR', 'CCPA'] as const).map((j) => (
             <label class="switch">
-              <input type="radio" name="jurisdiction" value={j} checked={jurisdiction === j} onChange={() => setJurisdiction(j)} /> {t(`jurisdiction.${j}`)}
+              <input
+                type="radio"
+                name="jurisdiction"
+                value={j}
+                checked={jurisdiction === j}
+                onChange={() => setJurisdiction(j)}
+              />{' '}
+              {t(`jurisdiction.${j}`)}
             </label>
           ))}
         </fieldset>
         <fieldset>
           <legend>{t('identify')}</legend>
-          <p class="hint" id="identify-hint">{session ? t('signedInNoCode') : t('identifyHint')}</p>
+          <p class="hint" id="identify-hint">
+            {session ? t('signedInNoCode') : t('identifyHint')}
+          </p>
           <label for="email">{t('email')}</label>
           <input id="email" name="email" type="email" autocomplete="email" aria-describedby="identify-hint" />
-          <label for="phone">{t('phone')} <span class="hint" id="phone-hint">{t('phoneHint')}</span></label>
+          <label for="phone">
+            {t('phone')}{' '}
+            <span class="hint" id="phone-hint">
+              {t('phoneHint')}
+            </span>
+          </label>
           <input id="phone" name="phone" type="tel" autocomplete="tel" aria-describedby="phone-hint" />
         </fieldset>
         {right === 'rectification' && (
@@ -74,13 +95,24 @@ export function RequestForm({ ctx, right }: { ctx: CenterContext; right: Right }
             {correctionFields.map((f) => (
               <>
                 <label for={`fix-${f.name}`}>{t(f.key)}</label>
-                <input id={`fix-${f.name}`} name={`fix-${f.name}`} type={f.type as "text"} autocomplete={f.autocomplete} />
+                <input
+                  id={`fix-${f.name}`}
+                  name={`fix-${f.name}`}
+                  type={f.type as 'text'}
+                  autocomplete={f.autocomplete}
+                />
               </>
             ))}
           </fieldset>
         )}
-        {error && <p class="error" role="alert">{error}</p>}
-        <button type="submit" disabled={busy}>{busy ? t('sending') : t('submit')}</button>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {busy ? t('sending') : t('submit')}
+        </button>
       </form>
     </>
   );

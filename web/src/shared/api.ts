@@ -53,8 +53,11 @@ export async function send(baseUrl: string, method: string, path: string, opts: 
     }
     const title = String(problem.title ?? problem.message ?? res.statusText ?? 'Error');
     // Field errors (422) say which input was refused and why.
-    const fields = Array.isArray(problem.errors) ? (problem.errors as { path: string; message: string }[]).map((e) => `${e.path}: ${e.message}`).join('; ') : '';
-    const detail = [typeof problem.detail === 'string' ? problem.detail : '', fields].filter(Boolean).join(' ') || undefined;
+    const fields = Array.isArray(problem.errors)
+      ? (problem.errors as { path: string; message: string }[]).map((e) => `${e.path}: ${e.message}`).join('; ')
+      : '';
+    const detail =
+      [typeof problem.detail === 'string' ? problem.detail : '', fields].filter(Boolean).join(' ') || undefined;
     throw new ApiError(res.status, `${res.status} ${title}`, detail, problem);
   }
   return res;

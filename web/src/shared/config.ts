@@ -23,5 +23,9 @@ export async function loadConfig(): Promise<WebConfig> {
   if (!res.ok) throw new Error(`config.json answered ${res.status}`);
   const raw = (await res.json()) as Partial<WebConfig>;
   const apiUrl = (raw.apiUrl ?? '').replace(/\/+$/, '');
-  return { apiUrl, exportApiUrl: (raw.exportApiUrl || apiUrl).replace(/\/+$/, ''), signIn: raw.signIn ?? { mode: 'none' } };
+  return {
+    apiUrl,
+    exportApiUrl: (raw.exportApiUrl || apiUrl).replace(/\/+$/, ''),
+    signIn: raw.signIn ?? { mode: 'none' },
+  };
 }

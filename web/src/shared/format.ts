@@ -4,7 +4,14 @@ export function formatDateTime(iso: string | undefined, locale: string): string 
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   // dateStyle/timeStyle cannot be combined with timeZoneName: the fields are spelled out.
-  return new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(d);
+  return new Intl.DateTimeFormat(locale, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  }).format(d);
 }
 
 export function formatDate(iso: string | undefined, locale: string): string {

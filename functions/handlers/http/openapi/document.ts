@@ -9,7 +9,11 @@ import type { RouteContract } from '../../middleware/http-route.ts';
 type JsonSchema = Record<string, unknown>;
 
 const toSchema = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io,
+    unrepresentable: 'any',
+  }) as JsonSchema;
   return rest;
 };
 
@@ -46,11 +50,24 @@ export function openApiDocument(contracts: RouteContract[], version: string): Js
       ...(schemas.summary ? { summary: schemas.summary } : {}),
       ...(schemas.description ? { description: schemas.description } : {}),
       tags: [route.path.split('/')[2] ?? 'service'],
-      parameters: [...parameters(schemas.params, 'path'), ...parameters(schemas.query, 'query'), ...parameters(schemas.headers, 'header')],
+      parameters: [
+        ...parameters(schemas.params, 'path'),
+        ...parameters(schemas.query, 'query'),
+        ...parameters(schemas.headers, 'header'),
+      ],
       ...(schemas.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(schemas.body, 'input') } } } }
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: toSchema(schemas.body, 'input') } },
+            },
+          }
         : {}),
-      ...(route.auth === 'jwt' ? { security: [{ bearer: [] }] } : route.auth === 'public' ? { security: [{}, { bearer: [] }] } : { security: [{ hmac: [] }] }),
+      ...(route.auth === 'jwt'
+        ? { security: [{ bearer: [] }] }
+        : route.auth === 'public'
+          ? { security: [{}, { bearer: [] }] }
+          : { security: [{ hmac: [] }] }),
       'x-custodian-roles': route.roles,
       // Streamed rows live on their own API in AWS (API Gateway streams on REST APIs only).
       ...(route.stream
@@ -71,19 +88,32 @@ export function openApiDocument(contracts: RouteContract[], version: string): Js
             status,
             {
               description: 'Success',
-              content: Object.fromEntries((schemas.responseMediaTypes ?? ['application/json']).map((type) => [type, { schema: toSchema(schema, 'output') }])),
+              content: Object.fromEntries(
+                (schemas.responseMediaTypes ?? ['application/json']).map((type) => [
+                  type,
+                  { schema: toSchema(schema, 'output') },
+                ]),
+              ),
             },
           ]),
         ),
         ...Object.fromEntries(
           Object.entries(problemStatuses).map(([status, description]) => [
             status,
-            { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+            {
+              description,
+              content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+            },
           ]),
         ),
         // On JWT routes the HTTP API authorizer answers 401 itself, before any function runs.
         ...(route.auth === 'jwt'
-          ? { '401': { description: 'Rejected by the JWT authorizer', content: { 'application/json': { schema: { $ref: '#/components/schemas/AuthorizerRejection' } } } } }
+          ? {
+              '401': {
+                description: 'Rejected by the JWT authorizer',
+                content: { 'application/json': { schema: { $ref: '#/components/schemas/AuthorizerRejection' } } },
+              },
+            }
           : {}),
       },
     };
@@ -94,7 +124,8 @@ export function openApiDocument(contracts: RouteContract[], version: string): Js
     info: {
       title: 'Custodian API',
       version,
-      description: 'Privacy and consent orchestrator: consent, privacy requests (GDPR/CCPA), the ECIF, connected systems, audit.',
+      description:
+        'Privacy and consent orchestrator: consent, privacy requests (GDPR/CCPA), the ECIF, connected systems, audit.',
     },
     servers: [{ url: 'http://127.0.0.1:3000', description: 'npm start' }],
     paths,
@@ -104,8 +135,18 @@ export function openApiDocument(contracts: RouteContract[], version: string): Js
         AuthorizerRejection: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
       },
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Cognito (AWS) or the local dev issuer; the role is a Cognito group.' },
-        hmac: { type: 'apiKey', in: 'header', name: 'x-custodian-signature', description: 't=<unix>,v1=<hex HMAC-SHA256 of "t.body">, 5-minute window' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'Cognito (AWS) or the local dev issuer; the role is a Cognito group.',
+        },
+        hmac: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-custodian-signature',
+          description: 't=<unix>,v1=<hex HMAC-SHA256 of "t.body">, 5-minute window',
+        },
       },
     },
   };
