@@ -5,6 +5,7 @@
  * (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SFN, AWS_ENDPOINT_URL_S3): nothing else changes locally.
  */
 import { z } from 'zod';
+import { ConfigurationError } from '#core/shared/errors.ts';
 
 export const configSchema = z.object({
   TABLE_ECIF: z.string().min(1),
@@ -81,7 +82,7 @@ export function config(): Config {
     if (!parsed.success) {
       // Names only: values may be secrets.
       const names = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
-      throw new Error(`invalid configuration: ${names}`);
+      throw new ConfigurationError(names);
     }
     cached = parsed.data;
   }

@@ -33,6 +33,7 @@ import { systemIdSchema } from '#core/ecif/customer.ts';
 import { createIdentityHasher } from '#core/ecif/identifiers.ts';
 import type { RequestWorkflow } from '#core/requests/ports.ts';
 import { systemClock } from '#core/shared/clock.ts';
+import { ConfigurationError } from '#core/shared/errors.ts';
 
 /** A port whose adapter module loads on its first call (every port method is async). */
 function lazyPort<T extends object>(load: () => Promise<T>): T {
@@ -63,7 +64,7 @@ async function build() {
   const pepper = env.IDENTIFIER_PEPPER_SECRET_ARN
     ? await secretValue(env.IDENTIFIER_PEPPER_SECRET_ARN)
     : env.IDENTIFIER_PEPPER;
-  if (!pepper) throw new Error('invalid configuration: IDENTIFIER_PEPPER or IDENTIFIER_PEPPER_SECRET_ARN');
+  if (!pepper) throw new ConfigurationError('IDENTIFIER_PEPPER or IDENTIFIER_PEPPER_SECRET_ARN');
   const db = documentClient();
   const clock = systemClock;
   const signingSecret = env.CONNECTOR_SIGNING_SECRET_ARN
@@ -80,7 +81,7 @@ async function build() {
     env.OUTBOX === 'dev-mailbox'
       ? devMailbox
       : lazyPort(async () => {
-          if (!env.SES_FROM) throw new Error('invalid configuration: SES_FROM');
+          if (!env.SES_FROM) throw new ConfigurationError('SES_FROM');
           const [{ SesOutbox }, { SESv2Client }] = await Promise.all([
             import('#adapters/outbox/ses-outbox.ts'),
             import('@aws-sdk/client-sesv2'),
@@ -96,7 +97,7 @@ async function build() {
     return new StepFunctionsRequestWorkflow(new SFNClient({}), env.STATE_MACHINE_ARN);
   });
   const reports: ReportStore = lazyPort(async () => {
-    if (!env.REPORT_BUCKET) throw new Error('invalid configuration: REPORT_BUCKET');
+    if (!env.REPORT_BUCKET) throw new ConfigurationError('REPORT_BUCKET');
     return new (await import('#adapters/s3/report-store.ts')).S3ReportStore(await s3(), env.REPORT_BUCKET);
   });
   // consent.changed: EventBridge in AWS, signed webhooks locally. A failure to publish is logged, never
@@ -115,15 +116,13 @@ async function build() {
   const changes: ConsentChangePublisher | undefined = publisher && {
     publish: (change) =>
       // The logger is imported on use: it takes LOG_LEVEL when it is first loaded.
-      publisher
-        .publish(change)
-        .catch(async (err: Error) =>
-          (await import('./middleware/logging.ts')).logger.warn({
-            message: 'consent.changed not delivered',
-            error: err.name,
-            detail: err.message.slice(0, 120),
-          }),
-        ),
+      publisher.publish(change).catch(async (err: Error) =>
+        (await import('./middleware/logging.ts')).logger.warn({
+          message: 'consent.changed not delivered',
+          error: err.name,
+          detail: err.message.slice(0, 120),
+        }),
+      ),
   };
   const digestArchive: DigestArchive | undefined = env.DIGEST_BUCKET
     ? lazyPort(

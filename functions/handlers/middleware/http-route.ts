@@ -17,6 +17,7 @@ import type { Actor } from '#core/shared/actor.ts';
 import { deps, type Deps } from '../deps.ts';
 import { routeTable, type RouteId, type RouteSpec } from '../http/routes.ts';
 import { actorFor } from './auth.ts';
+import { errorFields } from './error-log.ts';
 import { readJsonBody } from './json-body.ts';
 import { logger } from './logging.ts';
 import { problemOf, problemResponse } from './problem-details.ts';
@@ -98,7 +99,7 @@ const problemDetails = (route: RouteSpec): MiddlewareObj<Event, Result> => {
       role: actor?.role ?? 'anonymous',
       requestId: event.requestContext?.requestId,
       ms: Date.now() - (started.get(event) ?? Date.now()),
-      ...(error ? { error: (error as Error)?.name ?? 'unknown' } : {}),
+      ...(error ? errorFields(error) : {}),
     });
   return {
     before: (request) => {
@@ -108,7 +109,7 @@ const problemDetails = (route: RouteSpec): MiddlewareObj<Event, Result> => {
       log(request.event, request.response?.statusCode ?? 200, internal(request.event).actor);
     },
     onError: (request) => {
-      const problem = problemOf(request.error, request.event.requestContext?.http?.path);
+      const problem = problemOf(request.error, route.path);
       request.response = problemResponse(problem);
       log(request.event, problem.status, internal(request.event).actor, request.error);
     },
@@ -218,7 +219,7 @@ export function httpStreamRoute<
           route: `${route.method} ${route.path}`,
           requestId: event.requestContext?.requestId,
           ms: Date.now() - started,
-          error: (error as Error)?.name ?? 'unknown',
+          ...errorFields(error),
         });
         throw error;
       } finally {
