@@ -34,6 +34,7 @@ import { createIdentityHasher } from '#core/ecif/identifiers.ts';
 import type { RequestWorkflow } from '#core/requests/ports.ts';
 import { systemClock } from '#core/shared/clock.ts';
 import { ConfigurationError } from '#core/shared/errors.ts';
+import { pageCursors } from '#core/shared/page-cursor.ts';
 
 /** A port whose adapter module loads on its first call (every port method is async). */
 function lazyPort<T extends object>(load: () => Promise<T>): T {
@@ -67,6 +68,8 @@ async function build() {
   if (!pepper) throw new ConfigurationError('IDENTIFIER_PEPPER or IDENTIFIER_PEPPER_SECRET_ARN');
   const db = documentClient();
   const clock = systemClock;
+  // Every paged route's cursor is sealed with a key derived from the pepper (core/shared/page-cursor.ts).
+  const cursors = pageCursors(createHmac('sha256', pepper).update('custodian/page-cursor').digest('hex'));
   const signingSecret = env.CONNECTOR_SIGNING_SECRET_ARN
     ? await secretValue(env.CONNECTOR_SIGNING_SECRET_ARN)
     : env.CONNECTOR_SIGNING_SECRET;
@@ -142,8 +145,8 @@ async function build() {
     hash: createIdentityHasher(pepper),
     ecif: new DynamoEcifRegistry(db, env.TABLE_ECIF),
     systems,
-    consent: new DynamoConsentLedger(db, env.TABLE_CONSENT),
-    requests: new DynamoRequestStore(db, env.TABLE_REQUESTS, env.REQUEST_RETENTION_DAYS),
+    consent: new DynamoConsentLedger(db, env.TABLE_CONSENT, cursors),
+    requests: new DynamoRequestStore(db, env.TABLE_REQUESTS, cursors, env.REQUEST_RETENTION_DAYS),
     followUps: new DynamoFollowUpStore(db, env.TABLE_REQUESTS),
     holds: new DynamoLegalHolds(db, env.TABLE_ECIF),
     outbox,
@@ -159,7 +162,7 @@ async function build() {
       submissionsPerHour: env.ANONYMOUS_SUBMISSIONS_PER_HOUR,
       verificationsPerHour: env.VERIFICATION_TRIES_PER_HOUR,
     },
-    audit: new DynamoAuditLog(db, env.TABLE_AUDIT, clock, env.AUDIT_RETENTION_DAYS),
+    audit: new DynamoAuditLog(db, env.TABLE_AUDIT, cursors, clock, env.AUDIT_RETENTION_DAYS),
     workflow,
     reports,
     changes,
