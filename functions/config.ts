@@ -12,6 +12,8 @@ export const configSchema = z.object({
   TABLE_CONSENT: z.string().min(1),
   TABLE_REQUESTS: z.string().min(1),
   TABLE_AUDIT: z.string().min(1),
+  /** Idempotency-Key records of the write routes (Powertools' schema: `id`, TTL `expiration`). */
+  TABLE_IDEMPOTENCY: z.string().min(1).optional(),
   REPORT_BUCKET: z.string().min(1).optional(),
   /** The write-once (Object Lock) bucket of the daily audit digests. */
   DIGEST_BUCKET: z.string().min(1).optional(),

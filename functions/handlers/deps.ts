@@ -25,6 +25,7 @@ import { DynamoConsentLedger } from '#adapters/dynamodb/consent-ledger.ts';
 import { DynamoEcifRegistry } from '#adapters/dynamodb/ecif-registry.ts';
 import { DynamoRequestStore } from '#adapters/dynamodb/request-store.ts';
 import { DynamoFollowUpStore } from '#adapters/dynamodb/follow-ups.ts';
+import { idempotencyStore, resetIdempotencyStores } from '#adapters/dynamodb/idempotency-store.ts';
 import { DynamoLegalHolds } from '#adapters/dynamodb/legal-holds.ts';
 import { DynamoRateLimiter } from '#adapters/dynamodb/rate-limiter.ts';
 import { DynamoSystemsRegistry } from '#adapters/dynamodb/systems-registry.ts';
@@ -176,6 +177,13 @@ async function build() {
       const system = await systems.get(systemId);
       return system ? await callbackKeysOf(system, secrets, opts) : [];
     },
+    /** Where the chain keeps a route's Idempotency-Key records (Powertools' DynamoDB persistence layer). */
+    idempotencyStore: (route: string) => {
+      if (!env.TABLE_IDEMPOTENCY) throw new ConfigurationError('TABLE_IDEMPOTENCY');
+      return idempotencyStore(env.TABLE_IDEMPOTENCY, route);
+    },
+    /** Keys the hash that scopes an anonymous caller's Idempotency-Key to its source address. */
+    callerKey: createHmac('sha256', pepper).update('custodian/idempotency-caller').digest('hex'),
     /** Where async systems call back, when the deployment knows its public URL (else the path alone). */
     callbackBaseUrl: env.CALLBACK_BASE_URL,
   };
@@ -197,5 +205,6 @@ export function deps(): Promise<Deps> {
 export function resetDeps(): void {
   built = undefined;
   resetDocumentClient();
+  resetIdempotencyStores();
   resetConfig();
 }

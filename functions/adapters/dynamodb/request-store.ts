@@ -1,6 +1,5 @@
 /**
- * Privacy requests on DynamoDB: `REQ#<id>`/`META`, `REQ#<id>`/`SYS#<systemId>`, `IDEMP#<keyHash>`/`IDEMP`
- * claims for Idempotency-Key, and `SUBJ#<ecifId>`/`OPEN#<type>` claims for the duplicate rule. The `GSI1`
+ * Privacy requests on DynamoDB: `REQ#<id>`/`META`, `REQ#<id>`/`SYS#<systemId>`, and `SUBJ#<ecifId>`/`OPEN#<type>` claims for the duplicate rule. The `GSI1`
  * index lists requests by status and held-to deadline. A closed request's items carry `expiresAt` (TTL):
  * kept the configured retention (11 CCR §7101: at least 24 months), then gone.
  */
@@ -12,7 +11,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { IdempotencyClaim, RequestFilter, RequestStore } from '#core/requests/ports.ts';
+import type { RequestFilter, RequestStore } from '#core/requests/ports.ts';
 import type { PageCursors } from '#core/shared/page-cursor.ts';
 import {
   effectiveDueAt,
@@ -57,47 +56,14 @@ export class DynamoRequestStore implements RequestStore {
     private readonly retentionDays = 730,
   ) {}
 
-  async create(request: PrivacyRequest, claim?: IdempotencyClaim) {
-    const put = {
-      Put: {
+  async create(request: PrivacyRequest) {
+    await this.db.send(
+      new PutCommand({
         TableName: this.table,
         Item: { ...meta(request.id), ...statusIndex(request), ...request },
         ConditionExpression: 'attribute_not_exists(PK)',
-      },
-    };
-    if (!claim) {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [put] }));
-      return { request, replayed: false };
-    }
-    const claimKey = { PK: `IDEMP#${claim.keyHash}`, SK: 'IDEMP' };
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: { ...claimKey, requestId: request.id, bodyHash: claim.bodyHash, at: request.receivedAt },
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-            put,
-          ],
-        }),
-      );
-      return { request, replayed: false };
-    } catch (err) {
-      if (!(isTransactionCancelled(err) && failedConditions(err).includes(0))) throw err;
-      const { Item } = await this.db.send(
-        new GetCommand({ TableName: this.table, Key: claimKey, ConsistentRead: true }),
-      );
-      if (!Item || Item.bodyHash !== claim.bodyHash) {
-        throw new IdempotencyKeyReusedError('this Idempotency-Key was used with a different request body');
-      }
-      const first = await this.get(Item.requestId as string);
-      if (!first) throw err;
-      return { request: first, replayed: true };
-    }
+      }),
+    );
   }
 
   async get(id: string) {

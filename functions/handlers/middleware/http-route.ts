@@ -1,6 +1,7 @@
 /**
  * The one middy chain every HTTP route runs: log (no PII) -> problem details -> authorize (role
- * table) -> read and validate path, query and body with the route's zod schemas -> the use case.
+ * table) -> read and validate path, query and body with the route's zod schemas -> Idempotency-Key
+ * (write routes) -> the use case.
  * Handlers are one line of wiring plus the use case they call.
  *
  * Streamed routes (`httpStreamRoute`, rows with `stream: true`) run the same chain in middy's
@@ -18,6 +19,7 @@ import { deps, type Deps } from '../deps.ts';
 import { routeTable, type RouteId, type RouteSpec } from '../http/routes.ts';
 import { actorFor } from './auth.ts';
 import { errorFields } from './error-log.ts';
+import { idempotency } from './idempotency.ts';
 import { readJsonBody } from './json-body.ts';
 import { logger } from './logging.ts';
 import { problemOf, problemResponse } from './problem-details.ts';
@@ -149,7 +151,10 @@ const chain = <B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType>(
   // Streamed rows sit behind a REST API: its events are read as v2 ones, and it adds no CORS headers.
   if (streaming) m.use(restApiCors()).use(problemDetails(route)).use(restApiEvent(route));
   else m.use(problemDetails(route));
-  return m.use(authorize(route)).use(validate(schemas, route));
+  m.use(authorize(route)).use(validate(schemas, route));
+  // Last before the use case: a key is scoped to the caller and compared over the validated request.
+  if ('idempotent' in route && route.idempotent) m.use(idempotency(route, internal));
+  return m;
 };
 
 async function routeInput<B, P, Q>(event: Event): Promise<RouteInput<B, P, Q>> {

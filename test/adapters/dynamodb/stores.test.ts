@@ -9,7 +9,7 @@ import type { ConsentEvent } from '#core/consent/consent.ts';
 import { identityKeysOf } from '#core/ecif/identifiers.ts';
 import type { GoldenRecord } from '#core/ecif/customer.ts';
 import type { PrivacyRequest } from '#core/requests/request.ts';
-import { ConflictError, IdempotencyKeyReusedError, InvalidInputError } from '#core/shared/errors.ts';
+import { ConflictError, InvalidInputError } from '#core/shared/errors.ts';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { newId } from '#core/shared/ids.ts';
 import { documentClient } from '#adapters/dynamodb/client.ts';
@@ -242,17 +242,6 @@ describe('request store', () => {
     ackDueAt: '2026-02-13T00:00:00.000Z',
     dueAt: '2026-03-01T00:00:00.000Z',
     updatedAt: '2026-02-01T00:00:00.000Z',
-  });
-
-  it('an Idempotency-Key replays the first request, and refuses another body', async () => {
-    const first = request();
-    const claim = { keyHash: 'k'.repeat(64), bodyHash: 'b'.repeat(64) };
-    expect((await stores.deps.requests.create(first, claim)).replayed).toBe(false);
-    const again = await stores.deps.requests.create(request(), claim);
-    expect(again).toMatchObject({ replayed: true, request: { id: first.id } });
-    await expect(stores.deps.requests.create(request(), { ...claim, bodyHash: 'c'.repeat(64) })).rejects.toBeInstanceOf(
-      IdempotencyKeyReusedError,
-    );
   });
 
   it('plans are idempotent: a task written twice keeps its first state', async () => {
