@@ -87,13 +87,15 @@ describe('Idempotency-Key', () => {
     expect((await history('C910001')).filter((e: { purpose: string }) => e.purpose === 'analytics')).toHaveLength(1);
   });
 
-  it('a key is its caller own: another client replaying key and body gets an answer of its own', async () => {
+  it("a key is its caller's own: another client replaying key and body gets an answer of its own", async () => {
     const headers = key('scoped');
     const first = await api('POST', '/v1/consents', { token: tokens.crm, body: consent('C910002'), headers });
     const theirs = await api('POST', '/v1/consents', { token: tokens.otherCrm, body: consent('C910002'), headers });
     expect(theirs.status).toBe(201);
     expect(theirs.body.receiptId).not.toBe(first.body.receiptId);
     expect(theirs.headers.get('idempotent-replayed')).toBeNull();
+    const mine = await api('POST', '/v1/consents', { token: tokens.crm, body: consent('C910002'), headers });
+    expect(mine.body.receiptId).toBe(first.body.receiptId);
   });
 
   it('anonymous submissions: scoped to the source address, so another address never gets the request back', async () => {
