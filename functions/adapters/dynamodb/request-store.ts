@@ -22,11 +22,10 @@ import {
   type SystemTask,
   type SystemTaskState,
 } from '#core/requests/request.ts';
-import { ConflictError, IdempotencyKeyReusedError, InvalidInputError } from '#core/shared/errors.ts';
+import { ConflictError } from '#core/shared/errors.ts';
 import { conditionalUpdates, type GroupCommit, type Update } from './group-commit.ts';
 import {
   batchGet,
-  failedConditions,
   isConditionFailure,
   isTransactionCancelled,
   setExpression,

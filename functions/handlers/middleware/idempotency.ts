@@ -119,7 +119,7 @@ function refusalOf(err: unknown): unknown {
 
 /** The answer as kept: without what is shown once. */
 function keptOf(response: Result): Result {
-  if (typeof response.body !== 'string' || !shownOnce.some((f) => response.body!.includes(`"${f}"`))) return response;
+  if (typeof response.body !== 'string' || !shownOnce.some((f) => response.body?.includes(`"${f}"`))) return response;
   const body = JSON.parse(response.body) as Record<string, unknown>;
   for (const f of shownOnce) delete body[f];
   return { ...response, body: JSON.stringify(body) };

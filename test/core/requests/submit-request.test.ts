@@ -6,7 +6,6 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { identityKeysOf } from '#core/ecif/identifiers.ts';
-import type { RequestInput } from '#core/requests/request.ts';
 import { submitRequest } from '#core/requests/submit-request.ts';
 import { InvalidInputError } from '#core/shared/errors.ts';
 import { addCustomer, anonymous, customerOf, hash, operator, requestOf, requestWorld } from './request-fixture.ts';
