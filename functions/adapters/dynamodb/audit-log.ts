@@ -184,8 +184,8 @@ export class DynamoAuditLog implements AuditLog {
   }
 
   async events(range: AuditRange, filter: AuditFilter, page: { cursor?: string; limit: number }): Promise<AuditPage> {
-    // Sealed for this range and filter: the position names a partition and a key inside their query.
-    const scope = `audit-events:${JSON.stringify([range.from, range.to, filter.stream, filter.ecifId, filter.actor, filter.action])}`;
+    // Sealed for the range's start and the filter (`to` defaults to now: it moves between pages).
+    const scope = `audit-events:${JSON.stringify([range.from, filter.stream, filter.ecifId, filter.actor, filter.action])}`;
     const start = page.cursor
       ? this.cursors.open<{ day?: string; key?: Record<string, unknown> }>(page.cursor, scope)
       : {};
@@ -204,6 +204,8 @@ export class DynamoAuditLog implements AuditLog {
     let i = start.day ? partitions.indexOf(start.day) : 0;
     if (i < 0) throw new InvalidInputError('the cursor is not one this API gave out', { field: 'cursor' });
     let key = start.key;
+    // A `to` moved back before the position: nothing is left in the range (and the key is outside the query).
+    if (typeof key?.GSI1SK === 'string' && key.GSI1SK >= range.to) return { items: [] };
     for (; i < partitions.length; i++, key = undefined) {
       const p = partitions[i];
       do {
