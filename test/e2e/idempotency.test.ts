@@ -14,7 +14,7 @@ let runtime: LocalRuntime;
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
-  runtime = await startLocalRuntime({ port: 0 });
+  runtime = await startLocalRuntime({ port: 0, webPages: false });
   for (const role of ['crm', 'steward', 'operator', 'auditor'] as const) tokens[role] = await signDevToken({ role });
   tokens.otherCrm = await signDevToken({ role: 'crm', sub: 'another-crm-client' });
   tokens.customer = await signDevToken({ role: 'customer', sub: 'C910001' });
