@@ -24,13 +24,7 @@ import {
 } from '#core/requests/request.ts';
 import { ConflictError } from '#core/shared/errors.ts';
 import { conditionalUpdates, type GroupCommit, type Update } from './group-commit.ts';
-import {
-  batchGet,
-  isConditionFailure,
-  isTransactionCancelled,
-  setExpression,
-  withoutKeys,
-} from './client.ts';
+import { batchGet, isConditionFailure, isTransactionCancelled, setExpression, withoutKeys } from './client.ts';
 
 const meta = (id: string) => ({ PK: `REQ#${id}`, SK: 'META' });
 const statusKey = (status: RequestStatus) => `STATUS#${status}`;
