@@ -87,6 +87,17 @@ describe('Idempotency-Key', () => {
     expect((await history('C910001')).filter((e: { purpose: string }) => e.purpose === 'analytics')).toHaveLength(1);
   });
 
+  it('the same key sent five times at once: one write; each answer is the first answer or a 409 to retry', async () => {
+    const headers = key('race');
+    const body = consent('C910001', 'marketing');
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => api('POST', '/v1/consents', { token: tokens.crm, body, headers })),
+    );
+    expect(answers.every((a) => a.status === 201 || a.status === 409)).toBe(true);
+    expect(new Set(answers.filter((a) => a.status === 201).map((a) => a.body.receiptId)).size).toBe(1);
+    expect((await history('C910001')).filter((e: { purpose: string }) => e.purpose === 'marketing')).toHaveLength(1);
+  });
+
   it("a key is its caller's own: another client replaying key and body gets an answer of its own", async () => {
     const headers = key('scoped');
     const first = await api('POST', '/v1/consents', { token: tokens.crm, body: consent('C910002'), headers });
