@@ -2,7 +2,7 @@
  * How a CRM checks a decision token offline, with jose alone: the deployment's published keys
  * (GET /v1/consent-decisions/keys, a JWKS: fetch it once and cache it), then the signature, the
  * token type, who signed (iss), for which deployment (aud) and until when (exp). docs/campaign-check.md
- * shows this file; test/handlers/http/consent-decisions.test.ts runs it against the published key.
+ * shows this file; test/handlers/http/consent.test.ts runs it against the published key.
  */
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 

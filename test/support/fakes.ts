@@ -151,6 +151,18 @@ export class FakeEcifRegistry implements EcifRegistry {
     return this.index.get(keyOf(key));
   }
 
+  async statuses(ecifIds: string[]) {
+    return new Map(
+      ecifIds.flatMap((id) => (this.customers.has(id) ? [[id, this.customers.get(id)!.status] as const] : [])),
+    );
+  }
+
+  async identityOwner(key: IdentityKey) {
+    const owner = this.index.get(keyOf(key));
+    if (owner) return { ecifId: owner };
+    return this.suppression.has(keyOf(key)) ? { erased: true as const } : undefined;
+  }
+
   async suppressed(keys: IdentityKey[]) {
     return keys.filter((k) => this.suppression.has(keyOf(k))).map(copy);
   }

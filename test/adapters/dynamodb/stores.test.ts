@@ -144,20 +144,26 @@ describe('consent ledger', () => {
 });
 
 describe('decision round trips (what the decision bench rests on)', () => {
-  it('one Query by ecifId, one index read more by a local id, one BatchGetItem per 33 subjects in a batch', async () => {
+  it('by ecifId the ECIF and the consent state at once; by a local id one index read first; batches 33 subjects a consent read, 100 an ECIF read', async () => {
     const { documentClient } = await import('#adapters/dynamodb/client.ts');
     const { decideBatch, decideConsent } = await import('#core/consent/decide-consent.ts');
+    // Each call's start and end, in order: two calls at once start both before either ends.
     const seen: string[] = [];
     documentClient().middlewareStack.add(
       (next, context) => async (args) => {
-        seen.push(context.commandName ?? '?');
-        return next(args);
+        seen.push(`> ${context.commandName}`);
+        try {
+          return await next(args);
+        } finally {
+          seen.push(`< ${context.commandName}`);
+        }
       },
       { step: 'initialize', name: 'roundTripCounter' },
     );
     try {
       await decideConsent(stores.deps, { ecifId: 'RT1', purpose: 'marketing', channel: 'email' });
-      expect(seen).toEqual(['QueryCommand']);
+      expect(seen.slice(0, 2).sort()).toEqual(['> BatchGetItemCommand', '> QueryCommand']);
+      expect(seen).toHaveLength(4);
       seen.length = 0;
       await decideConsent(stores.deps, {
         systemId: 'crm',
@@ -165,14 +171,17 @@ describe('decision round trips (what the decision bench rests on)', () => {
         purpose: 'marketing',
         channel: 'email',
       });
-      expect(seen).toEqual(['GetItemCommand']); // unknown local id: the index read says so, no consent read
+      // Unknown local id: the index and suppression read says so, no consent read.
+      expect(seen).toEqual(['> BatchGetItemCommand', '< BatchGetItemCommand']);
       seen.length = 0;
       await decideBatch(stores.deps, {
         purpose: 'marketing',
         channel: 'email',
         subjects: Array.from({ length: 66 }, (_, i) => ({ ecifId: `RTB${i}` })),
       });
-      expect(seen).toEqual(['BatchGetItemCommand', 'BatchGetItemCommand']);
+      // One ECIF read for the 66 ecifIds, two consent reads, all three in flight together.
+      expect(seen.filter((s) => s.startsWith('>'))).toEqual(Array(3).fill('> BatchGetItemCommand'));
+      expect(seen.slice(0, 3)).toEqual(Array(3).fill('> BatchGetItemCommand'));
     } finally {
       documentClient().middlewareStack.remove('roundTripCounter');
     }

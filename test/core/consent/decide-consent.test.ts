@@ -124,12 +124,17 @@ describe('decideConsent', () => {
     });
   });
 
-  it('an ecifId with no consents is no_consent', async () => {
-    expect(await decideConsent(deps, { ecifId: 'SOMEONE', purpose: 'marketing', channel: 'email' })).toMatchObject({
-      decision: 'deny',
-      reason: 'no_consent',
-      ecifId: 'SOMEONE',
-    });
+  it('an ecifId the ECIF does not hold is unknown_subject, for an opt-out purpose too', async () => {
+    for (const [purpose, jurisdiction] of [
+      ['marketing', 'GDPR'],
+      ['sale', 'CCPA'],
+    ] as const)
+      expect(await decideConsent(deps, { ecifId: 'SOMEONE', purpose, channel: 'email', jurisdiction })).toEqual({
+        decision: 'deny',
+        reason: 'unknown_subject',
+        decidedAt: '2025-06-01T11:00:00.000Z',
+        token: expect.any(String),
+      });
   });
 });
 
@@ -212,7 +217,7 @@ describe('decideBatch', () => {
       [subjects[0], 'allow', 'granted'],
       [subjects[1], 'allow', 'granted'],
       [subjects[2], 'deny', 'unknown_subject'],
-      [subjects[3], 'deny', 'no_consent'],
+      [subjects[3], 'deny', 'unknown_subject'],
     ]);
     for (const i of items) expect((await verifyDecisionToken(i.token, signer.jwks())).rsn).toBe(i.reason);
   });
