@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { verifyChain } from '#core/audit/event.ts';
-import type { ConsentEvent } from '#core/consent/consent.ts';
+import { flagNames, noFlags, type ConsentEvent } from '#core/consent/consent.ts';
+import { replay } from '#core/consent/history.ts';
 import { identityKeysOf } from '#core/ecif/identifiers.ts';
 import type { GoldenRecord } from '#core/ecif/customer.ts';
 import type { PrivacyRequest } from '#core/requests/request.ts';
@@ -113,6 +114,81 @@ describe('consent ledger', () => {
       ),
       { numRuns: 8 },
     );
+  });
+
+  it('flag changes are ledger events: written in parallel in any order, each flag ends at its latest event (property)', async () => {
+    let subject = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ flag: fc.constantFrom(...flagNames), value: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 10,
+        }),
+        async (changes) => {
+          const ecifId = `FLAGPROP${subject++}`;
+          const base = Date.parse('2026-03-01T00:00:00.000Z');
+          // Latest first, all at once: only a later event may move a flag's projection.
+          await Promise.all(
+            changes
+              .map(
+                (c, i) => () =>
+                  stores.deps.consent.setFlags(ecifId, { [c.flag]: c.value }, new Date(base + i * 1000).toISOString(), {
+                    requestId: `Q${i}`,
+                  }),
+              )
+              .reverse()
+              .map((write) => write()),
+          );
+          const { items } = await stores.deps.consent.history(ecifId, { limit: 100 });
+          expect(items).toHaveLength(changes.length);
+          const expected = { ...noFlags };
+          for (const c of changes) expected[c.flag] = c.value;
+          expect(replay(items).flags).toEqual(expected);
+          expect((await stores.deps.consent.current(ecifId)).flags).toEqual(expected);
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+
+  it("carries a deployment's existing flags over as a first event each, once", async () => {
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { DynamoConsentLedger } = await import('#adapters/dynamodb/consent-ledger.ts');
+    const ledger = stores.deps.consent as InstanceType<typeof DynamoConsentLedger>;
+    // A FLAGS item as the code before flag events wrote it: values and updatedAt, no events.
+    await documentClient().send(
+      new PutCommand({
+        TableName: stores.tables.consent,
+        Item: {
+          PK: 'SUBJ#LEGACY1',
+          SK: 'CUR#~FLAGS',
+          optOutSale: true,
+          optOutSharing: true,
+          restricted: false,
+          updatedAt: '2025-11-03T09:00:00.000Z',
+        },
+      }),
+    );
+    expect((await ledger.history('LEGACY1', { limit: 10 })).items).toEqual([]);
+    expect(await ledger.carryOverFlags(new Date().toISOString())).toBeGreaterThanOrEqual(2);
+    const { items } = await ledger.history('LEGACY1', { limit: 10 });
+    // One instant for both: their order is their event ids'.
+    expect([...items].sort((a, b) => ('flag' in a && 'flag' in b ? a.flag.localeCompare(b.flag) : 0))).toEqual(
+      ['optOutSale', 'optOutSharing'].map((flag) => ({
+        kind: 'flag',
+        ecifId: 'LEGACY1',
+        eventId: expect.any(String),
+        flag,
+        value: true,
+        capturedAt: '2025-11-03T09:00:00.000Z',
+        cause: { carriedOver: true },
+      })),
+    );
+    expect(replay(items).flags).toEqual((await ledger.current('LEGACY1')).flags);
+    expect(replay(items, '2025-11-03T08:59:59.999Z').flags).toEqual(noFlags);
+    // Again: nothing more.
+    await ledger.carryOverFlags(new Date().toISOString());
+    expect((await ledger.history('LEGACY1', { limit: 10 })).items).toHaveLength(2);
   });
 
   it('is idempotent: appending the same event twice keeps one ledger entry', async () => {

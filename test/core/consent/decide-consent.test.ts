@@ -106,7 +106,9 @@ describe('decideConsent', () => {
   });
 
   it('reads the flags: an objection to direct marketing overrides the grant (GDPR Art. 21(3))', async () => {
-    await consent.setFlags('ALICE', { objectedDirectMarketing: true }, '2025-06-01T10:30:00.000Z');
+    await consent.setFlags('ALICE', { objectedDirectMarketing: true }, '2025-06-01T10:30:00.000Z', {
+      requestId: 'R-1',
+    });
     expect(await decideConsent(deps, { ecifId: 'ALICE', purpose: 'marketing', channel: 'email' })).toEqual({
       decision: 'deny',
       reason: 'objected',

@@ -4,9 +4,12 @@
  * a CRM checks offline with jose alone and the published key (GET /v1/consent-decisions/keys).
  */
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyDecisionToken } from '#client/verify-decision-token.ts';
 import { captureConsent } from '#core/consent/capture-consent.ts';
+import { flagNames, type LedgerEvent } from '#core/consent/consent.ts';
+import { replay } from '#core/consent/history.ts';
 import { anonymized } from '#core/ecif/customer.ts';
 import { upsertCustomer } from '#core/ecif/upsert-customer.ts';
 import { buildEvent, lambdaContext } from '#infra/local/gateway.ts';
@@ -52,14 +55,14 @@ beforeAll(async () => {
   const gone = (await stores.deps.ecif.getCustomer('DEC-GONE'))!;
   const at = new Date().toISOString();
   await stores.deps.ecif.eraseCustomer(anonymized(gone, at), gone.identities);
-  await stores.deps.consent.setFlags('DEC-GONE', { erased: true }, at);
-}, 60_000);
+  await stores.deps.consent.setFlags('DEC-GONE', { erased: true }, at, { requestId: 'test-erasure' });
+}, 120_000);
 afterAll(async () => {
   delete process.env.DECISION_TOKEN_AUDIENCE;
   await stores?.stop();
 });
 
-async function call(name: string, method: string, path: string, body?: unknown) {
+async function call(name: string, method: string, path: string, body?: unknown, params: Record<string, string> = {}) {
   const { handler } = await import(`#handlers/http/${name}.ts`);
   const event = buildEvent(
     {
@@ -68,8 +71,8 @@ async function call(name: string, method: string, path: string, body?: unknown) 
       headers: { 'content-type': 'application/json' },
       body: Buffer.from(body === undefined ? '' : JSON.stringify(body)),
     },
-    `${method} ${path}`,
-    {},
+    `${method} ${path.split('?')[0]}`,
+    params,
     { claims: { sub: 'crm-test', 'cognito:groups': 'crm' }, scopes: [] },
   );
   const res = await handler(event, lambdaContext(name, event.requestContext.requestId));
@@ -173,5 +176,79 @@ describe('the decision token, checked offline with the published key', () => {
     const doc = readFileSync(new URL('../../../docs/campaign-check.md', import.meta.url), 'utf8');
     const shown = doc.split('<!-- client/verify-decision-token.ts -->\n```ts\n')[1]?.split('```')[0];
     expect(shown).toBe(readFileSync(new URL('../../../client/verify-decision-token.ts', import.meta.url), 'utf8'));
+  });
+});
+
+describe('consent as of an instant, flags included', () => {
+  const base = Date.parse('2026-02-01T00:00:00.000Z');
+  const at = (s: number) => new Date(base + s * 1000).toISOString();
+  let subject = 0;
+
+  it('GET ?asOf=t answers the ledger replayed up to t: choices, flags, and the event each rests on (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({ state: fc.constantFrom('granted' as const, 'withdrawn' as const), s: fc.nat(100) }),
+            fc.record({ flag: fc.constantFrom(...flagNames), value: fc.boolean(), s: fc.nat(100) }),
+          ),
+          { minLength: 1, maxLength: 8 },
+        ),
+        fc.array(fc.integer({ min: -1, max: 101 }), { minLength: 1, maxLength: 3 }),
+        async (writes, instants) => {
+          const ecifId = `ASOF-${subject++}`;
+          for (const w of writes) {
+            if ('flag' in w)
+              await stores.deps.consent.setFlags(ecifId, { [w.flag]: w.value }, at(w.s), { requestId: 'Q' });
+            else
+              await stores.deps.consent.append([
+                {
+                  ecifId,
+                  eventId: `${String(w.s).padStart(4, '0')}-${Math.random().toString(36).slice(2)}`,
+                  purpose: 'marketing',
+                  channel: 'email',
+                  state: w.state,
+                  lawfulBasis: 'consent',
+                  jurisdiction: 'GDPR',
+                  notice: { id: 'privacy-notice', version: '3' },
+                  method: 'web',
+                  evidence: { actorRole: 'customer', actorId: ecifId },
+                  capturedAt: at(w.s),
+                  receiptId: 'R',
+                },
+              ]);
+          }
+          const ledger = (
+            await call('get-consent-history', 'GET', `/v1/subjects/${ecifId}/consents/history?limit=500`, undefined, {
+              ecifId,
+            })
+          ).body.items as LedgerEvent[];
+          expect(ledger).toHaveLength(writes.length);
+          for (const t of instants) {
+            const asOf = at(t);
+            const { status, body } = await call(
+              'get-subject-consents',
+              'GET',
+              `/v1/subjects/${ecifId}/consents?asOf=${encodeURIComponent(asOf)}`,
+              undefined,
+              { ecifId },
+            );
+            expect(status).toBe(200);
+            const expected = replay(ledger.filter((e) => e.capturedAt <= asOf));
+            expect(body.flags).toEqual(expected.flags);
+            expect(body.consents.map((c: { eventId: string }) => c.eventId)).toEqual(
+              expected.states.map((c) => c.eventId),
+            );
+            expect(Object.keys(body.flagEvents).sort()).toEqual(Object.keys(expected.flagEvents).sort());
+          }
+          // And now: the projection a decision reads is the whole ledger replayed.
+          const now = await call('get-subject-consents', 'GET', `/v1/subjects/${ecifId}/consents`, undefined, {
+            ecifId,
+          });
+          expect(now.body.flags).toEqual(replay(ledger).flags);
+        },
+      ),
+      { numRuns: 12 },
+    );
   });
 });
