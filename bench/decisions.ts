@@ -190,7 +190,7 @@ export async function run(opts: { runs: number }): Promise<BenchResult[]> {
     }
 
     // (3) 10,000 single calls, one after another, as a CRM without the batch route would.
-    let t = performance.now();
+    const t = performance.now();
     for (const ecifId of ids)
       await call(single, '/v1/consent-decisions', { ecifId, purpose: 'marketing', channel: 'email' });
     const singlesMs = performance.now() - t;

@@ -31,7 +31,6 @@ process.env.LOG_LEVEL ??= 'error';
 const runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 50 });
 const demo = await startDemo(runtime, { crmPort: 0, customers: Number(values.customers), seed: 11 });
 const crm = await signDevToken({ role: 'crm' });
-const operator = await signDevToken({ role: 'operator' });
 // capturesRefused: captures for customers erased meanwhile (404), as expected.
 const counts = {
   captures: 0,

@@ -189,7 +189,7 @@ describe('consent changes go out', () => {
     // Ids and choices only: nothing that names the person.
     expect(JSON.stringify(event)).not.toContain(c.email);
 
-    let request;
+    let request: any;
     for (let i = 0; i < 100; i++) {
       request = (await api('GET', `/v1/privacy-requests/${captured.body.optOutRequestId}`, { token: tokens.operator }))
         .body;

@@ -403,7 +403,7 @@ export class FakeRequestStore implements RequestStore {
 
   async countAttempt(id: string, before: number) {
     const r = this.requests.get(id);
-    if (!r || r.status !== 'pending_verification' || (r.verification.attempts ?? 0) !== before) {
+    if (r?.status !== 'pending_verification' || (r.verification.attempts ?? 0) !== before) {
       throw new ConflictError('another try at this code is being checked: try again');
     }
     r.verification.attempts = before + 1;

@@ -14,7 +14,9 @@ import { seedWarehouse, startDemoWarehouse, warehouseRow } from '#infra/local/de
 
 const rows = warehouseRecords(withWarehouse(demoCustomers(42, 6)));
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 describe('the demo warehouse rows', () => {
   it('one per CRM contact, keyed DW-<n>, cross-referenced, and the other systems unchanged by them', () => {

@@ -183,6 +183,7 @@ export function ConsentView({ ctx }: { ctx: CenterContext }) {
                       type="checkbox"
                       role="switch"
                       checked={isOn(p, c)}
+                      aria-checked={isOn(p, c)}
                       disabled={!session}
                       aria-busy={saving === id ? 'true' : undefined}
                       aria-label={t('toggleLabel', { purpose: words(p).title, channel: channelName(c) })}
