@@ -234,7 +234,7 @@ export class FakeConsentLedger implements ConsentLedger {
   readonly events = new Map<string, Map<string, LedgerEvent>>();
   readonly projection = new Map<string, Map<string, CurrentConsent & { lastEventSk: string }>>();
   /** Per subject, each flag's value and the event it rests on. */
-  readonly flags = new Map<string, Map<keyof ConsentFlags, { value: boolean; sk: string }>>();
+  readonly flags = new Map<string, Map<keyof ConsentFlags, { value: boolean; sk: string; cause: string }>>();
 
   async currentFor(ecifIds: string[], purpose: Purpose, channel: Channel) {
     const out = new Map<string, { states: CurrentConsent[]; flags: ConsentFlags }>();
@@ -304,16 +304,18 @@ export class FakeConsentLedger implements ConsentLedger {
   async setFlags(ecifId: string, patch: Partial<ConsentFlags>, at: string, cause: FlagCause) {
     for (const e of flagEvents(ecifId, patch, at, cause)) {
       const sk = `EVT#${e.capturedAt}#${e.eventId}`;
+      const held = this.flags.get(ecifId) ?? new Map();
+      this.flags.set(ecifId, held);
+      const was = held.get(e.flag);
+      // The same cause setting the same value again (a retried step) is recorded once.
+      if (was && was.value === e.value && was.cause === JSON.stringify(cause)) continue;
       const ledger = this.events.get(ecifId) ?? new Map<string, LedgerEvent>();
       this.events.set(ecifId, ledger);
       ledger.set(sk, copy(e));
-      const held = this.flags.get(ecifId) ?? new Map();
-      this.flags.set(ecifId, held);
-      if (!held.has(e.flag) || held.get(e.flag)!.sk < sk) held.set(e.flag, { value: e.value, sk });
+      if (!was || was.sk < sk) held.set(e.flag, { value: e.value, sk, cause: JSON.stringify(cause) });
     }
   }
 
-  /** Every event held for a subject, in sort-key order. */
   /** The choices alone (no flag events), in sort-key order. */
   choices(ecifId: string): ConsentEvent[] {
     return this.ledger(ecifId).filter((e): e is ConsentEvent => !isFlagEvent(e));

@@ -30,8 +30,11 @@ import { batchGet, failedConditions, isTransactionCancelled, withoutKeys } from 
 
 export const FLAGS_SK = 'CUR#~FLAGS';
 const eventSk = (e: LedgerEvent) => `EVT#${e.capturedAt}#${e.eventId}`;
-/** The FLAGS item's attribute naming the event a flag's value rests on. */
+/** The FLAGS item's attributes naming the event a flag's value rests on, and its cause. */
 export const flagEventSk = (flag: keyof ConsentFlags) => `${flag}EventSk`;
+const flagCauseOf = (flag: keyof ConsentFlags) => `${flag}Cause`;
+const causeKey = (c: FlagCause) =>
+  'requestId' in c ? `request:${c.requestId}` : 'receiptId' in c ? `receipt:${c.receiptId}` : 'carriedOver';
 
 export class DynamoConsentLedger implements ConsentLedger {
   constructor(
@@ -87,7 +90,15 @@ export class DynamoConsentLedger implements ConsentLedger {
 
   async setFlags(ecifId: string, patch: Partial<ConsentFlags>, at: string, cause: FlagCause) {
     // One transaction per flag (a transaction touches an item once): each flag converges on its latest event.
-    for (const e of flagEvents(ecifId, patch, at, cause)) await this.write(e, this.flagProjection(e));
+    for (const e of flagEvents(ecifId, patch, at, cause))
+      await this.write(e, this.flagProjection(e), async () => {
+        // Refused: a later event holds the flag, or this cause already set it to this value (a retried
+        // step): the first still belongs in the ledger, the second is there already.
+        const { Item } = await this.db.send(
+          new GetCommand({ TableName: this.table, Key: { PK: `SUBJ#${ecifId}`, SK: FLAGS_SK }, ConsistentRead: true }),
+        );
+        return !(Item?.[e.flag] === e.value && Item?.[flagCauseOf(e.flag)] === causeKey(e.cause));
+      });
   }
 
   private flagProjection(e: FlagEvent, onlyIfNew = false) {
@@ -95,16 +106,22 @@ export class DynamoConsentLedger implements ConsentLedger {
       Update: {
         TableName: this.table,
         Key: { PK: `SUBJ#${e.ecifId}`, SK: FLAGS_SK },
-        UpdateExpression: 'SET #f = :v, #fsk = :sk, updatedAt = :at',
-        ConditionExpression: onlyIfNew ? 'attribute_not_exists(#fsk)' : 'attribute_not_exists(#fsk) OR #fsk < :sk',
-        ExpressionAttributeNames: { '#f': e.flag, '#fsk': flagEventSk(e.flag) },
-        ExpressionAttributeValues: { ':v': e.value, ':sk': eventSk(e), ':at': e.capturedAt },
+        UpdateExpression: 'SET #f = :v, #fsk = :sk, #fc = :c, updatedAt = :at',
+        ConditionExpression: onlyIfNew
+          ? 'attribute_not_exists(#fsk)'
+          : '(attribute_not_exists(#fsk) OR #fsk < :sk) AND NOT (#f = :v AND #fc = :c)',
+        ExpressionAttributeNames: { '#f': e.flag, '#fsk': flagEventSk(e.flag), '#fc': flagCauseOf(e.flag) },
+        ExpressionAttributeValues: { ':v': e.value, ':sk': eventSk(e), ':c': causeKey(e.cause), ':at': e.capturedAt },
       },
     };
   }
 
   /** The event and its projection in one transaction; only a later event moves the projection. */
-  private async write(e: LedgerEvent, projection: NonNullable<TransactWriteCommandInput['TransactItems']>[number]) {
+  private async write(
+    e: LedgerEvent,
+    projection: NonNullable<TransactWriteCommandInput['TransactItems']>[number],
+    eventStillDue: () => Promise<boolean> = async () => true,
+  ) {
     const eventItem = { PK: `SUBJ#${e.ecifId}`, SK: eventSk(e), ...e };
     try {
       await this.db.send(
@@ -119,6 +136,7 @@ export class DynamoConsentLedger implements ConsentLedger {
       const failed = isTransactionCancelled(err) ? failedConditions(err) : [];
       if (failed.length === 1 && failed[0] === 1) {
         // A later event already holds the projection: the event still belongs in the ledger.
+        if (!(await eventStillDue())) return;
         await this.db.send(
           new PutCommand({ TableName: this.table, Item: eventItem, ConditionExpression: 'attribute_not_exists(SK)' }),
         );

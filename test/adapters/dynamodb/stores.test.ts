@@ -151,6 +151,21 @@ describe('consent ledger', () => {
     );
   });
 
+  it('a flag set again by the same cause (a retried step) is recorded once; by another cause, again', async () => {
+    const erase = (at: string, requestId: string) =>
+      stores.deps.consent.setFlags('FLAGRETRY1', { erased: true }, at, { requestId });
+    await erase('2026-03-01T00:00:00.000Z', 'REQ-1');
+    await erase('2026-03-01T00:00:05.000Z', 'REQ-1');
+    expect((await stores.deps.consent.history('FLAGRETRY1', { limit: 10 })).items).toHaveLength(1);
+    await erase('2026-03-01T00:00:09.000Z', 'REQ-2');
+    const { items } = await stores.deps.consent.history('FLAGRETRY1', { limit: 10 });
+    expect(items.map((e) => ('cause' in e ? e.cause : undefined))).toEqual([
+      { requestId: 'REQ-1' },
+      { requestId: 'REQ-2' },
+    ]);
+    expect((await stores.deps.consent.current('FLAGRETRY1')).flags.erased).toBe(true);
+  });
+
   it("carries a deployment's existing flags over as a first event each, once", async () => {
     const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
     const { DynamoConsentLedger } = await import('#adapters/dynamodb/consent-ledger.ts');

@@ -197,9 +197,9 @@ describe('consent as of an instant, flags included', () => {
         fc.array(fc.integer({ min: -1, max: 101 }), { minLength: 1, maxLength: 3 }),
         async (writes, instants) => {
           const ecifId = `ASOF-${subject++}`;
-          for (const w of writes) {
+          for (const [i, w] of writes.entries()) {
             if ('flag' in w)
-              await stores.deps.consent.setFlags(ecifId, { [w.flag]: w.value }, at(w.s), { requestId: 'Q' });
+              await stores.deps.consent.setFlags(ecifId, { [w.flag]: w.value }, at(w.s), { requestId: `Q${i}` });
             else
               await stores.deps.consent.append([
                 {
