@@ -189,6 +189,8 @@ export function webPages(opts: WebPagesOptions = {}) {
         .end(JSON.stringify(config));
       return true;
     }
+    // The Global Privacy Control well-known resource: this site honours the signal (GPC spec, section 3.5).
+    if (p === '/.well-known/gpc.json') return file(res, '.well-known/gpc.json', 'public, max-age=3600');
     // Hashed file names: cached for good.
     if (p.startsWith('/assets/')) return file(res, p.slice(1), 'public, max-age=31536000, immutable');
     if (consolePaths.test(p)) return file(res, 'console/index.html', 'no-cache');
