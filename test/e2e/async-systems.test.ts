@@ -83,6 +83,9 @@ function callback(requestId: string, systemId: string, body: Record<string, unkn
   });
 }
 
+/** A callback's signature as the system makes it. */
+const signCallback = (secret: string, _requestId: string, _systemId: string, body: string) => sign(secret, body);
+
 describe('an async system (the demo marketing platform)', () => {
   let requestId: string;
   const subject = () => demo.customers.find((c) => c.ecifId === 'C000002')!;
@@ -218,6 +221,48 @@ describe('a system with its own secret (connector.secretRef)', () => {
       await vendor.stop();
       delete process.env.CONNECTOR_SECRET_VENDOR_X;
       delete process.env.CONNECTOR_SECRET_VENDOR_X_PREVIOUS;
+    }
+  });
+});
+
+describe('a succeeded callback that the read-back disproves', () => {
+  it('is a 422 problem naming the fields; the step fails as unverified and the request needs attention', async () => {
+    const own = 'vendor-y-own-secret-0123456789abcdef';
+    process.env.CONNECTOR_SECRET_VENDOR_Y = own;
+    // It accepts the work and would do it a minute later: a callback now claims what is not done yet.
+    const vendor = await startDemoCrm({
+      secret: own,
+      records: [{ ...demo.customers[0].crm!, contactId: 'VY-1' }],
+      callbacks: { delayMs: 60_000 },
+    });
+    try {
+      const put = await api('PUT', '/v1/systems/vendor-y', {
+        token: tokens.operator,
+        body: {
+          name: 'Vendor Y',
+          connector: { kind: 'http', url: vendor.url, mode: 'async', secretRef: 'vendor_y', timeoutMs: 2_000 },
+          capabilities: ['erase', 'verify'],
+          fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
+        },
+      });
+      expect(put.status).toBeLessThan(300);
+      await customerIn('C900004', 'vendor-y', 'VY-1');
+      const id = await erasureBy('C900004', emailOf('C900004'));
+      await settled(id, waitsForSomeone);
+      const body = { idempotencyKey: `${id}:vendor-y:erase:erase`, status: 'succeeded', recordsAffected: 1 };
+      const res = await callback(id, 'vendor-y', body, signCallback(own, id, 'vendor-y', JSON.stringify(body)));
+      const problem = (await res.json()) as Record<string, unknown>;
+      expect(res.status).toBe(422);
+      expect(problem).toMatchObject({ type: expect.stringMatching(/unverified-outcome$/), remaining: ['email'] });
+      const done = await settled(id);
+      expect(done.status).toBe('needs_attention');
+      expect(done.outcome.reasons).toEqual(['vendor-y: UnverifiedOutcome']);
+      expect(done.systems[0]).toMatchObject({ systemId: 'vendor-y', state: 'failed' });
+      // The read-back's answer names fields, never a value the system holds.
+      expect(JSON.stringify(done)).not.toContain(demo.customers[0].crm!.email);
+    } finally {
+      await vendor.stop();
+      delete process.env.CONNECTOR_SECRET_VENDOR_Y;
     }
   });
 });

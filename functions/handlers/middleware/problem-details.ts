@@ -18,6 +18,7 @@ const statusByKind: Record<string, number> = {
   suppressed: 409,
   'idempotency-key-reused': 422,
   'verification-failed': 422,
+  'unverified-outcome': 422,
   'too-many-requests': 429,
 };
 

@@ -259,12 +259,15 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
   }
 
   let withholding = false;
+  // Work accepted and not yet carried out: dropped at stop, as a process that goes away would.
+  const pending = new Set<NodeJS.Timeout>();
   const callbacksSent: { requestId: string; status: number }[] = [];
   /** 202 now; the work later; then the signed callback (three tries), as an async system would. */
   function acceptLater(call: WebhookBody, fingerprint: string): Answer {
     const url = call.callback?.url;
     if (!url) return { status: 400, body: { error: 'an async call needs a callback url' } };
-    setTimeout(() => {
+    const timer = setTimeout(() => {
+      pending.delete(timer);
       const answer = act(call);
       applied.set(call.idempotencyKey, { ...answer, fingerprint });
       stats.applied++;
@@ -292,6 +295,7 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
         }
       })();
     }, opts.callbacks!.delayMs);
+    pending.add(timer);
     return { status: 202, body: { accepted: true, idempotencyKey: call.idempotencyKey } };
   }
 
@@ -380,6 +384,7 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
     callbacksSent,
     stop: () =>
       new Promise<void>((resolve) => {
+        for (const timer of pending) clearTimeout(timer);
         server.close(() => resolve());
         server.closeAllConnections();
       }),
