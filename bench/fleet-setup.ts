@@ -54,7 +54,8 @@ export async function startFleetRuntime(opts: {
     for (const systemId of systemIds) {
       const res = await call('PUT', `${api}/v1/systems/${systemId}`, operator, {
         name: `Bench system ${systemId}`,
-        connector: { kind: 'http', url: fleet.url(systemId), mode: 'sync', timeoutMs: 10_000 },
+        // One process plays every system: they opt in to the deployment's shared key.
+        connector: { kind: 'http', url: fleet.url(systemId), mode: 'sync', timeoutMs: 10_000, sharedSecret: true },
         capabilities: ['erase', 'verify'],
         fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
         concurrency: 4,

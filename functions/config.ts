@@ -30,6 +30,8 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9/_+=.@-]{1,100}$/)
     .optional(),
+  /** Local runtime: the directory of the keys issued to systems at registration (AWS: Secrets Manager under the prefix). */
+  CONNECTOR_KEYS_DIR: z.string().min(1).optional(),
   /**
    * Where a connected system's `concurrency` and `rateLimitPerSecond` hold: `process` (exact within one
    * process: the local runtime's default) or `shared` (leases in the requests table, one bound over

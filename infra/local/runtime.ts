@@ -3,6 +3,8 @@
  * templates (tables, state machine) and the same handler code Lambda runs. The AWS SDK clients of
  * the handlers reach the emulators through the SDK's own endpoint variables, nothing else changes.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { scheduledJobs } from '#handlers/scheduled/jobs.ts';
@@ -108,6 +110,12 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     stops.push(() => s3.stop());
 
     const secrets = devSecrets(opts.persist ? path.join(opts.persist, 'dev-secrets.json') : undefined);
+    // The keys issued to systems live as long as the registry that names them: beside a persisted
+    // store, else in a directory of this run's own, removed at stop.
+    const keysDir = opts.persist
+      ? path.join(opts.persist, 'connector-keys')
+      : mkdtempSync(path.join(tmpdir(), 'custodian-keys-'));
+    if (!opts.persist) stops.push(async () => rmSync(keysDir, { recursive: true, force: true }));
     const sfnPort = opts.sfnPort || (await freePort());
     const apiPort = opts.port ?? 3000;
     const env: Record<string, string> = {
@@ -127,6 +135,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       STATE_MACHINE_ARN,
       IDENTIFIER_PEPPER: process.env.IDENTIFIER_PEPPER ?? secrets.pepper,
       CONNECTOR_SIGNING_SECRET: process.env.CONNECTOR_SIGNING_SECRET ?? secrets.signingSecret,
+      CONNECTOR_KEYS_DIR: keysDir,
       JWT_ISSUER: DEV_ISSUER,
       JWT_AUDIENCE: DEV_AUDIENCE,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',

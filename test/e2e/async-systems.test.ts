@@ -83,8 +83,9 @@ function callback(requestId: string, systemId: string, body: Record<string, unkn
   });
 }
 
-/** A callback's signature as the system makes it. */
-const signCallback = (secret: string, _requestId: string, _systemId: string, body: string) => sign(secret, body);
+/** A callback's signature as a system makes it: POST, the callback's path (request and system), the body. */
+const signCallback = (secret: string, requestId: string, systemId: string, body: string, at?: Date) =>
+  sign(secret, { method: 'POST', path: `/v1/callbacks/${requestId}/${systemId}`, body }, at);
 
 describe('an async system (the demo marketing platform)', () => {
   let requestId: string;
@@ -115,13 +116,17 @@ describe('an async system (the demo marketing platform)', () => {
     expect(actions).toEqual(['request.system_waiting', 'request.system_succeeded']);
   });
 
-  it('a callback unsigned, signed with another secret, or stale is 401 and changes nothing', async () => {
+  it('a callback unsigned, signed with another key (the shared one too), stale, or for another path is 401 and changes nothing', async () => {
     const body = { idempotencyKey: `${requestId}:marketing:erase:erase`, status: 'failed', error: 'forged' };
-    const secret = runtime.env.CONNECTOR_SIGNING_SECRET;
+    const text = JSON.stringify(body);
+    const own = demo.seeded.signingKeys.marketing!;
     for (const signature of [
       undefined,
-      sign('not-the-secret', JSON.stringify(body)),
-      sign(secret, JSON.stringify(body), new Date(Date.now() - 10 * 60_000)),
+      signCallback('not-the-secret', requestId, 'marketing', text),
+      signCallback(runtime.env.CONNECTOR_SIGNING_SECRET, requestId, 'marketing', text),
+      signCallback(own, requestId, 'marketing', text, new Date(Date.now() - 10 * 60_000)),
+      signCallback(own, requestId, 'crm', text),
+      sign(own, { method: 'POST', path: '/webhook', body: text }),
     ]) {
       const res = await callback(requestId, 'marketing', body, signature);
       expect(res.status).toBe(401);
@@ -141,38 +146,40 @@ describe('an async system (the demo marketing platform)', () => {
       requestId,
       'marketing',
       JSON.parse(body),
-      sign(runtime.env.CONNECTOR_SIGNING_SECRET, body),
+      signCallback(demo.seeded.signingKeys.marketing!, requestId, 'marketing', body),
     );
     expect(res.status).toBe(409);
   });
 
   it('a system that accepts and never calls back: the step times out and the request needs attention', async () => {
-    const put = await api('PUT', '/v1/systems/slow-marketing', {
-      token: tokens.operator,
-      body: {
-        name: 'A marketing tool that never answers',
-        connector: {
-          kind: 'http',
-          url: demo.marketing.url,
-          mode: 'async',
-          timeoutMs: 2_000,
-          callbackTimeoutSeconds: 2,
-        },
-        capabilities: ['erase'],
-        fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
-      },
-    });
-    expect(put.status).toBeLessThan(300);
-    await customerIn('C900001', 'slow-marketing', 'MKT-NONE');
-    demo.marketing.withholdCallbacks(true);
+    const silent = await startDemoCrm({ records: [], callbacks: { delayMs: 50 } });
+    silent.withholdCallbacks(true);
     try {
+      const put = await api('PUT', '/v1/systems/slow-marketing', {
+        token: tokens.operator,
+        body: {
+          name: 'A marketing tool that never answers',
+          connector: {
+            kind: 'http',
+            url: silent.url,
+            mode: 'async',
+            timeoutMs: 2_000,
+            callbackTimeoutSeconds: 2,
+          },
+          capabilities: ['erase'],
+          fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
+        },
+      });
+      expect(put.status).toBeLessThan(300);
+      silent.useSecret(put.body.signingSecret);
+      await customerIn('C900001', 'slow-marketing', 'MKT-NONE');
       const id = await erasureBy('C900001', emailOf('C900001'));
       const done = await settled(id);
       expect(done.status).toBe('needs_attention');
       expect(done.outcome.reasons).toEqual([expect.stringMatching(/^slow-marketing: States\.(Heartbeat)?Timeout$/)]);
       expect(done.systems[0]).toMatchObject({ systemId: 'slow-marketing', state: 'failed' });
     } finally {
-      demo.marketing.withholdCallbacks(false);
+      await silent.stop();
     }
   });
 });
@@ -207,20 +214,108 @@ describe('a system with its own secret (connector.secretRef)', () => {
       expect(vendor.stats().rejected).toBe(0);
       const body = JSON.stringify({ idempotencyKey: `${id}:vendor-x:erase:erase`, status: 'succeeded' });
       expect(
-        (await callback(id, 'vendor-x', JSON.parse(body), sign(runtime.env.CONNECTOR_SIGNING_SECRET, body))).status,
+        (
+          await callback(
+            id,
+            'vendor-x',
+            JSON.parse(body),
+            signCallback(runtime.env.CONNECTOR_SIGNING_SECRET, id, 'vendor-x', body),
+          )
+        ).status,
       ).toBe(401);
-      expect((await callback(id, 'vendor-x', JSON.parse(body), sign(own, body))).status).toBe(409);
+      expect((await callback(id, 'vendor-x', JSON.parse(body), signCallback(own, id, 'vendor-x', body))).status).toBe(
+        409,
+      );
       // Across a rotation the key it replaced is still the system's (409: authenticated, the step is answered).
       const rotated = 'vendor-rotated-secret-fedcba9876543210';
       Object.assign(process.env, { CONNECTOR_SECRET_VENDOR_X: rotated, CONNECTOR_SECRET_VENDOR_X_PREVIOUS: own });
-      expect((await callback(id, 'vendor-x', JSON.parse(body), sign(rotated, body))).status).toBe(409);
-      expect((await callback(id, 'vendor-x', JSON.parse(body), sign(own, body))).status).toBe(409);
+      const signedBy = (key: string) => signCallback(key, id, 'vendor-x', body);
+      expect((await callback(id, 'vendor-x', JSON.parse(body), signedBy(rotated))).status).toBe(409);
+      expect((await callback(id, 'vendor-x', JSON.parse(body), signedBy(own))).status).toBe(409);
       delete process.env.CONNECTOR_SECRET_VENDOR_X_PREVIOUS;
-      expect((await callback(id, 'vendor-x', JSON.parse(body), sign(own, body))).status).toBe(401);
+      expect((await callback(id, 'vendor-x', JSON.parse(body), signedBy(own))).status).toBe(401);
     } finally {
       await vendor.stop();
       delete process.env.CONNECTOR_SECRET_VENDOR_X;
       delete process.env.CONNECTOR_SECRET_VENDOR_X_PREVIOUS;
+    }
+  });
+});
+
+describe('systems of one request, each with the key it was issued', () => {
+  it('one cannot answer for the other, with its own key or the shared one; each is issued its key once', async () => {
+    // Two async systems that accept the work and would do it a minute later: both steps wait.
+    const twins = await Promise.all(
+      ['TA-1', 'TB-1'].map((contactId) =>
+        startDemoCrm({ records: [{ ...demo.customers[0].crm!, contactId }], callbacks: { delayMs: 60_000 } }),
+      ),
+    );
+    try {
+      const keys: Record<string, string> = {};
+      for (const [systemId, twin] of [
+        ['twin-a', twins[0]!],
+        ['twin-b', twins[1]!],
+      ] as const) {
+        const body = {
+          name: systemId,
+          connector: { kind: 'http', url: twin.url, mode: 'async', timeoutMs: 2_000, callbackTimeoutSeconds: 60 },
+          capabilities: ['erase'],
+          fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
+        };
+        const put = await api('PUT', `/v1/systems/${systemId}`, { token: tokens.operator, body });
+        expect(put.status).toBe(201);
+        expect(put.body.signingSecret).toMatch(/^[0-9a-f]{64}$/);
+        expect(put.body.connector).toMatchObject({ secretRef: `systems/${systemId}` });
+        keys[systemId] = put.body.signingSecret;
+        twin.useSecret(put.body.signingSecret);
+        // Registered again: the key stays, and is not shown again (nor ever listed).
+        const again = await api('PUT', `/v1/systems/${systemId}`, { token: tokens.operator, body });
+        expect(again.status).toBe(200);
+        expect(again.body).not.toHaveProperty('signingSecret');
+      }
+      const listed = await api('GET', '/v1/systems', { token: tokens.operator });
+      for (const key of Object.values(keys)) expect(JSON.stringify(listed.body)).not.toContain(key);
+
+      const ecifId = 'C900005';
+      const put = await api('PUT', `/v1/ecif/customers/${ecifId}`, {
+        token: tokens.steward,
+        body: {
+          name: { given: 'Test', family: 'Subject' },
+          emails: [emailOf(ecifId)],
+          crossReferences: [
+            { systemId: 'twin-a', localId: 'TA-1' },
+            { systemId: 'twin-b', localId: 'TB-1' },
+          ],
+        },
+      });
+      expect(put.status).toBeLessThan(300);
+      const id = await erasureBy(ecifId, emailOf(ecifId));
+      await settled(id, (r) => r.systems?.filter((s) => s.state === 'waiting').length === 2);
+
+      const forged = JSON.stringify({ idempotencyKey: `${id}:twin-b:erase:erase`, status: 'failed', error: 'forged' });
+      for (const signature of [
+        // twin-a's own key, over twin-b's path
+        signCallback(keys['twin-a']!, id, 'twin-b', forged),
+        // the deployment's shared key (the demo CRM holds it for consent.changed): twin-b did not opt in
+        signCallback(runtime.env.CONNECTOR_SIGNING_SECRET, id, 'twin-b', forged),
+        // twin-b's key over another path: a signature is bound to the step it was made for
+        signCallback(keys['twin-b']!, id, 'twin-a', forged),
+      ]) {
+        expect((await callback(id, 'twin-b', JSON.parse(forged), signature)).status).toBe(401);
+      }
+      const view = await api('GET', `/v1/privacy-requests/${id}`, { token: tokens.operator });
+      expect(view.body.systems.map((s: { state: string }) => s.state)).toEqual(['waiting', 'waiting']);
+      // twin-b's own key, for its own step: taken.
+      const progress = JSON.stringify({ idempotencyKey: `${id}:twin-b:erase:erase`, status: 'in_progress' });
+      const taken = await callback(
+        id,
+        'twin-b',
+        JSON.parse(progress),
+        signCallback(keys['twin-b']!, id, 'twin-b', progress),
+      );
+      expect(taken.status).toBe(200);
+    } finally {
+      await Promise.all(twins.map((t) => t.stop()));
     }
   });
 });

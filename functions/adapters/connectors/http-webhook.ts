@@ -13,7 +13,7 @@ import type {
 } from '#core/connectors/connector.ts';
 import http from 'node:http';
 import https from 'node:https';
-import { sign, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
+import { requestPathOf, sign, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
 import { PermanentSystemError, TransientSystemError } from '#core/shared/errors.ts';
 
 type HttpSettings = { kind: 'http'; url: string; timeoutMs: number };
@@ -38,7 +38,10 @@ export class HttpWebhookConnector implements Connector {
       res = await post(
         this.settings.url,
         text,
-        { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(secret, text) },
+        {
+          'content-type': 'application/json',
+          [SIGNATURE_HEADER]: sign(secret, { method: 'POST', path: requestPathOf(this.settings.url), body: text }),
+        },
         this.settings.timeoutMs,
       );
     } catch (err) {

@@ -26,23 +26,25 @@ type Factories = {
 };
 
 /**
- * The key an HTTP system and Custodian sign with, both ways: its own secret when it names one
- * (`connector.secretRef`: the environment, else Secrets Manager), else the deployment's webhook
- * signing secret. Undefined when unset.
+ * The key an HTTP system and Custodian sign with, both ways: its own (`connector.secretRef`, issued at
+ * registration or the operator's: the environment, the local key files, else Secrets Manager), or the
+ * deployment's webhook signing secret for a system that opted in (`sharedSecret`). Undefined when unset,
+ * and for a registration that says neither (made before keys were issued: registering it again issues one).
  */
 export async function signingSecretOf(
   system: Pick<ConnectedSystem, 'connector'>,
   secrets: Pick<ConnectorSecrets, 'signingSecret' | 'systemSecrets'>,
 ): Promise<string | undefined> {
   if (system.connector.kind !== 'http') return undefined;
-  const ref = system.connector.secretRef;
-  return ref ? (secrets.systemSecrets ?? environmentSecrets).value('http', ref) : secrets.signingSecret;
+  const { secretRef, sharedSecret } = system.connector;
+  if (secretRef) return (secrets.systemSecrets ?? environmentSecrets).value('http', secretRef);
+  return sharedSecret ? secrets.signingSecret : undefined;
 }
 
 /**
- * The keys a system's callback may be signed with: for one with its own secret, the current key and,
+ * The keys a system's callback may be signed with: for one with its own key, the current key and,
  * across a rotation, the one it replaced (`fresh`: read past the cache, for a key rotated in since);
- * else the deployment's signing secret. None for a system that is not `http`.
+ * the deployment's signing secret only for a system that opted in. None for a system that is not `http`.
  */
 export async function callbackKeysOf(
   system: Pick<ConnectedSystem, 'connector'>,
@@ -50,9 +52,9 @@ export async function callbackKeysOf(
   opts: { fresh?: boolean } = {},
 ): Promise<string[]> {
   if (system.connector.kind !== 'http') return [];
-  const ref = system.connector.secretRef;
-  if (ref) return (secrets.systemSecrets ?? environmentSecrets).keys('http', ref, opts);
-  return secrets.signingSecret ? [secrets.signingSecret] : [];
+  const { secretRef, sharedSecret } = system.connector;
+  if (secretRef) return (secrets.systemSecrets ?? environmentSecrets).keys('http', secretRef, opts);
+  return sharedSecret && secrets.signingSecret ? [secrets.signingSecret] : [];
 }
 
 const connectorKinds: Factories = {
@@ -64,7 +66,9 @@ const connectorKinds: Factories = {
       throw new PermanentSystemError(
         settings.secretRef
           ? `no signing secret is configured for this system (${(secrets.systemSecrets ?? environmentSecrets).where('http', settings.secretRef)})`
-          : 'no webhook signing secret is configured',
+          : settings.sharedSecret
+            ? 'no webhook signing secret is configured'
+            : 'the system has no key of its own: register it again to be issued one',
       );
     }),
   dynamodb: (settings, secrets) => new DynamoTableConnector(documentClient(), settings, secrets.hashKey),

@@ -63,11 +63,16 @@ export const connectorSchema = z.discriminatedUnion('kind', [
       .min(1)
       .max(7 * 24 * 3600)
       .optional(),
-    /** Name of the signing secret (a reference, never the secret itself). */
+    /**
+     * Name of the signing secret (a reference, never the secret itself). Absent: Custodian issues the
+     * system a key of its own at registration (`systems/<systemId>`, shown once in the answer).
+     */
     secretRef: z
       .string()
       .regex(/^[A-Za-z0-9/_+=.@-]{1,200}$/)
       .optional(),
+    /** Opt-in: sign with the deployment-wide key, which every other system opted in holds too. */
+    sharedSecret: z.literal(true).optional(),
     timeoutMs: z.number().int().min(100).max(30_000).default(5_000),
   }),
   z.strictObject({

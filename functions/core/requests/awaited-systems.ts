@@ -17,13 +17,10 @@ import {
 } from '../shared/errors.ts';
 import { recordSystemOutcome, systemStepOf, type WorkflowDeps } from './workflow.ts';
 import { executionOf } from '../connectors/system.ts';
+import { callbackPath } from '../connectors/connector.ts';
 import type { RequestWorkflow } from './ports.ts';
 
 type AwaitDeps = WorkflowDeps & { workflow: Pick<RequestWorkflow, 'completeTask'>; callbackBaseUrl?: string };
-
-/** The callback route of a request's system (docs/connectors.md). */
-export const callbackPath = (requestId: string, systemId: string) =>
-  `/v1/callbacks/${encodeURIComponent(requestId)}/${encodeURIComponent(systemId)}`;
 
 /** Workflow task AwaitSystem: opens the wait (token kept first, so a fast callback finds it), then asks the system. */
 export async function awaitSystemStep(
