@@ -18,6 +18,8 @@ import { callbackKeysOf, connectorFor } from '#adapters/connectors/registry.ts';
 import { SystemSecrets } from '#adapters/connectors/system-secrets.ts';
 import { LocalKeyFiles } from '#adapters/connectors/local-key-files.ts';
 import type { SystemKeyVault } from '#core/connectors/ports.ts';
+import { WebhookAddressGuard } from '#adapters/connectors/webhook-addresses.ts';
+import { loopbackAllowance } from '#core/connectors/webhook-address.ts';
 import { limitConcurrency, processCallGate } from '#adapters/connectors/concurrency.ts';
 import { SharedCallGate } from '#core/connectors/call-slots.ts';
 import { DynamoCallSlots } from '#adapters/dynamodb/call-slots.ts';
@@ -72,6 +74,10 @@ async function build() {
     ? await secretValue(env.CONNECTOR_SIGNING_SECRET_ARN)
     : env.CONNECTOR_SIGNING_SECRET;
   const keyFiles = env.CONNECTOR_KEYS_DIR ? new LocalKeyFiles(env.CONNECTOR_KEYS_DIR) : undefined;
+  // Where webhooks may lead: public addresses; loopback ports only as CONNECTOR_LOOPBACK says (read at
+  // each check: the local runtime adds the ports of the systems it starts as it starts them).
+  const addresses = new WebhookAddressGuard(() => loopbackAllowance(process.env.CONNECTOR_LOOPBACK));
+  const ownTables = [env.TABLE_ECIF, env.TABLE_CONSENT, env.TABLE_REQUESTS, env.TABLE_AUDIT];
   // Never the pepper itself in a connected system's hands: the `hash` strategy gets a key derived from it.
   const secrets = {
     signingSecret,
@@ -81,6 +87,8 @@ async function build() {
       prefix: env.CONNECTOR_SECRETS_PREFIX,
       ...(keyFiles ? { files: keyFiles } : {}),
     }),
+    addresses,
+    ownTables,
   };
   // Where the keys issued to systems at registration are written: the local key files, else Secrets Manager.
   const keyVault: SystemKeyVault | undefined =
@@ -181,6 +189,8 @@ async function build() {
     reports,
     changes,
     keyVault,
+    addresses,
+    ownTables,
     digestArchive,
     // At most the system's registered `concurrency` calls in flight to it, starts spaced by its rate (adapters/connectors/concurrency.ts).
     connectorFor: (system: ConnectedSystem) => limitConcurrency(system, connectorFor(system, secrets), callGate),

@@ -13,6 +13,7 @@ import { deps, resetDeps } from '#handlers/deps.ts';
 import { extractWorkflowDefinition, synthTemplates } from '../synth.ts';
 import { createTablesFromTemplate, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb.ts';
 import { devSecrets } from './dev-secrets.ts';
+import { portOf } from '#core/connectors/webhook-address.ts';
 import { freePort } from './process.ts';
 import { startLocalS3, type LocalS3 } from './s3.ts';
 import { startGateway, type ExtraRoutes, type Gateway } from './gateway.ts';
@@ -136,6 +137,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       IDENTIFIER_PEPPER: process.env.IDENTIFIER_PEPPER ?? secrets.pepper,
       CONNECTOR_SIGNING_SECRET: process.env.CONNECTOR_SIGNING_SECRET ?? secrets.signingSecret,
       CONNECTOR_KEYS_DIR: keysDir,
+      // Loopback is called only on the ports of systems started here (allowLocalSystem), or any with `any`.
+      CONNECTOR_LOOPBACK: process.env.CONNECTOR_LOOPBACK ?? '',
       JWT_ISSUER: DEV_ISSUER,
       JWT_AUDIENCE: DEV_AUDIENCE,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
@@ -183,4 +186,21 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     await stop();
     throw err;
   }
+}
+
+/**
+ * Lets the runtime call a system this process started on a loopback port (its URL's port joins
+ * CONNECTOR_LOOPBACK); a deployment calls no loopback address at all.
+ */
+export function allowLocalSystem(url: string): void {
+  const current = process.env.CONNECTOR_LOOPBACK ?? '';
+  if (current.trim() === 'any') return;
+  const ports = new Set(
+    current
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  );
+  ports.add(String(portOf(new URL(url))));
+  process.env.CONNECTOR_LOOPBACK = [...ports].join(',');
 }

@@ -9,7 +9,7 @@ import { sign, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
 import { startDemoCrm } from '#infra/local/demo/crm-service.ts';
 import { startDemo, type Demo } from '#infra/local/demo/start.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
-import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
+import { allowLocalSystem, startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { deps } from '#handlers/deps.ts';
 import { contractClient } from '../support/contract.ts';
 
@@ -153,6 +153,7 @@ describe('an async system (the demo marketing platform)', () => {
 
   it('a system that accepts and never calls back: the step times out and the request needs attention', async () => {
     const silent = await startDemoCrm({ records: [], callbacks: { delayMs: 50 } });
+    allowLocalSystem(silent.url);
     silent.withholdCallbacks(true);
     try {
       const put = await api('PUT', '/v1/systems/slow-marketing', {
@@ -193,6 +194,7 @@ describe('a system with its own secret (connector.secretRef)', () => {
       records: [{ ...demo.customers[0].crm!, contactId: 'VX-1' }],
       callbacks: { delayMs: 50 },
     });
+    allowLocalSystem(vendor.url);
     try {
       const put = await api('PUT', '/v1/systems/vendor-x', {
         token: tokens.operator,
@@ -238,126 +240,6 @@ describe('a system with its own secret (connector.secretRef)', () => {
       await vendor.stop();
       delete process.env.CONNECTOR_SECRET_VENDOR_X;
       delete process.env.CONNECTOR_SECRET_VENDOR_X_PREVIOUS;
-    }
-  });
-});
-
-describe('systems of one request, each with the key it was issued', () => {
-  it('one cannot answer for the other, with its own key or the shared one; each is issued its key once', async () => {
-    // Two async systems that accept the work and would do it a minute later: both steps wait.
-    const twins = await Promise.all(
-      ['TA-1', 'TB-1'].map((contactId) =>
-        startDemoCrm({ records: [{ ...demo.customers[0].crm!, contactId }], callbacks: { delayMs: 60_000 } }),
-      ),
-    );
-    try {
-      const keys: Record<string, string> = {};
-      for (const [systemId, twin] of [
-        ['twin-a', twins[0]!],
-        ['twin-b', twins[1]!],
-      ] as const) {
-        const body = {
-          name: systemId,
-          connector: { kind: 'http', url: twin.url, mode: 'async', timeoutMs: 2_000, callbackTimeoutSeconds: 60 },
-          capabilities: ['erase'],
-          fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
-        };
-        const put = await api('PUT', `/v1/systems/${systemId}`, { token: tokens.operator, body });
-        expect(put.status).toBe(201);
-        expect(put.body.signingSecret).toMatch(/^[0-9a-f]{64}$/);
-        expect(put.body.connector).toMatchObject({ secretRef: `systems/${systemId}` });
-        keys[systemId] = put.body.signingSecret;
-        twin.useSecret(put.body.signingSecret);
-        // Registered again: the key stays, and is not shown again (nor ever listed).
-        const again = await api('PUT', `/v1/systems/${systemId}`, { token: tokens.operator, body });
-        expect(again.status).toBe(200);
-        expect(again.body).not.toHaveProperty('signingSecret');
-      }
-      const listed = await api('GET', '/v1/systems', { token: tokens.operator });
-      for (const key of Object.values(keys)) expect(JSON.stringify(listed.body)).not.toContain(key);
-
-      const ecifId = 'C900005';
-      const put = await api('PUT', `/v1/ecif/customers/${ecifId}`, {
-        token: tokens.steward,
-        body: {
-          name: { given: 'Test', family: 'Subject' },
-          emails: [emailOf(ecifId)],
-          crossReferences: [
-            { systemId: 'twin-a', localId: 'TA-1' },
-            { systemId: 'twin-b', localId: 'TB-1' },
-          ],
-        },
-      });
-      expect(put.status).toBeLessThan(300);
-      const id = await erasureBy(ecifId, emailOf(ecifId));
-      await settled(id, (r) => r.systems?.filter((s) => s.state === 'waiting').length === 2);
-
-      const forged = JSON.stringify({ idempotencyKey: `${id}:twin-b:erase:erase`, status: 'failed', error: 'forged' });
-      for (const signature of [
-        // twin-a's own key, over twin-b's path
-        signCallback(keys['twin-a']!, id, 'twin-b', forged),
-        // the deployment's shared key (the demo CRM holds it for consent.changed): twin-b did not opt in
-        signCallback(runtime.env.CONNECTOR_SIGNING_SECRET, id, 'twin-b', forged),
-        // twin-b's key over another path: a signature is bound to the step it was made for
-        signCallback(keys['twin-b']!, id, 'twin-a', forged),
-      ]) {
-        expect((await callback(id, 'twin-b', JSON.parse(forged), signature)).status).toBe(401);
-      }
-      const view = await api('GET', `/v1/privacy-requests/${id}`, { token: tokens.operator });
-      expect(view.body.systems.map((s: { state: string }) => s.state)).toEqual(['waiting', 'waiting']);
-      // twin-b's own key, for its own step: taken.
-      const progress = JSON.stringify({ idempotencyKey: `${id}:twin-b:erase:erase`, status: 'in_progress' });
-      const taken = await callback(
-        id,
-        'twin-b',
-        JSON.parse(progress),
-        signCallback(keys['twin-b']!, id, 'twin-b', progress),
-      );
-      expect(taken.status).toBe(200);
-    } finally {
-      await Promise.all(twins.map((t) => t.stop()));
-    }
-  });
-});
-
-describe('a succeeded callback that the read-back disproves', () => {
-  it('is a 422 problem naming the fields; the step fails as unverified and the request needs attention', async () => {
-    const own = 'vendor-y-own-secret-0123456789abcdef';
-    process.env.CONNECTOR_SECRET_VENDOR_Y = own;
-    // It accepts the work and would do it a minute later: a callback now claims what is not done yet.
-    const vendor = await startDemoCrm({
-      secret: own,
-      records: [{ ...demo.customers[0].crm!, contactId: 'VY-1' }],
-      callbacks: { delayMs: 60_000 },
-    });
-    try {
-      const put = await api('PUT', '/v1/systems/vendor-y', {
-        token: tokens.operator,
-        body: {
-          name: 'Vendor Y',
-          connector: { kind: 'http', url: vendor.url, mode: 'async', secretRef: 'vendor_y', timeoutMs: 2_000 },
-          capabilities: ['erase', 'verify'],
-          fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
-        },
-      });
-      expect(put.status).toBeLessThan(300);
-      await customerIn('C900004', 'vendor-y', 'VY-1');
-      const id = await erasureBy('C900004', emailOf('C900004'));
-      await settled(id, waitsForSomeone);
-      const body = { idempotencyKey: `${id}:vendor-y:erase:erase`, status: 'succeeded', recordsAffected: 1 };
-      const res = await callback(id, 'vendor-y', body, signCallback(own, id, 'vendor-y', JSON.stringify(body)));
-      const problem = (await res.json()) as Record<string, unknown>;
-      expect(res.status).toBe(422);
-      expect(problem).toMatchObject({ type: expect.stringMatching(/unverified-outcome$/), remaining: ['email'] });
-      const done = await settled(id);
-      expect(done.status).toBe('needs_attention');
-      expect(done.outcome.reasons).toEqual(['vendor-y: UnverifiedOutcome']);
-      expect(done.systems[0]).toMatchObject({ systemId: 'vendor-y', state: 'failed' });
-      // The read-back's answer names fields, never a value the system holds.
-      expect(JSON.stringify(done)).not.toContain(demo.customers[0].crm!.email);
-    } finally {
-      await vendor.stop();
-      delete process.env.CONNECTOR_SECRET_VENDOR_Y;
     }
   });
 });

@@ -8,6 +8,7 @@ import { HttpWebhookConnector } from './http-webhook.ts';
 import { mysql, postgres } from './sql-dialects.ts';
 import { SqlTableConnector } from './sql-table.ts';
 import { environmentSecrets, type SystemSecrets } from './system-secrets.ts';
+import type { WebhookAddressGuard } from './webhook-addresses.ts';
 
 export interface ConnectorSecrets {
   /** Signs webhook calls of systems without a `secretRef` of their own. Absent where no task calls systems. */
@@ -16,6 +17,10 @@ export interface ConnectorSecrets {
   hashKey: string;
   /** Where systems' own secrets (`secretRef`, `connectionRef`) are found. @default the environment alone */
   systemSecrets?: SystemSecrets;
+  /** Where a webhook may lead, checked at each call (a deployment's rules); absent: anywhere. */
+  addresses?: WebhookAddressGuard;
+  /** Custodian's own tables, which no `dynamodb` system may name. */
+  ownTables?: readonly string[];
 }
 
 type Factories = {
@@ -60,26 +65,38 @@ export async function callbackKeysOf(
 const connectorKinds: Factories = {
   // The key is found on each call (cached by the source): the factory stays synchronous, a rotation is taken up.
   http: (settings, secrets) =>
-    new HttpWebhookConnector(settings, async () => {
-      const secret = await signingSecretOf({ connector: settings }, secrets);
-      if (secret) return secret;
-      throw new PermanentSystemError(
-        settings.secretRef
-          ? `no signing secret is configured for this system (${(secrets.systemSecrets ?? environmentSecrets).where('http', settings.secretRef)})`
-          : settings.sharedSecret
-            ? 'no webhook signing secret is configured'
-            : 'the system has no key of its own: register it again to be issued one',
-      );
-    }),
-  dynamodb: (settings, secrets) => new DynamoTableConnector(documentClient(), settings, secrets.hashKey),
+    new HttpWebhookConnector(
+      settings,
+      async () => {
+        const secret = await signingSecretOf({ connector: settings }, secrets);
+        if (secret) return secret;
+        throw new PermanentSystemError(
+          settings.secretRef
+            ? `no signing secret is configured for this system (${(secrets.systemSecrets ?? environmentSecrets).where('http', settings.secretRef)})`
+            : settings.sharedSecret
+              ? 'no webhook signing secret is configured'
+              : 'the system has no key of its own: register it again to be issued one',
+        );
+      },
+      secrets.addresses,
+    ),
+  dynamodb: (settings, secrets) =>
+    secrets.ownTables?.includes(settings.table)
+      ? refused('a connected table may not be one of Custodian’s own')
+      : new DynamoTableConnector(documentClient(), settings, secrets.hashKey),
   postgres: (settings, secrets) => new SqlTableConnector(settings, postgres, secrets.hashKey, secrets.systemSecrets),
   mysql: (settings, secrets) => new SqlTableConnector(settings, mysql, secrets.hashKey, secrets.systemSecrets),
-  manual: () => ({
-    execute: async () => {
-      throw new PermanentSystemError('this system is handled by an operator task');
-    },
-  }),
+  manual: () => refused('this system is handled by an operator task'),
 };
+
+/** A connector that does nothing but fail permanently, for a system that must not be called. */
+function refused(reason: string): Connector {
+  return {
+    execute: async () => {
+      throw new PermanentSystemError(reason);
+    },
+  };
+}
 
 export function connectorFor(system: ConnectedSystem, secrets: ConnectorSecrets): Connector {
   const build = connectorKinds[system.connector.kind] as (s: ConnectorSettings, x: ConnectorSecrets) => Connector;

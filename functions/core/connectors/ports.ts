@@ -1,4 +1,4 @@
-/** Where the connectors area keeps what is not in the registry: the signing keys Custodian issues to systems. */
+/** The connectors area's outside services: where issued signing keys are kept, where a system's URL leads. */
 
 /**
  * The keys Custodian issues to HTTP systems, by reference (`systems/<systemId>`): Secrets Manager under
@@ -10,4 +10,10 @@ export interface SystemKeyVault {
   put(ref: string, key: string): Promise<void>;
   /** Makes `key` the current key; the one it replaces stays valid until the next rotation. */
   rotate(ref: string, key: string): Promise<void>;
+}
+
+/** Where a connected system's URL leads (adapters/connectors/webhook-addresses.ts). */
+export interface WebhookAddresses {
+  /** Why the URL may not be called (the name of the range it resolves into), or undefined when it may. */
+  refusal(url: string): Promise<string | undefined>;
 }

@@ -5,10 +5,11 @@ import type { Actor } from '../shared/actor.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { SystemKeyVault } from './ports.ts';
 import { rotateIssuedKey, settleSigningKey } from './signing-keys.ts';
+import { checkTargets, type TargetRules } from './system-targets.ts';
 import type { ConnectedSystem, SystemInput } from './system.ts';
 import { NotFoundError } from '../shared/errors.ts';
 
-export interface RegisterSystemDeps {
+export interface RegisterSystemDeps extends TargetRules {
   systems: SystemsRegistry;
   audit: AuditLog;
   clock: Clock;
@@ -18,6 +19,8 @@ export interface RegisterSystemDeps {
 
 /** `signingSecret`: the key issued to the system now, to be shown once (it is never stored in the registry). */
 export async function registerSystem(deps: RegisterSystemDeps, systemId: string, body: SystemInput, actor: Actor) {
+  // Where it points first: nothing is stored or issued for a system that may not be called.
+  await checkTargets(deps, body);
   const existing = await deps.systems.get(systemId);
   // The key first: a registration whose key could not be kept is not stored.
   const { input, issued, signingKey } = await settleSigningKey(deps.keyVault, systemId, body, existing);

@@ -46,7 +46,12 @@ const fieldSchema = z
 export const connectorSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('http'),
-    url: z.url({ protocol: /^https?$/ }),
+    // Credentials in a URL would be shown to whoever reads the registry: a system's key is its secret.
+    url: z
+      .url({ protocol: /^https?$/ })
+      .refine((u) => URL.canParse(u) && !new URL(u).username && !new URL(u).password, {
+        message: 'a webhook URL may not carry credentials',
+      }),
     /** `async`: the system answers 202 and calls back (POST /v1/callbacks/{requestId}/{systemId}). */
     mode: z.enum(['sync', 'async']).default('sync'),
     /** async: how long the callback may take before the step fails (States.Timeout). @default 86400 (a day) */

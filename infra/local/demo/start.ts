@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { signDevToken } from '../dev-issuer.ts';
-import type { LocalRuntime } from '../runtime.ts';
+import { allowLocalSystem, type LocalRuntime } from '../runtime.ts';
 import { createCoreBankingTable, seedCoreBanking } from './core-banking.ts';
 import { startDemoCrm, type DemoCrm } from './crm-service.ts';
 import { closeSqlPools } from '#adapters/connectors/sql-dialects.ts';
@@ -85,6 +85,8 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
     await crm.stop();
     throw err;
   });
+  // Systems this runtime started itself: the only loopback ports it calls.
+  for (const service of [crm, marketing]) allowLocalSystem(service.url);
   // The CRM subscribes to consent.changed (the local publisher reads this at each publish).
   process.env.CONSENT_SUBSCRIBERS = `${crm.baseUrl}/events`;
   let warehouse: DemoWarehouse | undefined;
