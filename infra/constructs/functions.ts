@@ -33,7 +33,7 @@ export const CONNECTED_TABLE_PREFIX = 'custodian-connected-';
 
 /**
  * The DynamoDB actions per declared access. Transactions (TransactWriteItems) are authorized
- * per item by these actions. No Scan, no BatchWriteItem: no handler needs them.
+ * per item by these actions. No Scan; BatchWriteItem only for a load batch (`batchWrites`).
  */
 export const dynamoActions = {
   read: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
@@ -81,6 +81,10 @@ export interface AccessSpec {
   readonly publishesConsentChanges?: boolean;
   /** Answers the workflow's waiting steps (callbacks, manual tasks): states:SendTask* on the state machine. */
   readonly answersTasks?: boolean;
+  /** Starts the ECIF load state machine. */
+  readonly startsLoad?: boolean;
+  /** Writes a load batch's profiles and cross-references with BatchWriteItem (the ECIF table only). */
+  readonly batchWrites?: boolean;
 }
 
 /** The AWS managed policy of active tracing: PutTraceSegments and PutTelemetryRecords, nothing else. */
@@ -120,6 +124,8 @@ export interface CustodianFunctionProps {
   readonly data: DataResources;
   /** Required when `access.startsWorkflow`. */
   readonly stateMachine?: sfn.IStateMachine;
+  /** Required when `access.startsLoad`. */
+  readonly loadStateMachine?: sfn.IStateMachine;
   /** Required when `access.publishesConsentChanges`. */
   readonly consentBus?: events.IEventBus;
   /** Added to the environment every function gets. */
@@ -174,6 +180,7 @@ export class CustodianFunction extends Construct {
       ...(access.reports ? { REPORT_BUCKET: data.reportBucket.bucketName } : {}),
       ...(access.digests ? { DIGEST_BUCKET: data.digestBucket.bucketName } : {}),
       ...(access.startsWorkflow ? { STATE_MACHINE_ARN: props.stateMachine!.stateMachineArn } : {}),
+      ...(access.startsLoad ? { LOAD_STATE_MACHINE_ARN: props.loadStateMachine!.stateMachineArn } : {}),
       // Functions that call systems hold each system's limits over every instance: leases in the requests table.
       ...(access.connectors
         ? {
@@ -242,6 +249,8 @@ export class CustodianFunction extends Construct {
 
     this.grantData(access, data);
     if (access.startsWorkflow) props.stateMachine!.grantStartExecution(this.role);
+    if (access.startsLoad) props.loadStateMachine!.grantStartExecution(this.role);
+    if (access.batchWrites) data.tables.ecif.grant(this.role, 'dynamodb:BatchWriteItem');
     // A workflow task is created before its state machine: the stack grants it (TaskResponsePolicy) once both exist.
     if (access.answersTasks && props.stateMachine) {
       this.role.addToPolicy(

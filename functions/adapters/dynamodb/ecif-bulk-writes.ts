@@ -17,6 +17,18 @@ import { failedConditions, isTransactionCancelled } from './client.ts';
 
 const TRANSACTION_ITEMS = 100;
 const BATCH_WRITE_ITEMS = 25;
+/** Calls of one batch in flight: the Map runs many batches at once, and each item's partition is its own. */
+const TRANSACTIONS_IN_FLIGHT = 2;
+const BATCH_WRITES_IN_FLIGHT = 4;
+
+async function inFlight<T>(items: T[], n: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
+}
 
 const idx = (k: IdentityKey) => ({ PK: `IDX#${k.kind}#${k.hash}`, SK: 'OWNER' });
 
@@ -73,33 +85,31 @@ export async function saveGrouped(
   if (group.length) groups.push(group);
 
   const accepted: CustomerChange[] = [];
-  await Promise.all(
-    groups.map(async (g) => {
-      let pending = g;
-      while (pending.length) {
-        const parts = pending.map((c) => ({ change: c, items: indexItems(table, c) }));
-        const items = parts.flatMap((p) => p.items);
-        if (items.length === 0) break;
-        try {
-          await db.send(new TransactWriteCommand({ TransactItems: items.map((i) => i.item) }));
-          break;
-        } catch (err) {
-          const failed = isTransactionCancelled(err) ? new Set(failedConditions(err)) : new Set<number>();
-          if (failed.size === 0) throw err;
-          let at = 0;
-          const next: CustomerChange[] = [];
-          for (const p of parts) {
-            const bad = p.items.findIndex((_, i) => failed.has(at + i));
-            at += p.items.length;
-            if (bad < 0) next.push(p.change);
-            else refused.push(await refusal(db, table, p.change.record.ecifId, p.items[bad].key));
-          }
-          pending = next;
+  await inFlight(groups, TRANSACTIONS_IN_FLIGHT, async (g) => {
+    let pending = g;
+    while (pending.length) {
+      const parts = pending.map((c) => ({ change: c, items: indexItems(table, c) }));
+      const items = parts.flatMap((p) => p.items);
+      if (items.length === 0) break;
+      try {
+        await db.send(new TransactWriteCommand({ TransactItems: items.map((i) => i.item) }));
+        break;
+      } catch (err) {
+        const failed = isTransactionCancelled(err) ? new Set(failedConditions(err)) : new Set<number>();
+        if (failed.size === 0) throw err;
+        let at = 0;
+        const next: CustomerChange[] = [];
+        for (const p of parts) {
+          const bad = p.items.findIndex((_, i) => failed.has(at + i));
+          at += p.items.length;
+          if (bad < 0) next.push(p.change);
+          else refused.push(await refusal(db, table, p.change.record.ecifId, p.items[bad].key));
         }
+        pending = next;
       }
-      accepted.push(...pending);
-    }),
-  );
+    }
+    accepted.push(...pending);
+  });
 
   const rest = accepted.flatMap((c) => [
     { PutRequest: { Item: { PK: `CUST#${c.record.ecifId}`, SK: 'PROFILE', ...c.record } } },
@@ -110,10 +120,9 @@ export async function saveGrouped(
       DeleteRequest: { Key: { PK: `CUST#${c.record.ecifId}`, SK: `XREF#${x.systemId}#${x.localId}` } },
     })),
   ]);
-  const calls: Promise<void>[] = [];
-  for (let i = 0; i < rest.length; i += BATCH_WRITE_ITEMS)
-    calls.push(batchWrite(db, table, rest.slice(i, i + BATCH_WRITE_ITEMS)));
-  await Promise.all(calls);
+  const calls: WriteRequest[][] = [];
+  for (let i = 0; i < rest.length; i += BATCH_WRITE_ITEMS) calls.push(rest.slice(i, i + BATCH_WRITE_ITEMS));
+  await inFlight(calls, BATCH_WRITES_IN_FLIGHT, (c) => batchWrite(db, table, c));
   return refused;
 }
 

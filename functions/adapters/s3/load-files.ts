@@ -17,7 +17,7 @@ import type { LoadFiles } from '#core/ecif/load-ports.ts';
 export class S3LoadFiles implements LoadFiles {
   constructor(
     private readonly s3: S3Client,
-    readonly bucket: string,
+    private readonly bucket: string,
   ) {}
 
   uploadUrl(key: string, seconds: number) {
@@ -58,7 +58,7 @@ export class S3LoadFiles implements LoadFiles {
       params: { Bucket: this.bucket, Key: staged, Body: out, ContentType: 'application/x-ndjson' },
     }).done();
     await produce;
-    return written;
+    return { lines: written, bucket: this.bucket };
   }
 
   async putRejects(key: string, rejects: AsyncIterable<LoadReject[]>) {

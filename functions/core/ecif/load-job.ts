@@ -128,9 +128,9 @@ export async function prepareLoad(deps: LoadJobDeps, id: string) {
   const job = await deps.loads.get(id);
   if (!job) throw new NotFoundError('no load job with this id');
   const staged = stagedKey(id);
-  const lines = await deps.loadFiles.stage(job.source, staged, job.format, job.gzip);
+  const { lines, bucket } = await deps.loadFiles.stage(job.source, staged, job.format, job.gzip);
   await deps.loads.update(id, { status: 'loading', lines });
-  return { jobId: id, bucket: deps.loadFiles.bucket, staged };
+  return { jobId: id, bucket, staged };
 }
 
 /** Each batch of the Map: loaded, its outcome recorded once, audited by ids (never values). */

@@ -44,14 +44,12 @@ export interface LoadFiles {
   exists(key: string): Promise<boolean>;
   /**
    * Reads the source (gunzipped when `gzip`) line by line and writes the staged JSONL (one load line
-   * each, with its line number) the job's Map reads; streams both ways. Answers the lines written.
+   * each, with its line number) the job's Map reads; streams both ways. Answers the lines written and the bucket (the Map reads it).
    */
-  stage(source: string, staged: string, format: LoadFormat, gzip: boolean): Promise<number>;
+  stage(source: string, staged: string, format: LoadFormat, gzip: boolean): Promise<{ lines: number; bucket: string }>;
   /** Writes the reject file (NDJSON, one reject a line) from the batches' rejects. */
   putRejects(key: string, rejects: AsyncIterable<LoadReject[]>): Promise<number>;
   downloadUrl(key: string, seconds: number): Promise<string>;
-  /** The bucket the staged file is in (the Map's ItemReader reads it). */
-  readonly bucket: string;
 }
 
 export interface LoadWorkflow {

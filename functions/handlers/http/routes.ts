@@ -34,6 +34,8 @@ export interface RouteSpec {
   maxBodyBytes?: number;
   /** Reaches connected systems (their signing secret, read-backs). */
   connectors?: boolean;
+  /** Starts the ECIF load state machine. */
+  startsLoad?: boolean;
   /** Answers the workflow's waiting steps (states:SendTask*). */
   answersTasks?: boolean;
   /**
@@ -62,6 +64,34 @@ export const routeTable = [
     auth: 'jwt',
     roles: ['steward', 'operator'],
     tables: { ecif: 'read', audit: 'write' },
+  },
+  {
+    method: 'POST',
+    path: '/v1/ecif/imports',
+    handler: 'create-ecif-import',
+    auth: 'jwt',
+    roles: ['steward'],
+    tables: { ecif: 'write', audit: 'write' },
+    reports: 'write',
+  },
+  {
+    method: 'POST',
+    path: '/v1/ecif/imports/{id}/start',
+    handler: 'start-ecif-import',
+    auth: 'jwt',
+    roles: ['steward'],
+    tables: { ecif: 'write', audit: 'write' },
+    reports: 'read',
+    startsLoad: true,
+  },
+  {
+    method: 'GET',
+    path: '/v1/ecif/imports/{id}',
+    handler: 'get-ecif-import',
+    auth: 'jwt',
+    roles: ['steward', 'operator'],
+    tables: { ecif: 'read' },
+    reports: 'read',
   },
   {
     method: 'PUT',
