@@ -18,8 +18,8 @@ import { systemClock } from '#core/shared/clock.ts';
 import { median, type BenchResult } from './table.ts';
 import { startLocalStores } from '../test/support/local-stores.ts';
 
-const RECORDS = Number(process.env.ECIF_LOAD_RECORDS ?? 20_000);
-const SAMPLE_ONE_BY_ONE = Math.min(2_000, RECORDS);
+const RECORDS = 20_000;
+const SAMPLE_ONE_BY_ONE = 2_000;
 const BATCH = 250;
 const IN_FLIGHT = 8;
 

@@ -92,7 +92,7 @@ export class EcifLoadWorkflow extends Construct {
       tracingEnabled: true,
       logs: {
         destination: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR }),
-        level: sfn.LogLevel.ERROR,
+        level: sfn.LogLevel.ALL,
         // Batches carry customer records: the log keeps the events, not the payloads.
         includeExecutionData: false,
       },

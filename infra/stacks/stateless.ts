@@ -49,6 +49,7 @@ export class StatelessStack extends Stack {
   readonly routes: Record<string, CustodianFunction>;
   readonly workflow: PrivacyRequestWorkflow;
   readonly ecifLoad: EcifLoadWorkflow;
+  readonly loadTasks: Record<LoadTaskName, CustodianFunction['fn']>;
   readonly api: CustodianApi;
   /** The privacy center and the console (S3 behind CloudFront). */
   readonly web: CustodianWeb;
@@ -130,6 +131,7 @@ export class StatelessStack extends Stack {
         memorySize: name === 'LoadBatch' ? 1024 : undefined,
       }).fn;
     }
+    this.loadTasks = loadFunctions;
     this.ecifLoad = new EcifLoadWorkflow(this, 'EcifLoadWorkflow', {
       functions: loadFunctions,
       bucket: props.data.reportBucket,
@@ -236,6 +238,7 @@ export class StatelessStack extends Stack {
       functions: Object.fromEntries([
         // Prefixed: a route and a job may share a name (audit-digest).
         ...Object.entries(this.tasks).map(([name, f]) => [`Task${name}`, f.fn]),
+        ...Object.entries(this.loadTasks).map(([name, fn]) => [`Task${name}`, fn]),
         ...Object.entries(this.routes).map(([name, f]) => [`Http${pascal(name)}`, f.fn]),
         ...Object.entries(this.jobs).map(([name, f]) => [`Job${name}`, f.fn]),
       ]),
