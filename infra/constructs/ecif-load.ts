@@ -7,7 +7,7 @@
  * aws-local-stepfunctions, which has no ItemReader: infra/local/item-reader.ts reads the staged object
  * and hands the same batches to the same Map inline.
  */
-import { CfnResource, Duration } from 'aws-cdk-lib';
+import { CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -16,6 +16,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { LoadTaskName } from '#handlers/tasks/load-tasks.ts';
+import { acknowledgeWildcardResources, flattenCfnValue } from './nag.ts';
 import { stepRetry, WORKFLOW_METADATA_KEY } from './workflow.ts';
 
 export const ECIF_LOAD_WORKFLOW = 'ecif-load';
@@ -103,5 +104,40 @@ export class EcifLoadWorkflow extends Construct {
       new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects('imports/jobs/*')] }),
     );
     props.bucket.encryptionKey?.grantDecrypt(this.stateMachine);
+    this.acknowledgeWildcards(props);
+  }
+
+  /** The wildcards CDK's own grants put on the state machine's role and on its Distributed Map policy. */
+  private acknowledgeWildcards(props: EcifLoadWorkflowProps): void {
+    const sm = this.stateMachine;
+    Validations.of(sm).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'CloudWatch Logs delivery and X-Ray (PutTraceSegments) do not support resource-level permissions.',
+    });
+    acknowledgeWildcardResources(
+      sm,
+      [
+        ...Object.values(props.functions).map((fn) => `${fn.functionArn}:*`),
+        props.bucket.arnForObjects('imports/jobs/*'),
+      ],
+      "lambda:InvokeFunction on the versions of the load's own task functions; s3:GetObject on the staged load files only.",
+    );
+    // The Distributed Map runs its batches as child executions of this state machine (CDK's own policy).
+    sm.node.addValidation({
+      validate: () => {
+        const policy = sm.node.tryFindChild('DistributedMapPolicy') as iam.Policy | undefined;
+        const doc =
+          policy && (Stack.of(sm).resolve(policy.document.toJSON()) as { Statement: { Resource: unknown }[] });
+        for (const statement of doc?.Statement ?? []) {
+          for (const resource of [statement.Resource].flat()) {
+            Validations.of(sm).acknowledge({
+              id: `AwsSolutions-IAM5[Resource::${flattenCfnValue(resource)}]`,
+              reason: "The Distributed Map's child executions of this state machine (CDK's DistributedMapPolicy).",
+            });
+          }
+        }
+        return [];
+      },
+    });
   }
 }
