@@ -7,7 +7,7 @@
  * aws-local-stepfunctions, which has no ItemReader: infra/local/item-reader.ts reads the staged object
  * and hands the same batches to the same Map inline.
  */
-import { CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';

@@ -26,7 +26,7 @@ export const createLoadSchema = z.strictObject({
   /** Or an object already in the bucket's import prefix. */
   key: z
     .string()
-    .regex(/^imports\/[A-Za-z0-9._\/-]{1,200}$/, 'a key is in the import prefix (imports/...)')
+    .regex(/^imports\/[A-Za-z0-9._/-]{1,200}$/, 'a key is in the import prefix (imports/...)')
     .refine((k) => !k.includes('..'), 'a key has no ".."')
     .optional(),
 });
