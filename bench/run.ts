@@ -17,6 +17,7 @@ const benches: Record<string, () => Promise<{ run(opts: { runs: number }): Promi
   decisions: () => import('./decisions.ts'),
   fanout: () => import('./fanout.ts'),
   bulk: () => import('./bulk.ts'),
+  'ecif-load': () => import('./ecif-load.ts'),
 };
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '9' } } });

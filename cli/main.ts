@@ -6,7 +6,6 @@
  */
 import { parseArgs } from 'node:util';
 import { ApiError, createClient, type CustodianClient } from '../client/client.ts';
-import { importRecords } from './import-file.ts';
 import { isExportTrailer } from '#core/audit/export-stream.ts';
 
 const usage = `custodian <command> [options]
@@ -14,7 +13,7 @@ const usage = `custodian <command> [options]
   health                                   the API's version and dependencies
   systems list | systems put <id> <file>   the systems registry (operator); put shows an issued key once
   systems rotate-key <id>                  a new signing key for the system, shown once (operator)
-  ecif import <file.ndjson|file.csv>       load golden records (steward); progress, then a summary of rejects
+  ecif import <file.ndjson|.csv[.gz]>      bulk load golden records as a job (steward); a progress bar, then the rejects
   ecif resolve [--email E] [--phone P] [--system S --local-id L]   who this is, and where each system knows them (steward, operator)
   requests submit --type T --jurisdiction GDPR|CCPA --email E    (prints the id and the requester key)
   requests verify <id> <code>              the 6-digit code sent to the contact on file
@@ -176,56 +175,40 @@ async function auditExport(client: CustodianClient, from: string): Promise<numbe
   return 0;
 }
 
+/**
+ * A bulk load job: the file is uploaded to the import prefix (a presigned PUT, gzip kept as it is), the
+ * job started, its progress shown as a bar until it ends; the rejects are downloaded from the job.
+ */
 async function ecifImport(client: CustodianClient, file: string): Promise<number> {
-  const concurrency = Math.max(1, Number(str('concurrency') ?? 8));
-  const rejects: { line: number; ecifId?: string; status?: number; reason: string }[] = [];
-  let created = 0;
-  let updated = 0;
-  let done = 0;
-  const inFlight = new Set<Promise<void>>();
-  const progress = () => {
-    if (!opts.json && process.stderr.isTTY) process.stderr.write(`\r  ${done} records, ${rejects.length} rejected`);
+  const { readFile } = await import('node:fs/promises');
+  const path = await import('node:path');
+  const job = await client.createImport({ fileName: path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_') });
+  const put = await fetch(job.uploadUrl!, { method: 'PUT', body: await readFile(file) });
+  if (!put.ok) throw new ApiError(put.status, { title: 'the upload was refused' });
+  await client.startImport(job.id);
+  let now = await client.importProgress(job.id);
+  const bar = (j: typeof now) => {
+    const total = j.lines ?? 0;
+    const width = 30;
+    const filled = total ? Math.round((j.read / total) * width) : 0;
+    return `\r  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${j.read}/${total || '?'} read, ${j.created} created, ${j.updated} updated, ${j.unchanged} unchanged, ${j.rejected} rejected`;
   };
-  for await (const rec of importRecords(file)) {
-    const job = (async () => {
-      if (rec.unreadable || !rec.ecifId || !rec.body) {
-        rejects.push({ line: rec.line, reason: rec.unreadable ?? 'no ecifId' });
-      } else {
-        try {
-          // The line number makes the key: re-running an import retries safely.
-          const res = await client.putCustomer(rec.ecifId, rec.body as never, `import:${rec.ecifId}:${rec.line}`);
-          if (res.created) created++;
-          else updated++;
-        } catch (err) {
-          if (!(err instanceof ApiError)) throw err;
-          // Problem titles and field paths only: a detail could quote the record.
-          const paths = Array.isArray(err.problem.errors)
-            ? ` at ${(err.problem.errors as { path: string }[]).map((e) => e.path).join(', ')}`
-            : '';
-          const why = typeof err.problem.reason === 'string' ? ` (${err.problem.reason})` : '';
-          rejects.push({
-            line: rec.line,
-            ecifId: rec.ecifId,
-            status: err.status,
-            reason: `${err.problem.title ?? 'refused'}${why}${paths}`,
-          });
-        }
-      }
-      done++;
-      progress();
-    })();
-    inFlight.add(job);
-    job.finally(() => inFlight.delete(job));
-    if (inFlight.size >= concurrency) await Promise.race(inFlight);
+  while (now.status !== 'finished' && now.status !== 'failed') {
+    if (!opts.json && process.stderr.isTTY) process.stderr.write(bar(now));
+    await new Promise((r) => setTimeout(r, 500));
+    now = await client.importProgress(job.id);
   }
-  await Promise.all(inFlight);
-  if (!opts.json && process.stderr.isTTY) process.stderr.write('\n');
-  print(
-    opts.json
-      ? { records: done, created, updated, rejected: rejects.length, rejects }
-      : { records: done, created, updated, rejected: rejects.length },
-  );
-  if (rejects.length && !opts.json) console.log(`\nrejected:\n${table(rejects.sort((a, b) => a.line - b.line))}`);
+  if (!opts.json && process.stderr.isTTY) process.stderr.write(`${bar(now)}\n`);
+  const rejects = now.rejectsUrl
+    ? (await (await fetch(now.rejectsUrl)).text())
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+    : [];
+  const { rejectsUrl: _u, ...summary } = now;
+  print(opts.json ? { ...summary, rejects } : summary);
+  if (rejects.length && !opts.json) console.log(`\nrejected:\n${table(rejects)}`);
+  if (now.status === 'failed') return 3;
   return rejects.length ? 4 : 0;
 }
 

@@ -227,6 +227,12 @@ export function createClient(opts: ClientOptions) {
         body: input,
         idempotencyKey,
       }),
+    /** A bulk load job: `fileName` to get an upload link, or `key` of an object already in the import prefix. */
+    createImport: (input: { fileName?: string; key?: string }) =>
+      call<LoadJob & { uploadUrl?: string }>('POST', '/v1/ecif/imports', { body: input }),
+    startImport: (id: string) => call<LoadJob>('POST', `/v1/ecif/imports/${enc(id)}/start`),
+    /** Progress; when finished with rejects, `rejectsUrl` downloads the reject file. */
+    importProgress: (id: string) => call<LoadJob & { rejectsUrl?: string }>('GET', `/v1/ecif/imports/${enc(id)}`),
     resolveCustomer: (identifiers: z.input<typeof resolveInputSchema>) =>
       call<{
         ecifId: string;
@@ -270,3 +276,16 @@ export function createClient(opts: ClientOptions) {
 }
 
 export type CustodianClient = ReturnType<typeof createClient>;
+
+export interface LoadJob {
+  id: string;
+  status: 'awaiting_upload' | 'staging' | 'loading' | 'finished' | 'failed';
+  read: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  lines?: number;
+  batches: number;
+  failure?: string;
+}

@@ -18,6 +18,8 @@ export const configSchema = z.object({
   /** The write-once (Object Lock) bucket of the daily audit digests. */
   DIGEST_BUCKET: z.string().min(1).optional(),
   STATE_MACHINE_ARN: z.string().min(1).optional(),
+  /** The ECIF bulk load state machine (POST /v1/ecif/imports/{id}/start starts it). */
+  LOAD_STATE_MACHINE_ARN: z.string().min(1).optional(),
   /** Pepper for the identity index HMAC. Locally an env value; in AWS fetched from Secrets Manager by ARN. */
   IDENTIFIER_PEPPER: z.string().min(16).optional(),
   IDENTIFIER_PEPPER_SECRET_ARN: z.string().min(1).optional(),

@@ -27,6 +27,8 @@ import { documentClient, resetDocumentClient } from '#adapters/dynamodb/client.t
 import { DynamoAuditLog } from '#adapters/dynamodb/audit-log.ts';
 import { DynamoConsentLedger } from '#adapters/dynamodb/consent-ledger.ts';
 import { DynamoEcifRegistry } from '#adapters/dynamodb/ecif-registry.ts';
+import { DynamoLoadJobs } from '#adapters/dynamodb/load-jobs.ts';
+import type { LoadFiles, LoadWorkflow } from '#core/ecif/load-ports.ts';
 import { DynamoRequestStore } from '#adapters/dynamodb/request-store.ts';
 import { DynamoFollowUpStore } from '#adapters/dynamodb/follow-ups.ts';
 import { idempotencyStore, resetIdempotencyStores } from '#adapters/dynamodb/idempotency-store.ts';
@@ -126,6 +128,17 @@ async function build() {
     // Answering a waiting step needs only its token; starting one needs the state machine.
     return new StepFunctionsRequestWorkflow(new SFNClient({}), env.STATE_MACHINE_ARN);
   });
+  const loadFiles: LoadFiles = lazyPort(async () => {
+    if (!env.REPORT_BUCKET) throw new Error('invalid configuration: REPORT_BUCKET');
+    return new (await import('#adapters/s3/load-files.ts')).S3LoadFiles(await s3(), env.REPORT_BUCKET);
+  });
+  const loadWorkflow: LoadWorkflow = lazyPort(async () => {
+    const [{ StepFunctionsLoadWorkflow }, { SFNClient }] = await Promise.all([
+      import('#adapters/sfn/load-workflow.ts'),
+      import('@aws-sdk/client-sfn'),
+    ]);
+    return new StepFunctionsLoadWorkflow(new SFNClient({}), env.LOAD_STATE_MACHINE_ARN);
+  });
   const reports: ReportStore = lazyPort(async () => {
     if (!env.REPORT_BUCKET) throw new ConfigurationError('REPORT_BUCKET');
     return new (await import('#adapters/s3/report-store.ts')).S3ReportStore(await s3(), env.REPORT_BUCKET);
@@ -176,6 +189,9 @@ async function build() {
     requests: new DynamoRequestStore(db, env.TABLE_REQUESTS, cursors, env.REQUEST_RETENTION_DAYS),
     followUps: new DynamoFollowUpStore(db, env.TABLE_REQUESTS),
     holds: new DynamoLegalHolds(db, env.TABLE_ECIF),
+    loads: new DynamoLoadJobs(db, env.TABLE_ECIF),
+    loadFiles,
+    loadWorkflow,
     outbox,
     // Verification codes and requester keys: HMACs under a key derived from the pepper, never the pepper.
     requestKey: createHmac('sha256', pepper).update('custodian/privacy-request').digest('hex'),

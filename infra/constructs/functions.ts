@@ -34,7 +34,7 @@ export const CONNECTED_TABLE_PREFIX = 'custodian-connected-';
 
 /**
  * The DynamoDB actions per declared access. Transactions (TransactWriteItems) are authorized
- * per item by these actions. No Scan, no BatchWriteItem: no handler needs them.
+ * per item by these actions. No Scan; BatchWriteItem only for a load batch (`batchWrites`).
  */
 export const dynamoActions = {
   read: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
@@ -84,6 +84,10 @@ export interface AccessSpec {
   readonly answersTasks?: boolean;
   /** Issues HTTP systems their signing keys (Secrets Manager, under the connectors prefix). */
   readonly issuesSystemKeys?: boolean;
+  /** Starts the ECIF load state machine. */
+  readonly startsLoad?: boolean;
+  /** Writes a load batch's profiles and cross-references with BatchWriteItem (the ECIF table only). */
+  readonly batchWrites?: boolean;
   /** Honours Idempotency-Key: reads and writes its records in the idempotency table. */
   readonly idempotent?: boolean;
 }
@@ -134,6 +138,8 @@ export interface CustodianFunctionProps {
   readonly data: DataResources;
   /** Required when `access.startsWorkflow`. */
   readonly stateMachine?: sfn.IStateMachine;
+  /** Required when `access.startsLoad`. */
+  readonly loadStateMachine?: sfn.IStateMachine;
   /** Required when `access.publishesConsentChanges`. */
   readonly consentBus?: events.IEventBus;
   /** Added to the environment every function gets. */
@@ -190,6 +196,7 @@ export class CustodianFunction extends Construct {
       ...(access.reports ? { REPORT_BUCKET: data.reportBucket.bucketName } : {}),
       ...(access.digests ? { DIGEST_BUCKET: data.digestBucket.bucketName } : {}),
       ...(access.startsWorkflow ? { STATE_MACHINE_ARN: props.stateMachine!.stateMachineArn } : {}),
+      ...(access.startsLoad ? { LOAD_STATE_MACHINE_ARN: props.loadStateMachine!.stateMachineArn } : {}),
       ...(access.idempotent ? { TABLE_IDEMPOTENCY: data.idempotencyTable.tableName } : {}),
       // Functions that call systems hold each system's limits over every instance: leases in the requests table.
       ...(access.connectors
@@ -263,6 +270,8 @@ export class CustodianFunction extends Construct {
 
     this.grantData(access, data);
     if (access.startsWorkflow) props.stateMachine!.grantStartExecution(this.role);
+    if (access.startsLoad) props.loadStateMachine!.grantStartExecution(this.role);
+    if (access.batchWrites) data.tables.ecif.grant(this.role, 'dynamodb:BatchWriteItem');
     // A workflow task is created before its state machine: the stack grants it (TaskResponsePolicy) once both exist.
     if (access.answersTasks && props.stateMachine) {
       this.role.addToPolicy(

@@ -19,6 +19,9 @@ import { startLocalS3, type LocalS3 } from './s3.ts';
 import { startGateway, type ExtraRoutes, type Gateway } from './gateway.ts';
 import { startLocalStepFunctions, taskHandlersFromTable, type LocalStepFunctions } from './stepfunctions.ts';
 import { DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.ts';
+import { inlineItemReaders } from './item-reader.ts';
+import { ECIF_LOAD_WORKFLOW } from '../constructs/ecif-load.ts';
+import { loadTasks } from '#handlers/tasks/load-tasks.ts';
 import { ensureWebBuild } from '../web-build.ts';
 import { webPages } from './web-pages.ts';
 
@@ -27,6 +30,7 @@ export const LOCAL_ACCOUNT = '000000000000';
 export const REPORT_BUCKET = 'custodian-reports';
 export const DIGEST_BUCKET = 'custodian-audit-digests';
 export const STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:custodian-privacy-request`;
+export const LOAD_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:custodian-ecif-load`;
 
 export interface LocalRuntimeOptions {
   /** The HTTP API port (0: a free port). */
@@ -135,6 +139,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       REPORT_BUCKET,
       DIGEST_BUCKET,
       STATE_MACHINE_ARN,
+      LOAD_STATE_MACHINE_ARN,
       IDENTIFIER_PEPPER: process.env.IDENTIFIER_PEPPER ?? secrets.pepper,
       CONNECTOR_SIGNING_SECRET: process.env.CONNECTOR_SIGNING_SECRET ?? secrets.signingSecret,
       CONNECTOR_KEYS_DIR: keysDir,
@@ -156,8 +161,17 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     };
 
     const { definition } = extractWorkflowDefinition(stateless);
+    // The ECIF load's Distributed Map, rewritten to read its batches itself (infra/local/item-reader.ts).
+    const load = inlineItemReaders(extractWorkflowDefinition(stateless, ECIF_LOAD_WORKFLOW).definition);
     const sfn = await startLocalStepFunctions({
-      stateMachines: [{ arn: STATE_MACHINE_ARN, definition, tasks: taskHandlersFromTable() }],
+      stateMachines: [
+        { arn: STATE_MACHINE_ARN, definition, tasks: taskHandlersFromTable() },
+        {
+          arn: LOAD_STATE_MACHINE_ARN,
+          definition: load.definition,
+          tasks: { ...taskHandlersFromTable(loadTasks), ...load.tasks },
+        },
+      ],
       port: sfnPort,
       retryIntervalMs: opts.retryIntervalMs,
       log,

@@ -21,6 +21,8 @@ import { pascal } from '../constructs/names.ts';
 import { CustodianFunction, taskResponseActions, type DataResources } from '../constructs/functions.ts';
 import type { CustodianIdentity } from '../constructs/identity.ts';
 import { PrivacyRequestWorkflow } from '../constructs/workflow.ts';
+import { EcifLoadWorkflow } from '../constructs/ecif-load.ts';
+import { loadTasks, type LoadTaskName } from '#handlers/tasks/load-tasks.ts';
 import { CustodianWeb } from '../constructs/web.ts';
 
 const isStreamed = (spec: RouteSpec) => spec.stream === true;
@@ -48,6 +50,8 @@ export class StatelessStack extends Stack {
   readonly tasks: Record<TaskName, CustodianFunction>;
   readonly routes: Record<string, CustodianFunction>;
   readonly workflow: PrivacyRequestWorkflow;
+  readonly ecifLoad: EcifLoadWorkflow;
+  readonly loadTasks: Record<LoadTaskName, CustodianFunction['fn']>;
   readonly api: CustodianApi;
   /** The privacy center and the console (S3 behind CloudFront). */
   readonly web: CustodianWeb;
@@ -115,6 +119,27 @@ export class StatelessStack extends Stack {
       maxConcurrency: props.maxConcurrency,
     });
 
+    // The ECIF bulk load: its own tasks and state machine (a Distributed Map over the staged file).
+    const loadScope = new Construct(this, 'EcifLoadTasks');
+    const loadFunctions = {} as Record<LoadTaskName, CustodianFunction['fn']>;
+    for (const [name, spec] of Object.entries(loadTasks) as [LoadTaskName, (typeof loadTasks)[LoadTaskName]][]) {
+      loadFunctions[name] = new CustodianFunction(loadScope, name, {
+        ...common,
+        kind: 'task',
+        handler: spec.handler,
+        name,
+        access: spec,
+        // Staging streams the whole file once: 10 million lines take minutes, not seconds.
+        timeout: name === 'PrepareLoad' ? Duration.minutes(15) : Duration.minutes(5),
+        memorySize: name === 'LoadBatch' ? 1024 : undefined,
+      }).fn;
+    }
+    this.loadTasks = loadFunctions;
+    this.ecifLoad = new EcifLoadWorkflow(this, 'EcifLoadWorkflow', {
+      functions: loadFunctions,
+      bucket: props.data.reportBucket,
+    });
+
     // A separate policy, not the role's default one: the function must not depend on the state machine
     // that depends on it.
     for (const [name, spec] of Object.entries(workflowTasks) as [TaskName, TaskSpec][]) {
@@ -145,6 +170,7 @@ export class StatelessStack extends Stack {
         name: spec.handler,
         access: spec,
         stateMachine: this.workflow.stateMachine,
+        loadStateMachine: this.ecifLoad.stateMachine,
         consentBus: this.consentBus,
         // Public routes verify an optional bearer token themselves, against the pool's keys; streamed
         // routes (behind the REST API, no authorizer there) verify the required one the same way, and
@@ -215,6 +241,7 @@ export class StatelessStack extends Stack {
       functions: Object.fromEntries([
         // Prefixed: a route and a job may share a name (audit-digest).
         ...Object.entries(this.tasks).map(([name, f]) => [`Task${name}`, f.fn]),
+        ...Object.entries(this.loadTasks).map(([name, fn]) => [`Task${name}`, fn]),
         ...Object.entries(this.routes).map(([name, f]) => [`Http${pascal(name)}`, f.fn]),
         ...Object.entries(this.jobs).map(([name, f]) => [`Job${name}`, f.fn]),
       ]),

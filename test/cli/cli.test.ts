@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, createClient } from '#client/client.ts';
 import { verifyExport } from '#core/audit/verify-export.ts';
@@ -178,7 +179,7 @@ describe('custodian CLI', () => {
     expect((await cli(['hold', 'show', c.ecifId], 'operator')).code).toBe(1);
   });
 
-  it('ecif import (NDJSON and CSV) loads the good records, reports the rejects by line, exits 4', async () => {
+  it('ecif import (NDJSON, CSV, gzip) runs the load job: the good records loaded, the rejects by line from the reject file, exit 4', async () => {
     const ndjson = path.join(dir, 'load.ndjson');
     writeFileSync(
       ndjson,
@@ -201,9 +202,16 @@ describe('custodian CLI', () => {
     const r = await cli(['ecif', 'import', ndjson, '--json'], 'steward');
     expect(r.code).toBe(4);
     const summary = JSON.parse(r.stdout);
-    expect(summary).toMatchObject({ records: 4, created: 1, rejected: 3 });
-    expect(summary.rejects.map((x: { line: number }) => x.line).sort()).toEqual([2, 3, 4]);
+    expect(summary).toMatchObject({ status: 'finished', lines: 4, read: 4, created: 1, rejected: 3 });
+    expect(summary.rejects).toEqual([
+      { line: 2, kind: 'unreadable', field: 'not valid JSON' },
+      { line: 3, kind: 'invalid', field: 'body', ecifId: 'IMP002' },
+      { line: 4, kind: 'invalid', field: 'ecifId' },
+    ]);
     expect(JSON.stringify(summary.rejects)).not.toContain('ivo.import@example.com');
+    // The same file again: nothing changes twice.
+    const rerun = JSON.parse((await cli(['ecif', 'import', ndjson, '--json'], 'steward')).stdout);
+    expect(rerun).toMatchObject({ read: 4, created: 0, unchanged: 1, rejected: 3 });
 
     const csv = path.join(dir, 'load.csv');
     writeFileSync(
@@ -212,7 +220,25 @@ describe('custodian CLI', () => {
     );
     const again = await cli(['ecif', 'import', csv, '--json'], 'steward');
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ records: 1, created: 1, rejected: 0 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'finished', read: 1, created: 1, rejected: 0 });
+    expect(
+      (
+        await createClient({ baseUrl: runtime.apiUrl, token: await signDevToken({ role: 'steward' }) }).resolveCustomer(
+          { email: 'ada.import@example.com' },
+        )
+      ).crossReferences,
+    ).toMatchObject([{ systemId: 'crm', localId: 'CRM-IMP3' }]);
+
+    const gz = path.join(dir, 'load.ndjson.gz');
+    writeFileSync(
+      gz,
+      gzipSync(
+        `${JSON.stringify({ ecifId: 'IMP004', name: { given: 'Gus', family: 'Zip' }, emails: ['gus.zip@example.com'] })}\n`,
+      ),
+    );
+    const zipped = await cli(['ecif', 'import', gz, '--json'], 'steward');
+    expect(zipped.code).toBe(0);
+    expect(JSON.parse(zipped.stdout)).toMatchObject({ status: 'finished', read: 1, created: 1 });
   });
 
   it('exit codes mean something: 1 when the API refuses, 2 on usage, 3 when unreachable', async () => {

@@ -8,6 +8,7 @@ import { synthTemplates } from '#infra/synth.ts';
 import { configSchema } from '#functions/config.ts';
 import { machineRoles, routeTable, type Access, type TableName } from '#handlers/http/routes.ts';
 import { workflowTasks } from '#handlers/tasks/tasks.ts';
+import { loadTasks } from '#handlers/tasks/load-tasks.ts';
 import { scheduledJobs } from '#handlers/scheduled/jobs.ts';
 import {
   asArray,
@@ -43,6 +44,8 @@ interface Row {
   notifies?: boolean;
   publishesConsentChanges?: boolean;
   answersTasks?: boolean;
+  startsLoad?: boolean;
+  batchWrites?: boolean;
   auth?: string;
   stream?: boolean;
   idempotent?: boolean;
@@ -52,6 +55,7 @@ interface Row {
 const rows: Row[] = [
   ...routeTable.map((r) => ({ ...r, id: `http:${r.handler}` })),
   ...Object.entries(workflowTasks).map(([name, spec]) => ({ ...spec, id: `task:${name}` })),
+  ...Object.entries(loadTasks).map(([name, spec]) => ({ ...spec, id: `task:${name}` })),
   ...Object.entries(scheduledJobs).map(([name, spec]) => ({ ...spec, id: `scheduled:${name}` })),
 ];
 
@@ -403,7 +407,11 @@ describe('least privilege, table-driven', () => {
     const declared = Object.entries(row.tables) as [TableName, Access][];
     expect([...byTable.keys()].sort()).toEqual(declared.map(([t]) => t).sort());
     for (const [table, access] of declared) {
-      expect([...byTable.get(table)!].sort(), `${table}`).toEqual(expectedTableActions(table, access).sort());
+      // A load batch's profiles and cross-references go in BatchWriteItem calls, on the ECIF table only.
+      const batch = row.batchWrites && table === 'ecif' ? ['dynamodb:BatchWriteItem'] : [];
+      expect([...byTable.get(table)!].sort(), `${table}`).toEqual(
+        [...expectedTableActions(table, access), ...batch].sort(),
+      );
     }
     // Query on the requests table reaches its GSI; no index on a table the row does not declare.
     for (const [key, actions] of byIndex) {
@@ -443,8 +451,15 @@ describe('least privilege, table-driven', () => {
               seen.add('task-response');
               continue;
             } else {
-              expect(row.startsWorkflow, where).toBe(true);
-              expect(raw.Resources![target.logicalId].Type).toBe('AWS::StepFunctions::StateMachine');
+              // The privacy-request workflow, or the ECIF load: each only where the row says it.
+              const machine = raw.Resources![target.logicalId];
+              expect(machine.Type).toBe('AWS::StepFunctions::StateMachine');
+              const workflow = machine.Metadata?.['custodian:workflow'];
+              expect(workflow === 'ecif-load' ? row.startsLoad : row.startsWorkflow, where).toBe(true);
+              if (workflow === 'ecif-load') {
+                seen.add('load');
+                continue;
+              }
             }
             break;
           case 'secret':
@@ -501,6 +516,7 @@ describe('least privilege, table-driven', () => {
       expect(seen.has('connector-signing')).toBe(Boolean(row.connectors));
       expect(seen.has('key')).toBe(true);
       expect(seen.has('workflow')).toBe(Boolean(row.startsWorkflow));
+      expect(seen.has('load')).toBe(Boolean(row.startsLoad));
       expect(seen.has('bucket-objects')).toBe(Boolean(row.reports));
       expect(seen.has('connected-tables')).toBe(Boolean(row.connectors));
       expect(seen.has('system-secrets')).toBe(Boolean(row.connectors));

@@ -198,6 +198,32 @@ export class FakeEcifRegistry implements EcifRegistry {
     this.xrefs.set(me, xrefs);
   }
 
+  async getCustomers(ecifIds: string[]) {
+    return ecifIds.flatMap((id) => {
+      const r = this.customers.get(id);
+      return r ? [copy(r)] : [];
+    });
+  }
+
+  /** Each change alone, as the adapter's grouped writes: a conflict refuses that record only. */
+  async saveCustomers(changes: CustomerChange[]) {
+    const refused: { ecifId: string; kind?: string; boundTo?: string }[] = [];
+    for (const change of changes) {
+      const taken = change.addIdentities.find((k) => {
+        const owner = this.index.get(keyOf(k));
+        return owner !== undefined && owner !== change.record.ecifId;
+      });
+      if (taken)
+        refused.push({ ecifId: change.record.ecifId, kind: taken.kind, boundTo: this.index.get(keyOf(taken)) });
+      else
+        await this.saveCustomer({
+          ...change,
+          removeIdentities: change.removeIdentities.filter((k) => this.index.has(keyOf(k))),
+        });
+    }
+    return refused;
+  }
+
   async crossReferences(ecifId: string) {
     const xrefs = this.xrefs.get(ecifId);
     if (!xrefs) return [];

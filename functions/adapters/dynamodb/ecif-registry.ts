@@ -4,9 +4,10 @@
  * under a race), `SUPPRESS#<kind>#<hmac>`/`SUPPRESS`.
  */
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { saveGrouped } from './ecif-bulk-writes.ts';
 import type { CrossReference, CustomerStatus, GoldenRecord } from '#core/ecif/customer.ts';
 import type { IdentityKey } from '#core/ecif/identifiers.ts';
-import type { CustomerChange, EcifRegistry } from '#core/ecif/ports.ts';
+import type { CustomerChange, EcifRegistry, RefusedChange } from '#core/ecif/ports.ts';
 import { ConflictError } from '#core/shared/errors.ts';
 import { batchGet, failedConditions, isTransactionCancelled, withoutKeys } from './client.ts';
 
@@ -96,6 +97,19 @@ export class DynamoEcifRegistry implements EcifRegistry {
       }
       throw err;
     }
+  }
+
+  async getCustomers(ecifIds: string[]) {
+    const items = await batchGet(
+      this.db,
+      this.table,
+      ecifIds.map((id) => ({ PK: `CUST#${id}`, SK: 'PROFILE' })),
+    );
+    return items.map((i) => withoutKeys<GoldenRecord>(i));
+  }
+
+  saveCustomers(changes: CustomerChange[]): Promise<RefusedChange[]> {
+    return saveGrouped(this.db, this.table, changes);
   }
 
   async crossReferences(ecifId: string) {

@@ -68,6 +68,8 @@ export interface GoldenRecord extends Omit<CustomerInput, 'crossReferences' | 'n
   createdAt: string;
   updatedAt: string;
   erasedAt?: string;
+  /** Hash of the content a bulk load last wrote: the same line loaded again is unchanged. */
+  sourceHash?: string;
 }
 
 /** What is left of a golden record after erasure: the id, the status, dates. */

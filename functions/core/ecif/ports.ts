@@ -10,6 +10,13 @@ export interface CustomerChange {
   removeCrossReferences: CrossReference[];
 }
 
+export interface RefusedChange {
+  ecifId: string;
+  /** The identifier kind that was bound elsewhere, and the golden record holding it. */
+  kind?: string;
+  boundTo?: string;
+}
+
 /** The ECIF: golden records, identity index, cross-references, suppression list. */
 export interface EcifRegistry {
   getCustomer(ecifId: string): Promise<GoldenRecord | undefined>;
@@ -24,6 +31,14 @@ export interface EcifRegistry {
   /** Writes the record, index and cross-references at once; a key bound meanwhile to another id throws ConflictError. */
   saveCustomer(change: CustomerChange): Promise<void>;
   crossReferences(ecifId: string): Promise<CrossReference[]>;
+  /** The golden records of these ids that exist, read together (a load batch). */
+  getCustomers(ecifIds: string[]): Promise<GoldenRecord[]>;
+  /**
+   * Many changes written together (a load batch): each record's identity keys still bound under a
+   * condition, a record whose key is bound to another id refused alone and named in the answer (with
+   * the kind and the id holding it), the others written.
+   */
+  saveCustomers(changes: CustomerChange[]): Promise<RefusedChange[]>;
   /** Replaces the record by its anonymized form, drops its index keys and suppresses them, at once. */
   eraseCustomer(erased: GoldenRecord, suppress: IdentityKey[]): Promise<void>;
 }

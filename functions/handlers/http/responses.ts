@@ -122,3 +122,20 @@ export const resolutionResponse = z.looseObject({
   ecifId: z.string(),
   crossReferences: z.array(z.looseObject({ systemId: z.string(), localId: z.string() })),
 });
+
+/** A bulk ECIF load job: its progress, the upload link when created, the reject file's link when finished. */
+export const loadJobResponse = z.looseObject({
+  id: z.string(),
+  status: z.enum(['awaiting_upload', 'staging', 'loading', 'finished', 'failed']),
+  format: z.enum(['ndjson', 'csv']),
+  gzip: z.boolean(),
+  read: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  rejected: z.number().int(),
+  lines: z.number().int().optional(),
+  batches: z.number().int(),
+  uploadUrl: z.string().optional(),
+  rejectsUrl: z.string().optional(),
+});

@@ -41,6 +41,8 @@ export interface RouteSpec {
   connectors?: boolean;
   /** Issues systems their signing keys (Secrets Manager under the connectors prefix in AWS). */
   issuesSystemKeys?: boolean;
+  /** Starts the ECIF load state machine. */
+  startsLoad?: boolean;
   /** Answers the workflow's waiting steps (states:SendTask*). */
   answersTasks?: boolean;
   /**
@@ -78,6 +80,36 @@ export const routeTable = [
     auth: 'jwt',
     roles: ['steward', 'operator'],
     tables: { ecif: 'read', audit: 'write' },
+  },
+  {
+    method: 'POST',
+    path: '/v1/ecif/imports',
+    handler: 'create-ecif-import',
+    auth: 'jwt',
+    roles: ['steward'],
+    idempotent: true,
+    tables: { ecif: 'write', audit: 'write' },
+    reports: 'write',
+  },
+  {
+    method: 'POST',
+    path: '/v1/ecif/imports/{id}/start',
+    handler: 'start-ecif-import',
+    auth: 'jwt',
+    roles: ['steward'],
+    idempotent: true,
+    tables: { ecif: 'write', audit: 'write' },
+    reports: 'read',
+    startsLoad: true,
+  },
+  {
+    method: 'GET',
+    path: '/v1/ecif/imports/{id}',
+    handler: 'get-ecif-import',
+    auth: 'jwt',
+    roles: ['steward', 'operator'],
+    tables: { ecif: 'read' },
+    reports: 'read',
   },
   {
     method: 'PUT',

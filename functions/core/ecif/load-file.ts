@@ -1,33 +1,38 @@
 /**
- * Reads an ECIF import file as records: NDJSON (one customer body per line, with its `ecifId`) or CSV
- * (header: ecifId,givenName,familyName,email,phone,birthDate,crossReferences where crossReferences is
- * `system:localId;system:localId`). Streams the file: constant memory whatever its size.
+ * The lines of an ECIF load file as load lines: NDJSON (one customer body per line, with its `ecifId`)
+ * or CSV (header: ecifId,givenName,familyName,email,phone,birthDate,crossReferences where
+ * crossReferences is `system:localId;system:localId`, several emails or phones split by `|`). Reads a
+ * stream of text lines: constant memory whatever the file's size. Shared by the load job's staging step
+ * and the CLI.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import type { LoadLine } from './bulk-load.ts';
 
-export interface ImportRecord {
-  line: number;
-  ecifId?: string;
-  body?: Record<string, unknown>;
-  /** Why the line could not even be read (no personal data: positions and field names only). */
-  unreadable?: string;
+export type LoadFormat = 'ndjson' | 'csv';
+
+export function formatOf(name: string): LoadFormat {
+  return /\.csv(\.gz)?$/i.test(name) ? 'csv' : 'ndjson';
 }
 
-export async function* importRecords(path: string): AsyncGenerator<ImportRecord> {
-  const csv = path.toLowerCase().endsWith('.csv');
+export async function* loadLines(lines: AsyncIterable<string>, format: LoadFormat): AsyncGenerator<LoadLine> {
   let header: string[] | undefined;
   let line = 0;
-  for await (const text of createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })) {
+  for await (const text of lines) {
     line++;
     if (text.trim() === '') continue;
-    if (!csv) {
+    if (format === 'ndjson') {
+      let parsed: unknown;
       try {
-        const { ecifId, ...body } = JSON.parse(text) as Record<string, unknown>;
-        yield { line, ecifId: typeof ecifId === 'string' ? ecifId : undefined, body };
+        parsed = JSON.parse(text);
       } catch {
         yield { line, unreadable: 'not valid JSON' };
+        continue;
       }
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        yield { line, unreadable: 'not a JSON object' };
+        continue;
+      }
+      const { ecifId, ...body } = parsed as Record<string, unknown>;
+      yield { line, ecifId, body };
       continue;
     }
     const cells = csvCells(text);
