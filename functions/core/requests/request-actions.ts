@@ -76,11 +76,8 @@ export async function extendRequest(
       dueAt: request.dueAt,
     });
   }
-  const extendedDueAt = extendedDeadline(
-    request.jurisdiction,
-    new Date(request.receivedAt),
-    deps.holidays,
-  ).toISOString();
+  // From the due date the requester was told, not one recomputed (the holiday list may have changed since).
+  const extendedDueAt = extendedDeadline(request.jurisdiction, new Date(request.dueAt), deps.holidays).toISOString();
   const extension = { extendedDueAt, reason: input.reason, at: now.toISOString(), by: actor };
   // Conditional on the status read: an extension never lands on a request that closed meanwhile.
   await deps.requests.move(id, request.status, {

@@ -44,6 +44,17 @@ describe('extend', () => {
     },
   );
 
+  it('GDPR: counted from the due date the requester was told, moved off the weekend (31 Jan 2026 -> 2 Mar -> 4 May)', async () => {
+    // Saturday 31 January 2026: one month ends Saturday 28 Feb, told Monday 2 March; 2 May is a Saturday.
+    world = requestWorld('2026-01-31T15:00:00.000Z');
+    await addCustomer(world, 'C000001', 'alice@example.com');
+    const request = await submitted();
+    expect(request.dueAt).toBe('2026-03-02T15:00:00.000Z');
+    const extended = await extendRequest(world.deps, request.id, { reason }, operator);
+    expect(extended.extension!.extendedDueAt).toBe('2026-05-04T15:00:00.000Z');
+    expect((await world.requests.get(request.id))!.extension!.extendedDueAt).toBe('2026-05-04T15:00:00.000Z');
+  });
+
   it('a second extension is refused (409), the first stands', async () => {
     const request = await submitted();
     await extendRequest(world.deps, request.id, { reason }, operator);
