@@ -17,6 +17,7 @@ import type { Actor } from '../shared/actor.ts';
 import type { Clock } from '../shared/clock.ts';
 import { newId } from '../shared/ids.ts';
 import type { Holidays } from './deadlines.ts';
+import { correctionRefusal, normalizedCorrections } from './corrections.ts';
 import { applyImmediateRight } from './immediate-rights.ts';
 import type { RequestStore, RequestWorkflow } from './ports.ts';
 import { receivedRequest, recordReceived } from './received.ts';
@@ -58,6 +59,14 @@ export async function submitRequest(
   // A signed-in customer is its ecifId; anyone else is whoever every identifier given points to.
   const byLogin = requester.role === 'customer';
   const ecifId = byLogin ? requester.principal : (await resolveByKeys(deps.ecif, identityKeys))?.ecifId;
+  // Corrected values are held to the ECIF's rules before anything is stored. Whether another customer
+  // holds one is asked here only of a signed-in customer: to anyone else the answer would say who is
+  // a customer; their run checks it before any system is written (assertCorrectionsTakeable).
+  const corrections = input.corrections && normalizedCorrections(input.corrections);
+  if (corrections && byLogin) {
+    const refusal = await correctionRefusal(deps, requester.principal, corrections);
+    if (refusal) throw refusal;
+  }
   const id = newId(received);
   const verifyByCode = needsVerification(input.type) && !byLogin;
   const code = verifyByCode ? newCode() : undefined;
@@ -92,7 +101,7 @@ export async function submitRequest(
               attempts: 0,
             },
       ...(requesterKey ? { requesterKeyHash: hashRequesterKey(deps.requestKey, id, requesterKey) } : {}),
-      ...(input.corrections ? { corrections: input.corrections } : {}),
+      ...(corrections ? { corrections } : {}),
     },
     received,
     deps.holidays,

@@ -12,6 +12,7 @@ import type { ReportStore } from '../reports/ports.ts';
 import type { CustomerInput } from '../ecif/customer.ts';
 import type { IdentityHasher } from '../ecif/identifiers.ts';
 import { upsertCustomer } from '../ecif/upsert-customer.ts';
+import { assertCorrectionsTakeable } from './corrections.ts';
 import { flagsFor } from './immediate-rights.ts';
 import { correctedValues, rights } from './rights.ts';
 import { executionOf, syncExecution, type ConnectedSystem, type Strategy } from '../connectors/system.ts';
@@ -106,6 +107,8 @@ export async function prepareStep(deps: WorkflowDeps, input: { requestId: string
     return { ...answer, terminal: true, found: false, systems: [] };
   const first = request.status === 'received';
   const subject = await resolved(deps, request);
+  // A corrected value the ECIF would refuse stops the run here, before any system is written.
+  if (subject.found) await assertCorrectionsTakeable(deps, subject.request);
   const plan = subject.found ? await planned(deps, subject) : undefined;
   const named = subject.resolution
     ? { subjectFound: subject.found, ...(subject.found && !request.ecifId ? { ecifId: subject.request.ecifId } : {}) }

@@ -195,6 +195,56 @@ describe('rectification carries its corrections', () => {
   });
 });
 
+describe("rectification: corrections held to the ECIF's rules at submission", () => {
+  const rectify = (corrections: NonNullable<RequestInput['corrections']>) =>
+    requestOf({ type: 'rectification', corrections });
+
+  it('normalized as PUT /v1/ecif/customers normalizes them (email lower-cased, phone E.164)', async () => {
+    const { request } = await submitRequest(
+      world.deps,
+      rectify({ email: ' Alice.New@Example.COM ', phone: '+44 20 7946 0999' }),
+      customer,
+    );
+    expect(request.corrections).toEqual({ email: 'alice.new@example.com', phone: '+442079460999' });
+  });
+
+  it.each([
+    { case: 'a phone of two digits', corrections: { phone: '47' }, field: 'corrections.phone' },
+    { case: 'an email that is not one', corrections: { email: 'no-at-sign.example.com' }, field: 'corrections.email' },
+    {
+      case: "a phone another customer's golden record holds",
+      corrections: { phone: '+44 20 7946 0123' },
+      field: 'corrections.phone',
+    },
+    {
+      case: 'an email that was erased on request',
+      corrections: { email: 'gone@example.com' },
+      field: 'corrections.email',
+    },
+  ])('$case: a 422 naming $field (never the value); nothing stored, nothing sent', async ({ corrections, field }) => {
+    world.ecif.suppression.set(`email#${hash('email', 'gone@example.com')}`, { kind: 'email', at: 'then' });
+    const err = await submitRequest(world.deps, rectify(corrections), customer).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as InvalidInputError).extensions).toEqual({ field });
+    const value = Object.values(corrections)[0];
+    expect((err as Error).message).not.toContain(value);
+    expect((err as Error).message).not.toContain(value.replace(/\s/g, ''));
+    expect(world.requests.requests.size).toBe(0);
+    expect(world.audit.count()).toBe(0);
+    expect(world.outbox.sent).toHaveLength(0);
+    expect(world.workflow.calls).toBe(0);
+  });
+
+  it('an anonymous requester is not told whether another customer holds a value: its run checks it', async () => {
+    const { request } = await submitRequest(world.deps, rectify({ phone: '+44 20 7946 0123' }), anonymous);
+    expect(request.corrections).toEqual({ phone: '+442079460123' });
+    // Its format is checked all the same.
+    await expect(submitRequest(world.deps, rectify({ phone: '12' }), anonymous)).rejects.toBeInstanceOf(
+      InvalidInputError,
+    );
+  });
+});
+
 describe('Idempotency-Key', () => {
   it('the same key and body replays the first request: one request, one audit event', async () => {
     const first = await submitRequest(world.deps, requestOf(), anonymous, 'key-1');
