@@ -8,8 +8,9 @@ import type { RequestStatus } from './request.ts';
 export const moves: Readonly<Record<RequestStatus, readonly RequestStatus[]>> = {
   // Waiting for the one-time code; the requester may give up, an operator may refuse (Art. 12(4)).
   pending_verification: ['received', 'unverified', 'cancelled', 'denied'],
-  // Verified, not yet executing: still cancellable.
-  received: ['in_progress', 'cancelled', 'denied'],
+  // Verified, not yet executing: still cancellable; a run that could not start (or stopped before its
+  // first step took it) leaves it needing attention.
+  received: ['in_progress', 'cancelled', 'denied', 'needs_attention'],
   in_progress: ['completed', 'partially_completed', 'needs_attention'],
   // A system failed: retried (back to executing), refused, or closed when the rest is done by hand.
   needs_attention: ['in_progress', 'completed', 'partially_completed', 'denied'],

@@ -12,6 +12,7 @@ import type { Actor } from '../shared/actor.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';
 import { extendedDeadline } from './deadlines.ts';
 import { assertMove } from './lifecycle.ts';
+import { startRun } from './run-failures.ts';
 import { denialReasons, terminalStatuses, type PrivacyRequest } from './request.ts';
 import type { RequestDeps } from './submit-request.ts';
 
@@ -129,10 +130,12 @@ export async function retryRequest(deps: RequestDeps, id: string, actor: Actor) 
   const failed = (await deps.requests.tasks(id)).filter((t) => t.state === 'failed');
   const at = deps.clock.now().toISOString();
   for (const t of failed) await deps.requests.updateTask(id, t.systemId, { state: 'pending', updatedAt: at });
-  await deps.requests.move(id, 'needs_attention', { status: 'in_progress', updatedAt: at });
-  await record(deps, request, actor, 'request.retried', { systems: failed.map((t) => t.systemId) });
   // A new run of the same workflow: the systems that succeeded stay done (their tasks are not pending).
-  await deps.workflow.start(id, `retry-${Date.parse(at)}`);
+  // The request names it: the end of an earlier run (an abort, say) no longer speaks for the request.
+  const run = `retry-${Date.parse(at)}`;
+  await deps.requests.move(id, 'needs_attention', { status: 'in_progress', run, updatedAt: at });
+  await record(deps, request, actor, 'request.retried', { systems: failed.map((t) => t.systemId) });
+  await startRun(deps, id, run);
   return (await deps.requests.get(id))!;
 }
 

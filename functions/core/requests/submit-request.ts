@@ -21,6 +21,7 @@ import { correctionRefusal, normalizedCorrections } from './corrections.ts';
 import { applyImmediateRight } from './immediate-rights.ts';
 import type { RequestStore, RequestWorkflow } from './ports.ts';
 import { receivedRequest, recordReceived } from './received.ts';
+import { startRun } from './run-failures.ts';
 import { needsVerification, type PrivacyRequest, type RequestInput } from './request.ts';
 import { codeMinutes, hashCode, hashRequesterKey, newCode, newRequesterKey, unmatchableHash } from './verification.ts';
 
@@ -115,7 +116,8 @@ export async function submitRequest(
   const created = await deps.requests.create(request, claim);
   if (created.replayed) {
     // The first attempt may have stored the request and died before starting it.
-    if (created.request.status === 'received') await deps.workflow.start(created.request.id);
+    if (created.request.status === 'received' && !(await startRun(deps, created.request.id)))
+      return { ...created, request: (await deps.requests.get(created.request.id))! };
     return created;
   }
   await recordReceived(
@@ -139,7 +141,9 @@ export async function submitRequest(
   if (!verifyByCode) {
     if (ecifId && !needsVerification(input.type)) await applyImmediateRight(deps, request, requester);
     await acknowledge(deps, request);
-    await deps.workflow.start(id);
+    // A start that failed left the request needing attention: the answer says so.
+    if (!(await startRun(deps, id)))
+      return { request: (await deps.requests.get(id))!, replayed: false, ...(requesterKey ? { requesterKey } : {}) };
   }
   return { request, replayed: false, ...(requesterKey ? { requesterKey } : {}) };
 }

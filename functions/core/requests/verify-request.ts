@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, VerificationFailedError } from '../shared
 import type { Actor } from '../shared/actor.ts';
 import { acknowledge, type RequestDeps } from './submit-request.ts';
 import type { PrivacyRequest } from './request.ts';
+import { startRun } from './run-failures.ts';
 import { codeMatches, maxAttempts } from './verification.ts';
 
 export async function verifyRequest(
@@ -68,7 +69,7 @@ export async function verifyRequest(
   await record(deps, request, actor, 'request.verified', { method: 'code' });
   const verified = (await deps.requests.get(request.id))!;
   await acknowledge(deps, verified);
-  await deps.workflow.start(request.id);
+  if (!(await startRun(deps, request.id))) return (await deps.requests.get(request.id))!;
   return verified;
 }
 

@@ -415,7 +415,8 @@ export async function recordSystemFailureStep(
   return { systemId: input.systemId, state: 'failed' as const };
 }
 
-function causeMessage(cause: string | undefined): string {
+/** Lambda's error JSON as the state machine hands it on: only its message (ours carry no personal data). */
+export function causeMessage(cause: string | undefined): string {
   if (!cause) return '';
   try {
     const parsed = JSON.parse(cause) as { errorMessage?: string };
