@@ -21,6 +21,7 @@ import { pascal } from '../constructs/names.ts';
 import { CustodianFunction, taskResponseActions, type DataResources } from '../constructs/functions.ts';
 import type { CustodianIdentity } from '../constructs/identity.ts';
 import { PrivacyRequestWorkflow } from '../constructs/workflow.ts';
+import { RunReconciler } from '../constructs/run-reconciler.ts';
 import { CustodianWeb } from '../constructs/web.ts';
 
 const isStreamed = (spec: RouteSpec) => spec.stream === true;
@@ -57,6 +58,8 @@ export class StatelessStack extends Stack {
   readonly deadLetters: sqs.Queue;
   /** Where `consent.changed` is published. */
   readonly consentBus: events.EventBus;
+  /** Executions that end badly leave their requests needing attention. */
+  readonly runReconciler: RunReconciler;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -180,7 +183,7 @@ export class StatelessStack extends Stack {
     });
     Validations.of(this.deadLetters).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the scheduled jobs; an alarm watches it.',
+      reason: 'This queue is the dead-letter queue of the scheduled jobs and the run reconciler; an alarm watches it.',
     });
     this.jobs = {};
     for (const [name, spec] of Object.entries(scheduledJobs)) {
@@ -206,6 +209,12 @@ export class StatelessStack extends Stack {
       this.jobs[name] = job;
     }
 
+    this.runReconciler = new RunReconciler(this, 'RunReconciler', {
+      ...common,
+      stateMachine: this.workflow.stateMachine,
+      deadLetters: this.deadLetters,
+    });
+
     this.alarms = new CustodianAlarms(this, 'Alarms', {
       deadLetters: this.deadLetters,
       stateMachine: this.workflow.stateMachine,
@@ -214,6 +223,7 @@ export class StatelessStack extends Stack {
         ...Object.entries(this.tasks).map(([name, f]) => [`Task${name}`, f.fn]),
         ...Object.entries(this.routes).map(([name, f]) => [`Http${pascal(name)}`, f.fn]),
         ...Object.entries(this.jobs).map(([name, f]) => [`Job${name}`, f.fn]),
+        ['EventWorkflowEnded', this.runReconciler.function.fn],
       ]),
       httpApi: this.api.httpApi,
       streamApi: this.api.streamApi,

@@ -9,6 +9,7 @@ import { configSchema } from '#functions/config.ts';
 import { machineRoles, routeTable, type Access, type TableName } from '#handlers/http/routes.ts';
 import { workflowTasks } from '#handlers/tasks/tasks.ts';
 import { scheduledJobs } from '#handlers/scheduled/jobs.ts';
+import { eventHandlers } from '#handlers/events/events.ts';
 import {
   asArray,
   byMetadata,
@@ -51,6 +52,7 @@ const rows: Row[] = [
   ...routeTable.map((r) => ({ ...r, id: `http:${r.handler}` })),
   ...Object.entries(workflowTasks).map(([name, spec]) => ({ ...spec, id: `task:${name}` })),
   ...Object.entries(scheduledJobs).map(([name, spec]) => ({ ...spec, id: `scheduled:${name}` })),
+  ...Object.entries(eventHandlers).map(([name, spec]) => ({ ...spec, id: `event:${name}` })),
 ];
 
 const fnResource = (row: Row) => raw.Resources![byMetadata(raw, 'custodian:function', row.id)] as Resource;
@@ -226,7 +228,9 @@ describe('HTTP API', () => {
   });
 
   it('scheduled jobs run from EventBridge rules, with retries and a dead-letter queue', () => {
-    const rules = resources(raw, 'AWS::Events::Rule').map(([, r]) => r.Properties!);
+    const rules = resources(raw, 'AWS::Events::Rule')
+      .map(([, r]) => r.Properties!)
+      .filter((r) => r.ScheduleExpression);
     expect(rules.map((r) => r.ScheduleExpression).sort()).toEqual(
       Object.values(scheduledJobs)
         .map((j) => j.schedule)
