@@ -1,6 +1,6 @@
 /**
- * The request lifecycle: the only moves a request may make. Everything that changes a status goes
- * through `assertMove`; an illegal move is a 409 naming both states.
+ * The request lifecycle: the only moves a request may make. A status changes only through the request
+ * store's `transition`, which checks this table (`assertMove`); an illegal move is a 409 naming both states.
  */
 import { ConflictError } from '../shared/errors.ts';
 import type { RequestStatus } from './request.ts';
@@ -28,4 +28,9 @@ export function canMove(from: RequestStatus, to: RequestStatus): boolean {
 export function assertMove(from: RequestStatus, to: RequestStatus, action: string): void {
   if (!canMove(from, to))
     throw new ConflictError(`a request that is ${from} cannot be ${action}`, { requestStatus: from, wanted: to });
+}
+
+/** A store's guard: a patch beside the status never carries one (only `transition` changes it). */
+export function keepsStatus(patch: object): void {
+  if ('status' in patch) throw new Error('a request status changes only through transition');
 }

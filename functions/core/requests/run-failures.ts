@@ -54,8 +54,7 @@ export async function recordRunFailure(
     const unchanged = { requestId: request.id, recorded: false, status: request.status };
     if ((request.run ?? '') !== (failure.run ?? '') || !workingStatuses.includes(request.status)) return unchanged;
     try {
-      await deps.requests.move(request.id, request.status, {
-        status: 'needs_attention',
+      await deps.requests.transition(request.id, request.status, 'needs_attention', {
         outcome: { result: 'workflow_failed', reasons: [reasonOf(failure)] },
         updatedAt: deps.clock.now().toISOString(),
       });

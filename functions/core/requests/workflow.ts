@@ -115,8 +115,7 @@ export async function prepareStep(deps: WorkflowDeps, input: { requestId: string
     : {};
   // Conditional: a requester's cancellation that won the race stops the run here, before any task is written.
   if (first)
-    await deps.requests.move(request.id, 'received', {
-      status: 'in_progress',
+    await deps.requests.transition(request.id, 'received', 'in_progress', {
       updatedAt: deps.clock.now().toISOString(),
       ...named,
     });
@@ -647,8 +646,7 @@ async function close(
 ) {
   const closing = terminalStatuses.includes(status);
   if (request.status !== status) {
-    await deps.requests.move(request.id, request.status, {
-      status,
+    await deps.requests.transition(request.id, request.status, status, {
       outcome,
       updatedAt: at,
       // Corrected values serve the request only: gone once it is closed.

@@ -73,7 +73,7 @@ describe('extend', () => {
 
   it('a closed request is not extended', async () => {
     const request = await submitted();
-    await world.requests.update(request.id, { status: 'completed' });
+    await world.requests.seed(request.id, { status: 'completed' });
     await expect(extendRequest(world.deps, request.id, { reason }, operator)).rejects.toBeInstanceOf(ConflictError);
   });
 });
@@ -101,7 +101,7 @@ describe('deny', () => {
 
   it('a request already executing cannot be refused (409)', async () => {
     const request = await submitted();
-    await world.requests.update(request.id, { status: 'in_progress' });
+    await world.requests.seed(request.id, { status: 'in_progress' });
     await expect(
       denyRequest(world.deps, request.id, { reason: 'excessive', detail: 'Tenth request this month.' }, operator),
     ).rejects.toThrow(/in_progress cannot be denied/);
@@ -111,7 +111,7 @@ describe('deny', () => {
 describe('retry', () => {
   it('re-drives only the failed systems, as a new run', async () => {
     const request = await submitted();
-    await world.requests.update(request.id, { status: 'needs_attention' });
+    await world.requests.seed(request.id, { status: 'needs_attention' });
     const task = {
       requestId: request.id,
       localId: 'L',
@@ -153,7 +153,7 @@ describe('cancel', () => {
 
   it('an executing request cannot be cancelled (409) and is unchanged', async () => {
     const request = await submitted();
-    await world.requests.update(request.id, { status: 'in_progress' });
+    await world.requests.seed(request.id, { status: 'in_progress' });
     await expect(cancelRequest(world.deps, request.id, customerOf('C000001'))).rejects.toBeInstanceOf(ConflictError);
     expect((await world.requests.get(request.id))!.status).toBe('in_progress');
   });

@@ -35,7 +35,7 @@ beforeEach(async () => {
 /** A signed-in customer's erasure: started at once, so `in_progress` once its run took it. */
 async function running(status: 'received' | 'in_progress' = 'in_progress') {
   const { request } = await submitRequest(world.deps, requestOf(), customerOf('C000001'));
-  if (status === 'in_progress') await world.requests.update(request.id, { status });
+  if (status === 'in_progress') await world.requests.seed(request.id, { status });
   return request.id;
 }
 
@@ -74,7 +74,7 @@ describe('recordRunFailure', () => {
 
   it.each(['completed', 'denied', 'pending_verification'] as const)('a request %s is left as it is', async (status) => {
     const id = await running();
-    await world.requests.update(id, { status });
+    await world.requests.seed(id, { status });
     expect(await recordRunFailure(world.deps, { requestId: id, ended: 'failed' })).toMatchObject({ recorded: false });
     expect((await world.requests.get(id))!.status).toBe(status);
   });
@@ -185,7 +185,7 @@ describe('a start that fails', () => {
   it('when even the cause cannot be written, the start error goes on', async () => {
     const id = await running('received');
     world.deps.workflow = new UnstartableWorkflow();
-    world.requests.move = async () => {
+    world.requests.transition = async () => {
       throw new Error('table unavailable');
     };
     await expect(startRun(world.deps, id)).rejects.toMatchObject({ name: 'ServiceUnavailable' });
