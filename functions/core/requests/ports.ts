@@ -10,16 +10,9 @@ import type {
 /** What `update`, `transition` and `updateIfStatus` write beside the status: never the status itself. */
 export type RequestPatch = Partial<Omit<PrivacyRequest, 'id' | 'status'>>;
 
-export interface IdempotencyClaim {
-  /** Hash of the caller's Idempotency-Key (scoped by caller). */
-  keyHash: string;
-  /** Hash of the canonical body: the same key with another body is refused. */
-  bodyHash: string;
-}
-
 export interface RequestStore {
-  /** Creates the request; with a claim already used for the same body, returns the first request instead. */
-  create(request: PrivacyRequest, claim?: IdempotencyClaim): Promise<{ request: PrivacyRequest; replayed: boolean }>;
+  /** Creates the request (a retried submission is answered by the chain's Idempotency-Key, before this). */
+  create(request: PrivacyRequest): Promise<void>;
   get(id: string): Promise<PrivacyRequest | undefined>;
   /**
    * The request and one of its tasks, from a read that may be shared with the request's other system

@@ -30,6 +30,11 @@ export interface RouteSpec {
   notifies?: boolean;
   /** Publishes `consent.changed` (EventBridge in AWS). */
   publishesConsentChanges?: boolean;
+  /**
+   * A write: honours Idempotency-Key (the same key and request answer the first answer, another
+   * request a 422), keyed per caller; its function may use the idempotency table.
+   */
+  idempotent?: boolean;
   /** A larger body limit than the default 256 KiB (a campaign list). */
   maxBodyBytes?: number;
   /** Reaches connected systems (their signing secret, read-backs). */
@@ -51,6 +56,7 @@ export const routeTable = [
     method: 'PUT',
     path: '/v1/ecif/customers/{ecifId}',
     handler: 'put-ecif-customer',
+    idempotent: true,
     auth: 'jwt',
     roles: ['steward'],
     tables: { ecif: 'write', audit: 'write' },
@@ -75,6 +81,7 @@ export const routeTable = [
     method: 'PUT',
     path: '/v1/systems/{systemId}',
     handler: 'put-system',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'write', audit: 'write' },
@@ -91,6 +98,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests',
     handler: 'submit-privacy-request',
+    idempotent: true,
     auth: 'public',
     roles: ['customer', 'operator'],
     tables: { ecif: 'read', consent: 'write', requests: 'write', audit: 'write' },
@@ -127,6 +135,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/verification',
     handler: 'verify-privacy-request',
+    idempotent: true,
     auth: 'public',
     roles: [],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -137,6 +146,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/cancel',
     handler: 'cancel-privacy-request',
+    idempotent: true,
     auth: 'public',
     roles: ['customer', 'operator'],
     tables: { requests: 'write', audit: 'write' },
@@ -145,6 +155,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/extend',
     handler: 'extend-privacy-request',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -154,6 +165,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/deny',
     handler: 'deny-privacy-request',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -163,6 +175,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/retry',
     handler: 'retry-privacy-request',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { requests: 'write', audit: 'write' },
@@ -173,6 +186,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/callbacks/{requestId}/{systemId}',
     handler: 'system-callback',
+    idempotent: true,
     auth: 'hmac',
     roles: [],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -184,6 +198,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/systems/{systemId}/complete',
     handler: 'complete-manual-task',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -193,6 +208,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/consents',
     handler: 'capture-consent',
+    idempotent: true,
     auth: 'jwt',
     roles: ['customer', 'crm', 'operator'],
     tables: { ecif: 'read', consent: 'write', requests: 'write', audit: 'write' },
@@ -255,6 +271,7 @@ export const routeTable = [
     method: 'PUT',
     path: '/v1/subjects/{ecifId}/legal-hold',
     handler: 'put-legal-hold',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'write', audit: 'write' },
@@ -271,6 +288,7 @@ export const routeTable = [
     method: 'DELETE',
     path: '/v1/subjects/{ecifId}/legal-hold',
     handler: 'release-legal-hold',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'write', requests: 'write', audit: 'write' },
@@ -305,6 +323,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/audit/digests',
     handler: 'audit-digest',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator', 'auditor'],
     tables: { audit: 'write' },
