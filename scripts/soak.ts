@@ -2,7 +2,8 @@
  * `npm run soak -- [--minutes 30] [--customers 200] [--workers 6]`: mixed consent captures, decisions
  * and erasure requests against the local runtime with faults injected into the demo CRM (5xx bursts,
  * long outages), erasures spread over the run so that half the customers are still there at its end
- * (captures and decisions go to those, and now and then to an erased one: refused), then the invariants: every request reached a final state, each consent projection
+ * (captures and decisions go to those, and now and then to an erased one: refused), then the invariants: every request reached a final state (and no request of the table is left
+ * received or in progress), each consent projection
  * equals the latest event of its ledger, every audit chain verifies. Prints the counts; exits 1 on
  * any broken invariant. Not in `npm test`: it runs for minutes.
  */
@@ -12,6 +13,7 @@ import { verifySealed } from '#core/audit/event.ts';
 import type { LedgerEvent } from '#core/consent/consent.ts';
 import { replay } from '#core/consent/history.ts';
 import { terminalStatuses } from '#core/requests/request.ts';
+import { idsLeftWorking } from '#core/requests/run-failures.ts';
 import { deps } from '#handlers/deps.ts';
 import { startDemo } from '#infra/local/demo/start.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
@@ -24,7 +26,6 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '6' },
   },
 });
-const until = Date.now() + Number(values.minutes) * 60_000;
 
 // Retries of injected faults would fill the screen: errors only.
 process.env.LOG_LEVEL ??= 'error';
@@ -43,6 +44,8 @@ const counts = {
 };
 const requestIds: string[] = [];
 const started = Date.now();
+// Counted from here: starting the runtime and the demo (a minute on a busy box) is not load.
+const until = started + Number(values.minutes) * 60_000;
 const erasable = demo.customers.slice(1);
 /** Erased: no longer a target of captures and decisions, but for the odd one (the refusal path). */
 const erased: typeof demo.customers = [];
@@ -145,6 +148,14 @@ for (const id of requestIds) {
   if (!request || !(terminalStatuses.includes(request.status) || request.status === 'needs_attention'))
     broken.push(`request ${id} ended ${status}`);
 }
+// Not only those submitted here (opt-outs propagated from consent, follow-ups, retries): once the load has
+// stopped and the executions have ended, no request of the table is left in a working status.
+let leftWorking = await idsLeftWorking(d.requests);
+while (leftWorking.length > 0 && Date.now() < deadline) {
+  await new Promise((r) => setTimeout(r, 500));
+  leftWorking = await idsLeftWorking(d.requests);
+}
+for (const id of leftWorking) broken.push(`request ${id} left in a working status`);
 
 // The checks read through the ports, partition by partition (a Scan of a large table pages in
 // quadratic time on DynamoDB Local): each customer's ledger and projections, each stream's stored bytes.
@@ -189,6 +200,7 @@ console.log(
       ...counts,
       customersLeft: live().length,
       requestsByFinalState: finalStates,
+      requestsLeftWorking: leftWorking.length,
       consentProjections,
       auditStreams: streams.length,
       auditEvents,

@@ -128,8 +128,8 @@ export type FunctionEnvironment = Partial<
 >;
 
 export interface CustodianFunctionProps {
-  /** `http` (functions/handlers/http/<handler>.ts), `task` (functions/handlers/tasks/<handler>.ts) or `scheduled` (functions/handlers/scheduled/<handler>.ts). */
-  readonly kind: 'http' | 'task' | 'scheduled';
+  /** `http` (functions/handlers/http/<handler>.ts), `task` (…/tasks/), `scheduled` (…/scheduled/) or `event` (…/events/). */
+  readonly kind: 'http' | 'task' | 'scheduled' | 'event';
   /** The file name under functions/handlers/<kind>/ without `.ts`. */
   readonly handler: string;
   /** The name recorded in the `custodian:function` metadata (the handler, or the state name of a task). */
@@ -223,7 +223,7 @@ export class CustodianFunction extends Construct {
         projectRoot,
         'functions',
         'handlers',
-        { http: 'http', task: 'tasks', scheduled: 'scheduled' }[props.kind],
+        { http: 'http', task: 'tasks', scheduled: 'scheduled', event: 'events' }[props.kind],
         `${props.handler}.ts`,
       ),
       handler: 'handler',

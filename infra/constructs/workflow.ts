@@ -58,6 +58,12 @@ export const systemBusyRetry: sfn.RetryProps = {
   maxAttempts: busyRetry.maxAttempts,
 };
 
+/**
+ * The longest a run may take: the longest wait a system may ask (an operator's task, 30 days) with its
+ * retries and a margin. Past it the execution times out and its request is reconciled (needs attention).
+ */
+export const WORKFLOW_TIMEOUT_DAYS = 45;
+
 /** Retry of the non-system steps: task errors of any kind, three attempts, backing off from 1 s. */
 export const stepRetry: sfn.RetryProps = {
   errors: ['States.TaskFailed'],
@@ -85,6 +91,8 @@ export class PrivacyRequestWorkflow extends Construct {
     // Input {requestId} -> {requestId, type, terminal, found, systems: [{systemId, mode, waitSeconds, heartbeatSeconds}]}
     const prepareRequest = task('PrepareRequest');
     const finalize = task('Finalize', { requestId: sfn.JsonPath.stringAt('$.requestId') });
+    // A corrected value the ECIF refuses is refused again on every try: not retried, recorded at once.
+    prepareRequest.addRetry({ errors: ['CorrectionRefusedError'], maxAttempts: 0 });
     // Every step is idempotent: one that threw midway (a throttled write, a timeout) simply runs again.
     for (const step of [prepareRequest, finalize]) step.addRetry(stepRetry);
 
@@ -170,10 +178,29 @@ export class PrivacyRequestWorkflow extends Construct {
       // valid outcome ("we hold no data"): finalized and answered like any other.
       .otherwise(finalize);
 
+    // No run ends without a word on its request: a step that spent its retries (or the Map, when a system's
+    // failure could not even be recorded) leaves the request needing attention, then the execution fails.
+    const recordWorkflowFailure = task('RecordWorkflowFailure', {
+      requestId: sfn.JsonPath.stringAt('$.requestId'),
+      execution: sfn.JsonPath.stringAt('$$.Execution.Name'),
+      error: sfn.JsonPath.objectAt('$.error'),
+    });
+    recordWorkflowFailure.addRetry(stepRetry);
+    recordWorkflowFailure.next(
+      new sfn.Fail(this, 'WorkflowFailed', {
+        stateName: 'WorkflowFailed',
+        error: 'WorkflowFailed',
+        cause: 'a step failed after its retries; the request was left needing attention',
+      }),
+    );
+    for (const step of [prepareRequest, executeSystems, finalize])
+      step.addCatch(recordWorkflowFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(prepareRequest.next(systemsToRun)),
+      timeout: Duration.days(WORKFLOW_TIMEOUT_DAYS),
       tracingEnabled: true,
       logs: {
         destination: this.logGroup,

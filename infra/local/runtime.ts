@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { eventHandlers } from '#handlers/events/events.ts';
 import { scheduledJobs } from '#handlers/scheduled/jobs.ts';
 import { redriveUnfinished } from '#core/requests/redrive.ts';
 import { deps, resetDeps } from '#handlers/deps.ts';
@@ -17,7 +19,12 @@ import { portOf } from '#core/connectors/webhook-address.ts';
 import { freePort } from './process.ts';
 import { startLocalS3, type LocalS3 } from './s3.ts';
 import { startGateway, type ExtraRoutes, type Gateway } from './gateway.ts';
-import { startLocalStepFunctions, taskHandlersFromTable, type LocalStepFunctions } from './stepfunctions.ts';
+import {
+  startLocalStepFunctions,
+  taskHandlersFromTable,
+  type ExecutionStatusChangeDetail,
+  type LocalStepFunctions,
+} from './stepfunctions.ts';
 import { DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.ts';
 import { inlineItemReaders } from './item-reader.ts';
 import { ECIF_LOAD_WORKFLOW } from '../constructs/ecif-load.ts';
@@ -42,6 +49,8 @@ export interface LocalRuntimeOptions {
   persist?: string;
   /** Replace every Retry interval of the state machine (tests). */
   retryIntervalMs?: number;
+  /** Replace the state machine's own timeout (tests: an execution that times out). */
+  workflowTimeoutSeconds?: number;
   extraRoutes?: ExtraRoutes;
   /** Serve the privacy center and the console (building web/dist when missing or stale). Default true. */
   webPages?: boolean;
@@ -60,6 +69,28 @@ export interface LocalRuntime {
   /** Ids of unfinished requests found at start (--persist) and started again. */
   redriven: string[];
   stop(): Promise<void>;
+}
+
+/** A handler of functions/handlers/<dir>/, loaded when first called (after the runtime has set env). */
+function handlerOf(dir: string, name: string): (event?: unknown) => Promise<unknown> {
+  const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), `../../functions/handlers/${dir}/${name}.ts`);
+  return async (event) =>
+    ((await import(pathToFileURL(file).href)) as { handler: (e?: unknown) => Promise<unknown> }).handler(event);
+}
+
+/** The EventBridge event AWS sends for an execution status change, around the local endpoint's detail. */
+function executionEvent(detail: ExecutionStatusChangeDetail) {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    account: LOCAL_ACCOUNT,
+    time: new Date().toISOString(),
+    region: LOCAL_REGION,
+    resources: [detail.executionArn],
+    detail,
+  };
 }
 
 /**
@@ -174,6 +205,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       ],
       port: sfnPort,
       retryIntervalMs: opts.retryIntervalMs,
+      executionTimeoutSeconds: opts.workflowTimeoutSeconds,
+      // What EventBridge's rule does in AWS: an execution that ended badly is reconciled by the same handler.
+      onExecutionEnded: (detail) => handlerOf('events', eventHandlers.WorkflowEnded.handler)(executionEvent(detail)),
       log,
     });
     stops.push(() => sfn.stop());

@@ -58,6 +58,24 @@ export interface LocalStepFunctionsOptions {
   retryIntervalMs?: number;
   /** Called with a short message on execution end (no input/output: they may hold personal data). */
   log?: (message: string) => void;
+  /**
+   * Called when an execution ends FAILED, TIMED_OUT or ABORTED (not when this endpoint stops), with what
+   * EventBridge's "Step Functions Execution Status Change" event carries as its detail.
+   */
+  onExecutionEnded?: (detail: ExecutionStatusChangeDetail) => Promise<unknown> | unknown;
+  /** Replace the state machines' top-level TimeoutSeconds (tests). */
+  executionTimeoutSeconds?: number;
+}
+
+/** The detail of EventBridge's "Step Functions Execution Status Change" event, as far as it is used here. */
+export interface ExecutionStatusChangeDetail {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: ExecutionStatus;
+  input: string;
+  error?: string;
+  cause?: string;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -169,8 +187,14 @@ function substitutePlaceholder(value: unknown, token: string): unknown {
  * placeholder the override fills in, and token waits get a long TimeoutSeconds (the library's
  * default Task timeout is 60 s; Step Functions has none).
  */
-export function prepareDefinition(definition: object | string): { definition: StateDef; tasks: Map<string, StateDef> } {
+export function prepareDefinition(
+  definition: object | string,
+  executionTimeoutSeconds?: number,
+): { definition: StateDef; tasks: Map<string, StateDef> } {
   const def: StateDef = structuredClone(typeof definition === 'string' ? JSON.parse(definition) : definition);
+  if (executionTimeoutSeconds !== undefined) def.TimeoutSeconds = executionTimeoutSeconds;
+  // The library times an execution with one setTimeout, which fires at once past its ceiling (~24.8 days).
+  if (typeof def.TimeoutSeconds === 'number') def.TimeoutSeconds = Math.min(def.TimeoutSeconds, MAX_TIMEOUT_SECONDS);
   const tasks = new Map<string, StateDef>();
   forEachState(def, (name, state) => {
     if (state.Type !== 'Task') return;
@@ -236,7 +260,7 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
     }
   >();
   for (const sm of opts.stateMachines) {
-    const { definition, tasks } = prepareDefinition(sm.definition);
+    const { definition, tasks } = prepareDefinition(sm.definition, opts.executionTimeoutSeconds);
     for (const name of tasks.keys()) {
       if (!sm.tasks[name]) throw new Error(`state machine ${sm.arn}: no local handler for Task state ${name}`);
     }
@@ -255,6 +279,8 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
 
   const executions = new Map<string, ExecutionRecord>();
   const pending = new Map<string, PendingTask>();
+  /** Set by stop(): what it aborts is the endpoint going away, not an execution ending badly. */
+  let stopping = false;
 
   function settleTask(token: string, outcome: { ok: true; value: unknown } | { ok: false; error: Error }): void {
     const t = pending.get(token);
@@ -456,9 +482,28 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
           }
         }
         log(`execution ${name} ${rec.status}${rec.error ? ` (${rec.error})` : ''}`);
-      });
+      })
+      .then(() => executionEnded(rec));
     executions.set(executionArn, rec);
     return { executionArn, startDate: epochSeconds(startDate)! };
+  }
+
+  /** What AWS delivers through EventBridge, delivered here in process: a bad end is reconciled. */
+  async function executionEnded(rec: ExecutionRecord): Promise<void> {
+    if (stopping || !opts.onExecutionEnded || !['FAILED', 'TIMED_OUT', 'ABORTED'].includes(rec.status)) return;
+    try {
+      await opts.onExecutionEnded({
+        executionArn: rec.executionArn,
+        stateMachineArn: rec.stateMachineArn,
+        name: rec.name,
+        status: rec.status,
+        input: rec.input,
+        ...(rec.error !== undefined ? { error: rec.error } : {}),
+        ...(rec.cause !== undefined ? { cause: rec.cause } : {}),
+      });
+    } catch (err) {
+      log(`execution ${rec.name}: its end could not be reconciled (${(err as Error).name})`);
+    }
   }
 
   function getExecution(arn: unknown): ExecutionRecord {
@@ -640,6 +685,7 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopping = true;
       for (const r of executions.values()) {
         if (r.status === 'RUNNING') {
           r.status = 'ABORTED';

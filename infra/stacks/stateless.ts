@@ -23,6 +23,7 @@ import type { CustodianIdentity } from '../constructs/identity.ts';
 import { PrivacyRequestWorkflow } from '../constructs/workflow.ts';
 import { EcifLoadWorkflow } from '../constructs/ecif-load.ts';
 import { loadTasks, type LoadTaskName } from '#handlers/tasks/load-tasks.ts';
+import { RunReconciler } from '../constructs/run-reconciler.ts';
 import { CustodianWeb } from '../constructs/web.ts';
 
 const isStreamed = (spec: RouteSpec) => spec.stream === true;
@@ -63,6 +64,8 @@ export class StatelessStack extends Stack {
   readonly deadLetters: sqs.Queue;
   /** Where `consent.changed` is published. */
   readonly consentBus: events.EventBus;
+  /** Executions that end badly leave their requests needing attention. */
+  readonly runReconciler: RunReconciler;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -209,7 +212,7 @@ export class StatelessStack extends Stack {
     });
     Validations.of(this.deadLetters).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the scheduled jobs; an alarm watches it.',
+      reason: 'This queue is the dead-letter queue of the scheduled jobs and the run reconciler; an alarm watches it.',
     });
     this.jobs = {};
     for (const [name, spec] of Object.entries(scheduledJobs)) {
@@ -235,6 +238,12 @@ export class StatelessStack extends Stack {
       this.jobs[name] = job;
     }
 
+    this.runReconciler = new RunReconciler(this, 'RunReconciler', {
+      ...common,
+      stateMachine: this.workflow.stateMachine,
+      deadLetters: this.deadLetters,
+    });
+
     this.alarms = new CustodianAlarms(this, 'Alarms', {
       deadLetters: this.deadLetters,
       stateMachine: this.workflow.stateMachine,
@@ -244,6 +253,7 @@ export class StatelessStack extends Stack {
         ...Object.entries(this.loadTasks).map(([name, fn]) => [`Task${name}`, fn]),
         ...Object.entries(this.routes).map(([name, f]) => [`Http${pascal(name)}`, f.fn]),
         ...Object.entries(this.jobs).map(([name, f]) => [`Job${name}`, f.fn]),
+        ['EventWorkflowEnded', this.runReconciler.function.fn],
       ]),
       httpApi: this.api.httpApi,
       streamApi: this.api.streamApi,

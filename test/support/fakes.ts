@@ -31,7 +31,8 @@ import type { ConsentLedger } from '#core/consent/ports.ts';
 import type { CrossReference, GoldenRecord } from '#core/ecif/customer.ts';
 import type { IdentityKey } from '#core/ecif/identifiers.ts';
 import type { CustomerChange, EcifRegistry, SystemsRegistry } from '#core/ecif/ports.ts';
-import type { RequestFilter, RequestStore, RequestWorkflow } from '#core/requests/ports.ts';
+import { assertMove, keepsStatus } from '#core/requests/lifecycle.ts';
+import type { RequestFilter, RequestPatch, RequestStore, RequestWorkflow } from '#core/requests/ports.ts';
 import {
   effectiveDueAt,
   terminalStatuses,
@@ -371,7 +372,17 @@ export class FakeRequestStore implements RequestStore {
     return request ? { request, task: await this.getTask(id, systemId) } : undefined;
   }
 
-  async update(id: string, patch: Partial<Omit<PrivacyRequest, 'id'>>) {
+  async update(id: string, patch: RequestPatch) {
+    keepsStatus(patch);
+    this.write(id, patch);
+  }
+
+  /** Test setup only: puts a request in a status directly, as a seeded table would (no lifecycle check). */
+  seed(id: string, patch: Partial<Omit<PrivacyRequest, 'id'>>) {
+    this.write(id, patch);
+  }
+
+  private write(id: string, patch: Partial<Omit<PrivacyRequest, 'id'>>) {
     const r = this.requests.get(id);
     if (!r) throw new ConditionFailed(`REQ#${id}`);
     const cleared = (['corrections', 'attention'] as const).filter((k) => k in patch && patch[k] === undefined);
@@ -392,11 +403,23 @@ export class FakeRequestStore implements RequestStore {
     await this.updateTask(requestId, systemId, patch);
   }
 
-  async move(id: string, from: RequestStatus, patch: Partial<Omit<PrivacyRequest, 'id'>> & { status: RequestStatus }) {
+  async transition(id: string, from: RequestStatus, to: RequestStatus, patch: RequestPatch = {}) {
+    keepsStatus(patch);
+    assertMove(from, to, `moved to ${to}`);
+    this.ifStatus(id, from, to);
+    this.write(id, { ...patch, status: to });
+  }
+
+  async updateIfStatus(id: string, status: RequestStatus, patch: RequestPatch) {
+    keepsStatus(patch);
+    this.ifStatus(id, status, status);
+    this.write(id, patch);
+  }
+
+  private ifStatus(id: string, from: RequestStatus, wanted: RequestStatus) {
     const r = this.requests.get(id);
     if (!r || r.status !== from)
-      throw new ConflictError(`the request is no longer ${from}`, { requestStatus: from, wanted: patch.status });
-    await this.update(id, patch);
+      throw new ConflictError(`the request is no longer ${from}`, { requestStatus: from, wanted });
   }
 
   /** One page with everything that matches, in the index's order (status of the filter, then deadline). */

@@ -11,7 +11,8 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { RequestFilter, RequestStore } from '#core/requests/ports.ts';
+import { assertMove, keepsStatus } from '#core/requests/lifecycle.ts';
+import type { RequestFilter, RequestPatch, RequestStore } from '#core/requests/ports.ts';
 import type { PageCursors } from '#core/shared/page-cursor.ts';
 import {
   effectiveDueAt,
@@ -115,7 +116,8 @@ export class DynamoRequestStore implements RequestStore {
     return setExpression({ ...patch, ...index, ...ttl }, remove);
   }
 
-  async update(id: string, patch: Patch) {
+  async update(id: string, patch: RequestPatch) {
+    keepsStatus(patch);
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
@@ -126,7 +128,18 @@ export class DynamoRequestStore implements RequestStore {
     );
   }
 
-  async move(id: string, from: RequestStatus, patch: Patch & { status: RequestStatus }) {
+  async transition(id: string, from: RequestStatus, to: RequestStatus, patch: RequestPatch = {}) {
+    keepsStatus(patch);
+    assertMove(from, to, `moved to ${to}`);
+    await this.ifStatus(id, from, { ...patch, status: to });
+  }
+
+  async updateIfStatus(id: string, status: RequestStatus, patch: RequestPatch) {
+    keepsStatus(patch);
+    await this.ifStatus(id, status, patch);
+  }
+
+  private async ifStatus(id: string, from: RequestStatus, patch: Patch) {
     const expression = await this.expression(id, patch);
     try {
       await this.db.send(
@@ -141,7 +154,10 @@ export class DynamoRequestStore implements RequestStore {
       );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
-      throw new ConflictError(`the request is no longer ${from}`, { requestStatus: from, wanted: patch.status });
+      throw new ConflictError(`the request is no longer ${from}`, {
+        requestStatus: from,
+        wanted: patch.status ?? from,
+      });
     }
   }
 

@@ -34,33 +34,26 @@ export async function upsertCustomer(
     ...input.crossReferences.flatMap((x) => identityKeysOf({ systemRef: x }, deps.hash)),
   ]);
 
-  const suppressed = await deps.ecif.suppressed(keys);
-  if (suppressed.length > 0) {
+  const refusal = await identityRefusal(deps.ecif, ecifId, keys);
+  if (refusal?.reason === 'suppressed') {
     await deps.audit.append({
       stream: `ecif:${ecifId}`,
       actor,
       action: 'ecif.ingestion.refused',
       target: { ecifId },
-      details: { reason: 'suppressed', kinds: suppressed.map((k) => k.kind) },
+      details: { reason: 'suppressed', kinds: refusal.kinds },
     });
     throw new SuppressedIdentityError(
       'an identifier of this customer was erased on request and may not be ingested again',
-      {
-        reason: 'suppressed',
-        kinds: suppressed.map((k) => k.kind),
-      },
+      { reason: 'suppressed', kinds: refusal.kinds },
     );
   }
-
-  for (const key of keys) {
-    const owner = await deps.ecif.findByIdentity(key);
-    if (owner && owner !== ecifId) {
-      throw new ConflictError('an identifier is already bound to another customer', {
-        kind: key.kind,
-        ecifId,
-        boundTo: owner,
-      });
-    }
+  if (refusal?.reason === 'bound') {
+    throw new ConflictError('an identifier is already bound to another customer', {
+      kind: refusal.kinds[0],
+      ecifId,
+      boundTo: refusal.boundTo,
+    });
   }
 
   const existing = await deps.ecif.getCustomer(ecifId);
@@ -102,6 +95,24 @@ export async function upsertCustomer(
     details: { identities: keys.length, crossReferences: crossReferences.map((x) => x.systemId) },
   });
   return { ecifId, created: !existing, identities: keys.length, crossReferences: crossReferences.length };
+}
+
+/**
+ * Why these identity keys may not be this customer's: erased on request (suppressed), or bound to
+ * another golden record. The one rule for ingestion and for a rectification's corrected values.
+ */
+export async function identityRefusal(
+  ecif: EcifRegistry,
+  ecifId: string,
+  keys: IdentityKey[],
+): Promise<{ reason: 'suppressed' | 'bound'; kinds: string[]; boundTo?: string } | undefined> {
+  const suppressed = await ecif.suppressed(keys);
+  if (suppressed.length > 0) return { reason: 'suppressed', kinds: suppressed.map((k) => k.kind) };
+  for (const key of keys) {
+    const owner = await ecif.findByIdentity(key);
+    if (owner && owner !== ecifId) return { reason: 'bound', kinds: [key.kind], boundTo: owner };
+  }
+  return undefined;
 }
 
 function dedupe(keys: IdentityKey[]): IdentityKey[] {

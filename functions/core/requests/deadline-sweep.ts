@@ -49,8 +49,7 @@ export async function sweepDeadlines(deps: RequestDeps, dueSoonDays = 7): Promis
     if (mark === 'overdue') result.openOverdue++;
     if (request.attention === mark) continue;
     try {
-      await deps.requests.move(request.id, request.status, {
-        status: request.status,
+      await deps.requests.updateIfStatus(request.id, request.status, {
         attention: mark,
         updatedAt: now.toISOString(),
       });

@@ -72,10 +72,15 @@ export function deadlinesFor(jurisdiction: Jurisdiction, receivedAt: Date, holid
 }
 
 /**
- * The one extension the law allows, counted from the end of the first period: GDPR two further months
- * (from the unshifted one-month date, the earlier reading), CCPA 45 further days (90 in all).
+ * The one extension the law allows, counted from the due date the requester was told (after its weekend
+ * or holiday move): GDPR two further months, then off a weekend or holiday again; CCPA 45 further days
+ * (90 in all, its due date is never moved).
  */
-export function extendedDeadline(jurisdiction: Jurisdiction, receivedAt: Date, holidays: Holidays = noHolidays): Date {
-  if (jurisdiction === 'GDPR') return onWorkingDay(addCalendarMonths(addCalendarMonths(receivedAt, 1), 2), holidays);
-  return addDays(receivedAt, 90);
+export function extendedDeadline(
+  jurisdiction: Jurisdiction,
+  announcedDueAt: Date,
+  holidays: Holidays = noHolidays,
+): Date {
+  if (jurisdiction === 'GDPR') return onWorkingDay(addCalendarMonths(announcedDueAt, 2), holidays);
+  return addDays(announcedDueAt, 45);
 }

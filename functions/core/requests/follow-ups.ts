@@ -15,6 +15,7 @@ import type { Clock } from '../shared/clock.ts';
 import { newId } from '../shared/ids.ts';
 import type { Holidays } from './deadlines.ts';
 import { receivedRequest, recordReceived } from './received.ts';
+import { startRun } from './run-failures.ts';
 import type { RequestStore, RequestWorkflow } from './ports.ts';
 import type { Jurisdiction, PrivacyRequest, SystemTask } from './request.ts';
 
@@ -214,7 +215,8 @@ export async function startFollowUp(deps: StartDeps, f: FollowUp): Promise<strin
     }
     if (created) await recordReceived(deps, run, followUpActor, { followUpOf: f.requestId, reason: f.reason });
   }
-  await deps.workflow.start(runId);
+  // A start that failed leaves the run needing attention (an operator retries it): the follow-up is started all the same.
+  await startRun(deps, runId);
   if (!(await deps.followUps.move(f.requestId, f.key, 'scheduled', { state: 'started', updatedAt: at })))
     return undefined;
   await audit(deps, f, 'request.follow_up_started', { key: f.key, reason: f.reason, runRequestId: runId });

@@ -7,6 +7,9 @@ import type {
   SystemTaskState,
 } from './request.ts';
 
+/** What `update`, `transition` and `updateIfStatus` write beside the status: never the status itself. */
+export type RequestPatch = Partial<Omit<PrivacyRequest, 'id' | 'status'>>;
+
 export interface RequestStore {
   /** Creates the request (a retried submission is answered by the chain's Idempotency-Key, before this). */
   create(request: PrivacyRequest): Promise<void>;
@@ -18,13 +21,16 @@ export interface RequestStore {
    * its state, never to decide a change of it (claimTask and moveTask do that, conditionally).
    */
   getPlanned(id: string, systemId: string): Promise<{ request: PrivacyRequest; task?: SystemTask } | undefined>;
-  update(id: string, patch: Partial<Omit<PrivacyRequest, 'id'>>): Promise<void>;
-  /** Changes the status only if it is still `from` (a ConflictError otherwise): two actors never both win. */
-  move(
-    id: string,
-    from: RequestStatus,
-    patch: Partial<Omit<PrivacyRequest, 'id'>> & { status: RequestStatus },
-  ): Promise<void>;
+  /** Attributes other than the status (a patch naming the status is refused: `transition` is its only door). */
+  update(id: string, patch: RequestPatch): Promise<void>;
+  /**
+   * The one way to change a status: only a move the lifecycle table allows (lifecycle.ts; a ConflictError
+   * naming both statuses otherwise), and only if the status is still `from` (a ConflictError otherwise):
+   * two actors never both win.
+   */
+  transition(id: string, from: RequestStatus, to: RequestStatus, patch?: RequestPatch): Promise<void>;
+  /** A change that keeps the status, made only if the status is still `status` (a ConflictError otherwise). */
+  updateIfStatus(id: string, status: RequestStatus, patch: RequestPatch): Promise<void>;
   /** Requests matching a filter, by status then earliest due first, paged by an opaque cursor. */
   list(
     filter: RequestFilter,

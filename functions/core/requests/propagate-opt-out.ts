@@ -8,6 +8,7 @@ import type { Actor } from '../shared/actor.ts';
 import { newId } from '../shared/ids.ts';
 import { receivedRequest, recordReceived } from './received.ts';
 import type { PrivacyRequest } from './request.ts';
+import { startRun } from './run-failures.ts';
 import type { RequestDeps } from './submit-request.ts';
 
 export async function propagateOptOut(
@@ -38,6 +39,6 @@ export async function propagateOptOut(
   );
   await deps.requests.create(request);
   await recordReceived(deps, request, actor, { source });
-  await deps.workflow.start(request.id);
+  if (!(await startRun(deps, request.id))) return (await deps.requests.get(request.id))!;
   return request;
 }

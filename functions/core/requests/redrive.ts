@@ -3,13 +3,14 @@
  * in AWS an operator runs it after an incident). Safe to run any time: every step is idempotent
  * and starting the workflow twice for one request is a no-op.
  */
-import type { RequestStore, RequestWorkflow } from './ports.ts';
+import { startRun } from './run-failures.ts';
+import type { RequestDeps } from './submit-request.ts';
 
-export async function redriveUnfinished(deps: {
-  requests: RequestStore;
-  workflow: RequestWorkflow;
-}): Promise<string[]> {
+export async function redriveUnfinished(
+  deps: Pick<RequestDeps, 'requests' | 'workflow' | 'audit' | 'clock'>,
+): Promise<string[]> {
   const ids = [...(await deps.requests.idsByStatus('received')), ...(await deps.requests.idsByStatus('in_progress'))];
-  for (const id of ids) await deps.workflow.start(id);
+  // Each under the run it is in (an operator's retry names one), so the run's end still speaks for it.
+  for (const id of ids) await startRun(deps, id, (await deps.requests.get(id))?.run);
   return ids;
 }

@@ -12,6 +12,7 @@ import type { Actor } from '../shared/actor.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';
 import { extendedDeadline } from './deadlines.ts';
 import { assertMove } from './lifecycle.ts';
+import { startRun } from './run-failures.ts';
 import { denialReasons, terminalStatuses, type PrivacyRequest } from './request.ts';
 import type { RequestDeps } from './submit-request.ts';
 
@@ -76,15 +77,11 @@ export async function extendRequest(
       dueAt: request.dueAt,
     });
   }
-  const extendedDueAt = extendedDeadline(
-    request.jurisdiction,
-    new Date(request.receivedAt),
-    deps.holidays,
-  ).toISOString();
+  // From the due date the requester was told, not one recomputed (the holiday list may have changed since).
+  const extendedDueAt = extendedDeadline(request.jurisdiction, new Date(request.dueAt), deps.holidays).toISOString();
   const extension = { extendedDueAt, reason: input.reason, at: now.toISOString(), by: actor };
   // Conditional on the status read: an extension never lands on a request that closed meanwhile.
-  await deps.requests.move(id, request.status, {
-    status: request.status,
+  await deps.requests.updateIfStatus(id, request.status, {
     extension,
     attention: undefined,
     updatedAt: now.toISOString(),
@@ -103,8 +100,7 @@ export async function denyRequest(deps: RequestDeps, id: string, input: z.infer<
   const request = await load(deps, id);
   assertMove(request.status, 'denied', 'denied');
   const at = deps.clock.now().toISOString();
-  await deps.requests.move(id, request.status, {
-    status: 'denied',
+  await deps.requests.transition(id, request.status, 'denied', {
     denial: { ...input, at, by: actor },
     outcome: { result: 'denied', reasons: [input.reason] },
     corrections: undefined,
@@ -132,10 +128,12 @@ export async function retryRequest(deps: RequestDeps, id: string, actor: Actor) 
   const failed = (await deps.requests.tasks(id)).filter((t) => t.state === 'failed');
   const at = deps.clock.now().toISOString();
   for (const t of failed) await deps.requests.updateTask(id, t.systemId, { state: 'pending', updatedAt: at });
-  await deps.requests.move(id, 'needs_attention', { status: 'in_progress', updatedAt: at });
-  await record(deps, request, actor, 'request.retried', { systems: failed.map((t) => t.systemId) });
   // A new run of the same workflow: the systems that succeeded stay done (their tasks are not pending).
-  await deps.workflow.start(id, `retry-${Date.parse(at)}`);
+  // The request names it: the end of an earlier run (an abort, say) no longer speaks for the request.
+  const run = `retry-${Date.parse(at)}`;
+  await deps.requests.transition(id, 'needs_attention', 'in_progress', { run, updatedAt: at });
+  await record(deps, request, actor, 'request.retried', { systems: failed.map((t) => t.systemId) });
+  await startRun(deps, id, run);
   return (await deps.requests.get(id))!;
 }
 
@@ -143,8 +141,7 @@ export async function cancelRequest(deps: RequestDeps, id: string, actor: Actor)
   const request = await load(deps, id);
   assertMove(request.status, 'cancelled', 'cancelled');
   const at = deps.clock.now().toISOString();
-  await deps.requests.move(id, request.status, {
-    status: 'cancelled',
+  await deps.requests.transition(id, request.status, 'cancelled', {
     outcome: { result: 'cancelled', reasons: ['withdrawn by the requester'] },
     corrections: undefined,
     cancelledAt: at,

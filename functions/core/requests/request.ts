@@ -135,6 +135,8 @@ export interface PrivacyRequest {
   attention?: 'due_soon' | 'overdue';
   /** A follow-up erasure run (retention ended, hold released): the request it follows and what it erases. */
   followUp?: FollowUpOf;
+  /** The run of the workflow now working on it (an operator's retry starts another); none: the first. */
+  run?: string;
   /** A second open request of one type for one subject points at the first. */
   duplicateOf?: string;
   updatedAt: string;
@@ -155,6 +157,7 @@ export type OutcomeResult =
   | 'erased'
   | 'partially_erased'
   | 'failed_systems'
+  | 'workflow_failed'
   | 'report_ready'
   | 'rectified'
   | 'restricted'

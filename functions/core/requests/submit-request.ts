@@ -15,9 +15,11 @@ import type { Actor } from '../shared/actor.ts';
 import type { Clock } from '../shared/clock.ts';
 import { newId } from '../shared/ids.ts';
 import type { Holidays } from './deadlines.ts';
+import { correctionRefusal, normalizedCorrections } from './corrections.ts';
 import { applyImmediateRight } from './immediate-rights.ts';
 import type { RequestStore, RequestWorkflow } from './ports.ts';
 import { receivedRequest, recordReceived } from './received.ts';
+import { startRun } from './run-failures.ts';
 import { needsVerification, type PrivacyRequest, type RequestInput } from './request.ts';
 import { codeMinutes, hashCode, hashRequesterKey, newCode, newRequesterKey, unmatchableHash } from './verification.ts';
 
@@ -50,6 +52,14 @@ export async function submitRequest(deps: RequestDeps, input: RequestInput, requ
   // A signed-in customer is its ecifId; anyone else is whoever every identifier given points to.
   const byLogin = requester.role === 'customer';
   const ecifId = byLogin ? requester.principal : (await resolveByKeys(deps.ecif, identityKeys))?.ecifId;
+  // Corrected values are held to the ECIF's rules before anything is stored. Whether another customer
+  // holds one is asked here only of a signed-in customer: to anyone else the answer would say who is
+  // a customer; their run checks it before any system is written (assertCorrectionsTakeable).
+  const corrections = input.corrections && normalizedCorrections(input.corrections);
+  if (corrections && byLogin) {
+    const refusal = await correctionRefusal(deps, requester.principal, corrections);
+    if (refusal) throw refusal;
+  }
   const id = newId(received);
   const verifyByCode = needsVerification(input.type) && !byLogin;
   const code = verifyByCode ? newCode() : undefined;
@@ -84,7 +94,7 @@ export async function submitRequest(deps: RequestDeps, input: RequestInput, requ
               attempts: 0,
             },
       ...(requesterKey ? { requesterKeyHash: hashRequesterKey(deps.requestKey, id, requesterKey) } : {}),
-      ...(input.corrections ? { corrections: input.corrections } : {}),
+      ...(corrections ? { corrections } : {}),
     },
     received,
     deps.holidays,
@@ -111,7 +121,9 @@ export async function submitRequest(deps: RequestDeps, input: RequestInput, requ
   if (!verifyByCode) {
     if (ecifId && !needsVerification(input.type)) await applyImmediateRight(deps, request, requester);
     await acknowledge(deps, request);
-    await deps.workflow.start(id);
+    // A start that failed left the request needing attention: the answer says so.
+    if (!(await startRun(deps, id)))
+      return { request: (await deps.requests.get(id))!, ...(requesterKey ? { requesterKey } : {}) };
   }
   return { request, ...(requesterKey ? { requesterKey } : {}) };
 }

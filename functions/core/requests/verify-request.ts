@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, VerificationFailedError } from '../shared
 import type { Actor } from '../shared/actor.ts';
 import { acknowledge, type RequestDeps } from './submit-request.ts';
 import type { PrivacyRequest } from './request.ts';
+import { startRun } from './run-failures.ts';
 import { codeMatches, maxAttempts } from './verification.ts';
 
 export async function verifyRequest(
@@ -53,8 +54,7 @@ export async function verifyRequest(
   const verification = { state: 'verified' as const, method: 'code' as const, verifiedAt: at, attempts };
   const holder = await deps.requests.claimOpen(request.ecifId!, request.type, request.id);
   if (holder !== request.id) {
-    await deps.requests.move(request.id, 'pending_verification', {
-      status: 'cancelled',
+    await deps.requests.transition(request.id, 'pending_verification', 'cancelled', {
       verification,
       duplicateOf: holder,
       outcome: { result: 'duplicate', reasons: [`an open request of this type is already being handled: ${holder}`] },
@@ -64,11 +64,11 @@ export async function verifyRequest(
     await record(deps, request, actor, 'request.duplicate', { openRequest: holder });
     return (await deps.requests.get(request.id))!;
   }
-  await deps.requests.move(request.id, 'pending_verification', { status: 'received', verification, updatedAt: at });
+  await deps.requests.transition(request.id, 'pending_verification', 'received', { verification, updatedAt: at });
   await record(deps, request, actor, 'request.verified', { method: 'code' });
   const verified = (await deps.requests.get(request.id))!;
   await acknowledge(deps, verified);
-  await deps.workflow.start(request.id);
+  if (!(await startRun(deps, request.id))) return (await deps.requests.get(request.id))!;
   return verified;
 }
 
@@ -79,8 +79,7 @@ export async function endUnverified(
   actor: Actor,
 ) {
   const at = deps.clock.now().toISOString();
-  await deps.requests.move(request.id, 'pending_verification', {
-    status: 'unverified',
+  await deps.requests.transition(request.id, 'pending_verification', 'unverified', {
     verification: { ...request.verification, state: 'failed', failure, attempts: request.verification.attempts ?? 0 },
     outcome: {
       result: 'unverified',

@@ -12,6 +12,7 @@ import type { ReportStore } from '../reports/ports.ts';
 import type { CustomerInput } from '../ecif/customer.ts';
 import type { IdentityHasher } from '../ecif/identifiers.ts';
 import { upsertCustomer } from '../ecif/upsert-customer.ts';
+import { assertCorrectionsTakeable } from './corrections.ts';
 import { flagsFor } from './immediate-rights.ts';
 import { correctedValues, rights } from './rights.ts';
 import { executionOf, syncExecution, type ConnectedSystem, type Strategy } from '../connectors/system.ts';
@@ -106,14 +107,15 @@ export async function prepareStep(deps: WorkflowDeps, input: { requestId: string
     return { ...answer, terminal: true, found: false, systems: [] };
   const first = request.status === 'received';
   const subject = await resolved(deps, request);
+  // A corrected value the ECIF would refuse stops the run here, before any system is written.
+  if (subject.found) await assertCorrectionsTakeable(deps, subject.request);
   const plan = subject.found ? await planned(deps, subject) : undefined;
   const named = subject.resolution
     ? { subjectFound: subject.found, ...(subject.found && !request.ecifId ? { ecifId: subject.request.ecifId } : {}) }
     : {};
   // Conditional: a requester's cancellation that won the race stops the run here, before any task is written.
   if (first)
-    await deps.requests.move(request.id, 'received', {
-      status: 'in_progress',
+    await deps.requests.transition(request.id, 'received', 'in_progress', {
       updatedAt: deps.clock.now().toISOString(),
       ...named,
     });
@@ -408,7 +410,8 @@ export async function recordSystemFailureStep(
   return { systemId: input.systemId, state: 'failed' as const };
 }
 
-function causeMessage(cause: string | undefined): string {
+/** Lambda's error JSON as the state machine hands it on: only its message (ours carry no personal data). */
+export function causeMessage(cause: string | undefined): string {
   if (!cause) return '';
   try {
     const parsed = JSON.parse(cause) as { errorMessage?: string };
@@ -640,8 +643,7 @@ async function close(
 ) {
   const closing = terminalStatuses.includes(status);
   if (request.status !== status) {
-    await deps.requests.move(request.id, request.status, {
-      status,
+    await deps.requests.transition(request.id, request.status, status, {
       outcome,
       updatedAt: at,
       // Corrected values serve the request only: gone once it is closed.

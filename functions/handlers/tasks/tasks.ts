@@ -42,6 +42,8 @@ export const workflowTasks = {
     reports: 'write',
     notifies: true,
   },
+  // The Catch of every step outside the Map: a run that ends without Finalize leaves its request needing attention.
+  RecordWorkflowFailure: { handler: 'record-workflow-failure', tables: { requests: 'write', audit: 'write' } },
 } as const satisfies Record<string, TaskSpec>;
 
 export type TaskName = keyof typeof workflowTasks;

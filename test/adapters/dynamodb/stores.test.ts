@@ -446,12 +446,12 @@ describe('request store', () => {
     expect(await stores.deps.requests.getTask(r.id, 'crm')).toMatchObject({ state: 'succeeded', attempts: 2 });
   });
 
-  it('move changes the status only from the one read: the second of two racing moves is a ConflictError', async () => {
+  it('transition changes the status only from the one read: the second of two racing moves is a ConflictError', async () => {
     const r = request();
     await stores.deps.requests.create(r);
     const results = await Promise.allSettled([
-      stores.deps.requests.move(r.id, 'received', { status: 'cancelled', updatedAt: r.receivedAt }),
-      stores.deps.requests.move(r.id, 'received', { status: 'in_progress', updatedAt: r.receivedAt }),
+      stores.deps.requests.transition(r.id, 'received', 'cancelled', { updatedAt: r.receivedAt }),
+      stores.deps.requests.transition(r.id, 'received', 'in_progress', { updatedAt: r.receivedAt }),
     ]);
     expect(results.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
     expect(results.filter((x) => x.status === 'rejected').map((x) => (x as PromiseRejectedResult).reason.name)).toEqual(
@@ -459,11 +459,42 @@ describe('request store', () => {
     );
   });
 
+  it('the one door for a status: a move the lifecycle table refuses is a ConflictError naming both, and writes nothing', async () => {
+    const r = request();
+    await stores.deps.requests.create(r);
+    const err = await stores.deps.requests
+      .transition(r.id, 'received', 'completed', { updatedAt: '2026-03-01T00:00:00.000Z' })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      name: 'ConflictError',
+      extensions: { requestStatus: 'received', wanted: 'completed' },
+    });
+    expect(await stores.deps.requests.get(r.id)).toEqual(r);
+    // Nor can a plain or a same-status update carry a status (a cast gets past the type, not the store).
+    const sneaky = { status: 'completed' } as unknown as Parameters<typeof stores.deps.requests.update>[1];
+    await expect(stores.deps.requests.update(r.id, sneaky)).rejects.toThrow(/only through transition/);
+    await expect(stores.deps.requests.updateIfStatus(r.id, 'received', sneaky)).rejects.toThrow(
+      /only through transition/,
+    );
+    expect((await stores.deps.requests.get(r.id))!.status).toBe('received');
+  });
+
+  it('updateIfStatus keeps the status and writes only while it is still the one read', async () => {
+    const r = request();
+    await stores.deps.requests.create(r);
+    await stores.deps.requests.updateIfStatus(r.id, 'received', { attention: 'due_soon' });
+    expect(await stores.deps.requests.get(r.id)).toMatchObject({ status: 'received', attention: 'due_soon' });
+    await expect(
+      stores.deps.requests.updateIfStatus(r.id, 'in_progress', { attention: 'overdue' }),
+    ).rejects.toMatchObject({ name: 'ConflictError' });
+    expect((await stores.deps.requests.get(r.id))!.attention).toBe('due_soon');
+  });
+
   it('a closed request gets its TTL (retention) and loses its corrected values; neither shows when read', async () => {
     const r = { ...request(), type: 'rectification' as const, corrections: { familyName: 'Smith' } };
     await stores.deps.requests.create(r);
-    await stores.deps.requests.move(r.id, 'received', {
-      status: 'completed',
+    await stores.deps.requests.transition(r.id, 'received', 'in_progress');
+    await stores.deps.requests.transition(r.id, 'in_progress', 'completed', {
       completedAt: '2026-02-10T00:00:00.000Z',
       corrections: undefined,
       updatedAt: r.receivedAt,
@@ -537,7 +568,8 @@ describe('request store', () => {
     expect(await stores.deps.requests.claimOpen('CLAIM1', 'access', a.id)).toBe(a.id);
     expect(await stores.deps.requests.claimOpen('CLAIM1', 'access', b.id)).toBe(a.id);
     expect(await stores.deps.requests.claimOpen('CLAIM1', 'erasure', b.id)).toBe(b.id);
-    await stores.deps.requests.update(a.id, { status: 'completed' });
+    await stores.deps.requests.transition(a.id, 'received', 'in_progress');
+    await stores.deps.requests.transition(a.id, 'in_progress', 'completed');
     expect(await stores.deps.requests.claimOpen('CLAIM1', 'access', b.id)).toBe(b.id);
   });
 

@@ -55,7 +55,7 @@ describe('sweepDeadlines', () => {
 
   it('closed requests are never marked', async () => {
     const request = (await submitRequest(world.deps, requestOf(), customerOf('C000001'))).request;
-    await world.requests.update(request.id, { status: 'completed' });
+    await world.requests.seed(request.id, { status: 'completed' });
     world.clock.advance(60 * day);
     expect(await sweepDeadlines(world.deps)).toMatchObject({ unverified: 0, dueSoon: 0, overdue: 0 });
   });
@@ -80,7 +80,7 @@ describe('a system down for a long spell is waited for, within the deadline', ()
         },
       ]);
     }
-    await world.requests.update(request.id, { status: 'needs_attention' });
+    await world.requests.seed(request.id, { status: 'needs_attention' });
     return request;
   }
 

@@ -250,34 +250,63 @@ describe('11 CCR §7021(a): acknowledge within 10 business days', () => {
   });
 });
 
-describe('the one extension', () => {
+describe('the one extension, from the due date the requester was told', () => {
   it.each([
     {
       jurisdiction: 'GDPR',
-      rule: 'Art. 12(3): two further months after the first (31 Jan -> 28 Feb -> 28 Apr)',
+      rule: '31 Jan 2026 -> 28 Feb is a Saturday, told 2 Mar -> 2 May is a Saturday -> 4 May',
+      received: '2026-01-31T10:00:00.000Z',
+      due: '2026-03-02T10:00:00.000Z',
+      extended: '2026-05-04T10:00:00.000Z',
+    },
+    {
+      jurisdiction: 'GDPR',
+      rule: '31 Jan 2025 -> 28 Feb (a Friday) -> 28 Apr: two further months from the clamped date',
       received: '2025-01-31T10:00:00.000Z',
-      due: '2025-04-28T10:00:00.000Z',
+      due: '2025-02-28T10:00:00.000Z',
+      extended: '2025-04-28T10:00:00.000Z',
     },
     {
       jurisdiction: 'GDPR',
-      rule: 'from 10 Mar: 10 Jun',
-      received: '2025-03-10T10:00:00.000Z',
-      due: '2025-06-10T10:00:00.000Z',
-    },
-    {
-      jurisdiction: 'GDPR',
-      rule: 'from 15 Jan: 15 Apr',
+      rule: '15 Jan 2025 -> 15 Feb is a Saturday, told 17 Feb -> 17 Apr (never the earlier 15 Apr)',
       received: '2025-01-15T10:00:00.000Z',
-      due: '2025-04-15T10:00:00.000Z',
+      due: '2025-02-17T10:00:00.000Z',
+      extended: '2025-04-17T10:00:00.000Z',
+    },
+    {
+      jurisdiction: 'GDPR',
+      rule: 'no move: 10 Mar -> 10 Apr -> 10 Jun',
+      received: '2025-03-10T10:00:00.000Z',
+      due: '2025-04-10T10:00:00.000Z',
+      extended: '2025-06-10T10:00:00.000Z',
+    },
+    {
+      jurisdiction: 'GDPR',
+      rule: 'holidays both ends: 3 Apr 2026 a holiday, told 6 Apr -> 6 Jun a Saturday, 8 Jun a holiday -> 9 Jun',
+      received: '2026-03-03T08:00:00.000Z',
+      holidays: ['2026-04-03', '2026-06-08'],
+      due: '2026-04-06T08:00:00.000Z',
+      extended: '2026-06-09T08:00:00.000Z',
     },
     {
       jurisdiction: 'CCPA',
-      rule: '11 CCR §7021(b): 90 calendar days in all',
+      rule: '11 CCR §7021(b): 45 days, then 45 further (90 in all)',
       received: '2025-01-01T10:00:00.000Z',
-      due: '2025-04-01T10:00:00.000Z',
+      due: '2025-02-15T10:00:00.000Z',
+      extended: '2025-04-01T10:00:00.000Z',
     },
-  ] as const)('$jurisdiction: $rule', ({ jurisdiction, received, due }) => {
-    expect(iso(extendedDeadline(jurisdiction, at(received)))).toBe(due);
+    {
+      jurisdiction: 'CCPA',
+      rule: 'calendar days: a weekend end is not moved',
+      received: '2026-01-31T10:00:00.000Z',
+      due: '2026-03-17T10:00:00.000Z',
+      extended: '2026-05-01T10:00:00.000Z',
+    },
+  ] as const)('$jurisdiction: $rule', ({ jurisdiction, received, due, extended, ...rest }) => {
+    const holidays = new Set<string>('holidays' in rest ? rest.holidays : []);
+    const announced = deadlinesFor(jurisdiction, at(received), holidays).dueAt;
+    expect(iso(announced)).toBe(due);
+    expect(iso(extendedDeadline(jurisdiction, announced, holidays))).toBe(extended);
   });
 });
 

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { assertMove, canMove, moves } from '#core/requests/lifecycle.ts';
 import { requestStatuses, terminalStatuses, type RequestStatus } from '#core/requests/request.ts';
+import { workingStatuses } from '#core/requests/run-failures.ts';
 import { ConflictError } from '#core/shared/errors.ts';
 
 const legal: [RequestStatus, RequestStatus][] = [
@@ -12,6 +13,8 @@ const legal: [RequestStatus, RequestStatus][] = [
   ['received', 'in_progress'],
   ['received', 'cancelled'],
   ['received', 'denied'],
+  // A run that could not start, or stopped before its first step took the request.
+  ['received', 'needs_attention'],
   ['in_progress', 'completed'],
   ['in_progress', 'partially_completed'],
   ['in_progress', 'needs_attention'],
@@ -32,6 +35,12 @@ describe('request lifecycle', () => {
 
   it('a closed request never moves again', () => {
     for (const s of terminalStatuses) expect(moves[s]).toEqual([]);
+  });
+
+  it('every working status can be left for needs_attention when its run ends badly; the operator then retries or denies', () => {
+    for (const s of workingStatuses) expect(canMove(s, 'needs_attention'), s).toBe(true);
+    expect(canMove('needs_attention', 'in_progress')).toBe(true);
+    expect(canMove('needs_attention', 'denied')).toBe(true);
   });
 
   it('cannot cancel once executing (the requester withdraws only before)', () => {

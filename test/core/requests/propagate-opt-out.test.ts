@@ -40,7 +40,7 @@ describe('propagating an opt-out', () => {
 
   it('once the first has closed, a new opt-out is a new request', async () => {
     const first = await propagateOptOut(world.deps, 'C000001', customerOf('C000001'), 'consent');
-    await world.requests.update(first.id, { status: 'completed' });
+    await world.requests.seed(first.id, { status: 'completed' });
     const second = await propagateOptOut(world.deps, 'C000001', customerOf('C000001'), 'consent');
     expect(second.id).not.toBe(first.id);
   });

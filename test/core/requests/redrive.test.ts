@@ -5,7 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { redriveUnfinished } from '#core/requests/redrive.ts';
 import type { PrivacyRequest, RequestStatus } from '#core/requests/request.ts';
-import { FakeRequestStore, FakeRequestWorkflow } from '../../support/fakes.ts';
+import { fixedClock } from '#core/shared/clock.ts';
+import { FakeAuditLog, FakeRequestStore, FakeRequestWorkflow } from '../../support/fakes.ts';
+
+const clock = fixedClock('2025-06-02T00:00:00.000Z');
+const audit = new FakeAuditLog(clock);
 
 function request(id: string, status: RequestStatus, dueAt: string): PrivacyRequest {
   return {
@@ -38,14 +42,22 @@ describe('redriveUnfinished', () => {
     ];
     for (const [id, status, due] of all) await requests.create(request(id, status, due));
 
-    expect(await redriveUnfinished({ requests, workflow })).toEqual(['R-early', 'R-late', 'P-1']);
+    expect(await redriveUnfinished({ requests, workflow, audit, clock })).toEqual(['R-early', 'R-late', 'P-1']);
     expect([...workflow.started]).toEqual(['R-early', 'R-late', 'P-1']);
     expect(workflow.calls).toBe(3);
   });
 
   it('with nothing unfinished, starts nothing', async () => {
     const workflow = new FakeRequestWorkflow();
-    expect(await redriveUnfinished({ requests: new FakeRequestStore(), workflow })).toEqual([]);
+    expect(await redriveUnfinished({ requests: new FakeRequestStore(), workflow, audit, clock })).toEqual([]);
     expect(workflow.calls).toBe(0);
+  });
+
+  it("starts each under the run it is in (an operator's retry), so that run's end still speaks for it", async () => {
+    const requests = new FakeRequestStore();
+    const workflow = new FakeRequestWorkflow();
+    await requests.create({ ...request('P-2', 'in_progress', '2025-06-20T00:00:00.000Z'), run: 'retry-1' });
+    await redriveUnfinished({ requests, workflow, audit, clock });
+    expect([...workflow.started]).toEqual(['P-2-retry-1']);
   });
 });

@@ -44,6 +44,17 @@ describe('extend', () => {
     },
   );
 
+  it('GDPR: counted from the due date the requester was told, moved off the weekend (31 Jan 2026 -> 2 Mar -> 4 May)', async () => {
+    // Saturday 31 January 2026: one month ends Saturday 28 Feb, told Monday 2 March; 2 May is a Saturday.
+    world = requestWorld('2026-01-31T15:00:00.000Z');
+    await addCustomer(world, 'C000001', 'alice@example.com');
+    const request = await submitted();
+    expect(request.dueAt).toBe('2026-03-02T15:00:00.000Z');
+    const extended = await extendRequest(world.deps, request.id, { reason }, operator);
+    expect(extended.extension!.extendedDueAt).toBe('2026-05-04T15:00:00.000Z');
+    expect((await world.requests.get(request.id))!.extension!.extendedDueAt).toBe('2026-05-04T15:00:00.000Z');
+  });
+
   it('a second extension is refused (409), the first stands', async () => {
     const request = await submitted();
     await extendRequest(world.deps, request.id, { reason }, operator);
@@ -62,7 +73,7 @@ describe('extend', () => {
 
   it('a closed request is not extended', async () => {
     const request = await submitted();
-    await world.requests.update(request.id, { status: 'completed' });
+    await world.requests.seed(request.id, { status: 'completed' });
     await expect(extendRequest(world.deps, request.id, { reason }, operator)).rejects.toBeInstanceOf(ConflictError);
   });
 });
@@ -90,7 +101,7 @@ describe('deny', () => {
 
   it('a request already executing cannot be refused (409)', async () => {
     const request = await submitted();
-    await world.requests.update(request.id, { status: 'in_progress' });
+    await world.requests.seed(request.id, { status: 'in_progress' });
     await expect(
       denyRequest(world.deps, request.id, { reason: 'excessive', detail: 'Tenth request this month.' }, operator),
     ).rejects.toThrow(/in_progress cannot be denied/);
@@ -100,7 +111,7 @@ describe('deny', () => {
 describe('retry', () => {
   it('re-drives only the failed systems, as a new run', async () => {
     const request = await submitted();
-    await world.requests.update(request.id, { status: 'needs_attention' });
+    await world.requests.seed(request.id, { status: 'needs_attention' });
     const task = {
       requestId: request.id,
       localId: 'L',
@@ -142,7 +153,7 @@ describe('cancel', () => {
 
   it('an executing request cannot be cancelled (409) and is unchanged', async () => {
     const request = await submitted();
-    await world.requests.update(request.id, { status: 'in_progress' });
+    await world.requests.seed(request.id, { status: 'in_progress' });
     await expect(cancelRequest(world.deps, request.id, customerOf('C000001'))).rejects.toBeInstanceOf(ConflictError);
     expect((await world.requests.get(request.id))!.status).toBe('in_progress');
   });

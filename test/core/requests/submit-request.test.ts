@@ -6,6 +6,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { identityKeysOf } from '#core/ecif/identifiers.ts';
+import type { RequestInput } from '#core/requests/request.ts';
 import { submitRequest } from '#core/requests/submit-request.ts';
 import { InvalidInputError } from '#core/shared/errors.ts';
 import { addCustomer, anonymous, customerOf, hash, operator, requestOf, requestWorld } from './request-fixture.ts';
@@ -175,7 +176,7 @@ describe('the duplicate rule', () => {
     const first = await submitRequest(world.deps, requestOf(), customer);
     const access = await submitRequest(world.deps, requestOf({ type: 'access' }), customer);
     expect(access.request.id).not.toBe(first.request.id);
-    await world.requests.update(first.request.id, { status: 'completed' });
+    await world.requests.seed(first.request.id, { status: 'completed' });
     const again = await submitRequest(world.deps, requestOf(), customer);
     expect(again.duplicate).toBeUndefined();
     expect(again.request.id).not.toBe(first.request.id);
@@ -190,5 +191,55 @@ describe('rectification carries its corrections', () => {
       customer,
     );
     expect(request.corrections).toEqual({ familyName: 'Smith' });
+  });
+});
+
+describe("rectification: corrections held to the ECIF's rules at submission", () => {
+  const rectify = (corrections: NonNullable<RequestInput['corrections']>) =>
+    requestOf({ type: 'rectification', corrections });
+
+  it('normalized as PUT /v1/ecif/customers normalizes them (email lower-cased, phone E.164)', async () => {
+    const { request } = await submitRequest(
+      world.deps,
+      rectify({ email: ' Alice.New@Example.COM ', phone: '+44 20 7946 0999' }),
+      customer,
+    );
+    expect(request.corrections).toEqual({ email: 'alice.new@example.com', phone: '+442079460999' });
+  });
+
+  it.each([
+    { case: 'a phone of two digits', corrections: { phone: '47' }, field: 'corrections.phone' },
+    { case: 'an email that is not one', corrections: { email: 'no-at-sign.example.com' }, field: 'corrections.email' },
+    {
+      case: "a phone another customer's golden record holds",
+      corrections: { phone: '+44 20 7946 0123' },
+      field: 'corrections.phone',
+    },
+    {
+      case: 'an email that was erased on request',
+      corrections: { email: 'gone@example.com' },
+      field: 'corrections.email',
+    },
+  ])('$case: a 422 naming $field (never the value); nothing stored, nothing sent', async ({ corrections, field }) => {
+    world.ecif.suppression.set(`email#${hash('email', 'gone@example.com')}`, { kind: 'email', at: 'then' });
+    const err = await submitRequest(world.deps, rectify(corrections), customer).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as InvalidInputError).extensions).toEqual({ field });
+    const value = Object.values(corrections)[0];
+    expect((err as Error).message).not.toContain(value);
+    expect((err as Error).message).not.toContain(value.replace(/\s/g, ''));
+    expect(world.requests.requests.size).toBe(0);
+    expect(world.audit.count()).toBe(0);
+    expect(world.outbox.sent).toHaveLength(0);
+    expect(world.workflow.calls).toBe(0);
+  });
+
+  it('an anonymous requester is not told whether another customer holds a value: its run checks it', async () => {
+    const { request } = await submitRequest(world.deps, rectify({ phone: '+44 20 7946 0123' }), anonymous);
+    expect(request.corrections).toEqual({ phone: '+442079460123' });
+    // Its format is checked all the same.
+    await expect(submitRequest(world.deps, rectify({ phone: '12' }), anonymous)).rejects.toBeInstanceOf(
+      InvalidInputError,
+    );
   });
 });

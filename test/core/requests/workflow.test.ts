@@ -171,7 +171,7 @@ async function submit(identifiers: RequestInput['identifiers'], requester: Actor
   );
   // These tests are about the workflow: an anonymous request is taken as verified (verify-request.test.ts covers the code).
   if (request.status === 'pending_verification') {
-    await requests.update(request.id, { status: 'received', verification: { state: 'verified', method: 'code' } });
+    await requests.seed(request.id, { status: 'received', verification: { state: 'verified', method: 'code' } });
   }
   return request.id;
 }
