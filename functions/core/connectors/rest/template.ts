@@ -4,6 +4,7 @@
  * walk prototypes; this knows a fixed list of names and filters and nothing else.
  */
 import { createHash } from 'node:crypto';
+import { PermanentSystemError } from '../../shared/errors.ts';
 
 /** What a placeholder may name. */
 export interface TemplateContext {
@@ -48,11 +49,10 @@ export function unknownPlaceholders(text: string): string[] {
   return bad;
 }
 
-/** Thrown for a placeholder with no value here: a definition asked for what this call does not have. */
-export class MissingValueError extends Error {
+/** A placeholder with no value here: the definition asks for what this call does not have (a setting, a record's member). */
+export class MissingValueError extends PermanentSystemError {
   constructor(readonly placeholder: string) {
     super(`the definition needs {{${placeholder}}}, which this call does not have`);
-    this.name = 'MissingValueError';
   }
 }
 
@@ -128,7 +128,7 @@ export function setAt(root: Record<string, unknown>, path: string, value: unknow
   const parts = path.split('.');
   // A definition is the operator's data: it may not reach an object's prototype.
   if (parts.some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype'))
-    throw new Error(`a field path may not name ${path}`);
+    throw new PermanentSystemError(`a field path may not name ${path}`);
   let node = root;
   for (const p of parts.slice(0, -1)) {
     if (!node[p] || typeof node[p] !== 'object') node[p] = {};
