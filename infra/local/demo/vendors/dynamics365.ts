@@ -1,5 +1,5 @@
 /** The Dataverse Web API as the `dynamics365` definition uses it (test/fixtures/vendor-apis/dynamics365.yaml). */
-import { body, picked, type Row, rows, type Store, type VendorAnswer, type VendorShape } from './shape.ts';
+import { body, picked, rows, type VendorShape } from './shape.ts';
 
 // Dataverse: OData errors, rows addressed as set(id), a PATCH that must not create (If-Match: *).
 const dvMissing = { error: { code: '0x80040217', message: 'Entity Does Not Exist' } };

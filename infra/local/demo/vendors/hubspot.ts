@@ -1,5 +1,5 @@
 /** HubSpot's CRM and subscription APIs as the `hubspot` definition uses them (test/fixtures/vendor-apis/hubspot.json). */
-import { body, picked, type Row, rows, type Store, type VendorAnswer, type VendorShape } from './shape.ts';
+import { body, picked, type Row, rows, type VendorShape } from './shape.ts';
 
 // HubSpot: contacts with their properties, the GDPR delete, and subscription statuses per email.
 const hsMissing = { status: 'error', message: 'resource not found', category: 'OBJECT_NOT_FOUND' };

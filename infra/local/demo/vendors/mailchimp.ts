@@ -1,5 +1,5 @@
 /** Mailchimp's list members as the `mailchimp` definition uses them (test/fixtures/vendor-apis/mailchimp.yaml). */
-import { body, picked, type Row, rows, type Store, type VendorAnswer, type VendorShape } from './shape.ts';
+import { body, type Row, rows, type VendorShape } from './shape.ts';
 
 // Mailchimp: a member per audience, keyed by the MD5 of its lower-cased email; problem+json errors.
 const mcMissing = {

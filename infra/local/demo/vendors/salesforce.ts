@@ -1,5 +1,5 @@
 /** Salesforce's REST API as the `salesforce` definition uses it (test/fixtures/vendor-apis/salesforce.yaml). */
-import { body, picked, type Row, rows, type Store, type VendorAnswer, type VendorShape } from './shape.ts';
+import { body, picked, rows, type Store, type VendorAnswer, type VendorShape } from './shape.ts';
 
 // Salesforce: errors are lists, query locators page one record at a time (so `nextRecordsUrl` is used).
 const sfMissing = [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }];
