@@ -66,7 +66,8 @@ export class VendorCredentials {
   /** After a 401: drops the cached token. True when a second try may pass (a new OAuth2 token). */
   refresh(): boolean {
     if (this.auth.kind !== 'oauth2_client_credentials') return false;
-    tokens.delete(this.cacheKey());
+    const prefix = `${this.cacheKey()}|`;
+    for (const key of tokens.keys()) if (key.startsWith(prefix)) tokens.delete(key);
     return true;
   }
 

@@ -7,7 +7,7 @@ function entitySet(set: 'contacts' | 'leads', key: 'contactid' | 'leadid'): Obje
   const row = `/api/data/v9.2/${set}({{id}})`;
   return {
     name: set,
-    read: { method: 'GET', path: row, query: { $select: `${key},{{fields}}` } },
+    read: { method: 'GET', path: row, query: { $select: `${key},donotemail,donotbulkemail,{{fields}}` } },
     search: [
       {
         by: 'email',

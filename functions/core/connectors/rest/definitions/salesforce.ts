@@ -7,7 +7,7 @@ function sobject(name: 'Contact' | 'Lead'): ObjectInput {
   const row = `/services/data/v{{settings.apiVersion}}/sobjects/${name}/{{id}}`;
   return {
     name,
-    read: { method: 'GET', path: row, query: { fields: 'Id,{{fields}}' } },
+    read: { method: 'GET', path: row, query: { fields: 'Id,HasOptedOutOfEmail,{{fields}}' } },
     search: [
       {
         by: 'email',

@@ -1,0 +1,321 @@
+/**
+ * Systems that speak their own REST API, end to end on the local runtime: each shipped definition
+ * registered as a `rest` system against a stateful stand-in of its vendor (infra/local/demo/vendor-api.ts),
+ * driven only through Custodian's HTTP API. Access, opt-out and erasure reach the vendor's records and
+ * are proven by reading them back; a 429 with Retry-After is retried, a revoked OAuth2 token is
+ * replaced on its 401 within the same attempt, and a refusal (403) is recorded as the system's failure.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deps } from '#handlers/deps.ts';
+import { signDevToken } from '#infra/local/dev-issuer.ts';
+import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
+import { startVendorApi, type VendorApi, type VendorKind } from '#infra/local/demo/vendor-api.ts';
+import { contractClient } from '../support/contract.ts';
+
+let runtime: LocalRuntime;
+const tokens: Record<string, string> = {};
+const apis = {} as Record<VendorKind, VendorApi>;
+const api = contractClient(() => runtime.apiUrl);
+
+const md5 = (s: string) => createHash('md5').update(s.toLowerCase()).digest('hex');
+const emailOf = (ecifId: string) => `${ecifId.toLowerCase()}@example.net`;
+const oauth = JSON.stringify({ clientId: 'custodian-e2e', clientSecret: 'e2e-client-secret' });
+const field = (name: string, strategy: string, category = 'contact') => ({ name, category, strategy });
+
+interface Vendor {
+  kind: VendorKind;
+  secret: string;
+  settings: Record<string, string | string[]>;
+  capabilities: string[];
+  fields: ReturnType<typeof field>[];
+  /** The subject's id in the vendor, and its records there (object -> id -> record). */
+  subject(ecifId: string): { localId: string; records: Record<string, Record<string, Record<string, unknown>>> };
+  /** Where the vendor keeps the subject's records after all: one entry per object the subject is in. */
+  held(a: VendorApi, localId: string): (Record<string, unknown> | undefined)[];
+  /** What the access report shows of the record, and what an erasure left (undefined: the record is gone). */
+  seen: Record<string, unknown>;
+  erased?: Record<string, unknown>;
+  optedOut?: (a: VendorApi, ecifId: string, localId: string) => boolean;
+}
+
+const vendors: Vendor[] = [
+  {
+    kind: 'salesforce',
+    secret: oauth,
+    settings: { apiVersion: '60.0' },
+    capabilities: ['erase', 'verify', 'access', 'opt_out'],
+    fields: [
+      field('FirstName', 'redact', 'identity'),
+      field('Email', 'hash'),
+      field('Phone', 'mask'),
+      field('Description', 'null', 'other'),
+    ],
+    subject: (id) => ({
+      localId: `0035e00000${id.replace(/-/g, '')}AAA`.slice(0, 18),
+      records: {
+        Contact: {
+          [`0035e00000${id.replace(/-/g, '')}AAA`.slice(0, 18)]: {
+            FirstName: 'Ada',
+            Email: emailOf(id),
+            Phone: '+442079460000',
+            Description: 'prefers calls',
+            HasOptedOutOfEmail: false,
+          },
+        },
+      },
+    }),
+    held: (a, id) => [a.store.get('Contact')?.get(id)],
+    seen: { Contact: { FirstName: 'Ada', Phone: '+442079460000' } },
+    erased: { FirstName: '[REDACTED]', Phone: '***********00', Description: null },
+    optedOut: (a, _, id) => a.store.get('Contact')?.get(id)?.HasOptedOutOfEmail === true,
+  },
+  {
+    kind: 'dynamics365',
+    secret: oauth,
+    settings: {},
+    capabilities: ['erase', 'verify', 'access', 'opt_out'],
+    fields: [field('firstname', 'redact', 'identity'), field('emailaddress1', 'hash'), field('telephone1', 'mask')],
+    subject: (id) => {
+      const guid = `7f2b6a3e-2c1d-4e5f-8a9b-${createHash('sha1').update(id).digest('hex').slice(0, 12)}`;
+      return {
+        localId: guid,
+        records: {
+          contacts: {
+            [guid]: {
+              firstname: 'Ada',
+              emailaddress1: emailOf(id),
+              telephone1: '+442079460000',
+              donotemail: false,
+              donotbulkemail: false,
+            },
+          },
+        },
+      };
+    },
+    held: (a, id) => [a.store.get('contacts')?.get(id)],
+    seen: { contacts: { firstname: 'Ada', telephone1: '+442079460000' } },
+    erased: { firstname: '[REDACTED]', telephone1: '***********00' },
+    optedOut: (a, _, id) => a.store.get('contacts')?.get(id)?.donotbulkemail === true,
+  },
+  {
+    kind: 'hubspot',
+    secret: 'pat-e2e-private-app-token',
+    settings: { subscriptionId: '12345' },
+    capabilities: ['erase', 'verify', 'access', 'opt_out'],
+    fields: [field('firstname', 'redact', 'identity'), field('email', 'hash'), field('phone', 'mask')],
+    subject: (id) => ({
+      localId: String(900 + Number(id.replace(/\D/g, ''))),
+      records: {
+        contact: {
+          [String(900 + Number(id.replace(/\D/g, '')))]: {
+            firstname: 'Ada',
+            email: emailOf(id),
+            phone: '+442079460000',
+          },
+        },
+      },
+    }),
+    held: (a, id) => [a.store.get('contact')?.get(id)],
+    seen: { contact: { firstname: 'Ada', phone: '+442079460000' } },
+    optedOut: (a, ecifId) => a.store.get('unsubscribed')?.has(`${emailOf(ecifId)}|12345`) === true,
+  },
+  {
+    kind: 'mailchimp',
+    secret: JSON.stringify({ username: 'custodian', password: 'e2e-key-us21' }),
+    settings: { listIds: ['a1b2c3d4e5', 'f6g7h8i9j0'] },
+    capabilities: ['erase', 'verify', 'access', 'opt_out'],
+    fields: [field('FNAME', 'redact', 'identity'), field('email_address', 'hash')],
+    subject: (id) => {
+      const member = { email_address: emailOf(id), status: 'subscribed', merge_fields: { FNAME: 'Ada' } };
+      return {
+        localId: md5(emailOf(id)),
+        records: { a1b2c3d4e5: { [md5(emailOf(id))]: member }, f6g7h8i9j0: { [md5(emailOf(id))]: member } },
+      };
+    },
+    held: (a, id) => [a.store.get('a1b2c3d4e5')?.get(id), a.store.get('f6g7h8i9j0')?.get(id)],
+    seen: { 'member:a1b2c3d4e5': { FNAME: 'Ada' }, 'member:f6g7h8i9j0': { FNAME: 'Ada' } },
+    optedOut: (a, _, id) =>
+      ['a1b2c3d4e5', 'f6g7h8i9j0'].every((list) => a.store.get(list)?.get(id)?.status === 'unsubscribed'),
+  },
+  {
+    kind: 'stripe',
+    secret: 'rk_test_e2e',
+    settings: {},
+    capabilities: ['erase', 'verify', 'access'],
+    fields: [field('name', 'redact', 'identity'), field('email', 'hash'), field('phone', 'null')],
+    subject: (id) => ({
+      localId: `cus_${id.replace(/-/g, '')}`,
+      records: {
+        customer: {
+          [`cus_${id.replace(/-/g, '')}`]: { name: 'Ada Lovelace', email: emailOf(id), phone: '+442079460000' },
+        },
+      },
+    }),
+    held: (a, id) => {
+      const row = a.store.get('customer')?.get(id);
+      return [row?.deleted ? undefined : row];
+    },
+    seen: { customer: { name: 'Ada Lovelace', phone: '+442079460000' } },
+  },
+];
+
+const subjects = (v: Vendor) => [`R-${v.kind.slice(0, 4).toUpperCase()}-1`, `R-${v.kind.slice(0, 4).toUpperCase()}-2`];
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 5, webPages: false });
+  for (const role of ['steward', 'operator'] as const) tokens[role] = await signDevToken({ role });
+  await Promise.all(
+    vendors.map(async (v) => {
+      const records: Record<string, Record<string, Record<string, unknown>>> = {};
+      for (const s of subjects(v))
+        for (const [object, rows] of Object.entries(v.subject(s).records))
+          Object.assign((records[object] ??= {}), rows);
+      apis[v.kind] = await startVendorApi({ kind: v.kind, secret: v.secret, records });
+      process.env[`CONNECTOR_SECRET_E2E_${v.kind.toUpperCase()}`] = v.secret;
+      const settings =
+        v.kind === 'dynamics365' ? { tokenUrl: `${apis[v.kind].url}/tenant-0001/oauth2/v2.0/token` } : v.settings;
+      const put = await api('PUT', `/v1/systems/${v.kind}`, {
+        token: tokens.operator,
+        body: {
+          name: v.kind,
+          connector: {
+            kind: 'rest',
+            definition: v.kind,
+            baseUrl: apis[v.kind].url,
+            settings,
+            secretRef: `e2e_${v.kind}`,
+          },
+          capabilities: v.capabilities,
+          fields: v.fields,
+        },
+      });
+      expect(put.status, JSON.stringify(put.body)).toBe(201);
+      for (const s of subjects(v)) {
+        const res = await api('PUT', `/v1/ecif/customers/${s}`, {
+          token: tokens.steward,
+          body: {
+            name: { given: 'Ada', family: 'Lovelace' },
+            emails: [emailOf(s)],
+            crossReferences: [{ systemId: v.kind, localId: v.subject(s).localId }],
+          },
+        });
+        expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+      }
+    }),
+  );
+}, 120_000);
+afterAll(async () => {
+  await Promise.all(Object.values(apis).map((a) => a.stop()));
+  await runtime?.stop();
+});
+
+type View = { status: string; systems: { systemId: string; state: string; [k: string]: any }[]; [k: string]: any };
+
+async function settled(id: string): Promise<View> {
+  for (let i = 0; i < 400; i++) {
+    const r = await api('GET', `/v1/privacy-requests/${id}`, { token: tokens.operator });
+    if (!['received', 'in_progress'].includes(r.body.status)) return r.body;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error('the request did not settle');
+}
+
+async function submit(ecifId: string, type: string) {
+  const token = await signDevToken({ role: 'customer', sub: ecifId });
+  const submitted = await api('POST', '/v1/privacy-requests', {
+    token,
+    body: { type, jurisdiction: 'GDPR', identifiers: { email: emailOf(ecifId) } },
+  });
+  expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+  return { done: await settled(submitted.body.id), token };
+}
+
+describe.each(vendors)('a $kind system (rest definition)', (v) => {
+  const [first, second] = subjects(v);
+  const localId = v.subject(first).localId;
+  const tokenCalls = () => apis[v.kind].calls.filter((c) => c.path.endsWith('/token')).length;
+
+  it('access: the vendor’s record in the report', async () => {
+    const { done, token } = await submit(first, 'access');
+    expect(done.status, JSON.stringify(done)).toBe('completed');
+    expect(done.systems).toEqual([
+      expect.objectContaining({ systemId: v.kind, action: 'access', state: 'succeeded', attempts: 1 }),
+    ]);
+    const link = await api('GET', `/v1/privacy-requests/${done.id}/report?format=json`, { token });
+    const report = (await (await fetch(link.body.url)).json()) as { systems: { systemId: string; data: unknown }[] };
+    expect(report.systems.find((s) => s.systemId === v.kind)?.data).toMatchObject(v.seen);
+  });
+
+  it.skipIf(!v.optedOut)(
+    'opt-out (objection): the vendor’s opt-out set, proven by a read-back; a revoked token renewed on its 401',
+    async () => {
+      const a = apis[v.kind];
+      const before = { tokens: tokenCalls(), calls: a.calls.length };
+      // OAuth2: the token cached since the access is revoked: a call gets 401, takes a new one, and passes in the same attempt.
+      if (v.secret === oauth) a.revokeTokens();
+      const { done } = await submit(first, 'objection');
+      expect(done.status, JSON.stringify(done)).toBe('completed');
+      expect(done.systems).toEqual([
+        expect.objectContaining({
+          systemId: v.kind,
+          action: 'opt_out',
+          state: 'succeeded',
+          proof: expect.objectContaining({ verified: true, verification: 'rest-read-back' }),
+        }),
+      ]);
+      expect(v.optedOut!(apis[v.kind], first, localId)).toBe(true);
+      expect(done.systems[0].attempts).toBe(1);
+      if (v.secret === oauth) {
+        expect(tokenCalls() - before.tokens).toBe(1);
+        expect(a.calls.slice(before.calls).filter((c) => c.status === 401)).toHaveLength(1);
+      }
+    },
+  );
+
+  it('erasure after a 429 with Retry-After: retried, then erased and proven by a read-back', async () => {
+    const a = apis[v.kind];
+    a.failNext(1, 429, { 'retry-after': '1' });
+    const started = Date.now();
+    const { done } = await submit(first, 'erasure');
+    expect(done.status, JSON.stringify(done)).toBe('completed');
+    expect(done.systems).toEqual([
+      expect.objectContaining({
+        systemId: v.kind,
+        state: 'succeeded',
+        attempts: 2,
+        proof: expect.objectContaining({
+          verified: true,
+          verification: 'rest-read-back',
+          recordsAffected: v.held(a, localId).length,
+        }),
+      }),
+    ]);
+    // The second attempt waited out the vendor's Retry-After (the runtime's own retry interval is 5 ms).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    for (const record of v.held(a, localId)) {
+      if (v.erased) expect(record).toMatchObject(v.erased);
+      else expect(record).toBeUndefined();
+    }
+    if (v.erased) expect(String(v.held(a, localId)[0]?.[v.fields[1].name])).toMatch(/^hmac:/);
+    const actions = (await (await deps()).audit.stream(`request:${done.id}`))
+      .filter((e) => e.target.systemId === v.kind)
+      .map((e) => e.action);
+    expect(actions).toContain('request.system_succeeded');
+  });
+
+  it('a refusal (403) is the system’s failure for an operator, and changes nothing', async () => {
+    const a = apis[v.kind];
+    const id = v.subject(second).localId;
+    const before = JSON.stringify(v.held(a, id));
+    a.failNext(1, 403);
+    const { done } = await submit(second, 'erasure');
+    expect(done.status).toBe('needs_attention');
+    const system = done.systems.find((s) => s.systemId === v.kind)!;
+    expect(system).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(JSON.stringify(system)).toMatch(/answered 403/);
+    // No personal value in what the operator sees.
+    expect(JSON.stringify(system)).not.toContain(emailOf(second));
+    expect(JSON.stringify(v.held(a, id))).toBe(before);
+  });
+});
