@@ -5,15 +5,23 @@
  * are proven by reading them back; a 429 with Retry-After is retried, a revoked OAuth2 token is
  * replaced on its 401 within the same attempt, and a refusal (403) is recorded as the system's failure.
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deps } from '#handlers/deps.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { startVendorApi, type VendorApi, type VendorKind } from '#infra/local/demo/vendor-api.ts';
+import { startDemo, type Demo } from '#infra/local/demo/start.ts';
+import { HUBSPOT_SYSTEM_ID } from '#infra/local/demo/hubspot-crm.ts';
 import { contractClient } from '../support/contract.ts';
 
 let runtime: LocalRuntime;
+let demo: Demo;
 const tokens: Record<string, string> = {};
 const apis = {} as Record<VendorKind, VendorApi>;
 const api = contractClient(() => runtime.apiUrl);
@@ -206,6 +214,7 @@ beforeAll(async () => {
   );
 }, 120_000);
 afterAll(async () => {
+  await demo?.stop();
   await Promise.all(Object.values(apis).map((a) => a.stop()));
   await runtime?.stop();
 });
@@ -221,11 +230,11 @@ async function settled(id: string): Promise<View> {
   throw new Error('the request did not settle');
 }
 
-async function submit(ecifId: string, type: string) {
+async function submit(ecifId: string, type: string, email = emailOf(ecifId)) {
   const token = await signDevToken({ role: 'customer', sub: ecifId });
   const submitted = await api('POST', '/v1/privacy-requests', {
     token,
-    body: { type, jurisdiction: 'GDPR', identifiers: { email: emailOf(ecifId) } },
+    body: { type, jurisdiction: 'GDPR', identifiers: { email } },
   });
   expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
   return { done: await settled(submitted.body.id), token };
@@ -318,4 +327,20 @@ describe.each(vendors)('a $kind system (rest definition)', (v) => {
     expect(JSON.stringify(system)).not.toContain(emailOf(second));
     expect(JSON.stringify(v.held(a, id))).toBe(before);
   });
+});
+
+describe('the demo’s HubSpot-shaped CRM (npm start)', () => {
+  it('is registered on the shipped definition, and a subscriber’s erasure reaches it: the GDPR delete, proven by its 404', async () => {
+    demo = await startDemo(runtime, { customers: 3, seed: 42, hubspot: true });
+    const subject = demo.customers.find((c) => c.input.crossReferences.some((x) => x.systemId === HUBSPOT_SYSTEM_ID))!;
+    const contactId = subject.input.crossReferences.find((x) => x.systemId === HUBSPOT_SYSTEM_ID)!.localId;
+    expect(demo.hubspot!.store.get('contact')?.get(contactId)).toMatchObject({ email: subject.email });
+    expect(demo.walkthrough(tokens)).toContain(`$HS_URL/crm/v3/objects/contacts/${contactId}`);
+    const { done } = await submit(subject.ecifId, 'erasure', subject.email);
+    expect(done.systems.find((s) => s.systemId === HUBSPOT_SYSTEM_ID)).toMatchObject({
+      state: 'succeeded',
+      proof: { verified: true, verification: 'rest-read-back', recordsAffected: 1 },
+    });
+    expect(demo.hubspot!.store.get('contact')?.has(contactId)).toBe(false);
+  }, 120_000);
 });

@@ -16,6 +16,8 @@ export interface SeedDemoOptions {
   coreBankingTable: string;
   /** The warehouse table, when the demo warehouse runs. */
   warehouseTable?: string;
+  /** The HubSpot-shaped CRM's base URL, when it runs. */
+  hubspotUrl?: string;
   customers: DemoCustomer[];
   /** Calls in flight at once (default 8). */
   concurrency?: number;
@@ -98,6 +100,7 @@ export async function seedDemo(opts: SeedDemoOptions): Promise<SeedDemoResult> {
     coreBankingTable: opts.coreBankingTable,
     marketingUrl: opts.marketingUrl,
     warehouseTable: opts.warehouseTable,
+    hubspotUrl: opts.hubspotUrl,
   });
   for (const [systemId, body] of Object.entries(systems)) {
     const r = await put(`${api}/v1/systems/${encodeURIComponent(systemId)}`, opts.operatorToken, body);

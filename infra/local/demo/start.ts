@@ -23,6 +23,8 @@ import { seedDemo, type SeedDemoResult } from './seed.ts';
 import { CORE_BANKING_TABLE, WAREHOUSE_CONNECTION_REF } from './systems.ts';
 import { seedWarehouse, type DemoWarehouse } from './warehouse.ts';
 import { walkthrough } from './walkthrough.ts';
+import { HUBSPOT_DEMO_TOKEN, startHubspotCrm, withHubspot } from './hubspot-crm.ts';
+import type { VendorApi } from './vendor-api.ts';
 
 export interface StartDemoOptions {
   crmPort?: number;
@@ -40,6 +42,8 @@ export interface StartDemoOptions {
    * runtime's). The demo seeds it, registers it and stops it. Absent: no warehouse.
    */
   warehouse?: Promise<DemoWarehouse>;
+  /** The HubSpot-shaped CRM (a `rest` system): true, or its port. Absent: not run. */
+  hubspot?: boolean | { port?: number };
 }
 
 export interface Demo {
@@ -50,6 +54,8 @@ export interface Demo {
   crmUrl: string;
   coreBankingTable: string;
   warehouse?: DemoWarehouse;
+  /** The HubSpot-shaped CRM, when it runs. */
+  hubspot?: VendorApi;
   customers: DemoCustomer[];
   seeded: SeedDemoResult;
   summary: string;
@@ -60,7 +66,8 @@ export interface Demo {
 export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = {}): Promise<Demo> {
   const seed = opts.seed ?? 42;
   const drawn = demoCustomers(seed, opts.customers ?? 60);
-  const customers = opts.warehouse ? withWarehouse(drawn) : drawn;
+  const withDw = opts.warehouse ? withWarehouse(drawn) : drawn;
+  const customers = opts.hubspot ? withHubspot(withDw) : withDw;
   const secret = runtime.env.CONNECTOR_SIGNING_SECRET;
   if (!secret) throw new Error('the runtime has no CONNECTOR_SIGNING_SECRET for the demo CRM');
 
@@ -81,6 +88,14 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
     await crm.stop();
     throw err;
   });
+  const hubspot = opts.hubspot
+    ? await startHubspotCrm(customers, typeof opts.hubspot === 'object' ? opts.hubspot.port : undefined).catch(
+        async (err: unknown) => {
+          await Promise.all([crm.stop(), marketing.stop()]);
+          throw err;
+        },
+      )
+    : undefined;
   // The CRM subscribes to consent.changed (the local publisher reads this at each publish).
   process.env.CONSENT_SUBSCRIBERS = `${crm.baseUrl}/events`;
   let warehouse: DemoWarehouse | undefined;
@@ -88,7 +103,7 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
     // The connector's pool first: its idle connections to the warehouse must not see it go away.
     await closeSqlPools();
     await warehouse?.stop();
-    await Promise.all([crm.stop(), marketing.stop()]);
+    await Promise.all([crm.stop(), marketing.stop(), hubspot?.stop()]);
   };
   try {
     // The warehouse first: PGlite's start holds the event loop in long slices, and SDK calls in flight
@@ -118,6 +133,7 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
       marketingUrl: marketing.url,
       coreBankingTable: tableName,
       ...(warehouse ? { warehouseTable: warehouse.table } : {}),
+      ...(hubspot ? { hubspotUrl: hubspot.url } : {}),
       customers,
     });
     const erased = seeded.keptErased.length ? `; ${seeded.keptErased.length} kept erased from an earlier run` : '';
@@ -127,6 +143,7 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
       crmUrl: crm.url,
       coreBankingTable: tableName,
       ...(warehouse ? { warehouse } : {}),
+      ...(hubspot ? { hubspot } : {}),
       customers,
       seeded,
       summary: `${describeCustomers(customers, seed)}${erased}`,
@@ -139,6 +156,7 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
           customer: customers[0],
           erasureSubject: customers[1] ?? customers[0],
           ...(warehouse ? { warehouse: { url: warehouse.url, table: warehouse.table } } : {}),
+          ...(hubspot ? { hubspot: { url: hubspot.url, token: HUBSPOT_DEMO_TOKEN } } : {}),
         }),
       stop,
     };

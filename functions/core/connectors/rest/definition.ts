@@ -213,3 +213,18 @@ export function settingsProblems(definition: RestDefinition, settings: RestSetti
       problems.push(`setting ${name} is not one of this definition`);
   return problems;
 }
+
+/** What a system on this definition can be asked: every object reads and erases; the rest where the definition says how. */
+export function capabilitiesOf(
+  definition: RestDefinition,
+): ('access' | 'erase' | 'verify' | 'rectify' | 'opt_out' | 'restrict')[] {
+  const has = (pick: (o: RestObject) => unknown) => definition.objects.some(pick);
+  return [
+    'erase',
+    'verify',
+    'access',
+    ...(has((o) => o.rectify ?? o.update) ? (['rectify'] as const) : []),
+    ...(has((o) => o.opt_out) ? (['opt_out'] as const) : []),
+    ...(has((o) => o.restrict) ? (['restrict'] as const) : []),
+  ];
+}
