@@ -19,17 +19,22 @@ const pathSchema = z
 const settingName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, 'a setting name is an identifier');
 const template = z.string().max(2000);
 
-type JsonTemplate = string | number | boolean | null | JsonTemplate[] | { [k: string]: JsonTemplate };
-const jsonTemplate: z.ZodType<JsonTemplate> = z.lazy(() =>
-  z.union([
-    template,
-    z.number(),
-    z.boolean(),
-    z.null(),
-    z.array(jsonTemplate).max(50),
-    z.record(z.string().max(100), jsonTemplate),
-  ]),
-);
+/**
+ * A JSON body template: plain JSON, at most 6 levels deep, its strings templates. Checked by a
+ * function, not a recursive schema: the OpenAPI document cannot hold zod's recursive references.
+ */
+function isJsonTemplate(v: unknown, depth = 0): boolean {
+  if (depth > 6) return false;
+  if (v === null || typeof v === 'number' || typeof v === 'boolean') return true;
+  if (typeof v === 'string') return v.length <= 2000;
+  if (Array.isArray(v)) return v.length <= 50 && v.every((x) => isJsonTemplate(x, depth + 1));
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    const entries = Object.entries(v);
+    return entries.length <= 50 && entries.every(([k, x]) => k.length <= 100 && isJsonTemplate(x, depth + 1));
+  }
+  return false;
+}
+const jsonTemplate = z.unknown().refine((v) => isJsonTemplate(v), 'a body is JSON, at most 6 levels deep');
 
 const statusList = z.array(z.number().int().min(400).max(599)).max(20);
 
