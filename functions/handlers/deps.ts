@@ -115,15 +115,13 @@ async function build() {
   const changes: ConsentChangePublisher | undefined = publisher && {
     publish: (change) =>
       // The logger is imported on use: it takes LOG_LEVEL when it is first loaded.
-      publisher
-        .publish(change)
-        .catch(async (err: Error) =>
-          (await import('./middleware/logging.ts')).logger.warn({
-            message: 'consent.changed not delivered',
-            error: err.name,
-            detail: err.message.slice(0, 120),
-          }),
-        ),
+      publisher.publish(change).catch(async (err: Error) =>
+        (await import('./middleware/logging.ts')).logger.warn({
+          message: 'consent.changed not delivered',
+          error: err.name,
+          detail: err.message.slice(0, 120),
+        }),
+      ),
   };
   const digestArchive: DigestArchive | undefined = env.DIGEST_BUCKET
     ? lazyPort(
@@ -152,7 +150,11 @@ async function build() {
     requestKey: createHmac('sha256', pepper).update('custodian/privacy-request').digest('hex'),
     holidays: holidaysFrom(env.HOLIDAYS),
     // Decision tokens: an Ed25519 key derived from the pepper (the same in every instance, never stored).
-    decisionSigner: ed25519Signer(pepper),
+    decisionSigner: ed25519Signer(pepper, {
+      issuer: env.DECISION_TOKEN_ISSUER,
+      audience: env.DECISION_TOKEN_AUDIENCE,
+      ttlSeconds: env.DECISION_TOKEN_TTL_SECONDS,
+    }),
     dueSoonDays: env.DUE_SOON_DAYS,
     anonymousReplyFloorMs: env.ANONYMOUS_REPLY_FLOOR_MS,
     limiter: new DynamoRateLimiter(db, env.TABLE_REQUESTS),

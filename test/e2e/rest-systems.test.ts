@@ -183,22 +183,43 @@ beforeAll(async () => {
       process.env[`CONNECTOR_SECRET_E2E_${v.kind.toUpperCase()}`] = v.secret;
       const settings =
         v.kind === 'dynamics365' ? { tokenUrl: `${apis[v.kind].url}/tenant-0001/oauth2/v2.0/token` } : v.settings;
-      const put = await api('PUT', `/v1/systems/${v.kind}`, {
-        token: tokens.operator,
-        body: {
-          name: v.kind,
-          connector: {
-            kind: 'rest',
-            definition: v.kind,
-            baseUrl: apis[v.kind].url,
-            settings,
-            secretRef: `e2e_${v.kind}`,
+      const file = { name: v.kind, baseUrl: apis[v.kind].url, settings, secretRef: `e2e_${v.kind}`, fields: v.fields };
+      if (v.kind === 'salesforce') {
+        // As an operator registers one: the CLI, the definition by name, the system's part in a file.
+        const dir = mkdtempSync(path.join(tmpdir(), 'custodian-rest-'));
+        writeFileSync(path.join(dir, 'salesforce.json'), JSON.stringify(file));
+        const cli = new URL('../../bin/custodian.mjs', import.meta.url).pathname;
+        const args = [
+          'systems',
+          'put',
+          'salesforce',
+          '--definition',
+          'salesforce',
+          '--settings',
+          path.join(dir, 'salesforce.json'),
+          '--json',
+        ];
+        const { stdout } = await promisify(execFile)(process.execPath, [cli, ...args], {
+          env: { ...process.env, CUSTODIAN_URL: runtime.apiUrl, CUSTODIAN_TOKEN: tokens.operator },
+          timeout: 60_000,
+        });
+        expect(JSON.parse(stdout)).toMatchObject({
+          systemId: 'salesforce',
+          connector: { kind: 'rest', definition: 'salesforce', secretRef: 'e2e_salesforce' },
+          capabilities: ['erase', 'verify', 'access', 'rectify', 'opt_out'],
+        });
+      } else {
+        const put = await api('PUT', `/v1/systems/${v.kind}`, {
+          token: tokens.operator,
+          body: {
+            name: v.kind,
+            connector: { kind: 'rest', definition: v.kind, baseUrl: file.baseUrl, settings, secretRef: file.secretRef },
+            capabilities: v.capabilities,
+            fields: v.fields,
           },
-          capabilities: v.capabilities,
-          fields: v.fields,
-        },
-      });
-      expect(put.status, JSON.stringify(put.body)).toBe(201);
+        });
+        expect(put.status, JSON.stringify(put.body)).toBe(201);
+      }
       for (const s of subjects(v)) {
         const res = await api('PUT', `/v1/ecif/customers/${s}`, {
           token: tokens.steward,

@@ -1,5 +1,5 @@
 /** Stripe's customers as the `stripe` definition uses them (test/fixtures/vendor-apis/stripe.json). */
-import { body, type Row, rows, type VendorShape } from './shape.ts';
+import { type Row, rows, type VendorShape } from './shape.ts';
 
 // Stripe: form-encoded writes, a deleted customer still answers (`deleted: true`), search by query.
 const stMissing = { error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such customer' } };
