@@ -81,7 +81,17 @@ export interface AccessSpec {
   readonly publishesConsentChanges?: boolean;
   /** Answers the workflow's waiting steps (callbacks, manual tasks): states:SendTask* on the state machine. */
   readonly answersTasks?: boolean;
+  /** Honours Idempotency-Key: reads and writes its records in the idempotency table. */
+  readonly idempotent?: boolean;
 }
+
+/** What Powertools' DynamoDB persistence layer does to the idempotency table: no Query, no Scan. */
+export const idempotencyActions = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const;
 
 /** The AWS managed policy of active tracing: PutTraceSegments and PutTelemetryRecords, nothing else. */
 export const XRAY_WRITE_POLICY = 'AWSXRayDaemonWriteAccess';
@@ -102,6 +112,7 @@ export interface DataResources {
   readonly digestBucket: s3.IBucket;
   readonly pepperSecret: secretsmanager.ISecret;
   readonly connectorSigningSecret: secretsmanager.ISecret;
+  readonly idempotencyTable: dynamodb.ITable;
 }
 
 /** Environment names: those of functions/config.ts, plus the optional-token check of public routes. */
@@ -176,6 +187,7 @@ export class CustodianFunction extends Construct {
       ...(access.reports ? { REPORT_BUCKET: data.reportBucket.bucketName } : {}),
       ...(access.digests ? { DIGEST_BUCKET: data.digestBucket.bucketName } : {}),
       ...(access.startsWorkflow ? { STATE_MACHINE_ARN: props.stateMachine!.stateMachineArn } : {}),
+      ...(access.idempotent ? { TABLE_IDEMPOTENCY: data.idempotencyTable.tableName } : {}),
       // Functions that call systems hold each system's limits over every instance: leases in the requests table.
       ...(access.connectors
         ? {
@@ -279,6 +291,16 @@ export class CustodianFunction extends Construct {
           actions: [...actions],
           // Query on an index needs the index ARN; named indexes, not `/index/*`.
           resources: [table.tableArn, ...data.tableIndexes[name].map((i) => `${table.tableArn}/index/${i}`)],
+        }),
+      );
+    }
+
+    if (access.idempotent) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'IdempotencyRecords',
+          actions: [...idempotencyActions],
+          resources: [data.idempotencyTable.tableArn],
         }),
       );
     }
