@@ -6,12 +6,16 @@
 import { demoCustomers, type DemoCustomer } from '#infra/local/demo/customers.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { allowLocalSystem, startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
+import { startVendorApi, type VendorApi } from '#infra/local/demo/vendor-api.ts';
 import { startWebhookFleet, type WebhookFleet } from './webhook-fleet.ts';
 
 export interface FleetRuntime {
   runtime: LocalRuntime;
   fleet: WebhookFleet;
+  /** The webhook systems. */
   systemIds: string[];
+  /** The `rest` systems (Stripe-shaped stand-ins on the shipped `stripe` definition), each with its vendor. */
+  rest: { systemId: string; vendor: VendorApi }[];
   customers: DemoCustomer[];
   /** The customer's dev token (signed once, then kept). */
   token(c: DemoCustomer): Promise<string>;
@@ -23,6 +27,8 @@ export interface FleetRuntime {
 }
 
 const localIdOf = (c: DemoCustomer) => `L-${c.ecifId}`;
+/** A Stripe customer id. */
+const restIdOf = (c: DemoCustomer) => `cus_${c.ecifId}`;
 
 async function call(method: string, url: string, token: string, body?: unknown): Promise<Response> {
   const res = await fetch(url, {
@@ -41,17 +47,40 @@ export async function startFleetRuntime(opts: {
   delayMs: number;
   customers: number;
   seed?: number;
+  /** Of `systems`, how many are `rest` systems instead of webhooks. @default 0 */
+  restSystems?: number;
 }): Promise<FleetRuntime> {
   const runtime = await startLocalRuntime({ port: 0 });
   const fleet = await startWebhookFleet({ secret: runtime.env.CONNECTOR_SIGNING_SECRET, delayMs: opts.delayMs });
   allowLocalSystem(fleet.url('any'));
+  const rest: FleetRuntime['rest'] = [];
   try {
     const [operator, steward] = await Promise.all([
       signDevToken({ role: 'operator' }),
       signDevToken({ role: 'steward' }),
     ]);
     const api = runtime.apiUrl;
-    const systemIds = Array.from({ length: opts.systems }, (_, i) => `bench-${String(i + 1).padStart(2, '0')}`);
+    const restCount = opts.restSystems ?? 0;
+    const systemIds = Array.from(
+      { length: opts.systems - restCount },
+      (_, i) => `bench-${String(i + 1).padStart(2, '0')}`,
+    );
+    const drawn = demoCustomers(opts.seed ?? 11, opts.customers);
+    process.env.CONNECTOR_SECRET_BENCH_STRIPE = 'rk_test_bench';
+    for (let i = 0; i < restCount; i++) {
+      const records = Object.fromEntries(drawn.map((c) => [restIdOf(c), { email: c.email, name: 'Bench Subject' }]));
+      const vendor = await startVendorApi({ kind: 'stripe', secret: 'rk_test_bench', records: { customer: records } });
+      const systemId = `bench-rest-${String(i + 1).padStart(2, '0')}`;
+      rest.push({ systemId, vendor });
+      const res = await call('PUT', `${api}/v1/systems/${systemId}`, operator, {
+        name: `Bench rest system ${systemId}`,
+        connector: { kind: 'rest', definition: 'stripe', baseUrl: vendor.url, secretRef: 'bench_stripe' },
+        capabilities: ['erase', 'verify'],
+        fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
+        concurrency: 4,
+      });
+      if (res.status !== 201) throw new Error(`PUT /v1/systems/${systemId} answered ${res.status}`);
+    }
     for (const systemId of systemIds) {
       const res = await call('PUT', `${api}/v1/systems/${systemId}`, operator, {
         name: `Bench system ${systemId}`,
@@ -65,9 +94,15 @@ export async function startFleetRuntime(opts: {
         throw new Error(`PUT /v1/systems/${systemId} answered ${res.status}`);
     }
     // Distinct subjects, each known to every system under its own local id.
-    const customers = demoCustomers(opts.seed ?? 11, opts.customers).map((c) => ({
+    const customers = drawn.map((c) => ({
       ...c,
-      input: { ...c.input, crossReferences: systemIds.map((systemId) => ({ systemId, localId: localIdOf(c) })) },
+      input: {
+        ...c.input,
+        crossReferences: [
+          ...systemIds.map((systemId) => ({ systemId, localId: localIdOf(c) })),
+          ...rest.map(({ systemId }) => ({ systemId, localId: restIdOf(c) })),
+        ],
+      },
     }));
     const queue = [...customers];
     await Promise.all(
@@ -92,6 +127,7 @@ export async function startFleetRuntime(opts: {
       runtime,
       fleet,
       systemIds,
+      rest,
       customers,
       token,
       async submitErasure(c) {
@@ -110,12 +146,12 @@ export async function startFleetRuntime(opts: {
         return (await res.json()) as { status: string; systems: { systemId: string; state: string }[] };
       },
       async stop() {
-        await fleet.stop();
+        await Promise.all([fleet.stop(), ...rest.map((r) => r.vendor.stop())]);
         await runtime.stop();
       },
     };
   } catch (err) {
-    await fleet.stop();
+    await Promise.all([fleet.stop(), ...rest.map((r) => r.vendor.stop())]);
     await runtime.stop();
     throw err;
   }

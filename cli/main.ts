@@ -12,6 +12,7 @@ const usage = `custodian <command> [options]
 
   health                                   the API's version and dependencies
   systems list | systems put <id> <file>   the systems registry (operator); put shows an issued key once
+  systems put <id> --definition D --settings file.json   a system on a REST definition (salesforce, dynamics365, hubspot, mailchimp, stripe)
   systems rotate-key <id>                  a new signing key for the system, shown once (operator)
   ecif import <file.ndjson|.csv[.gz]>      bulk load golden records as a job (steward); a progress bar, then the rejects
   ecif resolve [--email E] [--phone P] [--system S --local-id L]   who this is, and where each system knows them (steward, operator)
@@ -72,6 +73,8 @@ const { values: opts, positionals } = parseArgs({
     reference: { type: 'string' },
     'export-url': { type: 'string' },
     csv: { type: 'boolean', default: false },
+    definition: { type: 'string' },
+    settings: { type: 'string' },
   },
 });
 const str = (k: string) => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
@@ -253,9 +256,14 @@ async function main(): Promise<number> {
       return 0;
     case 'systems put': {
       const { readFile } = await import('node:fs/promises');
-      print(
-        await client.putSystem(need(rest[0], 'system id'), JSON.parse(await readFile(need(rest[1], 'file'), 'utf8'))),
-      );
+      const definition = str('definition');
+      const body = definition
+        ? (await import('./rest-system.ts')).restSystemBody(
+            definition,
+            JSON.parse(await readFile(need(str('settings'), '--settings'), 'utf8')),
+          )
+        : JSON.parse(await readFile(need(rest[1], 'file'), 'utf8'));
+      print(await client.putSystem(need(rest[0], 'system id'), body));
       return 0;
     }
     case 'systems rotate-key':

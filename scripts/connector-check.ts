@@ -109,8 +109,35 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       secret: { type: 'string' },
       'local-id': { type: 'string' },
       fields: { type: 'string' },
+      definition: { type: 'string' },
+      settings: { type: 'string' },
+      email: { type: 'string' },
+      phone: { type: 'string' },
     },
   });
+  // A rest definition: a dry run (find and read only) against the system's own API.
+  if (values.definition) {
+    const { readFile } = await import('node:fs/promises');
+    const { checkRestDefinition } = await import('./rest-check.ts');
+    if (!values.settings || !(values['local-id'] || values.email || values.phone)) {
+      console.error(
+        'usage: npm run connector:check -- --definition <id> --settings file.json (--local-id ID | --email E | --phone P) [--secret S]',
+      );
+      process.exit(2);
+    }
+    const lines = await checkRestDefinition({
+      definition: values.definition,
+      settings: JSON.parse(await readFile(values.settings, 'utf8')),
+      subject: { id: values['local-id'], email: values.email, phone: values.phone },
+      secret: values.secret,
+    });
+    if (!lines.length) console.log('no record of this subject: an erasure would change nothing');
+    for (const l of lines)
+      console.log(
+        `${l.object} ${l.id}: an erasure would ${l.erasure === 'delete' ? 'delete the record' : `write ${l.held.join(', ') || 'nothing'}`}`,
+      );
+    process.exit(0);
+  }
   if (!values.url || !values.secret || !values['local-id']) {
     console.error(
       'usage: npm run connector:check -- --url <webhook> --secret <secret> --local-id <test subject id> [--fields email:hash,phone:null]',

@@ -62,6 +62,7 @@ const demo = await startDemo(runtime, {
   customers: Number(values.customers),
   persist: values.persist,
   warehouse,
+  hubspot: true,
 });
 
 const tokens = Object.fromEntries(
@@ -78,6 +79,7 @@ Custodian is up in ${((Date.now() - started) / 1000).toFixed(1)} s.
   S3 (reports)      ${runtime.s3.endpoint}
   Demo CRM          ${demo.crmUrl}
   Marketing (async) ${demo.marketing.url}
+  HubSpot CRM       ${demo.hubspot?.url} (a rest system on the shipped hubspot definition)
   Core banking      DynamoDB table ${demo.coreBankingTable}
   Data warehouse    ${demo.warehouse ? `PostgreSQL table ${demo.warehouse.table} at ${demo.warehouse.url}${demo.warehouse.embedded ? ` (embedded PGlite${values.persist ? ', persisted' : ', in memory'})` : ''}` : 'none'}
   Demo data         ${demo.summary}${runtime.redriven.length ? `\n  Re-driven         ${runtime.redriven.length} unfinished request(s) from the last run` : ''}

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { startDemoCrm } from '#infra/local/demo/crm-service.ts';
 import { crmRecords, demoCustomers } from '#infra/local/demo/customers.ts';
 import { checkConnector } from '../../scripts/connector-check.ts';
+import { checkRestDefinition } from '../../scripts/rest-check.ts';
+import { startVendorApi } from '#infra/local/demo/vendor-api.ts';
 
 const secret = 'connector-check-secret-0123456789';
 
@@ -54,6 +56,46 @@ describe('connector:check', () => {
       );
     } finally {
       lax.close();
+    }
+  });
+});
+
+describe('connector:check --definition (a rest system, dry run)', () => {
+  it('finds the subject through the vendor’s search and says what an erasure would touch, changing nothing', async () => {
+    const token = 'pat-check-token';
+    const hubspot = await startVendorApi({
+      kind: 'hubspot',
+      secret: token,
+      records: { contact: { '501': { email: 'ada@example.com', firstname: 'Ada', phone: '' } } },
+    });
+    try {
+      const lines = await checkRestDefinition({
+        definition: 'hubspot',
+        settings: {
+          name: 'CRM',
+          baseUrl: hubspot.url,
+          secretRef: 'check',
+          fields: [
+            { name: 'firstname', category: 'identity', strategy: 'redact' },
+            { name: 'phone', category: 'contact', strategy: 'mask' },
+          ],
+        },
+        subject: { email: 'ADA@example.com' },
+        secret: token,
+      });
+      expect(lines).toEqual([{ object: 'contact', id: '501', erasure: 'delete', held: ['firstname'] }]);
+      // Reads only: the search (a POST that changes nothing) and the record.
+      expect(hubspot.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+        'POST /crm/v3/objects/contacts/search',
+        'GET /crm/v3/objects/contacts/501',
+      ]);
+      expect(hubspot.store.get('contact')?.get('501')).toEqual({
+        email: 'ada@example.com',
+        firstname: 'Ada',
+        phone: '',
+      });
+    } finally {
+      await hubspot.stop();
     }
   });
 });

@@ -5,6 +5,8 @@ import { PermanentSystemError } from '#core/shared/errors.ts';
 import { documentClient } from '../dynamodb/client.ts';
 import { DynamoTableConnector } from './dynamodb-table.ts';
 import { HttpWebhookConnector } from './http-webhook.ts';
+import { definitionOf } from '#core/connectors/rest/shipped.ts';
+import { RestConnector } from './rest/rest-connector.ts';
 import { mysql, postgres } from './sql-dialects.ts';
 import { SqlTableConnector } from './sql-table.ts';
 import { environmentSecrets, type SystemSecrets } from './system-secrets.ts';
@@ -86,6 +88,19 @@ const connectorKinds: Factories = {
       : new DynamoTableConnector(documentClient(), settings, secrets.hashKey),
   postgres: (settings, secrets) => new SqlTableConnector(settings, postgres, secrets.hashKey, secrets.systemSecrets),
   mysql: (settings, secrets) => new SqlTableConnector(settings, mysql, secrets.hashKey, secrets.systemSecrets),
+  // The credentials are found on each call (cached by the source), never held in the registry.
+  rest: (settings, secrets) => {
+    const definition = definitionOf(settings.definition);
+    if (!definition) throw new PermanentSystemError('no shipped definition has this id');
+    const source = secrets.systemSecrets ?? environmentSecrets;
+    return new RestConnector(definition, settings, secrets.hashKey, async () => {
+      const value = await source.value('rest', settings.secretRef);
+      if (value) return value;
+      throw new PermanentSystemError(
+        `no credentials are configured for this system (${source.where('rest', settings.secretRef)})`,
+      );
+    });
+  },
   manual: () => refused('this system is handled by an operator task'),
 };
 

@@ -14,7 +14,7 @@ import { PermanentSystemError, TransientSystemError } from '#core/shared/errors.
 import type { LocalKeyFiles } from './local-key-files.ts';
 
 /** The connector kinds that have secrets of their own, as they appear in the secret's name. */
-export type SecretKind = 'http' | 'postgres' | 'mysql';
+export type SecretKind = 'http' | 'rest' | 'postgres' | 'mysql';
 
 /** What is needed of the SDK client (tests inject one: Secrets Manager does not run locally). */
 export interface SecretsManagerSender {
@@ -67,7 +67,7 @@ export class SystemSecrets {
 
   /** Where a reference was looked for, for an error: the variable, and the secret when there is a prefix. */
   where(kind: SecretKind, ref: string): string {
-    const variable = kind === 'http' ? secretVariable(ref) : connectionVariable(ref);
+    const variable = kind === 'http' || kind === 'rest' ? secretVariable(ref) : connectionVariable(ref);
     const name = this.secretName(kind, ref);
     return name ? `${variable} is not set and secret ${name} does not exist` : `${variable} is not set`;
   }
@@ -103,8 +103,9 @@ export class SystemSecrets {
 
   private variable(kind: SecretKind, ref: string, suffix = ''): string | undefined {
     return (
-      (this.options.env ?? process.env)[(kind === 'http' ? secretVariable(ref) : connectionVariable(ref)) + suffix] ||
-      undefined
+      (this.options.env ?? process.env)[
+        (kind === 'http' || kind === 'rest' ? secretVariable(ref) : connectionVariable(ref)) + suffix
+      ] || undefined
     );
   }
 

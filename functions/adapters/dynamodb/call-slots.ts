@@ -126,4 +126,21 @@ export class DynamoCallSlots implements CallSlotStore {
       if (Item && Number(Item.nextStartAt) > latest) return undefined;
     }
   }
+
+  async holdStarts(systemId: string, until: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { PK: `START#${systemId}`, SK: 'NEXT' },
+          UpdateExpression: 'SET nextStartAt = :until, expiresAt = :ttl',
+          ConditionExpression: 'attribute_not_exists(nextStartAt) OR nextStartAt < :until',
+          ExpressionAttributeValues: { ':until': until, ':ttl': ttl(until) },
+        }),
+      );
+    } catch (err) {
+      // Held as long or longer already.
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
 }

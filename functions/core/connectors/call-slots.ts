@@ -16,6 +16,8 @@ export type LimitedSystem = Pick<ConnectedSystem, 'systemId' | 'concurrency' | '
 /** Runs one call to a system inside the system's limits. */
 export interface CallGate {
   run<T>(system: LimitedSystem, call: () => Promise<T>): Promise<T>;
+  /** Starts no call to the system before `until` (epoch ms): it answered 429 with a Retry-After. */
+  holdStarts?(system: LimitedSystem, until: number): Promise<void>;
 }
 
 /** One slot held: which, under which lease id, until when (epoch ms). */
@@ -39,6 +41,8 @@ export interface CallSlotStore {
    * it. Undefined, booking nothing, when that start would be later than `latest`.
    */
   bookStart(systemId: string, gapMs: number, now: number, latest: number): Promise<number | undefined>;
+  /** Moves the system's next call start to `until`, unless it is later already. */
+  holdStarts(systemId: string, until: number): Promise<void>;
 }
 
 export interface SharedGateOptions {
@@ -96,14 +100,23 @@ export class SharedCallGate implements CallGate {
     }, leaseMs / 3);
     renewal.unref?.();
     try {
-      if (system.rateLimitPerSecond)
-        await this.waitForStart(system.systemId, 1000 / system.rateLimitPerSecond, deadline);
+      // A rest system books its start even without a rate: a vendor's 429 may have held its starts.
+      if (system.rateLimitPerSecond || system.connector.kind === 'rest')
+        await this.waitForStart(
+          system.systemId,
+          system.rateLimitPerSecond ? 1000 / system.rateLimitPerSecond : 0,
+          deadline,
+        );
       return await call();
     } finally {
       clearInterval(renewal);
       // A give-back that fails leaves the slot to its lease, which runs out by itself.
       await this.store.giveBack(lease).catch(() => undefined);
     }
+  }
+
+  async holdStarts(system: LimitedSystem, until: number): Promise<void> {
+    await this.store.holdStarts(system.systemId, until);
   }
 
   private async takeSlot(system: LimitedSystem, leaseMs: number, deadline: number): Promise<SlotLease> {

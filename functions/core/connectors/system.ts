@@ -1,5 +1,7 @@
 /** A connected system as registered in the systems registry (PUT /v1/systems/{systemId}). */
 import { z } from 'zod';
+import { definitionIdSchema, restDefinitionSchema, restSettingsSchema, settingsProblems } from './rest/definition.ts';
+import { definitionOf } from './rest/shipped.ts';
 
 export const strategies = ['delete_row', 'null', 'redact', 'hash', 'mask', 'generalize', 'random', 'retain'] as const;
 export type Strategy = (typeof strategies)[number];
@@ -100,6 +102,17 @@ export const connectorSchema = z.discriminatedUnion('kind', [
       keyColumn: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a key column is an identifier'),
     }),
   ),
+  // A vendor's own REST API, driven by a definition (a shipped one by id, or the operator's own): core/connectors/rest/.
+  z.strictObject({
+    kind: z.literal('rest'),
+    definition: z.union([definitionIdSchema, restDefinitionSchema]),
+    baseUrl: z.url({ protocol: /^https?$/ }),
+    settings: restSettingsSchema.default({}),
+    /** Where the credentials are: CONNECTOR_SECRET_<REF>, else the secret `custodian/connectors/rest/<ref>`. */
+    secretRef: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,200}$/),
+    /** Bounds each request to the vendor. @default 10000 */
+    timeoutMs: z.number().int().min(100).max(30_000).default(10_000),
+  }),
   // An operator does the work in the system by hand and attests it (POST .../systems/{systemId}/complete).
   z.strictObject({
     kind: z.literal('manual'),
@@ -109,17 +122,28 @@ export const connectorSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
-export const systemInputSchema = z.strictObject({
-  name: z.string().trim().min(1).max(100),
-  connector: connectorSchema,
-  capabilities: z.array(z.enum(capabilities)).min(1),
-  fields: z.array(fieldSchema).max(200).default([]),
-  /** Notified of erasures and rectifications (GDPR Art. 19). */
-  recipient: z.boolean().default(false),
-  concurrency: z.number().int().min(1).max(100).default(4),
-  /** Calls per second at most (a system's API quota); absent: only `concurrency` bounds the calls. */
-  rateLimitPerSecond: z.number().min(0.1).max(1000).optional(),
-});
+export const systemInputSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    connector: connectorSchema,
+    capabilities: z.array(z.enum(capabilities)).min(1),
+    fields: z.array(fieldSchema).max(200).default([]),
+    /** Notified of erasures and rectifications (GDPR Art. 19). */
+    recipient: z.boolean().default(false),
+    concurrency: z.number().int().min(1).max(100).default(4),
+    /** Calls per second at most (a system's API quota); absent: only `concurrency` bounds the calls. */
+    rateLimitPerSecond: z.number().min(0.1).max(1000).optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.connector.kind !== 'rest') return;
+    const definition = definitionOf(s.connector.definition);
+    if (!definition) {
+      ctx.addIssue({ code: 'custom', message: 'no shipped definition has this id', path: ['connector', 'definition'] });
+      return;
+    }
+    for (const message of settingsProblems(definition, s.connector.settings))
+      ctx.addIssue({ code: 'custom', message, path: ['connector', 'settings'] });
+  });
 export type SystemInput = z.infer<typeof systemInputSchema>;
 export type FieldRule = z.infer<typeof fieldSchema>;
 export type ConnectorSettings = z.infer<typeof connectorSchema>;

@@ -112,6 +112,19 @@ export class SystemBusyError extends TransientSystemError {
     this.name = 'SystemBusyError';
   }
 }
+/**
+ * The system said to slow down (429 with Retry-After): its calls are held that long (the call gate) and
+ * the step is retried as busy. Named `SystemBusyError`, the name the workflow's Retry matches.
+ */
+export class SystemThrottledError extends SystemBusyError {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+    this.name = 'SystemBusyError';
+  }
+}
 /** A connected system refused the call for good (4xx, bad configuration). */
 export class PermanentSystemError extends Error {
   constructor(message: string) {

@@ -74,6 +74,21 @@ export const registeredSystemResponse = systemResponse.extend({
     .describe('The signing key issued to the system now: shown this once, never stored in the registry'),
 });
 export const rotatedKeyResponse = z.looseObject({ systemId: z.string(), signingSecret: z.string() });
+/** The shipped rest definitions, each as data (docs/connectors.md documents every member). */
+export const connectorDefinitionsResponse = z.looseObject({
+  items: z.array(
+    z.looseObject({
+      id: z.string(),
+      version: z.string(),
+      title: z.string(),
+      auth: z.looseObject({ kind: z.string() }),
+      settings: z.array(z.looseObject({ name: z.string(), description: z.string() })),
+      permissions: z.array(z.string()),
+      capabilities: z.array(z.string()),
+      objects: z.array(z.looseObject({ name: z.string() })),
+    }),
+  ),
+});
 
 /** The consent routes' promises (the consent issue may add fields). */
 export const consentCaptureResponse = z.looseObject({});

@@ -140,6 +140,14 @@ export const routeTable = [
     tables: { ecif: 'read' },
   },
   {
+    method: 'GET',
+    path: '/v1/connector-definitions',
+    handler: 'list-connector-definitions',
+    auth: 'jwt',
+    roles: ['operator', 'auditor'],
+    tables: {},
+  },
+  {
     method: 'POST',
     path: '/v1/privacy-requests',
     handler: 'submit-privacy-request',

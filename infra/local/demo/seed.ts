@@ -16,6 +16,8 @@ export interface SeedDemoOptions {
   coreBankingTable: string;
   /** The warehouse table, when the demo warehouse runs. */
   warehouseTable?: string;
+  /** The HubSpot-shaped CRM's base URL, when it runs. */
+  hubspotUrl?: string;
   customers: DemoCustomer[];
   /** Calls in flight at once (default 8). */
   concurrency?: number;
@@ -108,6 +110,7 @@ export async function seedDemo(opts: SeedDemoOptions): Promise<SeedDemoResult> {
     coreBankingTable: opts.coreBankingTable,
     marketingUrl: opts.marketingUrl,
     warehouseTable: opts.warehouseTable,
+    hubspotUrl: opts.hubspotUrl,
   });
   const signingKeys: Record<string, string> = {};
   for (const [systemId, body] of Object.entries(systems)) {

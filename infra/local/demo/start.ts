@@ -27,6 +27,8 @@ import { issuedKeyRef } from '#core/connectors/signing-keys.ts';
 import { CORE_BANKING_TABLE, WAREHOUSE_CONNECTION_REF } from './systems.ts';
 import { seedWarehouse, type DemoWarehouse } from './warehouse.ts';
 import { walkthrough } from './walkthrough.ts';
+import { HUBSPOT_DEMO_TOKEN, startHubspotCrm, withHubspot } from './hubspot-crm.ts';
+import type { VendorApi } from './vendor-api.ts';
 
 export interface StartDemoOptions {
   crmPort?: number;
@@ -44,6 +46,8 @@ export interface StartDemoOptions {
    * runtime's). The demo seeds it, registers it and stops it. Absent: no warehouse.
    */
   warehouse?: Promise<DemoWarehouse>;
+  /** The HubSpot-shaped CRM (a `rest` system): true, or its port. Absent: not run. */
+  hubspot?: boolean | { port?: number };
 }
 
 export interface Demo {
@@ -54,6 +58,8 @@ export interface Demo {
   crmUrl: string;
   coreBankingTable: string;
   warehouse?: DemoWarehouse;
+  /** The HubSpot-shaped CRM, when it runs. */
+  hubspot?: VendorApi;
   customers: DemoCustomer[];
   seeded: SeedDemoResult;
   summary: string;
@@ -64,7 +70,8 @@ export interface Demo {
 export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = {}): Promise<Demo> {
   const seed = opts.seed ?? 42;
   const drawn = demoCustomers(seed, opts.customers ?? 60);
-  const customers = opts.warehouse ? withWarehouse(drawn) : drawn;
+  const withDw = opts.warehouse ? withWarehouse(drawn) : drawn;
+  const customers = opts.hubspot ? withHubspot(withDw) : withDw;
   // consent.changed is signed with the deployment's key; each service's webhook key is issued at registration.
   const eventsSecret = runtime.env.CONNECTOR_SIGNING_SECRET;
   if (!eventsSecret) throw new Error('the runtime has no CONNECTOR_SIGNING_SECRET for consent.changed');
@@ -87,6 +94,14 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
   });
   // Systems this runtime started itself: the only loopback ports it calls.
   for (const service of [crm, marketing]) allowLocalSystem(service.url);
+  const hubspot = opts.hubspot
+    ? await startHubspotCrm(customers, typeof opts.hubspot === 'object' ? opts.hubspot.port : undefined).catch(
+        async (err: unknown) => {
+          await Promise.all([crm.stop(), marketing.stop()]);
+          throw err;
+        },
+      )
+    : undefined;
   // The CRM subscribes to consent.changed (the local publisher reads this at each publish).
   process.env.CONSENT_SUBSCRIBERS = `${crm.baseUrl}/events`;
   let warehouse: DemoWarehouse | undefined;
@@ -94,7 +109,7 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
     // The connector's pool first: its idle connections to the warehouse must not see it go away.
     await closeSqlPools();
     await warehouse?.stop();
-    await Promise.all([crm.stop(), marketing.stop()]);
+    await Promise.all([crm.stop(), marketing.stop(), hubspot?.stop()]);
   };
   try {
     // The warehouse first: PGlite's start holds the event loop in long slices, and SDK calls in flight
@@ -124,6 +139,7 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
       marketingUrl: marketing.url,
       coreBankingTable: tableName,
       ...(warehouse ? { warehouseTable: warehouse.table } : {}),
+      ...(hubspot ? { hubspotUrl: hubspot.url } : {}),
       customers,
     });
     // Each service takes the key it was issued, as its operator would from the registration's answer
@@ -144,6 +160,7 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
       crmUrl: crm.url,
       coreBankingTable: tableName,
       ...(warehouse ? { warehouse } : {}),
+      ...(hubspot ? { hubspot } : {}),
       customers,
       seeded,
       summary: `${describeCustomers(customers, seed)}${erased}`,
@@ -156,6 +173,7 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
           customer: customers[0],
           erasureSubject: customers[1] ?? customers[0],
           ...(warehouse ? { warehouse: { url: warehouse.url, table: warehouse.table } } : {}),
+          ...(hubspot ? { hubspot: { url: hubspot.url, token: HUBSPOT_DEMO_TOKEN } } : {}),
         }),
       stop,
     };

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { systemInputSchema } from '#core/connectors/system.ts';
 import { CORE_BANKING_SYSTEM_ID, CRM_SYSTEM_ID, MARKETING_SYSTEM_ID, WAREHOUSE_SYSTEM_ID } from './customers.ts';
+import { HUBSPOT_SYSTEM_ID, hubspotSystem } from './hubspot-crm.ts';
 
 export type SystemBody = z.input<typeof systemInputSchema>;
 
@@ -132,11 +133,13 @@ export function demoSystems(opts: {
   coreBankingTable?: string;
   marketingUrl?: string;
   warehouseTable?: string;
+  hubspotUrl?: string;
 }): Record<string, SystemBody> {
   return {
     [CRM_SYSTEM_ID]: crmSystem(opts.crmUrl),
     ...(opts.marketingUrl ? { [MARKETING_SYSTEM_ID]: marketingSystem(opts.marketingUrl) } : {}),
     [CORE_BANKING_SYSTEM_ID]: coreBankingSystem(opts.coreBankingTable),
     ...(opts.warehouseTable ? { [WAREHOUSE_SYSTEM_ID]: warehouseSystem(opts.warehouseTable) } : {}),
+    ...(opts.hubspotUrl ? { [HUBSPOT_SYSTEM_ID]: hubspotSystem(opts.hubspotUrl) } : {}),
   };
 }

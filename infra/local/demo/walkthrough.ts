@@ -2,6 +2,7 @@
  * The copy-paste walkthrough `npm start` prints: curl commands (bash/zsh) against the running API
  * and the demo CRM, each body valid for its route's schema.
  */
+import { HUBSPOT_SYSTEM_ID } from './hubspot-crm.ts';
 import type { CaptureInput, DecisionInput } from '#core/consent/consent.ts';
 import type { RequestInput } from '#core/requests/request.ts';
 import { CRM_SYSTEM_ID, type DemoCustomer } from './customers.ts';
@@ -20,6 +21,8 @@ export interface WalkthroughOptions {
   warehouse?: { url: string; table: string };
   /** The demo marketing platform (async), when it runs: its profile is shown before and after. */
   marketingUrl?: string;
+  /** The HubSpot-shaped CRM (a `rest` system), when it runs: its contact is shown before and after. */
+  hubspot?: { url: string; token: string };
 }
 
 /** A shell word in single quotes. */
@@ -63,6 +66,9 @@ export function walkthrough(opts: WalkthroughOptions): string {
   const warehouseKey = opts.warehouse && opts.erasureSubject.warehouse?.customer_key;
   const marketing = opts.marketingUrl && new URL(opts.marketingUrl).origin;
   const marketingProfile = marketing && opts.erasureSubject.marketing?.contactId;
+  const hubspotContact =
+    opts.hubspot && opts.erasureSubject.input.crossReferences.find((x) => x.systemId === HUBSPOT_SYSTEM_ID)?.localId;
+  const hubspotGet = `curl -s -H "Authorization: Bearer $HS_TOKEN" "$HS_URL/crm/v3/objects/contacts/${hubspotContact}?properties=email,firstname,lastname"`;
   // Polls (up to 30 s) until the request has left received/in_progress, then prints it.
   const settled = (id: string, role: string) =>
     `for i in $(seq 60); do R=$(curl -s $API/v1/privacy-requests/${id} ${auth(role)}); case "$R" in *'"status":"received"'*|*'"status":"in_progress"'*) sleep 0.5;; *) break;; esac; done; echo "$R"`;
@@ -72,7 +78,7 @@ export function walkthrough(opts: WalkthroughOptions): string {
   const lines = [
     'Walkthrough (bash/zsh; paste step by step):',
     '',
-    `  export API=${sq(api)} CRM_URL=${sq(crm)}${marketing ? ` MKT_URL=${sq(marketing)}` : ''}${opts.warehouse ? ` DW_URL=${sq(opts.warehouse.url)}` : ''}`,
+    `  export API=${sq(api)} CRM_URL=${sq(crm)}${marketing ? ` MKT_URL=${sq(marketing)}` : ''}${opts.warehouse ? ` DW_URL=${sq(opts.warehouse.url)}` : ''}${opts.hubspot ? ` HS_URL=${sq(opts.hubspot.url)} HS_TOKEN=${sq(opts.hubspot.token)}` : ''}`,
     ...exports.map((l) => `  ${l}`),
     '',
     '  # 1. Health: the version and each dependency',
@@ -108,6 +114,13 @@ export function walkthrough(opts: WalkthroughOptions): string {
           '',
         ]
       : []),
+    ...(hubspotContact
+      ? [
+          `  # 5d. ... and in the HubSpot-shaped CRM (a rest system: HubSpot's own API, no adapter)`,
+          `  ${hubspotGet}`,
+          '',
+        ]
+      : []),
     `  # 6. Anyone submits an erasure for ${opts.erasureSubject.ecifId}, by email: 202, waiting for a code (keeps the id)`,
     `  REQ=$(curl -s -X POST $API/v1/privacy-requests ${json} \\`,
     `    ${body(erasureRequestBody(email))} \\`,
@@ -125,6 +138,13 @@ export function walkthrough(opts: WalkthroughOptions): string {
       ? [
           `  # 9. The CRM contact now: erased per the CRM's field strategies`,
           `  curl -s $CRM_URL/contacts/${subjectContact}`,
+          '',
+        ]
+      : []),
+    ...(hubspotContact
+      ? [
+          `  # 9d. The HubSpot contact now: gone, by HubSpot's GDPR delete (proven by the same read: 404)`,
+          `  ${hubspotGet}`,
           '',
         ]
       : []),

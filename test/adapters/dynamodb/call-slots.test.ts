@@ -151,6 +151,7 @@ describe('shared call slots', () => {
         if (at !== undefined) booked.push(at);
         return at;
       },
+      holdStarts: (id, until) => store.holdStarts(id, until),
     });
     const gates = [0, 1, 2].map(() => {
       const { store } = instance();
@@ -165,6 +166,31 @@ describe('shared call slots', () => {
     const starts = [...target.seen.starts].sort((x, y) => x - y);
     for (let i = 0; i < starts.length; i++) expect(starts[i]).toBeGreaterThanOrEqual(b[i] - 1);
     expect(starts[8] - b[0]).toBeGreaterThanOrEqual(800 - 1);
+  });
+
+  it('a rest system held by its 429 (Retry-After): no instance starts a call to it before the hold ends', async () => {
+    const s = system(4, {
+      connector: {
+        kind: 'rest',
+        definition: 'stripe',
+        baseUrl: 'https://api.stripe.com',
+        settings: {},
+        secretRef: 'stripe',
+        timeoutMs: 5_000,
+      },
+    });
+    const [a, b] = [instance(), instance()];
+    const until = Date.now() + 600;
+    await a.gate.holdStarts(s, until);
+    // A shorter hold after it does not shorten it.
+    await b.gate.holdStarts(s, until - 400);
+    const target = fakeSystem(1);
+    await Promise.all([a.gate.run(s, target.call), b.gate.run(s, target.call)]);
+    for (const start of target.seen.starts) expect(start).toBeGreaterThanOrEqual(until - 1);
+    // A hold beyond the longest wait is not waited out: the step is retried as busy.
+    const c = instance({ maxWaitMs: 200 });
+    await c.gate.holdStarts(s, Date.now() + 5_000);
+    await expect(c.gate.run(s, target.call)).rejects.toBeInstanceOf(SystemBusyError);
   });
 
   it('the handlers take the shared gate where SYSTEM_LIMITS=shared (as CDK sets it), the process gate by default', async () => {

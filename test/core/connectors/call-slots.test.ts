@@ -49,6 +49,9 @@ class MemorySlots implements CallSlotStore {
     this.next.set(systemId, at + gapMs);
     return at;
   }
+  async holdStarts(systemId: string, until: number) {
+    this.next.set(systemId, Math.max(this.next.get(systemId) ?? 0, until));
+  }
 }
 
 function clocked(store: CallSlotStore, over: { maxWaitMs?: number; random?: () => number } = {}) {
