@@ -23,6 +23,7 @@ import { documentClient, resetDocumentClient } from '#adapters/dynamodb/client.t
 import { DynamoAuditLog } from '#adapters/dynamodb/audit-log.ts';
 import { DynamoConsentLedger } from '#adapters/dynamodb/consent-ledger.ts';
 import { DynamoEcifRegistry } from '#adapters/dynamodb/ecif-registry.ts';
+import { DynamoRequestFigures } from '#adapters/dynamodb/request-figures.ts';
 import { DynamoRequestStore } from '#adapters/dynamodb/request-store.ts';
 import { DynamoFollowUpStore } from '#adapters/dynamodb/follow-ups.ts';
 import { DynamoLegalHolds } from '#adapters/dynamodb/legal-holds.ts';
@@ -143,6 +144,7 @@ async function build() {
     systems,
     consent: new DynamoConsentLedger(db, env.TABLE_CONSENT),
     requests: new DynamoRequestStore(db, env.TABLE_REQUESTS, env.REQUEST_RETENTION_DAYS),
+    requestFigures: new DynamoRequestFigures(db, env.TABLE_REQUESTS),
     followUps: new DynamoFollowUpStore(db, env.TABLE_REQUESTS),
     holds: new DynamoLegalHolds(db, env.TABLE_ECIF),
     outbox,

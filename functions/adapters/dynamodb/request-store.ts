@@ -1,7 +1,7 @@
 /**
  * Privacy requests on DynamoDB: `REQ#<id>`/`META`, `REQ#<id>`/`SYS#<systemId>`, `IDEMP#<keyHash>`/`IDEMP`
  * claims for Idempotency-Key, and `SUBJ#<ecifId>`/`OPEN#<type>` claims for the duplicate rule. The `GSI1`
- * index lists requests by status and held-to deadline. A closed request's items carry `expiresAt` (TTL):
+ * index lists requests by status and held-to deadline, `GSI2` by received date (request-figures.ts). A closed request's items carry `expiresAt` (TTL):
  * kept the configured retention (11 CCR §7101: at least 24 months), then gone.
  */
 import {
@@ -32,6 +32,7 @@ import {
   setExpression,
   withoutKeys,
 } from './client.ts';
+import { receivedIndex } from './request-figures.ts';
 
 const meta = (id: string) => ({ PK: `REQ#${id}`, SK: 'META' });
 const statusKey = (status: RequestStatus) => `STATUS#${status}`;
@@ -59,7 +60,7 @@ export class DynamoRequestStore implements RequestStore {
     const put = {
       Put: {
         TableName: this.table,
-        Item: { ...meta(request.id), ...statusIndex(request), ...request },
+        Item: { ...meta(request.id), ...statusIndex(request), ...receivedIndex(request), ...request },
         ConditionExpression: 'attribute_not_exists(PK)',
       },
     };
