@@ -287,6 +287,14 @@ export const routeTable = [
   },
   {
     method: 'GET',
+    path: '/v1/metrics',
+    handler: 'dashboard-metrics',
+    auth: 'jwt',
+    roles: ['operator', 'auditor'],
+    tables: { requests: 'read' },
+  },
+  {
+    method: 'GET',
     path: '/v1/audit/events',
     handler: 'audit-events',
     auth: 'jwt',
