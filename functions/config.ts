@@ -5,12 +5,15 @@
  * (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SFN, AWS_ENDPOINT_URL_S3): nothing else changes locally.
  */
 import { z } from 'zod';
+import { ConfigurationError } from '#core/shared/errors.ts';
 
 export const configSchema = z.object({
   TABLE_ECIF: z.string().min(1),
   TABLE_CONSENT: z.string().min(1),
   TABLE_REQUESTS: z.string().min(1),
   TABLE_AUDIT: z.string().min(1),
+  /** Idempotency-Key records of the write routes (Powertools' schema: `id`, TTL `expiration`). */
+  TABLE_IDEMPOTENCY: z.string().min(1).optional(),
   REPORT_BUCKET: z.string().min(1).optional(),
   /** The write-once (Object Lock) bucket of the daily audit digests. */
   DIGEST_BUCKET: z.string().min(1).optional(),
@@ -30,6 +33,16 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9/_+=.@-]{1,100}$/)
     .optional(),
+  /**
+   * Loopback ports connected systems may be called on (read at each call): absent in a deployment (none);
+   * the local runtime lists the ports of the systems it starts; `any` is the explicit local setting.
+   */
+  CONNECTOR_LOOPBACK: z
+    .string()
+    .regex(/^(any|[0-9, ]*)$/)
+    .optional(),
+  /** Local runtime: the directory of the keys issued to systems at registration (AWS: Secrets Manager under the prefix). */
+  CONNECTOR_KEYS_DIR: z.string().min(1).optional(),
   /**
    * Where a connected system's `concurrency` and `rateLimitPerSecond` hold: `process` (exact within one
    * process: the local runtime's default) or `shared` (leases in the requests table, one bound over
@@ -86,7 +99,7 @@ export function config(): Config {
     if (!parsed.success) {
       // Names only: values may be secrets.
       const names = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
-      throw new Error(`invalid configuration: ${names}`);
+      throw new ConfigurationError(names);
     }
     cached = parsed.data;
   }

@@ -16,6 +16,10 @@ import { WebhookConsentChanges } from '#adapters/webhooks/consent-subscribers.ts
 import { config, resetConfig } from '#functions/config.ts';
 import { callbackKeysOf, connectorFor } from '#adapters/connectors/registry.ts';
 import { SystemSecrets } from '#adapters/connectors/system-secrets.ts';
+import { LocalKeyFiles } from '#adapters/connectors/local-key-files.ts';
+import type { SystemKeyVault } from '#core/connectors/ports.ts';
+import { WebhookAddressGuard } from '#adapters/connectors/webhook-addresses.ts';
+import { loopbackAllowance } from '#core/connectors/webhook-address.ts';
 import { limitConcurrency, processCallGate } from '#adapters/connectors/concurrency.ts';
 import { SharedCallGate } from '#core/connectors/call-slots.ts';
 import { DynamoCallSlots } from '#adapters/dynamodb/call-slots.ts';
@@ -26,6 +30,7 @@ import { DynamoEcifRegistry } from '#adapters/dynamodb/ecif-registry.ts';
 import { DynamoRequestFigures } from '#adapters/dynamodb/request-figures.ts';
 import { DynamoRequestStore } from '#adapters/dynamodb/request-store.ts';
 import { DynamoFollowUpStore } from '#adapters/dynamodb/follow-ups.ts';
+import { idempotencyStore, resetIdempotencyStores } from '#adapters/dynamodb/idempotency-store.ts';
 import { DynamoLegalHolds } from '#adapters/dynamodb/legal-holds.ts';
 import { DynamoRateLimiter } from '#adapters/dynamodb/rate-limiter.ts';
 import { DynamoSystemsRegistry } from '#adapters/dynamodb/systems-registry.ts';
@@ -34,6 +39,8 @@ import { systemIdSchema } from '#core/ecif/customer.ts';
 import { createIdentityHasher } from '#core/ecif/identifiers.ts';
 import type { RequestWorkflow } from '#core/requests/ports.ts';
 import { systemClock } from '#core/shared/clock.ts';
+import { ConfigurationError } from '#core/shared/errors.ts';
+import { pageCursors } from '#core/shared/page-cursor.ts';
 
 /** A port whose adapter module loads on its first call (every port method is async). */
 function lazyPort<T extends object>(load: () => Promise<T>): T {
@@ -64,24 +71,48 @@ async function build() {
   const pepper = env.IDENTIFIER_PEPPER_SECRET_ARN
     ? await secretValue(env.IDENTIFIER_PEPPER_SECRET_ARN)
     : env.IDENTIFIER_PEPPER;
-  if (!pepper) throw new Error('invalid configuration: IDENTIFIER_PEPPER or IDENTIFIER_PEPPER_SECRET_ARN');
+  if (!pepper) throw new ConfigurationError('IDENTIFIER_PEPPER or IDENTIFIER_PEPPER_SECRET_ARN');
   const db = documentClient();
   const clock = systemClock;
+  // Every paged route's cursor is sealed with a key derived from the pepper (core/shared/page-cursor.ts).
+  const cursors = pageCursors(createHmac('sha256', pepper).update('custodian/page-cursor').digest('hex'));
   const signingSecret = env.CONNECTOR_SIGNING_SECRET_ARN
     ? await secretValue(env.CONNECTOR_SIGNING_SECRET_ARN)
     : env.CONNECTOR_SIGNING_SECRET;
+  const keyFiles = env.CONNECTOR_KEYS_DIR ? new LocalKeyFiles(env.CONNECTOR_KEYS_DIR) : undefined;
+  // Where webhooks may lead: public addresses; loopback ports only as CONNECTOR_LOOPBACK says (read at
+  // each check: the local runtime adds the ports of the systems it starts as it starts them).
+  const addresses = new WebhookAddressGuard(() => loopbackAllowance(process.env.CONNECTOR_LOOPBACK));
+  const ownTables = [env.TABLE_ECIF, env.TABLE_CONSENT, env.TABLE_REQUESTS, env.TABLE_AUDIT];
   // Never the pepper itself in a connected system's hands: the `hash` strategy gets a key derived from it.
   const secrets = {
     signingSecret,
     hashKey: createHmac('sha256', pepper).update('custodian/field-strategy/hash').digest('hex'),
-    // Systems' own secrets: the environment, else Secrets Manager under the deployment's prefix (read on first use).
-    systemSecrets: new SystemSecrets({ prefix: env.CONNECTOR_SECRETS_PREFIX }),
+    // Systems' own secrets: the environment, the local key files, else Secrets Manager under the deployment's prefix (read on first use).
+    systemSecrets: new SystemSecrets({
+      prefix: env.CONNECTOR_SECRETS_PREFIX,
+      ...(keyFiles ? { files: keyFiles } : {}),
+    }),
+    addresses,
+    ownTables,
   };
+  // Where the keys issued to systems at registration are written: the local key files, else Secrets Manager.
+  const keyVault: SystemKeyVault | undefined =
+    keyFiles ??
+    (env.CONNECTOR_SECRETS_PREFIX
+      ? lazyPort(async () => {
+          const [{ SecretsManagerKeyVault }, { SecretsManagerClient }] = await Promise.all([
+            import('#adapters/connectors/secrets-manager-keys.ts'),
+            import('@aws-sdk/client-secrets-manager'),
+          ]);
+          return new SecretsManagerKeyVault(new SecretsManagerClient({}), env.CONNECTOR_SECRETS_PREFIX!);
+        })
+      : undefined);
   const outbox: Outbox =
     env.OUTBOX === 'dev-mailbox'
       ? devMailbox
       : lazyPort(async () => {
-          if (!env.SES_FROM) throw new Error('invalid configuration: SES_FROM');
+          if (!env.SES_FROM) throw new ConfigurationError('SES_FROM');
           const [{ SesOutbox }, { SESv2Client }] = await Promise.all([
             import('#adapters/outbox/ses-outbox.ts'),
             import('@aws-sdk/client-sesv2'),
@@ -97,7 +128,7 @@ async function build() {
     return new StepFunctionsRequestWorkflow(new SFNClient({}), env.STATE_MACHINE_ARN);
   });
   const reports: ReportStore = lazyPort(async () => {
-    if (!env.REPORT_BUCKET) throw new Error('invalid configuration: REPORT_BUCKET');
+    if (!env.REPORT_BUCKET) throw new ConfigurationError('REPORT_BUCKET');
     return new (await import('#adapters/s3/report-store.ts')).S3ReportStore(await s3(), env.REPORT_BUCKET);
   });
   // consent.changed: EventBridge in AWS, signed webhooks locally. A failure to publish is logged, never
@@ -142,8 +173,8 @@ async function build() {
     hash: createIdentityHasher(pepper),
     ecif: new DynamoEcifRegistry(db, env.TABLE_ECIF),
     systems,
-    consent: new DynamoConsentLedger(db, env.TABLE_CONSENT),
-    requests: new DynamoRequestStore(db, env.TABLE_REQUESTS, env.REQUEST_RETENTION_DAYS),
+    consent: new DynamoConsentLedger(db, env.TABLE_CONSENT, cursors),
+    requests: new DynamoRequestStore(db, env.TABLE_REQUESTS, cursors, env.REQUEST_RETENTION_DAYS),
     requestFigures: new DynamoRequestFigures(db, env.TABLE_REQUESTS),
     followUps: new DynamoFollowUpStore(db, env.TABLE_REQUESTS),
     holds: new DynamoLegalHolds(db, env.TABLE_ECIF),
@@ -164,20 +195,30 @@ async function build() {
       submissionsPerHour: env.ANONYMOUS_SUBMISSIONS_PER_HOUR,
       verificationsPerHour: env.VERIFICATION_TRIES_PER_HOUR,
     },
-    audit: new DynamoAuditLog(db, env.TABLE_AUDIT, clock, env.AUDIT_RETENTION_DAYS),
+    audit: new DynamoAuditLog(db, env.TABLE_AUDIT, cursors, clock, env.AUDIT_RETENTION_DAYS),
     workflow,
     reports,
     changes,
+    keyVault,
+    addresses,
+    ownTables,
     digestArchive,
     // At most the system's registered `concurrency` calls in flight to it, starts spaced by its rate (adapters/connectors/concurrency.ts).
     connectorFor: (system: ConnectedSystem) => limitConcurrency(system, connectorFor(system, secrets), callGate),
-    /** The keys a system may sign its callbacks with (its own by reference, else the deployment's); none for an unknown system. */
+    /** The keys a system may sign its callbacks with (its own by reference, or the deployment's when it opted in); none for an unknown system. */
     callbackKeysFor: async (systemId: string, opts: { fresh?: boolean } = {}) => {
       // Checked before the path is validated: a malformed id is an unknown system, never a lookup.
       if (!systemIdSchema.safeParse(systemId).success) return [];
       const system = await systems.get(systemId);
       return system ? await callbackKeysOf(system, secrets, opts) : [];
     },
+    /** Where the chain keeps a route's Idempotency-Key records (Powertools' DynamoDB persistence layer). */
+    idempotencyStore: (route: string) => {
+      if (!env.TABLE_IDEMPOTENCY) throw new ConfigurationError('TABLE_IDEMPOTENCY');
+      return idempotencyStore(env.TABLE_IDEMPOTENCY, route);
+    },
+    /** Keys the hash that scopes an anonymous caller's Idempotency-Key to its source address. */
+    callerKey: createHmac('sha256', pepper).update('custodian/idempotency-caller').digest('hex'),
     /** Where async systems call back, when the deployment knows its public URL (else the path alone). */
     callbackBaseUrl: env.CALLBACK_BASE_URL,
   };
@@ -199,5 +240,6 @@ export function deps(): Promise<Deps> {
 export function resetDeps(): void {
   built = undefined;
   resetDocumentClient();
+  resetIdempotencyStores();
   resetConfig();
 }

@@ -21,6 +21,7 @@ import type { Config } from '#functions/config.ts';
 import type { Access, TableName } from '#handlers/http/routes.ts';
 import { pascal } from './names.ts';
 import { acknowledgeWildcardResources } from './nag.ts';
+import { grantSystemKeyIssuing } from './system-keys.ts';
 
 /** The repository root: entries and the lock file are resolved from here. */
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -81,7 +82,19 @@ export interface AccessSpec {
   readonly publishesConsentChanges?: boolean;
   /** Answers the workflow's waiting steps (callbacks, manual tasks): states:SendTask* on the state machine. */
   readonly answersTasks?: boolean;
+  /** Issues HTTP systems their signing keys (Secrets Manager, under the connectors prefix). */
+  readonly issuesSystemKeys?: boolean;
+  /** Honours Idempotency-Key: reads and writes its records in the idempotency table. */
+  readonly idempotent?: boolean;
 }
+
+/** What Powertools' DynamoDB persistence layer does to the idempotency table: no Query, no Scan. */
+export const idempotencyActions = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const;
 
 /** The AWS managed policy of active tracing: PutTraceSegments and PutTelemetryRecords, nothing else. */
 export const XRAY_WRITE_POLICY = 'AWSXRayDaemonWriteAccess';
@@ -102,6 +115,7 @@ export interface DataResources {
   readonly digestBucket: s3.IBucket;
   readonly pepperSecret: secretsmanager.ISecret;
   readonly connectorSigningSecret: secretsmanager.ISecret;
+  readonly idempotencyTable: dynamodb.ITable;
 }
 
 /** Environment names: those of functions/config.ts, plus the optional-token check of public routes. */
@@ -176,6 +190,7 @@ export class CustodianFunction extends Construct {
       ...(access.reports ? { REPORT_BUCKET: data.reportBucket.bucketName } : {}),
       ...(access.digests ? { DIGEST_BUCKET: data.digestBucket.bucketName } : {}),
       ...(access.startsWorkflow ? { STATE_MACHINE_ARN: props.stateMachine!.stateMachineArn } : {}),
+      ...(access.idempotent ? { TABLE_IDEMPOTENCY: data.idempotencyTable.tableName } : {}),
       // Functions that call systems hold each system's limits over every instance: leases in the requests table.
       ...(access.connectors
         ? {
@@ -186,6 +201,7 @@ export class CustodianFunction extends Construct {
             SYSTEM_SLOT_WAIT_MS: String(timeout.toMilliseconds() / 5),
           }
         : {}),
+      ...(access.issuesSystemKeys ? { CONNECTOR_SECRETS_PREFIX } : {}),
       ...(access.notifies ? { OUTBOX: 'ses', SES_FROM: props.sesFrom ?? 'privacy@example.com' } : {}),
       ...(props.holidays ? { HOLIDAYS: props.holidays } : {}),
       // A CRM refuses a decision token signed for another deployment (staging's, say).
@@ -283,6 +299,16 @@ export class CustodianFunction extends Construct {
       );
     }
 
+    if (access.idempotent) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'IdempotencyRecords',
+          actions: [...idempotencyActions],
+          resources: [data.idempotencyTable.tableArn],
+        }),
+      );
+    }
+
     if (access.reports) {
       const objects = data.reportBucket.arnForObjects('*');
       this.role.addToPolicy(
@@ -351,6 +377,8 @@ export class CustodianFunction extends Construct {
         `Secrets are registered per connected system at run time (connector.secretRef, connectionRef), all under the one prefix ${CONNECTOR_SECRETS_PREFIX}.`,
       );
     }
+
+    if (access.issuesSystemKeys) grantSystemKeyIssuing(this.role, stack, CONNECTOR_SECRETS_PREFIX);
 
     this.role.addToPolicy(
       new iam.PolicyStatement({

@@ -18,6 +18,7 @@ export type ErrorKind =
   | 'suppressed'
   | 'idempotency-key-reused'
   | 'verification-failed'
+  | 'unverified-outcome'
   | 'too-many-requests';
 
 export abstract class DomainError extends Error {
@@ -68,6 +69,11 @@ export class IdempotencyKeyReusedError extends DomainError {
   readonly kind = 'idempotency-key-reused';
 }
 
+/** A system said it succeeded and the read-back found otherwise (the fields left are in the extensions). */
+export class UnverifiedOutcomeError extends DomainError {
+  readonly kind = 'unverified-outcome';
+}
+
 /** A one-time code that is not the one sent (the tries left are in the extensions). */
 export class VerificationFailedError extends DomainError {
   readonly kind = 'verification-failed';
@@ -76,6 +82,17 @@ export class VerificationFailedError extends DomainError {
 /** An abuse limit was reached (429); `retryAfter` (seconds) is in the extensions. */
 export class TooManyRequestsError extends DomainError {
   readonly kind = 'too-many-requests';
+}
+
+/**
+ * The function's environment or its secrets are not what it needs. The message names variables,
+ * never their values: it is safe to log (handlers/middleware/error-log.ts).
+ */
+export class ConfigurationError extends Error {
+  constructor(names: string) {
+    super(`invalid configuration: ${names}`);
+    this.name = 'ConfigurationError';
+  }
 }
 
 /** A connected system failed in a way worth retrying (timeout, 5xx, throttling). */
@@ -100,5 +117,15 @@ export class PermanentSystemError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'PermanentSystemError';
+  }
+}
+/** The read-back after a system's answer found the action not done: the fields left, never their values. */
+export class ReadBackDisagreement extends PermanentSystemError {
+  constructor(
+    readonly action: string,
+    readonly remaining: string[],
+    readonly method: string,
+  ) {
+    super(`read-back found fields not ${action === 'erase' ? 'erased' : 'changed'}: ${remaining.join(', ')}`);
   }
 }

@@ -30,10 +30,17 @@ export interface RouteSpec {
   notifies?: boolean;
   /** Publishes `consent.changed` (EventBridge in AWS). */
   publishesConsentChanges?: boolean;
+  /**
+   * A write: honours Idempotency-Key (the same key and request answer the first answer, another
+   * request a 422), keyed per caller; its function may use the idempotency table.
+   */
+  idempotent?: boolean;
   /** A larger body limit than the default 256 KiB (a campaign list). */
   maxBodyBytes?: number;
   /** Reaches connected systems (their signing secret, read-backs). */
   connectors?: boolean;
+  /** Issues systems their signing keys (Secrets Manager under the connectors prefix in AWS). */
+  issuesSystemKeys?: boolean;
   /** Answers the workflow's waiting steps (states:SendTask*). */
   answersTasks?: boolean;
   /**
@@ -51,6 +58,7 @@ export const routeTable = [
     method: 'PUT',
     path: '/v1/ecif/customers/{ecifId}',
     handler: 'put-ecif-customer',
+    idempotent: true,
     auth: 'jwt',
     roles: ['steward'],
     tables: { ecif: 'write', audit: 'write' },
@@ -75,9 +83,21 @@ export const routeTable = [
     method: 'PUT',
     path: '/v1/systems/{systemId}',
     handler: 'put-system',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'write', audit: 'write' },
+    issuesSystemKeys: true,
+  },
+  {
+    method: 'POST',
+    path: '/v1/systems/{systemId}/signing-key',
+    handler: 'rotate-system-key',
+    idempotent: true,
+    auth: 'jwt',
+    roles: ['operator'],
+    tables: { ecif: 'read', audit: 'write' },
+    issuesSystemKeys: true,
   },
   {
     method: 'GET',
@@ -91,6 +111,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests',
     handler: 'submit-privacy-request',
+    idempotent: true,
     auth: 'public',
     roles: ['customer', 'operator'],
     tables: { ecif: 'read', consent: 'write', requests: 'write', audit: 'write' },
@@ -127,6 +148,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/verification',
     handler: 'verify-privacy-request',
+    idempotent: true,
     auth: 'public',
     roles: [],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -137,6 +159,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/cancel',
     handler: 'cancel-privacy-request',
+    idempotent: true,
     auth: 'public',
     roles: ['customer', 'operator'],
     tables: { requests: 'write', audit: 'write' },
@@ -145,6 +168,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/extend',
     handler: 'extend-privacy-request',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -154,6 +178,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/deny',
     handler: 'deny-privacy-request',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -163,16 +188,18 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/retry',
     handler: 'retry-privacy-request',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { requests: 'write', audit: 'write' },
     startsWorkflow: true,
   },
-  // An async system's answer: signed with its secret (HMAC over timestamp and body), no JWT.
+  // An async system's answer: signed with its key (HMAC over timestamp, method, path and body), no JWT.
   {
     method: 'POST',
     path: '/v1/callbacks/{requestId}/{systemId}',
     handler: 'system-callback',
+    idempotent: true,
     auth: 'hmac',
     roles: [],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -184,6 +211,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/systems/{systemId}/complete',
     handler: 'complete-manual-task',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -193,6 +221,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/consents',
     handler: 'capture-consent',
+    idempotent: true,
     auth: 'jwt',
     roles: ['customer', 'crm', 'operator'],
     tables: { ecif: 'read', consent: 'write', requests: 'write', audit: 'write' },
@@ -255,6 +284,7 @@ export const routeTable = [
     method: 'PUT',
     path: '/v1/subjects/{ecifId}/legal-hold',
     handler: 'put-legal-hold',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'write', audit: 'write' },
@@ -271,6 +301,7 @@ export const routeTable = [
     method: 'DELETE',
     path: '/v1/subjects/{ecifId}/legal-hold',
     handler: 'release-legal-hold',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'write', requests: 'write', audit: 'write' },
@@ -322,6 +353,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/audit/digests',
     handler: 'audit-digest',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator', 'auditor'],
     tables: { audit: 'write' },
