@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ApiError, createClient, type CustodianClient } from '../client/client.ts';
+import { reportCcpaMetrics } from './reports.ts';
 import { isExportTrailer } from '#core/audit/export-stream.ts';
 
 const usage = `custodian <command> [options]
@@ -32,6 +33,7 @@ const usage = `custodian <command> [options]
   audit events --from ISO [--request-id ID] | audit verify --from ISO [--to ISO]
   audit export --from ISO [--to ISO] [--out FILE] [--csv]   the streamed export, to the file as it arrives (constant memory);
                                            NDJSON for npm run audit:verify; fails (exit 3) when it was cut short
+  report ccpa-metrics --year YYYY [--csv]   the CCPA metrics of a calendar year, 11 CCR §7102 (operator, auditor)
   token --role R [--sub ID]                a local dev token (local runtime only)
 
 options: --url URL (CUSTODIAN_URL, default http://127.0.0.1:3000)  --token JWT (CUSTODIAN_TOKEN)
@@ -75,6 +77,7 @@ const { values: opts, positionals } = parseArgs({
     csv: { type: 'boolean', default: false },
     definition: { type: 'string' },
     settings: { type: 'string' },
+    year: { type: 'string' },
   },
 });
 const str = (k: string) => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
@@ -297,6 +300,12 @@ async function main(): Promise<number> {
       }
       return 0;
     }
+    case 'report ccpa-metrics':
+      return reportCcpaMetrics(client, need(str('year'), '--year'), {
+        csv: opts.csv === true,
+        json: opts.json === true,
+        table,
+      });
     case 'ecif import':
       return ecifImport(client, need(rest[0], 'file'));
     case 'requests submit': {

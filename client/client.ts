@@ -269,6 +269,16 @@ export function createClient(opts: ClientOptions) {
     auditEvents: (query: Record<string, string | undefined> = {}) =>
       pages<Record<string, unknown>>('/v1/audit/events', query),
     auditVerify: (query: Record<string, string | undefined> = {}) => call('GET', '/v1/audit/verify', { query }),
+    /** The CCPA metrics of a calendar year (11 CCR §7102), as JSON. */
+    ccpaMetrics: (year: number) =>
+      call<{ year: number; rights: Record<string, Record<string, unknown>> }>('GET', '/v1/reports/ccpa-metrics', {
+        query: { year },
+      }),
+    /** The same figures as the API's CSV text. */
+    ccpaMetricsCsv: async (year: number) =>
+      (await streamed('/v1/reports/ccpa-metrics', { query: { year, format: 'csv' } }, opts.baseUrl)).text(),
+    /** The dashboard's figures for [from, to). */
+    metrics: (query: { from: string; to: string }) => call<Record<string, unknown>>('GET', '/v1/metrics', { query }),
     /** The streamed export (NDJSON ends with its trailer line; CSV has none): the response, its body still arriving. */
     auditExport: (query: { from: string; to?: string; format?: 'ndjson' | 'csv' }) =>
       streamed('/v1/audit/export', { query }),

@@ -29,6 +29,7 @@ import { DynamoConsentLedger } from '#adapters/dynamodb/consent-ledger.ts';
 import { DynamoEcifRegistry } from '#adapters/dynamodb/ecif-registry.ts';
 import { DynamoLoadJobs } from '#adapters/dynamodb/load-jobs.ts';
 import type { LoadFiles, LoadWorkflow } from '#core/ecif/load-ports.ts';
+import { DynamoRequestFigures } from '#adapters/dynamodb/request-figures.ts';
 import { DynamoRequestStore } from '#adapters/dynamodb/request-store.ts';
 import { DynamoFollowUpStore } from '#adapters/dynamodb/follow-ups.ts';
 import { idempotencyStore, resetIdempotencyStores } from '#adapters/dynamodb/idempotency-store.ts';
@@ -187,6 +188,7 @@ async function build() {
     systems,
     consent: new DynamoConsentLedger(db, env.TABLE_CONSENT, cursors),
     requests: new DynamoRequestStore(db, env.TABLE_REQUESTS, cursors, env.REQUEST_RETENTION_DAYS),
+    requestFigures: new DynamoRequestFigures(db, env.TABLE_REQUESTS),
     followUps: new DynamoFollowUpStore(db, env.TABLE_REQUESTS),
     holds: new DynamoLegalHolds(db, env.TABLE_ECIF),
     loads: new DynamoLoadJobs(db, env.TABLE_ECIF),

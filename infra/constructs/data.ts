@@ -31,7 +31,8 @@ interface TableSpec {
 export const tableSpecs: Record<TableName, TableSpec> = {
   ecif: { stream: false, indexes: [] },
   consent: { stream: true, indexes: [] },
-  requests: { stream: true, ttlAttribute: 'expiresAt', indexes: ['GSI1'] },
+  // GSI1: by status and held-to deadline (the queue); GSI2: by received month and time (reports, the dashboard).
+  requests: { stream: true, ttlAttribute: 'expiresAt', indexes: ['GSI1', 'GSI2'] },
   // GSI1: events by day (`DAY#<yyyy-mm-dd>` / `<at>#<stream>#<seq>`): time-range search, verify and export without a Scan.
   // TTL `retainUntil`: the end of the event's day plus the retention (AUDIT_RETENTION_DAYS).
   audit: { stream: true, ttlAttribute: 'retainUntil', indexes: ['GSI1'] },

@@ -64,7 +64,7 @@ describe('DynamoDB tables', () => {
     else expect(p.StreamSpecification).toBeUndefined();
   });
 
-  it('requests: GSI1 on GSI1PK/GSI1SK (S), projection ALL, and TTL on expiresAt', () => {
+  it('requests: GSI1 (status) and GSI2 (received date) on their PK/SK (S), projection ALL, and TTL on expiresAt', () => {
     const p = (raw.Resources![byMetadata(raw, 'custodian:table', 'requests')] as any).Properties;
     expect(p.GlobalSecondaryIndexes).toEqual([
       {
@@ -75,11 +75,21 @@ describe('DynamoDB tables', () => {
         ],
         Projection: { ProjectionType: 'ALL' },
       },
+      {
+        IndexName: 'GSI2',
+        KeySchema: [
+          { AttributeName: 'GSI2PK', KeyType: 'HASH' },
+          { AttributeName: 'GSI2SK', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
     ]);
     expect(p.AttributeDefinitions).toEqual(
       expect.arrayContaining([
         { AttributeName: 'GSI1PK', AttributeType: 'S' },
         { AttributeName: 'GSI1SK', AttributeType: 'S' },
+        { AttributeName: 'GSI2PK', AttributeType: 'S' },
+        { AttributeName: 'GSI2SK', AttributeType: 'S' },
       ]),
     );
     expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });

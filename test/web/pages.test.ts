@@ -448,3 +448,42 @@ describe('the console', () => {
     await ctx.close();
   });
 });
+
+describe('the dashboard', () => {
+  it("draws the API's figures as charts, each with a table for screen readers and a CSV download", async () => {
+    const ctx = await browser.context();
+    const page = await ctx.newPage();
+    await signIn(page, 'operator', '/console/dashboard');
+    await page.locator('figure[data-chart]').nth(2).waitFor();
+    expect(await page.locator('figure[data-chart] canvas[role="img"]').count()).toBe(3);
+    // The same period the page asks for: the last 90 days, through tomorrow.
+    const to = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const from = new Date(Date.now() - 90 * 86_400_000).toISOString().slice(0, 10);
+    const res = await fetch(`${runtime.apiUrl}/v1/metrics?from=${from}&to=${to}`, {
+      headers: { authorization: `Bearer ${await signDevToken({ role: 'operator' })}` },
+    });
+    const metrics = (await res.json()) as {
+      received: { total: number };
+      now: { openByStatus: Record<string, number> };
+    };
+    expect(await page.locator('[data-summary]').textContent()).toContain(`${metrics.received.total} requests received`);
+    const cells = await page.locator('figure[data-chart="received"] table td').allTextContents();
+    expect(cells.reduce((n, c) => n + Number(c), 0)).toBe(metrics.received.total);
+    const open = await page.locator('figure[data-chart="open"] table td').allTextContents();
+    expect(open.map(Number)).toEqual(Object.values(metrics.now.openByStatus));
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download “Open requests by status, now” as CSV' }).click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\r\n');
+    expect(csv[0]).toBe('"","requests"');
+    expect(csv.slice(1)).toEqual(
+      Object.entries(metrics.now.openByStatus).map(([s, n]) => `"${s.replace(/_/g, ' ')}","${n}"`),
+    );
+    await checkPage(page, 'console-dashboard');
+    await ctx.close();
+  });
+});

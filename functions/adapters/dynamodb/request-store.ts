@@ -1,6 +1,6 @@
 /**
  * Privacy requests on DynamoDB: `REQ#<id>`/`META`, `REQ#<id>`/`SYS#<systemId>`, and `SUBJ#<ecifId>`/`OPEN#<type>` claims for the duplicate rule. The `GSI1`
- * index lists requests by status and held-to deadline. A closed request's items carry `expiresAt` (TTL):
+ * index lists requests by status and held-to deadline, `GSI2` by received date (request-figures.ts). A closed request's items carry `expiresAt` (TTL):
  * kept the configured retention (11 CCR §7101: at least 24 months), then gone.
  */
 import {
@@ -26,6 +26,7 @@ import {
 import { ConflictError } from '#core/shared/errors.ts';
 import { conditionalUpdates, type GroupCommit, type Update } from './group-commit.ts';
 import { batchGet, isConditionFailure, isTransactionCancelled, setExpression, withoutKeys } from './client.ts';
+import { receivedIndex } from './request-figures.ts';
 
 const meta = (id: string) => ({ PK: `REQ#${id}`, SK: 'META' });
 const statusKey = (status: RequestStatus) => `STATUS#${status}`;
@@ -54,7 +55,7 @@ export class DynamoRequestStore implements RequestStore {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: { ...meta(request.id), ...statusIndex(request), ...request },
+        Item: { ...meta(request.id), ...statusIndex(request), ...receivedIndex(request), ...request },
         ConditionExpression: 'attribute_not_exists(PK)',
       }),
     );

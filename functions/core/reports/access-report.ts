@@ -143,7 +143,7 @@ export function reportCsv(report: AccessReport): string {
   return `${rows.map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }
 
-function csvCell(v: string): string {
+export function csvCell(v: string): string {
   // A leading =, +, - or @ would be a formula in a spreadsheet: quote it behind an apostrophe
   // (a plain signed number, such as a phone number in E.164, is no formula and stays as it is).
   const safe = /^[=+\-@\t\r]/.test(v) && !/^[+-]?[\d\s().]+$/.test(v) ? `'${v}` : v;

@@ -347,6 +347,23 @@ export const routeTable = [
     tables: { ecif: 'write', requests: 'write', audit: 'write' },
     startsWorkflow: true,
   },
+  // Regulators' figures and the DPO's dashboard: computed from stored requests through indexes.
+  {
+    method: 'GET',
+    path: '/v1/reports/ccpa-metrics',
+    handler: 'ccpa-metrics',
+    auth: 'jwt',
+    roles: ['operator', 'auditor'],
+    tables: { requests: 'read' },
+  },
+  {
+    method: 'GET',
+    path: '/v1/metrics',
+    handler: 'dashboard-metrics',
+    auth: 'jwt',
+    roles: ['operator', 'auditor'],
+    tables: { requests: 'read' },
+  },
   {
     method: 'GET',
     path: '/v1/audit/events',

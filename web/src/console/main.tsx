@@ -7,6 +7,7 @@ import { currentSession, signInHref, signOut, takeTokenFromUrl } from '../shared
 import '../shared/styles.css';
 import { AuditView } from './audit.tsx';
 import { ConsentLookup } from './consent-lookup.tsx';
+import { DashboardView } from './dashboard.tsx';
 import type { ConsoleContext } from './context.ts';
 import { QueueView } from './queue.tsx';
 import { RequestView } from './request.tsx';
@@ -18,6 +19,7 @@ const sections = [
   { path: '/console/audit', label: 'Audit' },
   { path: '/console/consents', label: 'Consent lookup' },
   { path: '/console/systems', label: 'Connected systems' },
+  { path: '/console/dashboard', label: 'Dashboard' },
 ];
 
 function App({ config }: { config: WebConfig }) {
@@ -67,6 +69,7 @@ function App({ config }: { config: WebConfig }) {
   if (request) [view, title] = [<RequestView ctx={ctx} id={request[1]} />, `Request ${request[1]}`];
   else if (path === '/console/audit') [view, title] = [<AuditView ctx={ctx} />, 'Audit'];
   else if (path === '/console/consents') [view, title] = [<ConsentLookup ctx={ctx} />, 'Consent lookup'];
+  else if (path === '/console/dashboard') [view, title] = [<DashboardView ctx={ctx} />, 'Dashboard'];
   else if (path === '/console/systems') [view, title] = [<SystemsView ctx={ctx} />, 'Connected systems'];
   else [view, title] = [<QueueView ctx={ctx} />, 'Requests'];
   document.title = `${title} · Custodian console`;
