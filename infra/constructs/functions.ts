@@ -81,6 +81,10 @@ export interface AccessSpec {
   readonly publishesConsentChanges?: boolean;
   /** Answers the workflow's waiting steps (callbacks, manual tasks): states:SendTask* on the state machine. */
   readonly answersTasks?: boolean;
+  /** Starts audit verification jobs (states:StartExecution on their state machine). */
+  readonly startsAuditVerification?: boolean;
+  /** The audit key: `sign` (kms:Sign and kms:GetPublicKey) or `read` (its public half only). */
+  readonly auditKey?: 'sign' | 'read';
 }
 
 /** The AWS managed policy of active tracing: PutTraceSegments and PutTelemetryRecords, nothing else. */
@@ -102,6 +106,7 @@ export interface DataResources {
   readonly digestBucket: s3.IBucket;
   readonly pepperSecret: secretsmanager.ISecret;
   readonly connectorSigningSecret: secretsmanager.ISecret;
+  readonly auditKey: kms.IKey;
 }
 
 /** Environment names: those of functions/config.ts, plus the optional-token check of public routes. */
@@ -120,6 +125,8 @@ export interface CustodianFunctionProps {
   readonly data: DataResources;
   /** Required when `access.startsWorkflow`. */
   readonly stateMachine?: sfn.IStateMachine;
+  /** Required when `access.startsAuditVerification`. */
+  readonly auditVerification?: sfn.IStateMachine;
   /** Required when `access.publishesConsentChanges`. */
   readonly consentBus?: events.IEventBus;
   /** Added to the environment every function gets. */
@@ -147,6 +154,9 @@ export class CustodianFunction extends Construct {
   constructor(scope: Construct, id: string, props: CustodianFunctionProps) {
     super(scope, id);
     const { access, data } = props;
+    if (access.startsAuditVerification && !props.auditVerification) {
+      throw new Error(`${props.kind}:${props.name} starts audit verifications but no state machine was given`);
+    }
     if (access.startsWorkflow && !props.stateMachine) {
       throw new Error(`${props.kind}:${props.name} starts the workflow but no state machine was given`);
     }
@@ -174,6 +184,10 @@ export class CustodianFunction extends Construct {
       ...(access.reports ? { REPORT_BUCKET: data.reportBucket.bucketName } : {}),
       ...(access.digests ? { DIGEST_BUCKET: data.digestBucket.bucketName } : {}),
       ...(access.startsWorkflow ? { STATE_MACHINE_ARN: props.stateMachine!.stateMachineArn } : {}),
+      ...(access.startsAuditVerification
+        ? { AUDIT_VERIFICATION_STATE_MACHINE_ARN: props.auditVerification!.stateMachineArn }
+        : {}),
+      ...(access.auditKey ? { AUDIT_SIGNING_KEY_ID: data.auditKey.keyArn } : {}),
       // Functions that call systems hold each system's limits over every instance: leases in the requests table.
       ...(access.connectors
         ? {
@@ -242,6 +256,16 @@ export class CustodianFunction extends Construct {
 
     this.grantData(access, data);
     if (access.startsWorkflow) props.stateMachine!.grantStartExecution(this.role);
+    if (access.startsAuditVerification) props.auditVerification!.grantStartExecution(this.role);
+    if (access.auditKey) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'AuditKey',
+          actions: access.auditKey === 'sign' ? ['kms:Sign', 'kms:GetPublicKey'] : ['kms:GetPublicKey'],
+          resources: [data.auditKey.keyArn],
+        }),
+      );
+    }
     // A workflow task is created before its state machine: the stack grants it (TaskResponsePolicy) once both exist.
     if (access.answersTasks && props.stateMachine) {
       this.role.addToPolicy(

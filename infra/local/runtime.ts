@@ -6,6 +6,8 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { scheduledJobs } from '#handlers/scheduled/jobs.ts';
+import { auditVerificationTasks } from '#handlers/tasks/tasks.ts';
+import { AUDIT_VERIFICATION_WORKFLOW } from '../constructs/audit-verification.ts';
 import { redriveUnfinished } from '#core/requests/redrive.ts';
 import { deps, resetDeps } from '#handlers/deps.ts';
 import { extractWorkflowDefinition, synthTemplates } from '../synth.ts';
@@ -24,6 +26,7 @@ export const LOCAL_ACCOUNT = '000000000000';
 export const REPORT_BUCKET = 'custodian-reports';
 export const DIGEST_BUCKET = 'custodian-audit-digests';
 export const STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:custodian-privacy-request`;
+export const AUDIT_VERIFICATION_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:custodian-audit-verification`;
 
 export interface LocalRuntimeOptions {
   /** The HTTP API port (0: a free port). */
@@ -125,6 +128,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       REPORT_BUCKET,
       DIGEST_BUCKET,
       STATE_MACHINE_ARN,
+      AUDIT_VERIFICATION_STATE_MACHINE_ARN,
+      // The audit key: KMS's part played by a P-256 key of the local secrets file.
+      AUDIT_SIGNING_KEY: secrets.auditSigningKey,
       IDENTIFIER_PEPPER: process.env.IDENTIFIER_PEPPER ?? secrets.pepper,
       CONNECTOR_SIGNING_SECRET: process.env.CONNECTOR_SIGNING_SECRET ?? secrets.signingSecret,
       JWT_ISSUER: DEV_ISSUER,
@@ -143,8 +149,16 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     };
 
     const { definition } = extractWorkflowDefinition(stateless);
+    const audit = extractWorkflowDefinition(stateless, AUDIT_VERIFICATION_WORKFLOW);
     const sfn = await startLocalStepFunctions({
-      stateMachines: [{ arn: STATE_MACHINE_ARN, definition, tasks: taskHandlersFromTable() }],
+      stateMachines: [
+        { arn: STATE_MACHINE_ARN, definition, tasks: taskHandlersFromTable() },
+        {
+          arn: AUDIT_VERIFICATION_STATE_MACHINE_ARN,
+          definition: audit.definition,
+          tasks: taskHandlersFromTable(undefined, auditVerificationTasks),
+        },
+      ],
       port: sfnPort,
       retryIntervalMs: opts.retryIntervalMs,
       log,

@@ -196,12 +196,13 @@ function isLambdaInvoke(resource: string): boolean {
   return /^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/.test(resource);
 }
 
-/** Task handlers for the workflowTasks table, loaded lazily (after the runtime has set env). */
+/** Task handlers for a task table (the workflow's by default), loaded lazily (after the runtime has set env). */
 export function taskHandlersFromTable(
   dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../functions/handlers/tasks'),
+  table: Record<string, { handler: string }> = workflowTasks,
 ): Record<string, TaskHandler> {
   const out: Record<string, TaskHandler> = {};
-  for (const [stateName, spec] of Object.entries(workflowTasks)) {
+  for (const [stateName, spec] of Object.entries(table)) {
     let loaded: Promise<TaskHandler> | undefined;
     out[stateName] = async (input) => {
       loaded ??= import(pathToFileURL(path.join(dir, `${spec.handler}.ts`)).href).then((m) => {

@@ -9,7 +9,7 @@ import { InvalidInputError } from '../shared/errors.ts';
 import type { Actor } from '../shared/actor.ts';
 import { buildDigest, digestHolds, headOf } from './digest.ts';
 import { genesisHash, openSealed, verifySealed, type ChainBreak, type SealedEvent } from './event.ts';
-import type { AuditLog, AuditRange } from './ports.ts';
+import type { AuditLog, AuditRange, AuditSigner } from './ports.ts';
 
 export type AuditBreak =
   | ChainBreak
@@ -99,7 +99,11 @@ export async function anchorOf(log: AuditLog, first: { stream: string; seq: numb
  * one item). A day still open is refused: its digest would be final (write-once) while the day's
  * later events, never anchored, could be cut off its streams unseen.
  */
-export async function writeDailyDigest(deps: { audit: AuditLog; clock: Clock }, day: string, actor: Actor) {
+export async function writeDailyDigest(
+  deps: { audit: AuditLog; clock: Clock; auditSigner?: AuditSigner },
+  day: string,
+  actor: Actor,
+) {
   const next = new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString();
   if (!(next <= deps.clock.now().toISOString()))
     throw new InvalidInputError('a digest is written once its day has ended (UTC)', { field: 'day' });
@@ -112,7 +116,9 @@ export async function writeDailyDigest(deps: { audit: AuditLog; clock: Clock }, 
     const head = headOf((await deps.audit.stream(stream)).filter((e) => e.at < next));
     if (head) heads.push(head);
   }
-  const digest = buildDigest(day, deps.clock.now().toISOString(), heads, await deps.audit.latestDigestBefore(day));
+  const built = buildDigest(day, deps.clock.now().toISOString(), heads, await deps.audit.latestDigestBefore(day));
+  // Signed over its hash: someone who can write the table but not use the key cannot forge one.
+  const digest = deps.auditSigner ? { ...built, signature: await deps.auditSigner.sign(built.hash) } : built;
   await deps.audit.putDigest(digest);
   await deps.audit.append({
     stream: 'audit-digests',

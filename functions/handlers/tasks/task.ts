@@ -5,9 +5,12 @@
 import type { Context } from 'aws-lambda';
 import { deps, type Deps } from '../deps.ts';
 import { logger } from '../middleware/logging.ts';
-import type { TaskName } from './tasks.ts';
+import type { AuditVerificationTaskName, TaskName } from './tasks.ts';
 
-export function workflowTask<I, O>(name: TaskName, step: (deps: Deps, input: I) => Promise<O>) {
+export function workflowTask<I, O>(
+  name: TaskName | AuditVerificationTaskName,
+  step: (deps: Deps, input: I) => Promise<O>,
+) {
   return async (input: I, _context?: Context): Promise<O> => {
     const started = Date.now();
     try {
