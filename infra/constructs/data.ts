@@ -1,5 +1,5 @@
 /**
- * The data of Custodian: one customer-managed KMS key, the four DynamoDB tables of DESIGN.md,
+ * The data of Custodian: one customer-managed KMS key, the four DynamoDB tables of docs/data-model.md,
  * the report bucket and the identifier pepper. Everything here holds personal data or the key
  * to it, so it is retained when the stack goes (RemovalPolicy.RETAIN unless told otherwise).
  */
@@ -26,7 +26,7 @@ interface TableSpec {
   indexes: readonly string[];
 }
 
-/** One row per table of DESIGN.md "Data". Every table is keyed `PK` / `SK` (both S). */
+/** One row per table of docs/data-model.md. Every table is keyed `PK` / `SK` (both S). */
 export const tableSpecs: Record<TableName, TableSpec> = {
   ecif: { stream: false, indexes: [] },
   consent: { stream: true, indexes: [] },

@@ -1,4 +1,4 @@
-/** The stateful stack: key, tables, report bucket, pepper, user pool, as DESIGN.md and issue 2 want them. */
+/** The stateful stack: key, tables, report bucket, pepper, user pool, as docs/data-model.md describes them. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { synthTemplates } from '#infra/synth.ts';
