@@ -5,14 +5,15 @@
  * good still ends the job with a result that says so. Locally aws-local-stepfunctions runs the same
  * definition, the Map inline.
  */
-import { CfnResource, Duration, Validations } from 'aws-cdk-lib';
+import { CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { AuditVerificationTaskName } from '#handlers/tasks/tasks.ts';
-import { acknowledgeWildcardResources } from './nag.ts';
+import { acknowledgeWildcardResources, flattenCfnValue } from './nag.ts';
 import { stepRetry, WORKFLOW_METADATA_KEY } from './workflow.ts';
 
 export const AUDIT_VERIFICATION_WORKFLOW = 'audit-verification';

@@ -19,9 +19,11 @@ export class KmsAuditSigner implements AuditSigner {
   /** The key's ARN is its kid: what a signature names and GET /v1/audit/keys lists. */
   publicKeys(): Promise<AuditPublicKey[]> {
     this.keys ??= this.kms.send(new GetPublicKeyCommand({ KeyId: this.keyId })).then((out) => {
-      if (out.KeySpec !== 'ECC_NIST_P256' || out.KeyUsage !== 'SIGN_VERIFY')
+      // The curve is read from the key itself: what the signatures will be checked with.
+      const key = out.PublicKey && createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' });
+      if (key?.asymmetricKeyDetails?.namedCurve !== 'prime256v1' || out.KeyUsage !== 'SIGN_VERIFY')
         throw new Error('invalid configuration: AUDIT_SIGNING_KEY_ID is not an ECC_NIST_P256 SIGN_VERIFY key');
-      return [jwkOf(createPublicKey({ key: Buffer.from(out.PublicKey!), format: 'der', type: 'spki' }), out.KeyId!)];
+      return [jwkOf(key, out.KeyId!)];
     });
     this.keys.catch(() => (this.keys = undefined));
     return this.keys;
