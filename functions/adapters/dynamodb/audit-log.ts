@@ -14,7 +14,7 @@ import type { AuditLog } from '#core/audit/ports.ts';
 import type { Clock } from '#core/shared/clock.ts';
 import { isConditionFailure, isTransactionCancelled, withoutKeys } from './client.ts';
 import { GroupCommit } from './group-commit.ts';
-import { dayStreams, sealedOf, sealedPages, seqKey } from './audit-reads.ts';
+import { dayEvents, eventsAt, sealedOf, seqKey } from './audit-reads.ts';
 
 export { seqKey };
 import type { AuditDigest } from '#core/audit/digest.ts';
@@ -188,12 +188,12 @@ export class DynamoAuditLog implements AuditLog {
     return out;
   }
 
-  sealedPages(stream: string, from: number, to: number) {
-    return sealedPages(this.db, this.table, stream, from, to);
+  dayEvents(day: string) {
+    return dayEvents(this.db, this.table, day);
   }
 
-  dayStreams(day: string) {
-    return dayStreams(this.db, this.table, day);
+  eventsAt(keys: { stream: string; seq: number }[]) {
+    return eventsAt(this.db, this.table, keys);
   }
 
   async events(range: AuditRange, filter: AuditFilter, page: { cursor?: string; limit: number }): Promise<AuditPage> {

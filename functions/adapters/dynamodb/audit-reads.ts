@@ -1,13 +1,13 @@
 /**
- * The audit table's reads that a day's verification makes: the day index read once for the
- * streams of a day and their first and last seq, and one stream's seq range, page by page. Apart
- * from audit-log.ts (appends, search) so each stays one job.
+ * The audit table's reads that a day's verification makes: the day index, page by page, and the
+ * events just before a day's (the anchors), in batches. Apart from audit-log.ts (appends, search)
+ * so each stays one job.
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { canonicalJsonWithout } from '#core/audit/canonical.ts';
 import type { AuditEvent, SealedEvent } from '#core/audit/event.ts';
-import type { DayStream } from '#core/audit/ports.ts';
-import { withoutKeys } from './client.ts';
+import type { StoredEvent } from '#core/audit/ports.ts';
+import { batchGet, withoutKeys } from './client.ts';
 
 export const seqKey = (seq: number) => `SEQ#${String(seq).padStart(12, '0')}`;
 
@@ -18,36 +18,18 @@ export function sealedOf(item: Record<string, unknown>): SealedEvent {
   return { canonical: canonicalJsonWithout(event, 'hash')!, hash: event.hash };
 }
 
-export async function* sealedPages(
-  db: DynamoDBDocumentClient,
-  table: string,
-  stream: string,
-  from: number,
-  to: number,
-): AsyncIterable<SealedEvent[]> {
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': `STREAM#${stream}`, ':from': seqKey(from), ':to': seqKey(to) },
-        ConsistentRead: true,
-        ExclusiveStartKey,
-      }),
-    );
-    yield (page.Items ?? []).map(sealedOf);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+/** A stored item as an event at its key (the key's stream and seq, whatever its bytes say). */
+function storedOf(item: Record<string, unknown>): StoredEvent {
+  return {
+    ...sealedOf(item),
+    stream: String(item.PK).slice('STREAM#'.length),
+    // A key that is not a seq of ours (a forged insert) is NaN: its bytes then disagree with it.
+    seq: /^SEQ#\d{12}$/.test(String(item.SK)) ? Number(String(item.SK).slice(4)) : Number.NaN,
+  };
 }
 
-/**
- * The day index (GSI1, `DAY#<day>`), keys only: per stream its least and greatest seq that day. An
- * item whose sort key is not a seq of ours (a forged insert) counts by the digits it starts with,
- * so the stream's range still covers it and its chain check finds it.
- */
-export async function dayStreams(db: DynamoDBDocumentClient, table: string, day: string): Promise<DayStream[]> {
-  const streams = new Map<string, DayStream>();
+/** The day index (GSI1, `DAY#<day>`), in time order, a page (1 MB) at a time. */
+export async function* dayEvents(db: DynamoDBDocumentClient, table: string, day: string): AsyncIterable<StoredEvent[]> {
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const res = await db.send(
@@ -56,24 +38,25 @@ export async function dayStreams(db: DynamoDBDocumentClient, table: string, day:
         IndexName: 'GSI1',
         KeyConditionExpression: 'GSI1PK = :d',
         ExpressionAttributeValues: { ':d': `DAY#${day}` },
-        // `stream` is a reserved word.
-        ProjectionExpression: '#s, SK',
-        ExpressionAttributeNames: { '#s': 'stream' },
         ExclusiveStartKey,
       }),
     );
-    for (const it of res.Items ?? []) {
-      const stream = String(it.stream);
-      const seq = Number.parseInt(String(it.SK).slice(4), 10);
-      if (!Number.isFinite(seq)) continue;
-      const s = streams.get(stream);
-      if (!s) streams.set(stream, { stream, first: seq, last: seq });
-      else {
-        if (seq < s.first) s.first = seq;
-        if (seq > s.last) s.last = seq;
-      }
-    }
+    yield (res.Items ?? []).filter((i) => String(i.PK).startsWith('STREAM#')).map(storedOf);
     ExclusiveStartKey = res.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  return [...streams.values()];
+}
+
+/** The items at these keys, a hundred per BatchGetItem, read consistently. */
+export async function eventsAt(
+  db: DynamoDBDocumentClient,
+  table: string,
+  keys: { stream: string; seq: number }[],
+): Promise<StoredEvent[]> {
+  const items = await batchGet(
+    db,
+    table,
+    keys.map((k) => ({ PK: `STREAM#${k.stream}`, SK: seqKey(k.seq) })),
+    { consistentRead: true },
+  );
+  return items.map(storedOf);
 }

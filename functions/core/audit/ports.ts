@@ -28,11 +28,10 @@ export interface DigestArchive {
   put(digest: AuditDigest): Promise<void>;
 }
 
-/** A stream written on a day: the first and last seq it was given that day. */
-export interface DayStream {
+/** A stored event with the key it is stored under: bytes moved to another key disagree with it. */
+export interface StoredEvent extends SealedEvent {
   stream: string;
-  first: number;
-  last: number;
+  seq: number;
 }
 
 /** Append-only. Implementations serialize concurrent appends to one stream. */
@@ -43,12 +42,12 @@ export interface AuditLog {
   /** A whole stream as stored (the bytes each hash is over), in key order: what verification reads. */
   sealed(stream: string): Promise<SealedEvent[]>;
   /**
-   * One stream's stored events with seq `from` to `to` (inclusive), in key order, a page at a time:
-   * what a day's verification reads, one stream at a time, so memory holds one page.
+   * A day's stored events from the day index, in time order, a page at a time: what a day's
+   * verification reads, so memory holds one page (and a head per stream of the day).
    */
-  sealedPages(stream: string, from: number, to: number): AsyncIterable<SealedEvent[]>;
-  /** The streams written on a day (the day index), each with the first and last seq of that day. */
-  dayStreams(day: string): Promise<DayStream[]>;
+  dayEvents(day: string): AsyncIterable<StoredEvent[]>;
+  /** The stored events at these keys, in any order; absent ones are left out. */
+  eventsAt(keys: { stream: string; seq: number }[]): Promise<StoredEvent[]>;
   /** Events in a time range, in time order, filtered, one page at a time. */
   events(range: AuditRange, filter: AuditFilter, page: { cursor?: string; limit: number }): Promise<AuditPage>;
   /** Streams with at least one event in the range. */

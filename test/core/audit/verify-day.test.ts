@@ -29,15 +29,15 @@ async function threeDays() {
 describe('verifyDay', () => {
   it('an untouched day verifies from the previous day’s last event, not from the stream’s first', async () => {
     const { audit } = await threeDays();
-    const reads: number[] = [];
-    const pages = audit.sealedPages.bind(audit);
-    audit.sealedPages = (stream, from, to) => (reads.push(from), pages(stream, from, to));
+    const anchors: { stream: string; seq: number }[] = [];
+    const eventsAt = audit.eventsAt.bind(audit);
+    audit.eventsAt = (keys) => (anchors.push(...keys), eventsAt(keys));
     const day2 = await verifyDay(audit, '2026-03-02');
     // request:A's three, and the digest job's own record of writing day 1's digest (stream audit-digests).
     expect(day2).toMatchObject({ day: '2026-03-02', ok: true, events: 4, streams: 2 });
     expect(day2.digest?.hash).toBe((await audit.digests('2026-03-02', '2026-03-02'))[0].hash);
-    // Day 2 of request:A is seq 4-6: read from its anchor, seq 3 (audit-digests starts that day, at 1).
-    expect(reads).toEqual([1, 3]);
+    // Day 2 of request:A is seq 4-6: chained from its anchor, seq 3 (audit-digests starts that day, at 1).
+    expect(anchors).toEqual([{ stream: 'request:A', seq: 3 }]);
     expect(await verifyDay(audit, '2026-03-01')).toMatchObject({ ok: true, events: 4, streams: 2 });
   });
 
