@@ -4,11 +4,18 @@
  * progress and its signed result. Past days are written straight into DynamoDB Local with the
  * adapter (a fixed clock), digested through the route once ended; today's digest is refused.
  */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAuditLog, seqKey } from '#adapters/dynamodb/audit-log.ts';
+import { buildDigest } from '#core/audit/digest.ts';
 import { resultHash } from '#core/audit/signed-result.ts';
+import { deps } from '#handlers/deps.ts';
 import { signatureHolds } from '#core/audit/signature.ts';
 import { fixedClock } from '#core/shared/clock.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
@@ -80,6 +87,51 @@ describe('digests of ended days only', () => {
       new GetItemCommand({ TableName: runtime.tables.audit, Key: { PK: { S: 'DIGEST' }, SK: { S: `DAY#${today}` } } }),
     );
     expect(Item).toBeUndefined();
+  });
+});
+
+describe('offline: npm run audit:verify with the digests and the public key alone', () => {
+  it('an export of the days, their archived digests and GET /v1/audit/keys verify; a digest forged without the key does not', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'custodian-audit-offline-'));
+    const res = await fetch(
+      `${runtime.apiUrl}/v1/audit/export?${new URLSearchParams({ ...range, format: 'ndjson' })}`,
+      {
+        headers: { authorization: `Bearer ${auditor}` },
+      },
+    );
+    writeFileSync(path.join(dir, 'export.ndjson'), await res.text());
+    writeFileSync(path.join(dir, 'keys.json'), JSON.stringify((await call('GET', '/v1/audit/keys')).body));
+    // As archived: one file per day (digests/<day>.json in the write-once bucket).
+    const digests = await (await deps()).audit.digests(days[0], days[2]);
+    mkdirSync(path.join(dir, 'digests'));
+    for (const d of digests) writeFileSync(path.join(dir, 'digests', `${d.day}.json`), JSON.stringify(d));
+    const script = new URL('../../scripts/audit-verify.ts', import.meta.url).pathname;
+    const run = () =>
+      promisify(execFile)(process.execPath, [
+        '--import',
+        'tsx',
+        script,
+        '--complete',
+        '--digests',
+        path.join(dir, 'digests'),
+        '--keys',
+        path.join(dir, 'keys.json'),
+        path.join(dir, 'export.ndjson'),
+      ]).then(
+        (r) => ({ code: 0, out: JSON.parse(r.stdout) }),
+        (e) => ({ code: e.code as number, out: JSON.parse(e.stdout) }),
+      );
+    expect(await run()).toMatchObject({ code: 0, out: { ok: true, complete: true, digests: { ok: true, signed: 3 } } });
+
+    // Someone who can write the table and the files but not use the key: a head moved back, hash and chain recomputed.
+    const { signature, ...body } = digests[2];
+    const heads = body.heads.map((h) => (h.stream === stream(3) ? { ...h, seq: h.seq - 1 } : h));
+    const forged = { ...buildDigest(body.day, body.at, heads, digests[1]), signature };
+    writeFileSync(path.join(dir, 'digests', `${body.day}.json`), JSON.stringify(forged));
+    expect(await run()).toMatchObject({
+      code: 1,
+      out: { digests: { ok: false, firstBreak: { day: days[2], problem: 'signature-invalid' } } },
+    });
   });
 });
 
