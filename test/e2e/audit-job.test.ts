@@ -73,7 +73,7 @@ beforeAll(async () => {
     clock.advance(DAY - 12 * 60_000);
   }
   for (const day of days) expect((await call('POST', '/v1/audit/digests', { day }, operator)).status).toBe(201);
-}, 120_000);
+}, 240_000);
 afterAll(async () => {
   await runtime?.stop();
 });
