@@ -73,6 +73,11 @@ export const configSchema = z.object({
   AUDIT_EXPORT_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(1000),
   /** Streamed routes (behind the REST API, which adds no CORS headers): the web pages' origins, comma-separated. */
   CORS_ALLOW_ORIGINS: z.string().optional(),
+  /** Decision tokens: who signs them (`iss`) and the deciding deployment they name (`aud`), checked by the CRM. */
+  DECISION_TOKEN_ISSUER: z.string().min(1).max(200).default('urn:custodian'),
+  DECISION_TOKEN_AUDIENCE: z.string().min(1).max(200).default('urn:custodian:local'),
+  /** How long a decision token holds (`exp` - `iat`): a decision is acted on within minutes, or asked again. */
+  DECISION_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   SERVICE_VERSION: z.string().default('0.1.0'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });

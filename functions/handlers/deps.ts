@@ -175,7 +175,11 @@ async function build() {
     requestKey: createHmac('sha256', pepper).update('custodian/privacy-request').digest('hex'),
     holidays: holidaysFrom(env.HOLIDAYS),
     // Decision tokens: an Ed25519 key derived from the pepper (the same in every instance, never stored).
-    decisionSigner: ed25519Signer(pepper),
+    decisionSigner: ed25519Signer(pepper, {
+      issuer: env.DECISION_TOKEN_ISSUER,
+      audience: env.DECISION_TOKEN_AUDIENCE,
+      ttlSeconds: env.DECISION_TOKEN_TTL_SECONDS,
+    }),
     dueSoonDays: env.DUE_SOON_DAYS,
     anonymousReplyFloorMs: env.ANONYMOUS_REPLY_FLOOR_MS,
     limiter: new DynamoRateLimiter(db, env.TABLE_REQUESTS),

@@ -3,7 +3,7 @@
  * the report bucket and the identifier pepper. Everything here holds personal data or the key
  * to it, so it is retained when the stack goes (RemovalPolicy.RETAIN unless told otherwise).
  */
-import { CfnOutput, CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, type CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';

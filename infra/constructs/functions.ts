@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, type CfnResource, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -135,6 +135,8 @@ export interface CustodianFunctionProps {
   readonly sesFrom?: string;
   /** Public holidays for deadlines, `YYYY-MM-DD,...` (HOLIDAYS). @default none (weekends only) */
   readonly holidays?: string;
+  /** The deployment decision tokens name as their audience. @default `urn:custodian:<account>:<region>:<stack>` */
+  readonly deployment?: string;
   /** @default 'info' */
   readonly logLevel?: NonNullable<Config['LOG_LEVEL']>;
   readonly serviceVersion: string;
@@ -200,6 +202,9 @@ export class CustodianFunction extends Construct {
         : {}),
       ...(access.notifies ? { OUTBOX: 'ses', SES_FROM: props.sesFrom ?? 'privacy@example.com' } : {}),
       ...(props.holidays ? { HOLIDAYS: props.holidays } : {}),
+      // A CRM refuses a decision token signed for another deployment (staging's, say).
+      DECISION_TOKEN_AUDIENCE:
+        props.deployment ?? Fn.join(':', ['urn:custodian', Aws.ACCOUNT_ID, Aws.REGION, Aws.STACK_NAME]),
       ...(access.publishesConsentChanges ? { CONSENT_EVENT_BUS: props.consentBus!.eventBusName } : {}),
       ...props.environment,
     };

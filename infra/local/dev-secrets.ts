@@ -1,5 +1,5 @@
 /**
- * The local runtime's secrets (identifier pepper, webhook signing key): random, generated on first
+ * The local runtime's secrets (identifier pepper, webhook signing key, audit key): random, generated on first
  * start into a git-ignored file, so no secret sits in the code and a `--persist` restart hashes
  * identifiers the same way. In AWS they come from Secrets Manager instead.
  */
@@ -45,7 +45,7 @@ export function devSecrets(file = DEFAULT_DEV_SECRETS_FILE): DevSecrets {
       const added = { ...read, auditSigningKey: newAuditKey() };
       writeFileSync(file, JSON.stringify(added, null, 2), { mode: 0o600 });
       return added;
-    } catch (err) {
+    } catch {
       // The winner may still be writing it.
       if (attempt >= 20) throw new Error(`unreadable dev secrets file ${file}: delete it to generate new ones`);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);

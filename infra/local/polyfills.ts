@@ -18,4 +18,3 @@ if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function'
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // Lambda's runtime provides `awslambda` (response streaming); locally it is ours.
 import './lambda-streaming.ts';
-export {};

@@ -2,8 +2,26 @@
  * Named domain errors. Each says what went wrong in words safe to show a caller: never a
  * personal value. The HTTP mapping lives in one place (handlers/middleware/problem-details.ts).
  */
+/**
+ * Every kind of domain error. The problem mapper keeps a status for each in a table typed by this
+ * union, so a kind added here without its HTTP status (or a class naming an unknown kind) is a type error.
+ */
+export type ErrorKind =
+  | 'invalid-input'
+  | 'malformed-body'
+  | 'unsupported-media-type'
+  | 'payload-too-large'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'suppressed'
+  | 'idempotency-key-reused'
+  | 'verification-failed'
+  | 'too-many-requests';
+
 export abstract class DomainError extends Error {
-  abstract readonly kind: string;
+  abstract readonly kind: ErrorKind;
   constructor(
     message: string,
     /** Extra members for the problem document (field names, ids: no personal data). */

@@ -60,6 +60,14 @@ export const routeTable = [
     tables: { ecif: 'write', audit: 'write' },
   },
   {
+    method: 'GET',
+    path: '/v1/ecif/customers/{ecifId}',
+    handler: 'get-ecif-customer',
+    auth: 'jwt',
+    roles: ['steward', 'operator'],
+    tables: { ecif: 'read', audit: 'write' },
+  },
+  {
     method: 'POST',
     path: '/v1/ecif/resolve',
     handler: 'resolve-ecif-customer',

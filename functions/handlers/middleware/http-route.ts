@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import middy, { type MiddlewareObj } from '@middy/core';
 import { executionModeStreamifyResponse } from '@middy/core/StreamifyResponse';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Actor } from '#core/shared/actor.ts';
 import { deps, type Deps } from '../deps.ts';
 import { routeTable, type RouteId, type RouteSpec } from '../http/routes.ts';

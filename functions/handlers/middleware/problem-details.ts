@@ -4,9 +4,10 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { DomainError } from '#core/shared/errors.ts';
+import { DomainError, type ErrorKind } from '#core/shared/errors.ts';
 
-const statusByKind: Record<string, number> = {
+/** Exhaustive: a kind without its status does not compile. */
+const statusByKind: Record<ErrorKind, 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429> = {
   'invalid-input': 422,
   'malformed-body': 400,
   'unsupported-media-type': 415,
@@ -57,7 +58,7 @@ export interface Problem {
 
 export function problemOf(err: unknown, instance?: string): Problem {
   if (err instanceof DomainError) {
-    const status = statusByKind[err.kind] ?? 400;
+    const status = statusByKind[err.kind];
     // Extensions first: an error's extra members never overwrite the RFC 9457 ones.
     return {
       ...err.extensions,
