@@ -5,12 +5,15 @@
  * (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SFN, AWS_ENDPOINT_URL_S3): nothing else changes locally.
  */
 import { z } from 'zod';
+import { ConfigurationError } from '#core/shared/errors.ts';
 
 export const configSchema = z.object({
   TABLE_ECIF: z.string().min(1),
   TABLE_CONSENT: z.string().min(1),
   TABLE_REQUESTS: z.string().min(1),
   TABLE_AUDIT: z.string().min(1),
+  /** Idempotency-Key records of the write routes (Powertools' schema: `id`, TTL `expiration`). */
+  TABLE_IDEMPOTENCY: z.string().min(1).optional(),
   REPORT_BUCKET: z.string().min(1).optional(),
   /** The write-once (Object Lock) bucket of the daily audit digests. */
   DIGEST_BUCKET: z.string().min(1).optional(),
@@ -92,7 +95,7 @@ export function config(): Config {
     if (!parsed.success) {
       // Names only: values may be secrets.
       const names = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
-      throw new Error(`invalid configuration: ${names}`);
+      throw new ConfigurationError(names);
     }
     cached = parsed.data;
   }

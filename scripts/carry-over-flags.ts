@@ -4,11 +4,15 @@
  * dated at the item's `updatedAt`, cause `carriedOver`; run again, it writes nothing. Needs the
  * functions' environment (TABLE_CONSENT, AWS credentials allowed to Scan and write that table).
  */
+import { randomBytes } from 'node:crypto';
 import { DynamoConsentLedger } from '#adapters/dynamodb/consent-ledger.ts';
+import { pageCursors } from '#core/shared/page-cursor.ts';
 import { documentClient } from '#adapters/dynamodb/client.ts';
 import { config } from '#functions/config.ts';
 
-const carried = await new DynamoConsentLedger(documentClient(), config().TABLE_CONSENT).carryOverFlags(
+// This run pages no history: its cursor codec has a key of its own, never handed out.
+const cursors = pageCursors(randomBytes(32).toString('hex'));
+const carried = await new DynamoConsentLedger(documentClient(), config().TABLE_CONSENT, cursors).carryOverFlags(
   new Date().toISOString(),
 );
 console.log(JSON.stringify({ carriedOver: carried }));

@@ -1,5 +1,6 @@
 /**
- * The data of Custodian: one customer-managed KMS key, the four DynamoDB tables of docs/data-model.md,
+ * The data of Custodian: one customer-managed KMS key, the four DynamoDB tables of docs/data-model.md
+ * (and the idempotency table of the write routes),
  * the report bucket and the identifier pepper. Everything here holds personal data or the key
  * to it, so it is retained when the stack goes (RemovalPolicy.RETAIN unless told otherwise).
  */
@@ -61,6 +62,8 @@ export class CustodianData extends Construct {
   readonly connectorSigningSecret: secretsmanager.Secret;
   /** Signs the audit digests, verification results and export manifests (ECC P-256; only its public half leaves KMS). */
   readonly auditKey: kms.Key;
+  /** Idempotency-Key records of the write routes (Powertools' schema: `id`, TTL `expiration`). */
+  readonly idempotencyTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: CustodianDataProps = {}) {
     super(scope, id);
@@ -105,6 +108,20 @@ export class CustodianData extends Construct {
     }
     this.tables = tables;
     this.tableIndexes = tableIndexes;
+
+    // Powertools' idempotency layer keys its records by `id` alone (a hash of caller and key): its own
+    // table rather than a PK/SK one, where it would put every record of a route in one partition.
+    this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      timeToLiveAttribute: 'expiration',
+      removalPolicy,
+    });
+    (this.idempotencyTable.node.defaultChild as CfnResource).addMetadata(TABLE_METADATA_KEY, 'idempotency');
 
     // Server access logs cannot be delivered to an SSE-KMS bucket: this one uses SSE-S3.
     this.accessLogBucket = new s3.Bucket(this, 'ReportAccessLogs', {

@@ -85,7 +85,17 @@ export interface AccessSpec {
   readonly startsAuditVerification?: boolean;
   /** The audit key: `sign` (kms:Sign and kms:GetPublicKey) or `read` (its public half only). */
   readonly auditKey?: 'sign' | 'read';
+  /** Honours Idempotency-Key: reads and writes its records in the idempotency table. */
+  readonly idempotent?: boolean;
 }
+
+/** What Powertools' DynamoDB persistence layer does to the idempotency table: no Query, no Scan. */
+export const idempotencyActions = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const;
 
 /** The AWS managed policy of active tracing: PutTraceSegments and PutTelemetryRecords, nothing else. */
 export const XRAY_WRITE_POLICY = 'AWSXRayDaemonWriteAccess';
@@ -107,6 +117,7 @@ export interface DataResources {
   readonly pepperSecret: secretsmanager.ISecret;
   readonly connectorSigningSecret: secretsmanager.ISecret;
   readonly auditKey: kms.IKey;
+  readonly idempotencyTable: dynamodb.ITable;
 }
 
 /** Environment names: those of functions/config.ts, plus the optional-token check of public routes. */
@@ -190,6 +201,7 @@ export class CustodianFunction extends Construct {
         ? { AUDIT_VERIFICATION_STATE_MACHINE_ARN: props.auditVerification!.stateMachineArn }
         : {}),
       ...(access.auditKey ? { AUDIT_SIGNING_KEY_ID: data.auditKey.keyArn } : {}),
+      ...(access.idempotent ? { TABLE_IDEMPOTENCY: data.idempotencyTable.tableName } : {}),
       // Functions that call systems hold each system's limits over every instance: leases in the requests table.
       ...(access.connectors
         ? {
@@ -303,6 +315,16 @@ export class CustodianFunction extends Construct {
           actions: [...actions],
           // Query on an index needs the index ARN; named indexes, not `/index/*`.
           resources: [table.tableArn, ...data.tableIndexes[name].map((i) => `${table.tableArn}/index/${i}`)],
+        }),
+      );
+    }
+
+    if (access.idempotent) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'IdempotencyRecords',
+          actions: [...idempotencyActions],
+          resources: [data.idempotencyTable.tableArn],
         }),
       );
     }

@@ -18,6 +18,7 @@ import { resultHash } from '#core/audit/signed-result.ts';
 import { deps } from '#handlers/deps.ts';
 import { signatureHolds } from '#core/audit/signature.ts';
 import { fixedClock } from '#core/shared/clock.ts';
+import { pageCursors } from '#core/shared/page-cursor.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { assertContract } from '../support/contract.ts';
@@ -58,7 +59,12 @@ beforeAll(async () => {
   auditor = await signDevToken({ role: 'auditor' });
   operator = await signDevToken({ role: 'operator' });
   const clock = fixedClock(`${days[0]}T08:00:00.000Z`);
-  const log = new DynamoAuditLog(DynamoDBDocumentClient.from(runtime.dynamo.client), runtime.tables.audit, clock);
+  const log = new DynamoAuditLog(
+    DynamoDBDocumentClient.from(runtime.dynamo.client),
+    runtime.tables.audit,
+    pageCursors('audit-job-test'),
+    clock,
+  );
   for (let d = 0; d < 3; d++) {
     for (let i = 0; i < 12; i++) {
       await log.append({

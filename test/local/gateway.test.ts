@@ -97,6 +97,17 @@ describe('event construction', () => {
     expect(ev.pathParameters).toEqual({ id: 'a' });
     expect(ev.requestContext.authorizer.jwt.claims).toEqual({ sub: 's' });
   });
+  it('hands a JSON body that is not valid UTF-8 over as its bytes, base64-encoded, never decoded lossily', () => {
+    const bytes = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]);
+    const ev = buildEvent(
+      { method: 'POST', url: '/x', headers: { 'content-type': 'application/json' }, body: bytes },
+      'POST /x',
+      {},
+      null,
+    );
+    expect(ev.isBase64Encoded).toBe(true);
+    expect(Buffer.from(ev.body!, 'base64')).toEqual(bytes);
+  });
 });
 
 describe('JWT authorizer', () => {

@@ -31,7 +31,7 @@ import type { ConsentLedger } from '#core/consent/ports.ts';
 import type { CrossReference, GoldenRecord } from '#core/ecif/customer.ts';
 import type { IdentityKey } from '#core/ecif/identifiers.ts';
 import type { CustomerChange, EcifRegistry, SystemsRegistry } from '#core/ecif/ports.ts';
-import type { IdempotencyClaim, RequestFilter, RequestStore, RequestWorkflow } from '#core/requests/ports.ts';
+import type { RequestFilter, RequestStore, RequestWorkflow } from '#core/requests/ports.ts';
 import {
   effectiveDueAt,
   terminalStatuses,
@@ -46,7 +46,7 @@ import type { FollowUp, FollowUpState, FollowUpStore } from '#core/requests/foll
 import type { LegalHold, LegalHolds } from '#core/ecif/legal-hold.ts';
 import type { Notification, Outbox } from '#core/notifications/outbox.ts';
 import type { ReportStore } from '#core/reports/ports.ts';
-import { ConflictError, IdempotencyKeyReusedError } from '#core/shared/errors.ts';
+import { ConflictError } from '#core/shared/errors.ts';
 
 const copy = <T>(v: T): T => structuredClone(v);
 const defined = <T extends object>(patch: T): Partial<T> =>
@@ -347,25 +347,11 @@ export class FakeConsentLedger implements ConsentLedger {
 
 export class FakeRequestStore implements RequestStore {
   readonly requests = new Map<string, PrivacyRequest>();
-  readonly claims = new Map<string, { requestId: string; bodyHash: string; at: string }>();
   readonly taskItems = new Map<string, SystemTask>();
 
-  async create(request: PrivacyRequest, claim?: IdempotencyClaim) {
-    if (claim) {
-      const held = this.claims.get(claim.keyHash);
-      if (held) {
-        if (held.bodyHash !== claim.bodyHash)
-          throw new IdempotencyKeyReusedError('this Idempotency-Key was used with a different request body');
-        const first = await this.get(held.requestId);
-        if (!first) throw new Error('claim without its request');
-        return { request: first, replayed: true };
-      }
-    }
+  async create(request: PrivacyRequest) {
     if (this.requests.has(request.id)) throw new ConditionFailed(`REQ#${request.id}`);
-    if (claim)
-      this.claims.set(claim.keyHash, { requestId: request.id, bodyHash: claim.bodyHash, at: request.receivedAt });
     this.requests.set(request.id, copy(request));
-    return { request, replayed: false };
   }
 
   async get(id: string) {

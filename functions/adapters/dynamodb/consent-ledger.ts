@@ -25,7 +25,7 @@ import {
   type LedgerEvent,
 } from '#core/consent/consent.ts';
 import type { ConsentLedger } from '#core/consent/ports.ts';
-import { InvalidInputError } from '#core/shared/errors.ts';
+import type { PageCursors } from '#core/shared/page-cursor.ts';
 import { batchGet, failedConditions, isTransactionCancelled, withoutKeys } from './client.ts';
 
 export const FLAGS_SK = 'CUR#~FLAGS';
@@ -40,6 +40,7 @@ export class DynamoConsentLedger implements ConsentLedger {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly cursors: PageCursors,
   ) {}
 
   /** `RCPT#<receiptId>` / `RECEIPT`: one item per capture, found by id alone. */
@@ -229,16 +230,9 @@ export class DynamoConsentLedger implements ConsentLedger {
   }
 
   async history(ecifId: string, page: { until?: string; cursor?: string; limit: number }) {
-    let start: Record<string, unknown> | undefined;
-    if (page.cursor) {
-      try {
-        start = JSON.parse(Buffer.from(page.cursor, 'base64url').toString('utf8'));
-      } catch {
-        start = undefined;
-      }
-      if (!start || start.PK !== `SUBJ#${ecifId}`)
-        throw new InvalidInputError('the cursor is not one this API gave out', { field: 'cursor' });
-    }
+    // Sealed for this subject and bound: a start key from elsewhere would be outside the query.
+    const scope = `consent-history:${ecifId}:${page.until ?? ''}`;
+    const start = page.cursor ? this.cursors.open<Record<string, unknown>>(page.cursor, scope) : undefined;
     const res = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -251,9 +245,7 @@ export class DynamoConsentLedger implements ConsentLedger {
     );
     return {
       items: (res.Items ?? []).map((i) => withoutKeys<LedgerEvent>(i)),
-      ...(res.LastEvaluatedKey
-        ? { next: Buffer.from(JSON.stringify(res.LastEvaluatedKey)).toString('base64url') }
-        : {}),
+      ...(res.LastEvaluatedKey ? { next: this.cursors.seal(res.LastEvaluatedKey, scope) } : {}),
     };
   }
 }

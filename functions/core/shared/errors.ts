@@ -78,6 +78,17 @@ export class TooManyRequestsError extends DomainError {
   readonly kind = 'too-many-requests';
 }
 
+/**
+ * The function's environment or its secrets are not what it needs. The message names variables,
+ * never their values: it is safe to log (handlers/middleware/error-log.ts).
+ */
+export class ConfigurationError extends Error {
+  constructor(names: string) {
+    super(`invalid configuration: ${names}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
 /** A connected system failed in a way worth retrying (timeout, 5xx, throttling). */
 export class TransientSystemError extends Error {
   constructor(message: string) {

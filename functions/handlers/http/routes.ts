@@ -34,6 +34,11 @@ export interface RouteSpec {
   notifies?: boolean;
   /** Publishes `consent.changed` (EventBridge in AWS). */
   publishesConsentChanges?: boolean;
+  /**
+   * A write: honours Idempotency-Key (the same key and request answer the first answer, another
+   * request a 422), keyed per caller; its function may use the idempotency table.
+   */
+  idempotent?: boolean;
   /** A larger body limit than the default 256 KiB (a campaign list). */
   maxBodyBytes?: number;
   /** Reaches connected systems (their signing secret, read-backs). */
@@ -55,6 +60,7 @@ export const routeTable = [
     method: 'PUT',
     path: '/v1/ecif/customers/{ecifId}',
     handler: 'put-ecif-customer',
+    idempotent: true,
     auth: 'jwt',
     roles: ['steward'],
     tables: { ecif: 'write', audit: 'write' },
@@ -79,6 +85,7 @@ export const routeTable = [
     method: 'PUT',
     path: '/v1/systems/{systemId}',
     handler: 'put-system',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'write', audit: 'write' },
@@ -95,6 +102,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests',
     handler: 'submit-privacy-request',
+    idempotent: true,
     auth: 'public',
     roles: ['customer', 'operator'],
     tables: { ecif: 'read', consent: 'write', requests: 'write', audit: 'write' },
@@ -131,6 +139,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/verification',
     handler: 'verify-privacy-request',
+    idempotent: true,
     auth: 'public',
     roles: [],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -141,6 +150,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/cancel',
     handler: 'cancel-privacy-request',
+    idempotent: true,
     auth: 'public',
     roles: ['customer', 'operator'],
     tables: { requests: 'write', audit: 'write' },
@@ -149,6 +159,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/extend',
     handler: 'extend-privacy-request',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -158,6 +169,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/deny',
     handler: 'deny-privacy-request',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -167,6 +179,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/retry',
     handler: 'retry-privacy-request',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { requests: 'write', audit: 'write' },
@@ -177,6 +190,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/callbacks/{requestId}/{systemId}',
     handler: 'system-callback',
+    idempotent: true,
     auth: 'hmac',
     roles: [],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -188,6 +202,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/systems/{systemId}/complete',
     handler: 'complete-manual-task',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -197,6 +212,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/consents',
     handler: 'capture-consent',
+    idempotent: true,
     auth: 'jwt',
     roles: ['customer', 'crm', 'operator'],
     tables: { ecif: 'read', consent: 'write', requests: 'write', audit: 'write' },
@@ -259,6 +275,7 @@ export const routeTable = [
     method: 'PUT',
     path: '/v1/subjects/{ecifId}/legal-hold',
     handler: 'put-legal-hold',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'write', audit: 'write' },
@@ -275,6 +292,7 @@ export const routeTable = [
     method: 'DELETE',
     path: '/v1/subjects/{ecifId}/legal-hold',
     handler: 'release-legal-hold',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'write', requests: 'write', audit: 'write' },
@@ -309,6 +327,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/audit/digests',
     handler: 'audit-digest',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator', 'auditor'],
     tables: { audit: 'write' },
@@ -323,6 +342,7 @@ export const routeTable = [
     roles: ['auditor'],
     tables: { audit: 'write' },
     startsAuditVerification: true,
+    idempotent: true,
   },
   {
     method: 'GET',

@@ -56,6 +56,24 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
+/**
+ * Where an issue is and what is expected there, never what was sent. zod's messages name the
+ * expectation, except for keys: an unknown key's message quotes it, and a record key (the callback's
+ * `data`) is part of the path. Those name the object that holds them instead.
+ */
+function issueOf(i: z.core.$ZodIssue): { path: string; message: string; code: string } {
+  const path = i.code === 'invalid_key' ? i.path.slice(0, -1) : i.path;
+  const safe = path.map((p) => (typeof p === 'number' || /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(String(p)) ? p : '*'));
+  const message =
+    i.code === 'unrecognized_keys'
+      ? `${i.keys.length === 1 ? 'a key' : `${i.keys.length} keys`} this object does not take`
+      : i.code === 'invalid_key'
+        ? 'a key this object does not take'
+        : i.message;
+  return { path: safe.map(String).join('.'), message, code: i.code };
+}
+
+/** `instance` is the route's template (`/v1/subjects/{ecifId}/consents`): never the ids of the path. */
 export function problemOf(err: unknown, instance?: string): Problem {
   if (err instanceof DomainError) {
     const status = statusByKind[err.kind];
@@ -76,8 +94,7 @@ export function problemOf(err: unknown, instance?: string): Problem {
       status: 422,
       detail: 'the request does not match the schema of this route',
       instance,
-      // Paths and messages only: zod's messages name the expectation, not the value received.
-      errors: err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, code: i.code })),
+      errors: err.issues.map(issueOf),
     };
   }
   return { type: 'about:blank', title: titles[500], status: 500, instance };

@@ -4,6 +4,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { deps, type Deps } from '../deps.ts';
+import { errorFields } from '../middleware/error-log.ts';
 import { logger } from '../middleware/logging.ts';
 import type { AuditVerificationTaskName, TaskName } from './tasks.ts';
 
@@ -22,7 +23,7 @@ export function workflowTask<I, O>(
         message: 'task',
         task: name,
         outcome: 'error',
-        error: (err as Error).name,
+        ...errorFields(err),
         ms: Date.now() - started,
       });
       throw err;

@@ -10,7 +10,7 @@ import { replay } from '#core/consent/history.ts';
 import { identityKeysOf } from '#core/ecif/identifiers.ts';
 import type { GoldenRecord } from '#core/ecif/customer.ts';
 import type { PrivacyRequest } from '#core/requests/request.ts';
-import { ConflictError, IdempotencyKeyReusedError, InvalidInputError } from '#core/shared/errors.ts';
+import { ConflictError, InvalidInputError } from '#core/shared/errors.ts';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { newId } from '#core/shared/ids.ts';
 import { documentClient } from '#adapters/dynamodb/client.ts';
@@ -18,6 +18,7 @@ import { DynamoAuditLog } from '#adapters/dynamodb/audit-log.ts';
 import { DynamoSystemsRegistry } from '#adapters/dynamodb/systems-registry.ts';
 import { systemInputSchema, type ConnectedSystem } from '#core/connectors/system.ts';
 import { systemClock } from '#core/shared/clock.ts';
+import { pageCursors } from '#core/shared/page-cursor.ts';
 import { startLocalStores, type LocalStores } from '../../support/local-stores.ts';
 
 let stores: LocalStores;
@@ -232,6 +233,43 @@ describe('consent ledger', () => {
     );
     expect(Items).toHaveLength(1);
   });
+
+  it("pages its history with sealed cursors: a crafted, altered or other subject's cursor is a 422, never a store error", async () => {
+    const event = (ecifId: string, i: number): ConsentEvent => ({
+      ecifId,
+      eventId: newId(new Date(Date.parse('2026-04-01T00:00:00.000Z') + i * 1000)),
+      purpose: 'analytics',
+      channel: 'any',
+      state: 'granted',
+      lawfulBasis: 'consent',
+      jurisdiction: 'GDPR',
+      notice: { id: 'n', version: '1' },
+      method: 'web',
+      evidence: { actorRole: 'customer', actorId: ecifId },
+      capturedAt: new Date(Date.parse('2026-04-01T00:00:00.000Z') + i * 1000).toISOString(),
+      receiptId: `R${i}`,
+    });
+    for (const id of ['PAGE1', 'PAGE2']) for (const i of [0, 1, 2]) await stores.deps.consent.append([event(id, i)]);
+    const first = await stores.deps.consent.history('PAGE1', { limit: 2 });
+    expect(first.next).toBeDefined();
+    const rest = await stores.deps.consent.history('PAGE1', { limit: 2, cursor: first.next });
+    expect([...first.items, ...rest.items].map((e) => (e as ConsentEvent).receiptId)).toEqual(['R0', 'R1', 'R2']);
+    // The issue's cursor: the subject's own partition key with any other key beside it.
+    const crafted = Buffer.from(JSON.stringify({ PK: 'SUBJ#PAGE1', SK: 'EVT#x', extra: 'y' })).toString('base64url');
+    const [body, tag] = first.next!.split('.');
+    const altered = `${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), extra: 1 })).toString('base64url')}.${tag}`;
+    for (const [ecifId, cursor, until] of [
+      ['PAGE1', crafted],
+      ['PAGE1', `${crafted}.${tag}`],
+      ['PAGE1', altered],
+      ['PAGE2', first.next!],
+      ['PAGE1', first.next!, '2026-04-01T00:00:00.500Z'],
+    ] as const) {
+      await expect(
+        stores.deps.consent.history(ecifId, { limit: 2, cursor, ...(until ? { until } : {}) }),
+      ).rejects.toBeInstanceOf(InvalidInputError);
+    }
+  });
 });
 
 describe('decision round trips (what the decision bench rests on)', () => {
@@ -304,17 +342,6 @@ describe('request store', () => {
     ackDueAt: '2026-02-13T00:00:00.000Z',
     dueAt: '2026-03-01T00:00:00.000Z',
     updatedAt: '2026-02-01T00:00:00.000Z',
-  });
-
-  it('an Idempotency-Key replays the first request, and refuses another body', async () => {
-    const first = request();
-    const claim = { keyHash: 'k'.repeat(64), bodyHash: 'b'.repeat(64) };
-    expect((await stores.deps.requests.create(first, claim)).replayed).toBe(false);
-    const again = await stores.deps.requests.create(request(), claim);
-    expect(again).toMatchObject({ replayed: true, request: { id: first.id } });
-    await expect(stores.deps.requests.create(request(), { ...claim, bodyHash: 'c'.repeat(64) })).rejects.toBeInstanceOf(
-      IdempotencyKeyReusedError,
-    );
   });
 
   it('plans are idempotent: a task written twice keeps its first state', async () => {
@@ -668,7 +695,12 @@ describe('audit log', () => {
 
   it('two processes (two Lambda instances) racing on one stream still chain without gap or overwrite', async () => {
     const actor = { role: 'system' as const, principal: 'test' };
-    const other = new DynamoAuditLog(documentClient(), stores.tables.audit, systemClock);
+    const other = new DynamoAuditLog(
+      documentClient(),
+      stores.tables.audit,
+      pageCursors('another-process'),
+      systemClock,
+    );
     await Promise.all(
       Array.from({ length: 16 }, (_, i) =>
         (i % 2 ? other : stores.deps.audit).append({
