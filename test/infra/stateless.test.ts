@@ -37,6 +37,7 @@ interface Row {
   tables: Partial<Record<TableName, Access>>;
   reports?: Access;
   connectors?: boolean;
+  issuesSystemKeys?: boolean;
   startsWorkflow?: boolean;
   digests?: 'write';
   notifies?: boolean;
@@ -139,7 +140,10 @@ describe('functions', () => {
         row.connectors ? String((fnResource(row).Properties!.Timeout as number) * 200) : undefined,
       );
       // Systems' own secrets are looked for under this prefix, where the grant reaches (below).
-      expect(env.CONNECTOR_SECRETS_PREFIX).toBe(row.connectors ? 'custodian/connectors/' : undefined);
+      // (and the keys issued to systems are written there, by the routes that issue them).
+      expect(env.CONNECTOR_SECRETS_PREFIX).toBe(
+        row.connectors || row.issuesSystemKeys ? 'custodian/connectors/' : undefined,
+      );
       // The call slots live in the requests table: those functions may take and give them back there.
       if (row.connectors) expect(row.tables.requests).toBe('write');
     },
@@ -487,6 +491,13 @@ describe('least privilege, table-driven', () => {
             expect(action, where).toBe('s3:PutObject');
             break;
           case 'system-secrets':
+            if (target.pattern === 'custodian/connectors/http/systems/*') {
+              // Issuing systems their keys: create and new versions, only of issued keys.
+              expect(row.issuesSystemKeys, where).toBe(true);
+              expect(['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue'], where).toContain(action);
+              seen.add('issued-keys');
+              continue;
+            }
             // Systems' own secrets: read only, only under the one prefix.
             expect(row.connectors, where).toBe(true);
             expect(target.pattern).toBe('custodian/connectors/*');
@@ -521,6 +532,7 @@ describe('least privilege, table-driven', () => {
       expect(seen.has('task-response')).toBe(Boolean(row.answersTasks));
       expect(seen.has('audit-verification')).toBe(Boolean(row.startsAuditVerification));
       expect(seen.has('audit-key')).toBe(Boolean(row.auditKey));
+      expect(seen.has('issued-keys')).toBe(Boolean(row.issuesSystemKeys));
     },
   );
 
@@ -536,12 +548,21 @@ describe('least privilege, table-driven', () => {
     }
   });
 
-  it("Secrets Manager: GetSecretValue only, on the two stack secrets and on systems' secrets under custodian/connectors/ alone", () => {
+  it("Secrets Manager: GetSecretValue only, on the two stack secrets and on systems' secrets under custodian/connectors/ alone; issued keys written under custodian/connectors/http/systems/ alone", () => {
     let systemGrants = 0;
+    let issuing = 0;
     for (const [id, p] of resources(raw, 'AWS::IAM::Policy')) {
       for (const s of p.Properties!.PolicyDocument.Statement as Statement[]) {
         const actions = asArray(s.Action).filter((a) => a.startsWith('secretsmanager:'));
         if (actions.length === 0) continue;
+        if (s.Sid === 'IssueSystemKeys') {
+          expect(actions, id).toEqual(['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue']);
+          expect(asArray(s.Resource).map((r) => pair.target(r))).toEqual([
+            expect.objectContaining({ kind: 'system-secrets', pattern: 'custodian/connectors/http/systems/*' }),
+          ]);
+          issuing++;
+          continue;
+        }
         expect(actions, id).toEqual(['secretsmanager:GetSecretValue']);
         for (const res of asArray(s.Resource)) {
           const target = pair.target(res);
@@ -568,6 +589,7 @@ describe('least privilege, table-driven', () => {
       }
     }
     expect(systemGrants).toBe(rows.filter((r) => r.connectors).length);
+    expect(issuing).toBe(rows.filter((r) => r.issuesSystemKeys).length);
   });
 
   it('no policy anywhere allows UpdateItem or DeleteItem on the audit table (append-only)', () => {
