@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only name,name] [--runs N]`: every figure is a ratio against a baseline
+ * `npm run bench [-- --only name,name] [--runs N] [--events N]` (`--events`: the audit-job bench's size): every figure is a ratio against a baseline
  * measured in the same run on the same emulators (these machines are noisy; absolute times are
  * context only). One row per bench module; each module exports `run(opts): Promise<BenchResult[]>`.
  */
@@ -10,23 +10,34 @@ process.env.LOG_LEVEL ??= 'warn';
 import { parseArgs } from 'node:util';
 import { printTable, type BenchResult } from './table.ts';
 
-const benches: Record<string, () => Promise<{ run(opts: { runs: number }): Promise<BenchResult[]> }>> = {
+type BenchOpts = { runs: number; events?: number };
+const benches: Record<string, () => Promise<{ run(opts: BenchOpts): Promise<BenchResult[]> }>> = {
   erasure: () => import('./erasure.ts'),
   audit: () => import('./audit.ts'),
   'audit-export': () => import('./audit-export.ts'),
+  'audit-job': () => import('./audit-job.ts'),
   decisions: () => import('./decisions.ts'),
   fanout: () => import('./fanout.ts'),
   bulk: () => import('./bulk.ts'),
   'ecif-load': () => import('./ecif-load.ts'),
 };
 
-const { values } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '9' } } });
+const { values } = parseArgs({
+  options: { only: { type: 'string' }, runs: { type: 'string', default: '9' }, events: { type: 'string' } },
+});
 const selected = values.only ? values.only.split(',') : Object.keys(benches);
 const rows: BenchResult[] = [];
 for (const name of selected) {
   if (!benches[name]) throw new Error(`no bench named ${name}; known: ${Object.keys(benches).join(', ')}`);
   console.error(`bench ${name}...`);
-  rows.push(...(await (await benches[name]()).run({ runs: Number(values.runs) })));
+  rows.push(
+    ...(await (
+      await benches[name]()
+    ).run({
+      runs: Number(values.runs),
+      ...(values.events ? { events: Number(values.events) } : {}),
+    })),
+  );
 }
 printTable(rows);
 // Emulators and servers may hold the event loop: the figures are printed, we are done.

@@ -268,6 +268,7 @@ export function createClient(opts: ClientOptions) {
       ),
     auditEvents: (query: Record<string, string | undefined> = {}) =>
       pages<Record<string, unknown>>('/v1/audit/events', query),
+    /** A day at most; any range as a job: startAuditVerification, then auditVerification(id) until it is no longer running. */
     auditVerify: (query: Record<string, string | undefined> = {}) => call('GET', '/v1/audit/verify', { query }),
     /** The CCPA metrics of a calendar year (11 CCR §7102), as JSON. */
     ccpaMetrics: (year: number) =>
@@ -279,6 +280,15 @@ export function createClient(opts: ClientOptions) {
       (await streamed('/v1/reports/ccpa-metrics', { query: { year, format: 'csv' } }, opts.baseUrl)).text(),
     /** The dashboard's figures for [from, to). */
     metrics: (query: { from: string; to: string }) => call<Record<string, unknown>>('GET', '/v1/metrics', { query }),
+    startAuditVerification: (range: { from: string; to?: string }) =>
+      call<{ id: string; status: 'running'; days: number; location: string }>('POST', '/v1/audit/verifications', {
+        body: range,
+      }),
+    auditVerification: (id: string) =>
+      call<{ id: string; status: 'running' | 'succeeded' | 'failed'; progress: { days: number; verified: number } }>(
+        'GET',
+        `/v1/audit/verifications/${enc(id)}`,
+      ),
     /** The streamed export (NDJSON ends with its trailer line; CSV has none): the response, its body still arriving. */
     auditExport: (query: { from: string; to?: string; format?: 'ndjson' | 'csv' }) =>
       streamed('/v1/audit/export', { query }),

@@ -20,6 +20,12 @@ export const configSchema = z.object({
   STATE_MACHINE_ARN: z.string().min(1).optional(),
   /** The ECIF bulk load state machine (POST /v1/ecif/imports/{id}/start starts it). */
   LOAD_STATE_MACHINE_ARN: z.string().min(1).optional(),
+  /** The audit verification job's state machine (POST /v1/audit/verifications starts it). */
+  AUDIT_VERIFICATION_STATE_MACHINE_ARN: z.string().min(1).optional(),
+  /** The audit key in AWS: an asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY) by id or ARN. */
+  AUDIT_SIGNING_KEY_ID: z.string().min(1).optional(),
+  /** The audit key locally: an ECC P-256 private key (PKCS#8 PEM) from the local secrets file. */
+  AUDIT_SIGNING_KEY: z.string().min(100).optional(),
   /** Pepper for the identity index HMAC. Locally an env value; in AWS fetched from Secrets Manager by ARN. */
   IDENTIFIER_PEPPER: z.string().min(16).optional(),
   IDENTIFIER_PEPPER_SECRET_ARN: z.string().min(1).optional(),

@@ -10,7 +10,8 @@ import type { Outbox } from '#core/notifications/outbox.ts';
 import { holidaysFrom } from '#core/requests/deadlines.ts';
 import { ed25519Signer } from '#core/consent/decision-token.ts';
 import type { ReportStore } from '#core/reports/ports.ts';
-import type { DigestArchive } from '#core/audit/ports.ts';
+import type { AuditSigner, DigestArchive, VerificationRunner } from '#core/audit/ports.ts';
+import { DynamoVerificationJobs } from '#adapters/dynamodb/verification-jobs.ts';
 import type { ConsentChangePublisher } from '#core/consent/changes.ts';
 import { WebhookConsentChanges } from '#adapters/webhooks/consent-subscribers.ts';
 import { config, resetConfig } from '#functions/config.ts';
@@ -174,6 +175,30 @@ async function build() {
           new (await import('#adapters/s3/digest-archive.ts')).S3DigestArchive(await s3(), env.DIGEST_BUCKET!),
       )
     : undefined;
+  // Verification jobs run on their own state machine; the audit key signs digests and results.
+  const verificationRunner: VerificationRunner = lazyPort(async () => {
+    if (!env.AUDIT_VERIFICATION_STATE_MACHINE_ARN)
+      throw new Error('invalid configuration: AUDIT_VERIFICATION_STATE_MACHINE_ARN');
+    const [{ StepFunctionsVerificationRunner }, { SFNClient }] = await Promise.all([
+      import('#adapters/sfn/audit-verification.ts'),
+      import('@aws-sdk/client-sfn'),
+    ]);
+    return new StepFunctionsVerificationRunner(new SFNClient({}), env.AUDIT_VERIFICATION_STATE_MACHINE_ARN);
+  });
+  const auditSigner: AuditSigner | undefined = env.AUDIT_SIGNING_KEY_ID
+    ? lazyPort(async () => {
+        const [{ KmsAuditSigner }, { KMSClient }] = await Promise.all([
+          import('#adapters/kms/audit-signer.ts'),
+          import('@aws-sdk/client-kms'),
+        ]);
+        return new KmsAuditSigner(new KMSClient({}), env.AUDIT_SIGNING_KEY_ID!);
+      })
+    : env.AUDIT_SIGNING_KEY
+      ? lazyPort(
+          async () =>
+            new (await import('#adapters/kms/local-audit-signer.ts')).LocalAuditSigner(env.AUDIT_SIGNING_KEY!),
+        )
+      : undefined;
   // A registration change made by another instance reaches this one's system steps within 5 s.
   const systems = new DynamoSystemsRegistry(db, env.TABLE_ECIF, 5_000);
   // The one place that decides where systems' limits hold (SYSTEM_LIMITS): this process, or every instance.
@@ -219,6 +244,9 @@ async function build() {
     addresses,
     ownTables,
     digestArchive,
+    verificationJobs: new DynamoVerificationJobs(db, env.TABLE_AUDIT, clock),
+    verificationRunner,
+    auditSigner,
     // At most the system's registered `concurrency` calls in flight to it, starts spaced by its rate (adapters/connectors/concurrency.ts).
     connectorFor: (system: ConnectedSystem) => limitConcurrency(system, connectorFor(system, secrets), callGate),
     /** The keys a system may sign its callbacks with (its own by reference, or the deployment's when it opted in); none for an unknown system. */

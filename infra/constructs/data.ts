@@ -61,6 +61,8 @@ export class CustodianData extends Construct {
   readonly pepperSecret: secretsmanager.Secret;
   readonly digestBucket: s3.Bucket;
   readonly connectorSigningSecret: secretsmanager.Secret;
+  /** Signs the audit digests, verification results and export manifests (ECC P-256; only its public half leaves KMS). */
+  readonly auditKey: kms.Key;
   /** Idempotency-Key records of the write routes (Powertools' schema: `id`, TTL `expiration`). */
   readonly idempotencyTable: dynamodb.Table;
 
@@ -174,6 +176,15 @@ export class CustodianData extends Construct {
       serverAccessLogsPrefix: 'audit-digests/',
     });
     (this.digestBucket.node.defaultChild as CfnResource).addMetadata(BUCKET_METADATA_KEY, 'audit-digests');
+
+    // Asymmetric: auditors check signatures offline with the public key; every use of the private
+    // half is a CloudTrail event. No rotation for asymmetric keys: a new key is a new kid beside the old.
+    this.auditKey = new kms.Key(this, 'AuditSigningKey', {
+      description: 'Custodian: signs audit digests, verification results and export manifests',
+      keySpec: kms.KeySpec.ECC_NIST_P256,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      removalPolicy,
+    });
 
     this.pepperSecret = new secretsmanager.Secret(this, 'IdentifierPepper', {
       description: 'Custodian: pepper of the HMAC over identifiers in the ECIF identity index',

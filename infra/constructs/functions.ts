@@ -82,6 +82,10 @@ export interface AccessSpec {
   readonly publishesConsentChanges?: boolean;
   /** Answers the workflow's waiting steps (callbacks, manual tasks): states:SendTask* on the state machine. */
   readonly answersTasks?: boolean;
+  /** Starts audit verification jobs (states:StartExecution on their state machine). */
+  readonly startsAuditVerification?: boolean;
+  /** The audit key: `sign` (kms:Sign and kms:GetPublicKey) or `read` (its public half only). */
+  readonly auditKey?: 'sign' | 'read';
   /** Issues HTTP systems their signing keys (Secrets Manager, under the connectors prefix). */
   readonly issuesSystemKeys?: boolean;
   /** Starts the ECIF load state machine. */
@@ -119,6 +123,7 @@ export interface DataResources {
   readonly digestBucket: s3.IBucket;
   readonly pepperSecret: secretsmanager.ISecret;
   readonly connectorSigningSecret: secretsmanager.ISecret;
+  readonly auditKey: kms.IKey;
   readonly idempotencyTable: dynamodb.ITable;
 }
 
@@ -140,6 +145,8 @@ export interface CustodianFunctionProps {
   readonly stateMachine?: sfn.IStateMachine;
   /** Required when `access.startsLoad`. */
   readonly loadStateMachine?: sfn.IStateMachine;
+  /** Required when `access.startsAuditVerification`. */
+  readonly auditVerification?: sfn.IStateMachine;
   /** Required when `access.publishesConsentChanges`. */
   readonly consentBus?: events.IEventBus;
   /** Added to the environment every function gets. */
@@ -169,6 +176,9 @@ export class CustodianFunction extends Construct {
   constructor(scope: Construct, id: string, props: CustodianFunctionProps) {
     super(scope, id);
     const { access, data } = props;
+    if (access.startsAuditVerification && !props.auditVerification) {
+      throw new Error(`${props.kind}:${props.name} starts audit verifications but no state machine was given`);
+    }
     if (access.startsWorkflow && !props.stateMachine) {
       throw new Error(`${props.kind}:${props.name} starts the workflow but no state machine was given`);
     }
@@ -197,6 +207,10 @@ export class CustodianFunction extends Construct {
       ...(access.digests ? { DIGEST_BUCKET: data.digestBucket.bucketName } : {}),
       ...(access.startsWorkflow ? { STATE_MACHINE_ARN: props.stateMachine!.stateMachineArn } : {}),
       ...(access.startsLoad ? { LOAD_STATE_MACHINE_ARN: props.loadStateMachine!.stateMachineArn } : {}),
+      ...(access.startsAuditVerification
+        ? { AUDIT_VERIFICATION_STATE_MACHINE_ARN: props.auditVerification!.stateMachineArn }
+        : {}),
+      ...(access.auditKey ? { AUDIT_SIGNING_KEY_ID: data.auditKey.keyArn } : {}),
       ...(access.idempotent ? { TABLE_IDEMPOTENCY: data.idempotencyTable.tableName } : {}),
       // Functions that call systems hold each system's limits over every instance: leases in the requests table.
       ...(access.connectors
@@ -272,6 +286,16 @@ export class CustodianFunction extends Construct {
     if (access.startsWorkflow) props.stateMachine!.grantStartExecution(this.role);
     if (access.startsLoad) props.loadStateMachine!.grantStartExecution(this.role);
     if (access.batchWrites) data.tables.ecif.grant(this.role, 'dynamodb:BatchWriteItem');
+    if (access.startsAuditVerification) props.auditVerification!.grantStartExecution(this.role);
+    if (access.auditKey) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'AuditKey',
+          actions: access.auditKey === 'sign' ? ['kms:Sign', 'kms:GetPublicKey'] : ['kms:GetPublicKey'],
+          resources: [data.auditKey.keyArn],
+        }),
+      );
+    }
     // A workflow task is created before its state machine: the stack grants it (TaskResponsePolicy) once both exist.
     if (access.answersTasks && props.stateMachine) {
       this.role.addToPolicy(

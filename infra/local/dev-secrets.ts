@@ -1,15 +1,23 @@
 /**
- * The local runtime's secrets (identifier pepper, webhook signing key): random, generated on first
+ * The local runtime's secrets (identifier pepper, webhook signing key, audit key): random, generated on first
  * start into a git-ignored file, so no secret sits in the code and a `--persist` restart hashes
  * identifiers the same way. In AWS they come from Secrets Manager instead.
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
-const secretsSchema = z.object({ pepper: z.string().min(32), signingSecret: z.string().min(32) });
-export type DevSecrets = z.infer<typeof secretsSchema>;
+const secretsSchema = z.object({
+  pepper: z.string().min(32),
+  signingSecret: z.string().min(32),
+  /** The audit key (ECC P-256, PKCS#8 PEM): KMS's part locally. Added to a file written before it existed. */
+  auditSigningKey: z.string().min(100).optional(),
+});
+export type DevSecrets = z.infer<typeof secretsSchema> & { auditSigningKey: string };
+
+const newAuditKey = () =>
+  generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
 
 export const DEFAULT_DEV_SECRETS_FILE = path.resolve(
   path.dirname(new URL(import.meta.url).pathname),
@@ -22,6 +30,7 @@ export function devSecrets(file = DEFAULT_DEV_SECRETS_FILE): DevSecrets {
     const fresh: DevSecrets = {
       pepper: randomBytes(32).toString('hex'),
       signingSecret: randomBytes(32).toString('hex'),
+      auditSigningKey: newAuditKey(),
     };
     // `wx`: two processes starting at once cannot both write; the loser reads the winner's file.
     writeFileSync(file, JSON.stringify(fresh, null, 2), { flag: 'wx', mode: 0o600 });
@@ -31,7 +40,11 @@ export function devSecrets(file = DEFAULT_DEV_SECRETS_FILE): DevSecrets {
   }
   for (let attempt = 0; ; attempt++) {
     try {
-      return secretsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+      const read = secretsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+      if (read.auditSigningKey) return { ...read, auditSigningKey: read.auditSigningKey };
+      const added = { ...read, auditSigningKey: newAuditKey() };
+      writeFileSync(file, JSON.stringify(added, null, 2), { mode: 0o600 });
+      return added;
     } catch {
       // The winner may still be writing it.
       if (attempt >= 20) throw new Error(`unreadable dev secrets file ${file}: delete it to generate new ones`);

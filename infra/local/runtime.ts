@@ -10,6 +10,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { eventHandlers } from '#handlers/events/events.ts';
 import { scheduledJobs } from '#handlers/scheduled/jobs.ts';
+import { auditVerificationTasks } from '#handlers/tasks/tasks.ts';
+import { AUDIT_VERIFICATION_WORKFLOW } from '../constructs/audit-verification.ts';
 import { redriveUnfinished } from '#core/requests/redrive.ts';
 import { deps, resetDeps } from '#handlers/deps.ts';
 import { extractWorkflowDefinition, synthTemplates } from '../synth.ts';
@@ -38,6 +40,7 @@ export const REPORT_BUCKET = 'custodian-reports';
 export const DIGEST_BUCKET = 'custodian-audit-digests';
 export const STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:custodian-privacy-request`;
 export const LOAD_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:custodian-ecif-load`;
+export const AUDIT_VERIFICATION_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:custodian-audit-verification`;
 
 export interface LocalRuntimeOptions {
   /** The HTTP API port (0: a free port). */
@@ -171,6 +174,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       DIGEST_BUCKET,
       STATE_MACHINE_ARN,
       LOAD_STATE_MACHINE_ARN,
+      AUDIT_VERIFICATION_STATE_MACHINE_ARN,
+      // The audit key: KMS's part played by a P-256 key of the local secrets file.
+      AUDIT_SIGNING_KEY: secrets.auditSigningKey,
       IDENTIFIER_PEPPER: process.env.IDENTIFIER_PEPPER ?? secrets.pepper,
       CONNECTOR_SIGNING_SECRET: process.env.CONNECTOR_SIGNING_SECRET ?? secrets.signingSecret,
       CONNECTOR_KEYS_DIR: keysDir,
@@ -194,6 +200,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const { definition } = extractWorkflowDefinition(stateless);
     // The ECIF load's Distributed Map, rewritten to read its batches itself (infra/local/item-reader.ts).
     const load = inlineItemReaders(extractWorkflowDefinition(stateless, ECIF_LOAD_WORKFLOW).definition);
+    const audit = extractWorkflowDefinition(stateless, AUDIT_VERIFICATION_WORKFLOW);
     const sfn = await startLocalStepFunctions({
       stateMachines: [
         { arn: STATE_MACHINE_ARN, definition, tasks: taskHandlersFromTable() },
@@ -201,6 +208,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
           arn: LOAD_STATE_MACHINE_ARN,
           definition: load.definition,
           tasks: { ...taskHandlersFromTable(loadTasks), ...load.tasks },
+        },
+        {
+          arn: AUDIT_VERIFICATION_STATE_MACHINE_ARN,
+          definition: audit.definition,
+          tasks: taskHandlersFromTable(auditVerificationTasks),
         },
       ],
       port: sfnPort,

@@ -7,7 +7,13 @@ import { Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { Config } from '#functions/config.ts';
 import { routeTable, type RouteSpec } from '#handlers/http/routes.ts';
-import { workflowTasks, type TaskName, type TaskSpec } from '#handlers/tasks/tasks.ts';
+import {
+  auditVerificationTasks,
+  workflowTasks,
+  type AuditVerificationTaskName,
+  type TaskName,
+  type TaskSpec,
+} from '#handlers/tasks/tasks.ts';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { scheduledJobs } from '#handlers/scheduled/jobs.ts';
@@ -24,6 +30,7 @@ import { PrivacyRequestWorkflow } from '../constructs/workflow.ts';
 import { EcifLoadWorkflow } from '../constructs/ecif-load.ts';
 import { loadTasks, type LoadTaskName } from '#handlers/tasks/load-tasks.ts';
 import { RunReconciler } from '../constructs/run-reconciler.ts';
+import { AuditVerificationWorkflow } from '../constructs/audit-verification.ts';
 import { CustodianWeb } from '../constructs/web.ts';
 
 const isStreamed = (spec: RouteSpec) => spec.stream === true;
@@ -53,6 +60,8 @@ export class StatelessStack extends Stack {
   readonly workflow: PrivacyRequestWorkflow;
   readonly ecifLoad: EcifLoadWorkflow;
   readonly loadTasks: Record<LoadTaskName, CustodianFunction['fn']>;
+  readonly auditTasks: Record<AuditVerificationTaskName, CustodianFunction>;
+  readonly auditVerification: AuditVerificationWorkflow;
   readonly api: CustodianApi;
   /** The privacy center and the console (S3 behind CloudFront). */
   readonly web: CustodianWeb;
@@ -143,6 +152,27 @@ export class StatelessStack extends Stack {
       bucket: props.data.reportBucket,
     });
 
+    const auditTasks = {} as Record<AuditVerificationTaskName, CustodianFunction>;
+    for (const [name, spec] of Object.entries(auditVerificationTasks) as [AuditVerificationTaskName, TaskSpec][]) {
+      auditTasks[name] = new CustodianFunction(taskScope, name, {
+        ...common,
+        kind: 'task',
+        handler: spec.handler,
+        name,
+        access: spec,
+        timeout: Duration.seconds(spec.timeoutSeconds ?? 60),
+        // A day's events pass through one page at a time; the day's digest and stream list stay.
+        memorySize: 1024,
+      });
+    }
+    this.auditTasks = auditTasks;
+    this.auditVerification = new AuditVerificationWorkflow(this, 'AuditVerification', {
+      functions: Object.fromEntries(Object.entries(auditTasks).map(([name, f]) => [name, f.fn])) as Record<
+        AuditVerificationTaskName,
+        CustodianFunction['fn']
+      >,
+    });
+
     // A separate policy, not the role's default one: the function must not depend on the state machine
     // that depends on it.
     for (const [name, spec] of Object.entries(workflowTasks) as [TaskName, TaskSpec][]) {
@@ -174,6 +204,7 @@ export class StatelessStack extends Stack {
         access: spec,
         stateMachine: this.workflow.stateMachine,
         loadStateMachine: this.ecifLoad.stateMachine,
+        auditVerification: this.auditVerification.stateMachine,
         consentBus: this.consentBus,
         // Public routes verify an optional bearer token themselves, against the pool's keys; streamed
         // routes (behind the REST API, no authorizer there) verify the required one the same way, and
@@ -251,6 +282,7 @@ export class StatelessStack extends Stack {
         // Prefixed: a route and a job may share a name (audit-digest).
         ...Object.entries(this.tasks).map(([name, f]) => [`Task${name}`, f.fn]),
         ...Object.entries(this.loadTasks).map(([name, fn]) => [`Task${name}`, fn]),
+        ...Object.entries(this.auditTasks).map(([name, f]) => [`Task${name}`, f.fn]),
         ...Object.entries(this.routes).map(([name, f]) => [`Http${pascal(name)}`, f.fn]),
         ...Object.entries(this.jobs).map(([name, f]) => [`Job${name}`, f.fn]),
         ['EventWorkflowEnded', this.runReconciler.function.fn],

@@ -7,7 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { synthTemplates } from '#infra/synth.ts';
 import { configSchema } from '#functions/config.ts';
 import { machineRoles, routeTable, type Access, type TableName } from '#handlers/http/routes.ts';
-import { workflowTasks } from '#handlers/tasks/tasks.ts';
+import { auditVerificationTasks, workflowTasks } from '#handlers/tasks/tasks.ts';
 import { loadTasks } from '#handlers/tasks/load-tasks.ts';
 import { scheduledJobs } from '#handlers/scheduled/jobs.ts';
 import { eventHandlers } from '#handlers/events/events.ts';
@@ -47,6 +47,8 @@ interface Row {
   answersTasks?: boolean;
   startsLoad?: boolean;
   batchWrites?: boolean;
+  startsAuditVerification?: boolean;
+  auditKey?: 'sign' | 'read';
   auth?: string;
   stream?: boolean;
   idempotent?: boolean;
@@ -57,6 +59,7 @@ const rows: Row[] = [
   ...routeTable.map((r) => ({ ...r, id: `http:${r.handler}` })),
   ...Object.entries(workflowTasks).map(([name, spec]) => ({ ...spec, id: `task:${name}` })),
   ...Object.entries(loadTasks).map(([name, spec]) => ({ ...spec, id: `task:${name}` })),
+  ...Object.entries(auditVerificationTasks).map(([name, spec]) => ({ ...spec, id: `task:${name}` })),
   ...Object.entries(scheduledJobs).map(([name, spec]) => ({ ...spec, id: `scheduled:${name}` })),
   ...Object.entries(eventHandlers).map(([name, spec]) => ({ ...spec, id: `event:${name}` })),
 ];
@@ -120,7 +123,15 @@ describe('functions', () => {
       expect('REPORT_BUCKET' in env).toBe(Boolean(row.reports));
       expect('STATE_MACHINE_ARN' in env).toBe(Boolean(row.startsWorkflow));
       if (row.startsWorkflow)
-        expect(env.STATE_MACHINE_ARN).toEqual({ Ref: resources(raw, 'AWS::StepFunctions::StateMachine')[0][0] });
+        expect(env.STATE_MACHINE_ARN).toEqual({ Ref: byMetadata(raw, 'custodian:workflow', 'privacy-request') });
+      expect('AUDIT_VERIFICATION_STATE_MACHINE_ARN' in env).toBe(Boolean(row.startsAuditVerification));
+      if (row.startsAuditVerification)
+        expect(env.AUDIT_VERIFICATION_STATE_MACHINE_ARN).toEqual({
+          Ref: byMetadata(raw, 'custodian:workflow', 'audit-verification'),
+        });
+      // The audit key by ARN where the row uses it, nowhere else; never a key's material.
+      expect('AUDIT_SIGNING_KEY_ID' in env).toBe(Boolean(row.auditKey));
+      expect(env.AUDIT_SIGNING_KEY).toBeUndefined();
       // Public routes check an optional bearer token themselves; streamed ones (no authorizer on the REST API) a required one.
       expect('JWKS_URL' in env).toBe(row.auth === 'public' || Boolean(row.stream));
       expect('CORS_ALLOW_ORIGINS' in env).toBe(Boolean(row.stream));
@@ -454,6 +465,10 @@ describe('least privilege, table-driven', () => {
               );
               seen.add('task-response');
               continue;
+            } else if (raw.Resources![target.logicalId].Metadata?.['custodian:workflow'] === 'audit-verification') {
+              expect(row.startsAuditVerification, where).toBe(true);
+              seen.add('audit-verification');
+              continue;
             } else {
               // The privacy-request workflow, or the ECIF load: each only where the row says it.
               const machine = raw.Resources![target.logicalId];
@@ -465,6 +480,13 @@ describe('least privilege, table-driven', () => {
                 continue;
               }
             }
+            break;
+          case 'audit-key':
+            // Sign and read the public half, or read it only: never decrypt, never administer.
+            expect(row.auditKey, where).toBeDefined();
+            expect(row.auditKey === 'sign' ? ['kms:Sign', 'kms:GetPublicKey'] : ['kms:GetPublicKey'], where).toContain(
+              action,
+            );
             break;
           case 'secret':
             expect(action, where).toBe('secretsmanager:GetSecretValue');
@@ -528,6 +550,8 @@ describe('least privilege, table-driven', () => {
       expect(seen.has('ses-identity')).toBe(Boolean(row.notifies));
       expect(seen.has('consent-bus')).toBe(Boolean(row.publishesConsentChanges));
       expect(seen.has('task-response')).toBe(Boolean(row.answersTasks));
+      expect(seen.has('audit-verification')).toBe(Boolean(row.startsAuditVerification));
+      expect(seen.has('audit-key')).toBe(Boolean(row.auditKey));
       expect(seen.has('issued-keys')).toBe(Boolean(row.issuesSystemKeys));
     },
   );

@@ -30,6 +30,7 @@ export type Target =
   | { kind: 'table'; table: TableName }
   | { kind: 'index'; table: TableName; index: string }
   | { kind: 'key' }
+  | { kind: 'audit-key' }
   | { kind: 'secret'; secret: 'pepper' | 'connector-signing' }
   | { kind: 'bucket-objects' }
   | { kind: 'digest-objects' }
@@ -42,6 +43,8 @@ export type Target =
 export class StackPair {
   private tableByLogicalId = new Map<string, TableName>();
   readonly keyId: string;
+  /** The asymmetric audit key (ECC P-256, sign/verify). */
+  readonly auditKeyId: string;
   readonly secretIds: Map<string, 'pepper' | 'connector-signing'>;
   readonly bucketId: string;
   readonly digestBucketId: string;
@@ -55,8 +58,12 @@ export class StackPair {
     }
     const keys = resources(stateful, 'AWS::KMS::Key');
     const secrets = resources(stateful, 'AWS::SecretsManager::Secret');
-    if (keys.length !== 1 || secrets.length !== 2) throw new Error('expected one key and two secrets');
-    this.keyId = keys[0][0];
+    const symmetric = keys.filter(([, k]) => !k.Properties?.KeySpec);
+    const audit = keys.filter(([, k]) => k.Properties?.KeySpec === 'ECC_NIST_P256');
+    if (symmetric.length !== 1 || audit.length !== 1 || keys.length !== 2 || secrets.length !== 2)
+      throw new Error('expected the data key, the audit key and two secrets');
+    this.keyId = symmetric[0][0];
+    this.auditKeyId = audit[0][0];
     this.secretIds = new Map(secrets.map(([id, r]) => [id, r.Metadata?.['custodian:secret']]));
     this.bucketId = byMetadata(stateful, 'custodian:bucket', 'reports');
     this.digestBucketId = byMetadata(stateful, 'custodian:bucket', 'audit-digests');
@@ -91,6 +98,7 @@ export class StackPair {
         if (m) return { kind: 'index', table, index: m[1] };
       }
       if (id === this.keyId && attr === 'Arn' && suffix === '') return { kind: 'key' };
+      if (id === this.auditKeyId && attr === 'Arn' && suffix === '') return { kind: 'audit-key' };
       if (id && this.secretIds.get(id) && attr === 'Ref' && suffix === '')
         return { kind: 'secret', secret: this.secretIds.get(id)! };
       if (id === this.bucketId && attr === 'Arn' && suffix === '/*') return { kind: 'bucket-objects' };

@@ -6,7 +6,7 @@
  */
 import { chainNext, type AuditEvent, type AuditInput, type SealedEvent } from '#core/audit/event.ts';
 import { canonicalJsonWithout } from '#core/audit/canonical.ts';
-import type { AuditFilter, AuditLog, AuditPage, AuditRange } from '#core/audit/ports.ts';
+import type { AuditFilter, AuditLog, AuditPage, AuditRange, StoredEvent } from '#core/audit/ports.ts';
 import type { AuditDigest } from '#core/audit/digest.ts';
 import type {
   CallbackTicket,
@@ -88,6 +88,25 @@ export class FakeAuditLog implements AuditLog {
   }
 
   readonly digestItems = new Map<string, AuditDigest>();
+
+  /** As stored: each event at its key, with the bytes of the event as it is now (a test's edit shows). */
+  private storedOf = (e: AuditEvent): StoredEvent => ({
+    canonical: canonicalJsonWithout(e, 'hash')!,
+    hash: e.hash,
+    stream: e.stream,
+    seq: e.seq,
+  });
+
+  /** Two events a page: the verifier must carry its chains across pages. */
+  async *dayEvents(day: string): AsyncIterable<StoredEvent[]> {
+    const next = new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString();
+    const events = this.all({ from: `${day}T00:00:00.000Z`, to: next }).map(this.storedOf);
+    for (let i = 0; i < events.length; i += 2) yield events.slice(i, i + 2);
+  }
+
+  async eventsAt(keys: { stream: string; seq: number }[]): Promise<StoredEvent[]> {
+    return keys.flatMap((k) => (this.streams.get(k.stream) ?? []).filter((e) => e.seq === k.seq).map(this.storedOf));
+  }
 
   private all(range: AuditRange): AuditEvent[] {
     return [...this.streams.values()]

@@ -14,12 +14,14 @@ import type { AuditLog } from '#core/audit/ports.ts';
 import type { Clock } from '#core/shared/clock.ts';
 import { isConditionFailure, isTransactionCancelled, withoutKeys } from './client.ts';
 import { GroupCommit } from './group-commit.ts';
+import { dayEvents, eventsAt, sealedOf, seqKey } from './audit-reads.ts';
+
+export { seqKey };
 import type { AuditDigest } from '#core/audit/digest.ts';
 import type { AuditFilter, AuditPage, AuditRange } from '#core/audit/ports.ts';
 import { InvalidInputError } from '#core/shared/errors.ts';
 import type { PageCursors } from '#core/shared/page-cursor.ts';
 
-export const seqKey = (seq: number) => `SEQ#${String(seq).padStart(12, '0')}`;
 /** GSI1: events by day, in time order within the day. */
 const dayIndex = (e: Pick<AuditEvent, 'at' | 'stream' | 'seq'>) => ({
   GSI1PK: `DAY#${e.at.slice(0, 10)}`,
@@ -62,13 +64,6 @@ function daysBetween(from: string, to: string): string[] {
     days.push(new Date(t).toISOString().slice(0, 10));
   }
   return days;
-}
-
-/** The stored event of an item; items written before events were stored sealed are sealed from their attributes. */
-function sealedOf(item: Record<string, unknown>): SealedEvent {
-  if (typeof item.event === 'string') return { canonical: item.event, hash: String(item.hash) };
-  const event = withoutKeys<AuditEvent>(item);
-  return { canonical: canonicalJsonWithout(event, 'hash')!, hash: event.hash };
 }
 
 const eventOf = (item: Record<string, unknown>) => openSealed(sealedOf(item));
@@ -181,6 +176,14 @@ export class DynamoAuditLog implements AuditLog {
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return out;
+  }
+
+  dayEvents(day: string) {
+    return dayEvents(this.db, this.table, day);
+  }
+
+  eventsAt(keys: { stream: string; seq: number }[]) {
+    return eventsAt(this.db, this.table, keys);
   }
 
   async events(range: AuditRange, filter: AuditFilter, page: { cursor?: string; limit: number }): Promise<AuditPage> {

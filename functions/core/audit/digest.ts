@@ -13,16 +13,31 @@ export interface StreamHead {
   hash: string;
 }
 
+/** An ECDSA P-256 signature (DER, base64) over the digest's `hash`, by the key `keyId` (GET /v1/audit/keys). */
+export interface AuditSignature {
+  keyId: string;
+  alg: 'ES256';
+  value: string;
+}
+
 export interface AuditDigest {
   day: string;
   at: string;
   heads: StreamHead[];
   prevDigestHash: string;
   hash: string;
+  /** Added after the hash (over it): a digest written before signing existed has none. */
+  signature?: AuditSignature;
 }
 
-export function digestHash(d: Omit<AuditDigest, 'hash'>): string {
+export function digestHash(d: Omit<AuditDigest, 'hash' | 'signature'>): string {
   return createHash('sha256').update(canonicalize(d)!).digest('hex');
+}
+
+/** Whether a digest's `hash` is the hash of its body (the signature is over the hash, not in it). */
+export function digestHolds(d: AuditDigest): boolean {
+  const { hash, signature: _signature, ...body } = d;
+  return digestHash(body) === hash;
 }
 
 export function buildDigest(

@@ -1,5 +1,7 @@
 import type { AuditEvent, AuditInput, SealedEvent } from './event.ts';
-import type { AuditDigest } from './digest.ts';
+import type { AuditDigest, AuditSignature } from './digest.ts';
+import type { DayVerification } from './verify-day.ts';
+import type { VerificationJob, VerificationResult } from './verification-job.ts';
 
 export interface AuditRange {
   /** Inclusive, RFC 3339. */
@@ -26,6 +28,12 @@ export interface DigestArchive {
   put(digest: AuditDigest): Promise<void>;
 }
 
+/** A stored event with the key it is stored under: bytes moved to another key disagree with it. */
+export interface StoredEvent extends SealedEvent {
+  stream: string;
+  seq: number;
+}
+
 /** Append-only. Implementations serialize concurrent appends to one stream. */
 export interface AuditLog {
   append(input: AuditInput): Promise<AuditEvent>;
@@ -33,6 +41,13 @@ export interface AuditLog {
   stream(stream: string): Promise<AuditEvent[]>;
   /** A whole stream as stored (the bytes each hash is over), in key order: what verification reads. */
   sealed(stream: string): Promise<SealedEvent[]>;
+  /**
+   * A day's stored events from the day index, in time order, a page at a time: what a day's
+   * verification reads, so memory holds one page (and a head per stream of the day).
+   */
+  dayEvents(day: string): AsyncIterable<StoredEvent[]>;
+  /** The stored events at these keys, in any order; absent ones are left out. */
+  eventsAt(keys: { stream: string; seq: number }[]): Promise<StoredEvent[]>;
   /** Events in a time range, in time order, filtered, one page at a time. */
   events(range: AuditRange, filter: AuditFilter, page: { cursor?: string; limit: number }): Promise<AuditPage>;
   /** Streams with at least one event in the range. */
@@ -41,4 +56,41 @@ export interface AuditLog {
   /** Digests of the days from..to (inclusive, `yyyy-mm-dd`), in day order. */
   digests(fromDay: string, toDay: string): Promise<AuditDigest[]>;
   latestDigestBefore(day: string): Promise<AuditDigest | undefined>;
+}
+
+/**
+ * Verification jobs, write-once like the log: the job as asked, one result per day as its check
+ * ends (progress is how many there are), then the signed result.
+ */
+export interface VerificationJobs {
+  /** False when a job of that id exists already. */
+  create(job: VerificationJob): Promise<boolean>;
+  get(id: string): Promise<VerificationJob | undefined>;
+  putDay(id: string, day: DayVerification): Promise<void>;
+  /** The day results written so far, in day order. */
+  days(id: string): Promise<DayVerification[]>;
+  putResult(id: string, result: VerificationResult): Promise<void>;
+  result(id: string): Promise<VerificationResult | undefined>;
+}
+
+/** Runs a verification job (a Step Functions execution named after the job). */
+export interface VerificationRunner {
+  start(job: VerificationJob): Promise<void>;
+}
+
+/** Signs with the audit key (an asymmetric KMS key in AWS, ECC P-256); only its public half leaves. */
+export interface AuditSigner {
+  sign(hash: string): Promise<AuditSignature>;
+  /** The public keys that check signatures, as JWKs with their `kid`. */
+  publicKeys(): Promise<AuditPublicKey[]>;
+}
+
+export interface AuditPublicKey {
+  kid: string;
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
+  alg: 'ES256';
+  use: 'sig';
 }

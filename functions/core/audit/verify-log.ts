@@ -5,10 +5,11 @@
  * with the same hash (which catches events cut off the end of a stream).
  */
 import type { Clock } from '../shared/clock.ts';
+import { InvalidInputError } from '../shared/errors.ts';
 import type { Actor } from '../shared/actor.ts';
-import { buildDigest, digestHash, headOf } from './digest.ts';
+import { buildDigest, digestHolds, headOf } from './digest.ts';
 import { genesisHash, openSealed, verifySealed, type ChainBreak, type SealedEvent } from './event.ts';
-import type { AuditLog, AuditRange } from './ports.ts';
+import type { AuditLog, AuditRange, AuditSigner } from './ports.ts';
 
 export type AuditBreak =
   | ChainBreak
@@ -51,8 +52,7 @@ export async function verifyAuditLog(log: AuditLog, range: AuditRange): Promise<
   const digests = await log.digests(dayOf(range.from), dayOf(range.to));
   let previous = digests.length ? await log.latestDigestBefore(digests[0].day) : undefined;
   for (const d of digests) {
-    const { hash, ...body } = d;
-    if (digestHash(body) !== hash) return fail(d.day, 'digest-hash-mismatch');
+    if (!digestHolds(d)) return fail(d.day, 'digest-hash-mismatch');
     if (d.prevDigestHash !== (previous?.hash ?? genesisHash)) return fail(d.day, 'digest-chain-broken');
     for (const head of d.heads) {
       let chain = hashes.get(head.stream);
@@ -85,7 +85,7 @@ export async function verifyAuditLog(log: AuditLog, range: AuditRange): Promise<
  * Where retention cut a stream (its oldest events expired, a whole day at a time), the digest of the
  * last expired day recorded the head the remaining events chain from. No such head: a real gap.
  */
-async function anchorOf(log: AuditLog, first: { stream: string; seq: number; at: string }) {
+export async function anchorOf(log: AuditLog, first: { stream: string; seq: number; at: string }) {
   const before = await log.digests('0000-01-01', dayOf(new Date(Date.parse(first.at) - 86_400_000).toISOString()));
   for (const d of before.reverse()) {
     const head = d.heads.find((h) => h.stream === first.stream);
@@ -94,11 +94,21 @@ async function anchorOf(log: AuditLog, first: { stream: string; seq: number; at:
   return undefined;
 }
 
-/** Writes the digest of one day (idempotent: the same day twice gives the same heads, one item). */
-export async function writeDailyDigest(deps: { audit: AuditLog; clock: Clock }, day: string, actor: Actor) {
+/**
+ * Writes the digest of one day that has ended (idempotent: the same day twice gives the same heads,
+ * one item). A day still open is refused: its digest would be final (write-once) while the day's
+ * later events, never anchored, could be cut off its streams unseen.
+ */
+export async function writeDailyDigest(
+  deps: { audit: AuditLog; clock: Clock; auditSigner?: AuditSigner },
+  day: string,
+  actor: Actor,
+) {
+  const next = new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString();
+  if (!(next <= deps.clock.now().toISOString()))
+    throw new InvalidInputError('a digest is written once its day has ended (UTC)', { field: 'day' });
   const [existing] = await deps.audit.digests(day, day);
   if (existing) return existing;
-  const next = new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString();
   const streams = await deps.audit.streamsIn({ from: `${day}T00:00:00.000Z`, to: next });
   const heads = [];
   for (const stream of streams) {
@@ -106,7 +116,9 @@ export async function writeDailyDigest(deps: { audit: AuditLog; clock: Clock }, 
     const head = headOf((await deps.audit.stream(stream)).filter((e) => e.at < next));
     if (head) heads.push(head);
   }
-  const digest = buildDigest(day, deps.clock.now().toISOString(), heads, await deps.audit.latestDigestBefore(day));
+  const built = buildDigest(day, deps.clock.now().toISOString(), heads, await deps.audit.latestDigestBefore(day));
+  // Signed over its hash: someone who can write the table but not use the key cannot forge one.
+  const digest = deps.auditSigner ? { ...built, signature: await deps.auditSigner.sign(built.hash) } : built;
   await deps.audit.putDigest(digest);
   await deps.audit.append({
     stream: 'audit-digests',

@@ -24,6 +24,10 @@ export interface RouteSpec {
   tables: Partial<Record<TableName, Access>>;
   /** Needs states:StartExecution on the privacy-request workflow. */
   startsWorkflow?: boolean;
+  /** Starts audit verification jobs (their own state machine). */
+  startsAuditVerification?: boolean;
+  /** The audit key: `sign` or `read` (its public half). */
+  auditKey?: 'sign' | 'read';
   /** Needs the report bucket. */
   reports?: Access;
   /** Sends requester notices (SES in AWS). */
@@ -397,6 +401,36 @@ export const routeTable = [
     auth: 'jwt',
     roles: ['operator', 'auditor'],
     tables: { audit: 'write' },
+    auditKey: 'sign',
+  },
+  // Verification of a range as a job (Step Functions): started at once, followed by its id.
+  {
+    method: 'POST',
+    path: '/v1/audit/verifications',
+    handler: 'start-audit-verification',
+    auth: 'jwt',
+    roles: ['auditor'],
+    tables: { audit: 'write' },
+    startsAuditVerification: true,
+    idempotent: true,
+  },
+  {
+    method: 'GET',
+    path: '/v1/audit/verifications/{id}',
+    handler: 'get-audit-verification',
+    auth: 'jwt',
+    roles: ['auditor'],
+    tables: { audit: 'read' },
+  },
+  // Public: the keys that check digests, results and manifests offline (npm run audit:verify).
+  {
+    method: 'GET',
+    path: '/v1/audit/keys',
+    handler: 'audit-keys',
+    auth: 'public',
+    roles: [],
+    tables: {},
+    auditKey: 'read',
   },
 ] as const satisfies readonly RouteSpec[];
 

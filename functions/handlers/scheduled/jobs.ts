@@ -12,6 +12,8 @@ export interface ScheduledJobSpec {
   localEveryMinutes: number;
   tables: Partial<Record<TableName, Access>>;
   digests?: 'write';
+  /** The audit key: `sign` (the digests it writes). */
+  auditKey?: 'sign';
   notifies?: boolean;
   /** Starts runs of the privacy-request workflow. */
   startsWorkflow?: boolean;
@@ -25,6 +27,7 @@ export const scheduledJobs = {
     localEveryMinutes: 60,
     tables: { audit: 'write' },
     digests: 'write',
+    auditKey: 'sign',
   },
   // Expires unanswered codes (15 min), marks requests due soon or overdue, runs again the systems that were down.
   RequestDeadlines: {

@@ -7,9 +7,12 @@ import { deps, type Deps } from '../deps.ts';
 import { errorFields } from '../middleware/error-log.ts';
 import { logger } from '../middleware/logging.ts';
 import type { LoadTaskName } from './load-tasks.ts';
-import type { TaskName } from './tasks.ts';
+import type { AuditVerificationTaskName, TaskName } from './tasks.ts';
 
-export function workflowTask<I, O>(name: TaskName | LoadTaskName, step: (deps: Deps, input: I) => Promise<O>) {
+export function workflowTask<I, O>(
+  name: TaskName | LoadTaskName | AuditVerificationTaskName,
+  step: (deps: Deps, input: I) => Promise<O>,
+) {
   return async (input: I, _context?: Context): Promise<O> => {
     const started = Date.now();
     try {

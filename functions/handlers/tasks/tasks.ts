@@ -15,6 +15,10 @@ export interface TaskSpec {
   notifies?: boolean;
   /** Answers waiting steps of the workflow (states:SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat). */
   answersTasks?: boolean;
+  /** The audit key: `sign` (digests, results) or `read` (its public half). */
+  auditKey?: 'sign' | 'read';
+  /** The function's timeout, when not the tasks' default (60 s). */
+  timeoutSeconds?: number;
 }
 
 export const workflowTasks = {
@@ -47,6 +51,22 @@ export const workflowTasks = {
 } as const satisfies Record<string, TaskSpec>;
 
 export type TaskName = keyof typeof workflowTasks;
+
+/**
+ * The audit verification job's tasks (its own state machine, infra/constructs/audit-verification.ts):
+ * a day is checked in one invocation (up to 15 minutes), then the result is put together and signed.
+ */
+export const auditVerificationTasks = {
+  VerifyAuditDay: { handler: 'verify-audit-day', tables: { audit: 'write' }, timeoutSeconds: 900 },
+  FinishAuditVerification: {
+    handler: 'finish-audit-verification',
+    tables: { audit: 'write' },
+    auditKey: 'sign',
+    timeoutSeconds: 60,
+  },
+} as const satisfies Record<string, TaskSpec>;
+
+export type AuditVerificationTaskName = keyof typeof auditVerificationTasks;
 
 /** Error names a task throws for a transient fault: the Map's Retry matches these. */
 export const transientErrors = ['TransientSystemError'] as const;

@@ -84,6 +84,26 @@ describe('verifyAuditLog', () => {
   });
 });
 
+describe('writeDailyDigest', () => {
+  it('refuses a day that has not ended (422): a digest of an open day would leave its later events unanchored', async () => {
+    const clock = fixedClock('2026-03-01T10:00:00.000Z');
+    const audit = new FakeAuditLog(clock);
+    await audit.append({ stream: 'request:A', actor, action: 'step', target: {}, details: {} });
+    for (const day of ['2026-03-01', '2026-03-02']) {
+      await expect(writeDailyDigest({ audit, clock }, day, actor)).rejects.toMatchObject({
+        kind: 'invalid-input',
+        extensions: { field: 'day' },
+      });
+    }
+    expect(await audit.digests('2026-03-01', '2026-03-02')).toEqual([]);
+    // Once the day has ended, its digest holds the day's last head.
+    await audit.append({ stream: 'request:A', actor, action: 'later', target: {}, details: {} });
+    clock.advance(14 * 3_600_000);
+    const digest = await writeDailyDigest({ audit, clock }, '2026-03-01', actor);
+    expect(digest.heads).toEqual([expect.objectContaining({ stream: 'request:A', seq: 2 })]);
+  });
+});
+
 describe('retention expiry', () => {
   it.each([
     ['2026-01-01T00:00:00.000Z', '2028-01-02T00:00:00.000Z'],

@@ -1,6 +1,7 @@
 /**
  * Audit: search the hash-chained log (request, subject, actor, action, time), verify every chain and
- * digest of the range with one click (and see the first break), export the range as NDJSON or CSV.
+ * digest of the range with one click, as a job (its progress by day, then the signed result and the
+ * first break), export the range as NDJSON or CSV.
  */
 import { useState } from 'preact/hooks';
 import { ApiError, send } from '../shared/api.ts';
@@ -14,6 +15,7 @@ export function AuditView({ ctx }: { ctx: ConsoleContext }) {
   const [events, setEvents] = useState<any[]>();
   const [next, setNext] = useState<string>();
   const [verdict, setVerdict] = useState<any>();
+  const [progress, setProgress] = useState<{ days: number; verified: number }>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState<string>();
 
@@ -54,10 +56,24 @@ export function AuditView({ ctx }: { ctx: ConsoleContext }) {
       setEvents((ev) => [...(ev ?? []), ...page.items]);
       setNext(page.next);
     });
+  // Any range is a job (the synchronous route takes a day at most): started, then followed until it ends.
   const verify = () =>
-    run('verify', async () =>
-      setVerdict(await api('GET', '/v1/audit/verify', { token: session.token, query: query() })),
-    );
+    run('verify', async () => {
+      setVerdict(undefined);
+      const started = await api('POST', '/v1/audit/verifications', { token: session.token, body: query() });
+      for (;;) {
+        const job = await api('GET', `/v1/audit/verifications/${started.id}`, { token: session.token });
+        setProgress(job.progress);
+        if (job.status !== 'running') {
+          setProgress(undefined);
+          const r = job.result ?? {};
+          if (job.status === 'failed') throw new Error(`The verification could not finish (${r.error ?? 'error'}).`);
+          setVerdict({ ok: r.ok, checked: r.events, streams: r.streams, digests: r.digests, firstBreak: r.firstBreak });
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    });
   const exportAs = (format: 'ndjson' | 'csv') =>
     run('export', async () => {
       const res = await send(exportApiUrl, 'GET', '/v1/audit/export', {
@@ -141,6 +157,11 @@ export function AuditView({ ctx }: { ctx: ConsoleContext }) {
         </p>
       )}
       <div aria-live="polite" id="verify-result">
+        {progress && (
+          <p>
+            Verifying: {progress.verified} of {progress.days} day(s) checked…
+          </p>
+        )}
         {verdict &&
           (verdict.ok ? (
             <p class="success">
