@@ -15,6 +15,7 @@ import { freePort } from './process.ts';
 import { startLocalS3, type LocalS3 } from './s3.ts';
 import { startGateway, type ExtraRoutes, type Gateway } from './gateway.ts';
 import { startLocalStepFunctions, taskHandlersFromTable, type LocalStepFunctions } from './stepfunctions.ts';
+import { jwtVerifier, type TrustedIssuer } from '#handlers/middleware/auth.ts';
 import { DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.ts';
 import { ensureWebBuild } from '../web-build.ts';
 import { webPages } from './web-pages.ts';
@@ -36,6 +37,11 @@ export interface LocalRuntimeOptions {
   /** Replace every Retry interval of the state machine (tests). */
   retryIntervalMs?: number;
   extraRoutes?: ExtraRoutes;
+  /**
+   * Trust this issuer (a Cognito user pool: moto's in the tests) instead of the local dev issuer: the
+   * gateway's authorizer and the handlers' own check take its tokens, and only its tokens.
+   */
+  identity?: TrustedIssuer;
   /** Serve the privacy center and the console (building web/dist when missing or stale). Default true. */
   webPages?: boolean;
   log?: (message: string) => void;
@@ -127,8 +133,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       STATE_MACHINE_ARN,
       IDENTIFIER_PEPPER: process.env.IDENTIFIER_PEPPER ?? secrets.pepper,
       CONNECTOR_SIGNING_SECRET: process.env.CONNECTOR_SIGNING_SECRET ?? secrets.signingSecret,
-      JWT_ISSUER: DEV_ISSUER,
-      JWT_AUDIENCE: DEV_AUDIENCE,
+      JWT_ISSUER: opts.identity?.issuer ?? DEV_ISSUER,
+      JWT_AUDIENCE: opts.identity ? (opts.identity.audiences ?? []).join(',') : DEV_AUDIENCE,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       // CloudWatch metric lines have no reader here.
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
@@ -156,10 +162,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const extraRoutes: ExtraRoutes | undefined = pages
       ? async (req, res) => (await pages(req, res)) || (extra ? extra(req, res) : false)
       : extra;
-    const gateway = await startGateway({ port: apiPort, extraRoutes, log });
+    const verifyToken = opts.identity && jwtVerifier(opts.identity);
+    const gateway = await startGateway({ port: apiPort, extraRoutes, log, verifyToken });
     stops.push(() => gateway.stop());
-    // Public routes check optional tokens against the issuer's JWKS, which the gateway serves.
-    env.JWKS_URL = `${gateway.url}/.well-known/jwks.json`;
+    // Public routes check optional tokens against the issuer's JWKS (the dev issuer's: the gateway serves it).
+    env.JWKS_URL = opts.identity?.jwksUrl ?? `${gateway.url}/.well-known/jwks.json`;
     // Async systems call back here.
     env.CALLBACK_BASE_URL = gateway.url;
     Object.assign(process.env, env);
