@@ -115,13 +115,15 @@ async function build() {
   const changes: ConsentChangePublisher | undefined = publisher && {
     publish: (change) =>
       // The logger is imported on use: it takes LOG_LEVEL when it is first loaded.
-      publisher.publish(change).catch(async (err: Error) =>
-        (await import('./middleware/logging.ts')).logger.warn({
-          message: 'consent.changed not delivered',
-          error: err.name,
-          detail: err.message.slice(0, 120),
-        }),
-      ),
+      publisher
+        .publish(change)
+        .catch(async (err: Error) =>
+          (await import('./middleware/logging.ts')).logger.warn({
+            message: 'consent.changed not delivered',
+            error: err.name,
+            detail: err.message.slice(0, 120),
+          }),
+        ),
   };
   const digestArchive: DigestArchive | undefined = env.DIGEST_BUCKET
     ? lazyPort(
