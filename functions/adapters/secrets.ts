@@ -1,8 +1,17 @@
 /** Reads a secret's value once per cold start (AWS); locally the value comes from the environment. */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
+/**
+ * A secret missing, refused or without a string value is the deployment's configuration, named by
+ * its ARN and the SDK's error name, never a value: the function cannot start without it.
+ */
 export async function secretValue(arn: string): Promise<string> {
-  const res = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
-  if (!res.SecretString) throw new Error('secret has no string value');
-  return res.SecretString;
+  let value: string | undefined;
+  try {
+    value = (await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }))).SecretString;
+  } catch (err) {
+    throw new Error(`invalid configuration: secret ${arn} could not be read (${(err as Error).name})`);
+  }
+  if (!value) throw new Error(`invalid configuration: secret ${arn} has no string value`);
+  return value;
 }

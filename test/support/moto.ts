@@ -195,3 +195,22 @@ export async function sentEmails(
 ): Promise<{ source: string; destinations: { ToAddresses: string[] }; subject: string; body: string }[]> {
   return ((await motoModels(moto)).ses?.Message ?? []) as any;
 }
+
+/**
+ * The handlers' composition root rebuilt with this environment on top of placeholder table names (the
+ * AWS-only adapters under test make no DynamoDB call) and a test pepper. Call `pointSdkAtMoto` first.
+ */
+export async function composeWith(env: Record<string, string>): Promise<void> {
+  const { resetDeps } = await import('#handlers/deps.ts');
+  for (const name of ['IDENTIFIER_PEPPER_SECRET_ARN', 'CONNECTOR_SIGNING_SECRET_ARN', 'OUTBOX', 'SES_FROM'])
+    delete process.env[name];
+  Object.assign(process.env, {
+    TABLE_ECIF: 'unused',
+    TABLE_CONSENT: 'unused',
+    TABLE_REQUESTS: 'unused',
+    TABLE_AUDIT: 'unused',
+    IDENTIFIER_PEPPER: 'moto-test-pepper-0123456789',
+    ...env,
+  });
+  resetDeps();
+}

@@ -7,24 +7,13 @@ import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deps, resetDeps } from '#handlers/deps.ts';
 import { render, type Notification } from '#core/notifications/outbox.ts';
-import { pointSdkAtMoto, sentEmails, startMoto, type Moto } from '../../support/moto.ts';
+import { composeWith, pointSdkAtMoto, sentEmails, startMoto, type Moto } from '../../support/moto.ts';
 
 let moto: Moto;
 let restore: () => void;
 const from = 'privacy@bank.example';
 
-function useOutbox(sender: string) {
-  Object.assign(process.env, {
-    OUTBOX: 'ses',
-    SES_FROM: sender,
-    TABLE_ECIF: 'unused',
-    TABLE_CONSENT: 'unused',
-    TABLE_REQUESTS: 'unused',
-    TABLE_AUDIT: 'unused',
-    IDENTIFIER_PEPPER: 'moto-test-pepper-0123456789',
-  });
-  resetDeps();
-}
+const useOutbox = (sender: string) => composeWith({ OUTBOX: 'ses', SES_FROM: sender });
 
 beforeAll(async () => {
   moto = await startMoto();
@@ -48,7 +37,7 @@ describe('SES v2 outbox (moto)', () => {
   ];
 
   it('sends every notice from the verified identity; moto holds subject and text as rendered', async () => {
-    useOutbox(from);
+    await useOutbox(from);
     const { outbox } = await deps();
     const sent: Notification[] = notices.map((notice, i) => ({
       requestId: `REQ-SES-${i}`,
@@ -66,14 +55,14 @@ describe('SES v2 outbox (moto)', () => {
   });
 
   it('a phone on file is not sent through SES', async () => {
-    useOutbox(from);
+    await useOutbox(from);
     const before = (await sentEmails(moto)).length;
     await (await deps()).outbox.send({ requestId: 'REQ-SES-P', to: { phone: '+441234567890' }, notice: notices[1]! });
     expect(await sentEmails(moto)).toHaveLength(before);
   });
 
   it('an unverified sender is refused; the error names the SDK error only', async () => {
-    useOutbox('nobody@unverified.example');
+    await useOutbox('nobody@unverified.example');
     const { outbox } = await deps();
     const err = await outbox
       .send({ requestId: 'REQ-SES-X', to: { email: 'secret.person@mail.example' }, notice: notices[0]! })
