@@ -5,8 +5,9 @@
  * (never a second hand-written definition). docs/deploy.md lists which and why:
  *  - Cognito (pool, groups, resource server, clients, domain) and Secrets Manager secrets: moto's
  *    CloudFormation has no such resource types;
- *  - S3 buckets and their policies: moto's CloudFormation keeps only a bucket's encryption and tags
- *    (no versioning, no Object Lock, no public access block);
+ *  - S3 buckets: moto's CloudFormation keeps only a bucket's encryption and tags (no versioning, no
+ *    Object Lock, no public access block);
+ *  - not at all: the buckets' policies (TLS only: moto evaluates them, and listens on plain HTTP);
  *  - the trigger's invoke permission: it names the pool, which the stack cannot see; moto never
  *    calls a pool's triggers (the trigger is tested with the documented event instead).
  */
@@ -207,9 +208,10 @@ export async function deployStatefulToMoto(moto: Moto, template: CfnTemplate, st
         break;
       }
       case 'AWS::S3::BucketPolicy':
-        await s3c.send(new s3.PutBucketPolicyCommand({ Bucket: p.Bucket, Policy: JSON.stringify(p.PolicyDocument) }));
-        physical[id] = p.Bucket;
-        break;
+        // Not applied: its Deny on aws:SecureTransport=false holds in moto, which listens on plain HTTP
+        // (every call would be refused, as AWS would refuse it). The template tests check the policy.
+        not.push(id);
+        continue;
       case 'AWS::Cognito::UserPool': {
         const { EnabledMfas: _m, UserPoolTier: _t, LambdaConfig, ...rest } = p;
         const out = await cognito.send(

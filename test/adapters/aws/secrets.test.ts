@@ -46,16 +46,14 @@ async function webhook() {
     for await (const chunk of req) body += chunk;
     seen.push({ signature: String(req.headers[SIGNATURE_HEADER]), body });
     const call = JSON.parse(body);
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(
-        JSON.stringify({
-          idempotencyKey: call.idempotencyKey,
-          status: 'succeeded',
-          recordsAffected: 1,
-          fieldsChanged: ['email'],
-        }),
-      );
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        idempotencyKey: call.idempotencyKey,
+        status: 'succeeded',
+        recordsAffected: 1,
+        fieldsChanged: ['email'],
+      }),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/erase`, seen, close: () => server.close() };
