@@ -5,10 +5,10 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
  * A secret missing, refused or without a string value is the deployment's configuration, named by
  * its ARN and the SDK's error name, never a value: the function cannot start without it.
  */
-export async function secretValue(arn: string): Promise<string> {
+export async function secretValue(arn: string, client = new SecretsManagerClient({})): Promise<string> {
   let value: string | undefined;
   try {
-    value = (await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }))).SecretString;
+    value = (await client.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString;
   } catch (err) {
     throw new Error(`invalid configuration: secret ${arn} could not be read (${(err as Error).name})`);
   }

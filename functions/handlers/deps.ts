@@ -33,6 +33,7 @@ import { systemIdSchema } from '#core/ecif/customer.ts';
 import { createIdentityHasher } from '#core/ecif/identifiers.ts';
 import type { RequestWorkflow } from '#core/requests/ports.ts';
 import { systemClock } from '#core/shared/clock.ts';
+import { captureClient, tracedConnector } from './middleware/tracing.ts';
 
 /** A port whose adapter module loads on its first call (every port method is async). */
 function lazyPort<T extends object>(load: () => Promise<T>): T {
@@ -52,11 +53,17 @@ function lazyPort<T extends object>(load: () => Promise<T>): T {
   });
 }
 
-const secretValue = async (arn: string) => (await import('#adapters/secrets.ts')).secretValue(arn);
+// Every SDK client is captured by the tracer: its calls are X-Ray subsegments in AWS (a no-op locally).
+const secretsManager = async () =>
+  captureClient(new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({}));
+const secretValue = async (arn: string) =>
+  (await import('#adapters/secrets.ts')).secretValue(arn, await secretsManager());
 
-// Path-style addressing where an S3 endpoint is set (s3rver locally).
+// Path-style addressing where an S3 endpoint is set (s3rver, moto).
 const s3 = async () =>
-  new (await import('@aws-sdk/client-s3')).S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+  captureClient(
+    new (await import('@aws-sdk/client-s3')).S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }),
+  );
 
 async function build() {
   const env = config();
@@ -64,7 +71,7 @@ async function build() {
     ? await secretValue(env.IDENTIFIER_PEPPER_SECRET_ARN)
     : env.IDENTIFIER_PEPPER;
   if (!pepper) throw new Error('invalid configuration: IDENTIFIER_PEPPER or IDENTIFIER_PEPPER_SECRET_ARN');
-  const db = documentClient();
+  const db = captureClient(documentClient());
   const clock = systemClock;
   const signingSecret = env.CONNECTOR_SIGNING_SECRET_ARN
     ? await secretValue(env.CONNECTOR_SIGNING_SECRET_ARN)
@@ -74,7 +81,7 @@ async function build() {
     signingSecret,
     hashKey: createHmac('sha256', pepper).update('custodian/field-strategy/hash').digest('hex'),
     // Systems' own secrets: the environment, else Secrets Manager under the deployment's prefix (read on first use).
-    systemSecrets: new SystemSecrets({ prefix: env.CONNECTOR_SECRETS_PREFIX }),
+    systemSecrets: new SystemSecrets({ prefix: env.CONNECTOR_SECRETS_PREFIX, client: lazyPort(secretsManager) }),
   };
   const outbox: Outbox =
     env.OUTBOX === 'dev-mailbox'
@@ -85,7 +92,7 @@ async function build() {
             import('#adapters/outbox/ses-outbox.ts'),
             import('@aws-sdk/client-sesv2'),
           ]);
-          return new SesOutbox(new SESv2Client({}), env.SES_FROM);
+          return new SesOutbox(captureClient(new SESv2Client({})), env.SES_FROM);
         });
   const workflow: RequestWorkflow = lazyPort(async () => {
     const [{ StepFunctionsRequestWorkflow }, { SFNClient }] = await Promise.all([
@@ -93,7 +100,7 @@ async function build() {
       import('@aws-sdk/client-sfn'),
     ]);
     // Answering a waiting step needs only its token; starting one needs the state machine.
-    return new StepFunctionsRequestWorkflow(new SFNClient({}), env.STATE_MACHINE_ARN);
+    return new StepFunctionsRequestWorkflow(captureClient(new SFNClient({})), env.STATE_MACHINE_ARN);
   });
   const reports: ReportStore = lazyPort(async () => {
     if (!env.REPORT_BUCKET) throw new Error('invalid configuration: REPORT_BUCKET');
@@ -107,7 +114,7 @@ async function build() {
           import('#adapters/eventbridge/consent-changes.ts'),
           import('@aws-sdk/client-eventbridge'),
         ]);
-        return new EventBridgeConsentChanges(new EventBridgeClient({}), env.CONSENT_EVENT_BUS!);
+        return new EventBridgeConsentChanges(captureClient(new EventBridgeClient({})), env.CONSENT_EVENT_BUS!);
       })
     : signingSecret
       ? new WebhookConsentChanges(signingSecret)
@@ -115,15 +122,13 @@ async function build() {
   const changes: ConsentChangePublisher | undefined = publisher && {
     publish: (change) =>
       // The logger is imported on use: it takes LOG_LEVEL when it is first loaded.
-      publisher
-        .publish(change)
-        .catch(async (err: Error) =>
-          (await import('./middleware/logging.ts')).logger.warn({
-            message: 'consent.changed not delivered',
-            error: err.name,
-            detail: err.message.slice(0, 120),
-          }),
-        ),
+      publisher.publish(change).catch(async (err: Error) =>
+        (await import('./middleware/logging.ts')).logger.warn({
+          message: 'consent.changed not delivered',
+          error: err.name,
+          detail: err.message.slice(0, 120),
+        }),
+      ),
   };
   const digestArchive: DigestArchive | undefined = env.DIGEST_BUCKET
     ? lazyPort(
@@ -166,7 +171,8 @@ async function build() {
     changes,
     digestArchive,
     // At most the system's registered `concurrency` calls in flight to it, starts spaced by its rate (adapters/connectors/concurrency.ts).
-    connectorFor: (system: ConnectedSystem) => limitConcurrency(system, connectorFor(system, secrets), callGate),
+    connectorFor: (system: ConnectedSystem) =>
+      limitConcurrency(system, tracedConnector(connectorFor(system, secrets), system.systemId), callGate),
     /** The keys a system may sign its callbacks with (its own by reference, else the deployment's); none for an unknown system. */
     callbackKeysFor: async (systemId: string, opts: { fresh?: boolean } = {}) => {
       // Checked before the path is validated: a malformed id is an unknown system, never a lookup.

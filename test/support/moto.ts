@@ -126,7 +126,7 @@ export async function startMoto(opts: { startTimeoutMs?: number } = {}): Promise
     removeExitHook();
   }
 
-  const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 90_000);
   for (;;) {
     if (exited) {
       removeExitHook();

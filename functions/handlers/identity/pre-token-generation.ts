@@ -5,8 +5,9 @@
  */
 import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { customerTokenClaims } from '#core/ecif/customer-claim.ts';
+import { tracedHandler } from '../middleware/tracing.ts';
 
-export const handler = async (event: PreTokenGenerationV2TriggerEvent): Promise<PreTokenGenerationV2TriggerEvent> => {
+export const handler = tracedHandler(async (event: PreTokenGenerationV2TriggerEvent) => {
   const claimsToAddOrOverride = customerTokenClaims(event.request.userAttributes ?? {});
   event.response = {
     claimsAndScopeOverrideDetails: {
@@ -15,4 +16,4 @@ export const handler = async (event: PreTokenGenerationV2TriggerEvent): Promise<
     },
   };
   return event;
-};
+});

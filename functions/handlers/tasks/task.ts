@@ -1,14 +1,15 @@
 /**
  * The one wrapper every workflow task runs in: the composition root's ports, a PII-free log line,
- * and errors thrown by name so the state machine's Retry and Catch can match them.
+ * an X-Ray subsegment annotated with the request and system, and errors thrown by name so the state machine's Retry and Catch can match them.
  */
 import type { Context } from 'aws-lambda';
 import { deps, type Deps } from '../deps.ts';
 import { logger } from '../middleware/logging.ts';
+import { tracedHandler } from '../middleware/tracing.ts';
 import type { TaskName } from './tasks.ts';
 
 export function workflowTask<I, O>(name: TaskName, step: (deps: Deps, input: I) => Promise<O>) {
-  return async (input: I, _context?: Context): Promise<O> => {
+  const run = tracedHandler(async (input: I): Promise<O> => {
     const started = Date.now();
     try {
       const output = await step(await deps(), input);
@@ -24,5 +25,6 @@ export function workflowTask<I, O>(name: TaskName, step: (deps: Deps, input: I) 
       });
       throw err;
     }
-  };
+  });
+  return (input: I, context?: Context): Promise<O> => run(input, context);
 }
