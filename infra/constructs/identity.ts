@@ -71,15 +71,10 @@ export class CustodianIdentity extends Construct {
     // The customer number into ID and access tokens (functions/handlers/identity/pre-token-generation.ts).
     new CustomerTokenClaims(this, 'TokenClaims', { userPool: this.userPool });
 
-    const ecifIdAttribute = ECIF_ID_ATTRIBUTE.replace(/^custom:/, '');
     this.client = this.userPool.addClient('AppClient', {
       // A public client (web pages, CLI): no secret; hosted-UI flows come with the web issue.
       generateSecret: false,
-      // It may read the customer number, never write it: only an admin call (steward, operator) sets it.
-      readAttributes: new cognito.ClientAttributes()
-        .withStandardAttributes({ email: true, emailVerified: true })
-        .withCustomAttributes(ecifIdAttribute),
-      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ locale: true, timezone: true }),
+      ...CustodianIdentity.peopleAttributes(),
       authFlows: { userSrp: true },
       disableOAuth: true,
       preventUserExistenceErrors: true,
@@ -124,6 +119,19 @@ export class CustodianIdentity extends Construct {
       value: `${domain.baseUrl()}/oauth2/token`,
       description: 'Machine clients get their tokens here (grant_type=client_credentials)',
     });
+  }
+
+  /**
+   * What a people's client (this one, the web pages') may read and write: it reads the customer
+   * number, never writes it; only an admin call (steward, operator) sets it, once.
+   */
+  static peopleAttributes() {
+    return {
+      readAttributes: new cognito.ClientAttributes()
+        .withStandardAttributes({ email: true, emailVerified: true })
+        .withCustomAttributes(ECIF_ID_ATTRIBUTE.replace(/^custom:/, '')),
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ locale: true, timezone: true }),
+    };
   }
 
   /** Every client whose tokens the API accepts (the JWT audience). */

@@ -106,7 +106,7 @@ beforeAll(async () => {
       }),
     )
   ).AuthenticationResult!.IdToken!;
-}, 180_000);
+}, 240_000);
 
 afterAll(async () => {
   await runtime?.stop();
