@@ -69,7 +69,13 @@ async function verifyVsSha(runs: number): Promise<BenchResult[]> {
     gc();
     stored.push(time(() => verifySealed('bench', sealed)));
     gc();
-    sha.push(time(() => bytes.forEach((b) => createHash('sha256').update(b).digest('hex'))));
+    sha.push(
+      time(() =>
+        bytes.forEach((b) => {
+          createHash('sha256').update(b).digest('hex');
+        }),
+      ),
+    );
     gc();
     const t = performance.now();
     const result = await verifyExport(lines);

@@ -77,16 +77,23 @@ const { values: opts, positionals } = parseArgs({
 const str = (k: string) => (typeof opts[k] === 'string' ? (opts[k] as string) : undefined);
 
 function print(value: unknown): void {
-  if (opts.json) return console.log(JSON.stringify(value, null, 2));
-  if (Array.isArray(value)) return console.log(table(value as Record<string, unknown>[]));
+  if (opts.json) {
+    console.log(JSON.stringify(value, null, 2));
+    return;
+  }
+  if (Array.isArray(value)) {
+    console.log(table(value as Record<string, unknown>[]));
+    return;
+  }
   if (value && typeof value === 'object') {
     const entries = Object.entries(value);
     const width = Math.max(...entries.map(([k]) => k.length));
-    return console.log(
+    console.log(
       entries
         .map(([k, v]) => `${k.padEnd(width)}  ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
         .join('\n'),
     );
+    return;
   }
   console.log(String(value));
 }

@@ -181,11 +181,13 @@ export function createClient(opts: ClientOptions) {
       ),
     receipt: (receiptId: string) => call<Record<string, unknown>>('GET', `/v1/consents/receipts/${enc(receiptId)}`),
     consents: (ecifId: string, asOf?: string) =>
-      call<{ ecifId: string; consents: Record<string, unknown>[]; flags?: Record<string, boolean> }>(
-        'GET',
-        `/v1/subjects/${enc(ecifId)}/consents`,
-        { query: { asOf } },
-      ),
+      call<{
+        ecifId: string;
+        consents: Record<string, unknown>[];
+        flags: Record<string, boolean>;
+        /** As of an instant: the ledger event each flag's value rests on. */
+        flagEvents?: Record<string, { eventId: string; capturedAt: string; cause: Record<string, unknown> }>;
+      }>('GET', `/v1/subjects/${enc(ecifId)}/consents`, { query: { asOf } }),
     consentHistory: (ecifId: string) => pages<Record<string, unknown>>(`/v1/subjects/${enc(ecifId)}/consents/history`),
     captureConsent: (input: z.input<typeof captureInputSchema>, idempotencyKey?: string) =>
       call('POST', '/v1/consents', { body: input, idempotencyKey }),

@@ -5,12 +5,15 @@
  * (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SFN, AWS_ENDPOINT_URL_S3): nothing else changes locally.
  */
 import { z } from 'zod';
+import { ConfigurationError } from '#core/shared/errors.ts';
 
 export const configSchema = z.object({
   TABLE_ECIF: z.string().min(1),
   TABLE_CONSENT: z.string().min(1),
   TABLE_REQUESTS: z.string().min(1),
   TABLE_AUDIT: z.string().min(1),
+  /** Idempotency-Key records of the write routes (Powertools' schema: `id`, TTL `expiration`). */
+  TABLE_IDEMPOTENCY: z.string().min(1).optional(),
   REPORT_BUCKET: z.string().min(1).optional(),
   /** The write-once (Object Lock) bucket of the daily audit digests. */
   DIGEST_BUCKET: z.string().min(1).optional(),
@@ -76,6 +79,11 @@ export const configSchema = z.object({
   AUDIT_EXPORT_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(1000),
   /** Streamed routes (behind the REST API, which adds no CORS headers): the web pages' origins, comma-separated. */
   CORS_ALLOW_ORIGINS: z.string().optional(),
+  /** Decision tokens: who signs them (`iss`) and the deciding deployment they name (`aud`), checked by the CRM. */
+  DECISION_TOKEN_ISSUER: z.string().min(1).max(200).default('urn:custodian'),
+  DECISION_TOKEN_AUDIENCE: z.string().min(1).max(200).default('urn:custodian:local'),
+  /** How long a decision token holds (`exp` - `iat`): a decision is acted on within minutes, or asked again. */
+  DECISION_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   SERVICE_VERSION: z.string().default('0.1.0'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
@@ -90,7 +98,7 @@ export function config(): Config {
     if (!parsed.success) {
       // Names only: values may be secrets.
       const names = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
-      throw new Error(`invalid configuration: ${names}`);
+      throw new ConfigurationError(names);
     }
     cached = parsed.data;
   }

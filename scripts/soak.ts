@@ -9,7 +9,8 @@
 import '#infra/local/lambda-streaming.ts';
 import { parseArgs } from 'node:util';
 import { verifySealed } from '#core/audit/event.ts';
-import type { ConsentEvent } from '#core/consent/consent.ts';
+import type { LedgerEvent } from '#core/consent/consent.ts';
+import { replay } from '#core/consent/history.ts';
 import { terminalStatuses } from '#core/requests/request.ts';
 import { deps } from '#handlers/deps.ts';
 import { startDemo } from '#infra/local/demo/start.ts';
@@ -30,7 +31,6 @@ process.env.LOG_LEVEL ??= 'error';
 const runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 50 });
 const demo = await startDemo(runtime, { crmPort: 0, customers: Number(values.customers), seed: 11 });
 const crm = await signDevToken({ role: 'crm' });
-const operator = await signDevToken({ role: 'operator' });
 // capturesRefused: captures for customers erased meanwhile (404), as expected.
 const counts = {
   captures: 0,
@@ -150,18 +150,24 @@ for (const id of requestIds) {
 // quadratic time on DynamoDB Local): each customer's ledger and projections, each stream's stored bytes.
 let consentProjections = 0;
 for (const c of demo.customers) {
-  const latest = new Map<string, ConsentEvent>();
+  const events: LedgerEvent[] = [];
   let cursor: string | undefined;
   do {
     const page = await d.consent.history(c.ecifId, { cursor, limit: 1000 });
-    for (const e of page.items) latest.set(`${e.purpose}|${e.channel}`, e);
+    events.push(...page.items);
     cursor = page.next;
   } while (cursor);
-  for (const cur of (await d.consent.current(c.ecifId)).states) {
+  // The projection a decision reads must be the ledger replayed: choices and flags.
+  const replayed = replay(events);
+  const current = await d.consent.current(c.ecifId);
+  for (const cur of current.states) {
     consentProjections++;
-    if (latest.get(`${cur.purpose}|${cur.channel}`)?.eventId !== cur.eventId)
+    const latest = replayed.states.find((s) => s.purpose === cur.purpose && s.channel === cur.channel);
+    if (latest?.eventId !== cur.eventId)
       broken.push(`consent projection of ${c.ecifId} ${cur.purpose}/${cur.channel} is not the latest event`);
   }
+  if (JSON.stringify(current.flags) !== JSON.stringify(replayed.flags))
+    broken.push(`consent flags of ${c.ecifId} are not the ledger's flag events replayed`);
 }
 
 // Every stream written since the runtime started (the audit log's day index), verified from the bytes as stored.

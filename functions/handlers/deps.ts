@@ -25,6 +25,7 @@ import { DynamoConsentLedger } from '#adapters/dynamodb/consent-ledger.ts';
 import { DynamoEcifRegistry } from '#adapters/dynamodb/ecif-registry.ts';
 import { DynamoRequestStore } from '#adapters/dynamodb/request-store.ts';
 import { DynamoFollowUpStore } from '#adapters/dynamodb/follow-ups.ts';
+import { idempotencyStore, resetIdempotencyStores } from '#adapters/dynamodb/idempotency-store.ts';
 import { DynamoLegalHolds } from '#adapters/dynamodb/legal-holds.ts';
 import { DynamoRateLimiter } from '#adapters/dynamodb/rate-limiter.ts';
 import { DynamoSystemsRegistry } from '#adapters/dynamodb/systems-registry.ts';
@@ -33,6 +34,8 @@ import { systemIdSchema } from '#core/ecif/customer.ts';
 import { createIdentityHasher } from '#core/ecif/identifiers.ts';
 import type { RequestWorkflow } from '#core/requests/ports.ts';
 import { systemClock } from '#core/shared/clock.ts';
+import { ConfigurationError } from '#core/shared/errors.ts';
+import { pageCursors } from '#core/shared/page-cursor.ts';
 import { captureClient, tracedConnector } from './middleware/tracing.ts';
 
 /** A port whose adapter module loads on its first call (every port method is async). */
@@ -70,9 +73,11 @@ async function build() {
   const pepper = env.IDENTIFIER_PEPPER_SECRET_ARN
     ? await secretValue(env.IDENTIFIER_PEPPER_SECRET_ARN)
     : env.IDENTIFIER_PEPPER;
-  if (!pepper) throw new Error('invalid configuration: IDENTIFIER_PEPPER or IDENTIFIER_PEPPER_SECRET_ARN');
+  if (!pepper) throw new ConfigurationError('IDENTIFIER_PEPPER or IDENTIFIER_PEPPER_SECRET_ARN');
   const db = captureClient(documentClient());
   const clock = systemClock;
+  // Every paged route's cursor is sealed with a key derived from the pepper (core/shared/page-cursor.ts).
+  const cursors = pageCursors(createHmac('sha256', pepper).update('custodian/page-cursor').digest('hex'));
   const signingSecret = env.CONNECTOR_SIGNING_SECRET_ARN
     ? await secretValue(env.CONNECTOR_SIGNING_SECRET_ARN)
     : env.CONNECTOR_SIGNING_SECRET;
@@ -87,7 +92,7 @@ async function build() {
     env.OUTBOX === 'dev-mailbox'
       ? devMailbox
       : lazyPort(async () => {
-          if (!env.SES_FROM) throw new Error('invalid configuration: SES_FROM');
+          if (!env.SES_FROM) throw new ConfigurationError('SES_FROM');
           const [{ SesOutbox }, { SESv2Client }] = await Promise.all([
             import('#adapters/outbox/ses-outbox.ts'),
             import('@aws-sdk/client-sesv2'),
@@ -103,7 +108,7 @@ async function build() {
     return new StepFunctionsRequestWorkflow(captureClient(new SFNClient({})), env.STATE_MACHINE_ARN);
   });
   const reports: ReportStore = lazyPort(async () => {
-    if (!env.REPORT_BUCKET) throw new Error('invalid configuration: REPORT_BUCKET');
+    if (!env.REPORT_BUCKET) throw new ConfigurationError('REPORT_BUCKET');
     return new (await import('#adapters/s3/report-store.ts')).S3ReportStore(await s3(), env.REPORT_BUCKET);
   });
   // consent.changed: EventBridge in AWS, signed webhooks locally. A failure to publish is logged, never
@@ -148,8 +153,8 @@ async function build() {
     hash: createIdentityHasher(pepper),
     ecif: new DynamoEcifRegistry(db, env.TABLE_ECIF),
     systems,
-    consent: new DynamoConsentLedger(db, env.TABLE_CONSENT),
-    requests: new DynamoRequestStore(db, env.TABLE_REQUESTS, env.REQUEST_RETENTION_DAYS),
+    consent: new DynamoConsentLedger(db, env.TABLE_CONSENT, cursors),
+    requests: new DynamoRequestStore(db, env.TABLE_REQUESTS, cursors, env.REQUEST_RETENTION_DAYS),
     followUps: new DynamoFollowUpStore(db, env.TABLE_REQUESTS),
     holds: new DynamoLegalHolds(db, env.TABLE_ECIF),
     outbox,
@@ -157,7 +162,11 @@ async function build() {
     requestKey: createHmac('sha256', pepper).update('custodian/privacy-request').digest('hex'),
     holidays: holidaysFrom(env.HOLIDAYS),
     // Decision tokens: an Ed25519 key derived from the pepper (the same in every instance, never stored).
-    decisionSigner: ed25519Signer(pepper),
+    decisionSigner: ed25519Signer(pepper, {
+      issuer: env.DECISION_TOKEN_ISSUER,
+      audience: env.DECISION_TOKEN_AUDIENCE,
+      ttlSeconds: env.DECISION_TOKEN_TTL_SECONDS,
+    }),
     dueSoonDays: env.DUE_SOON_DAYS,
     anonymousReplyFloorMs: env.ANONYMOUS_REPLY_FLOOR_MS,
     limiter: new DynamoRateLimiter(db, env.TABLE_REQUESTS),
@@ -165,7 +174,7 @@ async function build() {
       submissionsPerHour: env.ANONYMOUS_SUBMISSIONS_PER_HOUR,
       verificationsPerHour: env.VERIFICATION_TRIES_PER_HOUR,
     },
-    audit: new DynamoAuditLog(db, env.TABLE_AUDIT, clock, env.AUDIT_RETENTION_DAYS),
+    audit: new DynamoAuditLog(db, env.TABLE_AUDIT, cursors, clock, env.AUDIT_RETENTION_DAYS),
     workflow,
     reports,
     changes,
@@ -180,6 +189,13 @@ async function build() {
       const system = await systems.get(systemId);
       return system ? await callbackKeysOf(system, secrets, opts) : [];
     },
+    /** Where the chain keeps a route's Idempotency-Key records (Powertools' DynamoDB persistence layer). */
+    idempotencyStore: (route: string) => {
+      if (!env.TABLE_IDEMPOTENCY) throw new ConfigurationError('TABLE_IDEMPOTENCY');
+      return idempotencyStore(env.TABLE_IDEMPOTENCY, route);
+    },
+    /** Keys the hash that scopes an anonymous caller's Idempotency-Key to its source address. */
+    callerKey: createHmac('sha256', pepper).update('custodian/idempotency-caller').digest('hex'),
     /** Where async systems call back, when the deployment knows its public URL (else the path alone). */
     callbackBaseUrl: env.CALLBACK_BASE_URL,
   };
@@ -201,5 +217,6 @@ export function deps(): Promise<Deps> {
 export function resetDeps(): void {
   built = undefined;
   resetDocumentClient();
+  resetIdempotencyStores();
   resetConfig();
 }

@@ -1,9 +1,10 @@
 /**
- * The data of Custodian: one customer-managed KMS key, the four DynamoDB tables of DESIGN.md,
+ * The data of Custodian: one customer-managed KMS key, the four DynamoDB tables of docs/data-model.md
+ * (and the idempotency table of the write routes),
  * the report bucket and the identifier pepper. Everything here holds personal data or the key
  * to it, so it is retained when the stack goes (RemovalPolicy.RETAIN unless told otherwise).
  */
-import { CfnOutput, CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, type CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -26,7 +27,7 @@ interface TableSpec {
   indexes: readonly string[];
 }
 
-/** One row per table of DESIGN.md "Data". Every table is keyed `PK` / `SK` (both S). */
+/** One row per table of docs/data-model.md. Every table is keyed `PK` / `SK` (both S). */
 export const tableSpecs: Record<TableName, TableSpec> = {
   ecif: { stream: false, indexes: [] },
   consent: { stream: true, indexes: [] },
@@ -59,6 +60,8 @@ export class CustodianData extends Construct {
   readonly pepperSecret: secretsmanager.Secret;
   readonly digestBucket: s3.Bucket;
   readonly connectorSigningSecret: secretsmanager.Secret;
+  /** Idempotency-Key records of the write routes (Powertools' schema: `id`, TTL `expiration`). */
+  readonly idempotencyTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: CustodianDataProps = {}) {
     super(scope, id);
@@ -103,6 +106,20 @@ export class CustodianData extends Construct {
     }
     this.tables = tables;
     this.tableIndexes = tableIndexes;
+
+    // Powertools' idempotency layer keys its records by `id` alone (a hash of caller and key): its own
+    // table rather than a PK/SK one, where it would put every record of a route in one partition.
+    this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      timeToLiveAttribute: 'expiration',
+      removalPolicy,
+    });
+    (this.idempotencyTable.node.defaultChild as CfnResource).addMetadata(TABLE_METADATA_KEY, 'idempotency');
 
     // Server access logs cannot be delivered to an SSE-KMS bucket: this one uses SSE-S3.
     this.accessLogBucket = new s3.Bucket(this, 'ReportAccessLogs', {

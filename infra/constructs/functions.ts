@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, type CfnResource, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -97,7 +97,17 @@ export interface AccessSpec {
   readonly publishesConsentChanges?: boolean;
   /** Answers the workflow's waiting steps (callbacks, manual tasks): states:SendTask* on the state machine. */
   readonly answersTasks?: boolean;
+  /** Honours Idempotency-Key: reads and writes its records in the idempotency table. */
+  readonly idempotent?: boolean;
 }
+
+/** What Powertools' DynamoDB persistence layer does to the idempotency table: no Query, no Scan. */
+export const idempotencyActions = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const;
 
 /** The AWS managed policy of active tracing: PutTraceSegments and PutTelemetryRecords, nothing else. */
 export const XRAY_WRITE_POLICY = 'AWSXRayDaemonWriteAccess';
@@ -118,6 +128,7 @@ export interface DataResources {
   readonly digestBucket: s3.IBucket;
   readonly pepperSecret: secretsmanager.ISecret;
   readonly connectorSigningSecret: secretsmanager.ISecret;
+  readonly idempotencyTable: dynamodb.ITable;
 }
 
 /** Environment names: those of functions/config.ts, plus the optional-token check of public routes. */
@@ -144,6 +155,8 @@ export interface CustodianFunctionProps {
   readonly sesFrom?: string;
   /** Public holidays for deadlines, `YYYY-MM-DD,...` (HOLIDAYS). @default none (weekends only) */
   readonly holidays?: string;
+  /** The deployment decision tokens name as their audience. @default `urn:custodian:<account>:<region>:<stack>` */
+  readonly deployment?: string;
   /** @default 'info' */
   readonly logLevel?: NonNullable<Config['LOG_LEVEL']>;
   readonly serviceVersion: string;
@@ -190,6 +203,7 @@ export class CustodianFunction extends Construct {
       ...(access.reports ? { REPORT_BUCKET: data.reportBucket.bucketName } : {}),
       ...(access.digests ? { DIGEST_BUCKET: data.digestBucket.bucketName } : {}),
       ...(access.startsWorkflow ? { STATE_MACHINE_ARN: props.stateMachine!.stateMachineArn } : {}),
+      ...(access.idempotent ? { TABLE_IDEMPOTENCY: data.idempotencyTable.tableName } : {}),
       // Functions that call systems hold each system's limits over every instance: leases in the requests table.
       ...(access.connectors
         ? {
@@ -202,6 +216,9 @@ export class CustodianFunction extends Construct {
         : {}),
       ...(access.notifies ? { OUTBOX: 'ses', SES_FROM: props.sesFrom ?? 'privacy@example.com' } : {}),
       ...(props.holidays ? { HOLIDAYS: props.holidays } : {}),
+      // A CRM refuses a decision token signed for another deployment (staging's, say).
+      DECISION_TOKEN_AUDIENCE:
+        props.deployment ?? Fn.join(':', ['urn:custodian', Aws.ACCOUNT_ID, Aws.REGION, Aws.STACK_NAME]),
       ...(access.publishesConsentChanges ? { CONSENT_EVENT_BUS: props.consentBus!.eventBusName } : {}),
       ...props.environment,
     };
@@ -277,6 +294,16 @@ export class CustodianFunction extends Construct {
           actions: [...actions],
           // Query on an index needs the index ARN; named indexes, not `/index/*`.
           resources: [table.tableArn, ...data.tableIndexes[name].map((i) => `${table.tableArn}/index/${i}`)],
+        }),
+      );
+    }
+
+    if (access.idempotent) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'IdempotencyRecords',
+          actions: [...idempotencyActions],
+          resources: [data.idempotencyTable.tableArn],
         }),
       );
     }

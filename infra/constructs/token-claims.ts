@@ -5,7 +5,7 @@
  * traced like every function; it reads nothing but the event.
  */
 import path from 'node:path';
-import { CfnResource, Duration, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Duration, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';

@@ -47,7 +47,7 @@ export interface WebConfigJson {
 const pageRouting = `function handler(event) {
   var request = event.request;
   var uri = request.uri;
-  if (uri === '/config.json' || uri.indexOf('/assets/') === 0) return request;
+  if (uri === '/config.json' || uri === '/.well-known/gpc.json' || uri.indexOf('/assets/') === 0) return request;
   if (uri === '/console' || uri.indexOf('/console/') === 0) { request.uri = '/console/index.html'; return request; }
   request.uri = '/index.html';
   return request;

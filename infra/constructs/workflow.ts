@@ -4,7 +4,7 @@
  * keys of the task table (functions/handlers/tasks/tasks.ts): the local runtime takes this ASL from
  * the synthesized template and runs its own handlers in place of these Lambda tasks, by state name.
  */
-import { CfnResource, Duration, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Duration, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';

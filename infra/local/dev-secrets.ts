@@ -32,7 +32,7 @@ export function devSecrets(file = DEFAULT_DEV_SECRETS_FILE): DevSecrets {
   for (let attempt = 0; ; attempt++) {
     try {
       return secretsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
-    } catch (err) {
+    } catch {
       // The winner may still be writing it.
       if (attempt >= 20) throw new Error(`unreadable dev secrets file ${file}: delete it to generate new ones`);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);

@@ -10,6 +10,7 @@
  *  - unknown path, or known path with another method: 404 `{"message":"Not Found"}`;
  *  - jwt route with a missing/invalid/expired token (signature against the dev issuer JWKS, iss,
  *    aud, exp, nbf): 401 `{"message":"Unauthorized"}`, the handler is not called;
+ *  - a body in a text type that is valid UTF-8 arrives as the string, any other as base64 (`isBase64Encoded`);
  *  - body over 10 MB: 413; handler throws or returns garbage: 500 `{"message":"Internal Server Error"}`;
  *  - claims reach the handler in requestContext.authorizer.jwt.claims with every value a string:
  *    arrays flattened to `[a b]` (so `cognito:groups: ["customer"]` arrives as `"[customer]"`),
@@ -19,6 +20,7 @@
  *  - a streamed response that fails after its first byte is cut (the socket is destroyed, no
  *    final chunk), so the client sees an incomplete transfer rather than a clean end.
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import {
   createServer,
@@ -198,8 +200,10 @@ export function buildEvent(
     }
   }
 
-  const text = isTextContentType(headers['content-type']);
   const hasBody = req.body.length > 0;
+  // As API Gateway: a text body goes as the exact string, anything else (invalid UTF-8 in a JSON body
+  // too) as base64, so the chain's strict decoding sees the bytes sent, never a lossy decoding of them.
+  const text = isTextContentType(headers['content-type']) && isUtf8(req.body);
   const requestId = randomUUID();
   const event = {
     version: '2.0',

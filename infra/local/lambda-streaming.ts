@@ -47,9 +47,15 @@ export class ResponseStream extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
     this.head();
-    if (chunk.length === 0) return done();
+    if (chunk.length === 0) {
+      done();
+      return;
+    }
     const wrote = this.sink.write(chunk);
-    if (wrote === true || wrote === false) return done();
+    if (wrote === true || wrote === false) {
+      done();
+      return;
+    }
     wrote.then(() => done(), done);
   }
 

@@ -128,6 +128,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       TABLE_CONSENT: tables.consent,
       TABLE_REQUESTS: tables.requests,
       TABLE_AUDIT: tables.audit,
+      TABLE_IDEMPOTENCY: tables.idempotency,
       REPORT_BUCKET,
       DIGEST_BUCKET,
       STATE_MACHINE_ARN,

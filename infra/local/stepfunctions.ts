@@ -109,7 +109,6 @@ export class SfnApiError extends Error {
 const TOKEN_PLACEHOLDER = '__custodian_local_task_token__';
 /** setTimeout's ceiling (~24.8 days): used instead of the library's 60 s default for token waits. */
 const MAX_TIMEOUT_SECONDS = Math.floor(0x7fffffff / 1000);
-const STATES_SVC_TOKEN = /^arn:aws:states:::.+\.waitForTaskToken$/;
 
 /** Builds the error the ASL sees: name = Lambda errorType, message = Lambda error JSON (the Cause). */
 export function toTaskError(err: unknown): Error {

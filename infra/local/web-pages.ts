@@ -47,11 +47,11 @@ const types: Record<string, string> = {
 const centerPaths = /^\/(request|consent|requests\/[0-9A-Z]{26})?$/;
 const consolePaths = /^\/console(\/(audit|consents|systems|requests\/[0-9A-Z]{26}))?\/?$/;
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A path of this site to come back to after sign-in; anything else (another origin, `//x`) is `/`. */
 export function safeReturnPath(value: string | null | undefined): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || /[\\\s]/.test(value)) return '/';
+  if (!value?.startsWith('/') || value.startsWith('//') || /[\\\s]/.test(value)) return '/';
   return value.split('#')[0];
 }
 
@@ -72,10 +72,10 @@ select,input{font:inherit;padding:.4rem .6rem;border:1px solid #767676;border-ra
 :focus-visible{outline:3px solid #1a73e8;outline-offset:2px}</style></head>
 <body><main><h1>Sign in (local runtime)</h1>
 <p class="note">Local only: a dev token from the local dev issuer, trusted by this runtime alone. In AWS the pages use Cognito's hosted sign-in.</p>
-${error ? `<p class="error" role="alert">${escape(error)}</p>` : ''}
+${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/dev/sign-in">
-<input type="hidden" name="return" value="${escape(returnTo)}">
-<input type="hidden" name="state" value="${escape(state)}">
+<input type="hidden" name="return" value="${escapeHtml(returnTo)}">
+<input type="hidden" name="state" value="${escapeHtml(state)}">
 <label for="role">Role</label><select id="role" name="role">${options}</select>
 <label for="sub">Customer ecifId <span style="font-weight:400">(customers only; others get dev-&lt;role&gt;)</span></label><input id="sub" name="sub" value="C000001" autocomplete="off">
 <div><button type="submit">Sign in</button></div>
@@ -189,6 +189,8 @@ export function webPages(opts: WebPagesOptions = {}) {
         .end(JSON.stringify(config));
       return true;
     }
+    // The Global Privacy Control well-known resource: this site honours the signal (GPC spec, section 3.5).
+    if (p === '/.well-known/gpc.json') return file(res, '.well-known/gpc.json', 'public, max-age=3600');
     // Hashed file names: cached for good.
     if (p.startsWith('/assets/')) return file(res, p.slice(1), 'public, max-age=31536000, immutable');
     if (consolePaths.test(p)) return file(res, 'console/index.html', 'no-cache');

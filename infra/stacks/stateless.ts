@@ -38,6 +38,8 @@ export interface StatelessStackProps extends StackProps {
   readonly holidays?: string;
   /** The token claim of a customer's ecifId (CUSTOMER_ID_CLAIM). @default `custom:ecifId` */
   readonly customerIdClaim?: string;
+  /** The deployment decision tokens name as their audience (context `custodian:deployment`). */
+  readonly deployment?: string;
   /** Systems executed at once per request. @default 40 */
   readonly maxConcurrency?: number;
   /** Where the web pages send people to sign in. @default the pool's hosted sign-in for the pages' own client (implicit grant) */
@@ -68,6 +70,7 @@ export class StatelessStack extends Stack {
       logLevel: props.logLevel,
       sesFrom: props.sesFrom,
       holidays: props.holidays,
+      deployment: props.deployment,
     };
     const issuer = props.identity.issuerUrl;
     this.web = new CustodianWeb(this, 'Web');

@@ -58,15 +58,13 @@ async function seed() {
   const batches = Array.from({ length: Math.ceil(events.length / 25) }, (_, b) => events.slice(b * 25, b * 25 + 25));
   for (let b = 0; b < batches.length; b += 8) {
     await Promise.all(
-      batches
-        .slice(b, b + 8)
-        .map((batch) =>
-          doc.send(
-            new BatchWriteCommand({
-              RequestItems: { [runtime.tables.audit]: batch.map((e) => ({ PutRequest: { Item: auditItem(e) } })) },
-            }),
-          ),
+      batches.slice(b, b + 8).map((batch) =>
+        doc.send(
+          new BatchWriteCommand({
+            RequestItems: { [runtime.tables.audit]: batch.map((e) => ({ PutRequest: { Item: auditItem(e) } })) },
+          }),
         ),
+      ),
     );
   }
 }

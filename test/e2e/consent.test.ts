@@ -3,7 +3,7 @@
  * CCPA opt-out model, signed decision tokens checked with the published keys, and campaign batches.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyDecisionToken } from '#core/consent/decision-token.ts';
+import { verifyDecisionToken as verifyWith } from '#client/verify-decision-token.ts';
 import { startDemo, type Demo } from '#infra/local/demo/start.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
@@ -25,6 +25,9 @@ afterAll(async () => {
 });
 
 const api = contractClient(() => runtime.apiUrl);
+// The local runtime's defaults (functions/config.ts): a deployment sets its own.
+const verifyDecisionToken = (token: string, keys: Parameters<typeof verifyWith>[1]) =>
+  verifyWith(token, keys, { issuer: 'urn:custodian', audience: 'urn:custodian:local' });
 
 const capture = (
   ecifId: string,
@@ -186,7 +189,7 @@ describe('consent changes go out', () => {
     // Ids and choices only: nothing that names the person.
     expect(JSON.stringify(event)).not.toContain(c.email);
 
-    let request;
+    let request: any;
     for (let i = 0; i < 100; i++) {
       request = (await api('GET', `/v1/privacy-requests/${captured.body.optOutRequestId}`, { token: tokens.operator }))
         .body;

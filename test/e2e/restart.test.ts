@@ -41,7 +41,7 @@ describe('stop and start mid-request', () => {
       { type: 'erasure', jurisdiction: 'GDPR', identifiers: { email: subject.email } },
       subject.email,
     );
-    let request;
+    let request: Awaited<ReturnType<Awaited<ReturnType<typeof deps>>['requests']['get']>>;
     for (let i = 0; i < 50 && (await (await deps()).requests.getTask(id, 'crm'))?.attempts !== 1; i++)
       await new Promise((r) => setTimeout(r, 100));
     request = await (await deps()).requests.get(id);

@@ -1,4 +1,4 @@
-/** The stateful stack: key, tables, report bucket, pepper, user pool, as DESIGN.md and issue 2 want them. */
+/** The stateful stack: key, tables, report bucket, pepper, user pool, as docs/data-model.md describes them. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { synthTemplates } from '#infra/synth.ts';
@@ -33,9 +33,9 @@ describe('DynamoDB tables', () => {
   const names = ['ecif', 'consent', 'requests', 'audit'] as const;
   const streamed = new Set(['consent', 'requests', 'audit']);
 
-  it('are exactly the four tables of the design, each tagged for the local runtime', () => {
+  it('are exactly the four tables of the design and the idempotency table, each tagged for the local runtime', () => {
     const tables = resources(raw, 'AWS::DynamoDB::Table');
-    expect(tables.map(([, r]) => r.Metadata?.['custodian:table']).sort()).toEqual([...names].sort());
+    expect(tables.map(([, r]) => r.Metadata?.['custodian:table']).sort()).toEqual([...names, 'idempotency'].sort());
     // TableV2 would synthesize AWS::DynamoDB::GlobalTable, which the local runtime does not read.
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
   });
@@ -85,11 +85,23 @@ describe('DynamoDB tables', () => {
     expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
   });
 
+  it("idempotency: Powertools' schema (id, TTL on expiration), on demand, PITR, KMS with the CMK, retained, no stream", () => {
+    const table = raw.Resources![byMetadata(raw, 'custodian:table', 'idempotency')] as any;
+    expect(table.DeletionPolicy).toBe('Retain');
+    const p = table.Properties;
+    expect(p.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
+    expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
+    expect(p.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(p.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn() });
+    expect(p.StreamSpecification).toBeUndefined();
+  });
+
   it('the local runtime can create each table from its template properties', () => {
     for (const [, r] of resources(raw, 'AWS::DynamoDB::Table')) {
       const input = createTableInput(`custodian-${r.Metadata!['custodian:table']}`, r.Properties!);
       expect(input.BillingMode).toBe('PAY_PER_REQUEST');
-      expect(input.KeySchema).toHaveLength(2);
+      expect(input.KeySchema).toEqual(r.Properties!.KeySchema);
     }
   });
 });

@@ -44,6 +44,7 @@ interface Row {
   answersTasks?: boolean;
   auth?: string;
   stream?: boolean;
+  idempotent?: boolean;
 }
 
 /** Every function the two tables ask for, by its `custodian:function` metadata. */
@@ -387,6 +388,14 @@ describe('least privilege, table-driven', () => {
   it.each(rows.map((r) => [r.id, r] as const))('%s: table actions are exactly what its row declares', (_id, row) => {
     const statements = roleStatements(raw, functionRole(fnResource(row)));
     const { byTable, byIndex } = grants(statements);
+    // The idempotency table: item reads and writes for the rows that honour Idempotency-Key, nothing else.
+    const idempotency = byTable.get('idempotency' as TableName);
+    byTable.delete('idempotency' as TableName);
+    expect(idempotency && [...idempotency].sort()).toEqual(
+      row.idempotent
+        ? ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']
+        : undefined,
+    );
     const declared = Object.entries(row.tables) as [TableName, Access][];
     expect([...byTable.keys()].sort()).toEqual(declared.map(([t]) => t).sort());
     for (const [table, access] of declared) {

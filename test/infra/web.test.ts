@@ -111,6 +111,7 @@ describe('the distribution', () => {
     expect(route('/console/requests/01J0000000000000000000000A')).toBe('/console/index.html');
     expect(route('/assets/center-abc.js')).toBe('/assets/center-abc.js');
     expect(route('/config.json')).toBe('/config.json');
+    expect(route('/.well-known/gpc.json')).toBe('/.well-known/gpc.json');
   });
 
   it('outputs its URL', () => {

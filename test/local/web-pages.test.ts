@@ -58,6 +58,14 @@ describe('page paths', () => {
     expect((await get('/', { method: 'POST' })).status).toBe(404);
   });
 
+  it('serves /.well-known/gpc.json as the GPC specification describes it, from the bundle', async () => {
+    const res = await get('/.well-known/gpc.json');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    const body = await res.json();
+    expect(body).toEqual({ gpc: true, lastUpdate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+  });
+
   it('config.json says where the API is and how to sign in (no secret in it)', async () => {
     const config = await (await get('/config.json')).json();
     expect(config).toEqual({ apiUrl: '', signIn: { mode: 'local', url: '/dev/sign-in' } });

@@ -17,12 +17,21 @@ import type {
 } from '#core/connectors/connector.ts';
 import type { ConnectedSystem } from '#core/connectors/system.ts';
 import type { Channel, Purpose } from '#core/consent/catalog.ts';
-import { noFlags, type ConsentEvent, type ConsentFlags, type CurrentConsent } from '#core/consent/consent.ts';
+import {
+  flagEvents,
+  isFlagEvent,
+  noFlags,
+  type ConsentEvent,
+  type ConsentFlags,
+  type CurrentConsent,
+  type FlagCause,
+  type LedgerEvent,
+} from '#core/consent/consent.ts';
 import type { ConsentLedger } from '#core/consent/ports.ts';
 import type { CrossReference, GoldenRecord } from '#core/ecif/customer.ts';
 import type { IdentityKey } from '#core/ecif/identifiers.ts';
 import type { CustomerChange, EcifRegistry, SystemsRegistry } from '#core/ecif/ports.ts';
-import type { IdempotencyClaim, RequestFilter, RequestStore, RequestWorkflow } from '#core/requests/ports.ts';
+import type { RequestFilter, RequestStore, RequestWorkflow } from '#core/requests/ports.ts';
 import {
   effectiveDueAt,
   terminalStatuses,
@@ -37,7 +46,7 @@ import type { FollowUp, FollowUpState, FollowUpStore } from '#core/requests/foll
 import type { LegalHold, LegalHolds } from '#core/ecif/legal-hold.ts';
 import type { Notification, Outbox } from '#core/notifications/outbox.ts';
 import type { ReportStore } from '#core/reports/ports.ts';
-import { ConflictError, IdempotencyKeyReusedError } from '#core/shared/errors.ts';
+import { ConflictError } from '#core/shared/errors.ts';
 
 const copy = <T>(v: T): T => structuredClone(v);
 const defined = <T extends object>(patch: T): Partial<T> =>
@@ -151,6 +160,18 @@ export class FakeEcifRegistry implements EcifRegistry {
     return this.index.get(keyOf(key));
   }
 
+  async statuses(ecifIds: string[]) {
+    return new Map(
+      ecifIds.flatMap((id) => (this.customers.has(id) ? [[id, this.customers.get(id)!.status] as const] : [])),
+    );
+  }
+
+  async identityOwner(key: IdentityKey) {
+    const owner = this.index.get(keyOf(key));
+    if (owner) return { ecifId: owner };
+    return this.suppression.has(keyOf(key)) ? { erased: true as const } : undefined;
+  }
+
   async suppressed(keys: IdentityKey[]) {
     return keys.filter((k) => this.suppression.has(keyOf(k))).map(copy);
   }
@@ -210,9 +231,10 @@ export class FakeSystemsRegistry implements SystemsRegistry {
 
 /** The ledger: immutable events plus a projection only a later event (by `EVT#<at>#<eventId>`) moves. */
 export class FakeConsentLedger implements ConsentLedger {
-  readonly events = new Map<string, Map<string, ConsentEvent>>();
+  readonly events = new Map<string, Map<string, LedgerEvent>>();
   readonly projection = new Map<string, Map<string, CurrentConsent & { lastEventSk: string }>>();
-  readonly flags = new Map<string, ConsentFlags & { updatedAt?: string }>();
+  /** Per subject, each flag's value and the event it rests on. */
+  readonly flags = new Map<string, Map<keyof ConsentFlags, { value: boolean; sk: string; cause: string }>>();
 
   async currentFor(ecifIds: string[], purpose: Purpose, channel: Channel) {
     const out = new Map<string, { states: CurrentConsent[]; flags: ConsentFlags }>();
@@ -238,7 +260,7 @@ export class FakeConsentLedger implements ConsentLedger {
   async append(events: ConsentEvent[]) {
     for (const e of events) {
       const sk = `EVT#${e.capturedAt}#${e.eventId}`;
-      const ledger = this.events.get(e.ecifId) ?? new Map<string, ConsentEvent>();
+      const ledger = this.events.get(e.ecifId) ?? new Map<string, LedgerEvent>();
       this.events.set(e.ecifId, ledger);
       if (ledger.has(sk)) continue; // written by an earlier attempt
       ledger.set(sk, copy(e));
@@ -274,43 +296,43 @@ export class FakeConsentLedger implements ConsentLedger {
     const states: CurrentConsent[] = [...cur.entries()]
       .sort(bySortKey(([k]) => k))
       .map(([, { lastEventSk: _l, ...rest }]) => copy(rest));
-    const held = this.flags.get(ecifId);
     const flags: ConsentFlags = { ...noFlags };
-    for (const k of Object.keys(noFlags) as (keyof ConsentFlags)[]) if (held?.[k] === true) flags[k] = true;
+    for (const [k, { value }] of this.flags.get(ecifId) ?? []) flags[k] = value;
     return { states, flags };
   }
 
-  async setFlags(ecifId: string, patch: Partial<ConsentFlags>, at: string) {
-    this.flags.set(ecifId, { ...noFlags, ...this.flags.get(ecifId), ...defined(patch), updatedAt: at });
+  async setFlags(ecifId: string, patch: Partial<ConsentFlags>, at: string, cause: FlagCause) {
+    for (const e of flagEvents(ecifId, patch, at, cause)) {
+      const sk = `EVT#${e.capturedAt}#${e.eventId}`;
+      const held = this.flags.get(ecifId) ?? new Map();
+      this.flags.set(ecifId, held);
+      const was = held.get(e.flag);
+      // The same cause setting the same value again (a retried step) is recorded once.
+      if (was && was.value === e.value && was.cause === JSON.stringify(cause)) continue;
+      const ledger = this.events.get(ecifId) ?? new Map<string, LedgerEvent>();
+      this.events.set(ecifId, ledger);
+      ledger.set(sk, copy(e));
+      if (!was || was.sk < sk) held.set(e.flag, { value: e.value, sk, cause: JSON.stringify(cause) });
+    }
   }
 
-  /** Every event held for a subject, in sort-key order. */
-  ledger(ecifId: string): ConsentEvent[] {
+  /** The choices alone (no flag events), in sort-key order. */
+  choices(ecifId: string): ConsentEvent[] {
+    return this.ledger(ecifId).filter((e): e is ConsentEvent => !isFlagEvent(e));
+  }
+
+  ledger(ecifId: string): LedgerEvent[] {
     return [...(this.events.get(ecifId) ?? new Map()).entries()].sort(bySortKey(([k]) => k)).map(([, e]) => copy(e));
   }
 }
 
 export class FakeRequestStore implements RequestStore {
   readonly requests = new Map<string, PrivacyRequest>();
-  readonly claims = new Map<string, { requestId: string; bodyHash: string; at: string }>();
   readonly taskItems = new Map<string, SystemTask>();
 
-  async create(request: PrivacyRequest, claim?: IdempotencyClaim) {
-    if (claim) {
-      const held = this.claims.get(claim.keyHash);
-      if (held) {
-        if (held.bodyHash !== claim.bodyHash)
-          throw new IdempotencyKeyReusedError('this Idempotency-Key was used with a different request body');
-        const first = await this.get(held.requestId);
-        if (!first) throw new Error('claim without its request');
-        return { request: first, replayed: true };
-      }
-    }
+  async create(request: PrivacyRequest) {
     if (this.requests.has(request.id)) throw new ConditionFailed(`REQ#${request.id}`);
-    if (claim)
-      this.claims.set(claim.keyHash, { requestId: request.id, bodyHash: claim.bodyHash, at: request.receivedAt });
     this.requests.set(request.id, copy(request));
-    return { request, replayed: false };
   }
 
   async get(id: string) {
@@ -369,7 +391,7 @@ export class FakeRequestStore implements RequestStore {
 
   async countAttempt(id: string, before: number) {
     const r = this.requests.get(id);
-    if (!r || r.status !== 'pending_verification' || (r.verification.attempts ?? 0) !== before) {
+    if (r?.status !== 'pending_verification' || (r.verification.attempts ?? 0) !== before) {
       throw new ConflictError('another try at this code is being checked: try again');
     }
     r.verification.attempts = before + 1;

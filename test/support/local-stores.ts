@@ -27,6 +27,7 @@ export async function startLocalStores(): Promise<LocalStores> {
     TABLE_CONSENT: tables.consent,
     TABLE_REQUESTS: tables.requests,
     TABLE_AUDIT: tables.audit,
+    TABLE_IDEMPOTENCY: tables.idempotency,
     IDENTIFIER_PEPPER: 'integration-test-pepper-0123456789',
   });
   resetDeps();

@@ -17,6 +17,7 @@ import { GroupCommit } from './group-commit.ts';
 import type { AuditDigest } from '#core/audit/digest.ts';
 import type { AuditFilter, AuditPage, AuditRange } from '#core/audit/ports.ts';
 import { InvalidInputError } from '#core/shared/errors.ts';
+import type { PageCursors } from '#core/shared/page-cursor.ts';
 
 export const seqKey = (seq: number) => `SEQ#${String(seq).padStart(12, '0')}`;
 /** GSI1: events by day, in time order within the day. */
@@ -72,22 +73,11 @@ function sealedOf(item: Record<string, unknown>): SealedEvent {
 
 const eventOf = (item: Record<string, unknown>) => openSealed(sealedOf(item));
 
-const encodeCursor = (c: object) => Buffer.from(JSON.stringify(c)).toString('base64url');
-function decodeCursor(cursor: string | undefined): { day?: string; key?: Record<string, unknown> } {
-  if (!cursor) return {};
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (parsed && typeof parsed === 'object') return parsed;
-  } catch {
-    // fall through
-  }
-  throw new InvalidInputError('the cursor is not one this API gave out', { field: 'cursor' });
-}
-
 export class DynamoAuditLog implements AuditLog {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly cursors: PageCursors,
     private readonly clock: Clock,
     /** Days an event is kept after the day it was written (11 CCR §7101: at least 24 months). */
     private readonly retentionDays = 730,
@@ -194,7 +184,11 @@ export class DynamoAuditLog implements AuditLog {
   }
 
   async events(range: AuditRange, filter: AuditFilter, page: { cursor?: string; limit: number }): Promise<AuditPage> {
-    const start = decodeCursor(page.cursor);
+    // Sealed for the range's start and the filter (`to` defaults to now: it moves between pages).
+    const scope = `audit-events:${JSON.stringify([range.from, filter.stream, filter.ecifId, filter.actor, filter.action])}`;
+    const start = page.cursor
+      ? this.cursors.open<{ day?: string; key?: Record<string, unknown> }>(page.cursor, scope)
+      : {};
     const matches = (e: AuditEvent) =>
       e.at >= range.from &&
       e.at < range.to &&
@@ -210,6 +204,8 @@ export class DynamoAuditLog implements AuditLog {
     let i = start.day ? partitions.indexOf(start.day) : 0;
     if (i < 0) throw new InvalidInputError('the cursor is not one this API gave out', { field: 'cursor' });
     let key = start.key;
+    // A `to` moved back before the position: nothing is left in the range (and the key is outside the query).
+    if (typeof key?.GSI1SK === 'string' && key.GSI1SK >= range.to) return { items: [] };
     for (; i < partitions.length; i++, key = undefined) {
       const p = partitions[i];
       do {
@@ -231,7 +227,7 @@ export class DynamoAuditLog implements AuditLog {
         key = res.LastEvaluatedKey;
         if (items.length >= page.limit) {
           const next = key ? { day: p, key } : i + 1 < partitions.length ? { day: partitions[i + 1] } : undefined;
-          return { items, ...(next ? { next: encodeCursor(next) } : {}) };
+          return { items, ...(next ? { next: this.cursors.seal(next, scope) } : {}) };
         }
       } while (key);
     }

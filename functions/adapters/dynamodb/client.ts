@@ -83,7 +83,7 @@ export async function batchGet(
   db: DynamoDBDocumentClient,
   table: string,
   keys: Record<string, unknown>[],
-  opts: { consistentRead?: boolean; projection?: string } = {},
+  opts: { consistentRead?: boolean; projection?: string; names?: Record<string, string> } = {},
 ): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   for (let i = 0; i < keys.length; i += 100) {
@@ -97,6 +97,7 @@ export async function batchGet(
               Keys: pending,
               ...(opts.consistentRead ? { ConsistentRead: true } : {}),
               ...(opts.projection ? { ProjectionExpression: opts.projection } : {}),
+              ...(opts.names ? { ExpressionAttributeNames: opts.names } : {}),
             },
           },
         }),

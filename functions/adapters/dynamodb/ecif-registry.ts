@@ -4,7 +4,7 @@
  * under a race), `SUPPRESS#<kind>#<hmac>`/`SUPPRESS`.
  */
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CrossReference, GoldenRecord } from '#core/ecif/customer.ts';
+import type { CrossReference, CustomerStatus, GoldenRecord } from '#core/ecif/customer.ts';
 import type { IdentityKey } from '#core/ecif/identifiers.ts';
 import type { CustomerChange, EcifRegistry } from '#core/ecif/ports.ts';
 import { ConflictError } from '#core/shared/errors.ts';
@@ -33,6 +33,24 @@ export class DynamoEcifRegistry implements EcifRegistry {
   async findByIdentity(key: IdentityKey) {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: idx(key) }));
     return Item?.ecifId as string | undefined;
+  }
+
+  async statuses(ecifIds: string[]) {
+    const items = await batchGet(
+      this.db,
+      this.table,
+      [...new Set(ecifIds)].map((ecifId) => ({ PK: `CUST#${ecifId}`, SK: 'PROFILE' })),
+      { projection: 'ecifId, #s', names: { '#s': 'status' } },
+    );
+    return new Map(items.map((i) => [i.ecifId as string, i.status as CustomerStatus]));
+  }
+
+  async identityOwner(key: IdentityKey) {
+    // The index entry and the suppression entry in one BatchGetItem: erasure swaps one for the other.
+    const items = await batchGet(this.db, this.table, [idx(key), suppress(key)], { projection: 'PK, ecifId' });
+    const owner = items.find((i) => i.PK === idx(key).PK);
+    if (owner) return { ecifId: owner.ecifId as string };
+    return items.length ? { erased: true as const } : undefined;
   }
 
   async suppressed(keys: IdentityKey[]) {

@@ -1,6 +1,5 @@
 /**
- * Privacy requests on DynamoDB: `REQ#<id>`/`META`, `REQ#<id>`/`SYS#<systemId>`, `IDEMP#<keyHash>`/`IDEMP`
- * claims for Idempotency-Key, and `SUBJ#<ecifId>`/`OPEN#<type>` claims for the duplicate rule. The `GSI1`
+ * Privacy requests on DynamoDB: `REQ#<id>`/`META`, `REQ#<id>`/`SYS#<systemId>`, and `SUBJ#<ecifId>`/`OPEN#<type>` claims for the duplicate rule. The `GSI1`
  * index lists requests by status and held-to deadline. A closed request's items carry `expiresAt` (TTL):
  * kept the configured retention (11 CCR §7101: at least 24 months), then gone.
  */
@@ -12,7 +11,8 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { IdempotencyClaim, RequestFilter, RequestStore } from '#core/requests/ports.ts';
+import type { RequestFilter, RequestStore } from '#core/requests/ports.ts';
+import type { PageCursors } from '#core/shared/page-cursor.ts';
 import {
   effectiveDueAt,
   terminalStatuses,
@@ -22,16 +22,9 @@ import {
   type SystemTask,
   type SystemTaskState,
 } from '#core/requests/request.ts';
-import { ConflictError, IdempotencyKeyReusedError, InvalidInputError } from '#core/shared/errors.ts';
+import { ConflictError } from '#core/shared/errors.ts';
 import { conditionalUpdates, type GroupCommit, type Update } from './group-commit.ts';
-import {
-  batchGet,
-  failedConditions,
-  isConditionFailure,
-  isTransactionCancelled,
-  setExpression,
-  withoutKeys,
-} from './client.ts';
+import { batchGet, isConditionFailure, isTransactionCancelled, setExpression, withoutKeys } from './client.ts';
 
 const meta = (id: string) => ({ PK: `REQ#${id}`, SK: 'META' });
 const statusKey = (status: RequestStatus) => `STATUS#${status}`;
@@ -51,51 +44,19 @@ export class DynamoRequestStore implements RequestStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly cursors: PageCursors,
     /** Days a closed request is kept. */
     private readonly retentionDays = 730,
   ) {}
 
-  async create(request: PrivacyRequest, claim?: IdempotencyClaim) {
-    const put = {
-      Put: {
+  async create(request: PrivacyRequest) {
+    await this.db.send(
+      new PutCommand({
         TableName: this.table,
         Item: { ...meta(request.id), ...statusIndex(request), ...request },
         ConditionExpression: 'attribute_not_exists(PK)',
-      },
-    };
-    if (!claim) {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [put] }));
-      return { request, replayed: false };
-    }
-    const claimKey = { PK: `IDEMP#${claim.keyHash}`, SK: 'IDEMP' };
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: { ...claimKey, requestId: request.id, bodyHash: claim.bodyHash, at: request.receivedAt },
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-            put,
-          ],
-        }),
-      );
-      return { request, replayed: false };
-    } catch (err) {
-      if (!(isTransactionCancelled(err) && failedConditions(err).includes(0))) throw err;
-      const { Item } = await this.db.send(
-        new GetCommand({ TableName: this.table, Key: claimKey, ConsistentRead: true }),
-      );
-      if (!Item || Item.bodyHash !== claim.bodyHash) {
-        throw new IdempotencyKeyReusedError('this Idempotency-Key was used with a different request body');
-      }
-      const first = await this.get(Item.requestId as string);
-      if (!first) throw err;
-      return { request: first, replayed: true };
-    }
+      }),
+    );
   }
 
   async get(id: string) {
@@ -185,9 +146,16 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   async list(filter: RequestFilter, page: { limit: number; cursor?: string }) {
-    const position = decodeCursor(page.cursor, filter.statuses);
+    // The cursor: which status of the filter, and where in its partition of the index; sealed for those statuses.
+    const scope = `requests:${filter.statuses.join(',')}`;
+    const position = page.cursor
+      ? this.cursors.open<{ s: number; k: Record<string, unknown> | null }>(page.cursor, scope)
+      : { s: 0, k: null };
     const items: PrivacyRequest[] = [];
-    let { status: i, key } = position;
+    let i = position.s;
+    let key = position.k ?? undefined;
+    // A deadline moved earlier since the last page: nothing of this status is left before it.
+    if (key && filter.dueBefore && String(key.GSI1SK) >= filter.dueBefore) [i, key] = [i + 1, undefined];
     while (i < filter.statuses.length && items.length < page.limit) {
       const conditions = ['GSI1PK = :s', ...(filter.dueBefore ? ['GSI1SK < :due'] : [])];
       const filters = [
@@ -215,7 +183,10 @@ export class DynamoRequestStore implements RequestStore {
       key = out.LastEvaluatedKey;
       if (!key) i++;
     }
-    return { items, ...(i < filter.statuses.length ? { cursor: encodeCursor(i, key) } : {}) };
+    return {
+      items,
+      ...(i < filter.statuses.length ? { cursor: this.cursors.seal({ s: i, k: key ?? null }, scope) } : {}),
+    };
   }
 
   async countAttempt(id: string, before: number) {
@@ -397,35 +368,4 @@ export class DynamoRequestStore implements RequestStore {
     );
     return (Items ?? []).map((i) => i.id as string);
   }
-}
-
-/** The cursor: which status of the filter, and where in it. Opaque to callers (base64url JSON). */
-function encodeCursor(status: number, key: Record<string, unknown> | undefined): string {
-  return Buffer.from(JSON.stringify({ s: status, k: key ?? null })).toString('base64url');
-}
-
-function decodeCursor(
-  cursor: string | undefined,
-  statuses: readonly RequestStatus[],
-): { status: number; key?: Record<string, unknown> } {
-  if (!cursor) return { status: 0 };
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s: unknown; k: unknown };
-    const s = parsed.s;
-    const key = parsed.k as Record<string, unknown> | null;
-    // A start key DynamoDB would refuse (another index, another status) is the caller's error, not ours.
-    const keyOk =
-      key === null ||
-      (typeof key === 'object' &&
-        !Array.isArray(key) &&
-        Object.keys(key).sort().join() === 'GSI1PK,GSI1SK,PK,SK' &&
-        Object.values(key).every((v) => typeof v === 'string' && v.length < 300) &&
-        key.GSI1PK === statusKey(statuses[s as number]));
-    if (Number.isInteger(s) && (s as number) >= 0 && (s as number) < statuses.length && keyOk) {
-      return { status: s as number, ...(key ? { key } : {}) };
-    }
-  } catch {
-    // falls through to the refusal
-  }
-  throw new InvalidInputError('the cursor is not one this API gave out', { field: 'cursor' });
 }

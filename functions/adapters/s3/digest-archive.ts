@@ -1,5 +1,5 @@
 /** The daily digests, copied to the write-once bucket (Object Lock in AWS; s3rver locally, without the lock). */
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { AuditDigest } from '#core/audit/digest.ts';
 import type { DigestArchive } from '#core/audit/ports.ts';
 

@@ -6,10 +6,11 @@ import {
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { RequestWorkflow } from '#core/requests/ports.ts';
+import { ConfigurationError } from '#core/shared/errors.ts';
 import { ConflictError } from '#core/shared/errors.ts';
 
 /** A token Step Functions no longer waits on (timed out, already answered, execution gone). */
@@ -22,7 +23,7 @@ export class StepFunctionsRequestWorkflow implements RequestWorkflow {
   ) {}
 
   async start(requestId: string, run?: string) {
-    if (!this.stateMachineArn) throw new Error('invalid configuration: STATE_MACHINE_ARN');
+    if (!this.stateMachineArn) throw new ConfigurationError('STATE_MACHINE_ARN');
     try {
       await this.client.send(
         new StartExecutionCommand({

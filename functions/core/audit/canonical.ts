@@ -19,6 +19,7 @@ const unusual = Symbol('unusual');
 const MAX_DEPTH = 64;
 
 /** Characters JSON.stringify escapes, and surrogates (a lone one is refused by the package). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this looks for.
 const needsCare = /[\u0000-\u001f"\\\ud800-\udfff]/;
 const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 

@@ -52,7 +52,7 @@ export async function* exportChunks(
   do {
     const page = await read({ cursor, limit: pageSize });
     if (page.items.length) {
-      yield head + page.items.map(format === 'ndjson' ? exportLine : csvRow).join('\n') + '\n';
+      yield `${head + page.items.map(format === 'ndjson' ? exportLine : csvRow).join('\n')}\n`;
       head = '';
       events += page.items.length;
     }

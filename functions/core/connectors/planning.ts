@@ -24,7 +24,7 @@ export function planErasure(
       attempts: 0,
       updatedAt: at.toISOString(),
     };
-    if (!system || !system.capabilities.includes('erase')) {
+    if (!system?.capabilities.includes('erase')) {
       return {
         ...base,
         state: 'skipped' as const,
@@ -113,7 +113,7 @@ export function planAction(
     };
     const fields = system ? (opts.fieldsOf?.(system) ?? system.fields.map((f) => f.name)) : [];
     if (system && opts.fieldsOf && fields.length === 0) return [];
-    if (!system || !system.capabilities.includes(action)) {
+    if (!system?.capabilities.includes(action)) {
       if (!opts.everySystem) return [];
       return [
         {
@@ -151,7 +151,7 @@ export function planFollowUpErasure(
     exemptions: [],
     updatedAt: at.toISOString(),
   };
-  if (!system || !system.capabilities.includes('erase')) {
+  if (!system?.capabilities.includes('erase')) {
     return [
       {
         ...base,

@@ -71,7 +71,7 @@ export async function captureConsent(
   const gpcHonored = signals.gpc === true && actor.role === 'customer';
   const optedOut = gpcHonored || input.choices.some(isOptOutChoice);
   const flags = optedOut ? { optOutSale: true, optOutSharing: true } : undefined;
-  if (flags) await deps.consent.setFlags(ecifId, flags, at.toISOString());
+  if (flags) await deps.consent.setFlags(ecifId, flags, at.toISOString(), { receiptId });
   await deps.audit.append({
     stream: `consent:${ecifId}`,
     actor,

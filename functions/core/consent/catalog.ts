@@ -33,7 +33,14 @@ export interface PurposeEntry {
   sensitive: boolean;
   /** The notice a privacy center shows beside this purpose (and names when it captures a choice). */
   notice: string;
+  /**
+   * The channels a customer chooses between for this purpose: direct marketing per contact channel,
+   * the other purposes as a whole (`any`), so the privacy center never offers "analytics by SMS".
+   */
+  channels: readonly Channel[];
 }
+
+const contactChannels = ['email', 'sms', 'phone', 'post', 'push', 'in_app'] as const satisfies readonly Channel[];
 
 export const purposeCatalog: Record<Purpose, PurposeEntry> = {
   marketing: {
@@ -44,6 +51,7 @@ export const purposeCatalog: Record<Purpose, PurposeEntry> = {
     directMarketing: true,
     sensitive: false,
     notice: 'marketing-notice',
+    channels: contactChannels,
   },
   profiling: {
     title: 'Profiling for marketing',
@@ -53,6 +61,7 @@ export const purposeCatalog: Record<Purpose, PurposeEntry> = {
     directMarketing: true,
     sensitive: false,
     notice: 'privacy-notice',
+    channels: ['any'],
   },
   analytics: {
     title: 'Analytics',
@@ -62,6 +71,7 @@ export const purposeCatalog: Record<Purpose, PurposeEntry> = {
     directMarketing: false,
     sensitive: false,
     notice: 'privacy-notice',
+    channels: ['any'],
   },
   third_party_sharing: {
     title: 'Sharing with partners',
@@ -72,6 +82,7 @@ export const purposeCatalog: Record<Purpose, PurposeEntry> = {
     optOut: 'sharing',
     sensitive: false,
     notice: 'privacy-notice',
+    channels: ['any'],
   },
   sale: {
     title: 'Sale of personal information',
@@ -82,6 +93,7 @@ export const purposeCatalog: Record<Purpose, PurposeEntry> = {
     optOut: 'sale',
     sensitive: false,
     notice: 'privacy-notice',
+    channels: ['any'],
   },
   sensitive_data_use: {
     title: 'Use of sensitive data',
@@ -91,6 +103,7 @@ export const purposeCatalog: Record<Purpose, PurposeEntry> = {
     directMarketing: false,
     sensitive: true,
     notice: 'privacy-notice',
+    channels: ['any'],
   },
 };
 

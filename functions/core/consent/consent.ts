@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ecifIdSchema } from '../ecif/customer.ts';
+import { newId } from '../shared/ids.ts';
 import { channels, purposes, type Channel, type Purpose } from './catalog.ts';
 
 export const consentStates = ['granted', 'denied', 'withdrawn'] as const;
@@ -71,6 +72,40 @@ export const noFlags: ConsentFlags = {
   objectedDirectMarketing: false,
   erased: false,
 };
+
+export const flagNames = Object.keys(noFlags) as (keyof ConsentFlags)[];
+
+/** What set or cleared a flag: a privacy request, a capture (its receipt), or the carry-over of a flag older than its history. */
+export type FlagCause = { requestId: string } | { receiptId: string } | { carriedOver: true };
+
+/** A flag set or cleared: a ledger event like a choice, so an as-of answer sees when it changed and why. */
+export interface FlagEvent {
+  kind: 'flag';
+  ecifId: string;
+  eventId: string;
+  flag: keyof ConsentFlags;
+  value: boolean;
+  capturedAt: string;
+  cause: FlagCause;
+}
+
+export type LedgerEvent = ConsentEvent | FlagEvent;
+export const isFlagEvent = (e: LedgerEvent): e is FlagEvent => (e as FlagEvent).kind === 'flag';
+
+/** One event per flag the patch names, all at one instant. */
+export function flagEvents(ecifId: string, patch: Partial<ConsentFlags>, at: string, cause: FlagCause): FlagEvent[] {
+  return flagNames
+    .filter((flag) => patch[flag] !== undefined)
+    .map((flag) => ({
+      kind: 'flag',
+      ecifId,
+      eventId: newId(new Date(at)),
+      flag,
+      value: patch[flag]!,
+      capturedAt: at,
+      cause,
+    }));
+}
 
 /** Body of POST /v1/consent-decisions: the customer named by ecifId or by a system's local id. */
 /** The jurisdiction whose model applies when nothing is recorded (GDPR, the stricter, by default). */

@@ -1,10 +1,13 @@
 import type { EcifRegistry } from '../ecif/ports.ts';
-import { identityKeysOf, type IdentityHasher } from '../ecif/identifiers.ts';
+import type { IdentityHasher } from '../ecif/identifiers.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { ConsentFlags, CurrentConsent, DecisionInput } from './consent.ts';
 import { decide, type Decision } from './decide.ts';
 import { claimsOf, type DecisionSigner } from './decision-token.ts';
+import { nameSubjects, pool, type NamedSubject, type SubjectRef } from './decision-subjects.ts';
 import type { ConsentLedger } from './ports.ts';
+
+export type { SubjectRef } from './decision-subjects.ts';
 
 export interface DecideDeps {
   consent: ConsentLedger;
@@ -14,51 +17,52 @@ export interface DecideDeps {
   decisionSigner: DecisionSigner;
 }
 
-export type SubjectRef = { ecifId: string } | { systemId: string; localId: string };
 export type DecisionAnswer = Decision & { ecifId?: string; decidedAt: string; token: string };
+type Ask = { purpose: DecisionInput['purpose']; channel: DecisionInput['channel']; jurisdiction: 'GDPR' | 'CCPA' };
+type Held = { states: CurrentConsent[]; flags: ConsentFlags };
 
-/** The subject's ecifId: as given, or through the ECIF cross-reference of the caller's own id. */
-async function ecifIdOf(deps: DecideDeps, subject: SubjectRef): Promise<string | undefined> {
-  if ('ecifId' in subject) return subject.ecifId;
-  return deps.ecif.findByIdentity(
-    identityKeysOf({ systemRef: { systemId: subject.systemId, localId: subject.localId } }, deps.hash)[0],
-  );
+/** A subject the ECIF does not hold, or erased, is an answer (deny), never an error. */
+function answer(named: NamedSubject, held: Held | undefined, ask: Ask, now: Date): Decision & { ecifId?: string } {
+  if (!named.known)
+    return { decision: 'deny', reason: named.reason, ...(named.ecifId ? { ecifId: named.ecifId } : {}) };
+  const { states, flags } = held!;
+  return { ...decide(ask.purpose, ask.channel, states, flags, now, ask.jurisdiction), ecifId: named.ecifId };
 }
 
-/** One Query once the ecifId is known; one index read more when the caller names its own local id. */
-async function decideOne(
-  deps: DecideDeps,
-  subject: SubjectRef,
-  ask: { purpose: DecisionInput['purpose']; channel: DecisionInput['channel']; jurisdiction: 'GDPR' | 'CCPA' },
-  now: Date,
-): Promise<DecisionAnswer> {
+/**
+ * By ecifId: the ECIF and the consent state read at once (a known subject costs no round trip more).
+ * By a local id: the index read first (it names the ecifId), then the consent state.
+ */
+export async function decideConsent(deps: DecideDeps, input: DecisionInput): Promise<DecisionAnswer> {
+  const { purpose, channel, jurisdiction = 'GDPR', ...rest } = input;
+  const subject = rest as SubjectRef;
+  const ask: Ask = { purpose, channel, jurisdiction };
+  const now = deps.clock.now();
   const decidedAt = now.toISOString();
-  const ecifId = await ecifIdOf(deps, subject);
-  // An unknown subject is an answer (deny), never an error.
-  const decision: Decision & { ecifId?: string } = ecifId
-    ? { ...(await current(deps, ecifId, ask, now)), ecifId }
-    : { decision: 'deny', reason: 'unknown_subject' };
+  const given = 'ecifId' in subject ? subject.ecifId : undefined;
+  const [[named], read] = await Promise.all([
+    nameSubjects(deps, [subject]),
+    given ? deps.consent.current(given) : undefined,
+  ]);
+  const held = named.known ? (named.ecifId === given ? read : await deps.consent.current(named.ecifId)) : undefined;
+  const decision = answer(named, held, ask, now);
   return { ...decision, decidedAt, token: await deps.decisionSigner.sign(claimsOf({ ...decision, decidedAt }, ask)) };
 }
 
-async function current(
-  deps: DecideDeps,
-  ecifId: string,
-  ask: { purpose: DecisionInput['purpose']; channel: DecisionInput['channel']; jurisdiction: 'GDPR' | 'CCPA' },
-  now: Date,
-) {
-  const { states, flags } = await deps.consent.current(ecifId);
-  return decide(ask.purpose, ask.channel, states, flags, now, ask.jurisdiction);
-}
-
-export async function decideConsent(deps: DecideDeps, input: DecisionInput): Promise<DecisionAnswer> {
-  const { purpose, channel, jurisdiction = 'GDPR', ...subject } = input;
-  return decideOne(deps, subject as SubjectRef, { purpose, channel, jurisdiction }, deps.clock.now());
+/** What a decision on one purpose and channel needs, 33 subjects to a round trip. */
+async function readConsent(deps: DecideDeps, ecifIds: string[], ask: Ask, concurrency: number) {
+  const chunks = Array.from({ length: Math.ceil(ecifIds.length / 33) }, (_, i) => ecifIds.slice(i * 33, i * 33 + 33));
+  const held = new Map<string, Held>();
+  await pool(chunks, concurrency, async (chunk) => {
+    for (const [id, v] of await deps.consent.currentFor(chunk, ask.purpose, ask.channel)) held.set(id, v);
+  });
+  return held;
 }
 
 /**
  * A campaign list: one purpose and channel, up to 10,000 subjects, answered in order at one instant.
- * Local ids are resolved a few at a time; the consent reads go 33 subjects to a round trip.
+ * The ECIF is asked while the consent of the subjects named by ecifId is read; the consent of those
+ * named by a local id is read once the index has named them.
  */
 export async function decideBatch(
   deps: DecideDeps,
@@ -72,21 +76,18 @@ export async function decideBatch(
 ): Promise<{ decidedAt: string; items: (DecisionAnswer & { subject: SubjectRef })[] }> {
   const now = deps.clock.now();
   const decidedAt = now.toISOString();
-  const ask = { purpose: input.purpose, channel: input.channel, jurisdiction: input.jurisdiction ?? 'GDPR' };
-  const ecifIds = await pool(input.subjects, concurrency, (s) => ecifIdOf(deps, s));
-  const known = [...new Set(ecifIds.filter((id): id is string => !!id))];
-  const chunks = Array.from({ length: Math.ceil(known.length / 33) }, (_, i) => known.slice(i * 33, i * 33 + 33));
-  const held = new Map<string, { states: CurrentConsent[]; flags: ConsentFlags }>();
-  await pool(chunks, concurrency, async (chunk) => {
-    for (const [id, v] of await deps.consent.currentFor(chunk, ask.purpose, ask.channel)) held.set(id, v);
-  });
+  const ask: Ask = { purpose: input.purpose, channel: input.channel, jurisdiction: input.jurisdiction ?? 'GDPR' };
+  const given = [...new Set(input.subjects.flatMap((s) => ('ecifId' in s ? [s.ecifId] : [])))];
+  const [names, held] = await Promise.all([
+    nameSubjects(deps, input.subjects, concurrency),
+    readConsent(deps, given, ask, concurrency),
+  ]);
+  const more = [...new Set(names.flatMap((n) => (n.known && !held.has(n.ecifId) ? [n.ecifId] : [])))];
+  for (const [id, v] of await readConsent(deps, more, ask, concurrency)) held.set(id, v);
   const items = await Promise.all(
     input.subjects.map(async (subject, i) => {
-      const ecifId = ecifIds[i];
-      const got = ecifId ? held.get(ecifId)! : undefined;
-      const decision: Decision & { ecifId?: string } = got
-        ? { ...decide(ask.purpose, ask.channel, got.states, got.flags, now, ask.jurisdiction), ecifId }
-        : { decision: 'deny', reason: 'unknown_subject' };
+      const named = names[i];
+      const decision = answer(named, named.known ? held.get(named.ecifId) : undefined, ask, now);
       return {
         subject,
         ...decision,
@@ -96,19 +97,4 @@ export async function decideBatch(
     }),
   );
   return { decidedAt, items };
-}
-
-/** Maps with at most `n` calls in flight, keeping the order. */
-async function pool<T, R>(xs: T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(xs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, xs.length) }, async () => {
-      while (next < xs.length) {
-        const i = next++;
-        out[i] = await fn(xs[i]);
-      }
-    }),
-  );
-  return out;
 }

@@ -24,7 +24,7 @@ export function normalizeEmail(value: string): string {
 
 export function normalizePhone(value: string, defaultCountry?: CountryCode): string {
   const parsed = parsePhoneNumberFromString(value.trim(), defaultCountry);
-  if (!parsed || !parsed.isValid())
+  if (!parsed?.isValid())
     throw new InvalidInputError('a phone number is not valid (use E.164, e.g. +442079460123)', { field: 'phone' });
   return parsed.number; // E.164
 }

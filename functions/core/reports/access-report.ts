@@ -140,7 +140,7 @@ export function reportCsv(report: AccessReport): string {
         typeof v === 'object' ? JSON.stringify(v) : String(v ?? ''),
       ]);
   }
-  return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return `${rows.map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }
 
 function csvCell(v: string): string {

@@ -9,6 +9,7 @@
  * (whatever verification takes), extendable once by 45 days with notice inside the first 45.
  * The time of day of receipt is kept (earlier than the end of the day: never later than the law).
  */
+import { ConfigurationError } from '../shared/errors.ts';
 import type { Jurisdiction } from './request.ts';
 
 /** Public holidays, as `YYYY-MM-DD` (UTC days). */
@@ -19,7 +20,7 @@ const noHolidays: Holidays = new Set();
 export function holidaysFrom(list: string | undefined): Holidays {
   const days = (list ?? '').split(/[\s,]+/).filter(Boolean);
   const bad = days.filter((d) => !/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`)));
-  if (bad.length) throw new Error(`invalid configuration: holidays must be YYYY-MM-DD dates (${bad.length} are not)`);
+  if (bad.length) throw new ConfigurationError(`holidays must be YYYY-MM-DD dates (${bad.length} are not)`);
   return new Set(days);
 }
 

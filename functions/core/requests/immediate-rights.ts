@@ -24,7 +24,7 @@ export async function applyImmediateRight(
 ): Promise<void> {
   const flags = flagsFor[request.type];
   if (!flags || !request.ecifId) return;
-  await deps.consent.setFlags(request.ecifId, flags, deps.clock.now().toISOString());
+  await deps.consent.setFlags(request.ecifId, flags, deps.clock.now().toISOString(), { requestId: request.id });
   await deps.audit.append({
     stream: `request:${request.id}`,
     actor,

@@ -7,16 +7,9 @@ import type {
   SystemTaskState,
 } from './request.ts';
 
-export interface IdempotencyClaim {
-  /** Hash of the caller's Idempotency-Key (scoped by caller). */
-  keyHash: string;
-  /** Hash of the canonical body: the same key with another body is refused. */
-  bodyHash: string;
-}
-
 export interface RequestStore {
-  /** Creates the request; with a claim already used for the same body, returns the first request instead. */
-  create(request: PrivacyRequest, claim?: IdempotencyClaim): Promise<{ request: PrivacyRequest; replayed: boolean }>;
+  /** Creates the request (a retried submission is answered by the chain's Idempotency-Key, before this). */
+  create(request: PrivacyRequest): Promise<void>;
   get(id: string): Promise<PrivacyRequest | undefined>;
   /**
    * The request and one of its tasks, from a read that may be shared with the request's other system

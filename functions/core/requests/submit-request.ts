@@ -5,8 +5,6 @@
  *  - a signed-in customer is verified by the login: the workflow starts;
  *  - anyone else waits for a one-time code sent to a contact on file (see verification.ts).
  */
-import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
 import type { AuditLog } from '../audit/ports.ts';
 import type { ConsentLedger } from '../consent/ports.ts';
 import { identityKeysOf, type IdentityHasher } from '../ecif/identifiers.ts';
@@ -39,19 +37,13 @@ export interface RequestDeps {
 
 export interface Submitted {
   request: PrivacyRequest;
-  replayed: boolean;
   /** Shown once, to an anonymous requester: its way back to the request. */
   requesterKey?: string;
   /** A signed-in customer's second open request of one type: the first one is answered instead. */
   duplicate?: boolean;
 }
 
-export async function submitRequest(
-  deps: RequestDeps,
-  input: RequestInput,
-  requester: Actor,
-  idempotencyKey?: string,
-): Promise<Submitted> {
+export async function submitRequest(deps: RequestDeps, input: RequestInput, requester: Actor): Promise<Submitted> {
   const received = deps.clock.now();
   const at = received.toISOString();
   const identityKeys = identityKeysOf(input.identifiers, deps.hash);
@@ -67,7 +59,7 @@ export async function submitRequest(
   if (byLogin && needsVerification(input.type)) {
     const holder = await deps.requests.claimOpen(ecifId!, input.type, id);
     const open = holder !== id ? await deps.requests.get(holder) : undefined;
-    if (open) return { request: open, replayed: true, duplicate: true };
+    if (open) return { request: open, duplicate: true };
   }
 
   const request = receivedRequest(
@@ -97,18 +89,7 @@ export async function submitRequest(
     received,
     deps.holidays,
   );
-  const claim = idempotencyKey
-    ? {
-        keyHash: sha256(`${requester.role}:${requester.principal}:${idempotencyKey}`),
-        bodyHash: sha256(canonicalize(input) ?? ''),
-      }
-    : undefined;
-  const created = await deps.requests.create(request, claim);
-  if (created.replayed) {
-    // The first attempt may have stored the request and died before starting it.
-    if (created.request.status === 'received') await deps.workflow.start(created.request.id);
-    return created;
-  }
+  await deps.requests.create(request);
   await recordReceived(
     deps,
     request,
@@ -132,7 +113,7 @@ export async function submitRequest(
     await acknowledge(deps, request);
     await deps.workflow.start(id);
   }
-  return { request, replayed: false, ...(requesterKey ? { requesterKey } : {}) };
+  return { request, ...(requesterKey ? { requesterKey } : {}) };
 }
 
 /** 11 CCR §7021(a): the requester is told the request was received and by when it will be answered. */
@@ -145,5 +126,3 @@ export async function acknowledge(deps: Pick<RequestDeps, 'ecif' | 'outbox'>, re
       notice: { kind: 'acknowledged', type: request.type, dueAt: request.dueAt },
     });
 }
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

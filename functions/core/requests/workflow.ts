@@ -508,7 +508,7 @@ async function notifyRecipients(deps: WorkflowDeps, request: PrivacyRequest, tas
  * it was released while this request ran).
  */
 async function keepUnderHold(deps: WorkflowDeps, request: PrivacyRequest, reference: string, at: string) {
-  await deps.consent.setFlags(request.ecifId!, { restricted: true }, at);
+  await deps.consent.setFlags(request.ecifId!, { restricted: true }, at, { requestId: request.id });
   const followUp = holdFollowUp(request, { reference }, at);
   const stillHeld = await deps.holds.get(request.ecifId!);
   await recordFollowUps(deps, [stillHeld ? followUp : { ...followUp, state: 'scheduled', dueAt: at }]);
@@ -525,9 +525,9 @@ async function applyInEcifAndConsent(
   const ecifId = request.ecifId!;
   switch (request.type) {
     case 'erasure':
-      return eraseInEcif(deps, ecifId, customer, at);
+      return eraseInEcif(deps, request, customer, at);
     case 'restriction':
-      return deps.consent.setFlags(ecifId, { restricted: true }, at);
+      return deps.consent.setFlags(ecifId, { restricted: true }, at, { requestId: request.id });
     case 'rectification':
       return rectifyInEcif(deps, request, at);
     case 'access':
@@ -595,12 +595,13 @@ async function writeReport(deps: WorkflowDeps, request: PrivacyRequest, tasks: S
 }
 
 /** The golden record anonymized (the one finalize read for the answer's contact) and consent marked erased, at once. */
-async function eraseInEcif(deps: WorkflowDeps, ecifId: string, record: GoldenRecord | undefined, at: string) {
+async function eraseInEcif(deps: WorkflowDeps, request: PrivacyRequest, record: GoldenRecord | undefined, at: string) {
+  const ecifId = request.ecifId!;
   await Promise.all([
     record && record.status !== 'erased'
       ? deps.ecif.eraseCustomer(anonymized(record, at), record.identities)
       : undefined,
-    deps.consent.setFlags(ecifId, { erased: true }, at),
+    deps.consent.setFlags(ecifId, { erased: true }, at, { requestId: request.id }),
   ]);
 }
 

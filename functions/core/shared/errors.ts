@@ -2,8 +2,26 @@
  * Named domain errors. Each says what went wrong in words safe to show a caller: never a
  * personal value. The HTTP mapping lives in one place (handlers/middleware/problem-details.ts).
  */
+/**
+ * Every kind of domain error. The problem mapper keeps a status for each in a table typed by this
+ * union, so a kind added here without its HTTP status (or a class naming an unknown kind) is a type error.
+ */
+export type ErrorKind =
+  | 'invalid-input'
+  | 'malformed-body'
+  | 'unsupported-media-type'
+  | 'payload-too-large'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'suppressed'
+  | 'idempotency-key-reused'
+  | 'verification-failed'
+  | 'too-many-requests';
+
 export abstract class DomainError extends Error {
-  abstract readonly kind: string;
+  abstract readonly kind: ErrorKind;
   constructor(
     message: string,
     /** Extra members for the problem document (field names, ids: no personal data). */
@@ -58,6 +76,17 @@ export class VerificationFailedError extends DomainError {
 /** An abuse limit was reached (429); `retryAfter` (seconds) is in the extensions. */
 export class TooManyRequestsError extends DomainError {
   readonly kind = 'too-many-requests';
+}
+
+/**
+ * The function's environment or its secrets are not what it needs. The message names variables,
+ * never their values: it is safe to log (handlers/middleware/error-log.ts).
+ */
+export class ConfigurationError extends Error {
+  constructor(names: string) {
+    super(`invalid configuration: ${names}`);
+    this.name = 'ConfigurationError';
+  }
 }
 
 /** A connected system failed in a way worth retrying (timeout, 5xx, throttling). */

@@ -1,4 +1,4 @@
-/** GET /v1/subjects/{ecifId}/consents/history: the ledger, oldest first, paged with an opaque cursor. */
+/** GET /v1/subjects/{ecifId}/consents/history: the ledger (choices and flags), oldest first, paged with an opaque cursor. */
 import { z } from 'zod';
 import { httpRoute } from '../middleware/http-route.ts';
 import { assertMaySee, instant, subjectParams } from './subject-access.ts';
@@ -15,7 +15,19 @@ export const handler = httpRoute(
     }),
     responses: {
       200: z.looseObject({
-        items: z.array(z.looseObject({ eventId: z.string(), capturedAt: z.string(), state: z.string() })),
+        // A choice (purpose, channel, state) or a flag set or cleared (kind `flag`, flag, value, cause).
+        items: z.array(
+          z.union([
+            z.looseObject({ eventId: z.string(), capturedAt: z.string(), state: z.string() }),
+            z.looseObject({
+              kind: z.literal('flag'),
+              eventId: z.string(),
+              capturedAt: z.string(),
+              flag: z.string(),
+              value: z.boolean(),
+            }),
+          ]),
+        ),
         next: z.string().optional(),
       }),
     },

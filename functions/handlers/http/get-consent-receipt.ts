@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { NotFoundError } from '#core/shared/errors.ts';
 import { httpRoute } from '../middleware/http-route.ts';
-import { assertMaySee } from './subject-access.ts';
+import { maySee } from './subject-access.ts';
 
 export const handler = httpRoute(
   'get-consent-receipt',
@@ -20,8 +20,8 @@ export const handler = httpRoute(
   },
   async ({ params, actor, deps }) => {
     const held = await deps.consent.receipt(params.receiptId);
-    if (!held) throw new NotFoundError('no such receipt');
-    assertMaySee(actor, held.ecifId);
+    // Another customer's receipt is answered as an unknown one: whether it exists does not leak.
+    if (!held || !maySee(actor, held.ecifId)) throw new NotFoundError('no such receipt');
     return { body: held.receipt };
   },
 );

@@ -1,10 +1,11 @@
 /**
  * GET /v1/subjects/{ecifId}/consents[?asOf=<RFC 3339>]: the current state (the projection and the
- * flags), or the state at an instant rebuilt from the ledger with the evidence event of each entry.
+ * flags), or the state at an instant rebuilt from the ledger (choices and flags) with the evidence
+ * event of each entry and of each flag.
  */
 import { z } from 'zod';
 import { replay } from '#core/consent/history.ts';
-import type { ConsentEvent } from '#core/consent/consent.ts';
+import { isFlagEvent, type ConsentEvent, type LedgerEvent } from '#core/consent/consent.ts';
 import { httpRoute } from '../middleware/http-route.ts';
 import { assertMaySee, instant, subjectParams } from './subject-access.ts';
 
@@ -26,7 +27,9 @@ export const handler = httpRoute(
       200: z.looseObject({
         ecifId: z.string(),
         consents: z.array(consentEntry),
-        flags: z.record(z.string(), z.boolean()).optional(),
+        flags: z.record(z.string(), z.boolean()),
+        /** As of an instant: the event each flag's value rests on (a flag never set has none). */
+        flagEvents: z.record(z.string(), z.looseObject({ eventId: z.string(), capturedAt: z.string() })).optional(),
         asOf: z.string().optional(),
       }),
     },
@@ -37,23 +40,26 @@ export const handler = httpRoute(
       const { states, flags } = await deps.consent.current(params.ecifId);
       return { body: { ecifId: params.ecifId, consents: states, flags } };
     }
-    const events: ConsentEvent[] = [];
+    const events: LedgerEvent[] = [];
     let cursor: string | undefined;
     do {
       const page = await deps.consent.history(params.ecifId, { until: query.asOf, cursor, limit: 1000 });
       events.push(...page.items);
       cursor = page.next;
     } while (cursor);
-    const byId = new Map(events.map((e) => [e.eventId, e]));
+    const byId = new Map(events.flatMap((e) => (isFlagEvent(e) ? [] : [[e.eventId, e] as const])));
+    const { states, flags, flagEvents } = replay(events, query.asOf);
     return {
       body: {
         ecifId: params.ecifId,
         asOf: query.asOf,
         // Each entry with the event it rests on: method, evidence, lawful basis, notice, receipt.
-        consents: replay(events, query.asOf).map((c) => {
-          const { ecifId: _e, ...evidence } = byId.get(c.eventId)!;
+        consents: states.map((c) => {
+          const { ecifId: _e, ...evidence } = byId.get(c.eventId) as ConsentEvent;
           return { ...c, evidence };
         }),
+        flags,
+        flagEvents: Object.fromEntries(Object.entries(flagEvents).map(([flag, { ecifId: _e, ...e }]) => [flag, e])),
       },
     };
   },

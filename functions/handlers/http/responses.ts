@@ -99,6 +99,17 @@ export const callbackResponse = z.looseObject({
 });
 
 /** Who an identifier names in the ECIF, and where each system knows them. */
+export const goldenRecordResponse = z.looseObject({
+  ecifId: z.string(),
+  status: z.enum(['active', 'restricted', 'erased']),
+  name: z.looseObject({ given: z.string(), family: z.string() }).nullable(),
+  emails: z.array(z.string()),
+  phones: z.array(z.string()),
+  crossReferences: z.array(z.looseObject({ systemId: z.string(), localId: z.string(), since: z.string() })),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
 export const resolutionResponse = z.looseObject({
   ecifId: z.string(),
   crossReferences: z.array(z.looseObject({ systemId: z.string(), localId: z.string() })),

@@ -30,6 +30,11 @@ export interface RouteSpec {
   notifies?: boolean;
   /** Publishes `consent.changed` (EventBridge in AWS). */
   publishesConsentChanges?: boolean;
+  /**
+   * A write: honours Idempotency-Key (the same key and request answer the first answer, another
+   * request a 422), keyed per caller; its function may use the idempotency table.
+   */
+  idempotent?: boolean;
   /** A larger body limit than the default 256 KiB (a campaign list). */
   maxBodyBytes?: number;
   /** Reaches connected systems (their signing secret, read-backs). */
@@ -51,9 +56,18 @@ export const routeTable = [
     method: 'PUT',
     path: '/v1/ecif/customers/{ecifId}',
     handler: 'put-ecif-customer',
+    idempotent: true,
     auth: 'jwt',
     roles: ['steward'],
     tables: { ecif: 'write', audit: 'write' },
+  },
+  {
+    method: 'GET',
+    path: '/v1/ecif/customers/{ecifId}',
+    handler: 'get-ecif-customer',
+    auth: 'jwt',
+    roles: ['steward', 'operator'],
+    tables: { ecif: 'read', audit: 'write' },
   },
   {
     method: 'POST',
@@ -67,6 +81,7 @@ export const routeTable = [
     method: 'PUT',
     path: '/v1/systems/{systemId}',
     handler: 'put-system',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'write', audit: 'write' },
@@ -83,6 +98,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests',
     handler: 'submit-privacy-request',
+    idempotent: true,
     auth: 'public',
     roles: ['customer', 'operator'],
     tables: { ecif: 'read', consent: 'write', requests: 'write', audit: 'write' },
@@ -119,6 +135,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/verification',
     handler: 'verify-privacy-request',
+    idempotent: true,
     auth: 'public',
     roles: [],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -129,6 +146,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/cancel',
     handler: 'cancel-privacy-request',
+    idempotent: true,
     auth: 'public',
     roles: ['customer', 'operator'],
     tables: { requests: 'write', audit: 'write' },
@@ -137,6 +155,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/extend',
     handler: 'extend-privacy-request',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -146,6 +165,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/deny',
     handler: 'deny-privacy-request',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -155,6 +175,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/retry',
     handler: 'retry-privacy-request',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { requests: 'write', audit: 'write' },
@@ -165,6 +186,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/callbacks/{requestId}/{systemId}',
     handler: 'system-callback',
+    idempotent: true,
     auth: 'hmac',
     roles: [],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -176,6 +198,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/privacy-requests/{id}/systems/{systemId}/complete',
     handler: 'complete-manual-task',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'read', requests: 'write', audit: 'write' },
@@ -185,6 +208,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/consents',
     handler: 'capture-consent',
+    idempotent: true,
     auth: 'jwt',
     roles: ['customer', 'crm', 'operator'],
     tables: { ecif: 'read', consent: 'write', requests: 'write', audit: 'write' },
@@ -247,6 +271,7 @@ export const routeTable = [
     method: 'PUT',
     path: '/v1/subjects/{ecifId}/legal-hold',
     handler: 'put-legal-hold',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'write', audit: 'write' },
@@ -263,6 +288,7 @@ export const routeTable = [
     method: 'DELETE',
     path: '/v1/subjects/{ecifId}/legal-hold',
     handler: 'release-legal-hold',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'write', requests: 'write', audit: 'write' },
@@ -297,6 +323,7 @@ export const routeTable = [
     method: 'POST',
     path: '/v1/audit/digests',
     handler: 'audit-digest',
+    idempotent: true,
     auth: 'jwt',
     roles: ['operator', 'auditor'],
     tables: { audit: 'write' },

@@ -6,8 +6,11 @@ import { NotFoundError } from '#core/shared/errors.ts';
 
 export const subjectParams = z.object({ ecifId: ecifIdSchema });
 
+export const maySee = (actor: Actor, ecifId: string): boolean =>
+  actor.role !== 'customer' || actor.principal === ecifId;
+
 export function assertMaySee(actor: Actor, ecifId: string): void {
-  if (actor.role === 'customer' && actor.principal !== ecifId) throw new NotFoundError('no such subject');
+  if (!maySee(actor, ecifId)) throw new NotFoundError('no such subject');
 }
 
 /** An instant in any RFC 3339 form, normalized so it compares as text with stored times. */

@@ -1,5 +1,4 @@
 /** POST /v1/privacy-requests: anyone may ask; a customer token verifies by login, anyone else by code. */
-import { z } from 'zod';
 import { requestInputSchema } from '#core/requests/request.ts';
 import { submitRequest } from '#core/requests/submit-request.ts';
 import { enforceLimit } from '#core/requests/abuse-limits.ts';
@@ -7,30 +6,19 @@ import { httpRoute } from '../middleware/http-route.ts';
 import { requestView } from './privacy-request-view.ts';
 import { privacyRequestResponse } from './responses.ts';
 
-const headers = z.object({
-  'idempotency-key': z
-    .string()
-    .min(8)
-    .max(200)
-    .regex(/^[\x21-\x7e]+$/)
-    .optional(),
-});
-
 export const handler = httpRoute(
   'submit-privacy-request',
   {
     summary:
       'Submit a privacy request (anyone; a customer token verifies by login, anyone else by a code sent to a contact on file)',
     body: requestInputSchema,
-    headers,
     responses: { 202: privacyRequestResponse, 200: privacyRequestResponse },
   },
-  async ({ body, actor, deps, headers: raw, sourceIp }) => {
+  async ({ body, actor, deps, sourceIp }) => {
     const started = Date.now();
     if (actor.role === 'anonymous')
       await enforceLimit(deps, 'submission', sourceIp, deps.abuseLimits.submissionsPerHour);
-    const { 'idempotency-key': key } = headers.parse(raw);
-    const { request, replayed, requesterKey, duplicate } = await submitRequest(deps, body, actor, key);
+    const { request, requesterKey, duplicate } = await submitRequest(deps, body, actor);
     // Sending a code takes time that not sending one does not: an anonymous reply is held to a floor.
     if (actor.role === 'anonymous') await holdUntil(started + deps.anonymousReplyFloorMs);
     return {
@@ -38,7 +26,6 @@ export const handler = httpRoute(
       status: duplicate ? 200 : 202,
       headers: {
         location: `/v1/privacy-requests/${request.id}`,
-        ...(replayed && !duplicate ? { 'idempotent-replayed': 'true' } : {}),
         ...(duplicate ? { 'duplicate-of-open-request': 'true' } : {}),
       },
       body: { ...requestView(request, undefined, actor), ...(requesterKey ? { requesterKey } : {}) },

@@ -1,6 +1,7 @@
 /**
- * The one middy chain every HTTP route runs: trace (X-Ray) -> log (no PII) -> problem details -> authorize (role
- * table) -> read and validate path, query and body with the route's zod schemas -> the use case.
+ * The one middy chain every HTTP route runs: trace (X-Ray) -> log (no PII) -> problem details -> authorize
+ * (role table) -> read and validate path, query and body with the route's zod schemas -> Idempotency-Key
+ * (write routes) -> the use case.
  * Handlers are one line of wiring plus the use case they call.
  *
  * Streamed routes (`httpStreamRoute`, rows with `stream: true`) run the same chain in middy's
@@ -12,11 +13,13 @@ import { Readable } from 'node:stream';
 import middy, { type MiddlewareObj } from '@middy/core';
 import { executionModeStreamifyResponse } from '@middy/core/StreamifyResponse';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Actor } from '#core/shared/actor.ts';
 import { deps, type Deps } from '../deps.ts';
 import { routeTable, type RouteId, type RouteSpec } from '../http/routes.ts';
 import { actorFor } from './auth.ts';
+import { errorFields } from './error-log.ts';
+import { idempotency } from './idempotency.ts';
 import { readJsonBody } from './json-body.ts';
 import { logger } from './logging.ts';
 import { problemOf, problemResponse } from './problem-details.ts';
@@ -99,7 +102,7 @@ const problemDetails = (route: RouteSpec): MiddlewareObj<Event, Result> => {
       role: actor?.role ?? 'anonymous',
       requestId: event.requestContext?.requestId,
       ms: Date.now() - (started.get(event) ?? Date.now()),
-      ...(error ? { error: (error as Error)?.name ?? 'unknown' } : {}),
+      ...(error ? errorFields(error) : {}),
     });
   return {
     before: (request) => {
@@ -109,7 +112,7 @@ const problemDetails = (route: RouteSpec): MiddlewareObj<Event, Result> => {
       log(request.event, request.response?.statusCode ?? 200, internal(request.event).actor);
     },
     onError: (request) => {
-      const problem = problemOf(request.error, request.event.requestContext?.http?.path);
+      const problem = problemOf(request.error, route.path);
       request.response = problemResponse(problem);
       log(request.event, problem.status, internal(request.event).actor, request.error);
     },
@@ -158,7 +161,10 @@ const chain = <B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType>(
     })),
   );
   m.use({ before: () => tracer.putAnnotation('route', `${route.method} ${route.path}`) });
-  return m.use(authorize(route)).use(validate(schemas, route));
+  m.use(authorize(route)).use(validate(schemas, route));
+  // Last before the use case: a key is scoped to the caller and compared over the validated request.
+  if ('idempotent' in route && route.idempotent) m.use(idempotency(route, internal));
+  return m;
 };
 
 async function routeInput<B, P, Q>(event: Event): Promise<RouteInput<B, P, Q>> {
@@ -228,7 +234,7 @@ export function httpStreamRoute<
           route: `${route.method} ${route.path}`,
           requestId: event.requestContext?.requestId,
           ms: Date.now() - started,
-          error: (error as Error)?.name ?? 'unknown',
+          ...errorFields(error),
         });
         throw error;
       } finally {

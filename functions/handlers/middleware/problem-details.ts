@@ -4,9 +4,10 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { DomainError } from '#core/shared/errors.ts';
+import { DomainError, type ErrorKind } from '#core/shared/errors.ts';
 
-const statusByKind: Record<string, number> = {
+/** Exhaustive: a kind without its status does not compile. */
+const statusByKind: Record<ErrorKind, 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429> = {
   'invalid-input': 422,
   'malformed-body': 400,
   'unsupported-media-type': 415,
@@ -55,9 +56,27 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
+/**
+ * Where an issue is and what is expected there, never what was sent. zod's messages name the
+ * expectation, except for keys: an unknown key's message quotes it, and a record key (the callback's
+ * `data`) is part of the path. Those name the object that holds them instead.
+ */
+function issueOf(i: z.core.$ZodIssue): { path: string; message: string; code: string } {
+  const path = i.code === 'invalid_key' ? i.path.slice(0, -1) : i.path;
+  const safe = path.map((p) => (typeof p === 'number' || /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(String(p)) ? p : '*'));
+  const message =
+    i.code === 'unrecognized_keys'
+      ? `${i.keys.length === 1 ? 'a key' : `${i.keys.length} keys`} this object does not take`
+      : i.code === 'invalid_key'
+        ? 'a key this object does not take'
+        : i.message;
+  return { path: safe.map(String).join('.'), message, code: i.code };
+}
+
+/** `instance` is the route's template (`/v1/subjects/{ecifId}/consents`): never the ids of the path. */
 export function problemOf(err: unknown, instance?: string): Problem {
   if (err instanceof DomainError) {
-    const status = statusByKind[err.kind] ?? 400;
+    const status = statusByKind[err.kind];
     // Extensions first: an error's extra members never overwrite the RFC 9457 ones.
     return {
       ...err.extensions,
@@ -75,8 +94,7 @@ export function problemOf(err: unknown, instance?: string): Problem {
       status: 422,
       detail: 'the request does not match the schema of this route',
       instance,
-      // Paths and messages only: zod's messages name the expectation, not the value received.
-      errors: err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, code: i.code })),
+      errors: err.issues.map(issueOf),
     };
   }
   return { type: 'about:blank', title: titles[500], status: 500, instance };

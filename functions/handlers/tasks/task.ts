@@ -4,6 +4,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { deps, type Deps } from '../deps.ts';
+import { errorFields } from '../middleware/error-log.ts';
 import { logger } from '../middleware/logging.ts';
 import { tracedHandler } from '../middleware/tracing.ts';
 import type { TaskName } from './tasks.ts';
@@ -20,7 +21,7 @@ export function workflowTask<I, O>(name: TaskName, step: (deps: Deps, input: I) 
         message: 'task',
         task: name,
         outcome: 'error',
-        error: (err as Error).name,
+        ...errorFields(err),
         ms: Date.now() - started,
       });
       throw err;

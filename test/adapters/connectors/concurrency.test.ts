@@ -131,11 +131,11 @@ describe("a system's registered concurrency", () => {
     // rounding aside). A start may come later than booked (a late timer): only lower bounds, so load cannot break it.
     const times = [...starts.get('quota-api')!].sort((a, b) => a - b);
     expect(times).toHaveLength(12);
-    times.forEach((t, k) => expect(t - t0).toBeGreaterThanOrEqual(k * 50 - 2));
+    for (const [k, t] of times.entries()) expect(t - t0).toBeGreaterThanOrEqual(k * 50 - 2);
     // And at the system, each call later still by its own latency.
     const arrived = [...arrivals.get('quota-api')!].sort((a, b) => a - b);
     expect(arrived).toHaveLength(12);
-    arrived.forEach((t, k) => expect(t - e0).toBeGreaterThanOrEqual(k * 50 - 2));
+    for (const [k, t] of arrived.entries()) expect(t - e0).toBeGreaterThanOrEqual(k * 50 - 2);
   });
 
   it('the rate limit is part of the registration: validated, optional', () => {

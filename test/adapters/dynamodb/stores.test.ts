@@ -5,11 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { verifyChain } from '#core/audit/event.ts';
-import type { ConsentEvent } from '#core/consent/consent.ts';
+import { flagNames, noFlags, type ConsentEvent } from '#core/consent/consent.ts';
+import { replay } from '#core/consent/history.ts';
 import { identityKeysOf } from '#core/ecif/identifiers.ts';
 import type { GoldenRecord } from '#core/ecif/customer.ts';
 import type { PrivacyRequest } from '#core/requests/request.ts';
-import { ConflictError, IdempotencyKeyReusedError, InvalidInputError } from '#core/shared/errors.ts';
+import { ConflictError, InvalidInputError } from '#core/shared/errors.ts';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { newId } from '#core/shared/ids.ts';
 import { documentClient } from '#adapters/dynamodb/client.ts';
@@ -17,6 +18,7 @@ import { DynamoAuditLog } from '#adapters/dynamodb/audit-log.ts';
 import { DynamoSystemsRegistry } from '#adapters/dynamodb/systems-registry.ts';
 import { systemInputSchema, type ConnectedSystem } from '#core/connectors/system.ts';
 import { systemClock } from '#core/shared/clock.ts';
+import { pageCursors } from '#core/shared/page-cursor.ts';
 import { startLocalStores, type LocalStores } from '../../support/local-stores.ts';
 
 let stores: LocalStores;
@@ -115,6 +117,96 @@ describe('consent ledger', () => {
     );
   });
 
+  it('flag changes are ledger events: written in parallel in any order, each flag ends at its latest event (property)', async () => {
+    let subject = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ flag: fc.constantFrom(...flagNames), value: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 10,
+        }),
+        async (changes) => {
+          const ecifId = `FLAGPROP${subject++}`;
+          const base = Date.parse('2026-03-01T00:00:00.000Z');
+          // Latest first, all at once: only a later event may move a flag's projection.
+          await Promise.all(
+            changes
+              .map(
+                (c, i) => () =>
+                  stores.deps.consent.setFlags(ecifId, { [c.flag]: c.value }, new Date(base + i * 1000).toISOString(), {
+                    requestId: `Q${i}`,
+                  }),
+              )
+              .reverse()
+              .map((write) => write()),
+          );
+          const { items } = await stores.deps.consent.history(ecifId, { limit: 100 });
+          expect(items).toHaveLength(changes.length);
+          const expected = { ...noFlags };
+          for (const c of changes) expected[c.flag] = c.value;
+          expect(replay(items).flags).toEqual(expected);
+          expect((await stores.deps.consent.current(ecifId)).flags).toEqual(expected);
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+
+  it('a flag set again by the same cause (a retried step) is recorded once; by another cause, again', async () => {
+    const erase = (at: string, requestId: string) =>
+      stores.deps.consent.setFlags('FLAGRETRY1', { erased: true }, at, { requestId });
+    await erase('2026-03-01T00:00:00.000Z', 'REQ-1');
+    await erase('2026-03-01T00:00:05.000Z', 'REQ-1');
+    expect((await stores.deps.consent.history('FLAGRETRY1', { limit: 10 })).items).toHaveLength(1);
+    await erase('2026-03-01T00:00:09.000Z', 'REQ-2');
+    const { items } = await stores.deps.consent.history('FLAGRETRY1', { limit: 10 });
+    expect(items.map((e) => ('cause' in e ? e.cause : undefined))).toEqual([
+      { requestId: 'REQ-1' },
+      { requestId: 'REQ-2' },
+    ]);
+    expect((await stores.deps.consent.current('FLAGRETRY1')).flags.erased).toBe(true);
+  });
+
+  it("carries a deployment's existing flags over as a first event each, once", async () => {
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { DynamoConsentLedger } = await import('#adapters/dynamodb/consent-ledger.ts');
+    const ledger = stores.deps.consent as InstanceType<typeof DynamoConsentLedger>;
+    // A FLAGS item as the code before flag events wrote it: values and updatedAt, no events.
+    await documentClient().send(
+      new PutCommand({
+        TableName: stores.tables.consent,
+        Item: {
+          PK: 'SUBJ#LEGACY1',
+          SK: 'CUR#~FLAGS',
+          optOutSale: true,
+          optOutSharing: true,
+          restricted: false,
+          updatedAt: '2025-11-03T09:00:00.000Z',
+        },
+      }),
+    );
+    expect((await ledger.history('LEGACY1', { limit: 10 })).items).toEqual([]);
+    expect(await ledger.carryOverFlags(new Date().toISOString())).toBeGreaterThanOrEqual(2);
+    const { items } = await ledger.history('LEGACY1', { limit: 10 });
+    // One instant for both: their order is their event ids'.
+    expect([...items].sort((a, b) => ('flag' in a && 'flag' in b ? a.flag.localeCompare(b.flag) : 0))).toEqual(
+      ['optOutSale', 'optOutSharing'].map((flag) => ({
+        kind: 'flag',
+        ecifId: 'LEGACY1',
+        eventId: expect.any(String),
+        flag,
+        value: true,
+        capturedAt: '2025-11-03T09:00:00.000Z',
+        cause: { carriedOver: true },
+      })),
+    );
+    expect(replay(items).flags).toEqual((await ledger.current('LEGACY1')).flags);
+    expect(replay(items, '2025-11-03T08:59:59.999Z').flags).toEqual(noFlags);
+    // Again: nothing more.
+    await ledger.carryOverFlags(new Date().toISOString());
+    expect((await ledger.history('LEGACY1', { limit: 10 })).items).toHaveLength(2);
+  });
+
   it('is idempotent: appending the same event twice keeps one ledger entry', async () => {
     const e: ConsentEvent = {
       ecifId: 'IDEM1',
@@ -141,23 +233,66 @@ describe('consent ledger', () => {
     );
     expect(Items).toHaveLength(1);
   });
+
+  it("pages its history with sealed cursors: a crafted, altered or other subject's cursor is a 422, never a store error", async () => {
+    const event = (ecifId: string, i: number): ConsentEvent => ({
+      ecifId,
+      eventId: newId(new Date(Date.parse('2026-04-01T00:00:00.000Z') + i * 1000)),
+      purpose: 'analytics',
+      channel: 'any',
+      state: 'granted',
+      lawfulBasis: 'consent',
+      jurisdiction: 'GDPR',
+      notice: { id: 'n', version: '1' },
+      method: 'web',
+      evidence: { actorRole: 'customer', actorId: ecifId },
+      capturedAt: new Date(Date.parse('2026-04-01T00:00:00.000Z') + i * 1000).toISOString(),
+      receiptId: `R${i}`,
+    });
+    for (const id of ['PAGE1', 'PAGE2']) for (const i of [0, 1, 2]) await stores.deps.consent.append([event(id, i)]);
+    const first = await stores.deps.consent.history('PAGE1', { limit: 2 });
+    expect(first.next).toBeDefined();
+    const rest = await stores.deps.consent.history('PAGE1', { limit: 2, cursor: first.next });
+    expect([...first.items, ...rest.items].map((e) => (e as ConsentEvent).receiptId)).toEqual(['R0', 'R1', 'R2']);
+    // The issue's cursor: the subject's own partition key with any other key beside it.
+    const crafted = Buffer.from(JSON.stringify({ PK: 'SUBJ#PAGE1', SK: 'EVT#x', extra: 'y' })).toString('base64url');
+    const [body, tag] = first.next!.split('.');
+    const altered = `${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), extra: 1 })).toString('base64url')}.${tag}`;
+    for (const [ecifId, cursor, until] of [
+      ['PAGE1', crafted],
+      ['PAGE1', `${crafted}.${tag}`],
+      ['PAGE1', altered],
+      ['PAGE2', first.next!],
+      ['PAGE1', first.next!, '2026-04-01T00:00:00.500Z'],
+    ] as const) {
+      await expect(
+        stores.deps.consent.history(ecifId, { limit: 2, cursor, ...(until ? { until } : {}) }),
+      ).rejects.toBeInstanceOf(InvalidInputError);
+    }
+  });
 });
 
 describe('decision round trips (what the decision bench rests on)', () => {
-  it('one Query by ecifId, one index read more by a local id, one BatchGetItem per 33 subjects in a batch', async () => {
+  it('by ecifId the ECIF and the consent state at once; by a local id one index read first; batches 33 subjects a consent read, 100 an ECIF read', async () => {
     const { documentClient } = await import('#adapters/dynamodb/client.ts');
     const { decideBatch, decideConsent } = await import('#core/consent/decide-consent.ts');
+    // Each call's start and end, in order: two calls at once start both before either ends.
     const seen: string[] = [];
     documentClient().middlewareStack.add(
       (next, context) => async (args) => {
-        seen.push(context.commandName ?? '?');
-        return next(args);
+        seen.push(`> ${context.commandName}`);
+        try {
+          return await next(args);
+        } finally {
+          seen.push(`< ${context.commandName}`);
+        }
       },
       { step: 'initialize', name: 'roundTripCounter' },
     );
     try {
       await decideConsent(stores.deps, { ecifId: 'RT1', purpose: 'marketing', channel: 'email' });
-      expect(seen).toEqual(['QueryCommand']);
+      expect(seen.slice(0, 2).sort()).toEqual(['> BatchGetItemCommand', '> QueryCommand']);
+      expect(seen).toHaveLength(4);
       seen.length = 0;
       await decideConsent(stores.deps, {
         systemId: 'crm',
@@ -165,14 +300,17 @@ describe('decision round trips (what the decision bench rests on)', () => {
         purpose: 'marketing',
         channel: 'email',
       });
-      expect(seen).toEqual(['GetItemCommand']); // unknown local id: the index read says so, no consent read
+      // Unknown local id: the index and suppression read says so, no consent read.
+      expect(seen).toEqual(['> BatchGetItemCommand', '< BatchGetItemCommand']);
       seen.length = 0;
       await decideBatch(stores.deps, {
         purpose: 'marketing',
         channel: 'email',
         subjects: Array.from({ length: 66 }, (_, i) => ({ ecifId: `RTB${i}` })),
       });
-      expect(seen).toEqual(['BatchGetItemCommand', 'BatchGetItemCommand']);
+      // One ECIF read for the 66 ecifIds, two consent reads, all three in flight together.
+      expect(seen.filter((s) => s.startsWith('>'))).toEqual(Array(3).fill('> BatchGetItemCommand'));
+      expect(seen.slice(0, 3)).toEqual(Array(3).fill('> BatchGetItemCommand'));
     } finally {
       documentClient().middlewareStack.remove('roundTripCounter');
     }
@@ -204,17 +342,6 @@ describe('request store', () => {
     ackDueAt: '2026-02-13T00:00:00.000Z',
     dueAt: '2026-03-01T00:00:00.000Z',
     updatedAt: '2026-02-01T00:00:00.000Z',
-  });
-
-  it('an Idempotency-Key replays the first request, and refuses another body', async () => {
-    const first = request();
-    const claim = { keyHash: 'k'.repeat(64), bodyHash: 'b'.repeat(64) };
-    expect((await stores.deps.requests.create(first, claim)).replayed).toBe(false);
-    const again = await stores.deps.requests.create(request(), claim);
-    expect(again).toMatchObject({ replayed: true, request: { id: first.id } });
-    await expect(stores.deps.requests.create(request(), { ...claim, bodyHash: 'c'.repeat(64) })).rejects.toBeInstanceOf(
-      IdempotencyKeyReusedError,
-    );
   });
 
   it('plans are idempotent: a task written twice keeps its first state', async () => {
@@ -568,7 +695,12 @@ describe('audit log', () => {
 
   it('two processes (two Lambda instances) racing on one stream still chain without gap or overwrite', async () => {
     const actor = { role: 'system' as const, principal: 'test' };
-    const other = new DynamoAuditLog(documentClient(), stores.tables.audit, systemClock);
+    const other = new DynamoAuditLog(
+      documentClient(),
+      stores.tables.audit,
+      pageCursors('another-process'),
+      systemClock,
+    );
     await Promise.all(
       Array.from({ length: 16 }, (_, i) =>
         (i % 2 ? other : stores.deps.audit).append({

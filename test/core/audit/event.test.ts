@@ -51,7 +51,8 @@ const inputFor = (stream: string) =>
 const start = Date.parse('2025-01-01T00:00:00.000Z');
 function chain(inputs: AuditInput[]): AuditEvent[] {
   const out: AuditEvent[] = [];
-  inputs.forEach((input, i) => out.push(chainNext(out.at(-1), input, new Date(start + i * 1000).toISOString())));
+  for (const [i, input] of inputs.entries())
+    out.push(chainNext(out.at(-1), input, new Date(start + i * 1000).toISOString()));
   return out;
 }
 
@@ -145,9 +146,8 @@ describe('verifySealed (the stored bytes) finds what verifyChain finds', () => {
     fc.assert(
       fc.property(fc.array(inputFor('request:01J0TEST'), { maxLength: 12 }), (inputs) => {
         const sealed: ReturnType<typeof sealNext>[] = [];
-        inputs.forEach((input, i) =>
-          sealed.push(sealNext(sealed.at(-1)?.event, input, new Date(start + i * 1000).toISOString())),
-        );
+        for (const [i, input] of inputs.entries())
+          sealed.push(sealNext(sealed.at(-1)?.event, input, new Date(start + i * 1000).toISOString()));
         expect(
           verifySealed(
             'request:01J0TEST',
@@ -229,7 +229,7 @@ describe('verifyChain', () => {
     fc.assert(
       fc.property(chains(0), (events) => {
         expect(verifyChain(events)).toBeUndefined();
-        events.forEach((e, i) => expect(e.seq).toBe(i + 1));
+        for (const [i, e] of events.entries()) expect(e.seq).toBe(i + 1);
       }),
     );
   });

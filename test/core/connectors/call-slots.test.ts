@@ -44,7 +44,7 @@ class MemorySlots implements CallSlotStore {
   }
   async bookStart(systemId: string, gapMs: number, now: number, latest: number) {
     const next = this.next.get(systemId) ?? 0;
-    const at = next <= now ? now : next;
+    const at = Math.max(next, now);
     if (at > latest) return undefined;
     this.next.set(systemId, at + gapMs);
     return at;

@@ -90,7 +90,7 @@ describe('captureConsent', () => {
       ],
       receipt: expect.objectContaining({ version: 'KI-CR-v1.1.0', consentReceiptID: expect.any(String) }),
     });
-    const ledger = consent.ledger('ALICE');
+    const ledger = consent.choices('ALICE');
     expect(ledger).toHaveLength(2);
     const marketing = ledger.find((e) => e.purpose === 'marketing')!;
     expect(marketing).toEqual({
@@ -185,7 +185,7 @@ describe('captureConsent', () => {
     await expect(
       captureConsent(deps, capture({ notice: { id: 'privacy-notice', version: '9' } }), alice),
     ).rejects.toThrow(/not in the consent catalog/);
-    expect(consent.ledger('ALICE')).toEqual([]);
+    expect(consent.choices('ALICE')).toEqual([]);
   });
 
   it('keeps an expiry when one is given', async () => {
@@ -213,7 +213,7 @@ describe('captureConsent', () => {
       alice,
     );
     const { states, flags } = await consent.current('ALICE');
-    expect(consent.ledger('ALICE').map((e) => e.state)).toEqual(['granted', 'withdrawn']);
+    expect(consent.choices('ALICE').map((e) => e.state)).toEqual(['granted', 'withdrawn']);
     expect(decide('marketing', 'email', states, flags, clock.now())).toMatchObject({
       decision: 'deny',
       reason: 'withdrawn',
@@ -259,7 +259,7 @@ describe('captureConsent', () => {
 
   it('a customer naming itself is fine', async () => {
     await captureConsent(deps, capture({ ecifId: 'ALICE' }), alice);
-    expect(consent.ledger('ALICE')).toHaveLength(1);
+    expect(consent.choices('ALICE')).toHaveLength(1);
   });
 
   it('a crm with evidence records who acted and the evidence', async () => {
@@ -268,7 +268,7 @@ describe('captureConsent', () => {
       capture({ ecifId: 'BOB', method: 'call_center', evidence: { reference: 'call-123' } }),
       crm,
     );
-    expect(consent.ledger('BOB')[0]).toMatchObject({
+    expect(consent.choices('BOB')[0]).toMatchObject({
       method: 'call_center',
       evidence: { reference: 'call-123', actorRole: 'crm', actorId: 'crm-app' },
     });
@@ -339,7 +339,7 @@ describe('consent changes go out', () => {
   it('publishing comes after the ledger, the receipt and the audit event: a bus that is down undoes nothing', async () => {
     deps = { ...deps, changes: { publish: async () => Promise.reject(new Error('bus down')) } };
     await expect(captureConsent(deps, capture(), alice)).rejects.toThrow('bus down');
-    expect(consent.ledger('ALICE')).toHaveLength(1);
+    expect(consent.choices('ALICE')).toHaveLength(1);
     expect(audit.count()).toBe(1);
   });
 });

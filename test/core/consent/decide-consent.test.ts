@@ -5,7 +5,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { captureConsent } from '#core/consent/capture-consent.ts';
 import fc from 'fast-check';
-import { ed25519Signer, verifyDecisionToken } from '#core/consent/decision-token.ts';
+import { ed25519Signer } from '#core/consent/decision-token.ts';
+import { verifyDecisionToken as verifyWith } from '#client/verify-decision-token.ts';
 import { decideBatch, decideConsent, type SubjectRef, type DecideDeps } from '#core/consent/decide-consent.ts';
 import { createIdentityHasher } from '#core/ecif/identifiers.ts';
 import { upsertCustomer } from '#core/ecif/upsert-customer.ts';
@@ -54,7 +55,11 @@ beforeEach(async () => {
   clock.advance(3_600_000);
 });
 
-const signer = ed25519Signer('unit-test-token-secret-0123456789');
+const tokenOptions = { issuer: 'urn:custodian', audience: 'urn:custodian:test', ttlSeconds: 300 };
+const signer = ed25519Signer('unit-test-token-secret-0123456789', tokenOptions);
+// Checked at the decision's instant (the fixed clock's), as a CRM does when the answer arrives.
+const verifyDecisionToken = (token: string, keys: Parameters<typeof verifyWith>[1]) =>
+  verifyWith(token, keys, tokenOptions, clock.now());
 
 describe('decideConsent', () => {
   const evidence = () => ({
@@ -101,7 +106,9 @@ describe('decideConsent', () => {
   });
 
   it('reads the flags: an objection to direct marketing overrides the grant (GDPR Art. 21(3))', async () => {
-    await consent.setFlags('ALICE', { objectedDirectMarketing: true }, '2025-06-01T10:30:00.000Z');
+    await consent.setFlags('ALICE', { objectedDirectMarketing: true }, '2025-06-01T10:30:00.000Z', {
+      requestId: 'R-1',
+    });
     expect(await decideConsent(deps, { ecifId: 'ALICE', purpose: 'marketing', channel: 'email' })).toEqual({
       decision: 'deny',
       reason: 'objected',
@@ -119,12 +126,17 @@ describe('decideConsent', () => {
     });
   });
 
-  it('an ecifId with no consents is no_consent', async () => {
-    expect(await decideConsent(deps, { ecifId: 'SOMEONE', purpose: 'marketing', channel: 'email' })).toMatchObject({
-      decision: 'deny',
-      reason: 'no_consent',
-      ecifId: 'SOMEONE',
-    });
+  it('an ecifId the ECIF does not hold is unknown_subject, for an opt-out purpose too', async () => {
+    for (const [purpose, jurisdiction] of [
+      ['marketing', 'GDPR'],
+      ['sale', 'CCPA'],
+    ] as const)
+      expect(await decideConsent(deps, { ecifId: 'SOMEONE', purpose, channel: 'email', jurisdiction })).toEqual({
+        decision: 'deny',
+        reason: 'unknown_subject',
+        decidedAt: '2025-06-01T11:00:00.000Z',
+        token: expect.any(String),
+      });
   });
 });
 
@@ -137,6 +149,8 @@ describe('decision tokens', () => {
       jurisdiction: 'GDPR',
     });
     expect(await verifyDecisionToken(answer.token, signer.jwks())).toEqual({
+      iss: 'urn:custodian',
+      aud: 'urn:custodian:test',
       sub: 'ALICE',
       pur: 'marketing',
       chn: 'email',
@@ -146,7 +160,24 @@ describe('decision tokens', () => {
       evt: grantEventId,
       nv: 'marketing-notice@3',
       iat: Date.parse('2025-06-01T11:00:00.000Z') / 1000,
+      exp: Date.parse('2025-06-01T11:05:00.000Z') / 1000,
     });
+  });
+
+  it('names its key in the header; is refused once expired, by another deployment or from another issuer', async () => {
+    const { token } = await decideConsent(deps, { ecifId: 'ALICE', purpose: 'marketing', channel: 'email' });
+    const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString());
+    expect(header).toEqual({ alg: 'EdDSA', kid: signer.jwks().keys[0].kid, typ: 'custodian-decision+jwt' });
+    const keys = signer.jwks();
+    const at = (ms: number) => new Date(Date.parse('2025-06-01T11:00:00.000Z') + ms);
+    await expect(verifyWith(token, keys, tokenOptions, at(299_000))).resolves.toMatchObject({ sub: 'ALICE' });
+    await expect(verifyWith(token, keys, tokenOptions, at(301_000))).rejects.toThrow(/exp/);
+    await expect(verifyWith(token, keys, { ...tokenOptions, audience: 'urn:custodian:prod' }, at(0))).rejects.toThrow(
+      /aud/,
+    );
+    await expect(verifyWith(token, keys, { ...tokenOptions, issuer: 'urn:someone-else' }, at(0))).rejects.toThrow(
+      /iss/,
+    );
   });
 
   it('a token altered in any way, or checked against another key, does not verify', async () => {
@@ -156,11 +187,13 @@ describe('decision tokens', () => {
       'base64url',
     );
     await expect(verifyDecisionToken(`${h}.${forged}.${sig}`, signer.jwks())).rejects.toThrow();
-    await expect(verifyDecisionToken(token, ed25519Signer('another-deployment-secret-000').jwks())).rejects.toThrow();
+    await expect(
+      verifyDecisionToken(token, ed25519Signer('another-deployment-secret-000', tokenOptions).jwks()),
+    ).rejects.toThrow();
   });
 
   it('the same secret gives the same key (every instance signs alike); the key id names it', () => {
-    expect(ed25519Signer('unit-test-token-secret-0123456789').jwks()).toEqual(signer.jwks());
+    expect(ed25519Signer('unit-test-token-secret-0123456789', tokenOptions).jwks()).toEqual(signer.jwks());
     expect(signer.jwks().keys[0]).toMatchObject({
       kty: 'OKP',
       crv: 'Ed25519',
@@ -186,7 +219,7 @@ describe('decideBatch', () => {
       [subjects[0], 'allow', 'granted'],
       [subjects[1], 'allow', 'granted'],
       [subjects[2], 'deny', 'unknown_subject'],
-      [subjects[3], 'deny', 'no_consent'],
+      [subjects[3], 'deny', 'unknown_subject'],
     ]);
     for (const i of items) expect((await verifyDecisionToken(i.token, signer.jwks())).rsn).toBe(i.reason);
   });

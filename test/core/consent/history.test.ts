@@ -1,66 +1,90 @@
 /**
- * As-of consent is the ledger replayed: at any instant it equals replaying the events captured up
- * to then, and at the end it equals the projection the ledger keeps (written with each event).
+ * As-of consent is the ledger replayed, flags included: at any instant it equals replaying the events
+ * captured up to then, and at the end it equals the projection the ledger keeps (written with each event).
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { ConsentEvent } from '#core/consent/consent.ts';
+import { flagNames, noFlags, type ConsentEvent, type FlagEvent, type LedgerEvent } from '#core/consent/consent.ts';
 import { decide } from '#core/consent/decide.ts';
-import { noFlags } from '#core/consent/consent.ts';
 import { replay } from '#core/consent/history.ts';
 import { FakeConsentLedger } from '../../support/fakes.ts';
 
 const base = Date.parse('2026-03-01T00:00:00.000Z');
-const eventArb = fc.record({
-  purpose: fc.constantFrom('marketing', 'analytics'),
-  channel: fc.constantFrom('email', 'sms', 'any'),
-  state: fc.constantFrom('granted', 'denied', 'withdrawn'),
-  offset: fc.integer({ min: 0, max: 10_000 }),
-}) as fc.Arbitrary<{
+type RawChoice = {
   purpose: ConsentEvent['purpose'];
   channel: ConsentEvent['channel'];
   state: ConsentEvent['state'];
   offset: number;
-}>;
+};
+type RawFlag = { flag: FlagEvent['flag']; value: boolean; offset: number };
+const choiceArb = fc.record({
+  purpose: fc.constantFrom('marketing', 'analytics'),
+  channel: fc.constantFrom('email', 'sms', 'any'),
+  state: fc.constantFrom('granted', 'denied', 'withdrawn'),
+  offset: fc.integer({ min: 0, max: 10_000 }),
+}) as fc.Arbitrary<RawChoice>;
+const flagArb = fc.record({
+  flag: fc.constantFrom(...flagNames),
+  value: fc.boolean(),
+  offset: fc.integer({ min: 0, max: 10_000 }),
+});
+/** A ledger: choices and flag changes mixed, at instants that may coincide. */
+const ledgerArb = fc.array(fc.oneof(choiceArb, flagArb), { maxLength: 30 });
 
-const toEvents = (
-  raw: {
-    purpose: ConsentEvent['purpose'];
-    channel: ConsentEvent['channel'];
-    state: ConsentEvent['state'];
-    offset: number;
-  }[],
-): ConsentEvent[] =>
-  raw.map((r, i) => ({
-    ecifId: 'S1',
-    eventId: `E${String(i).padStart(4, '0')}`,
-    purpose: r.purpose,
-    channel: r.channel,
-    state: r.state,
-    lawfulBasis: 'consent',
-    jurisdiction: 'GDPR',
-    notice: { id: 'n', version: '1' },
-    method: 'web',
-    evidence: { actorRole: 'customer', actorId: 'S1' },
-    capturedAt: new Date(base + r.offset * 1000).toISOString(),
-    receiptId: `R${i}`,
-  }));
+const at = (offset: number) => new Date(base + offset * 1000).toISOString();
+const toEvents = (raw: (RawChoice | RawFlag)[]): LedgerEvent[] =>
+  raw.map((r, i) => {
+    const eventId = `E${String(i).padStart(4, '0')}`;
+    if ('flag' in r)
+      return {
+        kind: 'flag',
+        ecifId: 'S1',
+        eventId,
+        flag: r.flag,
+        value: r.value,
+        capturedAt: at(r.offset),
+        cause: { requestId: `Q${i}` },
+      };
+    return {
+      ecifId: 'S1',
+      eventId,
+      purpose: r.purpose,
+      channel: r.channel,
+      state: r.state,
+      lawfulBasis: 'consent',
+      jurisdiction: 'GDPR',
+      notice: { id: 'n', version: '1' },
+      method: 'web',
+      evidence: { actorRole: 'customer', actorId: 'S1' },
+      capturedAt: at(r.offset),
+      receiptId: `R${i}`,
+    };
+  });
 
 describe('consent as of an instant', () => {
-  it('equals replaying the ledger up to then, at any instant (property)', () => {
+  it('equals replaying the ledger up to then, flags included, at any instant (property)', () => {
     fc.assert(
-      fc.property(fc.array(eventArb, { maxLength: 30 }), fc.integer({ min: -1, max: 10_001 }), (raw, at) => {
+      fc.property(ledgerArb, fc.integer({ min: -1, max: 10_001 }), (raw, t) => {
         const events = toEvents(raw);
-        const asOf = new Date(base + at * 1000).toISOString();
-        expect(replay(events, asOf)).toEqual(replay(events.filter((e) => e.capturedAt <= asOf)));
+        const asOf = at(t);
+        const replayed = replay(events, asOf);
+        expect(replayed).toEqual(replay(events.filter((e) => e.capturedAt <= asOf)));
+        // Each flag is the value of its latest event up to then (ledger order), else unset.
+        for (const flag of flagNames) {
+          const last = events
+            .filter((e): e is FlagEvent => 'flag' in e && e.flag === flag && e.capturedAt <= asOf)
+            .sort((a, b) => a.capturedAt.localeCompare(b.capturedAt) || a.eventId.localeCompare(b.eventId))
+            .at(-1);
+          expect(replayed.flags[flag]).toBe(last?.value ?? false);
+        }
       }),
     );
   });
 
-  it('at the end equals the projection the ledger keeps, whatever order the events arrived in (property)', async () => {
+  it('at the end equals the projection the ledger keeps, flags included, whatever order the events arrived in (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(eventArb, { maxLength: 30 }).chain((raw) =>
+        ledgerArb.chain((raw) =>
           fc.tuple(
             fc.constant(raw),
             fc.shuffledSubarray(
@@ -72,8 +96,13 @@ describe('consent as of an instant', () => {
         async ([raw, order]) => {
           const events = toEvents(raw);
           const ledger = new FakeConsentLedger();
-          for (const i of order) await ledger.append([events[i]]);
-          expect((await ledger.current('S1')).states).toEqual(replay(events));
+          for (const i of order) {
+            const e = events[i];
+            if ('flag' in e) await ledger.setFlags('S1', { [e.flag]: e.value }, e.capturedAt, e.cause);
+            else await ledger.append([e]);
+          }
+          const { states, flags } = replay(events);
+          expect(await ledger.current('S1')).toEqual({ states, flags });
         },
       ),
     );
@@ -84,10 +113,27 @@ describe('consent as of an instant', () => {
       { purpose: 'marketing', channel: 'email', state: 'granted', offset: 10 },
       { purpose: 'marketing', channel: 'email', state: 'withdrawn', offset: 20 },
     ]);
-    const at = (s: number) => replay(events, new Date(base + s * 1000).toISOString());
+    const states = (s: number) => replay(events, at(s)).states;
     const now = new Date(base + 30_000);
-    expect(decide('marketing', 'email', at(15), noFlags, now)).toMatchObject({ decision: 'allow' });
-    expect(decide('marketing', 'email', at(25), noFlags, now)).toMatchObject({ decision: 'deny' });
-    expect(at(5)).toEqual([]);
+    expect(decide('marketing', 'email', states(15), noFlags, now)).toMatchObject({ decision: 'allow' });
+    expect(decide('marketing', 'email', states(25), noFlags, now)).toMatchObject({ decision: 'deny' });
+    expect(states(5)).toEqual([]);
+  });
+
+  it('an objection after a grant: the decision as of before it allows, as of after it denies (objected)', () => {
+    const events = toEvents([
+      { purpose: 'marketing', channel: 'email', state: 'granted', offset: 10 },
+      { flag: 'objectedDirectMarketing', value: true, offset: 20 },
+    ]);
+    const decideAt = (s: number) => {
+      const { states, flags } = replay(events, at(s));
+      return decide('marketing', 'email', states, flags, new Date(base + s * 1000));
+    };
+    expect(decideAt(15)).toMatchObject({ decision: 'allow', reason: 'granted' });
+    expect(decideAt(25)).toMatchObject({ decision: 'deny', reason: 'objected' });
+    expect(replay(events, at(25)).flagEvents.objectedDirectMarketing).toMatchObject({
+      eventId: 'E0001',
+      cause: { requestId: 'Q1' },
+    });
   });
 });

@@ -2,13 +2,12 @@
  * Submitting a privacy request: accepted at once with its statutory deadlines; a signed-in customer is
  * verified by its login and runs; anyone else waits for a code sent to a contact on file, and the answer
  * never says whether anyone matched; opt-outs take effect at once; a second open request of one type
- * for one subject is answered with the first; an Idempotency-Key replays the first request.
+ * for one subject is answered with the first (Idempotency-Key is the chain's: test/e2e/idempotency.test.ts).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { identityKeysOf } from '#core/ecif/identifiers.ts';
-import type { RequestInput } from '#core/requests/request.ts';
 import { submitRequest } from '#core/requests/submit-request.ts';
-import { IdempotencyKeyReusedError, InvalidInputError } from '#core/shared/errors.ts';
+import { InvalidInputError } from '#core/shared/errors.ts';
 import { addCustomer, anonymous, customerOf, hash, operator, requestOf, requestWorld } from './request-fixture.ts';
 
 let world: ReturnType<typeof requestWorld>;
@@ -30,8 +29,7 @@ describe('deadlines and record', () => {
     },
     { jurisdiction: 'CCPA', rule: '11 CCR §7021: 45 calendar days', dueAt: '2025-03-17T15:00:00.000Z' },
   ] as const)('$jurisdiction: $rule; acknowledgement in 10 business days', async ({ jurisdiction, dueAt }) => {
-    const { request, replayed } = await submitRequest(world.deps, requestOf({ jurisdiction }), customer);
-    expect(replayed).toBe(false);
+    const { request } = await submitRequest(world.deps, requestOf({ jurisdiction }), customer);
     expect(request).toMatchObject({
       type: 'erasure',
       jurisdiction,
@@ -192,48 +190,5 @@ describe('rectification carries its corrections', () => {
       customer,
     );
     expect(request.corrections).toEqual({ familyName: 'Smith' });
-  });
-});
-
-describe('Idempotency-Key', () => {
-  it('the same key and body replays the first request: one request, one audit event', async () => {
-    const first = await submitRequest(world.deps, requestOf(), anonymous, 'key-1');
-    world.clock.advance(60_000);
-    const second = await submitRequest(world.deps, requestOf(), anonymous, 'key-1');
-    expect(second).toEqual({ request: first.request, replayed: true });
-    expect(world.requests.requests.size).toBe(1);
-    expect(world.audit.count()).toBe(1);
-  });
-
-  it('a verified request is started again on a replay (the first attempt may have died before starting it)', async () => {
-    const first = await submitRequest(world.deps, requestOf({ type: 'objection' }), anonymous, 'key-2');
-    await submitRequest(world.deps, requestOf({ type: 'objection' }), anonymous, 'key-2');
-    expect(world.workflow.calls).toBe(2);
-    expect([...world.workflow.started]).toEqual([first.request.id]);
-  });
-
-  it('the same body with keys in another order is the same body (canonical JSON)', async () => {
-    const first = await submitRequest(world.deps, requestOf(), operator, 'key-1');
-    const reordered = {
-      channel: 'web',
-      identifiers: { email: 'alice@example.com' },
-      jurisdiction: 'GDPR',
-      type: 'erasure',
-    } as RequestInput;
-    expect((await submitRequest(world.deps, reordered, operator, 'key-1')).request.id).toBe(first.request.id);
-  });
-
-  it('the same key with another body is refused', async () => {
-    await submitRequest(world.deps, requestOf(), operator, 'key-1');
-    await expect(
-      submitRequest(world.deps, requestOf({ jurisdiction: 'CCPA' }), operator, 'key-1'),
-    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
-    expect(world.requests.requests.size).toBe(1);
-  });
-
-  it('a key is scoped to its caller', async () => {
-    const a = await submitRequest(world.deps, requestOf(), anonymous, 'key-1');
-    const b = await submitRequest(world.deps, requestOf(), operator, 'key-1');
-    expect(a.request.id).not.toBe(b.request.id);
   });
 });

@@ -6,6 +6,7 @@
  * consent flags erased (GDPR Art. 17, Art. 19); every step is audited; every step is idempotent.
  */
 import { ed25519Signer } from '#core/consent/decision-token.ts';
+const tokenOptions = { issuer: 'urn:custodian', audience: 'urn:custodian:test', ttlSeconds: 300 };
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { verifyChain } from '#core/audit/event.ts';
 import type { ConnectedSystem } from '#core/connectors/system.ts';
@@ -360,7 +361,13 @@ describe('all systems succeed', () => {
     expect((await consent.current('ALICE')).flags).toMatchObject({ erased: true });
     expect(
       await decideConsent(
-        { consent, ecif, hash, clock, decisionSigner: ed25519Signer('unit-test-token-secret-0123456789') },
+        {
+          consent,
+          ecif,
+          hash,
+          clock,
+          decisionSigner: ed25519Signer('unit-test-token-secret-0123456789', tokenOptions),
+        },
         { ecifId: 'ALICE', purpose: 'marketing', channel: 'email' },
       ),
     ).toMatchObject({

@@ -1,5 +1,5 @@
 /** The console: privacy operators watch the queue and act on requests; auditors search, verify and export. */
-import { render } from 'preact';
+import { type JSX, render } from 'preact';
 import { apiClient } from '../shared/api.ts';
 import { loadConfig, type WebConfig } from '../shared/config.ts';
 import { onLinkClick, useFocusHeading, useLocation } from '../shared/router.ts';
@@ -62,8 +62,8 @@ function App({ config }: { config: WebConfig }) {
     locale,
   };
   const request = /^\/console\/requests\/([0-9A-Z]{26})$/.exec(path);
-  let view;
-  let title;
+  let view: JSX.Element;
+  let title: string;
   if (request) [view, title] = [<RequestView ctx={ctx} id={request[1]} />, `Request ${request[1]}`];
   else if (path === '/console/audit') [view, title] = [<AuditView ctx={ctx} />, 'Audit'];
   else if (path === '/console/consents') [view, title] = [<ConsentLookup ctx={ctx} />, 'Consent lookup'];
@@ -72,6 +72,7 @@ function App({ config }: { config: WebConfig }) {
   document.title = `${title} · Custodian console`;
 
   return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/noStaticElementInteractions: delegation of the links' own clicks (Enter on a link fires click); the div itself is not interactive.
     <div onClick={onLinkClick}>
       <a class="skip" href="#main">
         Skip to content

@@ -16,6 +16,7 @@ interface Catalog {
     description: string;
     notice: string;
     model: Record<string, 'opt_in' | 'opt_out'>;
+    channels: string[];
   }[];
   channels: string[];
   notices: { id: string; version: string; text: string; url: string; language: string }[];
@@ -174,7 +175,7 @@ export function ConsentView({ ctx }: { ctx: CenterContext }) {
               </p>
             )}
             <div class="row">
-              {catalog.channels.map((c) => {
+              {p.channels.map((c) => {
                 const id = `${p.purpose}:${c}`;
                 return (
                   <label class="switch" for={`c-${p.purpose}-${c}`}>
@@ -183,6 +184,7 @@ export function ConsentView({ ctx }: { ctx: CenterContext }) {
                       type="checkbox"
                       role="switch"
                       checked={isOn(p, c)}
+                      aria-checked={isOn(p, c)}
                       disabled={!session}
                       aria-busy={saving === id ? 'true' : undefined}
                       aria-label={t('toggleLabel', { purpose: words(p).title, channel: channelName(c) })}

@@ -1,5 +1,5 @@
 /** The privacy center: customers choose a right, follow their requests and manage their consent. */
-import { render } from 'preact';
+import { type JSX, render } from 'preact';
 import { apiClient } from '../shared/api.ts';
 import { loadConfig, type WebConfig } from '../shared/config.ts';
 import { onLinkClick, useFocusHeading, useLocation } from '../shared/router.ts';
@@ -29,7 +29,7 @@ function App({ config }: { config: WebConfig }) {
   };
   document.title = t('title');
 
-  let view;
+  let view: JSX.Element;
   const follow = /^\/requests\/([0-9A-Z]{26})$/.exec(path);
   if (path === '/request' && rights.includes(search.get('type') as Right))
     view = <RequestForm ctx={ctx} right={search.get('type') as Right} />;
@@ -38,6 +38,7 @@ function App({ config }: { config: WebConfig }) {
   else view = <Home ctx={ctx} />;
 
   return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/noStaticElementInteractions: delegation of the links' own clicks (Enter on a link fires click); the div itself is not interactive.
     <div onClick={onLinkClick}>
       <a class="skip" href="#main">
         {t('skip')}

@@ -9,10 +9,12 @@ const listeners = new Set<() => void>();
 
 export function navigate(to: string): void {
   history.pushState(null, '', to);
-  listeners.forEach((l) => l());
+  for (const l of listeners) l();
 }
 
-addEventListener('popstate', () => listeners.forEach((l) => l()));
+addEventListener('popstate', () => {
+  for (const l of listeners) l();
+});
 
 export function useLocation(): { path: string; search: URLSearchParams } {
   const [, tick] = useState(0);

@@ -42,6 +42,16 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query' | 'he
   }));
 }
 
+/** Every write route honours it, once in the chain (handlers/middleware/idempotency.ts). */
+const idempotencyKeyParameter: JsonSchema = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    "The caller's own key for this write (8 to 200 visible ASCII characters, kept 24 hours): the same key and request again answer the first answer with `Idempotent-Replayed: true`; the same key with another request is a 422; while the first still runs, a 409.",
+  schema: { type: 'string', minLength: 8, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' },
+};
+
 export function openApiDocument(contracts: RouteContract[], version: string): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const { route, schemas } of contracts) {
@@ -54,6 +64,7 @@ export function openApiDocument(contracts: RouteContract[], version: string): Js
         ...parameters(schemas.params, 'path'),
         ...parameters(schemas.query, 'query'),
         ...parameters(schemas.headers, 'header'),
+        ...('idempotent' in route && route.idempotent ? [idempotencyKeyParameter] : []),
       ],
       ...(schemas.body
         ? {

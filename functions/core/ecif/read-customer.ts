@@ -1,0 +1,33 @@
+/**
+ * GET /v1/ecif/customers/{ecifId}: the golden record a steward maintains, as the ECIF holds it.
+ * Each read is audited on the customer's stream (who read it; never what it says).
+ */
+import type { AuditLog } from '../audit/ports.ts';
+import type { Actor } from '../shared/actor.ts';
+import { NotFoundError } from '../shared/errors.ts';
+import type { CrossReference, GoldenRecord } from './customer.ts';
+import type { EcifRegistry } from './ports.ts';
+
+/** The record without its identity index keys: those are keyed hashes for the index, not data. */
+export type GoldenRecordView = Omit<GoldenRecord, 'identities'> & { crossReferences: CrossReference[] };
+
+export async function readGoldenRecord(
+  deps: { ecif: EcifRegistry; audit: AuditLog },
+  ecifId: string,
+  actor: Actor,
+): Promise<GoldenRecordView> {
+  const [record, crossReferences] = await Promise.all([
+    deps.ecif.getCustomer(ecifId),
+    deps.ecif.crossReferences(ecifId),
+  ]);
+  if (!record) throw new NotFoundError('no such customer');
+  await deps.audit.append({
+    stream: `ecif:${ecifId}`,
+    actor,
+    action: 'ecif.read',
+    target: { ecifId },
+    details: {},
+  });
+  const { identities: _keys, ...view } = record;
+  return { ...view, crossReferences };
+}
