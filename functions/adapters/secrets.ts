@@ -1,5 +1,6 @@
 /** Reads a secret's value once per cold start (AWS); locally the value comes from the environment. */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ConfigurationError } from '#core/shared/errors.ts';
 
 /**
  * A secret missing, refused or without a string value is the deployment's configuration, named by
@@ -10,8 +11,8 @@ export async function secretValue(arn: string, client = new SecretsManagerClient
   try {
     value = (await client.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString;
   } catch (err) {
-    throw new Error(`invalid configuration: secret ${arn} could not be read (${(err as Error).name})`);
+    throw new ConfigurationError(`secret ${arn} could not be read (${(err as Error).name})`);
   }
-  if (!value) throw new Error(`invalid configuration: secret ${arn} has no string value`);
+  if (!value) throw new ConfigurationError(`secret ${arn} has no string value`);
   return value;
 }

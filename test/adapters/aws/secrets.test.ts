@@ -124,8 +124,13 @@ describe("a system's key in Secrets Manager (moto)", () => {
   it('a missing secret is a configuration error naming the secret, not a value', async () => {
     const missing = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:custodian/nowhere-AbCdEf';
     await composeWith({ IDENTIFIER_PEPPER_SECRET_ARN: missing });
-    await expect(deps()).rejects.toThrow(
-      `invalid configuration: secret ${missing} could not be read (ResourceNotFoundException)`,
+    const err = await deps().then(
+      () => undefined,
+      (e: Error) => e,
     );
+    expect(err).toMatchObject({
+      name: 'ConfigurationError',
+      message: `invalid configuration: secret ${missing} could not be read (ResourceNotFoundException)`,
+    });
   });
 });
