@@ -5,7 +5,7 @@
  */
 import { demoCustomers, type DemoCustomer } from '#infra/local/demo/customers.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
-import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
+import { allowLocalSystem, startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { startWebhookFleet, type WebhookFleet } from './webhook-fleet.ts';
 
 export interface FleetRuntime {
@@ -44,6 +44,7 @@ export async function startFleetRuntime(opts: {
 }): Promise<FleetRuntime> {
   const runtime = await startLocalRuntime({ port: 0 });
   const fleet = await startWebhookFleet({ secret: runtime.env.CONNECTOR_SIGNING_SECRET, delayMs: opts.delayMs });
+  allowLocalSystem(fleet.url('any'));
   try {
     const [operator, steward] = await Promise.all([
       signDevToken({ role: 'operator' }),
@@ -54,7 +55,8 @@ export async function startFleetRuntime(opts: {
     for (const systemId of systemIds) {
       const res = await call('PUT', `${api}/v1/systems/${systemId}`, operator, {
         name: `Bench system ${systemId}`,
-        connector: { kind: 'http', url: fleet.url(systemId), mode: 'sync', timeoutMs: 10_000 },
+        // One process plays every system: they opt in to the deployment's shared key.
+        connector: { kind: 'http', url: fleet.url(systemId), mode: 'sync', timeoutMs: 10_000, sharedSecret: true },
         capabilities: ['erase', 'verify'],
         fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
         concurrency: 4,

@@ -48,7 +48,8 @@ export async function startWebhookFleet(opts: { secret: string; delayMs: number 
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (!verifySignature(opts.secret, raw, req.headers[SIGNATURE_HEADER] as string | undefined)) {
+    const signed = { method: req.method ?? 'POST', path: req.url ?? '/', body: raw };
+    if (!verifySignature(opts.secret, signed, req.headers[SIGNATURE_HEADER] as string | undefined)) {
       stats.rejected++;
       return reply(401, { error: 'bad signature' });
     }

@@ -12,7 +12,8 @@ import { isExportTrailer } from '#core/audit/export-stream.ts';
 const usage = `custodian <command> [options]
 
   health                                   the API's version and dependencies
-  systems list | systems put <id> <file>   the systems registry (operator)
+  systems list | systems put <id> <file>   the systems registry (operator); put shows an issued key once
+  systems rotate-key <id>                  a new signing key for the system, shown once (operator)
   ecif import <file.ndjson|file.csv>       load golden records (steward); progress, then a summary of rejects
   ecif resolve [--email E] [--phone P] [--system S --local-id L]   who this is, and where each system knows them (steward, operator)
   requests submit --type T --jurisdiction GDPR|CCPA --email E    (prints the id and the requester key)
@@ -274,6 +275,9 @@ async function main(): Promise<number> {
       );
       return 0;
     }
+    case 'systems rotate-key':
+      print(await client.rotateSystemKey(need(rest[0], 'system id')));
+      return 0;
     case 'hold place':
       print(
         await client.placeLegalHold(need(rest[0], 'ecifId'), {

@@ -238,8 +238,12 @@ export function createClient(opts: ClientOptions) {
         `/v1/privacy-requests/${enc(requestId)}/systems/${enc(systemId)}/complete`,
         { body: completion },
       ),
+    /** An HTTP system registered now answers, this once, its issued `signingSecret`. */
     putSystem: (systemId: string, input: z.input<typeof systemInputSchema>) =>
       call('PUT', `/v1/systems/${enc(systemId)}`, { body: input }),
+    /** A new issued key for the system, shown once; the previous one stays valid until the next rotation. */
+    rotateSystemKey: (systemId: string) =>
+      call<{ systemId: string; signingSecret: string }>('POST', `/v1/systems/${enc(systemId)}/signing-key`),
     systems: () => call<{ items: Record<string, unknown>[] }>('GET', '/v1/systems'),
     /** Legal holds (operator; an auditor reads): erasures of the subject destroy nothing until released. */
     placeLegalHold: (ecifId: string, input: z.input<typeof legalHoldInputSchema>) =>

@@ -43,6 +43,16 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z0-9/_+=.@-]{1,100}$/)
     .optional(),
   /**
+   * Loopback ports connected systems may be called on (read at each call): absent in a deployment (none);
+   * the local runtime lists the ports of the systems it starts; `any` is the explicit local setting.
+   */
+  CONNECTOR_LOOPBACK: z
+    .string()
+    .regex(/^(any|[0-9, ]*)$/)
+    .optional(),
+  /** Local runtime: the directory of the keys issued to systems at registration (AWS: Secrets Manager under the prefix). */
+  CONNECTOR_KEYS_DIR: z.string().min(1).optional(),
+  /**
    * Where a connected system's `concurrency` and `rateLimitPerSecond` hold: `process` (exact within one
    * process: the local runtime's default) or `shared` (leases in the requests table, one bound over
    * every Lambda instance; CDK sets it on the functions that call systems).

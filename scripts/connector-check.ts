@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { sign, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
+import { requestPathOf, sign, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
 import { strategies } from '#core/connectors/system.ts';
 
 export interface CheckResult {
@@ -34,11 +34,16 @@ export async function checkConnector(opts: {
     fields: opts.fields,
     idempotencyKey: key,
   });
+  // What Custodian signs: the method, the webhook's path (and query) and the body, with the timestamp.
+  const signed = (text: string, path = requestPathOf(opts.url)) => ({ method: 'POST', path, body: text });
   const call = async (payload: object, signature?: string) => {
     const text = JSON.stringify(payload);
     const res = await fetch(opts.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature ?? sign(opts.secret, text) },
+      headers: {
+        'content-type': 'application/json',
+        [SIGNATURE_HEADER]: signature ?? sign(opts.secret, signed(text)),
+      },
       body: text,
       signal: AbortSignal.timeout(10_000),
     });
@@ -48,11 +53,13 @@ export async function checkConnector(opts: {
     };
   };
 
-  const unsigned = await call(body('erase'), 't=1,v1=00');
+  const unsigned = await call(body('erase'), 't=1,v2=00');
   record('refuses a bad signature (401, nothing done)', unsigned.status === 401, `answered ${unsigned.status}`);
   const stale = JSON.stringify(body('erase'));
-  const old = await call(JSON.parse(stale), sign(opts.secret, stale, new Date(Date.now() - 10 * 60_000)));
+  const old = await call(JSON.parse(stale), sign(opts.secret, signed(stale), new Date(Date.now() - 10 * 60_000)));
   record('refuses a signature older than 5 minutes (replay)', old.status === 401, `answered ${old.status}`);
+  const elsewhere = await call(JSON.parse(stale), sign(opts.secret, signed(stale, '/another/path')));
+  record('refuses a signature made for another path (401)', elsewhere.status === 401, `answered ${elsewhere.status}`);
   const malformed = await call({ action: 'erase' });
   record(
     'refuses a malformed body with a 4xx',

@@ -16,6 +16,10 @@ import { WebhookConsentChanges } from '#adapters/webhooks/consent-subscribers.ts
 import { config, resetConfig } from '#functions/config.ts';
 import { callbackKeysOf, connectorFor } from '#adapters/connectors/registry.ts';
 import { SystemSecrets } from '#adapters/connectors/system-secrets.ts';
+import { LocalKeyFiles } from '#adapters/connectors/local-key-files.ts';
+import type { SystemKeyVault } from '#core/connectors/ports.ts';
+import { WebhookAddressGuard } from '#adapters/connectors/webhook-addresses.ts';
+import { loopbackAllowance } from '#core/connectors/webhook-address.ts';
 import { limitConcurrency, processCallGate } from '#adapters/connectors/concurrency.ts';
 import { SharedCallGate } from '#core/connectors/call-slots.ts';
 import { DynamoCallSlots } from '#adapters/dynamodb/call-slots.ts';
@@ -81,13 +85,36 @@ async function build() {
   const signingSecret = env.CONNECTOR_SIGNING_SECRET_ARN
     ? await secretValue(env.CONNECTOR_SIGNING_SECRET_ARN)
     : env.CONNECTOR_SIGNING_SECRET;
+  const keyFiles = env.CONNECTOR_KEYS_DIR ? new LocalKeyFiles(env.CONNECTOR_KEYS_DIR) : undefined;
+  // Where webhooks may lead: public addresses; loopback ports only as CONNECTOR_LOOPBACK says (read at
+  // each check: the local runtime adds the ports of the systems it starts as it starts them).
+  const addresses = new WebhookAddressGuard(() => loopbackAllowance(process.env.CONNECTOR_LOOPBACK));
+  const ownTables = [env.TABLE_ECIF, env.TABLE_CONSENT, env.TABLE_REQUESTS, env.TABLE_AUDIT];
   // Never the pepper itself in a connected system's hands: the `hash` strategy gets a key derived from it.
   const secrets = {
     signingSecret,
     hashKey: createHmac('sha256', pepper).update('custodian/field-strategy/hash').digest('hex'),
-    // Systems' own secrets: the environment, else Secrets Manager under the deployment's prefix (read on first use).
-    systemSecrets: new SystemSecrets({ prefix: env.CONNECTOR_SECRETS_PREFIX, client: lazyPort(secretsManager) }),
+    // Systems' own secrets: the environment, the local key files, else Secrets Manager under the deployment's prefix (read on first use).
+    systemSecrets: new SystemSecrets({
+      prefix: env.CONNECTOR_SECRETS_PREFIX,
+      client: lazyPort(secretsManager),
+      ...(keyFiles ? { files: keyFiles } : {}),
+    }),
+    addresses,
+    ownTables,
   };
+  // Where the keys issued to systems at registration are written: the local key files, else Secrets Manager.
+  const keyVault: SystemKeyVault | undefined =
+    keyFiles ??
+    (env.CONNECTOR_SECRETS_PREFIX
+      ? lazyPort(async () => {
+          const [{ SecretsManagerKeyVault }, { SecretsManagerClient }] = await Promise.all([
+            import('#adapters/connectors/secrets-manager-keys.ts'),
+            import('@aws-sdk/client-secrets-manager'),
+          ]);
+          return new SecretsManagerKeyVault(captureClient(new SecretsManagerClient({})), env.CONNECTOR_SECRETS_PREFIX!);
+        })
+      : undefined);
   const outbox: Outbox =
     env.OUTBOX === 'dev-mailbox'
       ? devMailbox
@@ -178,11 +205,14 @@ async function build() {
     workflow,
     reports,
     changes,
+    keyVault,
+    addresses,
+    ownTables,
     digestArchive,
     // At most the system's registered `concurrency` calls in flight to it, starts spaced by its rate (adapters/connectors/concurrency.ts).
     connectorFor: (system: ConnectedSystem) =>
       limitConcurrency(system, tracedConnector(connectorFor(system, secrets), system.systemId), callGate),
-    /** The keys a system may sign its callbacks with (its own by reference, else the deployment's); none for an unknown system. */
+    /** The keys a system may sign its callbacks with (its own by reference, or the deployment's when it opted in); none for an unknown system. */
     callbackKeysFor: async (systemId: string, opts: { fresh?: boolean } = {}) => {
       // Checked before the path is validated: a malformed id is an unknown system, never a lookup.
       if (!systemIdSchema.safeParse(systemId).success) return [];

@@ -21,6 +21,7 @@ import type { Config } from '#functions/config.ts';
 import type { Access, TableName } from '#handlers/http/routes.ts';
 import { pascal } from './names.ts';
 import { acknowledgeWildcardResources } from './nag.ts';
+import { grantSystemKeyIssuing } from './system-keys.ts';
 
 /** The repository root: entries and the lock file are resolved from here. */
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -97,6 +98,8 @@ export interface AccessSpec {
   readonly publishesConsentChanges?: boolean;
   /** Answers the workflow's waiting steps (callbacks, manual tasks): states:SendTask* on the state machine. */
   readonly answersTasks?: boolean;
+  /** Issues HTTP systems their signing keys (Secrets Manager, under the connectors prefix). */
+  readonly issuesSystemKeys?: boolean;
   /** Honours Idempotency-Key: reads and writes its records in the idempotency table. */
   readonly idempotent?: boolean;
 }
@@ -214,6 +217,7 @@ export class CustodianFunction extends Construct {
             SYSTEM_SLOT_WAIT_MS: String(timeout.toMilliseconds() / 5),
           }
         : {}),
+      ...(access.issuesSystemKeys ? { CONNECTOR_SECRETS_PREFIX } : {}),
       ...(access.notifies ? { OUTBOX: 'ses', SES_FROM: props.sesFrom ?? 'privacy@example.com' } : {}),
       ...(props.holidays ? { HOLIDAYS: props.holidays } : {}),
       // A CRM refuses a decision token signed for another deployment (staging's, say).
@@ -376,6 +380,8 @@ export class CustodianFunction extends Construct {
         `Secrets are registered per connected system at run time (connector.secretRef, connectionRef), all under the one prefix ${CONNECTOR_SECRETS_PREFIX}.`,
       );
     }
+
+    if (access.issuesSystemKeys) grantSystemKeyIssuing(this.role, stack, CONNECTOR_SECRETS_PREFIX);
 
     this.role.addToPolicy(
       new iam.PolicyStatement({

@@ -3,6 +3,8 @@
  * templates (tables, state machine) and the same handler code Lambda runs. The AWS SDK clients of
  * the handlers reach the emulators through the SDK's own endpoint variables, nothing else changes.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { scheduledJobs } from '#handlers/scheduled/jobs.ts';
@@ -11,6 +13,7 @@ import { deps, resetDeps } from '#handlers/deps.ts';
 import { extractWorkflowDefinition, synthTemplates } from '../synth.ts';
 import { createTablesFromTemplate, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb.ts';
 import { devSecrets } from './dev-secrets.ts';
+import { portOf } from '#core/connectors/webhook-address.ts';
 import { freePort } from './process.ts';
 import { startLocalS3, type LocalS3 } from './s3.ts';
 import { startGateway, type ExtraRoutes, type Gateway } from './gateway.ts';
@@ -114,6 +117,12 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     stops.push(() => s3.stop());
 
     const secrets = devSecrets(opts.persist ? path.join(opts.persist, 'dev-secrets.json') : undefined);
+    // The keys issued to systems live as long as the registry that names them: beside a persisted
+    // store, else in a directory of this run's own, removed at stop.
+    const keysDir = opts.persist
+      ? path.join(opts.persist, 'connector-keys')
+      : mkdtempSync(path.join(tmpdir(), 'custodian-keys-'));
+    if (!opts.persist) stops.push(async () => rmSync(keysDir, { recursive: true, force: true }));
     const sfnPort = opts.sfnPort || (await freePort());
     const apiPort = opts.port ?? 3000;
     const env: Record<string, string> = {
@@ -134,6 +143,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       STATE_MACHINE_ARN,
       IDENTIFIER_PEPPER: process.env.IDENTIFIER_PEPPER ?? secrets.pepper,
       CONNECTOR_SIGNING_SECRET: process.env.CONNECTOR_SIGNING_SECRET ?? secrets.signingSecret,
+      CONNECTOR_KEYS_DIR: keysDir,
+      // Loopback is called only on the ports of systems started here (allowLocalSystem), or any with `any`.
+      CONNECTOR_LOOPBACK: process.env.CONNECTOR_LOOPBACK ?? '',
       JWT_ISSUER: opts.identity?.issuer ?? DEV_ISSUER,
       JWT_AUDIENCE: opts.identity ? (opts.identity.audiences ?? []).join(',') : DEV_AUDIENCE,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
@@ -182,4 +194,21 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     await stop();
     throw err;
   }
+}
+
+/**
+ * Lets the runtime call a system this process started on a loopback port (its URL's port joins
+ * CONNECTOR_LOOPBACK); a deployment calls no loopback address at all.
+ */
+export function allowLocalSystem(url: string): void {
+  const current = process.env.CONNECTOR_LOOPBACK ?? '';
+  if (current.trim() === 'any') return;
+  const ports = new Set(
+    current
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  );
+  ports.add(String(portOf(new URL(url))));
+  process.env.CONNECTOR_LOOPBACK = [...ports].join(',');
 }

@@ -62,6 +62,23 @@ describe('custodian CLI', () => {
     expect(r.stdout).toContain('core-banking');
   });
 
+  it('systems rotate-key prints a new issued key once; a system with a key of its own reference is refused', async () => {
+    const client = createClient({ baseUrl: runtime.apiUrl, token: await signDevToken({ role: 'operator' }) });
+    const body = {
+      name: 'Rotating',
+      connector: { kind: 'http' as const, url: demo.crm.url },
+      capabilities: ['erase' as const],
+    };
+    const { signingSecret } = (await client.putSystem('cli-rotate', body)) as { signingSecret: string };
+    const r = await cli(['systems', 'rotate-key', 'cli-rotate', '--json'], 'operator');
+    expect(r.code).toBe(0);
+    const rotated = JSON.parse(r.stdout) as { systemId: string; signingSecret: string };
+    expect(rotated).toMatchObject({ systemId: 'cli-rotate', signingSecret: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(rotated.signingSecret).not.toBe(signingSecret);
+    await client.putSystem('cli-own-ref', { ...body, connector: { ...body.connector, secretRef: 'vendor_q' } });
+    expect((await cli(['systems', 'rotate-key', 'cli-own-ref'], 'operator')).code).not.toBe(0);
+  });
+
   it('ecif resolve finds a customer by email or by a system’s local id, and says 1 for no one', async () => {
     const c = demo.customers[0];
     const byEmail = await cli(['ecif', 'resolve', '--email', c.email.toUpperCase()], 'operator');

@@ -9,7 +9,7 @@ import { sign, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
 import { startDemoCrm } from '#infra/local/demo/crm-service.ts';
 import { startDemo, type Demo } from '#infra/local/demo/start.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
-import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
+import { allowLocalSystem, startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { deps } from '#handlers/deps.ts';
 import { contractClient } from '../support/contract.ts';
 
@@ -83,6 +83,10 @@ function callback(requestId: string, systemId: string, body: Record<string, unkn
   });
 }
 
+/** A callback's signature as a system makes it: POST, the callback's path (request and system), the body. */
+const signCallback = (secret: string, requestId: string, systemId: string, body: string, at?: Date) =>
+  sign(secret, { method: 'POST', path: `/v1/callbacks/${requestId}/${systemId}`, body }, at);
+
 describe('an async system (the demo marketing platform)', () => {
   let requestId: string;
   const subject = () => demo.customers.find((c) => c.ecifId === 'C000002')!;
@@ -112,13 +116,17 @@ describe('an async system (the demo marketing platform)', () => {
     expect(actions).toEqual(['request.system_waiting', 'request.system_succeeded']);
   });
 
-  it('a callback unsigned, signed with another secret, or stale is 401 and changes nothing', async () => {
+  it('a callback unsigned, signed with another key (the shared one too), stale, or for another path is 401 and changes nothing', async () => {
     const body = { idempotencyKey: `${requestId}:marketing:erase:erase`, status: 'failed', error: 'forged' };
-    const secret = runtime.env.CONNECTOR_SIGNING_SECRET;
+    const text = JSON.stringify(body);
+    const own = demo.seeded.signingKeys.marketing!;
     for (const signature of [
       undefined,
-      sign('not-the-secret', JSON.stringify(body)),
-      sign(secret, JSON.stringify(body), new Date(Date.now() - 10 * 60_000)),
+      signCallback('not-the-secret', requestId, 'marketing', text),
+      signCallback(runtime.env.CONNECTOR_SIGNING_SECRET, requestId, 'marketing', text),
+      signCallback(own, requestId, 'marketing', text, new Date(Date.now() - 10 * 60_000)),
+      signCallback(own, requestId, 'crm', text),
+      sign(own, { method: 'POST', path: '/webhook', body: text }),
     ]) {
       const res = await callback(requestId, 'marketing', body, signature);
       expect(res.status).toBe(401);
@@ -138,38 +146,41 @@ describe('an async system (the demo marketing platform)', () => {
       requestId,
       'marketing',
       JSON.parse(body),
-      sign(runtime.env.CONNECTOR_SIGNING_SECRET, body),
+      signCallback(demo.seeded.signingKeys.marketing!, requestId, 'marketing', body),
     );
     expect(res.status).toBe(409);
   });
 
   it('a system that accepts and never calls back: the step times out and the request needs attention', async () => {
-    const put = await api('PUT', '/v1/systems/slow-marketing', {
-      token: tokens.operator,
-      body: {
-        name: 'A marketing tool that never answers',
-        connector: {
-          kind: 'http',
-          url: demo.marketing.url,
-          mode: 'async',
-          timeoutMs: 2_000,
-          callbackTimeoutSeconds: 2,
-        },
-        capabilities: ['erase'],
-        fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
-      },
-    });
-    expect(put.status).toBeLessThan(300);
-    await customerIn('C900001', 'slow-marketing', 'MKT-NONE');
-    demo.marketing.withholdCallbacks(true);
+    const silent = await startDemoCrm({ records: [], callbacks: { delayMs: 50 } });
+    allowLocalSystem(silent.url);
+    silent.withholdCallbacks(true);
     try {
+      const put = await api('PUT', '/v1/systems/slow-marketing', {
+        token: tokens.operator,
+        body: {
+          name: 'A marketing tool that never answers',
+          connector: {
+            kind: 'http',
+            url: silent.url,
+            mode: 'async',
+            timeoutMs: 2_000,
+            callbackTimeoutSeconds: 2,
+          },
+          capabilities: ['erase'],
+          fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
+        },
+      });
+      expect(put.status).toBeLessThan(300);
+      silent.useSecret(put.body.signingSecret);
+      await customerIn('C900001', 'slow-marketing', 'MKT-NONE');
       const id = await erasureBy('C900001', emailOf('C900001'));
       const done = await settled(id);
       expect(done.status).toBe('needs_attention');
       expect(done.outcome.reasons).toEqual([expect.stringMatching(/^slow-marketing: States\.(Heartbeat)?Timeout$/)]);
       expect(done.systems[0]).toMatchObject({ systemId: 'slow-marketing', state: 'failed' });
     } finally {
-      demo.marketing.withholdCallbacks(false);
+      await silent.stop();
     }
   });
 });
@@ -183,6 +194,7 @@ describe('a system with its own secret (connector.secretRef)', () => {
       records: [{ ...demo.customers[0].crm!, contactId: 'VX-1' }],
       callbacks: { delayMs: 50 },
     });
+    allowLocalSystem(vendor.url);
     try {
       const put = await api('PUT', '/v1/systems/vendor-x', {
         token: tokens.operator,
@@ -204,16 +216,26 @@ describe('a system with its own secret (connector.secretRef)', () => {
       expect(vendor.stats().rejected).toBe(0);
       const body = JSON.stringify({ idempotencyKey: `${id}:vendor-x:erase:erase`, status: 'succeeded' });
       expect(
-        (await callback(id, 'vendor-x', JSON.parse(body), sign(runtime.env.CONNECTOR_SIGNING_SECRET, body))).status,
+        (
+          await callback(
+            id,
+            'vendor-x',
+            JSON.parse(body),
+            signCallback(runtime.env.CONNECTOR_SIGNING_SECRET, id, 'vendor-x', body),
+          )
+        ).status,
       ).toBe(401);
-      expect((await callback(id, 'vendor-x', JSON.parse(body), sign(own, body))).status).toBe(409);
+      expect((await callback(id, 'vendor-x', JSON.parse(body), signCallback(own, id, 'vendor-x', body))).status).toBe(
+        409,
+      );
       // Across a rotation the key it replaced is still the system's (409: authenticated, the step is answered).
       const rotated = 'vendor-rotated-secret-fedcba9876543210';
       Object.assign(process.env, { CONNECTOR_SECRET_VENDOR_X: rotated, CONNECTOR_SECRET_VENDOR_X_PREVIOUS: own });
-      expect((await callback(id, 'vendor-x', JSON.parse(body), sign(rotated, body))).status).toBe(409);
-      expect((await callback(id, 'vendor-x', JSON.parse(body), sign(own, body))).status).toBe(409);
+      const signedBy = (key: string) => signCallback(key, id, 'vendor-x', body);
+      expect((await callback(id, 'vendor-x', JSON.parse(body), signedBy(rotated))).status).toBe(409);
+      expect((await callback(id, 'vendor-x', JSON.parse(body), signedBy(own))).status).toBe(409);
       delete process.env.CONNECTOR_SECRET_VENDOR_X_PREVIOUS;
-      expect((await callback(id, 'vendor-x', JSON.parse(body), sign(own, body))).status).toBe(401);
+      expect((await callback(id, 'vendor-x', JSON.parse(body), signedBy(own))).status).toBe(401);
     } finally {
       await vendor.stop();
       delete process.env.CONNECTOR_SECRET_VENDOR_X;

@@ -11,7 +11,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#adapters/dynamodb/client.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
-import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
+import { allowLocalSystem, startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { contractClient } from '../support/contract.ts';
 import { answerDone } from '../support/webhook-answer.ts';
 
@@ -50,6 +50,7 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   process.env.SYSTEM_LIMITS = 'shared';
   runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 5, webPages: false });
+  allowLocalSystem(url);
   for (const role of ['steward', 'operator'] as const) tokens[role] = await signDevToken({ role });
 }, 120_000);
 afterAll(async () => {

@@ -37,6 +37,7 @@ interface Row {
   tables: Partial<Record<TableName, Access>>;
   reports?: Access;
   connectors?: boolean;
+  issuesSystemKeys?: boolean;
   startsWorkflow?: boolean;
   digests?: 'write';
   notifies?: boolean;
@@ -128,7 +129,10 @@ describe('functions', () => {
         row.connectors ? String((fnResource(row).Properties!.Timeout as number) * 200) : undefined,
       );
       // Systems' own secrets are looked for under this prefix, where the grant reaches (below).
-      expect(env.CONNECTOR_SECRETS_PREFIX).toBe(row.connectors ? 'custodian/connectors/' : undefined);
+      // (and the keys issued to systems are written there, by the routes that issue them).
+      expect(env.CONNECTOR_SECRETS_PREFIX).toBe(
+        row.connectors || row.issuesSystemKeys ? 'custodian/connectors/' : undefined,
+      );
       // The call slots live in the requests table: those functions may take and give them back there.
       if (row.connectors) expect(row.tables.requests).toBe('write');
     },
@@ -465,6 +469,13 @@ describe('least privilege, table-driven', () => {
             expect(action, where).toBe('s3:PutObject');
             break;
           case 'system-secrets':
+            if (target.pattern === 'custodian/connectors/http/systems/*') {
+              // Issuing systems their keys: create and new versions, only of issued keys.
+              expect(row.issuesSystemKeys, where).toBe(true);
+              expect(['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue'], where).toContain(action);
+              seen.add('issued-keys');
+              continue;
+            }
             // Systems' own secrets: read only, only under the one prefix.
             expect(row.connectors, where).toBe(true);
             expect(target.pattern).toBe('custodian/connectors/*');
@@ -497,6 +508,7 @@ describe('least privilege, table-driven', () => {
       expect(seen.has('ses-identity')).toBe(Boolean(row.notifies));
       expect(seen.has('consent-bus')).toBe(Boolean(row.publishesConsentChanges));
       expect(seen.has('task-response')).toBe(Boolean(row.answersTasks));
+      expect(seen.has('issued-keys')).toBe(Boolean(row.issuesSystemKeys));
     },
   );
 
@@ -512,12 +524,21 @@ describe('least privilege, table-driven', () => {
     }
   });
 
-  it("Secrets Manager: GetSecretValue only, on the two stack secrets and on systems' secrets under custodian/connectors/ alone", () => {
+  it("Secrets Manager: GetSecretValue only, on the two stack secrets and on systems' secrets under custodian/connectors/ alone; issued keys written under custodian/connectors/http/systems/ alone", () => {
     let systemGrants = 0;
+    let issuing = 0;
     for (const [id, p] of resources(raw, 'AWS::IAM::Policy')) {
       for (const s of p.Properties!.PolicyDocument.Statement as Statement[]) {
         const actions = asArray(s.Action).filter((a) => a.startsWith('secretsmanager:'));
         if (actions.length === 0) continue;
+        if (s.Sid === 'IssueSystemKeys') {
+          expect(actions, id).toEqual(['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue']);
+          expect(asArray(s.Resource).map((r) => pair.target(r))).toEqual([
+            expect.objectContaining({ kind: 'system-secrets', pattern: 'custodian/connectors/http/systems/*' }),
+          ]);
+          issuing++;
+          continue;
+        }
         expect(actions, id).toEqual(['secretsmanager:GetSecretValue']);
         for (const res of asArray(s.Resource)) {
           const target = pair.target(res);
@@ -544,6 +565,7 @@ describe('least privilege, table-driven', () => {
       }
     }
     expect(systemGrants).toBe(rows.filter((r) => r.connectors).length);
+    expect(issuing).toBe(rows.filter((r) => r.issuesSystemKeys).length);
   });
 
   it('no policy anywhere allows UpdateItem or DeleteItem on the audit table (append-only)', () => {

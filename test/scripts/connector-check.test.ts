@@ -22,7 +22,7 @@ describe('connector:check', () => {
         ],
       });
       expect(results.filter((r) => !r.ok)).toEqual([]);
-      expect(results).toHaveLength(8);
+      expect(results).toHaveLength(9);
       expect(crm.store.get('CRM-1')?.phone).toBeNull();
     } finally {
       await crm.stop();
@@ -47,6 +47,7 @@ describe('connector:check', () => {
       expect(failed).toEqual(
         expect.arrayContaining([
           'refuses a bad signature (401, nothing done)',
+          'refuses a signature made for another path (401)',
           'erase: echoes the idempotency key',
           'verify: erased true and nothing remaining',
         ]),

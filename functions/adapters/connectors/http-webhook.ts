@@ -13,8 +13,10 @@ import type {
 } from '#core/connectors/connector.ts';
 import http from 'node:http';
 import https from 'node:https';
-import { sign, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
+import { requestPathOf, sign, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
 import { PermanentSystemError, TransientSystemError } from '#core/shared/errors.ts';
+import type { LookupFunction } from 'node:net';
+import { RefusedAddressError, type WebhookAddressGuard } from './webhook-addresses.ts';
 
 type HttpSettings = { kind: 'http'; url: string; timeoutMs: number };
 type Answer = { status: number; body: Record<string, unknown> };
@@ -24,6 +26,8 @@ export class HttpWebhookConnector implements Connector {
     private readonly settings: HttpSettings,
     /** The signing key, or how to find it on each call (a lookup that fails throws before anything is sent). */
     private readonly secret: string | (() => Promise<string>),
+    /** Where the URL may lead (a deployment's rules); absent: anywhere (tests of the contract alone). */
+    private readonly addresses?: WebhookAddressGuard,
   ) {}
 
   private async call(body: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -33,15 +37,22 @@ export class HttpWebhookConnector implements Connector {
   private async send(body: Record<string, unknown>): Promise<Answer> {
     const text = JSON.stringify(body);
     const secret = typeof this.secret === 'string' ? this.secret : await this.secret();
+    const target = new URL(this.settings.url);
     let res: { status: number; text: string };
     try {
+      this.addresses?.checkLiteral(target);
       res = await post(
-        this.settings.url,
+        target,
+        this.addresses?.lookupFor(target),
         text,
-        { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(secret, text) },
+        {
+          'content-type': 'application/json',
+          [SIGNATURE_HEADER]: sign(secret, { method: 'POST', path: requestPathOf(this.settings.url), body: text }),
+        },
         this.settings.timeoutMs,
       );
     } catch (err) {
+      if (err instanceof RefusedAddressError) throw new PermanentSystemError(err.message);
       throw new TransientSystemError(`webhook unreachable (${(err as Error).name})`);
     }
     if (res.status >= 500 || res.status === 429) throw new TransientSystemError(`webhook answered ${res.status}`);
@@ -114,12 +125,12 @@ const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new htt
  * called, then read back, all at once), the whole exchange bounded by `timeoutMs`.
  */
 function post(
-  url: string,
+  target: URL,
+  lookup: LookupFunction | undefined,
   body: string,
   headers: Record<string, string>,
   timeoutMs: number,
 ): Promise<{ status: number; text: string }> {
-  const target = new URL(url);
   const client = target.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = client.request(
@@ -127,6 +138,7 @@ function post(
       {
         method: 'POST',
         agent: agents[target.protocol as keyof typeof agents],
+        ...(lookup ? { lookup } : {}),
         headers: { ...headers, 'content-length': Buffer.byteLength(body) },
       },
       (res) => {

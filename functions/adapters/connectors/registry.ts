@@ -8,6 +8,7 @@ import { HttpWebhookConnector } from './http-webhook.ts';
 import { mysql, postgres } from './sql-dialects.ts';
 import { SqlTableConnector } from './sql-table.ts';
 import { environmentSecrets, type SystemSecrets } from './system-secrets.ts';
+import type { WebhookAddressGuard } from './webhook-addresses.ts';
 
 export interface ConnectorSecrets {
   /** Signs webhook calls of systems without a `secretRef` of their own. Absent where no task calls systems. */
@@ -16,6 +17,10 @@ export interface ConnectorSecrets {
   hashKey: string;
   /** Where systems' own secrets (`secretRef`, `connectionRef`) are found. @default the environment alone */
   systemSecrets?: SystemSecrets;
+  /** Where a webhook may lead, checked at each call (a deployment's rules); absent: anywhere. */
+  addresses?: WebhookAddressGuard;
+  /** Custodian's own tables, which no `dynamodb` system may name. */
+  ownTables?: readonly string[];
 }
 
 type Factories = {
@@ -26,23 +31,25 @@ type Factories = {
 };
 
 /**
- * The key an HTTP system and Custodian sign with, both ways: its own secret when it names one
- * (`connector.secretRef`: the environment, else Secrets Manager), else the deployment's webhook
- * signing secret. Undefined when unset.
+ * The key an HTTP system and Custodian sign with, both ways: its own (`connector.secretRef`, issued at
+ * registration or the operator's: the environment, the local key files, else Secrets Manager), or the
+ * deployment's webhook signing secret for a system that opted in (`sharedSecret`). Undefined when unset,
+ * and for a registration that says neither (made before keys were issued: registering it again issues one).
  */
 export async function signingSecretOf(
   system: Pick<ConnectedSystem, 'connector'>,
   secrets: Pick<ConnectorSecrets, 'signingSecret' | 'systemSecrets'>,
 ): Promise<string | undefined> {
   if (system.connector.kind !== 'http') return undefined;
-  const ref = system.connector.secretRef;
-  return ref ? (secrets.systemSecrets ?? environmentSecrets).value('http', ref) : secrets.signingSecret;
+  const { secretRef, sharedSecret } = system.connector;
+  if (secretRef) return (secrets.systemSecrets ?? environmentSecrets).value('http', secretRef);
+  return sharedSecret ? secrets.signingSecret : undefined;
 }
 
 /**
- * The keys a system's callback may be signed with: for one with its own secret, the current key and,
+ * The keys a system's callback may be signed with: for one with its own key, the current key and,
  * across a rotation, the one it replaced (`fresh`: read past the cache, for a key rotated in since);
- * else the deployment's signing secret. None for a system that is not `http`.
+ * the deployment's signing secret only for a system that opted in. None for a system that is not `http`.
  */
 export async function callbackKeysOf(
   system: Pick<ConnectedSystem, 'connector'>,
@@ -50,32 +57,46 @@ export async function callbackKeysOf(
   opts: { fresh?: boolean } = {},
 ): Promise<string[]> {
   if (system.connector.kind !== 'http') return [];
-  const ref = system.connector.secretRef;
-  if (ref) return (secrets.systemSecrets ?? environmentSecrets).keys('http', ref, opts);
-  return secrets.signingSecret ? [secrets.signingSecret] : [];
+  const { secretRef, sharedSecret } = system.connector;
+  if (secretRef) return (secrets.systemSecrets ?? environmentSecrets).keys('http', secretRef, opts);
+  return sharedSecret && secrets.signingSecret ? [secrets.signingSecret] : [];
 }
 
 const connectorKinds: Factories = {
   // The key is found on each call (cached by the source): the factory stays synchronous, a rotation is taken up.
   http: (settings, secrets) =>
-    new HttpWebhookConnector(settings, async () => {
-      const secret = await signingSecretOf({ connector: settings }, secrets);
-      if (secret) return secret;
-      throw new PermanentSystemError(
-        settings.secretRef
-          ? `no signing secret is configured for this system (${(secrets.systemSecrets ?? environmentSecrets).where('http', settings.secretRef)})`
-          : 'no webhook signing secret is configured',
-      );
-    }),
-  dynamodb: (settings, secrets) => new DynamoTableConnector(documentClient(), settings, secrets.hashKey),
+    new HttpWebhookConnector(
+      settings,
+      async () => {
+        const secret = await signingSecretOf({ connector: settings }, secrets);
+        if (secret) return secret;
+        throw new PermanentSystemError(
+          settings.secretRef
+            ? `no signing secret is configured for this system (${(secrets.systemSecrets ?? environmentSecrets).where('http', settings.secretRef)})`
+            : settings.sharedSecret
+              ? 'no webhook signing secret is configured'
+              : 'the system has no key of its own: register it again to be issued one',
+        );
+      },
+      secrets.addresses,
+    ),
+  dynamodb: (settings, secrets) =>
+    secrets.ownTables?.includes(settings.table)
+      ? refused('a connected table may not be one of Custodian’s own')
+      : new DynamoTableConnector(documentClient(), settings, secrets.hashKey),
   postgres: (settings, secrets) => new SqlTableConnector(settings, postgres, secrets.hashKey, secrets.systemSecrets),
   mysql: (settings, secrets) => new SqlTableConnector(settings, mysql, secrets.hashKey, secrets.systemSecrets),
-  manual: () => ({
-    execute: async () => {
-      throw new PermanentSystemError('this system is handled by an operator task');
-    },
-  }),
+  manual: () => refused('this system is handled by an operator task'),
 };
+
+/** A connector that does nothing but fail permanently, for a system that must not be called. */
+function refused(reason: string): Connector {
+  return {
+    execute: async () => {
+      throw new PermanentSystemError(reason);
+    },
+  };
+}
 
 export function connectorFor(system: ConnectedSystem, secrets: ConnectorSecrets): Connector {
   const build = connectorKinds[system.connector.kind] as (s: ConnectorSettings, x: ConnectorSecrets) => Connector;

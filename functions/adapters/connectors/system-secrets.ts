@@ -1,7 +1,7 @@
 /**
  * A connected system's own secrets, found by the reference its registration names (never the value):
  * the environment first (`CONNECTOR_SECRET_<REF>`, `CONNECTOR_DB_<REF>`: the local runtime, tests),
- * else, where the deployment sets a prefix (CONNECTOR_SECRETS_PREFIX), the AWS Secrets Manager secret
+ * then, for signing keys, the local runtime's key files (keys it issued to systems), else, where the deployment sets a prefix (CONNECTOR_SECRETS_PREFIX), the AWS Secrets Manager secret
  * `<prefix><kind>/<ref>` (e.g. `custodian/connectors/http/crm`). A value read from Secrets Manager is
  * kept for a few minutes per instance, so a rotation takes effect without a redeploy. Across a
  * rotation a callback may come signed with either key: `keys` answers the current value and the
@@ -11,6 +11,7 @@
  */
 import type { GetSecretValueCommand, GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
 import { PermanentSystemError, TransientSystemError } from '#core/shared/errors.ts';
+import type { LocalKeyFiles } from './local-key-files.ts';
 
 /** The connector kinds that have secrets of their own, as they appear in the secret's name. */
 export type SecretKind = 'http' | 'postgres' | 'mysql';
@@ -29,6 +30,8 @@ export interface SystemSecretsOptions {
   ttlMs?: number;
   /** A read past the cache (`keys(…, { fresh: true })`) at most this often per secret: a bad signature cannot drive reads. @default 30 000 */
   freshEveryMs?: number;
+  /** The local runtime's issued keys (read after the environment, before Secrets Manager). */
+  files?: Pick<LocalKeyFiles, 'read'>;
   /** @default process.env, read on each lookup */
   env?: Record<string, string | undefined>;
   now?: () => number;
@@ -73,6 +76,8 @@ export class SystemSecrets {
   async value(kind: SecretKind, ref: string): Promise<string | undefined> {
     const fromEnv = this.variable(kind, ref);
     if (fromEnv) return fromEnv;
+    const fromFile = kind === 'http' ? this.options.files?.read(ref) : undefined;
+    if (fromFile) return fromFile.current;
     const name = this.secretName(kind, ref);
     return name ? this.cached(name) : undefined;
   }
@@ -84,6 +89,8 @@ export class SystemSecrets {
   async keys(kind: SecretKind, ref: string, opts: { fresh?: boolean } = {}): Promise<string[]> {
     const fromEnv = this.variable(kind, ref);
     if (fromEnv) return [fromEnv, this.variable(kind, ref, '_PREVIOUS')].filter((k): k is string => !!k);
+    const fromFile = kind === 'http' ? this.options.files?.read(ref) : undefined;
+    if (fromFile) return [fromFile.current, fromFile.previous].filter((k): k is string => !!k);
     const name = this.secretName(kind, ref);
     if (!name) return [];
     // The previous key only widens what is accepted: a fault reading it is no reason to refuse the current one.

@@ -1,9 +1,9 @@
 /**
  * Locally, `consent.changed` goes to the subscribers' webhooks (`CONSENT_SUBSCRIBERS`, comma-separated
  * URLs, read at each publish), each call signed like a connector call (x-custodian-signature over
- * timestamp and body), three tries with backoff.
+ * timestamp, method, path and body), three tries with backoff.
  */
-import { sign, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
+import { requestPathOf, sign, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
 import type { ConsentChangePublisher, ConsentChanged } from '#core/consent/changes.ts';
 
 export class WebhookConsentChanges implements ConsentChangePublisher {
@@ -24,7 +24,10 @@ export class WebhookConsentChanges implements ConsentChangePublisher {
       if (attempt > 1) await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(this.secret, body) },
+        headers: {
+          'content-type': 'application/json',
+          [SIGNATURE_HEADER]: sign(this.secret, { method: 'POST', path: requestPathOf(url), body }),
+        },
         body,
         signal: AbortSignal.timeout(3_000),
       }).catch(() => undefined);

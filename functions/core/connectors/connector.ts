@@ -40,6 +40,10 @@ export interface CallbackTicket {
   url?: string;
 }
 
+/** The callback route of a request's system (docs/connectors.md): what its callback's signature covers. */
+export const callbackPath = (requestId: string, systemId: string) =>
+  `/v1/callbacks/${encodeURIComponent(requestId)}/${encodeURIComponent(systemId)}`;
+
 export type StartOutcome = { accepted: true } | { accepted: false; outcome: ConnectorOutcome };
 
 export interface Connector {

@@ -46,7 +46,12 @@ const fieldSchema = z
 export const connectorSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('http'),
-    url: z.url({ protocol: /^https?$/ }),
+    // Credentials in a URL would be shown to whoever reads the registry: a system's key is its secret.
+    url: z
+      .url({ protocol: /^https?$/ })
+      .refine((u) => URL.canParse(u) && !new URL(u).username && !new URL(u).password, {
+        message: 'a webhook URL may not carry credentials',
+      }),
     /** `async`: the system answers 202 and calls back (POST /v1/callbacks/{requestId}/{systemId}). */
     mode: z.enum(['sync', 'async']).default('sync'),
     /** async: how long the callback may take before the step fails (States.Timeout). @default 86400 (a day) */
@@ -63,11 +68,16 @@ export const connectorSchema = z.discriminatedUnion('kind', [
       .min(1)
       .max(7 * 24 * 3600)
       .optional(),
-    /** Name of the signing secret (a reference, never the secret itself). */
+    /**
+     * Name of the signing secret (a reference, never the secret itself). Absent: Custodian issues the
+     * system a key of its own at registration (`systems/<systemId>`, shown once in the answer).
+     */
     secretRef: z
       .string()
       .regex(/^[A-Za-z0-9/_+=.@-]{1,200}$/)
       .optional(),
+    /** Opt-in: sign with the deployment-wide key, which every other system opted in holds too. */
+    sharedSecret: z.literal(true).optional(),
     timeoutMs: z.number().int().min(100).max(30_000).default(5_000),
   }),
   z.strictObject({

@@ -8,16 +8,19 @@
  */
 import { z } from 'zod';
 import { workflowActor, type Actor } from '../shared/actor.ts';
-import { ConflictError, InvalidInputError, NotFoundError } from '../shared/errors.ts';
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  ReadBackDisagreement,
+  UnverifiedOutcomeError,
+} from '../shared/errors.ts';
 import { recordSystemOutcome, systemStepOf, type WorkflowDeps } from './workflow.ts';
 import { executionOf } from '../connectors/system.ts';
+import { callbackPath } from '../connectors/connector.ts';
 import type { RequestWorkflow } from './ports.ts';
 
 type AwaitDeps = WorkflowDeps & { workflow: Pick<RequestWorkflow, 'completeTask'>; callbackBaseUrl?: string };
-
-/** The callback route of a request's system (docs/connectors.md). */
-export const callbackPath = (requestId: string, systemId: string) =>
-  `/v1/callbacks/${encodeURIComponent(requestId)}/${encodeURIComponent(systemId)}`;
 
 /** Workflow task AwaitSystem: opens the wait (token kept first, so a fast callback finds it), then asks the system. */
 export async function awaitSystemStep(
@@ -132,9 +135,37 @@ export async function acceptSystemCallback(
       fieldsChanged: callback.fieldsChanged ?? step.work.fields.map((f) => f.name),
       ...(step.task.action === 'access' ? { data: callback.data ?? {} } : {}),
     },
-  );
+  ).catch((err: unknown) => (err instanceof ReadBackDisagreement ? unverified(deps, step, err) : Promise.reject(err)));
   await deps.workflow.completeTask(step.token, done);
   return { accepted: true, state: 'succeeded' as const };
+}
+
+/**
+ * A `succeeded` the read-back disproves: the disagreement is audited (field names, never values), the
+ * step fails for the Map's Catch (the request then needs attention), and the system hears a 422.
+ */
+async function unverified(
+  deps: AnswerDeps,
+  step: Awaited<ReturnType<typeof waitingStep>>,
+  disagreement: ReadBackDisagreement,
+): Promise<never> {
+  const { request, task } = step;
+  await deps.audit.append({
+    stream: `request:${request.id}`,
+    actor: workflowActor,
+    action: 'request.system_unverified',
+    target: { requestId: request.id, ...(request.ecifId ? { ecifId: request.ecifId } : {}), systemId: task.systemId },
+    details: {
+      action: task.action,
+      claimed: 'succeeded',
+      remaining: disagreement.remaining,
+      verification: disagreement.method,
+    },
+  });
+  await deps.workflow.failTask(step.token, 'UnverifiedOutcome', disagreement.message.slice(0, 300));
+  throw new UnverifiedOutcomeError('the read-back does not confirm what the callback reports; the step has failed', {
+    remaining: disagreement.remaining,
+  });
 }
 
 /** What an operator attests when closing a manual task. */

@@ -21,7 +21,7 @@ import { resolveByKeys } from '../ecif/resolve-subject.ts';
 import { contactOnFile, type ContactPoint, type Outbox } from '../notifications/outbox.ts';
 import { workflowActor, type Actor } from '../shared/actor.ts';
 import type { Clock } from '../shared/clock.ts';
-import { NotFoundError, PermanentSystemError, TransientSystemError } from '../shared/errors.ts';
+import { NotFoundError, PermanentSystemError, ReadBackDisagreement, TransientSystemError } from '../shared/errors.ts';
 import {
   completeFollowUp,
   holdFollowUp,
@@ -321,11 +321,7 @@ export async function recordSystemOutcome(
     remaining: [],
     method: attested?.verification ?? (task.action === 'access' ? 'not-applicable' : 'not-supported'),
   };
-  if (readBack && !readBack.verified) {
-    throw new PermanentSystemError(
-      `read-back found fields not ${task.action === 'erase' ? 'erased' : 'changed'}: ${verification.remaining.join(', ')}`,
-    );
-  }
+  if (readBack && !readBack.verified) throw new ReadBackDisagreement(task.action, readBack.remaining, readBack.method);
   const proof = {
     ...outcome,
     verified: verification.verified,

@@ -18,6 +18,7 @@ export type ErrorKind =
   | 'suppressed'
   | 'idempotency-key-reused'
   | 'verification-failed'
+  | 'unverified-outcome'
   | 'too-many-requests';
 
 export abstract class DomainError extends Error {
@@ -68,6 +69,11 @@ export class IdempotencyKeyReusedError extends DomainError {
   readonly kind = 'idempotency-key-reused';
 }
 
+/** A system said it succeeded and the read-back found otherwise (the fields left are in the extensions). */
+export class UnverifiedOutcomeError extends DomainError {
+  readonly kind = 'unverified-outcome';
+}
+
 /** A one-time code that is not the one sent (the tries left are in the extensions). */
 export class VerificationFailedError extends DomainError {
   readonly kind = 'verification-failed';
@@ -111,5 +117,15 @@ export class PermanentSystemError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'PermanentSystemError';
+  }
+}
+/** The read-back after a system's answer found the action not done: the fields left, never their values. */
+export class ReadBackDisagreement extends PermanentSystemError {
+  constructor(
+    readonly action: string,
+    readonly remaining: string[],
+    readonly method: string,
+  ) {
+    super(`read-back found fields not ${action === 'erase' ? 'erased' : 'changed'}: ${remaining.join(', ')}`);
   }
 }

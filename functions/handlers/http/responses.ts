@@ -66,6 +66,14 @@ export const systemResponse = z.looseObject({
   updatedAt: isoTime,
 });
 export const systemsResponse = z.looseObject({ items: z.array(systemResponse) });
+/** A registration's answer: once, when an HTTP system was issued a key of its own now, that key. */
+export const registeredSystemResponse = systemResponse.extend({
+  signingSecret: z
+    .string()
+    .optional()
+    .describe('The signing key issued to the system now: shown this once, never stored in the registry'),
+});
+export const rotatedKeyResponse = z.looseObject({ systemId: z.string(), signingSecret: z.string() });
 
 /** The consent routes' promises (the consent issue may add fields). */
 export const consentCaptureResponse = z.looseObject({});

@@ -39,6 +39,8 @@ export interface RouteSpec {
   maxBodyBytes?: number;
   /** Reaches connected systems (their signing secret, read-backs). */
   connectors?: boolean;
+  /** Issues systems their signing keys (Secrets Manager under the connectors prefix in AWS). */
+  issuesSystemKeys?: boolean;
   /** Answers the workflow's waiting steps (states:SendTask*). */
   answersTasks?: boolean;
   /**
@@ -85,6 +87,17 @@ export const routeTable = [
     auth: 'jwt',
     roles: ['operator'],
     tables: { ecif: 'write', audit: 'write' },
+    issuesSystemKeys: true,
+  },
+  {
+    method: 'POST',
+    path: '/v1/systems/{systemId}/signing-key',
+    handler: 'rotate-system-key',
+    idempotent: true,
+    auth: 'jwt',
+    roles: ['operator'],
+    tables: { ecif: 'read', audit: 'write' },
+    issuesSystemKeys: true,
   },
   {
     method: 'GET',
@@ -181,7 +194,7 @@ export const routeTable = [
     tables: { requests: 'write', audit: 'write' },
     startsWorkflow: true,
   },
-  // An async system's answer: signed with its secret (HMAC over timestamp and body), no JWT.
+  // An async system's answer: signed with its key (HMAC over timestamp, method, path and body), no JWT.
   {
     method: 'POST',
     path: '/v1/callbacks/{requestId}/{systemId}',

@@ -10,6 +10,7 @@ import { config } from '#functions/config.ts';
 import type { Actor } from '#core/shared/actor.ts';
 import { ecifIdSchema } from '#core/ecif/customer.ts';
 import { SIGNATURE_HEADER, verifySignature } from '#core/connectors/signature.ts';
+import { callbackPath } from '#core/connectors/connector.ts';
 import { ForbiddenError, UnauthenticatedError } from '#core/shared/errors.ts';
 import { machineRoles, roles, type Role, type RouteSpec } from '../http/routes.ts';
 import { logger } from './logging.ts';
@@ -80,23 +81,28 @@ export async function verifyBearer(header: string): Promise<JWTPayload> {
 export type CallbackKeys = (systemId: string, opts?: { fresh?: boolean }) => Promise<string[]>;
 
 /**
- * A signed callback: the system named in the path, if the signature over the raw body is fresh and
+ * A signed callback: the system named in the path, if the signature over its method, path and raw body is fresh and
  * made with one of its keys. None of the keys held here: they are read again (a key may have been
  * rotated in since they were; how often is bounded where they are kept), and checked once more.
  */
 async function signedSystem(event: APIGatewayProxyEventV2WithJWTAuthorizer, keys: CallbackKeys): Promise<Actor> {
-  const systemId = event.pathParameters?.systemId;
+  const { requestId, systemId } = event.pathParameters ?? {};
   const raw = event.body ?? '';
   const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   const header = event.headers?.[SIGNATURE_HEADER];
-  const signedWithOneOf = (secrets: string[]) => secrets.some((secret) => verifySignature(secret, body, header));
+  // The path the system was given (`callback.path`), rebuilt from the route's parameters: a stage or a
+  // custom domain's base path in front changes nothing, and a signature for one request or system fits no other.
+  const signed = requestId && systemId ? { method: 'POST', path: callbackPath(requestId, systemId), body } : undefined;
+  const signedWithOneOf = (secrets: string[]) =>
+    !!signed && secrets.some((secret) => verifySignature(secret, signed, header));
   if (
     !systemId ||
+    !signed ||
     !header ||
     !(signedWithOneOf(await keys(systemId)) || signedWithOneOf(await keys(systemId, { fresh: true })))
   ) {
     throw new UnauthenticatedError(
-      `a valid ${SIGNATURE_HEADER} (HMAC-SHA256 over timestamp and body, within 5 minutes) is required`,
+      `a valid ${SIGNATURE_HEADER} (HMAC-SHA256 over timestamp, method, path and body, within 5 minutes) is required`,
     );
   }
   return { role: 'connected-system', principal: systemId };

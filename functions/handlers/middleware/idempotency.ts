@@ -24,8 +24,8 @@ type Powertools = ReturnType<typeof makeHandlerIdempotent>;
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const keyPattern = /^[\x21-\x7e]{8,200}$/;
-/** Body fields a route shows once (an anonymous requester's key): never kept in the record. */
-const shownOnce = ['requesterKey'];
+/** Body fields a route shows once (an anonymous requester's key, a system's issued signing key): never kept in the record. */
+const shownOnce = ['requesterKey', 'signingSecret'];
 
 const config = new IdempotencyConfig({
   // Over the view built below, not the event: the caller's scope, the key, the validated request.

@@ -19,6 +19,7 @@ const statusByKind: Record<ErrorKind, 400 | 401 | 403 | 404 | 409 | 413 | 415 | 
   suppressed: 409,
   'idempotency-key-reused': 422,
   'verification-failed': 422,
+  'unverified-outcome': 422,
   'too-many-requests': 429,
 };
 

@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { z } from 'zod';
-import { sign, verifySignature, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
+import { requestPathOf, sign, verifySignature, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
 import { applyStrategy, hasErasedForm, REDACTED } from '#core/connectors/strategies.ts';
 import { strategies, type Strategy } from '#core/connectors/system.ts';
 import type { CrmContact } from './customers.ts';
@@ -32,8 +32,13 @@ export interface DemoCrmOptions {
   /** 0 or absent: a free port. */
   port?: number;
   host?: string;
-  /** The webhook signing secret shared with Custodian. */
-  secret: string;
+  /**
+   * Its own webhook signing key, as Custodian showed it at registration (absent: given later with
+   * `useSecret`, every signed call refused until then).
+   */
+  secret?: string;
+  /** The key consent.changed events are signed with (the deployment's shared key). @default `secret` */
+  eventsSecret?: string;
   /** The initial contacts (ignored when `persistPath` already holds a store). */
   records: CrmContact[];
   /** Keep the store (and the idempotency log) in this JSON file across restarts. */
@@ -70,6 +75,8 @@ export interface DemoCrm {
   withholdCallbacks(on: boolean): void;
   /** Async mode: callbacks sent, and how Custodian answered each. */
   callbacksSent: readonly { requestId: string; status: number }[];
+  /** Takes the key Custodian issued for this system (the registration's answer). */
+  useSecret(secret: string): void;
   /** consent.changed events received (signature checked). */
   events: readonly Record<string, unknown>[];
   stop(): Promise<void>;
@@ -112,6 +119,7 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
   const stats: CrmStats = { webhookCalls: 0, applied: 0, carriedOut: 0, replays: 0, rejected: 0, injectedFailures: 0 };
   let failures: { remaining: number; status: number } = { remaining: 0, status: 503 };
   let slow: { remaining: number; ms: number } = { remaining: 0, ms: 0 };
+  let secret = opts.secret;
 
   if (opts.persistPath && existsSync(opts.persistPath)) {
     const saved = JSON.parse(readFileSync(opts.persistPath, 'utf8')) as {
@@ -215,8 +223,7 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
       return { status: failures.status, body: { error: 'injected failure' } };
     }
     if (raw === undefined) return { status: 413, body: { error: 'body too large' } };
-    const header = req.headers[SIGNATURE_HEADER];
-    if (!verifySignature(opts.secret, raw, Array.isArray(header) ? header[0] : header)) {
+    if (!signed(secret, req, raw)) {
       stats.rejected++;
       return { status: 401, body: { error: 'bad or missing signature' } };
     }
@@ -259,12 +266,15 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
   }
 
   let withholding = false;
+  // Work accepted and not yet carried out: dropped at stop, as a process that goes away would.
+  const pending = new Set<NodeJS.Timeout>();
   const callbacksSent: { requestId: string; status: number }[] = [];
   /** 202 now; the work later; then the signed callback (three tries), as an async system would. */
   function acceptLater(call: WebhookBody, fingerprint: string): Answer {
     const url = call.callback?.url;
     if (!url) return { status: 400, body: { error: 'an async call needs a callback url' } };
-    setTimeout(() => {
+    const timer = setTimeout(() => {
+      pending.delete(timer);
       const answer = act(call);
       applied.set(call.idempotencyKey, { ...answer, fingerprint });
       stats.applied++;
@@ -283,7 +293,10 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
         for (let attempt = 1; attempt <= 3; attempt++) {
           const res = await fetch(url, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(opts.secret, body) },
+            headers: {
+              'content-type': 'application/json',
+              [SIGNATURE_HEADER]: sign(secret ?? '', { method: 'POST', path: requestPathOf(url), body }),
+            },
             body,
           }).catch(() => undefined);
           if (res) callbacksSent.push({ requestId: call.requestId, status: res.status });
@@ -292,6 +305,7 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
         }
       })();
     }, opts.callbacks!.delayMs);
+    pending.add(timer);
     return { status: 202, body: { accepted: true, idempotencyKey: call.idempotencyKey } };
   }
 
@@ -320,8 +334,7 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
   async function consentEvent(req: IncomingMessage): Promise<Answer> {
     const raw = await readBody(req);
     if (raw === undefined) return { status: 413, body: { error: 'body too large' } };
-    const header = req.headers[SIGNATURE_HEADER];
-    if (!verifySignature(opts.secret, raw, Array.isArray(header) ? header[0] : header))
+    if (!signed(opts.eventsSecret ?? secret, req, raw))
       return { status: 401, body: { error: 'bad or missing signature' } };
     events.push(JSON.parse(raw) as Record<string, unknown>);
     return { status: 202, body: { accepted: true } };
@@ -374,16 +387,33 @@ export async function startDemoCrm(opts: DemoCrmOptions): Promise<DemoCrm> {
       slow = { remaining: count, ms };
     },
     events,
+    useSecret(next: string) {
+      secret = next;
+    },
     withholdCallbacks(on: boolean) {
       withholding = on;
     },
     callbacksSent,
     stop: () =>
       new Promise<void>((resolve) => {
+        for (const timer of pending) clearTimeout(timer);
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
+}
+
+/** Signed with `key` over this request's method, path and raw body, within the window (docs/connectors.md). */
+function signed(key: string | undefined, req: IncomingMessage, raw: string): boolean {
+  const header = req.headers[SIGNATURE_HEADER];
+  return (
+    !!key &&
+    verifySignature(
+      key,
+      { method: req.method ?? 'POST', path: req.url ?? '/', body: raw },
+      Array.isArray(header) ? header[0] : header,
+    )
+  );
 }
 
 /** The body as text, or undefined past the size limit. */

@@ -30,6 +30,8 @@ export interface SeedDemoResult {
    * (409), which is what it should do, so the seed leaves them erased.
    */
   keptErased: string[];
+  /** The keys the HTTP systems were issued at their registration now (shown once: the demo hands each to its service). */
+  signingKeys: Record<string, string>;
 }
 
 export class SeedError extends Error {
@@ -52,6 +54,8 @@ interface Reply {
   status: number;
   unreachable?: string;
   problem?: { title?: string; type?: string; reason?: string; errors?: { path?: string }[] };
+  /** A system's registration: the key it was issued, when it was issued one now. */
+  signingSecret?: string;
 }
 
 async function put(url: string, token: string, body: unknown): Promise<Reply> {
@@ -68,7 +72,13 @@ async function put(url: string, token: string, body: unknown): Promise<Reply> {
     const cause = (err as Error).cause as { code?: string; name?: string } | undefined;
     return { status: 0, unreachable: cause?.code ?? cause?.name ?? (err as Error).name };
   }
-  if (res.ok) return { status: res.status };
+  if (res.ok) {
+    const answer = text ? (JSON.parse(text) as { signingSecret?: unknown }) : {};
+    return {
+      status: res.status,
+      ...(typeof answer.signingSecret === 'string' ? { signingSecret: answer.signingSecret } : {}),
+    };
+  }
   try {
     return { status: res.status, problem: JSON.parse(text) };
   } catch {
@@ -99,12 +109,20 @@ export async function seedDemo(opts: SeedDemoOptions): Promise<SeedDemoResult> {
     marketingUrl: opts.marketingUrl,
     warehouseTable: opts.warehouseTable,
   });
+  const signingKeys: Record<string, string> = {};
   for (const [systemId, body] of Object.entries(systems)) {
     const r = await put(`${api}/v1/systems/${encodeURIComponent(systemId)}`, opts.operatorToken, body);
     if (r.status !== 200 && r.status !== 201) throw new SeedError(`PUT /v1/systems/${systemId}`, r.status, describe(r));
+    if (r.signingSecret) signingKeys[systemId] = r.signingSecret;
   }
 
-  const result: SeedDemoResult = { systems: Object.keys(systems).length, created: 0, updated: 0, keptErased: [] };
+  const result: SeedDemoResult = {
+    systems: Object.keys(systems).length,
+    created: 0,
+    updated: 0,
+    keptErased: [],
+    signingKeys,
+  };
   const queue = [...opts.customers];
   let failure: SeedError | undefined;
   const worker = async () => {

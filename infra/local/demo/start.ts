@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { signDevToken } from '../dev-issuer.ts';
-import type { LocalRuntime } from '../runtime.ts';
+import { allowLocalSystem, type LocalRuntime } from '../runtime.ts';
 import { createCoreBankingTable, seedCoreBanking } from './core-banking.ts';
 import { startDemoCrm, type DemoCrm } from './crm-service.ts';
 import { closeSqlPools } from '#adapters/connectors/sql-dialects.ts';
@@ -13,13 +13,17 @@ import {
   coreBankingRecords,
   crmRecords,
   demoCustomers,
+  CRM_SYSTEM_ID,
   describeCustomers,
+  MARKETING_SYSTEM_ID,
   marketingRecords,
   warehouseRecords,
   withWarehouse,
   type DemoCustomer,
 } from './customers.ts';
 import { seedDemo, type SeedDemoResult } from './seed.ts';
+import { LocalKeyFiles } from '#adapters/connectors/local-key-files.ts';
+import { issuedKeyRef } from '#core/connectors/signing-keys.ts';
 import { CORE_BANKING_TABLE, WAREHOUSE_CONNECTION_REF } from './systems.ts';
 import { seedWarehouse, type DemoWarehouse } from './warehouse.ts';
 import { walkthrough } from './walkthrough.ts';
@@ -61,18 +65,18 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
   const seed = opts.seed ?? 42;
   const drawn = demoCustomers(seed, opts.customers ?? 60);
   const customers = opts.warehouse ? withWarehouse(drawn) : drawn;
-  const secret = runtime.env.CONNECTOR_SIGNING_SECRET;
-  if (!secret) throw new Error('the runtime has no CONNECTOR_SIGNING_SECRET for the demo CRM');
+  // consent.changed is signed with the deployment's key; each service's webhook key is issued at registration.
+  const eventsSecret = runtime.env.CONNECTOR_SIGNING_SECRET;
+  if (!eventsSecret) throw new Error('the runtime has no CONNECTOR_SIGNING_SECRET for consent.changed');
 
   const crm = await startDemoCrm({
     port: opts.crmPort,
-    secret,
+    eventsSecret,
     records: crmRecords(customers),
     persistPath: opts.persist ? path.join(opts.persist, 'demo-crm.json') : undefined,
   });
   const marketing = await startDemoCrm({
     port: opts.marketingPort,
-    secret,
     records: marketingRecords(customers),
     persistPath: opts.persist ? path.join(opts.persist, 'demo-marketing.json') : undefined,
     hashKey: 'demo-marketing-own-hash-key',
@@ -81,6 +85,8 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
     await crm.stop();
     throw err;
   });
+  // Systems this runtime started itself: the only loopback ports it calls.
+  for (const service of [crm, marketing]) allowLocalSystem(service.url);
   // The CRM subscribes to consent.changed (the local publisher reads this at each publish).
   process.env.CONSENT_SUBSCRIBERS = `${crm.baseUrl}/events`;
   let warehouse: DemoWarehouse | undefined;
@@ -120,6 +126,17 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
       ...(warehouse ? { warehouseTable: warehouse.table } : {}),
       customers,
     });
+    // Each service takes the key it was issued, as its operator would from the registration's answer
+    // (a persisted run registered them before: the key is where the runtime keeps it).
+    const keys = new LocalKeyFiles(runtime.env.CONNECTOR_KEYS_DIR!);
+    for (const [systemId, service] of [
+      [CRM_SYSTEM_ID, crm],
+      [MARKETING_SYSTEM_ID, marketing],
+    ] as const) {
+      const key = seeded.signingKeys[systemId] ?? keys.read(issuedKeyRef(systemId))?.current;
+      if (!key) throw new Error(`the demo system ${systemId} was issued no signing key`);
+      service.useSecret(key);
+    }
     const erased = seeded.keptErased.length ? `; ${seeded.keptErased.length} kept erased from an earlier run` : '';
     return {
       crm,

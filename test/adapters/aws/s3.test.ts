@@ -28,7 +28,7 @@ beforeAll(async () => {
   keyArn = stack.arn(stack.ofType('AWS::KMS::Key')[0]!);
   s3 = new S3Client(moto.clientConfig);
   await composeWith({ REPORT_BUCKET: buckets.reports, DIGEST_BUCKET: buckets.digests });
-}, 120_000);
+}, 240_000);
 afterAll(async () => {
   restore?.();
   resetDeps();

@@ -40,11 +40,14 @@ afterAll(async () => {
 
 /** A webhook that records the signature header of each call and answers as a connected system. */
 async function webhook() {
-  const seen: { signature: string; body: string }[] = [];
+  const seen: { signature: string; request: { method: string; path: string; body: string } }[] = [];
   const server = createServer(async (req: IncomingMessage, res) => {
     let body = '';
     for await (const chunk of req) body += chunk;
-    seen.push({ signature: String(req.headers[SIGNATURE_HEADER]), body });
+    seen.push({
+      signature: String(req.headers[SIGNATURE_HEADER]),
+      request: { method: req.method ?? 'POST', path: req.url ?? '/', body },
+    });
     const call = JSON.parse(body);
     res.writeHead(200, { 'content-type': 'application/json' }).end(
       JSON.stringify({
@@ -95,10 +98,14 @@ describe("a system's key in Secrets Manager (moto)", () => {
         idempotencyKey: 'R1:crm-moto:erase',
       });
       expect(hook.seen).toHaveLength(1);
-      expect(verifySignature('key-after-rotation-0002', hook.seen[0]!.body, hook.seen[0]!.signature)).toBe(true);
-      expect(verifySignature('key-before-rotation-0001', hook.seen[0]!.body, hook.seen[0]!.signature)).toBe(false);
+      expect(verifySignature('key-after-rotation-0002', hook.seen[0]!.request, hook.seen[0]!.signature)).toBe(true);
+      expect(verifySignature('key-before-rotation-0001', hook.seen[0]!.request, hook.seen[0]!.signature)).toBe(false);
 
-      const body = JSON.stringify({ status: 'succeeded' });
+      const body = {
+        method: 'POST',
+        path: '/v1/callbacks/R1/crm-moto',
+        body: JSON.stringify({ status: 'succeeded' }),
+      };
       const keys = await after.keys('http', 'crm-moto');
       for (const signer of ['key-after-rotation-0002', 'key-before-rotation-0001'])
         expect(keys.some((k) => verifySignature(k, body, sign(signer, body)))).toBe(true);

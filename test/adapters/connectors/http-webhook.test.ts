@@ -50,7 +50,11 @@ beforeAll(async () => {
     received.push({
       path,
       body,
-      signed: verifySignature(secret, body, req.headers[SIGNATURE_HEADER] as string | undefined),
+      signed: verifySignature(
+        secret,
+        { method: req.method!, path: req.url!, body },
+        req.headers[SIGNATURE_HEADER] as string | undefined,
+      ),
       socket: sockets.get(req.socket)!,
     });
     behaviours[path](req, res, JSON.parse(body));

@@ -187,13 +187,16 @@ describe('across a rotation: the keys a callback may be signed with', () => {
 describe('the connectors, with their secrets in Secrets Manager', () => {
   let server: Server;
   let url: string;
-  const signatures: { header: string | undefined; body: string }[] = [];
+  const signatures: { header: string | undefined; signed: { method: string; path: string; body: string } }[] = [];
   beforeAll(async () => {
     server = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const body = Buffer.concat(chunks).toString('utf8');
-      signatures.push({ header: req.headers[SIGNATURE_HEADER] as string | undefined, body });
+      signatures.push({
+        header: req.headers[SIGNATURE_HEADER] as string | undefined,
+        signed: { method: req.method!, path: req.url!, body },
+      });
       const call = JSON.parse(body);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
@@ -239,8 +242,8 @@ describe('the connectors, with their secrets in Secrets Manager', () => {
     const s = vendor('vendor_x');
     await connectorFor(s, secrets).execute(work(s));
     const last = signatures.at(-1)!;
-    expect(verifySignature('vendor-x-key-from-secrets-manager', last.body, last.header)).toBe(true);
-    expect(verifySignature('deployment-wide-key', last.body, last.header)).toBe(false);
+    expect(verifySignature('vendor-x-key-from-secrets-manager', last.signed, last.header)).toBe(true);
+    expect(verifySignature('deployment-wide-key', last.signed, last.header)).toBe(false);
     expect(await signingSecretOf(s, secrets)).toBe('vendor-x-key-from-secrets-manager');
   });
 

@@ -196,7 +196,7 @@ describe('shared call slots', () => {
       resetDeps();
       const input = systemInputSchema.parse({
         name: 'crm',
-        connector: { kind: 'http', url },
+        connector: { kind: 'http', url, sharedSecret: true },
         capabilities: ['erase'],
         fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
         concurrency: 2,

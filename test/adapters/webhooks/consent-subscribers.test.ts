@@ -32,7 +32,11 @@ beforeAll(async () => {
     const body = Buffer.concat(chunks).toString('utf8');
     received.push({
       path: req.url!,
-      signed: verifySignature(secret, body, req.headers[SIGNATURE_HEADER] as string | undefined),
+      signed: verifySignature(
+        secret,
+        { method: req.method!, path: req.url!, body },
+        req.headers[SIGNATURE_HEADER] as string | undefined,
+      ),
       body,
     });
     const script = scripts.get(req.url!) ?? [200];

@@ -14,7 +14,7 @@ import { submitRequest } from '#core/requests/submit-request.ts';
 import { prepareStep } from '#core/requests/workflow.ts';
 import type { Actor } from '#core/shared/actor.ts';
 import { fixedClock } from '#core/shared/clock.ts';
-import { ConflictError, InvalidInputError } from '#core/shared/errors.ts';
+import { ConflictError, InvalidInputError, UnverifiedOutcomeError } from '#core/shared/errors.ts';
 import {
   FakeAuditLog,
   FakeConnectors,
@@ -225,6 +225,31 @@ describe('an async system', () => {
     ).rejects.toBeInstanceOf(InvalidInputError);
     expect((await requests.getTask(requestId, 'marketing'))!.state).toBe('waiting');
     expect(workflow.answers.size).toBe(0);
+  });
+
+  it('a succeeded callback the read-back disproves: a 4xx kind, the step fails as unverified, the disagreement audited', async () => {
+    connectors.set('marketing', {
+      kind: 'succeed',
+      verification: { verified: false, remaining: ['email'], method: 'webhook-verify' },
+    });
+    await awaitSystemStep(deps, { requestId, systemId: 'marketing', taskToken: 'tok-1' });
+    const refused = await acceptSystemCallback(deps, requestId, 'marketing', callbackOf()).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(UnverifiedOutcomeError);
+    expect(refused).toMatchObject({ extensions: { remaining: ['email'] } });
+    expect(workflow.answers.get('tok-1')).toEqual({
+      kind: 'failure',
+      error: 'UnverifiedOutcome',
+      cause: 'read-back found fields not erased: email',
+    });
+    expect((await requests.getTask(requestId, 'marketing'))!.state).not.toBe('succeeded');
+    const events = (await audit.stream(`request:${requestId}`)).filter((e) => e.action === 'request.system_unverified');
+    expect(events).toHaveLength(1);
+    expect(events[0]!.details).toEqual({
+      action: 'erase',
+      claimed: 'succeeded',
+      remaining: ['email'],
+      verification: 'webhook-verify',
+    });
   });
 
   it('a callback before the step waits is a conflict', async () => {

@@ -1,6 +1,6 @@
 /**
- * A signed callback is the system named in its path only when its signature over the raw body is
- * fresh and made with one of that system's keys: across a rotation the current key or the one it
+ * A signed callback is the system named in its path only when its signature over the method, the
+ * callback's path (request and system) and the raw body is fresh and made with one of that system's keys: across a rotation the current key or the one it
  * replaced, and a key rotated in since the keys were read is found by reading them again.
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
@@ -13,6 +13,9 @@ import { actorFor, type CallbackKeys } from '#handlers/middleware/auth.ts';
 
 const callbackRoute = (routeTable as readonly RouteSpec[]).find((r) => r.auth === 'hmac')!;
 const body = JSON.stringify({ idempotencyKey: 'R1:vendor-x:erase:erase', status: 'succeeded' });
+/** Signed as the system signs: POST, its callback path, the body. */
+const signed = (key: string, b = body, at?: Date, path = '/v1/callbacks/R1/vendor-x') =>
+  sign(key, { method: 'POST', path, body: b }, at);
 const callback = (header: string | undefined, isBase64Encoded = false) =>
   ({
     pathParameters: { requestId: 'R1', systemId: 'vendor-x' },
@@ -43,7 +46,7 @@ describe('who a signed callback is', () => {
     },
   ])('$rule: the system', async ({ held, fresh, signer, lookups }) => {
     const { keys, asked } = keysOf(held, fresh);
-    expect(await actorFor(callbackRoute, callback(sign(signer, body)), keys)).toEqual({
+    expect(await actorFor(callbackRoute, callback(signed(signer)), keys)).toEqual({
       role: 'connected-system',
       principal: 'vendor-x',
     });
@@ -51,15 +54,23 @@ describe('who a signed callback is', () => {
   });
 
   it('a body sent base64-encoded is checked as the bytes it stands for', async () => {
-    expect(await actorFor(callbackRoute, callback(sign('new', body), true), keysOf(['new']).keys)).toMatchObject({
+    expect(await actorFor(callbackRoute, callback(signed('new'), true), keysOf(['new']).keys)).toMatchObject({
       principal: 'vendor-x',
     });
   });
 
   it.each([
-    { rule: 'signed with any other key', header: sign('someone-else', body) },
-    { rule: 'signed over another body', header: sign('new', `${body} `) },
-    { rule: 'signed more than 5 minutes ago', header: sign('new', body, new Date(Date.now() - 6 * 60_000)) },
+    { rule: 'signed with any other key', header: signed('someone-else') },
+    { rule: 'signed over another body', header: signed('new', `${body} `) },
+    { rule: 'signed more than 5 minutes ago', header: signed('new', body, new Date(Date.now() - 6 * 60_000)) },
+    {
+      rule: "signed for another request's callback",
+      header: signed('new', body, undefined, '/v1/callbacks/R2/vendor-x'),
+    },
+    {
+      rule: "signed for another system's callback (a key it shares with it)",
+      header: signed('new', body, undefined, '/v1/callbacks/R1/crm'),
+    },
     { rule: 'not signed', header: undefined },
   ])('$rule: refused (401)', async ({ header }) => {
     await expect(actorFor(callbackRoute, callback(header), keysOf(['new', 'old']).keys)).rejects.toBeInstanceOf(
@@ -68,7 +79,7 @@ describe('who a signed callback is', () => {
   });
 
   it('a system with no keys (unknown, or not an http system) is refused', async () => {
-    await expect(actorFor(callbackRoute, callback(sign('new', body)), keysOf([]).keys)).rejects.toBeInstanceOf(
+    await expect(actorFor(callbackRoute, callback(signed('new')), keysOf([]).keys)).rejects.toBeInstanceOf(
       UnauthenticatedError,
     );
   });

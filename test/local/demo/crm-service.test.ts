@@ -30,9 +30,12 @@ afterEach(async () => {
 const erasable = () =>
   system.fields.filter((f) => f.strategy !== 'retain').map((f) => ({ name: f.name, strategy: f.strategy }));
 
+/** What Custodian signs for a call to the CRM's webhook. */
+const atWebhook = (body: string) => ({ method: 'POST', path: '/webhook', body });
+
 function call(body: Record<string, unknown>, opts: { secret?: string; header?: string | null; raw?: string } = {}) {
   const text = opts.raw ?? JSON.stringify(body);
-  const header = opts.header === null ? undefined : (opts.header ?? sign(opts.secret ?? secret, text));
+  const header = opts.header === null ? undefined : (opts.header ?? sign(opts.secret ?? secret, atWebhook(text)));
   return fetch(crm.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(header ? { [SIGNATURE_HEADER]: header } : {}) },
@@ -77,13 +80,24 @@ describe('demo CRM: the webhook contract', () => {
     expect((await call(body, { secret: 'another-secret-entirely' })).status).toBe(401);
     expect((await call(body, { header: null })).status).toBe(401);
     expect(
-      (await call(body, { header: sign(secret, JSON.stringify(body), new Date(Date.now() - 600_000)) })).status,
+      (await call(body, { header: sign(secret, atWebhook(JSON.stringify(body)), new Date(Date.now() - 600_000)) }))
+        .status,
     ).toBe(401);
     // Signed for one body, sent with another.
     const tampered = JSON.stringify({ ...body, subject: { localId: 'CRM-2' } });
-    expect((await call(body, { raw: tampered, header: sign(secret, JSON.stringify(body)) })).status).toBe(401);
+    expect((await call(body, { raw: tampered, header: sign(secret, atWebhook(JSON.stringify(body))) })).status).toBe(
+      401,
+    );
+    // Signed for another path (the events route) or method.
+    const text = JSON.stringify(body);
+    expect((await call(body, { header: sign(secret, { method: 'POST', path: '/events', body: text }) })).status).toBe(
+      401,
+    );
+    expect((await call(body, { header: sign(secret, { method: 'PUT', path: '/webhook', body: text }) })).status).toBe(
+      401,
+    );
     expect(snapshot()).toBe(before);
-    expect(crm.stats()).toMatchObject({ rejected: 4, applied: 0 });
+    expect(crm.stats()).toMatchObject({ rejected: 6, applied: 0 });
     // A later good call with the same key still applies: refusals claimed nothing.
     expect((await call(body)).status).toBe(200);
     expect(crm.store.get('CRM-1')?.firstName).toBe('[REDACTED]');
@@ -280,7 +294,7 @@ describe('demo CRM persistence', () => {
     const body = eraseBody('CRM-1', 'persist-key');
     const text = JSON.stringify(body);
     const post = (url: string) =>
-      fetch(url, { method: 'POST', headers: { [SIGNATURE_HEADER]: sign(secret, text) }, body: text });
+      fetch(url, { method: 'POST', headers: { [SIGNATURE_HEADER]: sign(secret, atWebhook(text)) }, body: text });
     const answer = await (await post(first.url)).json();
     await first.stop();
 

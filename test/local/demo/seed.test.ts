@@ -61,7 +61,7 @@ describe('seedDemo', () => {
   it('registers both systems as operator, then upserts every customer as steward, 8 at a time', async () => {
     const api = await stubApi((s) => ({ status: s.path.endsWith('C000003') ? 200 : 201 }));
     const result = await seedDemo({ ...base, apiUrl: `${api.url}/` });
-    expect(result).toEqual({ systems: 2, created: 29, updated: 1, keptErased: [] });
+    expect(result).toEqual({ systems: 2, created: 29, updated: 1, keptErased: [], signingKeys: {} });
 
     const systems = api.seen.filter((s) => s.path.startsWith('/v1/systems/'));
     expect(systems.map((s) => s.path)).toEqual(['/v1/systems/crm', '/v1/systems/core-banking']);
@@ -107,7 +107,13 @@ describe('seedDemo', () => {
           : { status: 201 },
     );
     const result = await seedDemo({ ...base, apiUrl: api.url, concurrency: 3 });
-    expect(result).toEqual({ systems: 2, created: 28, updated: 0, keptErased: ['C000002', 'C000005'] });
+    expect(result).toEqual({
+      systems: 2,
+      created: 28,
+      updated: 0,
+      keptErased: ['C000002', 'C000005'],
+      signingKeys: {},
+    });
     expect(api.maxInFlight()).toBeLessThanOrEqual(3);
   });
 
