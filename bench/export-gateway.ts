@@ -4,7 +4,7 @@
  * the parent over IPC: `{ url }` once listening, then `reset` and `report`. Live heap is sampled after
  * a forced GC (run with --expose-gc) every 250 ms: what the process holds, not garbage awaiting GC.
  */
-import '#infra/local/polyfills.ts';
+import '#infra/local/lambda-streaming.ts';
 import { startGateway } from '#infra/local/gateway.ts';
 
 const gateway = await startGateway({ port: 0 });

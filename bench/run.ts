@@ -3,7 +3,7 @@
  * measured in the same run on the same emulators (these machines are noisy; absolute times are
  * context only). One row per bench module; each module exports `run(opts): Promise<BenchResult[]>`.
  */
-import '#infra/local/polyfills.ts';
+import '#infra/local/lambda-streaming.ts';
 
 // A log line per call to a terminal is not CloudWatch: the benches measure the code, logs at warn.
 process.env.LOG_LEVEL ??= 'warn';

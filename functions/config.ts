@@ -26,6 +26,15 @@ export const configSchema = z.object({
   AUDIT_SIGNING_KEY_ID: z.string().min(1).optional(),
   /** The audit key locally: an ECC P-256 private key (PKCS#8 PEM) from the local secrets file. */
   AUDIT_SIGNING_KEY: z.string().min(100).optional(),
+  /**
+   * The token claim that holds a customer's ecifId: the user pool's immutable `custom:ecifId`, put in
+   * ID and access tokens by the pre-token-generation trigger. `sub` only where the deployment's identity
+   * provider's subject is the customer number (a federated bank IdP): Cognito's own `sub` is a UUID.
+   */
+  CUSTOMER_ID_CLAIM: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/)
+    .default('custom:ecifId'),
   /** Pepper for the identity index HMAC. Locally an env value; in AWS fetched from Secrets Manager by ARN. */
   IDENTIFIER_PEPPER: z.string().min(16).optional(),
   IDENTIFIER_PEPPER_SECRET_ARN: z.string().min(1).optional(),

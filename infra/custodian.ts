@@ -56,6 +56,7 @@ export function buildApp(app: App, opts: BuildAppOptions = {}): CustodianStacks 
     logLevel: opts.logLevel,
     sesFrom: opts.sesFrom ?? (app.node.tryGetContext('custodian:sesFrom') as string | undefined),
     holidays: app.node.tryGetContext('custodian:holidays') as string | undefined,
+    customerIdClaim: app.node.tryGetContext('custodian:customerIdClaim') as string | undefined,
     deployment: app.node.tryGetContext('custodian:deployment') as string | undefined,
     maxConcurrency: maxConcurrencyFrom(opts.maxConcurrency ?? app.node.tryGetContext(MAX_CONCURRENCY_CONTEXT)),
     webSignInUrl: app.node.tryGetContext('custodian:webSignInUrl') as string | undefined,

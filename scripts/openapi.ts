@@ -1,6 +1,6 @@
 /** `npm run openapi`: writes docs/openapi.json from the route table and its zod schemas. */
 // The streamed route's module asks for Lambda's `awslambda` as it loads: the local one stands in.
-import '#infra/local/polyfills.ts';
+import '#infra/local/lambda-streaming.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { openApiDocument } from '#handlers/http/openapi/document.ts';
 import { routeContracts } from '#handlers/http/openapi/contracts.ts';

@@ -7,7 +7,7 @@
  * equals the latest event of its ledger, every audit chain verifies. Prints the counts; exits 1 on
  * any broken invariant. Not in `npm test`: it runs for minutes.
  */
-import '#infra/local/polyfills.ts';
+import '#infra/local/lambda-streaming.ts';
 import { parseArgs } from 'node:util';
 import { verifySealed } from '#core/audit/event.ts';
 import type { LedgerEvent } from '#core/consent/consent.ts';

@@ -44,6 +44,7 @@ import type { RequestWorkflow } from '#core/requests/ports.ts';
 import { systemClock } from '#core/shared/clock.ts';
 import { ConfigurationError } from '#core/shared/errors.ts';
 import { pageCursors } from '#core/shared/page-cursor.ts';
+import { captureClient, tracedConnector } from './middleware/tracing.ts';
 
 /** A port whose adapter module loads on its first call (every port method is async). */
 function lazyPort<T extends object>(load: () => Promise<T>): T {
@@ -63,11 +64,17 @@ function lazyPort<T extends object>(load: () => Promise<T>): T {
   });
 }
 
-const secretValue = async (arn: string) => (await import('#adapters/secrets.ts')).secretValue(arn);
+// Every SDK client is captured by the tracer: its calls are X-Ray subsegments in AWS (a no-op locally).
+const secretsManager = async () =>
+  captureClient(new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({}));
+const secretValue = async (arn: string) =>
+  (await import('#adapters/secrets.ts')).secretValue(arn, await secretsManager());
 
-// Path-style addressing where an S3 endpoint is set (s3rver locally).
+// Path-style addressing where an S3 endpoint is set (s3rver, moto).
 const s3 = async () =>
-  new (await import('@aws-sdk/client-s3')).S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+  captureClient(
+    new (await import('@aws-sdk/client-s3')).S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }),
+  );
 
 async function build() {
   const env = config();
@@ -75,7 +82,7 @@ async function build() {
     ? await secretValue(env.IDENTIFIER_PEPPER_SECRET_ARN)
     : env.IDENTIFIER_PEPPER;
   if (!pepper) throw new ConfigurationError('IDENTIFIER_PEPPER or IDENTIFIER_PEPPER_SECRET_ARN');
-  const db = documentClient();
+  const db = captureClient(documentClient());
   const clock = systemClock;
   // Every paged route's cursor is sealed with a key derived from the pepper (core/shared/page-cursor.ts).
   const cursors = pageCursors(createHmac('sha256', pepper).update('custodian/page-cursor').digest('hex'));
@@ -94,6 +101,7 @@ async function build() {
     // Systems' own secrets: the environment, the local key files, else Secrets Manager under the deployment's prefix (read on first use).
     systemSecrets: new SystemSecrets({
       prefix: env.CONNECTOR_SECRETS_PREFIX,
+      client: lazyPort(secretsManager),
       ...(keyFiles ? { files: keyFiles } : {}),
     }),
     addresses,
@@ -108,7 +116,7 @@ async function build() {
             import('#adapters/connectors/secrets-manager-keys.ts'),
             import('@aws-sdk/client-secrets-manager'),
           ]);
-          return new SecretsManagerKeyVault(new SecretsManagerClient({}), env.CONNECTOR_SECRETS_PREFIX!);
+          return new SecretsManagerKeyVault(captureClient(new SecretsManagerClient({})), env.CONNECTOR_SECRETS_PREFIX!);
         })
       : undefined);
   const outbox: Outbox =
@@ -120,7 +128,7 @@ async function build() {
             import('#adapters/outbox/ses-outbox.ts'),
             import('@aws-sdk/client-sesv2'),
           ]);
-          return new SesOutbox(new SESv2Client({}), env.SES_FROM);
+          return new SesOutbox(captureClient(new SESv2Client({})), env.SES_FROM);
         });
   const workflow: RequestWorkflow = lazyPort(async () => {
     const [{ StepFunctionsRequestWorkflow }, { SFNClient }] = await Promise.all([
@@ -128,7 +136,7 @@ async function build() {
       import('@aws-sdk/client-sfn'),
     ]);
     // Answering a waiting step needs only its token; starting one needs the state machine.
-    return new StepFunctionsRequestWorkflow(new SFNClient({}), env.STATE_MACHINE_ARN);
+    return new StepFunctionsRequestWorkflow(captureClient(new SFNClient({})), env.STATE_MACHINE_ARN);
   });
   const loadFiles: LoadFiles = lazyPort(async () => {
     if (!env.REPORT_BUCKET) throw new Error('invalid configuration: REPORT_BUCKET');
@@ -153,7 +161,7 @@ async function build() {
           import('#adapters/eventbridge/consent-changes.ts'),
           import('@aws-sdk/client-eventbridge'),
         ]);
-        return new EventBridgeConsentChanges(new EventBridgeClient({}), env.CONSENT_EVENT_BUS!);
+        return new EventBridgeConsentChanges(captureClient(new EventBridgeClient({})), env.CONSENT_EVENT_BUS!);
       })
     : signingSecret
       ? new WebhookConsentChanges(signingSecret)
@@ -248,7 +256,8 @@ async function build() {
     verificationRunner,
     auditSigner,
     // At most the system's registered `concurrency` calls in flight to it, starts spaced by its rate (adapters/connectors/concurrency.ts).
-    connectorFor: (system: ConnectedSystem) => limitConcurrency(system, connectorFor(system, secrets), callGate),
+    connectorFor: (system: ConnectedSystem) =>
+      limitConcurrency(system, tracedConnector(connectorFor(system, secrets), system.systemId), callGate),
     /** The keys a system may sign its callbacks with (its own by reference, or the deployment's when it opted in); none for an unknown system. */
     callbackKeysFor: async (systemId: string, opts: { fresh?: boolean } = {}) => {
       // Checked before the path is validated: a malformed id is an unknown system, never a lookup.

@@ -9,7 +9,7 @@ import { ArnFormat, Aws, type CfnResource, Duration, Fn, Stack, Validations } fr
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -25,6 +25,22 @@ import { grantSystemKeyIssuing } from './system-keys.ts';
 
 /** The repository root: entries and the lock file are resolved from here. */
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** How every handler is bundled (the API's, the tasks', the user pool's trigger). */
+export const handlerBundling = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  mainFields: ['module', 'main'],
+  // Some CommonJS dependencies call require(); ESM has none until we define it.
+  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+  // Everything is bundled, the AWS SDK included: the versions in package-lock.json are the ones
+  // that run, not whichever SDK the Lambda runtime happens to ship.
+  externalModules: [],
+  bundleAwsSDK: true,
+  forceDockerBundling: false,
+} satisfies BundlingOptions;
 
 /** Metadata on each AWS::Lambda::Function: `http:<handler>` or `task:<StateName>`. */
 export const FUNCTION_METADATA_KEY = 'custodian:function';
@@ -251,20 +267,7 @@ export class CustodianFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: environment as Record<string, string>,
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        // Some CommonJS dependencies call require(); ESM has none until we define it.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        // Everything is bundled, the AWS SDK included: the versions in package-lock.json are the ones
-        // that run, not whichever SDK the Lambda runtime happens to ship.
-        externalModules: [],
-        bundleAwsSDK: true,
-        forceDockerBundling: false,
-      },
+      bundling: handlerBundling,
     });
     (this.fn.node.defaultChild as CfnResource).addMetadata(FUNCTION_METADATA_KEY, `${props.kind}:${props.name}`);
     // X-Ray: each invocation traced. Set on the resource, with AWS's write-only X-Ray policy, rather than

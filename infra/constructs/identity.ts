@@ -10,7 +10,9 @@ import { CfnOutput, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { machineRoles, roles } from '#handlers/http/routes.ts';
+import { ECIF_ID_ATTRIBUTE } from '#core/ecif/customer-claim.ts';
 import { pascal } from './names.ts';
+import { CustomerTokenClaims } from './token-claims.ts';
 
 export interface CustodianIdentityProps {
   /** @default RemovalPolicy.RETAIN */
@@ -45,6 +47,14 @@ export class CustodianIdentity extends Construct {
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       featurePlan: cognito.FeaturePlan.PLUS,
       standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      // The customer number: set when the account is created, never changed (a new number is a new account).
+      customAttributes: {
+        [ECIF_ID_ATTRIBUTE.replace(/^custom:/, '')]: new cognito.StringAttribute({
+          minLen: 1,
+          maxLen: 64,
+          mutable: false,
+        }),
+      },
       deletionProtection: (props.removalPolicy ?? RemovalPolicy.RETAIN) === RemovalPolicy.RETAIN,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
@@ -58,9 +68,13 @@ export class CustodianIdentity extends Construct {
       });
     }
 
+    // The customer number into ID and access tokens (functions/handlers/identity/pre-token-generation.ts).
+    new CustomerTokenClaims(this, 'TokenClaims', { userPool: this.userPool });
+
     this.client = this.userPool.addClient('AppClient', {
       // A public client (web pages, CLI): no secret; hosted-UI flows come with the web issue.
       generateSecret: false,
+      ...CustodianIdentity.peopleAttributes(),
       authFlows: { userSrp: true },
       disableOAuth: true,
       preventUserExistenceErrors: true,
@@ -105,6 +119,19 @@ export class CustodianIdentity extends Construct {
       value: `${domain.baseUrl()}/oauth2/token`,
       description: 'Machine clients get their tokens here (grant_type=client_credentials)',
     });
+  }
+
+  /**
+   * What a people's client (this one, the web pages') may read and write: it reads the customer
+   * number, never writes it; only an admin call (steward, operator) sets it, once.
+   */
+  static peopleAttributes() {
+    return {
+      readAttributes: new cognito.ClientAttributes()
+        .withStandardAttributes({ email: true, emailVerified: true })
+        .withCustomAttributes(ECIF_ID_ATTRIBUTE.replace(/^custom:/, '')),
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ locale: true, timezone: true }),
+    };
   }
 
   /** Every client whose tokens the API accepts (the JWT audience). */

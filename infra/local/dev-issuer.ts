@@ -2,7 +2,8 @@
  * The local dev JWT issuer. It signs with a FIXED ES256 key pair committed in the repository
  * (dev-issuer-key.json): a LOCAL DEV KEY, public on purpose, trusted only by the local gateway
  * on 127.0.0.1 and never configured in AWS (the deployed HTTP API trusts Cognito).
- * Tokens look like Cognito's: the role is in `cognito:groups: [role]` and in `scope`.
+ * Tokens look like Cognito's: the role is in `cognito:groups: [role]` and in `scope`; a customer's
+ * ecifId is in `custom:ecifId`, as the pool's pre-token-generation trigger puts it.
  */
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
@@ -10,7 +11,7 @@ import { roles, type Role } from '#handlers/http/routes.ts';
 
 export const DEV_ISSUER = 'custodian-local-dev';
 export const DEV_AUDIENCE = 'custodian-api';
-/** The demo customer's ecifId: the default `sub` of a customer token. */
+/** The demo customer's ecifId: the default `sub` and `custom:ecifId` of a customer token. */
 export const DEMO_CUSTOMER_ECIF_ID = 'C000001';
 
 interface KeyFile {
@@ -45,6 +46,8 @@ let privateKey: ReturnType<typeof importJWK> | undefined;
 export interface DevTokenOptions {
   role: Role;
   sub?: string;
+  /** A customer's `custom:ecifId` claim. @default `sub` */
+  ecifId?: string;
   /** Default 12 hours. Negative values make an already expired token (tests). */
   ttlSeconds?: number;
   /** Extra or overriding claims (tests: wrong iss/aud). */
@@ -63,6 +66,7 @@ export async function signDevToken(opts: DevTokenOptions): Promise<string> {
     iss: DEV_ISSUER,
     aud: DEV_AUDIENCE,
     sub: opts.sub ?? defaultSubFor(opts.role),
+    ...(opts.role === 'customer' ? { 'custom:ecifId': opts.ecifId ?? opts.sub ?? DEMO_CUSTOMER_ECIF_ID } : {}),
     iat: Math.min(now, now + ttl),
     exp: now + ttl,
     ...opts.claims,

@@ -5,7 +5,7 @@
  *
  * The demo warehouse is the PostgreSQL server at WAREHOUSE_URL (table WAREHOUSE_TABLE) when set, else embedded PGlite.
  */
-import './polyfills.ts';
+import './lambda-streaming.ts';
 import { parseArgs } from 'node:util';
 import { roles } from '#handlers/http/routes.ts';
 import { startDemo } from './demo/start.ts';

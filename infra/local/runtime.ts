@@ -27,6 +27,7 @@ import {
   type ExecutionStatusChangeDetail,
   type LocalStepFunctions,
 } from './stepfunctions.ts';
+import { jwtVerifier, type TrustedIssuer } from '#handlers/middleware/auth.ts';
 import { DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.ts';
 import { inlineItemReaders } from './item-reader.ts';
 import { ECIF_LOAD_WORKFLOW } from '../constructs/ecif-load.ts';
@@ -55,6 +56,11 @@ export interface LocalRuntimeOptions {
   /** Replace the state machine's own timeout (tests: an execution that times out). */
   workflowTimeoutSeconds?: number;
   extraRoutes?: ExtraRoutes;
+  /**
+   * Trust this issuer (a Cognito user pool: moto's in the tests) instead of the local dev issuer: the
+   * gateway's authorizer and the handlers' own check take its tokens, and only its tokens.
+   */
+  identity?: TrustedIssuer;
   /** Serve the privacy center and the console (building web/dist when missing or stale). Default true. */
   webPages?: boolean;
   log?: (message: string) => void;
@@ -182,8 +188,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       CONNECTOR_KEYS_DIR: keysDir,
       // Loopback is called only on the ports of systems started here (allowLocalSystem), or any with `any`.
       CONNECTOR_LOOPBACK: process.env.CONNECTOR_LOOPBACK ?? '',
-      JWT_ISSUER: DEV_ISSUER,
-      JWT_AUDIENCE: DEV_AUDIENCE,
+      JWT_ISSUER: opts.identity?.issuer ?? DEV_ISSUER,
+      JWT_AUDIENCE: opts.identity ? (opts.identity.audiences ?? []).join(',') : DEV_AUDIENCE,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       // CloudWatch metric lines have no reader here.
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
@@ -229,10 +235,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const extraRoutes: ExtraRoutes | undefined = pages
       ? async (req, res) => (await pages(req, res)) || (extra ? extra(req, res) : false)
       : extra;
-    const gateway = await startGateway({ port: apiPort, extraRoutes, log });
+    const verifyToken = opts.identity && jwtVerifier(opts.identity);
+    const gateway = await startGateway({ port: apiPort, extraRoutes, log, verifyToken });
     stops.push(() => gateway.stop());
-    // Public routes check optional tokens against the issuer's JWKS, which the gateway serves.
-    env.JWKS_URL = `${gateway.url}/.well-known/jwks.json`;
+    // Public routes check optional tokens against the issuer's JWKS (the dev issuer's: the gateway serves it).
+    env.JWKS_URL = opts.identity?.jwksUrl ?? `${gateway.url}/.well-known/jwks.json`;
     // Async systems call back here.
     env.CALLBACK_BASE_URL = gateway.url;
     Object.assign(process.env, env);

@@ -19,10 +19,9 @@
  * Errors thrown by a handler are turned into the error Step Functions would see from Lambda:
  * the Error is the thrown error's `name` (Lambda's errorType) and the Cause is the Lambda error
  * JSON `{"errorType","errorMessage","trace"}`.
- *
- * Requires Promise.withResolvers: import infra/local/polyfills.ts first on Node 20.
  */
-import './polyfills.ts';
+// Handlers loaded here may stream: the Lambda runtime's `awslambda` global, ours locally.
+import './lambda-streaming.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

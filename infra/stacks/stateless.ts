@@ -25,7 +25,7 @@ import { CustodianAlarms } from '../constructs/alarms.ts';
 import { CustodianApi } from '../constructs/api.ts';
 import { pascal } from '../constructs/names.ts';
 import { CustodianFunction, taskResponseActions, type DataResources } from '../constructs/functions.ts';
-import type { CustodianIdentity } from '../constructs/identity.ts';
+import { CustodianIdentity } from '../constructs/identity.ts';
 import { PrivacyRequestWorkflow } from '../constructs/workflow.ts';
 import { EcifLoadWorkflow } from '../constructs/ecif-load.ts';
 import { loadTasks, type LoadTaskName } from '#handlers/tasks/load-tasks.ts';
@@ -46,6 +46,8 @@ export interface StatelessStackProps extends StackProps {
   readonly sesFrom?: string;
   /** Public holidays for deadlines (`YYYY-MM-DD,...`). */
   readonly holidays?: string;
+  /** The token claim of a customer's ecifId (CUSTOMER_ID_CLAIM). @default `custom:ecifId` */
+  readonly customerIdClaim?: string;
   /** The deployment decision tokens name as their audience (context `custodian:deployment`). */
   readonly deployment?: string;
   /** Systems executed at once per request. @default 40 */
@@ -93,6 +95,7 @@ export class StatelessStack extends Stack {
     this.webClient = new cognito.UserPoolClient(this, 'WebSignInClient', {
       userPool: props.identity.userPool,
       generateSecret: false,
+      ...CustodianIdentity.peopleAttributes(),
       supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
       oAuth: {
         // The pages are static: the token comes back in the URL fragment, for this tab's `state` only.
@@ -209,15 +212,18 @@ export class StatelessStack extends Stack {
         // Public routes verify an optional bearer token themselves, against the pool's keys; streamed
         // routes (behind the REST API, no authorizer there) verify the required one the same way, and
         // add the CORS headers the REST API does not.
-        environment:
-          spec.auth === 'public' || isStreamed(spec)
+        environment: {
+          // Where the deployment declares another claim for a customer's ecifId (docs/deploy.md).
+          ...(props.customerIdClaim ? { CUSTOMER_ID_CLAIM: props.customerIdClaim } : {}),
+          ...(spec.auth === 'public' || isStreamed(spec)
             ? {
                 JWT_ISSUER: issuer,
                 JWKS_URL: `${issuer}/.well-known/jwks.json`,
                 JWT_AUDIENCE: Fn.join(',', audiences),
                 ...(isStreamed(spec) ? { CORS_ALLOW_ORIGINS: this.web.url } : {}),
               }
-            : undefined,
+            : {}),
+        },
         // A streamed response may run as long as API Gateway streams one (15 minutes).
         ...(isStreamed(spec) ? { timeout: Duration.minutes(15) } : {}),
       });

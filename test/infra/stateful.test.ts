@@ -222,4 +222,27 @@ describe('identity', () => {
     }
     template.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
   });
+
+  it("a customer's ecifId is an immutable custom attribute its own app client may read, never write", () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      Schema: Match.arrayWith([Match.objectLike({ Name: 'ecifId', AttributeDataType: 'String', Mutable: false })]),
+    });
+    const [people] = resources(raw, 'AWS::Cognito::UserPoolClient').filter(([, r]) => !r.Properties!.GenerateSecret);
+    expect(people![1].Properties!.ReadAttributes).toContain('custom:ecifId');
+    expect(people![1].Properties!.WriteAttributes.length).toBeGreaterThan(0);
+    expect(people![1].Properties!.WriteAttributes).not.toContain('custom:ecifId');
+  });
+
+  it('the pre-token-generation trigger (V2) is the identity function, so the claim is in access tokens too', () => {
+    const fn = byMetadata(raw, 'custodian:function', 'identity:pre-token-generation');
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      LambdaConfig: {
+        PreTokenGenerationConfig: { LambdaArn: { 'Fn::GetAtt': [fn, 'Arn'] }, LambdaVersion: 'V2_0' },
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      TracingConfig: { Mode: 'Active' },
+    });
+  });
 });

@@ -3,7 +3,6 @@
  * `onExecutionEnded` hook, with the detail EventBridge would carry (what the runtime reconciles, as the
  * rule does in AWS); a success is not handed on, nor what the endpoint's own stop aborts.
  */
-import '#infra/local/polyfills.ts';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import {

@@ -1,4 +1,3 @@
-import '#infra/local/polyfills.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DescribeExecutionCommand,

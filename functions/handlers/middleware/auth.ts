@@ -6,11 +6,14 @@
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { config } from '#functions/config.ts';
 import type { Actor } from '#core/shared/actor.ts';
+import { ecifIdSchema } from '#core/ecif/customer.ts';
 import { SIGNATURE_HEADER, verifySignature } from '#core/connectors/signature.ts';
 import { callbackPath } from '#core/connectors/connector.ts';
 import { ForbiddenError, UnauthenticatedError } from '#core/shared/errors.ts';
 import { machineRoles, roles, type Role, type RouteSpec } from '../http/routes.ts';
+import { logger } from './logging.ts';
 
 export const anonymous: Actor = { role: 'anonymous', principal: 'anonymous' };
 
@@ -31,25 +34,47 @@ export function roleOf(claims: Record<string, unknown>): Role | undefined {
   return machineRoles.find((r) => scopes.includes(`custodian/${r}`));
 }
 
-let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+export interface TrustedIssuer {
+  issuer: string;
+  jwksUrl: string;
+  /** Client ids accepted as `aud` (ID tokens) or `client_id` (access tokens); none: any. */
+  audiences?: string[];
+}
 
-/** A bearer token checked as the HTTP API JWT authorizer does: signature (the issuer's JWKS), issuer, expiry, audience. */
+/**
+ * A token checked as the HTTP API JWT authorizer does: signature (the issuer's JWKS, RS256 or ES256),
+ * issuer, expiry, audience. The local gateway uses the same check when told to trust a user pool.
+ */
+export function jwtVerifier(trusted: TrustedIssuer): (token: string) => Promise<JWTPayload> {
+  const jwks = createRemoteJWKSet(new URL(trusted.jwksUrl));
+  return async (token) => {
+    const { payload } = await jwtVerify(token, jwks, { issuer: trusted.issuer, algorithms: ['RS256', 'ES256'] });
+    // As the HTTP API JWT authorizer: Cognito ID tokens name the client in `aud`, access tokens in `client_id`.
+    const audiences = [payload.aud, payload.client_id].flat().filter((a): a is string => typeof a === 'string');
+    if (trusted.audiences?.length && !trusted.audiences.some((a) => audiences.includes(a)))
+      throw new Error('the token is not for this API (aud / client_id)');
+    return payload;
+  };
+}
+
+let bearer: { key: string; verify: (token: string) => Promise<JWTPayload> } | undefined;
+
+/** A bearer token on a public or streamed route, checked against JWT_ISSUER, JWKS_URL and JWT_AUDIENCE. */
 export async function verifyBearer(header: string): Promise<JWTPayload> {
   const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
   const { JWKS_URL, JWT_ISSUER, JWT_AUDIENCE } = process.env;
   if (!token || !JWKS_URL || !JWT_ISSUER) throw new UnauthenticatedError('a valid bearer token is required');
-  jwks ??= createRemoteJWKSet(new URL(JWKS_URL));
-  let payload: JWTPayload;
+  const key = `${JWT_ISSUER} ${JWKS_URL} ${JWT_AUDIENCE ?? ''}`;
+  if (bearer?.key !== key)
+    bearer = {
+      key,
+      verify: jwtVerifier({ issuer: JWT_ISSUER, jwksUrl: JWKS_URL, audiences: JWT_AUDIENCE?.split(',') }),
+    };
   try {
-    ({ payload } = await jwtVerify(token, jwks, { issuer: JWT_ISSUER }));
+    return await bearer.verify(token);
   } catch {
     throw new UnauthenticatedError('the bearer token is not valid');
   }
-  // As the HTTP API JWT authorizer: Cognito ID tokens name the client in `aud`, access tokens in `client_id`.
-  const audiences = [payload.aud, payload.client_id].flat().filter((a): a is string => typeof a === 'string');
-  if (JWT_AUDIENCE && !JWT_AUDIENCE.split(',').some((a) => audiences.includes(a)))
-    throw new UnauthenticatedError('the bearer token is not valid');
-  return payload;
 }
 
 /** The keys a system may sign its callbacks with; `fresh`: read past the cache. */
@@ -97,10 +122,31 @@ export async function actorFor(
   }
   if (!claims) throw new UnauthenticatedError('a valid bearer token is required');
   const role = roleOf(claims);
-  const principal = typeof claims.sub === 'string' ? claims.sub : undefined;
-  if (!role || !principal) throw new ForbiddenError('the token carries no role this API knows');
+  if (!role) throw new ForbiddenError('the token carries no role this API knows');
   if (route.roles.length > 0 && !(route.roles as readonly string[]).includes(role)) {
     throw new ForbiddenError(`the role ${role} may not use this route`);
   }
+  const principal = role === 'customer' ? customerNumber(claims) : claims.sub;
+  if (typeof principal !== 'string' || !principal) throw new ForbiddenError('the token carries no subject');
   return { role, principal };
+}
+
+/**
+ * A customer is the ecifId in the configured claim (CUSTOMER_ID_CLAIM), never Cognito's own `sub`.
+ * Without it (an account created without the attribute, a trigger not attached) the customer is
+ * refused on every route: logged by claim name and token use, never the token or its values.
+ */
+function customerNumber(claims: Record<string, unknown>): string {
+  const claim = config().CUSTOMER_ID_CLAIM;
+  const value = claims[claim];
+  if (!ecifIdSchema.safeParse(value).success) {
+    logger.warn({
+      message: 'customer token without its customer number',
+      claim,
+      present: value !== undefined,
+      tokenUse: typeof claims.token_use === 'string' ? claims.token_use : 'unknown',
+    });
+    throw new ForbiddenError(`the customer token carries no ${claim} claim`);
+  }
+  return value as string;
 }

@@ -1,6 +1,6 @@
 /**
- * The one middy chain every HTTP route runs: log (no PII) -> problem details -> authorize (role
- * table) -> read and validate path, query and body with the route's zod schemas -> Idempotency-Key
+ * The one middy chain every HTTP route runs: trace (X-Ray) -> log (no PII) -> problem details -> authorize
+ * (role table) -> read and validate path, query and body with the route's zod schemas -> Idempotency-Key
  * (write routes) -> the use case.
  * Handlers are one line of wiring plus the use case they call.
  *
@@ -24,6 +24,7 @@ import { readJsonBody } from './json-body.ts';
 import { logger } from './logging.ts';
 import { problemOf, problemResponse } from './problem-details.ts';
 import { restApiCors, restApiEvent } from './rest-api.ts';
+import { annotateFrom, traceHandler, tracer } from './tracing.ts';
 
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -148,9 +149,18 @@ const chain = <B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType>(
     timeoutEarlyInMillis: 0,
     ...(streaming ? { executionMode: executionModeStreamifyResponse } : {}),
   });
+  m.use(traceHandler() as MiddlewareObj<Event, Result>);
   // Streamed rows sit behind a REST API: its events are read as v2 ones, and it adds no CORS headers.
   if (streaming) m.use(restApiCors()).use(problemDetails(route)).use(restApiEvent(route));
   else m.use(problemDetails(route));
+  // The route, and the request or system a path names (ids only), on the handler's subsegment.
+  m.use(
+    annotateFrom<Event>((event) => ({
+      requestId: event.pathParameters?.id ?? event.pathParameters?.requestId,
+      systemId: event.pathParameters?.systemId,
+    })),
+  );
+  m.use({ before: () => tracer.putAnnotation('route', `${route.method} ${route.path}`) });
   m.use(authorize(route)).use(validate(schemas, route));
   // Last before the use case: a key is scoped to the caller and compared over the validated request.
   if ('idempotent' in route && route.idempotent) m.use(idempotency(route, internal));

@@ -7,13 +7,14 @@ import { verifyDay } from '#core/audit/verify-day.ts';
 import { writeDailyDigest } from '#core/audit/verify-log.ts';
 import { deps } from '../deps.ts';
 import { logger } from '../middleware/logging.ts';
+import { tracedHandler } from '../middleware/tracing.ts';
 
 const scheduler = { role: 'system' as const, principal: 'audit-digest-schedule' };
 
 /** The verification whose days are the scheduled checks, one per digest. */
 export const DAILY = 'DAILY';
 
-export async function handler(event?: { day?: string }): Promise<{ day: string; hash: string; ok: boolean }> {
+async function run(event?: { day?: string }): Promise<{ day: string; hash: string; ok: boolean }> {
   const d = await deps();
   const day = event?.day ?? new Date(d.clock.now().getTime() - 86_400_000).toISOString().slice(0, 10);
   const digest = await writeDailyDigest(d, day, scheduler);
@@ -23,3 +24,5 @@ export async function handler(event?: { day?: string }): Promise<{ day: string; 
   logger.info({ message: 'audit digest', day, streams: digest.heads.length, verified: checked.ok });
   return { day, hash: digest.hash, ok: checked.ok };
 }
+
+export const handler = tracedHandler(run);

@@ -2,12 +2,15 @@
 import { sweepDeadlines } from '#core/requests/deadline-sweep.ts';
 import { deps } from '../deps.ts';
 import { logger } from '../middleware/logging.ts';
+import { tracedHandler } from '../middleware/tracing.ts';
 import { publishCounts } from '../middleware/metrics.ts';
 
-export async function handler(): Promise<Awaited<ReturnType<typeof sweepDeadlines>>> {
+async function run(): Promise<Awaited<ReturnType<typeof sweepDeadlines>>> {
   const d = await deps();
   const result = await sweepDeadlines(d, d.dueSoonDays);
   logger.info({ message: 'request deadlines', ...result });
   publishCounts({ requestsOverdue: result.openOverdue });
   return result;
 }
+
+export const handler = tracedHandler(run);

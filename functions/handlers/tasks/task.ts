@@ -1,11 +1,12 @@
 /**
  * The one wrapper every workflow task runs in: the composition root's ports, a PII-free log line,
- * and errors thrown by name so the state machine's Retry and Catch can match them.
+ * an X-Ray subsegment annotated with the request and system, and errors thrown by name so the state machine's Retry and Catch can match them.
  */
 import type { Context } from 'aws-lambda';
 import { deps, type Deps } from '../deps.ts';
 import { errorFields } from '../middleware/error-log.ts';
 import { logger } from '../middleware/logging.ts';
+import { tracedHandler } from '../middleware/tracing.ts';
 import type { LoadTaskName } from './load-tasks.ts';
 import type { AuditVerificationTaskName, TaskName } from './tasks.ts';
 
@@ -13,7 +14,7 @@ export function workflowTask<I, O>(
   name: TaskName | LoadTaskName | AuditVerificationTaskName,
   step: (deps: Deps, input: I) => Promise<O>,
 ) {
-  return async (input: I, _context?: Context): Promise<O> => {
+  const run = tracedHandler(async (input: I): Promise<O> => {
     const started = Date.now();
     try {
       const output = await step(await deps(), input);
@@ -29,5 +30,6 @@ export function workflowTask<I, O>(
       });
       throw err;
     }
-  };
+  });
+  return (input: I, context?: Context): Promise<O> => run(input, context);
 }

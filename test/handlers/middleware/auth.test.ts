@@ -4,9 +4,10 @@
  * replaced, and a key rotated in since the keys were read is found by reading them again.
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { sign, SIGNATURE_HEADER } from '#core/connectors/signature.ts';
-import { UnauthenticatedError } from '#core/shared/errors.ts';
+import { ForbiddenError, UnauthenticatedError } from '#core/shared/errors.ts';
+import { resetConfig } from '#functions/config.ts';
 import { routeTable, type RouteSpec } from '#handlers/http/routes.ts';
 import { actorFor, type CallbackKeys } from '#handlers/middleware/auth.ts';
 
@@ -81,5 +82,56 @@ describe('who a signed callback is', () => {
     await expect(actorFor(callbackRoute, callback(signed('new')), keysOf([]).keys)).rejects.toBeInstanceOf(
       UnauthenticatedError,
     );
+  });
+});
+
+describe('who a customer is', () => {
+  const route = (routeTable as readonly RouteSpec[]).find((r) => r.handler === 'get-subject-consents')!;
+  const withClaims = (claims: Record<string, string>) =>
+    ({ requestContext: { authorizer: { jwt: { claims } } } }) as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
+  const customer = { 'cognito:groups': '[customer]', sub: '7d0c4a52-3f55-4c5e-9d8e-2b4a8f6e1c11' };
+  const useClaim = (claim?: string) => {
+    Object.assign(process.env, {
+      TABLE_ECIF: 'unused',
+      TABLE_CONSENT: 'unused',
+      TABLE_REQUESTS: 'unused',
+      TABLE_AUDIT: 'unused',
+    });
+    if (claim) process.env.CUSTOMER_ID_CLAIM = claim;
+    else delete process.env.CUSTOMER_ID_CLAIM;
+    resetConfig();
+  };
+  afterEach(() => useClaim());
+
+  it("the ecifId in custom:ecifId, never Cognito's sub", async () => {
+    useClaim();
+    expect(await actorFor(route, withClaims({ ...customer, 'custom:ecifId': 'C000042' }))).toEqual({
+      role: 'customer',
+      principal: 'C000042',
+    });
+  });
+
+  it.each([
+    { rule: 'without the claim', claims: customer },
+    { rule: 'with a claim that is no ecifId', claims: { ...customer, 'custom:ecifId': 'C1 OR 1=1' } },
+  ])('$rule: refused (403)', async ({ claims }) => {
+    useClaim();
+    await expect(actorFor(route, withClaims(claims))).rejects.toBeInstanceOf(ForbiddenError);
+  });
+
+  it('sub only where the deployment declares it (CUSTOMER_ID_CLAIM=sub)', async () => {
+    useClaim('sub');
+    expect(await actorFor(route, withClaims({ 'cognito:groups': '[customer]', sub: 'C000043' }))).toEqual({
+      role: 'customer',
+      principal: 'C000043',
+    });
+  });
+
+  it('staff are their sub, whatever the customer claim', async () => {
+    useClaim();
+    expect(await actorFor(route, withClaims({ 'cognito:groups': '[auditor]', sub: 'dpo-1' }))).toEqual({
+      role: 'auditor',
+      principal: 'dpo-1',
+    });
   });
 });
