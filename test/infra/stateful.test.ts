@@ -19,8 +19,9 @@ beforeAll(() => {
 const keyArn = () => ({ 'Fn::GetAtt': [keyId, 'Arn'] });
 
 describe('KMS key', () => {
-  it('is one customer-managed key, rotated, retained', () => {
-    template.resourceCountIs('AWS::KMS::Key', 1);
+  it('is one customer-managed data key, rotated, retained (beside it only the asymmetric audit signing key)', () => {
+    template.resourceCountIs('AWS::KMS::Key', 2);
+    template.resourcePropertiesCountIs('AWS::KMS::Key', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }, 1);
     template.hasResource('AWS::KMS::Key', {
       Properties: { EnableKeyRotation: true },
       DeletionPolicy: 'Retain',

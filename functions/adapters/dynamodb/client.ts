@@ -69,9 +69,9 @@ export function failedConditions(err: unknown): number[] {
 export const isConditionFailure = (err: unknown) => (err as Error)?.name === 'ConditionalCheckFailedException';
 export const isTransactionCancelled = (err: unknown) => (err as Error)?.name === 'TransactionCanceledException';
 
-/** Drops the key attributes from an item read back. */
+/** An item without its table and index keys (PK/SK, GSI1, GSI2) or its TTL: what the port hands the core. */
 export function withoutKeys<T>(item: Record<string, unknown>): T {
-  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, retainUntil: _ttl, ...rest } = item;
+  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, GSI2PK: _h1, GSI2SK: _h2, retainUntil: _ttl, ...rest } = item;
   return rest as T;
 }
 

@@ -94,6 +94,15 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
   });
   // Systems this runtime started itself: the only loopback ports it calls.
   for (const service of [crm, marketing]) allowLocalSystem(service.url);
+  // A persisted run's services take their keys at once: a re-driven request may call them before the seed ends.
+  const keys = new LocalKeyFiles(runtime.env.CONNECTOR_KEYS_DIR!);
+  for (const [systemId, service] of [
+    [CRM_SYSTEM_ID, crm],
+    [MARKETING_SYSTEM_ID, marketing],
+  ] as const) {
+    const kept = keys.read(issuedKeyRef(systemId))?.current;
+    if (kept) service.useSecret(kept);
+  }
   const hubspot = opts.hubspot
     ? await startHubspotCrm(customers, typeof opts.hubspot === 'object' ? opts.hubspot.port : undefined).catch(
         async (err: unknown) => {
@@ -144,7 +153,6 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
     });
     // Each service takes the key it was issued, as its operator would from the registration's answer
     // (a persisted run registered them before: the key is where the runtime keeps it).
-    const keys = new LocalKeyFiles(runtime.env.CONNECTOR_KEYS_DIR!);
     for (const [systemId, service] of [
       [CRM_SYSTEM_ID, crm],
       [MARKETING_SYSTEM_ID, marketing],

@@ -23,6 +23,7 @@ import {
 import { SystemBusyError } from '#core/shared/errors.ts';
 import { newId } from '#core/shared/ids.ts';
 import { startLocalStores, type LocalStores } from '../../support/local-stores.ts';
+import { allowLocalSystem } from '#infra/local/runtime.ts';
 
 let stores: LocalStores;
 beforeAll(async () => {
@@ -214,6 +215,8 @@ describe('shared call slots', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    // A system this test starts itself: the one loopback port it may call.
+    allowLocalSystem(url);
     const run = async (limits: string | undefined) => {
       systemId = `sys-${newId()}`;
       if (limits) process.env.SYSTEM_LIMITS = limits;
