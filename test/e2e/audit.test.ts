@@ -24,9 +24,12 @@ import { submitVerified } from '../support/requester.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { assertContract } from '../support/contract.ts';
+import { logger } from '#handlers/middleware/logging.ts';
 
 // Log lines are part of what must hold no personal data: keep them, and capture them.
 process.env.LOG_LEVEL = 'info';
+// The logger may already exist (the runtime's JWT check imports it before this line runs): set its level too.
+logger.setLogLevel('INFO');
 const logged: string[] = [];
 const write = process.stdout.write.bind(process.stdout);
 process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
