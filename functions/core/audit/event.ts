@@ -4,7 +4,7 @@
  * inserting or reordering an event breaks the chain from that point.
  */
 import { createHash } from 'node:crypto';
-import type { Actor } from '../shared/actor.ts';
+import type { Actor } from '#core/shared/actor.ts';
 import { canonicalJson, canonicalJsonWithout } from './canonical.ts';
 
 export interface AuditTarget {

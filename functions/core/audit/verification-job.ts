@@ -4,10 +4,10 @@
  * are independent (each anchored on the day before it), so in AWS a Distributed Map checks them
  * side by side; memory is one day's, whatever the range.
  */
-import type { Actor } from '../shared/actor.ts';
-import type { Clock } from '../shared/clock.ts';
-import { NotFoundError } from '../shared/errors.ts';
-import { newId } from '../shared/ids.ts';
+import type { Actor } from '#core/shared/actor.ts';
+import type { Clock } from '#core/shared/clock.ts';
+import { NotFoundError } from '#core/shared/errors.ts';
+import { newId } from '#core/shared/ids.ts';
 import type { AuditSignature } from './digest.ts';
 import type { AuditLog, AuditRange, AuditSigner, VerificationJobs, VerificationRunner } from './ports.ts';
 import { resultHash } from './signed-result.ts';

@@ -4,9 +4,9 @@
  * its own hash, its link to the previous digest, and that each head it recorded is still there
  * with the same hash (which catches events cut off the end of a stream).
  */
-import type { Clock } from '../shared/clock.ts';
-import { InvalidInputError } from '../shared/errors.ts';
-import type { Actor } from '../shared/actor.ts';
+import type { Clock } from '#core/shared/clock.ts';
+import { InvalidInputError } from '#core/shared/errors.ts';
+import type { Actor } from '#core/shared/actor.ts';
 import { buildDigest, digestHolds, headOf } from './digest.ts';
 import { genesisHash, openSealed, verifySealed, type ChainBreak, type SealedEvent } from './event.ts';
 import type { AuditLog, AuditRange, AuditSigner } from './ports.ts';

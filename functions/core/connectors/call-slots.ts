@@ -7,8 +7,8 @@
  * slot gives up with a SystemBusyError, which the workflow retries for longer. The store is a port
  * (adapters/dynamodb/call-slots.ts); the waiting, the backoff and giving up are decided here.
  */
-import { SystemBusyError, TransientSystemError } from '../shared/errors.ts';
-import { newId } from '../shared/ids.ts';
+import { SystemBusyError, TransientSystemError } from '#core/shared/errors.ts';
+import { newId } from '#core/shared/ids.ts';
 import type { ConnectedSystem } from './system.ts';
 
 export type LimitedSystem = Pick<ConnectedSystem, 'systemId' | 'concurrency' | 'rateLimitPerSecond' | 'connector'>;

@@ -1,13 +1,13 @@
 /** Registers or replaces a connected system in the systems registry (PUT /v1/systems/{systemId}). */
 import type { AuditLog } from '../audit/ports.ts';
 import type { SystemsRegistry } from '../ecif/ports.ts';
-import type { Actor } from '../shared/actor.ts';
-import type { Clock } from '../shared/clock.ts';
+import type { Actor } from '#core/shared/actor.ts';
+import type { Clock } from '#core/shared/clock.ts';
 import type { SystemKeyVault } from './ports.ts';
 import { rotateIssuedKey, settleSigningKey } from './signing-keys.ts';
 import { checkTargets, type TargetRules } from './system-targets.ts';
 import type { ConnectedSystem, SystemInput } from './system.ts';
-import { NotFoundError } from '../shared/errors.ts';
+import { NotFoundError } from '#core/shared/errors.ts';
 
 export interface RegisterSystemDeps extends TargetRules {
   systems: SystemsRegistry;

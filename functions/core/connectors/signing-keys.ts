@@ -5,7 +5,7 @@
  * system opted into it also holds.
  */
 import { randomBytes } from 'node:crypto';
-import { ConflictError, InvalidInputError } from '../shared/errors.ts';
+import { ConflictError, InvalidInputError } from '#core/shared/errors.ts';
 import type { SystemKeyVault } from './ports.ts';
 import type { ConnectedSystem, SystemInput } from './system.ts';
 

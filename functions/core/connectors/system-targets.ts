@@ -3,7 +3,7 @@
  * addresses after resolution; the local runtime's own systems), and a DynamoDB table only outside
  * Custodian's own. A refusal is a 422 naming the field and the kind of place, never the value.
  */
-import { InvalidInputError } from '../shared/errors.ts';
+import { InvalidInputError } from '#core/shared/errors.ts';
 import type { WebhookAddresses } from './ports.ts';
 import type { SystemInput } from './system.ts';
 

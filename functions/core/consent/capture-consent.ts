@@ -1,9 +1,9 @@
 import type { AuditLog } from '../audit/ports.ts';
 import type { EcifRegistry } from '../ecif/ports.ts';
-import type { Actor } from '../shared/actor.ts';
-import type { Clock } from '../shared/clock.ts';
-import { InvalidInputError, NotFoundError } from '../shared/errors.ts';
-import { newId } from '../shared/ids.ts';
+import type { Actor } from '#core/shared/actor.ts';
+import type { Clock } from '#core/shared/clock.ts';
+import { InvalidInputError, NotFoundError } from '#core/shared/errors.ts';
+import { newId } from '#core/shared/ids.ts';
 import { propagateOptOut } from '../requests/propagate-opt-out.ts';
 import { noticeVersion } from './catalog.ts';
 import { isOptOutChoice, type ConsentChangePublisher } from './changes.ts';

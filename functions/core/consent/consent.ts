@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ecifIdSchema } from '../ecif/customer.ts';
-import { newId } from '../shared/ids.ts';
+import { newId } from '#core/shared/ids.ts';
 import { channels, purposes, type Channel, type Purpose } from './catalog.ts';
 
 export const consentStates = ['granted', 'denied', 'withdrawn'] as const;

@@ -1,6 +1,6 @@
 import type { EcifRegistry } from '../ecif/ports.ts';
 import type { IdentityHasher } from '../ecif/identifiers.ts';
-import type { Clock } from '../shared/clock.ts';
+import type { Clock } from '#core/shared/clock.ts';
 import type { ConsentFlags, CurrentConsent, DecisionInput } from './consent.ts';
 import { decide, type Decision } from './decide.ts';
 import { claimsOf, type DecisionSigner } from './decision-token.ts';

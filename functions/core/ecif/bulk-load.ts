@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import type { Clock } from '../shared/clock.ts';
-import { InvalidInputError } from '../shared/errors.ts';
+import type { Clock } from '#core/shared/clock.ts';
+import { InvalidInputError } from '#core/shared/errors.ts';
 import {
   customerInputSchema,
   ecifIdSchema,

@@ -4,7 +4,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import { InvalidInputError } from '../shared/errors.ts';
+import { InvalidInputError } from '#core/shared/errors.ts';
 
 export type IdentifierKind = 'email' | 'phone' | 'national_id';
 

@@ -10,9 +10,9 @@
  */
 import { z } from 'zod';
 import type { AuditLog } from '../audit/ports.ts';
-import type { Actor } from '../shared/actor.ts';
-import type { Clock } from '../shared/clock.ts';
-import { NotFoundError } from '../shared/errors.ts';
+import type { Actor } from '#core/shared/actor.ts';
+import type { Clock } from '#core/shared/clock.ts';
+import { NotFoundError } from '#core/shared/errors.ts';
 import type { EcifRegistry } from './ports.ts';
 
 export const LEGAL_CLAIMS_CITATION = 'GDPR Art. 17(3)(e)';

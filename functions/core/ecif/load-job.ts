@@ -6,10 +6,10 @@
  */
 import { z } from 'zod';
 import type { AuditLog } from '../audit/ports.ts';
-import type { Actor } from '../shared/actor.ts';
-import type { Clock } from '../shared/clock.ts';
-import { ConflictError, InvalidInputError, NotFoundError } from '../shared/errors.ts';
-import { newId } from '../shared/ids.ts';
+import type { Actor } from '#core/shared/actor.ts';
+import type { Clock } from '#core/shared/clock.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '#core/shared/errors.ts';
+import { newId } from '#core/shared/ids.ts';
 import { emptyCounts, loadBatch, type BulkLoadDeps, type LoadLine } from './bulk-load.ts';
 import { formatOf } from './load-file.ts';
 import type { LoadFiles, LoadJob, LoadJobs, LoadWorkflow } from './load-ports.ts';

@@ -3,8 +3,8 @@
  * Each read is audited on the customer's stream (who read it; never what it says).
  */
 import type { AuditLog } from '../audit/ports.ts';
-import type { Actor } from '../shared/actor.ts';
-import { NotFoundError } from '../shared/errors.ts';
+import type { Actor } from '#core/shared/actor.ts';
+import { NotFoundError } from '#core/shared/errors.ts';
 import type { CrossReference, GoldenRecord } from './customer.ts';
 import type { EcifRegistry } from './ports.ts';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AuditLog } from '../audit/ports.ts';
-import type { Actor } from '../shared/actor.ts';
-import { NotFoundError } from '../shared/errors.ts';
+import type { Actor } from '#core/shared/actor.ts';
+import { NotFoundError } from '#core/shared/errors.ts';
 import { systemIdSchema, type CrossReference, type GoldenRecord } from './customer.ts';
 import { identityKeysOf, type IdentityHasher, type IdentityKey, type SubjectIdentifiers } from './identifiers.ts';
 import type { EcifRegistry } from './ports.ts';

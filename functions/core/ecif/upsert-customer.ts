@@ -1,7 +1,7 @@
 import type { AuditLog } from '../audit/ports.ts';
-import type { Clock } from '../shared/clock.ts';
-import { ConflictError, SuppressedIdentityError } from '../shared/errors.ts';
-import type { Actor } from '../shared/actor.ts';
+import type { Clock } from '#core/shared/clock.ts';
+import { ConflictError, SuppressedIdentityError } from '#core/shared/errors.ts';
+import type { Actor } from '#core/shared/actor.ts';
 import type { CrossReference, CustomerInput, GoldenRecord } from './customer.ts';
 import { identityKeysOf, sameKey, type IdentityHasher, type IdentityKey } from './identifiers.ts';
 import type { EcifRegistry } from './ports.ts';

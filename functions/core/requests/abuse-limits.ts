@@ -5,7 +5,7 @@
  * requester from walking many requests or flooding the outbox.
  */
 import { createHmac } from 'node:crypto';
-import { TooManyRequestsError } from '../shared/errors.ts';
+import { TooManyRequestsError } from '#core/shared/errors.ts';
 
 export interface RateLimiter {
   /** Counts one hit of `key` in the current window; the count after it and the window's end. */

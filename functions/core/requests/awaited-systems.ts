@@ -7,14 +7,14 @@
  * request ends needing attention, as for any failed system.
  */
 import { z } from 'zod';
-import { workflowActor, type Actor } from '../shared/actor.ts';
+import { workflowActor, type Actor } from '#core/shared/actor.ts';
 import {
   ConflictError,
   InvalidInputError,
   NotFoundError,
   ReadBackDisagreement,
   UnverifiedOutcomeError,
-} from '../shared/errors.ts';
+} from '#core/shared/errors.ts';
 import { recordSystemOutcome, systemStepOf, type WorkflowDeps } from './workflow.ts';
 import { executionOf } from '../connectors/system.ts';
 import { callbackPath } from '../connectors/connector.ts';

@@ -7,7 +7,7 @@
 import { identityKeysOf, normalizeEmail, normalizePhone, type IdentityHasher } from '../ecif/identifiers.ts';
 import type { EcifRegistry } from '../ecif/ports.ts';
 import { identityRefusal } from '../ecif/upsert-customer.ts';
-import { InvalidInputError } from '../shared/errors.ts';
+import { InvalidInputError } from '#core/shared/errors.ts';
 import type { Corrections, PrivacyRequest } from './request.ts';
 
 /** The corrected identifiers the ECIF indexes: the ones that can clash with another golden record. */

@@ -9,7 +9,7 @@
  * (whatever verification takes), extendable once by 45 days with notice inside the first 45.
  * The time of day of receipt is kept (earlier than the end of the day: never later than the law).
  */
-import { ConfigurationError } from '../shared/errors.ts';
+import { ConfigurationError } from '#core/shared/errors.ts';
 import type { Jurisdiction } from './request.ts';
 
 /** Public holidays, as `YYYY-MM-DD` (UTC days). */

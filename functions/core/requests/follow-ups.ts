@@ -10,9 +10,9 @@
 import type { AuditLog } from '../audit/ports.ts';
 import type { IdentityKey } from '../ecif/identifiers.ts';
 import { holdBasis, LEGAL_CLAIMS_CITATION, type LegalHolds } from '../ecif/legal-hold.ts';
-import type { Actor } from '../shared/actor.ts';
-import type { Clock } from '../shared/clock.ts';
-import { newId } from '../shared/ids.ts';
+import type { Actor } from '#core/shared/actor.ts';
+import type { Clock } from '#core/shared/clock.ts';
+import { newId } from '#core/shared/ids.ts';
 import type { Holidays } from './deadlines.ts';
 import { receivedRequest, recordReceived } from './received.ts';
 import { startRun } from './run-failures.ts';

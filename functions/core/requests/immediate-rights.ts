@@ -6,8 +6,8 @@
 import type { ConsentFlags } from '../consent/consent.ts';
 import type { ConsentLedger } from '../consent/ports.ts';
 import type { AuditLog } from '../audit/ports.ts';
-import type { Actor } from '../shared/actor.ts';
-import type { Clock } from '../shared/clock.ts';
+import type { Actor } from '#core/shared/actor.ts';
+import type { Clock } from '#core/shared/clock.ts';
 import type { PrivacyRequest, RequestType } from './request.ts';
 
 export const flagsFor: Partial<Record<RequestType, Partial<ConsentFlags>>> = {

@@ -2,7 +2,7 @@
  * The request lifecycle: the only moves a request may make. A status changes only through the request
  * store's `transition`, which checks this table (`assertMove`); an illegal move is a 409 naming both states.
  */
-import { ConflictError } from '../shared/errors.ts';
+import { ConflictError } from '#core/shared/errors.ts';
 import type { RequestStatus } from './request.ts';
 
 export const moves: Readonly<Record<RequestStatus, readonly RequestStatus[]>> = {

@@ -4,8 +4,8 @@
  * `opt_out_sale_sharing` request for the subject (no verification, 11 CCR §7026), and the workflow
  * pushes it to every system that takes opt-outs, retried until they acknowledge it.
  */
-import type { Actor } from '../shared/actor.ts';
-import { newId } from '../shared/ids.ts';
+import type { Actor } from '#core/shared/actor.ts';
+import { newId } from '#core/shared/ids.ts';
 import { receivedRequest, recordReceived } from './received.ts';
 import type { PrivacyRequest } from './request.ts';
 import { startRun } from './run-failures.ts';

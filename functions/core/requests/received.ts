@@ -4,7 +4,7 @@
  * the first event of its trail.
  */
 import type { AuditLog } from '../audit/ports.ts';
-import type { Actor } from '../shared/actor.ts';
+import type { Actor } from '#core/shared/actor.ts';
 import { deadlinesFor, type Holidays } from './deadlines.ts';
 import type { PrivacyRequest } from './request.ts';
 

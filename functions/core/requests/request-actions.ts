@@ -8,8 +8,8 @@
  */
 import { z } from 'zod';
 import { contactOnFile, complaintRights } from '../notifications/outbox.ts';
-import type { Actor } from '../shared/actor.ts';
-import { ConflictError, NotFoundError } from '../shared/errors.ts';
+import type { Actor } from '#core/shared/actor.ts';
+import { ConflictError, NotFoundError } from '#core/shared/errors.ts';
 import { extendedDeadline } from './deadlines.ts';
 import { assertMove } from './lifecycle.ts';
 import { startRun } from './run-failures.ts';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { addressSchema } from '../ecif/customer.ts';
 import type { IdentityKey } from '../ecif/identifiers.ts';
-import type { Actor } from '../shared/actor.ts';
+import type { Actor } from '#core/shared/actor.ts';
 import type { FollowUpOf } from './follow-ups.ts';
 
 export const requestTypes = [

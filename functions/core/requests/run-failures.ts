@@ -6,8 +6,8 @@
  * execution status changes (an EventBridge rule in AWS, the local Step Functions runtime here), and
  * whoever failed to start a run.
  */
-import { workflowActor } from '../shared/actor.ts';
-import { ConflictError } from '../shared/errors.ts';
+import { workflowActor } from '#core/shared/actor.ts';
+import { ConflictError } from '#core/shared/errors.ts';
 import type { RequestStore, RequestWorkflow } from './ports.ts';
 import type { RequestStatus } from './request.ts';
 import { causeMessage } from './workflow.ts';

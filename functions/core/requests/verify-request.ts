@@ -3,8 +3,8 @@
  * has an open request of that type, is closed pointing at it). Wrong: one try used; the fifth wrong try,
  * or a code past its 15 minutes, ends the request as `unverified`. Answers never say whether anyone matched.
  */
-import { ConflictError, NotFoundError, VerificationFailedError } from '../shared/errors.ts';
-import type { Actor } from '../shared/actor.ts';
+import { ConflictError, NotFoundError, VerificationFailedError } from '#core/shared/errors.ts';
+import type { Actor } from '#core/shared/actor.ts';
 import { acknowledge, type RequestDeps } from './submit-request.ts';
 import type { PrivacyRequest } from './request.ts';
 import { startRun } from './run-failures.ts';

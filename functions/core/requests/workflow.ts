@@ -20,9 +20,14 @@ import { anonymized, type CrossReference, type GoldenRecord } from '../ecif/cust
 import type { EcifRegistry, SystemsRegistry } from '../ecif/ports.ts';
 import { resolveByKeys } from '../ecif/resolve-subject.ts';
 import { contactOnFile, type ContactPoint, type Outbox } from '../notifications/outbox.ts';
-import { workflowActor, type Actor } from '../shared/actor.ts';
-import type { Clock } from '../shared/clock.ts';
-import { NotFoundError, PermanentSystemError, ReadBackDisagreement, TransientSystemError } from '../shared/errors.ts';
+import { workflowActor, type Actor } from '#core/shared/actor.ts';
+import type { Clock } from '#core/shared/clock.ts';
+import {
+  NotFoundError,
+  PermanentSystemError,
+  ReadBackDisagreement,
+  TransientSystemError,
+} from '#core/shared/errors.ts';
 import {
   completeFollowUp,
   holdFollowUp,

@@ -4,7 +4,7 @@
  * walk prototypes; this knows a fixed list of names and filters and nothing else.
  */
 import { createHash } from 'node:crypto';
-import { PermanentSystemError } from '../../shared/errors.ts';
+import { PermanentSystemError } from '#core/shared/errors.ts';
 
 /** What a placeholder may name. */
 export interface TemplateContext {
