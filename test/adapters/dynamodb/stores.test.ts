@@ -55,7 +55,9 @@ describe('ECIF registry', () => {
     const results = await Promise.allSettled(attempts);
     const won = results.filter((r) => r.status === 'fulfilled');
     expect(won).toHaveLength(1);
-    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConflictError);
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(lost).toHaveLength(3);
+    for (const r of lost) expect(r.reason).toBeInstanceOf(ConflictError);
     const owner = await stores.deps.ecif.findByIdentity(identityKeysOf({ email }, stores.deps.hash)[0]);
     expect(['R1', 'R2', 'R3', 'R4'][results.indexOf(won[0])]).toBe(owner);
   });

@@ -67,7 +67,8 @@ describe('applyStrategy', () => {
             const h = applyStrategy('hash', a, k1);
             expect(applyStrategy('hash', a, k1)).toBe(h);
             expect(h).not.toBe(a);
-            if (a.length >= 8) expect(String(h)).not.toContain(a);
+            // A value long enough not to turn up in a hex digest by chance never shows in its hash.
+            expect(a.length < 8 || !String(h).includes(a)).toBe(true);
             if (a !== b) expect(applyStrategy('hash', b, k1)).not.toBe(h);
             if (k1 !== k2) expect(applyStrategy('hash', a, k2)).not.toBe(h);
           },
