@@ -20,6 +20,7 @@ const benches: Record<string, () => Promise<{ run(opts: BenchOpts): Promise<Benc
   fanout: () => import('./fanout.ts'),
   bulk: () => import('./bulk.ts'),
   'ecif-load': () => import('./ecif-load.ts'),
+  'cold-start': () => import('./cold-start.ts'),
 };
 
 const { values } = parseArgs({

@@ -9,7 +9,8 @@ import { ArnFormat, Aws, type CfnResource, Duration, Fn, Stack, Validations } fr
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { handlerBundling } from './bundling.ts';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -26,21 +27,7 @@ import { grantSystemKeyIssuing } from './system-keys.ts';
 /** The repository root: entries and the lock file are resolved from here. */
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** How every handler is bundled (the API's, the tasks', the user pool's trigger). */
-export const handlerBundling = {
-  format: OutputFormat.ESM,
-  target: 'node22',
-  minify: true,
-  sourceMap: true,
-  mainFields: ['module', 'main'],
-  // Some CommonJS dependencies call require(); ESM has none until we define it.
-  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-  // Everything is bundled, the AWS SDK included: the versions in package-lock.json are the ones
-  // that run, not whichever SDK the Lambda runtime happens to ship.
-  externalModules: [],
-  bundleAwsSDK: true,
-  forceDockerBundling: false,
-} satisfies BundlingOptions;
+export { handlerBundling } from './bundling.ts';
 
 /** Metadata on each AWS::Lambda::Function: `http:<handler>` or `task:<StateName>`. */
 export const FUNCTION_METADATA_KEY = 'custodian:function';
