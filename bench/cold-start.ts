@@ -68,12 +68,26 @@ export async function run(opts: { runs: number }): Promise<BenchResult[]> {
   writeFileSync(path.join(dir, 'empty.mjs'), empty);
 
   const bundles = new Map<string, string>();
+  // Bytes per package in each bundle (esbuild's metafile): what a function carries that it never runs.
+  const shares = new Map<string, Map<string, number>>();
   const bundle = async (name: string, entry: string, extra: Record<string, unknown> = {}) => {
     const outfile = path.join(dir, 'out', `${name.replaceAll('/', '--')}.mjs`);
-    await build({ ...esbuildOptions(entry, outfile), ...extra });
+    const { metafile } = await build({ ...esbuildOptions(entry, outfile), ...extra });
+    const byPackage = new Map<string, number>();
+    for (const [input, { bytesInOutput }] of Object.entries(Object.values(metafile?.outputs ?? {})[0]?.inputs ?? {})) {
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? 'custodian';
+      byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + bytesInOutput);
+    }
+    shares.set(name, byPackage);
     bundles.set(name, outfile);
     return outfile;
   };
+  const heaviest = (name: string) =>
+    [...(shares.get(name) ?? [])]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([pkg, bytes]) => `${pkg} ${(bytes / KIB).toFixed(0)}`)
+      .join(', ');
   await bundle('minimal', path.join(dir, 'minimal-query.mjs'));
   await bundle('empty', path.join(dir, 'empty.mjs'));
   const functions = entries();
@@ -105,7 +119,7 @@ export async function run(opts: { runs: number }): Promise<BenchResult[]> {
       bench: 'cold start: decision bundle size vs 600 KiB',
       ratio: size(adjacent) / (600 * KIB),
       target: 1,
-      detail: `${(size(adjacent) / KIB).toFixed(0)} KiB minified (minimal Query handler ${(size(bundles.get('minimal')!) / KIB).toFixed(0)} KiB)`,
+      detail: `${(size(adjacent) / KIB).toFixed(0)} KiB minified (minimal Query handler ${(size(bundles.get('minimal')!) / KIB).toFixed(0)} KiB); KiB by package: ${heaviest(DECISION)}`,
     },
     {
       bench: 'cold start: decision import vs a minimal one-Query handler',
