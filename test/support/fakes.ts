@@ -30,7 +30,13 @@ import {
 import type { ConsentLedger } from '#core/consent/ports.ts';
 import type { CrossReference, GoldenRecord } from '#core/ecif/customer.ts';
 import type { IdentityKey } from '#core/ecif/identifiers.ts';
-import type { CustomerChange, EcifRegistry, SystemsRegistry } from '#core/ecif/ports.ts';
+import type {
+  CustomerChange,
+  EcifRegistry,
+  RebindChange,
+  SubjectStatus,
+  SystemsRegistry,
+} from '#core/ecif/ports.ts';
 import { assertMove, keepsStatus } from '#core/requests/lifecycle.ts';
 import type { RequestFilter, RequestPatch, RequestStore, RequestWorkflow } from '#core/requests/ports.ts';
 import {
@@ -182,8 +188,37 @@ export class FakeEcifRegistry implements EcifRegistry {
 
   async statuses(ecifIds: string[]) {
     return new Map(
-      ecifIds.flatMap((id) => (this.customers.has(id) ? [[id, this.customers.get(id)!.status] as const] : [])),
+      ecifIds.flatMap((id): [string, SubjectStatus][] => {
+        const r = this.customers.get(id);
+        if (!r) return [];
+        return [
+          [
+            id,
+            {
+              status: r.status,
+              ...(r.mergedInto ? { mergedInto: r.mergedInto.survivor } : {}),
+              ...(r.merged?.length ? { merged: [...r.merged] } : {}),
+            },
+          ],
+        ];
+      }),
     );
+  }
+
+  /** All or nothing, with the adapter's conditions. */
+  async rebindCustomers(change: RebindChange) {
+    const changed = () => new ConflictError('a golden record or identifier changed meanwhile', { reason: 'changed' });
+    for (const { record, expectedUpdatedAt } of change.records)
+      if (this.customers.get(record.ecifId)?.updatedAt !== expectedUpdatedAt) throw changed();
+    for (const { key, from } of change.identities) if (this.index.get(keyOf(key)) !== from) throw changed();
+    for (const { record } of change.records) this.customers.set(record.ecifId, copy(record));
+    for (const { key, to } of change.identities) this.index.set(keyOf(key), to);
+    for (const { crossReference: x, from, to } of change.crossReferences) {
+      this.xrefs.get(from)?.delete(`${x.systemId}#${x.localId}`);
+      const into = this.xrefs.get(to) ?? new Map<string, CrossReference>();
+      into.set(`${x.systemId}#${x.localId}`, copy(x));
+      this.xrefs.set(to, into);
+    }
   }
 
   async identityOwner(key: IdentityKey) {
@@ -450,6 +485,7 @@ export class FakeRequestStore implements RequestStore {
             r.status === status &&
             (!filter.type || r.type === filter.type) &&
             (!filter.jurisdiction || r.jurisdiction === filter.jurisdiction) &&
+            (!filter.ecifId || r.ecifId === filter.ecifId) &&
             (!filter.dueBefore || effectiveDueAt(r) < filter.dueBefore),
         )
         .sort(bySortKey((r) => `${effectiveDueAt(r)}#${r.id}`)),

@@ -587,6 +587,7 @@ describe('follow-up erasure when the retention ends', () => {
   const followUpDeps = () => ({
     followUps: deps.followUps,
     holds: deps.holds,
+    ecif,
     audit,
     requests,
     workflow,
