@@ -30,13 +30,7 @@ import {
 import type { ConsentLedger } from '#core/consent/ports.ts';
 import type { CrossReference, GoldenRecord } from '#core/ecif/customer.ts';
 import type { IdentityKey } from '#core/ecif/identifiers.ts';
-import type {
-  CustomerChange,
-  EcifRegistry,
-  RebindChange,
-  SubjectStatus,
-  SystemsRegistry,
-} from '#core/ecif/ports.ts';
+import type { CustomerChange, EcifRegistry, RebindChange, SubjectStatus, SystemsRegistry } from '#core/ecif/ports.ts';
 import { assertMove, keepsStatus } from '#core/requests/lifecycle.ts';
 import type { RequestFilter, RequestPatch, RequestStore, RequestWorkflow } from '#core/requests/ports.ts';
 import {

@@ -66,8 +66,19 @@ export async function mergeCustomers(deps: MergeDeps, input: MergeInput, actor: 
   const already = merged.filter((m) => m.mergedInto?.survivor === survivor.ecifId);
   if (already.length === merged.length) {
     // A repeat finishes what a first try may have left: the re-pointing comes after the rebind.
-    await repoint(deps.requests, already.flatMap((m) => m.mergedInto?.requests ?? []), survivor.ecifId);
-    return { survivor: survivor.ecifId, merged: input.merged, identities: 0, crossReferences: 0, requests: 0, changed: false };
+    await repoint(
+      deps.requests,
+      already.flatMap((m) => m.mergedInto?.requests ?? []),
+      survivor.ecifId,
+    );
+    return {
+      survivor: survivor.ecifId,
+      merged: input.merged,
+      identities: 0,
+      crossReferences: 0,
+      requests: 0,
+      changed: false,
+    };
   }
   if (survivor.mergedInto)
     throw new ConflictError('the survivor was itself merged into another record', { reason: 'merged' });
@@ -136,7 +147,14 @@ export async function mergeCustomers(deps: MergeDeps, input: MergeInput, actor: 
 export async function splitCustomers(deps: MergeDeps, input: MergeInput, actor: Actor): Promise<MergeResult> {
   const [survivor, ...merged] = await readAll(deps.ecif, [input.survivor, ...input.merged]);
   if (merged.every((m) => !m.mergedInto && !survivor.merged?.includes(m.ecifId)))
-    return { survivor: survivor.ecifId, merged: input.merged, identities: 0, crossReferences: 0, requests: 0, changed: false };
+    return {
+      survivor: survivor.ecifId,
+      merged: input.merged,
+      identities: 0,
+      crossReferences: 0,
+      requests: 0,
+      changed: false,
+    };
   if (merged.some((m) => m.mergedInto?.survivor !== survivor.ecifId))
     throw new ConflictError('a record named was not merged into this survivor', { reason: 'not_merged' });
 
