@@ -16,11 +16,16 @@ import { ecifIdSchema, type CrossReference, type GoldenRecord } from './customer
 import { sameKey } from './identifiers.ts';
 import type { EcifRegistry, RebindChange } from './ports.ts';
 
-export const mergeInputSchema = z
-  .strictObject({ survivor: ecifIdSchema, merged: z.array(ecifIdSchema).min(1).max(10) })
-  .refine((m) => new Set(m.merged).size === m.merged.length && !m.merged.includes(m.survivor), {
-    message: 'name each merged record once, and not the survivor',
-  });
+const mergeShape = z.strictObject({ survivor: ecifIdSchema, merged: z.array(ecifIdSchema).min(1).max(10) });
+const distinct = [
+  (m: z.infer<typeof mergeShape>) => new Set(m.merged).size === m.merged.length && !m.merged.includes(m.survivor),
+  { message: 'name each merged record once, and not the survivor' },
+] as const;
+export const mergeInputSchema = mergeShape.refine(...distinct);
+/** The route's body: a merge, or with `action: "split"` its undoing. */
+export const mergeRequestSchema = mergeShape
+  .extend({ action: z.enum(['merge', 'split']).default('merge') })
+  .refine(...distinct);
 export type MergeInput = z.infer<typeof mergeInputSchema>;
 
 export interface MergeDeps {

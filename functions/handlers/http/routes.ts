@@ -87,17 +87,9 @@ export const routeTable = [
   },
   {
     method: 'POST',
+    // A split is the same route (`action: "split"`): the stateless stack is at CloudFormation's 500 resources.
     path: '/v1/ecif/merges',
     handler: 'post-ecif-merge',
-    auth: 'jwt',
-    roles: ['steward'],
-    idempotent: true,
-    tables: { ecif: 'write', requests: 'write', audit: 'write' },
-  },
-  {
-    method: 'POST',
-    path: '/v1/ecif/splits',
-    handler: 'post-ecif-split',
     auth: 'jwt',
     roles: ['steward'],
     idempotent: true,
