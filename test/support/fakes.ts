@@ -4,6 +4,7 @@
  * fail, reads return fresh copies (never an alias of what is stored), updates drop `undefined`
  * members as `setExpression` does, and queries return items in sort-key order.
  */
+import type { ChangeVersions } from '#core/ecif/change-feed.ts';
 import { chainNext, type AuditEvent, type AuditInput, type SealedEvent } from '#core/audit/event.ts';
 import { canonicalJsonWithout } from '#core/audit/canonical.ts';
 import type { AuditFilter, AuditLog, AuditPage, AuditRange, StoredEvent } from '#core/audit/ports.ts';
@@ -726,5 +727,19 @@ export class FakeReportStore implements ReportStore {
   }
   async downloadUrl(key: string, seconds: number) {
     return `memory://${key}?expires=${seconds}`;
+  }
+}
+
+export class FakeChangeVersions implements ChangeVersions {
+  readonly applied = new Map<string, { version: number; eventId: string }>();
+  async last(ecifId: string) {
+    const v = this.applied.get(ecifId);
+    return v ? { ...v } : undefined;
+  }
+  async record(ecifId: string, version: number, eventId: string) {
+    const v = this.applied.get(ecifId);
+    if (v && v.version >= version) return false;
+    this.applied.set(ecifId, { version, eventId });
+    return true;
   }
 }
