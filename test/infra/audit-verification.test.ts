@@ -78,7 +78,10 @@ describe('audit verification state machine', () => {
     expect(calls.filter(([n]) => n === 'VerifyAuditDay').map(([, i]) => i)).toEqual(
       ['2026-03-01', '2026-03-02', '2026-03-03'].map((day) => ({ kind: 'verification', jobId: 'J', day })),
     );
-    expect(calls.at(-1)).toEqual(['FinishAuditVerification', { kind: 'verification', jobId: 'J', days: expect.any(Array) }]);
+    expect(calls.at(-1)).toEqual([
+      'FinishAuditVerification',
+      { kind: 'verification', jobId: 'J', days: expect.any(Array) },
+    ]);
   });
 
   it('a day that keeps failing (after its retries) still finishes the job, with the error name', async () => {
