@@ -27,6 +27,11 @@ export interface AuditPage {
 /** Write-once storage outside the table for the daily digests (S3 Object Lock in AWS). */
 export interface DigestArchive {
   put(digest: AuditDigest): Promise<void>;
+  /**
+   * The public keys that check the digests, kept beside them under the same lock: a key rotated out
+   * of KMS (or GET /v1/audit/keys gone) still checks the days it signed. Written once per key id.
+   */
+  putKeys(keys: AuditPublicKey[]): Promise<void>;
 }
 
 /** A stored event with the key it is stored under: bytes moved to another key disagree with it. */
