@@ -103,7 +103,7 @@ describe('POST /v1/audit/exports', () => {
   it('writes one part per day with its line count and hash, and a signed manifest naming the digests', () => {
     expect(status).toMatchObject({ status: 'succeeded', progress: { days: 3, written: 3 } });
     expect(status.parts.map((p: any) => [p.day, p.lines])).toEqual(days.map((d) => [d, 12]));
-    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(path.join(dir, `${status.id}.json`), 'utf8'));
     expect(manifest.digests.map((d: any) => d.day)).toEqual(days);
     expect(manifest.signature).toMatchObject({ alg: 'ES256' });
     const lines = gunzipSync(readFileSync(path.join(dir, `part-${days[1]}.ndjson.gz`)))
@@ -114,13 +114,13 @@ describe('POST /v1/audit/exports', () => {
   });
 
   it('verifies offline with the public key alone', async () => {
-    const res = await verify(['--manifest', path.join(dir, 'manifest.json'), '--keys', path.join(dir, 'keys.json')]);
+    const res = await verify(['--manifest', path.join(dir, `${status.id}.json`), '--keys', path.join(dir, 'keys.json')]);
     expect(res).toMatchObject({ code: 0, out: { ok: true, parts: 3, signed: true, events: { ok: true, events: 36 } } });
   });
 
   it('a part forged (an event dropped, re-gzipped) fails its hash; a manifest edited to match fails its signature', async () => {
     const forged = mkdtempSync(path.join(tmpdir(), 'custodian-export-forged-'));
-    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(path.join(dir, `${status.id}.json`), 'utf8'));
     for (const p of manifest.parts)
       writeFileSync(
         path.join(forged, `part-${p.day}.ndjson.gz`),

@@ -69,7 +69,13 @@ export interface ExportDeps {
 const PAGE = 1000;
 const LINK_SECONDS = 900;
 const DAY = 86_400_000;
-const folder = (id: string) => `audit-exports/${id}`;
+/**
+ * Parts under one partition per export (`export_id=<id>`: the Athena table's projected partition,
+ * docs/audit.md), manifests apart so the table reads events only.
+ */
+export const EXPORT_EVENTS_PREFIX = 'audit-exports/events/';
+const partKey = (id: string, day: string) => `${EXPORT_EVENTS_PREFIX}export_id=${id}/part-${day}.ndjson.gz`;
+const manifestKey = (id: string) => `audit-exports/manifests/${id}.json`;
 
 /** SHA-256 of a manifest's RFC 8785 JSON without its hash and signature: what the signature is over. */
 export function manifestHash(m: Omit<ExportManifest, 'hash' | 'signature'> & Partial<ExportManifest>): string {
@@ -123,7 +129,7 @@ export async function exportJobDay(deps: ExportDeps, input: { jobId: string; day
       cursor = page.next;
     } while (cursor);
   }
-  const key = `${folder(job.id)}/part-${input.day}.ndjson.gz`;
+  const key = partKey(job.id, input.day);
   const written = await deps.exportFiles.putPart(key, lines());
   await deps.exportJobs.putPart(job.id, { day: input.day, key, ...written });
   return { day: input.day, lines: written.lines };
@@ -161,9 +167,15 @@ export async function finishExport(deps: ExportDeps, input: { jobId: string; err
       hash,
       ...(deps.auditSigner ? { signature: await deps.auditSigner.sign(hash) } : {}),
     };
-    const manifestKey = `${folder(job.id)}/manifest.json`;
-    await deps.exportFiles.putManifest(manifestKey, `${JSON.stringify(manifest, null, 2)}\n`);
-    result = { status: 'succeeded', events, parts: parts.length, manifestKey, hash, finishedAt: now(deps) };
+    await deps.exportFiles.putManifest(manifestKey(job.id), `${JSON.stringify(manifest, null, 2)}\n`);
+    result = {
+      status: 'succeeded',
+      events,
+      parts: parts.length,
+      manifestKey: manifestKey(job.id),
+      hash,
+      finishedAt: now(deps),
+    };
   }
   await deps.exportJobs.putResult(job.id, result);
   await deps.audit.append({
