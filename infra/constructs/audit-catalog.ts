@@ -73,6 +73,6 @@ export class AuditCatalog extends Construct {
         },
       },
     });
-    table.addDependency(database);
+    table.node.addDependency(database);
   }
 }
