@@ -24,7 +24,7 @@ export interface RouteSpec {
   tables: Partial<Record<TableName, Access>>;
   /** Needs states:StartExecution on the privacy-request workflow. */
   startsWorkflow?: boolean;
-  /** Starts audit verification jobs (their own state machine). */
+  /** Starts audit verification and export jobs (their own state machine). */
   startsAuditVerification?: boolean;
   /** The audit key: `sign` or `read` (its public half). */
   auditKey?: 'sign' | 'read';
@@ -431,6 +431,20 @@ export const routeTable = [
     auth: 'jwt',
     roles: ['auditor'],
     tables: { audit: 'read' },
+    // An export job is followed here too (its links are presigned GETs of the report bucket): the
+    // stateless stack is at CloudFormation's 500 resources, so no function of its own.
+    reports: 'read',
+  },
+  // Exports as a job: parts and a signed manifest in the report bucket; followed at GET /v1/audit/verifications/{id}.
+  {
+    method: 'POST',
+    path: '/v1/audit/exports',
+    handler: 'start-audit-export',
+    auth: 'jwt',
+    roles: ['auditor'],
+    tables: { audit: 'write' },
+    startsAuditVerification: true,
+    idempotent: true,
   },
   // Public: the keys that check digests, results and manifests offline (npm run audit:verify).
   {
