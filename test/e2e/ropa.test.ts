@@ -64,7 +64,12 @@ afterAll(async () => {
   delete process.env.DPO_CONTACT;
 });
 
-const activity = (body: { activities: { id: string }[] }, id: string) => body.activities.find((a) => a.id === id);
+interface Activity {
+  id: string;
+  name: string;
+  systems: string[];
+}
+const activity = (body: { activities: Activity[] }, id: string) => body.activities.find((a) => a.id === id);
 
 describe('GET /v1/reports/ropa', () => {
   it("is generated from the catalog, the systems' registrations and the configured controller", async () => {
