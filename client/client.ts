@@ -278,6 +278,22 @@ export function createClient(opts: ClientOptions) {
     /** The same figures as the API's CSV text. */
     ccpaMetricsCsv: async (year: number) =>
       (await streamed('/v1/reports/ccpa-metrics', { query: { year, format: 'csv' } }, opts.baseUrl)).text(),
+    /** The record of processing activities (GDPR Art. 30), as JSON. */
+    ropa: () =>
+      call<{
+        controller: { name: string | null; contact: string | null };
+        dpo: { contact: string | null };
+        activities: {
+          id: string;
+          name: string;
+          legalBases: string[];
+          dataCategories: string[];
+          systems: string[];
+          gaps: string[];
+        }[];
+      }>('GET', '/v1/reports/ropa'),
+    /** The same record as the API's CSV text. */
+    ropaCsv: async () => (await streamed('/v1/reports/ropa', { query: { format: 'csv' } }, opts.baseUrl)).text(),
     /** The dashboard's figures for [from, to). */
     metrics: (query: { from: string; to: string }) => call<Record<string, unknown>>('GET', '/v1/metrics', { query }),
     startAuditVerification: (range: { from: string; to?: string }) =>

@@ -372,6 +372,14 @@ export const routeTable = [
   },
   {
     method: 'GET',
+    path: '/v1/reports/ropa',
+    handler: 'ropa',
+    auth: 'jwt',
+    roles: ['operator', 'auditor'],
+    tables: { ecif: 'read' },
+  },
+  {
+    method: 'GET',
     path: '/v1/metrics',
     handler: 'dashboard-metrics',
     auth: 'jwt',
