@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deps } from '#handlers/deps.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
-import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
+import { allowLocalSystem, startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { startVendorApi, type VendorApi, type VendorKind } from '#infra/local/demo/vendor-api.ts';
 import { startDemo, type Demo } from '#infra/local/demo/start.ts';
 import { HUBSPOT_SYSTEM_ID } from '#infra/local/demo/hubspot-crm.ts';
@@ -38,6 +38,7 @@ beforeAll(async () => {
         for (const [object, rows] of Object.entries(v.subject(s).records))
           Object.assign((records[object] ??= {}), rows);
       apis[v.kind] = await startVendorApi({ kind: v.kind, secret: v.secret, records });
+      allowLocalSystem(apis[v.kind].url);
       process.env[`CONNECTOR_SECRET_E2E_${v.kind.toUpperCase()}`] = v.secret;
       const settings =
         v.kind === 'dynamics365' ? { tokenUrl: `${apis[v.kind].url}/tenant-0001/oauth2/v2.0/token` } : v.settings;

@@ -93,13 +93,19 @@ const connectorKinds: Factories = {
     const definition = definitionOf(settings.definition);
     if (!definition) throw new PermanentSystemError('no shipped definition has this id');
     const source = secrets.systemSecrets ?? environmentSecrets;
-    return new RestConnector(definition, settings, secrets.hashKey, async () => {
-      const value = await source.value('rest', settings.secretRef);
-      if (value) return value;
-      throw new PermanentSystemError(
-        `no credentials are configured for this system (${source.where('rest', settings.secretRef)})`,
-      );
-    });
+    return new RestConnector(
+      definition,
+      settings,
+      secrets.hashKey,
+      async () => {
+        const value = await source.value('rest', settings.secretRef);
+        if (value) return value;
+        throw new PermanentSystemError(
+          `no credentials are configured for this system (${source.where('rest', settings.secretRef)})`,
+        );
+      },
+      secrets.addresses,
+    );
   },
   manual: () => refused('this system is handled by an operator task'),
 };

@@ -7,6 +7,7 @@
  * their erased form are left alone, so a retry changes nothing twice.
  */
 import type { Connector, ConnectorOutcome, SystemWork, Verification } from '#core/connectors/connector.ts';
+import type { WebhookAddresses } from '#core/connectors/ports.ts';
 import type { RestDefinition, RestObject } from '#core/connectors/rest/definition.ts';
 import { renderText, setAt, valueAt } from '#core/connectors/rest/template.ts';
 import { applyStrategy, hasErasedForm } from '#core/connectors/strategies.ts';
@@ -38,13 +39,16 @@ export class RestConnector implements Connector {
     settings: RestSystemSettings,
     private readonly hashKey: string,
     secret: () => Promise<string>,
+    /** Where this deployment calls; absent: anywhere (connector:check, contract tests). */
+    addresses?: WebhookAddresses,
   ) {
     const base = { baseUrl: settings.baseUrl, settings: settings.settings };
     this.records = new VendorRecords(
       definition,
       base,
-      new VendorCredentials(definition.auth, base, secret, settings.timeoutMs),
+      new VendorCredentials(definition.auth, base, secret, settings.timeoutMs, Date.now, addresses),
       settings.timeoutMs,
+      addresses,
     );
   }
 

@@ -5,6 +5,7 @@
  * found" is an answer; any other 4xx is permanent. Messages carry the method, the status and the
  * definition's path template, never a URL with ids, a body or a header.
  */
+import type { WebhookAddresses } from '#core/connectors/ports.ts';
 import { PermanentSystemError, SystemThrottledError, TransientSystemError } from '#core/shared/errors.ts';
 
 export interface VendorRequest {
@@ -16,6 +17,12 @@ export interface VendorRequest {
   label: string;
   notFound: number[];
   retry: number[];
+  /**
+   * Where this deployment calls (the webhook rule, reused): checked before each call, a next page's
+   * URL and the token endpoint included. Global fetch takes no socket lookup without undici, so a
+   * name is resolved here just before the call. Absent: anywhere (tests, connector:check).
+   */
+  addresses?: WebhookAddresses;
 }
 
 export interface VendorAnswer {
@@ -35,6 +42,9 @@ const MAX_RETRY_AFTER_MS = 10 * 60_000;
 export class VendorUnauthorized extends PermanentSystemError {}
 
 export async function sendToVendor(req: VendorRequest, timeoutMs: number): Promise<VendorAnswer> {
+  const refused = await req.addresses?.refusal(req.url);
+  if (refused)
+    throw new PermanentSystemError(`${req.method} ${req.label}: an address this deployment does not call (${refused})`);
   let res: Response;
   try {
     res = await fetch(req.url, {

@@ -4,6 +4,7 @@
  * the system's own id or by a bounded, paginated search. Pages come only from the system's own
  * origin: an answer cannot send the credentials elsewhere.
  */
+import type { WebhookAddresses } from '#core/connectors/ports.ts';
 import type { RestDefinition, RestObject, RestRequest } from '#core/connectors/rest/definition.ts';
 import { renderJson, renderText, type TemplateContext, valueAt } from '#core/connectors/rest/template.ts';
 import { PermanentSystemError } from '#core/shared/errors.ts';
@@ -34,6 +35,7 @@ export class VendorRecords {
     readonly base: TemplateContext,
     private readonly credentials: VendorCredentials,
     private readonly timeoutMs: number,
+    private readonly addresses?: WebhookAddresses,
   ) {
     this.origin = new URL(base.baseUrl).origin;
   }
@@ -91,6 +93,7 @@ export class VendorRecords {
           label: req.path,
           notFound: req.notFound ?? [404],
           retry: req.retry ?? [],
+          addresses: this.addresses,
         },
         this.timeoutMs,
       );
