@@ -15,6 +15,11 @@ export interface SystemWork {
   values?: Record<string, string>;
   /** opt_out and restrict: which flags to set (optOutSale, limitSensitive, restricted, ...). */
   flags?: string[];
+  /**
+   * A task with no cross-reference (`foundBy`): the golden record's identifiers to search the system by
+   * (personal data: never logged, never audited, never stored in the task).
+   */
+  identifiers?: { email?: string[]; phone?: string[] };
 }
 
 /** Proof holds counts, field names and hashes: never the values. */

@@ -112,6 +112,11 @@ export const connectorSchema = z.discriminatedUnion('kind', [
     secretRef: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,200}$/),
     /** Bounds each request to the vendor. @default 10000 */
     timeoutMs: z.number().int().min(100).max(30_000).default(10_000),
+    /**
+     * A subject with no cross-reference to this system is looked for by these identifiers of its
+     * golden record, through the definition's search. Absent: only cross-referenced subjects.
+     */
+    findBy: z.array(z.enum(['email', 'phone'])).min(1).max(2).optional(),
   }),
   // An operator does the work in the system by hand and attests it (POST .../systems/{systemId}/complete).
   z.strictObject({
@@ -143,6 +148,9 @@ export const systemInputSchema = z
     }
     for (const message of settingsProblems(definition, s.connector.settings))
       ctx.addIssue({ code: 'custom', message, path: ['connector', 'settings'] });
+    for (const by of s.connector.findBy ?? [])
+      if (!definition.objects.some((o) => o.search.some((x) => x.by === by)))
+        ctx.addIssue({ code: 'custom', message: `the definition has no search by ${by}`, path: ['connector', 'findBy'] });
   });
 export type SystemInput = z.infer<typeof systemInputSchema>;
 export type FieldRule = z.infer<typeof fieldSchema>;

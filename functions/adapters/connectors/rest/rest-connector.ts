@@ -1,6 +1,7 @@
 /**
  * The `rest` connector: a system's own REST API driven by a definition (core/connectors/rest/). The
- * subject's records are found by the system's id (the ECIF cross-reference), then each action is the
+ * subject's records are found by the system's id (the ECIF cross-reference), or without one by the
+ * definition's bounded search on the golden record's email or phone; then each action is the
  * definition's request per record; every action but access is proven by reading the records back.
  * Erasure writes each field's erased value with the strategies every connector uses (or deletes the
  * record, where a field says `delete_row` or the object can only be deleted); fields already in
@@ -57,8 +58,24 @@ export class RestConnector implements Connector {
     return this.records.find(subject, fields);
   }
 
+  /**
+   * The subject's records: by its id in the system (the cross-reference), or, for a task with no
+   * cross-reference, by each of the golden record's identifiers through the definition's searches
+   * (a record matched by two of them counted once).
+   */
+  private async found(work: SystemWork): Promise<FoundRecord[]> {
+    const fields = names(work.fields);
+    if (!work.identifiers) return this.records.find({ id: work.localId }, fields);
+    const byKey = new Map<string, FoundRecord>();
+    for (const by of ['email', 'phone'] as const)
+      for (const value of work.identifiers[by] ?? [])
+        for (const f of await this.records.find({ [by]: value }, fields))
+          byKey.set(`${f.object.name}|${f.each ?? ''}|${f.id}`, f);
+    return [...byKey.values()];
+  }
+
   async execute(work: SystemWork): Promise<ConnectorOutcome> {
-    const found = await this.records.find({ id: work.localId }, names(work.fields));
+    const found = await this.found(work);
     const changed = new Set<string>();
     for (const f of found) {
       for (const name of await this.apply(work, f)) changed.add(name);
@@ -130,7 +147,8 @@ export class RestConnector implements Connector {
       !this.records.definition.objects.some((o) => o[work.action as 'opt_out']?.check)
     )
       return undefined;
-    const found = await this.records.find({ id: work.localId }, names(work.fields));
+    // Found by search, a record erased beyond matching (deleted, its email hashed) is no longer found: proof by absence.
+    const found = await this.found(work);
     const remaining = new Set<string>();
     for (const f of found) {
       for (const name of await this.unfinished(work, f)) remaining.add(name);
