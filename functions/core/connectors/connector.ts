@@ -57,4 +57,6 @@ export interface Connector {
   start?(work: SystemWork, callback: CallbackTicket): Promise<StartOutcome>;
   /** Reads back what the system now holds for the subject and checks the action took effect; undefined when it cannot check that action. */
   verify?(work: SystemWork): Promise<Verification | undefined>;
+  /** After a call: when the system asked for no call before a time (a spent quota in its rate-limit headers), that time (epoch ms). */
+  slowedUntil?(): number | undefined;
 }

@@ -53,6 +53,11 @@ export class RestConnector implements Connector {
     );
   }
 
+  /** The vendor's rate-limit headers said its quota is spent: the system's calls wait until then (epoch ms). */
+  slowedUntil(): number | undefined {
+    return this.records.slowedUntil > Date.now() ? this.records.slowedUntil : undefined;
+  }
+
   /** What the system holds for a subject, without changing anything (connector:check). */
   find(subject: Subject, fields: string[]): Promise<FoundRecord[]> {
     return this.records.find(subject, fields);

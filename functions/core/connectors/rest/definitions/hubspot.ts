@@ -1,6 +1,6 @@
 /**
  * HubSpot CRM v3 contacts, with the GDPR delete and the email subscription status (docs/connectors.md).
- * Version 2 also searches by phone; version 1 stays for the systems registered with it.
+ * Version 2 also searches by phone and reads the rate-limit headers; version 1 stays for the systems registered with it.
  */
 import type { RestDefinitionInput } from '../definition.ts';
 
@@ -84,5 +84,11 @@ export const hubspotV1: RestDefinitionInput = {
 export const hubspot: RestDefinitionInput = {
   ...hubspotV1,
   version: '2',
+  // A private app's burst window: the calls left in it, and the window's length.
+  rateLimit: {
+    remaining: 'X-HubSpot-RateLimit-Remaining',
+    reset: 'X-HubSpot-RateLimit-Interval-Milliseconds',
+    resetIn: 'milliseconds',
+  },
   objects: hubspotV1.objects.map((o) => ({ ...o, search: [search('email'), search('phone')] })),
 };
