@@ -11,7 +11,7 @@ import { signDevToken } from '#infra/local/dev-issuer.ts';
 import { allowLocalSystem, startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { startVendorApi, type VendorApi, type VendorKind } from '#infra/local/demo/vendor-api.ts';
 import { contractClient } from '../support/contract.ts';
-import { emailOf, vendors } from '../support/rest-vendors.ts';
+import { emailOf, settledRequest, vendors } from '../support/rest-vendors.ts';
 
 let runtime: LocalRuntime;
 const tokens: Record<string, string> = {};
@@ -73,14 +73,7 @@ afterAll(async () => {
 
 type View = { id: string; status: string; systems: { systemId: string; state: string; [k: string]: any }[] };
 
-async function settled(id: string): Promise<View> {
-  for (let i = 0; i < 400; i++) {
-    const r = await api('GET', `/v1/privacy-requests/${id}`, { token: tokens.operator });
-    if (!['received', 'in_progress'].includes(r.body.status)) return r.body;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error('the request did not settle');
-}
+const settled = (id: string) => settledRequest<View>(api, tokens.operator, id);
 
 async function submit(ecifId: string, type: string) {
   const token = await signDevToken({ role: 'customer', sub: ecifId });

@@ -18,7 +18,7 @@ import { startVendorApi, type VendorApi, type VendorKind } from '#infra/local/de
 import { startDemo, type Demo } from '#infra/local/demo/start.ts';
 import { HUBSPOT_SYSTEM_ID } from '#infra/local/demo/hubspot-crm.ts';
 import { contractClient } from '../support/contract.ts';
-import { emailOf, oauth, type Vendor, vendors } from '../support/rest-vendors.ts';
+import { emailOf, settledRequest, oauth, type Vendor, vendors } from '../support/rest-vendors.ts';
 
 let runtime: LocalRuntime;
 let demo: Demo;
@@ -101,14 +101,7 @@ afterAll(async () => {
 
 type View = { status: string; systems: { systemId: string; state: string; [k: string]: any }[]; [k: string]: any };
 
-async function settled(id: string): Promise<View> {
-  for (let i = 0; i < 400; i++) {
-    const r = await api('GET', `/v1/privacy-requests/${id}`, { token: tokens.operator });
-    if (!['received', 'in_progress'].includes(r.body.status)) return r.body;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error('the request did not settle');
-}
+const settled = (id: string) => settledRequest<View>(api, tokens.operator, id);
 
 async function submit(ecifId: string, type: string, email = emailOf(ecifId)) {
   const token = await signDevToken({ role: 'customer', sub: ecifId });
