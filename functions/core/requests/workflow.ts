@@ -13,7 +13,7 @@ import {
   planUnderHold,
   searchReferences,
 } from '../connectors/planning.ts';
-import type { LegalHolds } from '../ecif/legal-hold.ts';
+import { holdOnSubject, type LegalHolds } from '../ecif/legal-hold.ts';
 import { buildAccessReport, reportCsv } from '../reports/access-report.ts';
 import type { ReportStore } from '../reports/ports.ts';
 import type { CustomerInput } from '../ecif/customer.ts';
@@ -240,14 +240,15 @@ async function planFromEcif(deps: WorkflowDeps, subject: Subject, systems: Conne
   const right = rights[request.type];
   if (right.action === 'erase') {
     // What erasure needs, read at once: where the subject is, any legal hold, when the relationship ended.
-    const [known, hold, record] = await Promise.all([
+    const [known, record] = await Promise.all([
       subject.crossReferences ?? deps.ecif.crossReferences(ecifId),
-      deps.holds.get(ecifId),
       subject.record ?? deps.ecif.getCustomer(ecifId),
     ]);
     // Systems without a cross-reference that look for the subject by its identifiers plan as if they had one.
     const searched = searchReferences(known, systems, record);
     const xrefs = [...known, ...searched];
+    // After a merge, a hold on any record merged into this one holds its erasure too.
+    const hold = await holdOnSubject(deps, ecifId, record);
     // A legal hold: nothing is destroyed while it is on (GDPR Art. 17(3)(e)).
     if (hold) return markSearched(planUnderHold(request.id, xrefs, systems, deps.clock.now(), hold), searched);
     const tasks = planErasure(request.id, xrefs, systems, deps.clock.now(), {
@@ -552,7 +553,7 @@ async function notifyRecipients(deps: WorkflowDeps, request: PrivacyRequest, tas
 async function keepUnderHold(deps: WorkflowDeps, request: PrivacyRequest, reference: string, at: string) {
   await deps.consent.setFlags(request.ecifId!, { restricted: true }, at, { requestId: request.id });
   const followUp = holdFollowUp(request, { reference }, at);
-  const stillHeld = await deps.holds.get(request.ecifId!);
+  const stillHeld = await holdOnSubject(deps, request.ecifId!);
   await recordFollowUps(deps, [stillHeld ? followUp : { ...followUp, state: 'scheduled', dueAt: at }]);
 }
 
@@ -649,11 +650,16 @@ async function writeReport(deps: WorkflowDeps, request: PrivacyRequest, tasks: S
 /** The golden record anonymized (the one finalize read for the answer's contact) and consent marked erased, at once. */
 async function eraseInEcif(deps: WorkflowDeps, request: PrivacyRequest, record: GoldenRecord | undefined, at: string) {
   const ecifId = request.ecifId!;
+  // An erasure of a survivor erases the records merged into it (their identifiers are the survivor's now).
+  const merged = record?.merged?.length ? await deps.ecif.getCustomers(record.merged) : [];
   await Promise.all([
     record && record.status !== 'erased'
       ? deps.ecif.eraseCustomer(anonymized(record, at), record.identities)
       : undefined,
-    deps.consent.setFlags(ecifId, { erased: true }, at, { requestId: request.id }),
+    ...merged.filter((m) => m.status !== 'erased').map((m) => deps.ecif.eraseCustomer(anonymized(m, at), [])),
+    ...[ecifId, ...merged.map((m) => m.ecifId)].map((id) =>
+      deps.consent.setFlags(id, { erased: true }, at, { requestId: request.id }),
+    ),
   ]);
 }
 
