@@ -106,12 +106,26 @@ export const connectorSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('rest'),
     definition: z.union([definitionIdSchema, restDefinitionSchema]),
+    /** A shipped definition's version this system runs on: pinned at registration (absent: the latest, pinned then). */
+    definitionVersion: z
+      .string()
+      .regex(/^\d+(\.\d+){0,2}$/)
+      .optional(),
     baseUrl: z.url({ protocol: /^https?$/ }),
     settings: restSettingsSchema.default({}),
     /** Where the credentials are: CONNECTOR_SECRET_<REF>, else the secret `custodian/connectors/rest/<ref>`. */
     secretRef: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,200}$/),
     /** Bounds each request to the vendor. @default 10000 */
     timeoutMs: z.number().int().min(100).max(30_000).default(10_000),
+    /**
+     * A subject with no cross-reference to this system is looked for by these identifiers of its
+     * golden record, through the definition's search. Absent: only cross-referenced subjects.
+     */
+    findBy: z
+      .array(z.enum(['email', 'phone']))
+      .min(1)
+      .max(2)
+      .optional(),
   }),
   // An operator does the work in the system by hand and attests it (POST .../systems/{systemId}/complete).
   z.strictObject({
@@ -121,6 +135,38 @@ export const connectorSchema = z.discriminatedUnion('kind', [
     timeoutDays: z.number().int().min(1).max(30).optional(),
   }),
 ]);
+
+/** GDPR Art. 6(1) lawful bases, as a record of processing names them. */
+export const legalBases = [
+  'consent',
+  'contract',
+  'legal_obligation',
+  'vital_interests',
+  'public_task',
+  'legitimate_interests',
+] as const;
+
+/**
+ * What the system does with personal data, for the record of processing activities (GDPR Art. 30):
+ * optional, since a system is connected for erasure before its record is written.
+ */
+const processingSchema = z.strictObject({
+  /** Consent catalog purposes (`marketing`) or the controller's own words ("account servicing"). */
+  purposes: z.array(z.string().trim().min(3).max(200)).min(1).max(20),
+  legalBases: z.array(z.enum(legalBases)).min(1).max(6),
+  /** Categories of data subjects: customers, prospects, employees… */
+  subjects: z.array(z.string().trim().min(3).max(100)).min(1).max(20).default(['customers']),
+  /** Categories of recipients the system discloses data to (processors, partners, authorities). */
+  recipients: z.array(z.string().trim().min(3).max(200)).max(50).default([]),
+  /** Transfers to a third country or international organisation, with the Art. 46 safeguard (or adequacy). */
+  transfers: z
+    .array(z.strictObject({ to: z.string().trim().min(2).max(100), safeguard: z.string().trim().min(3).max(200) }))
+    .max(50)
+    .default([]),
+  /** When data not kept under an exemption is erased ("2 years after the account closes"). */
+  retention: z.string().trim().min(3).max(200),
+});
+export type Processing = z.infer<typeof processingSchema>;
 
 export const systemInputSchema = z
   .strictObject({
@@ -133,16 +179,29 @@ export const systemInputSchema = z
     concurrency: z.number().int().min(1).max(100).default(4),
     /** Calls per second at most (a system's API quota); absent: only `concurrency` bounds the calls. */
     rateLimitPerSecond: z.number().min(0.1).max(1000).optional(),
+    processing: processingSchema.optional(),
   })
   .superRefine((s, ctx) => {
     if (s.connector.kind !== 'rest') return;
-    const definition = definitionOf(s.connector.definition);
+    const definition = definitionOf(s.connector.definition, s.connector.definitionVersion);
     if (!definition) {
-      ctx.addIssue({ code: 'custom', message: 'no shipped definition has this id', path: ['connector', 'definition'] });
+      const known = definitionOf(s.connector.definition);
+      ctx.addIssue({
+        code: 'custom',
+        message: known ? 'no shipped version of this definition has this number' : 'no shipped definition has this id',
+        path: ['connector', known ? 'definitionVersion' : 'definition'],
+      });
       return;
     }
     for (const message of settingsProblems(definition, s.connector.settings))
       ctx.addIssue({ code: 'custom', message, path: ['connector', 'settings'] });
+    for (const by of s.connector.findBy ?? [])
+      if (!definition.objects.some((o) => o.search.some((x) => x.by === by)))
+        ctx.addIssue({
+          code: 'custom',
+          message: `the definition has no search by ${by}`,
+          path: ['connector', 'findBy'],
+        });
   });
 export type SystemInput = z.infer<typeof systemInputSchema>;
 export type FieldRule = z.infer<typeof fieldSchema>;

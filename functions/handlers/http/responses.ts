@@ -59,6 +59,15 @@ export const upsertCustomerResponse = z.looseObject({
   crossReferences: z.number().int(),
 });
 
+export const mergeResponse = z.looseObject({
+  survivor: z.string(),
+  merged: z.array(z.string()),
+  identities: z.number().int(),
+  crossReferences: z.number().int(),
+  requests: z.number().int(),
+  changed: z.boolean(),
+});
+
 export const systemResponse = z.looseObject({
   systemId: z.string(),
   name: z.string(),
@@ -80,6 +89,8 @@ export const connectorDefinitionsResponse = z.looseObject({
     z.looseObject({
       id: z.string(),
       version: z.string(),
+      /** The version a registration made now pins; the others run the systems registered with them. */
+      latest: z.boolean(),
       title: z.string(),
       auth: z.looseObject({ kind: z.string() }),
       settings: z.array(z.looseObject({ name: z.string(), description: z.string() })),
