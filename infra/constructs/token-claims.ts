@@ -38,7 +38,8 @@ export class CustomerTokenClaims extends Construct {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'custodian' },
+      // No --enable-source-maps: Cognito waits 5 s for a trigger, and the flag costs ~30% of a bundle's import.
+      environment: { POWERTOOLS_SERVICE_NAME: 'custodian' },
       bundling: handlerBundling,
     });
     (this.fn.node.defaultChild as CfnResource).addMetadata(FUNCTION_METADATA_KEY, 'identity:pre-token-generation');

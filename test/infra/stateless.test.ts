@@ -100,13 +100,7 @@ describe('functions', () => {
     '%s: the environment of functions/config.ts, per its row',
     (_id, row) => {
       const env = fnResource(row).Properties!.Environment.Variables as Record<string, unknown>;
-      const known = new Set([
-        ...Object.keys(configSchema.shape),
-        'JWKS_URL',
-        'JWT_ISSUER',
-        'JWT_AUDIENCE',
-        'NODE_OPTIONS',
-      ]);
+      const known = new Set([...Object.keys(configSchema.shape), 'JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE']);
       for (const name of Object.keys(env)) expect(known, `unknown variable ${name}`).toContain(name);
       for (const name of [
         'TABLE_ECIF',
