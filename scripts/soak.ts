@@ -27,8 +27,8 @@ const { values } = parseArgs({
   },
 });
 
-// Retries of injected faults would fill the screen: errors only.
-process.env.LOG_LEVEL ??= 'error';
+// Retries of injected faults would fill the screen: `npm run soak` sets LOG_LEVEL=error before any import
+// (the logger reads it as it loads, so a line here would come too late).
 const runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 50 });
 const demo = await startDemo(runtime, { crmPort: 0, customers: Number(values.customers), seed: 11 });
 const crm = await signDevToken({ role: 'crm' });

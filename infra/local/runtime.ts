@@ -209,7 +209,14 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const audit = extractWorkflowDefinition(stateless, AUDIT_VERIFICATION_WORKFLOW);
     const sfn = await startLocalStepFunctions({
       stateMachines: [
-        { arn: STATE_MACHINE_ARN, definition, tasks: taskHandlersFromTable() },
+        {
+          arn: STATE_MACHINE_ARN,
+          definition,
+          tasks: taskHandlersFromTable(),
+          // What EventBridge's rule does in AWS: an execution that ended badly is reconciled by the same handler.
+          onExecutionEnded: (detail) =>
+            handlerOf('events', eventHandlers.WorkflowEnded.handler)(executionEvent(detail)),
+        },
         {
           arn: LOAD_STATE_MACHINE_ARN,
           definition: load.definition,
@@ -224,8 +231,6 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       port: sfnPort,
       retryIntervalMs: opts.retryIntervalMs,
       executionTimeoutSeconds: opts.workflowTimeoutSeconds,
-      // What EventBridge's rule does in AWS: an execution that ended badly is reconciled by the same handler.
-      onExecutionEnded: (detail) => handlerOf('events', eventHandlers.WorkflowEnded.handler)(executionEvent(detail)),
       log,
     });
     stops.push(() => sfn.stop());

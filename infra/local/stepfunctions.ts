@@ -46,6 +46,12 @@ export interface LocalStateMachine {
   definition: object | string;
   /** State name -> handler. Every Task state needs one. */
   tasks: Record<string, TaskHandler>;
+  /**
+   * Called when an execution of this machine ends FAILED, TIMED_OUT or ABORTED (not when the endpoint stops), with
+   * what EventBridge's "Step Functions Execution Status Change" event carries as its detail. Per machine, as the
+   * rule in AWS names the one state machine it watches.
+   */
+  onExecutionEnded?: (detail: ExecutionStatusChangeDetail) => Promise<unknown> | unknown;
 }
 
 export interface LocalStepFunctionsOptions {
@@ -57,11 +63,6 @@ export interface LocalStepFunctionsOptions {
   retryIntervalMs?: number;
   /** Called with a short message on execution end (no input/output: they may hold personal data). */
   log?: (message: string) => void;
-  /**
-   * Called when an execution ends FAILED, TIMED_OUT or ABORTED (not when this endpoint stops), with what
-   * EventBridge's "Step Functions Execution Status Change" event carries as its detail.
-   */
-  onExecutionEnded?: (detail: ExecutionStatusChangeDetail) => Promise<unknown> | unknown;
   /** Replace the state machines' top-level TimeoutSeconds (tests). */
   executionTimeoutSeconds?: number;
 }
@@ -258,6 +259,7 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
       tasks: Map<string, StateDef>;
       handlers: Record<string, TaskHandler>;
       machine: StateMachine;
+      onExecutionEnded: LocalStateMachine['onExecutionEnded'];
     }
   >();
   for (const sm of opts.stateMachines) {
@@ -275,6 +277,7 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
       tasks,
       handlers: sm.tasks,
       machine,
+      onExecutionEnded: sm.onExecutionEnded,
     });
   }
 
@@ -507,9 +510,10 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
 
   /** What AWS delivers through EventBridge, delivered here in process: a bad end is reconciled. */
   async function executionEnded(rec: ExecutionRecord): Promise<void> {
-    if (stopping || !opts.onExecutionEnded || !['FAILED', 'TIMED_OUT', 'ABORTED'].includes(rec.status)) return;
+    const onExecutionEnded = machines.get(rec.stateMachineArn)?.onExecutionEnded;
+    if (stopping || !onExecutionEnded || !['FAILED', 'TIMED_OUT', 'ABORTED'].includes(rec.status)) return;
     try {
-      await opts.onExecutionEnded({
+      await onExecutionEnded({
         executionArn: rec.executionArn,
         stateMachineArn: rec.stateMachineArn,
         name: rec.name,

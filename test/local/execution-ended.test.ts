@@ -1,7 +1,8 @@
 /**
  * The local Step Functions endpoint hands an execution that ends FAILED, TIMED_OUT or ABORTED to its
- * `onExecutionEnded` hook, with the detail EventBridge would carry (what the runtime reconciles, as the
- * rule does in AWS); a success is not handed on, nor what the endpoint's own stop aborts.
+ * machine's `onExecutionEnded` hook, with the detail EventBridge would carry (what the runtime reconciles, as
+ * the rule does in AWS); a success is not handed on, nor what the endpoint's own stop aborts, nor the end of a
+ * machine that has no hook (the rule names one state machine).
  */
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import {
 } from '#infra/local/stepfunctions.ts';
 
 const SM = 'arn:aws:states:us-east-1:000000000000:stateMachine:ended-flow';
+const UNWATCHED = 'arn:aws:states:us-east-1:000000000000:stateMachine:other-flow';
 const definition = {
   StartAt: 'Work',
   TimeoutSeconds: 3600,
@@ -28,8 +30,15 @@ afterEach(async () => {
 async function start(work: (input: { how: string }) => Promise<unknown>, executionTimeoutSeconds?: number) {
   const ended: ExecutionStatusChangeDetail[] = [];
   endpoint = await startLocalStepFunctions({
-    stateMachines: [{ arn: SM, definition, tasks: { Work: (i) => work(i as { how: string }) } }],
-    onExecutionEnded: (detail) => void ended.push(detail),
+    stateMachines: [
+      {
+        arn: SM,
+        definition,
+        tasks: { Work: (i) => work(i as { how: string }) },
+        onExecutionEnded: (detail) => void ended.push(detail),
+      },
+      { arn: UNWATCHED, definition, tasks: { Work: (i) => work(i as { how: string }) } },
+    ],
     ...(executionTimeoutSeconds ? { executionTimeoutSeconds } : {}),
   });
   const client = new SFNClient({
@@ -37,9 +46,9 @@ async function start(work: (input: { how: string }) => Promise<unknown>, executi
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const run = async (name: string, how: string) => {
+  const run = async (name: string, how: string, stateMachineArn = SM) => {
     const { executionArn } = await client.send(
-      new StartExecutionCommand({ stateMachineArn: SM, name, input: JSON.stringify({ how }) }),
+      new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ how }) }),
     );
     return executionArn!;
   };
@@ -94,6 +103,21 @@ describe('onExecutionEnded', () => {
     await run('R-left-running', 'wait');
     await e.stop();
     endpoint = undefined;
+    expect(ended).toEqual([]);
+  });
+
+  it('a machine without a hook: its failure is not handed on (as a rule that names another machine)', async () => {
+    const {
+      ended,
+      run,
+      client,
+      endpoint: e,
+    } = await start(async () => {
+      throw Object.assign(new Error('no'), { name: 'ConflictError' });
+    });
+    const arn = await run('R-other', 'fail', UNWATCHED);
+    await e.waitForExecution(arn);
+    expect((await client.send(new DescribeExecutionCommand({ executionArn: arn }))).status).toBe('FAILED');
     expect(ended).toEqual([]);
   });
 
