@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ApiError, createClient, type CustodianClient } from '../client/client.ts';
-import { reportCcpaMetrics } from './reports.ts';
+import { reportCcpaMetrics, reportRopa } from './reports.ts';
 import { isExportTrailer } from '#core/audit/export-stream.ts';
 
 const usage = `custodian <command> [options]
@@ -34,6 +34,7 @@ const usage = `custodian <command> [options]
   audit export --from ISO [--to ISO] [--out FILE] [--csv]   the streamed export, to the file as it arrives (constant memory);
                                            NDJSON for npm run audit:verify; fails (exit 3) when it was cut short
   report ccpa-metrics --year YYYY [--csv]   the CCPA metrics of a calendar year, 11 CCR §7102 (operator, auditor)
+  report ropa [--csv]                      the record of processing activities, GDPR Art. 30 (operator, auditor)
   token --role R [--sub ID]                a local dev token (local runtime only)
 
 options: --url URL (CUSTODIAN_URL, default http://127.0.0.1:3000)  --token JWT (CUSTODIAN_TOKEN)
@@ -306,6 +307,8 @@ async function main(): Promise<number> {
         json: opts.json === true,
         table,
       });
+    case 'report ropa':
+      return reportRopa(client, { csv: opts.csv === true, json: opts.json === true, table });
     case 'ecif import':
       return ecifImport(client, need(rest[0], 'file'));
     case 'requests submit': {

@@ -38,3 +38,32 @@ export async function reportCcpaMetrics(
   if (denials.length) console.log(`\ndenied, by reason:\n${denials.join('\n')}`);
   return 0;
 }
+
+/** The record of processing activities: one row per activity, then the controller and what is missing. */
+export async function reportRopa(
+  client: CustodianClient,
+  out: { csv: boolean; json: boolean; table: (rows: Record<string, unknown>[]) => string },
+): Promise<number> {
+  if (out.csv) {
+    process.stdout.write(await client.ropaCsv());
+    return 0;
+  }
+  const record = await client.ropa();
+  if (out.json) {
+    console.log(JSON.stringify(record, null, 2));
+    return 0;
+  }
+  const rows = record.activities.map((a) => ({
+    activity: a.id,
+    name: a.name,
+    'legal bases': a.legalBases.join(', ') || '-',
+    data: a.dataCategories.join(', ') || '-',
+    systems: a.systems.join(', ') || '-',
+  }));
+  console.log(`Record of processing activities (GDPR Art. 30)\n${out.table(rows)}`);
+  console.log(`\ncontroller: ${record.controller.name ?? 'not configured (CONTROLLER_NAME)'}`);
+  console.log(`DPO: ${record.dpo.contact ?? 'not configured (DPO_CONTACT)'}`);
+  const gaps = record.activities.flatMap((a) => a.gaps.map((g) => `  ${a.id}: ${g}`));
+  if (gaps.length) console.log(`\nnot yet recorded:\n${gaps.join('\n')}`);
+  return 0;
+}

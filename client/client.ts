@@ -278,17 +278,44 @@ export function createClient(opts: ClientOptions) {
     /** The same figures as the API's CSV text. */
     ccpaMetricsCsv: async (year: number) =>
       (await streamed('/v1/reports/ccpa-metrics', { query: { year, format: 'csv' } }, opts.baseUrl)).text(),
+    /** The record of processing activities (GDPR Art. 30), as JSON. */
+    ropa: () =>
+      call<{
+        controller: { name: string | null; contact: string | null };
+        dpo: { contact: string | null };
+        activities: {
+          id: string;
+          name: string;
+          legalBases: string[];
+          dataCategories: string[];
+          systems: string[];
+          gaps: string[];
+        }[];
+      }>('GET', '/v1/reports/ropa'),
+    /** The same record as the API's CSV text. */
+    ropaCsv: async () => (await streamed('/v1/reports/ropa', { query: { format: 'csv' } }, opts.baseUrl)).text(),
     /** The dashboard's figures for [from, to). */
     metrics: (query: { from: string; to: string }) => call<Record<string, unknown>>('GET', '/v1/metrics', { query }),
     startAuditVerification: (range: { from: string; to?: string }) =>
       call<{ id: string; status: 'running'; days: number; location: string }>('POST', '/v1/audit/verifications', {
         body: range,
       }),
+    /** An export to the report bucket as a job (parts and a signed manifest); follow it with auditVerification(id). */
+    startAuditExport: (body: {
+      from: string;
+      to?: string;
+      filter?: { stream?: string; ecifId?: string; actor?: string; action?: string };
+    }) =>
+      call<{ id: string; status: 'running'; days: number; location: string }>('POST', '/v1/audit/exports', { body }),
+    /** A verification's or an export's progress (`verified` or `written` days), then its result (an export's links). */
     auditVerification: (id: string) =>
-      call<{ id: string; status: 'running' | 'succeeded' | 'failed'; progress: { days: number; verified: number } }>(
-        'GET',
-        `/v1/audit/verifications/${enc(id)}`,
-      ),
+      call<{
+        id: string;
+        status: 'running' | 'succeeded' | 'failed';
+        progress: { days: number; verified?: number; written?: number };
+        manifest?: string;
+        parts?: { day: string; lines: number; sha256: string; url: string }[];
+      }>('GET', `/v1/audit/verifications/${enc(id)}`),
     /** The streamed export (NDJSON ends with its trailer line; CSV has none): the response, its body still arriving. */
     auditExport: (query: { from: string; to?: string; format?: 'ndjson' | 'csv' }) =>
       streamed('/v1/audit/export', { query }),

@@ -102,6 +102,10 @@ export const configSchema = z.object({
   DECISION_TOKEN_AUDIENCE: z.string().min(1).max(200).default('urn:custodian:local'),
   /** How long a decision token holds (`exp` - `iat`): a decision is acted on within minutes, or asked again. */
   DECISION_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+  /** The controller and its DPO as the record of processing activities names them (GDPR Art. 30(1)(a)). */
+  CONTROLLER_NAME: z.string().trim().min(1).max(200).optional(),
+  CONTROLLER_CONTACT: z.string().trim().min(3).max(300).optional(),
+  DPO_CONTACT: z.string().trim().min(3).max(300).optional(),
   SERVICE_VERSION: z.string().default('0.1.0'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });

@@ -10,8 +10,9 @@ import type { Outbox } from '#core/notifications/outbox.ts';
 import { holidaysFrom } from '#core/requests/deadlines.ts';
 import { ed25519Signer } from '#core/consent/decision-token.ts';
 import type { ReportStore } from '#core/reports/ports.ts';
-import type { AuditSigner, DigestArchive, VerificationRunner } from '#core/audit/ports.ts';
+import type { AuditSigner, DigestArchive, ExportFiles, ExportRunner, VerificationRunner } from '#core/audit/ports.ts';
 import { DynamoVerificationJobs } from '#adapters/dynamodb/verification-jobs.ts';
+import { DynamoExportJobs } from '#adapters/dynamodb/export-jobs.ts';
 import type { ConsentChangePublisher } from '#core/consent/changes.ts';
 import { WebhookConsentChanges } from '#adapters/webhooks/consent-subscribers.ts';
 import { config, resetConfig } from '#functions/config.ts';
@@ -193,6 +194,18 @@ async function build() {
     ]);
     return new StepFunctionsVerificationRunner(new SFNClient({}), env.AUDIT_VERIFICATION_STATE_MACHINE_ARN);
   });
+  const exportRunner: ExportRunner = lazyPort(async () => {
+    if (!env.AUDIT_VERIFICATION_STATE_MACHINE_ARN) throw new ConfigurationError('AUDIT_VERIFICATION_STATE_MACHINE_ARN');
+    const [{ StepFunctionsExportRunner }, { SFNClient }] = await Promise.all([
+      import('#adapters/sfn/audit-export.ts'),
+      import('@aws-sdk/client-sfn'),
+    ]);
+    return new StepFunctionsExportRunner(new SFNClient({}), env.AUDIT_VERIFICATION_STATE_MACHINE_ARN);
+  });
+  const exportFiles: ExportFiles = lazyPort(async () => {
+    if (!env.REPORT_BUCKET) throw new ConfigurationError('REPORT_BUCKET');
+    return new (await import('#adapters/s3/export-files.ts')).S3ExportFiles(await s3(), env.REPORT_BUCKET);
+  });
   const auditSigner: AuditSigner | undefined = env.AUDIT_SIGNING_KEY_ID
     ? lazyPort(async () => {
         const [{ KmsAuditSigner }, { KMSClient }] = await Promise.all([
@@ -254,6 +267,9 @@ async function build() {
     digestArchive,
     verificationJobs: new DynamoVerificationJobs(db, env.TABLE_AUDIT, clock),
     verificationRunner,
+    exportJobs: new DynamoExportJobs(db, env.TABLE_AUDIT, clock),
+    exportRunner,
+    exportFiles,
     auditSigner,
     // At most the system's registered `concurrency` calls in flight to it, starts spaced by its rate (adapters/connectors/concurrency.ts).
     connectorFor: (system: ConnectedSystem) =>

@@ -5,7 +5,7 @@
  * good still ends the job with a result that says so. Locally aws-local-stepfunctions runs the same
  * definition, the Map inline.
  */
-import { CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -39,13 +39,14 @@ export class AuditVerificationWorkflow extends Construct {
         payload: payload && sfn.TaskInput.fromObject(payload),
       });
 
-    // Input {jobId, days: ['yyyy-mm-dd', ...]}
+    // Input {kind: 'verification' | 'export', jobId, days: ['yyyy-mm-dd', ...]}: the same days, checked or exported.
     const verifyDay = task('VerifyAuditDay');
     verifyDay.addRetry(stepRetry);
     const days = new sfn.DistributedMap(this, 'VerifyDays', {
       stateName: 'VerifyDays',
       itemsPath: sfn.JsonPath.stringAt('$.days'),
       itemSelector: {
+        kind: sfn.JsonPath.stringAt('$.kind'),
         jobId: sfn.JsonPath.stringAt('$.jobId'),
         day: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
       },
@@ -61,7 +62,11 @@ export class AuditVerificationWorkflow extends Construct {
     finish.addRetry(stepRetry);
     const failed = new sfn.Pass(this, 'DayStepFailed', {
       stateName: 'DayStepFailed',
-      parameters: { jobId: sfn.JsonPath.stringAt('$.jobId'), error: sfn.JsonPath.stringAt('$.failure.Error') },
+      parameters: {
+        kind: sfn.JsonPath.stringAt('$.kind'),
+        jobId: sfn.JsonPath.stringAt('$.jobId'),
+        error: sfn.JsonPath.stringAt('$.failure.Error'),
+      },
     });
     days.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.failure' });
     failed.next(finish);

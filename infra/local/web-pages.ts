@@ -45,7 +45,7 @@ const types: Record<string, string> = {
 
 /** The pages' own paths: every other path stays the API's (404 `{"message":"Not Found"}`). */
 const centerPaths = /^\/(request|consent|requests\/[0-9A-Z]{26})?$/;
-const consolePaths = /^\/console(\/(audit|consents|systems|dashboard|requests\/[0-9A-Z]{26}))?\/?$/;
+const consolePaths = /^\/console(\/(audit|consents|systems|dashboard|ropa|requests\/[0-9A-Z]{26}))?\/?$/;
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

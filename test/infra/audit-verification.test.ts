@@ -33,7 +33,7 @@ async function run(verifyDay: (input: { jobId: string; day: string }) => unknown
     async (input: any): Promise<any> => (calls.push([name, input]), h(input));
   const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
   const output = await machine.run(
-    { jobId: 'J', days: ['2026-03-01', '2026-03-02', '2026-03-03'] },
+    { kind: 'verification', jobId: 'J', days: ['2026-03-01', '2026-03-02', '2026-03-03'] },
     {
       overrides: {
         taskResourceLocalHandlers: {
@@ -76,9 +76,12 @@ describe('audit verification state machine', () => {
   it('runs each day once with the job id, then finishes with the job', async () => {
     const { calls } = await run(() => ({ ok: true }));
     expect(calls.filter(([n]) => n === 'VerifyAuditDay').map(([, i]) => i)).toEqual(
-      ['2026-03-01', '2026-03-02', '2026-03-03'].map((day) => ({ jobId: 'J', day })),
+      ['2026-03-01', '2026-03-02', '2026-03-03'].map((day) => ({ kind: 'verification', jobId: 'J', day })),
     );
-    expect(calls.at(-1)).toEqual(['FinishAuditVerification', { jobId: 'J', days: expect.any(Array) }]);
+    expect(calls.at(-1)).toEqual([
+      'FinishAuditVerification',
+      { kind: 'verification', jobId: 'J', days: expect.any(Array) },
+    ]);
   });
 
   it('a day that keeps failing (after its retries) still finishes the job, with the error name', async () => {
@@ -94,7 +97,7 @@ describe('audit verification state machine', () => {
     expect(tries).toBe(4);
     expect(calls.at(-1)).toEqual([
       'FinishAuditVerification',
-      { jobId: 'J', error: 'ProvisionedThroughputExceededException' },
+      { kind: 'verification', jobId: 'J', error: 'ProvisionedThroughputExceededException' },
     ]);
   });
 });

@@ -4,6 +4,7 @@
  * fail, reads return fresh copies (never an alias of what is stored), updates drop `undefined`
  * members as `setExpression` does, and queries return items in sort-key order.
  */
+import type { ChangeVersions } from '#core/ecif/change-feed.ts';
 import { chainNext, type AuditEvent, type AuditInput, type SealedEvent } from '#core/audit/event.ts';
 import { canonicalJsonWithout } from '#core/audit/canonical.ts';
 import type { AuditFilter, AuditLog, AuditPage, AuditRange, StoredEvent } from '#core/audit/ports.ts';
@@ -30,7 +31,7 @@ import {
 import type { ConsentLedger } from '#core/consent/ports.ts';
 import type { CrossReference, GoldenRecord } from '#core/ecif/customer.ts';
 import type { IdentityKey } from '#core/ecif/identifiers.ts';
-import type { CustomerChange, EcifRegistry, SystemsRegistry } from '#core/ecif/ports.ts';
+import type { CustomerChange, EcifRegistry, RebindChange, SubjectStatus, SystemsRegistry } from '#core/ecif/ports.ts';
 import { assertMove, keepsStatus } from '#core/requests/lifecycle.ts';
 import type { RequestFilter, RequestPatch, RequestStore, RequestWorkflow } from '#core/requests/ports.ts';
 import {
@@ -182,8 +183,37 @@ export class FakeEcifRegistry implements EcifRegistry {
 
   async statuses(ecifIds: string[]) {
     return new Map(
-      ecifIds.flatMap((id) => (this.customers.has(id) ? [[id, this.customers.get(id)!.status] as const] : [])),
+      ecifIds.flatMap((id): [string, SubjectStatus][] => {
+        const r = this.customers.get(id);
+        if (!r) return [];
+        return [
+          [
+            id,
+            {
+              status: r.status,
+              ...(r.mergedInto ? { mergedInto: r.mergedInto.survivor } : {}),
+              ...(r.merged?.length ? { merged: [...r.merged] } : {}),
+            },
+          ],
+        ];
+      }),
     );
+  }
+
+  /** All or nothing, with the adapter's conditions. */
+  async rebindCustomers(change: RebindChange) {
+    const changed = () => new ConflictError('a golden record or identifier changed meanwhile', { reason: 'changed' });
+    for (const { record, expectedUpdatedAt } of change.records)
+      if (this.customers.get(record.ecifId)?.updatedAt !== expectedUpdatedAt) throw changed();
+    for (const { key, from } of change.identities) if (this.index.get(keyOf(key)) !== from) throw changed();
+    for (const { record } of change.records) this.customers.set(record.ecifId, copy(record));
+    for (const { key, to } of change.identities) this.index.set(keyOf(key), to);
+    for (const { crossReference: x, from, to } of change.crossReferences) {
+      this.xrefs.get(from)?.delete(`${x.systemId}#${x.localId}`);
+      const into = this.xrefs.get(to) ?? new Map<string, CrossReference>();
+      into.set(`${x.systemId}#${x.localId}`, copy(x));
+      this.xrefs.set(to, into);
+    }
   }
 
   async identityOwner(key: IdentityKey) {
@@ -450,6 +480,7 @@ export class FakeRequestStore implements RequestStore {
             r.status === status &&
             (!filter.type || r.type === filter.type) &&
             (!filter.jurisdiction || r.jurisdiction === filter.jurisdiction) &&
+            (!filter.ecifId || r.ecifId === filter.ecifId) &&
             (!filter.dueBefore || effectiveDueAt(r) < filter.dueBefore),
         )
         .sort(bySortKey((r) => `${effectiveDueAt(r)}#${r.id}`)),
@@ -696,5 +727,19 @@ export class FakeReportStore implements ReportStore {
   }
   async downloadUrl(key: string, seconds: number) {
     return `memory://${key}?expires=${seconds}`;
+  }
+}
+
+export class FakeChangeVersions implements ChangeVersions {
+  readonly applied = new Map<string, { version: number; eventId: string }>();
+  async last(ecifId: string) {
+    const v = this.applied.get(ecifId);
+    return v ? { ...v } : undefined;
+  }
+  async record(ecifId: string, version: number, eventId: string) {
+    const v = this.applied.get(ecifId);
+    if (v && v.version >= version) return false;
+    this.applied.set(ecifId, { version, eventId });
+    return true;
   }
 }

@@ -314,6 +314,18 @@ describe('the console', () => {
     expect(await page.locator(`tr[data-request="${soon}"]`).getAttribute('class')).toBe('due-soon');
     expect(await page.locator(`tr[data-request="${soon}"]`).textContent()).toMatch(/Due soon\s+3 days left/);
     expect(await page.locator(`tr[data-request="${id}"]`).getAttribute('class')).toBe('');
+    // Who the request is about and who asked (never their identifiers); one deadline column, not Due and Deadline.
+    expect(await page.locator('main table thead th').allTextContents()).toEqual([
+      'Request',
+      'Right',
+      'Law',
+      'Subject',
+      'Requester',
+      'Status',
+      'Received',
+      'Deadline',
+    ]);
+    expect(await page.locator(`tr[data-request="${late}"] td`).nth(4).textContent()).toMatch(/^api, /);
     expect(Number(await page.locator('[data-count="overdue"]').textContent())).toBeGreaterThanOrEqual(1);
     await page.getByLabel('Overdue only').check();
     await page.getByRole('button', { name: 'Apply' }).click();
@@ -418,8 +430,12 @@ describe('the console', () => {
     await poll(() => page.locator('main table tbody tr').count()).toBeGreaterThan(3);
     expect(await page.locator('main table').textContent()).toContain('request.finalized');
 
-    await page.getByRole('button', { name: 'Verify the chain' }).click();
-    await poll(() => page.locator('#verify-result').textContent()).toMatch(/^Verified: \d+ events/);
+    // Verify's scope is said: the time range, whatever the request filter narrows the table to.
+    expect(await page.locator('#verify-scope').textContent()).toContain('narrow only the table');
+    await page.getByRole('button', { name: 'Verify the time range' }).click();
+    await poll(() => page.locator('#verify-result').textContent()).toMatch(
+      /^Verified: \d+ events.*not only the events shown/,
+    );
     await checkPage(page, 'console-audit');
 
     const [download] = await Promise.all([

@@ -12,7 +12,8 @@ import { openSealed, sealNext, type AuditEvent, type AuditInput, type SealedEven
 import { canonicalJsonWithout } from '#core/audit/canonical.ts';
 import type { AuditLog } from '#core/audit/ports.ts';
 import type { Clock } from '#core/shared/clock.ts';
-import { isConditionFailure, isTransactionCancelled, withoutKeys } from './client.ts';
+import { isConditionFailure, isTransactionCancelled } from './client.ts';
+import { DigestItems } from './digest-items.ts';
 import { GroupCommit } from './group-commit.ts';
 import { dayEvents, eventsAt, sealedOf, seqKey } from './audit-reads.ts';
 
@@ -27,7 +28,6 @@ const dayIndex = (e: Pick<AuditEvent, 'at' | 'stream' | 'seq'>) => ({
   GSI1PK: `DAY#${e.at.slice(0, 10)}`,
   GSI1SK: `${e.at}#${e.stream}#${seqKey(e.seq)}`,
 });
-const digestKey = (day: string) => ({ PK: 'DIGEST', SK: `DAY#${day}` });
 /**
  * TTL (epoch seconds): the end of the event's day plus the retention, so a whole day expires at once
  * and the cut always falls where a daily digest recorded every head.
@@ -76,7 +76,12 @@ export class DynamoAuditLog implements AuditLog {
     private readonly clock: Clock,
     /** Days an event is kept after the day it was written (11 CCR §7101: at least 24 months). */
     private readonly retentionDays = 730,
-  ) {}
+  ) {
+    this.digestItems = new DigestItems(db, table);
+  }
+
+  /** The daily digests, their heads over several items (digest-items.ts). */
+  private readonly digestItems: DigestItems;
 
   /**
    * The last head this process wrote or read per stream: an append tries it first (one round trip);
@@ -261,44 +266,15 @@ export class DynamoAuditLog implements AuditLog {
     return [...streams];
   }
 
-  async putDigest(digest: AuditDigest) {
-    try {
-      // Write-once, like every audit item.
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...digestKey(digest.day), ...digest },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-    }
+  putDigest(digest: AuditDigest) {
+    return this.digestItems.put(digest);
   }
 
-  async digests(fromDay: string, toDay: string) {
-    const { Items } = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': 'DIGEST', ':from': `DAY#${fromDay}`, ':to': `DAY#${toDay}` },
-        ConsistentRead: true,
-      }),
-    );
-    return (Items ?? []).map((i) => withoutKeys<AuditDigest>(i));
+  digests(fromDay: string, toDay: string) {
+    return this.digestItems.between(fromDay, toDay);
   }
 
-  async latestDigestBefore(day: string) {
-    const { Items } = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'PK = :pk AND SK < :day',
-        ExpressionAttributeValues: { ':pk': 'DIGEST', ':day': `DAY#${day}` },
-        ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
-      }),
-    );
-    return Items?.[0] ? withoutKeys<AuditDigest>(Items[0]) : undefined;
+  latestDigestBefore(day: string) {
+    return this.digestItems.latestBefore(day);
   }
 }

@@ -7,7 +7,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentCl
 import { saveGrouped } from './ecif-bulk-writes.ts';
 import type { CrossReference, CustomerStatus, GoldenRecord } from '#core/ecif/customer.ts';
 import type { IdentityKey } from '#core/ecif/identifiers.ts';
-import type { CustomerChange, EcifRegistry, RefusedChange } from '#core/ecif/ports.ts';
+import type { CustomerChange, EcifRegistry, RebindChange, RefusedChange, SubjectStatus } from '#core/ecif/ports.ts';
 import { ConflictError } from '#core/shared/errors.ts';
 import { batchGet, failedConditions, isTransactionCancelled, withoutKeys } from './client.ts';
 
@@ -38,6 +38,15 @@ export class DynamoEcifRegistry implements EcifRegistry {
 
   async statuses(ecifIds: string[]) {
     const unique = [...new Set(ecifIds)];
+    const projection = { ProjectionExpression: 'ecifId, #s, merged, mergedInto.survivor', names: { '#s': 'status' } };
+    const statusOf = (i: Record<string, unknown>): [string, SubjectStatus] => [
+      i.ecifId as string,
+      {
+        status: i.status as CustomerStatus,
+        ...(i.mergedInto ? { mergedInto: (i.mergedInto as { survivor: string }).survivor } : {}),
+        ...(Array.isArray(i.merged) && i.merged.length ? { merged: i.merged as string[] } : {}),
+      },
+    ];
     // One subject (every single decision): a GetItem, cheaper than a BatchGetItem of one key for the
     // table and the SDK alike; the same projection, the same eventually consistent read.
     if (unique.length === 1) {
@@ -45,19 +54,19 @@ export class DynamoEcifRegistry implements EcifRegistry {
         new GetCommand({
           TableName: this.table,
           Key: { PK: `CUST#${unique[0]}`, SK: 'PROFILE' },
-          ProjectionExpression: 'ecifId, #s',
-          ExpressionAttributeNames: { '#s': 'status' },
+          ProjectionExpression: projection.ProjectionExpression,
+          ExpressionAttributeNames: projection.names,
         }),
       );
-      return new Map(Item ? [[Item.ecifId as string, Item.status as CustomerStatus]] : []);
+      return new Map(Item ? [statusOf(Item)] : []);
     }
     const items = await batchGet(
       this.db,
       this.table,
       unique.map((ecifId) => ({ PK: `CUST#${ecifId}`, SK: 'PROFILE' })),
-      { projection: 'ecifId, #s', names: { '#s': 'status' } },
+      { projection: projection.ProjectionExpression, names: projection.names },
     );
-    return new Map(items.map((i) => [i.ecifId as string, i.status as CustomerStatus]));
+    return new Map(items.map(statusOf));
   }
 
   async identityOwner(key: IdentityKey) {
@@ -149,5 +158,37 @@ export class DynamoEcifRegistry implements EcifRegistry {
         ],
       }),
     );
+  }
+
+  async rebindCustomers(change: RebindChange) {
+    const items = [
+      ...change.records.map(({ record, expectedUpdatedAt }) => ({
+        Put: {
+          TableName: this.table,
+          Item: { PK: `CUST#${record.ecifId}`, SK: 'PROFILE', ...record },
+          ConditionExpression: 'updatedAt = :was',
+          ExpressionAttributeValues: { ':was': expectedUpdatedAt },
+        },
+      })),
+      ...change.identities.map(({ key, from, to }) => ({
+        Put: {
+          TableName: this.table,
+          Item: { ...idx(key), ecifId: to, kind: key.kind },
+          ConditionExpression: 'ecifId = :from',
+          ExpressionAttributeValues: { ':from': from },
+        },
+      })),
+      ...change.crossReferences.flatMap(({ crossReference, from, to }) => [
+        { Delete: { TableName: this.table, Key: xrefKey(from, crossReference) } },
+        { Put: { TableName: this.table, Item: { ...xrefKey(to, crossReference), ...crossReference } } },
+      ]),
+    ];
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (err) {
+      if (isTransactionCancelled(err) && failedConditions(err).length > 0)
+        throw new ConflictError('a golden record or identifier changed meanwhile', { reason: 'changed' });
+      throw err;
+    }
   }
 }

@@ -178,6 +178,7 @@ export class DynamoRequestStore implements RequestStore {
       const filters = [
         ...(filter.type ? ['#type = :type'] : []),
         ...(filter.jurisdiction ? ['jurisdiction = :j'] : []),
+        ...(filter.ecifId ? ['ecifId = :e'] : []),
       ];
       const out = await this.db.send(
         new QueryCommand({
@@ -191,6 +192,7 @@ export class DynamoRequestStore implements RequestStore {
             ...(filter.dueBefore ? { ':due': filter.dueBefore } : {}),
             ...(filter.type ? { ':type': filter.type } : {}),
             ...(filter.jurisdiction ? { ':j': filter.jurisdiction } : {}),
+            ...(filter.ecifId ? { ':e': filter.ecifId } : {}),
           },
           Limit: page.limit - items.length,
           ...(key ? { ExclusiveStartKey: key } : {}),

@@ -16,7 +16,7 @@ export class StepFunctionsVerificationRunner implements VerificationRunner {
           stateMachineArn: this.stateMachineArn,
           name: job.id,
           // The days go in the input: the Map reads them from there (at most 366, a few KB).
-          input: JSON.stringify({ jobId: job.id, days: job.days }),
+          input: JSON.stringify({ kind: 'verification', jobId: job.id, days: job.days }),
         }),
       );
     } catch (err) {

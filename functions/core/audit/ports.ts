@@ -2,6 +2,7 @@ import type { AuditEvent, AuditInput, SealedEvent } from './event.ts';
 import type { AuditDigest, AuditSignature } from './digest.ts';
 import type { DayVerification } from './verify-day.ts';
 import type { VerificationJob, VerificationResult } from './verification-job.ts';
+import type { ExportJob, ExportPart, ExportResult } from './export-job.ts';
 
 export interface AuditRange {
   /** Inclusive, RFC 3339. */
@@ -26,6 +27,11 @@ export interface AuditPage {
 /** Write-once storage outside the table for the daily digests (S3 Object Lock in AWS). */
 export interface DigestArchive {
   put(digest: AuditDigest): Promise<void>;
+  /**
+   * The public keys that check the digests, kept beside them under the same lock: a key rotated out
+   * of KMS (or GET /v1/audit/keys gone) still checks the days it signed. Written once per key id.
+   */
+  putKeys(keys: AuditPublicKey[]): Promise<void>;
 }
 
 /** A stored event with the key it is stored under: bytes moved to another key disagree with it. */
@@ -93,4 +99,27 @@ export interface AuditPublicKey {
   y: string;
   alg: 'ES256';
   use: 'sig';
+}
+
+/** Export jobs, write-once like verification jobs: the job, one part per day as it is written, the result. */
+export interface ExportJobs {
+  create(job: ExportJob): Promise<boolean>;
+  get(id: string): Promise<ExportJob | undefined>;
+  putPart(id: string, part: ExportPart): Promise<void>;
+  parts(id: string): Promise<ExportPart[]>;
+  putResult(id: string, result: ExportResult): Promise<void>;
+  result(id: string): Promise<ExportResult | undefined>;
+}
+
+/** Runs an export job (a Step Functions execution named after the job). */
+export interface ExportRunner {
+  start(job: ExportJob): Promise<void>;
+}
+
+/** Where export parts and manifests are written (the reports bucket), streamed, and fetched by presigned link. */
+export interface ExportFiles {
+  /** Gzips the lines into `key` as they come; returns the stored bytes' SHA-256 and the line count. */
+  putPart(key: string, lines: AsyncIterable<string>): Promise<{ sha256: string; lines: number }>;
+  putManifest(key: string, body: string): Promise<void>;
+  downloadUrl(key: string, seconds: number): Promise<string>;
 }

@@ -122,6 +122,38 @@ export const connectorSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/** GDPR Art. 6(1) lawful bases, as a record of processing names them. */
+export const legalBases = [
+  'consent',
+  'contract',
+  'legal_obligation',
+  'vital_interests',
+  'public_task',
+  'legitimate_interests',
+] as const;
+
+/**
+ * What the system does with personal data, for the record of processing activities (GDPR Art. 30):
+ * optional, since a system is connected for erasure before its record is written.
+ */
+const processingSchema = z.strictObject({
+  /** Consent catalog purposes (`marketing`) or the controller's own words ("account servicing"). */
+  purposes: z.array(z.string().trim().min(3).max(200)).min(1).max(20),
+  legalBases: z.array(z.enum(legalBases)).min(1).max(6),
+  /** Categories of data subjects: customers, prospects, employees… */
+  subjects: z.array(z.string().trim().min(3).max(100)).min(1).max(20).default(['customers']),
+  /** Categories of recipients the system discloses data to (processors, partners, authorities). */
+  recipients: z.array(z.string().trim().min(3).max(200)).max(50).default([]),
+  /** Transfers to a third country or international organisation, with the Art. 46 safeguard (or adequacy). */
+  transfers: z
+    .array(z.strictObject({ to: z.string().trim().min(2).max(100), safeguard: z.string().trim().min(3).max(200) }))
+    .max(50)
+    .default([]),
+  /** When data not kept under an exemption is erased ("2 years after the account closes"). */
+  retention: z.string().trim().min(3).max(200),
+});
+export type Processing = z.infer<typeof processingSchema>;
+
 export const systemInputSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
@@ -133,6 +165,7 @@ export const systemInputSchema = z
     concurrency: z.number().int().min(1).max(100).default(4),
     /** Calls per second at most (a system's API quota); absent: only `concurrency` bounds the calls. */
     rateLimitPerSecond: z.number().min(0.1).max(1000).optional(),
+    processing: processingSchema.optional(),
   })
   .superRefine((s, ctx) => {
     if (s.connector.kind !== 'rest') return;

@@ -5,6 +5,7 @@ import type { ConsentFlags, CurrentConsent, DecisionInput } from './consent.ts';
 import { decide, type Decision } from './decide.ts';
 import { claimsOf, type DecisionSigner } from './decision-token.ts';
 import { nameSubjects, pool, type NamedSubject, type SubjectRef } from './decision-subjects.ts';
+import { mergedConsent } from './merged-consent.ts';
 import type { ConsentLedger } from './ports.ts';
 
 export type { SubjectRef } from './decision-subjects.ts';
@@ -44,7 +45,11 @@ export async function decideConsent(deps: DecideDeps, input: DecisionInput): Pro
     nameSubjects(deps, [subject]),
     given ? deps.consent.current(given) : undefined,
   ]);
-  const held = named.known ? (named.ecifId === given ? read : await deps.consent.current(named.ecifId)) : undefined;
+  const held = named.known
+    ? mergedConsent(
+        await Promise.all(named.ledgers.map((id) => (id === given && read ? read : deps.consent.current(id)))),
+      )
+    : undefined;
   const decision = answer(named, held, ask, now);
   return { ...decision, decidedAt, token: await deps.decisionSigner.sign(claimsOf({ ...decision, decidedAt }, ask)) };
 }
@@ -82,12 +87,14 @@ export async function decideBatch(
     nameSubjects(deps, input.subjects, concurrency),
     readConsent(deps, given, ask, concurrency),
   ]);
-  const more = [...new Set(names.flatMap((n) => (n.known && !held.has(n.ecifId) ? [n.ecifId] : [])))];
+  const more = [...new Set(names.flatMap((n) => (n.known ? n.ledgers.filter((id) => !held.has(id)) : [])))];
   for (const [id, v] of await readConsent(deps, more, ask, concurrency)) held.set(id, v);
+  const heldBy = (n: NamedSubject) =>
+    n.known ? mergedConsent(n.ledgers.flatMap((id) => (held.has(id) ? [held.get(id)!] : []))) : undefined;
   const items = await Promise.all(
     input.subjects.map(async (subject, i) => {
       const named = names[i];
-      const decision = answer(named, named.known ? held.get(named.ecifId) : undefined, ask, now);
+      const decision = answer(named, heldBy(named), ask, now);
       return {
         subject,
         ...decision,

@@ -70,6 +70,19 @@ export interface GoldenRecord extends Omit<CustomerInput, 'crossReferences' | 'n
   erasedAt?: string;
   /** Hash of the content a bulk load last wrote: the same line loaded again is unchanged. */
   sourceHash?: string;
+  /** On a survivor: the golden records merged into it (their ledgers count towards its decisions). */
+  merged?: string[];
+  /** On a merged record: where it went, and what moved with it, so a split can bring it back. */
+  mergedInto?: MergeLink;
+}
+
+/** A merged record's link to its survivor: its identities stay listed on it, its cross-references here. */
+export interface MergeLink {
+  survivor: string;
+  at: string;
+  crossReferences: CrossReference[];
+  /** Open requests re-pointed to the survivor (a split points those still open back). */
+  requests: string[];
 }
 
 /** What is left of a golden record after erasure: the id, the status, dates. */

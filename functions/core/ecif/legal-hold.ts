@@ -13,6 +13,7 @@ import type { AuditLog } from '../audit/ports.ts';
 import type { Actor } from '#core/shared/actor.ts';
 import type { Clock } from '#core/shared/clock.ts';
 import { NotFoundError } from '#core/shared/errors.ts';
+import type { GoldenRecord } from './customer.ts';
 import type { EcifRegistry } from './ports.ts';
 
 export const LEGAL_CLAIMS_CITATION = 'GDPR Art. 17(3)(e)';
@@ -91,6 +92,20 @@ export async function currentHold(deps: Pick<LegalHoldDeps, 'holds'>, ecifId: st
   const hold = await deps.holds.get(ecifId);
   if (!hold) throw new NotFoundError('no legal hold on this subject');
   return hold;
+}
+
+/**
+ * The hold that stops this subject's erasure: its own, or one on any record merged into it (a merge
+ * unites the two people's records, so a claim on either keeps both).
+ */
+export async function holdOnSubject(
+  deps: { holds: Pick<LegalHolds, 'get'>; ecif: Pick<EcifRegistry, 'getCustomer'> },
+  ecifId: string,
+  record?: GoldenRecord,
+): Promise<LegalHold | undefined> {
+  const [own, subject] = await Promise.all([deps.holds.get(ecifId), record ?? deps.ecif.getCustomer(ecifId)]);
+  if (own || !subject?.merged?.length) return own;
+  return (await Promise.all(subject.merged.map((id) => deps.holds.get(id)))).find((h) => h !== undefined);
 }
 
 /** Releases the hold (404 when there is none); the caller then starts the erasures it held. */

@@ -9,7 +9,8 @@
  */
 import type { AuditLog } from '../audit/ports.ts';
 import type { IdentityKey } from '../ecif/identifiers.ts';
-import { holdBasis, LEGAL_CLAIMS_CITATION, type LegalHolds } from '../ecif/legal-hold.ts';
+import { holdBasis, holdOnSubject, LEGAL_CLAIMS_CITATION, type LegalHolds } from '../ecif/legal-hold.ts';
+import type { EcifRegistry } from '../ecif/ports.ts';
 import type { Actor } from '#core/shared/actor.ts';
 import type { Clock } from '#core/shared/clock.ts';
 import { newId } from '#core/shared/ids.ts';
@@ -145,6 +146,7 @@ export async function recordFollowUps(deps: FollowUpDeps, followUps: FollowUp[])
 
 export interface StartDeps extends FollowUpDeps {
   holds: Pick<LegalHolds, 'get'>;
+  ecif: Pick<EcifRegistry, 'getCustomer'>;
   requests: RequestStore;
   workflow: RequestWorkflow;
   clock: Clock;
@@ -183,7 +185,7 @@ export class FollowUpsFailedError extends Error {
 }
 
 async function startOneDue(deps: StartDeps, f: FollowUp): Promise<string | undefined> {
-  const hold = await deps.holds.get(f.ecifId);
+  const hold = await holdOnSubject(deps, f.ecifId);
   if (!hold) return startFollowUp(deps, f);
   // Fell due during a legal hold: it waits for the release (GDPR Art. 17(3)(e)).
   const moved = await deps.followUps.move(f.requestId, f.key, 'scheduled', {

@@ -72,6 +72,8 @@ export interface RequestFilter {
   statuses: readonly RequestStatus[];
   type?: RequestType;
   jurisdiction?: Jurisdiction;
+  /** One subject's requests (a merge re-points them): a filter on the status index, open requests being few. */
+  ecifId?: string;
   /** Held-to deadline (the extended one once extended) before this instant. */
   dueBefore?: string;
 }

@@ -10,6 +10,7 @@ import type { ConsentLedger } from '../consent/ports.ts';
 import { identityKeysOf, type IdentityHasher } from '../ecif/identifiers.ts';
 import type { EcifRegistry } from '../ecif/ports.ts';
 import { resolveByKeys } from '../ecif/resolve-subject.ts';
+import { survivingRecord } from '../ecif/survivor.ts';
 import { contactOnFile, type Outbox } from '../notifications/outbox.ts';
 import type { Actor } from '#core/shared/actor.ts';
 import type { Clock } from '#core/shared/clock.ts';
@@ -51,13 +52,15 @@ export async function submitRequest(deps: RequestDeps, input: RequestInput, requ
   const identityKeys = identityKeysOf(input.identifiers, deps.hash);
   // A signed-in customer is its ecifId; anyone else is whoever every identifier given points to.
   const byLogin = requester.role === 'customer';
-  const ecifId = byLogin ? requester.principal : (await resolveByKeys(deps.ecif, identityKeys))?.ecifId;
+  const ecifId = byLogin
+    ? ((await survivingRecord(deps.ecif, requester.principal))?.ecifId ?? requester.principal)
+    : (await resolveByKeys(deps.ecif, identityKeys))?.ecifId;
   // Corrected values are held to the ECIF's rules before anything is stored. Whether another customer
   // holds one is asked here only of a signed-in customer: to anyone else the answer would say who is
   // a customer; their run checks it before any system is written (assertCorrectionsTakeable).
   const corrections = input.corrections && normalizedCorrections(input.corrections);
   if (corrections && byLogin) {
-    const refusal = await correctionRefusal(deps, requester.principal, corrections);
+    const refusal = await correctionRefusal(deps, ecifId!, corrections);
     if (refusal) throw refusal;
   }
   const id = newId(received);

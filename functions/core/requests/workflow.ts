@@ -6,7 +6,7 @@ import type { AuditLog } from '../audit/ports.ts';
 import type { ConsentLedger } from '../consent/ports.ts';
 import type { Connector, ConnectorOutcome, SystemWork } from '../connectors/connector.ts';
 import { planAction, planErasure, planFollowUpErasure, planUnderHold } from '../connectors/planning.ts';
-import type { LegalHolds } from '../ecif/legal-hold.ts';
+import { holdOnSubject, type LegalHolds } from '../ecif/legal-hold.ts';
 import { buildAccessReport, reportCsv } from '../reports/access-report.ts';
 import type { ReportStore } from '../reports/ports.ts';
 import type { CustomerInput } from '../ecif/customer.ts';
@@ -233,11 +233,12 @@ async function planFromEcif(deps: WorkflowDeps, subject: Subject, systems: Conne
   const right = rights[request.type];
   if (right.action === 'erase') {
     // What erasure needs, read at once: where the subject is, any legal hold, when the relationship ended.
-    const [xrefs, hold, record] = await Promise.all([
+    const [xrefs, record] = await Promise.all([
       subject.crossReferences ?? deps.ecif.crossReferences(ecifId),
-      deps.holds.get(ecifId),
       subject.record ?? deps.ecif.getCustomer(ecifId),
     ]);
+    // After a merge, a hold on any record merged into this one holds its erasure too.
+    const hold = await holdOnSubject(deps, ecifId, record);
     // A legal hold: nothing is destroyed while it is on (GDPR Art. 17(3)(e)).
     if (hold) return planUnderHold(request.id, xrefs, systems, deps.clock.now(), hold);
     return planErasure(request.id, xrefs, systems, deps.clock.now(), {
@@ -514,7 +515,7 @@ async function notifyRecipients(deps: WorkflowDeps, request: PrivacyRequest, tas
 async function keepUnderHold(deps: WorkflowDeps, request: PrivacyRequest, reference: string, at: string) {
   await deps.consent.setFlags(request.ecifId!, { restricted: true }, at, { requestId: request.id });
   const followUp = holdFollowUp(request, { reference }, at);
-  const stillHeld = await deps.holds.get(request.ecifId!);
+  const stillHeld = await holdOnSubject(deps, request.ecifId!);
   await recordFollowUps(deps, [stillHeld ? followUp : { ...followUp, state: 'scheduled', dueAt: at }]);
 }
 
@@ -601,11 +602,16 @@ async function writeReport(deps: WorkflowDeps, request: PrivacyRequest, tasks: S
 /** The golden record anonymized (the one finalize read for the answer's contact) and consent marked erased, at once. */
 async function eraseInEcif(deps: WorkflowDeps, request: PrivacyRequest, record: GoldenRecord | undefined, at: string) {
   const ecifId = request.ecifId!;
+  // An erasure of a survivor erases the records merged into it (their identifiers are the survivor's now).
+  const merged = record?.merged?.length ? await deps.ecif.getCustomers(record.merged) : [];
   await Promise.all([
     record && record.status !== 'erased'
       ? deps.ecif.eraseCustomer(anonymized(record, at), record.identities)
       : undefined,
-    deps.consent.setFlags(ecifId, { erased: true }, at, { requestId: request.id }),
+    ...merged.filter((m) => m.status !== 'erased').map((m) => deps.ecif.eraseCustomer(anonymized(m, at), [])),
+    ...[ecifId, ...merged.map((m) => m.ecifId)].map((id) =>
+      deps.consent.setFlags(id, { erased: true }, at, { requestId: request.id }),
+    ),
   ]);
 }
 

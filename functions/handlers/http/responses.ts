@@ -59,6 +59,15 @@ export const upsertCustomerResponse = z.looseObject({
   crossReferences: z.number().int(),
 });
 
+export const mergeResponse = z.looseObject({
+  survivor: z.string(),
+  merged: z.array(z.string()),
+  identities: z.number().int(),
+  crossReferences: z.number().int(),
+  requests: z.number().int(),
+  changed: z.boolean(),
+});
+
 export const systemResponse = z.looseObject({
   systemId: z.string(),
   name: z.string(),

@@ -24,7 +24,7 @@ export interface RouteSpec {
   tables: Partial<Record<TableName, Access>>;
   /** Needs states:StartExecution on the privacy-request workflow. */
   startsWorkflow?: boolean;
-  /** Starts audit verification jobs (their own state machine). */
+  /** Starts audit verification and export jobs (their own state machine). */
   startsAuditVerification?: boolean;
   /** The audit key: `sign` or `read` (its public half). */
   auditKey?: 'sign' | 'read';
@@ -84,6 +84,16 @@ export const routeTable = [
     auth: 'jwt',
     roles: ['steward', 'operator'],
     tables: { ecif: 'read', audit: 'write' },
+  },
+  {
+    method: 'POST',
+    // A split is the same route (`action: "split"`): the stateless stack is at CloudFormation's 500 resources.
+    path: '/v1/ecif/merges',
+    handler: 'post-ecif-merge',
+    auth: 'jwt',
+    roles: ['steward'],
+    idempotent: true,
+    tables: { ecif: 'write', requests: 'write', audit: 'write' },
   },
   {
     method: 'POST',
@@ -362,6 +372,14 @@ export const routeTable = [
   },
   {
     method: 'GET',
+    path: '/v1/reports/ropa',
+    handler: 'ropa',
+    auth: 'jwt',
+    roles: ['operator', 'auditor'],
+    tables: { ecif: 'read' },
+  },
+  {
+    method: 'GET',
     path: '/v1/metrics',
     handler: 'dashboard-metrics',
     auth: 'jwt',
@@ -421,6 +439,20 @@ export const routeTable = [
     auth: 'jwt',
     roles: ['auditor'],
     tables: { audit: 'read' },
+    // An export job is followed here too (its links are presigned GETs of the report bucket): the
+    // stateless stack is at CloudFormation's 500 resources, so no function of its own.
+    reports: 'read',
+  },
+  // Exports as a job: parts and a signed manifest in the report bucket; followed at GET /v1/audit/verifications/{id}.
+  {
+    method: 'POST',
+    path: '/v1/audit/exports',
+    handler: 'start-audit-export',
+    auth: 'jwt',
+    roles: ['auditor'],
+    tables: { audit: 'write' },
+    startsAuditVerification: true,
+    idempotent: true,
   },
   // Public: the keys that check digests, results and manifests offline (npm run audit:verify).
   {

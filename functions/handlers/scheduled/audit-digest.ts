@@ -1,5 +1,6 @@
 /**
- * Scheduled: writes the digest of the day that ended, signed, and archives it; then verifies that
+ * Scheduled: writes the digest of the day that ended, signed, and archives it with the public key
+ * that checks it; then verifies that
  * day once, against the day before it (verify-day.ts), and keeps the result (verification `DAILY`):
  * the chain of these daily results is the log's standing record.
  */
@@ -18,7 +19,11 @@ async function run(event?: { day?: string }): Promise<{ day: string; hash: strin
   const d = await deps();
   const day = event?.day ?? new Date(d.clock.now().getTime() - 86_400_000).toISOString().slice(0, 10);
   const digest = await writeDailyDigest(d, day, scheduler);
-  if (d.digestArchive) await d.digestArchive.put(digest);
+  if (d.digestArchive) {
+    await d.digestArchive.put(digest);
+    // The key that signed it goes under the same lock: the archive checks itself offline.
+    if (d.auditSigner) await d.digestArchive.putKeys(await d.auditSigner.publicKeys());
+  }
   const checked = await verifyDay(d.audit, day);
   await d.verificationJobs.putDay(DAILY, checked);
   logger.info({ message: 'audit digest', day, streams: digest.heads.length, verified: checked.ok });

@@ -53,7 +53,7 @@ export const workflowTasks = {
 export type TaskName = keyof typeof workflowTasks;
 
 /**
- * The audit verification job's tasks (its own state machine, infra/constructs/audit-verification.ts):
+ * The audit verification job's tasks (its own state machine, infra/constructs/audit-day-jobs.ts):
  * a day is checked in one invocation (up to 15 minutes), then the result is put together and signed.
  */
 export const auditVerificationTasks = {

@@ -3,11 +3,16 @@
  * (test/support/moto-stack.ts), reached through the composition root's adapters: an access report
  * written under the bucket's SSE-KMS default (the template's key) and fetched through its presigned
  * link, which expires in 15 minutes; a daily digest archived under Object Lock COMPLIANCE, and a
- * delete of that version refused.
+ * delete of that version refused; the public key archived beside the digests under the same lock;
+ * an export part gzipped and uploaded as it is written, its SHA-256 that of the bytes a link serves.
  */
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { buildDigest } from '#core/audit/digest.ts';
+import { jwkOf } from '#core/audit/signature.ts';
 import { deps, resetDeps } from '#handlers/deps.ts';
 import { synthTemplates } from '#infra/synth.ts';
 import { composeWith, pointSdkAtMoto, startMoto, type Moto } from '../../support/moto.ts';
@@ -79,5 +84,41 @@ describe('the digest archive (moto)', () => {
       new HeadObjectCommand({ Bucket: buckets.digests, Key, VersionId: Versions![0]!.VersionId }),
     );
     expect(still.ObjectLockMode).toBe('COMPLIANCE');
+  });
+});
+
+describe('the public key beside the digests (moto)', () => {
+  it('is kept once per key id under Object Lock COMPLIANCE, as the JWK GET /v1/audit/keys serves', async () => {
+    const { digestArchive } = await deps();
+    const jwk = jwkOf(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey, 'arn:aws:kms:eu-west-1:1:key/abc');
+    await digestArchive!.putKeys([jwk]);
+    await digestArchive!.putKeys([jwk]);
+    const Key = `keys/${encodeURIComponent(jwk.kid)}.json`;
+    const head = await s3.send(new HeadObjectCommand({ Bucket: buckets.digests, Key }));
+    expect(head.ObjectLockMode).toBe('COMPLIANCE');
+    const { Versions } = await s3.send(new ListObjectVersionsCommand({ Bucket: buckets.digests, Prefix: Key }));
+    expect(Versions).toHaveLength(1);
+    const body = await (
+      await s3.send(new GetObjectCommand({ Bucket: buckets.digests, Key }))
+    ).Body!.transformToString();
+    expect(JSON.parse(body)).toEqual(jwk);
+  });
+});
+
+describe('export parts in the report bucket (moto)', () => {
+  it('a part is gzipped as it is written; its hash and line count are those of what the link serves', async () => {
+    const { exportFiles } = await deps();
+    const lines = Array.from({ length: 5000 }, (_, i) => `{"seq":${i}}\n`);
+    async function* source() {
+      yield* lines;
+    }
+    const key = 'audit-exports/TEST/part-2026-12-01.ndjson.gz';
+    const written = await exportFiles.putPart(key, source());
+    expect(written.lines).toBe(5000);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: buckets.reports, Key: key }));
+    expect(head.ServerSideEncryption).toBe('aws:kms');
+    const bytes = Buffer.from(await (await fetch(await exportFiles.downloadUrl(key, 900))).arrayBuffer());
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(written.sha256);
+    expect(gunzipSync(bytes).toString('utf8')).toBe(lines.join(''));
   });
 });

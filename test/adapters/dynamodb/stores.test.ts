@@ -301,8 +301,8 @@ describe('decision round trips (what the decision bench rests on)', () => {
       });
     const all = await stores.deps.ecif.statuses(['ST1', 'ST2', 'ST-NONE']);
     expect([...all].sort()).toEqual([
-      ['ST1', 'active'],
-      ['ST2', 'erased'],
+      ['ST1', { status: 'active' }],
+      ['ST2', { status: 'erased' }],
     ]);
     for (const id of ['ST1', 'ST2', 'ST-NONE'])
       expect([...(await stores.deps.ecif.statuses([id, id]))]).toEqual(all.has(id) ? [[id, all.get(id)]] : []);

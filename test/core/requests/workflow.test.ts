@@ -587,6 +587,7 @@ describe('follow-up erasure when the retention ends', () => {
   const followUpDeps = () => ({
     followUps: deps.followUps,
     holds: deps.holds,
+    ecif,
     audit,
     requests,
     workflow,
@@ -746,6 +747,7 @@ describe('legal hold (GDPR Art. 17(3)(e))', () => {
   const startDeps = () => ({
     followUps: deps.followUps,
     holds: deps.holds,
+    ecif,
     audit,
     requests,
     workflow: new FakeRequestWorkflow(),

@@ -141,7 +141,7 @@ export function AuditView({ ctx }: { ctx: ConsoleContext }) {
             Search
           </button>
           <button type="button" class="secondary" onClick={verify} disabled={busy !== undefined}>
-            Verify the chain
+            Verify the time range
           </button>
           <button type="button" class="secondary" onClick={() => exportAs('ndjson')} disabled={busy !== undefined}>
             Export NDJSON
@@ -156,6 +156,10 @@ export function AuditView({ ctx }: { ctx: ConsoleContext }) {
           {error}
         </p>
       )}
+      <p class="hint" id="verify-scope">
+        Verify checks every event from From to To, in every stream, and the daily digests: the other fields narrow only
+        the table of events, not what is verified.
+      </p>
       <div aria-live="polite" id="verify-result">
         {progress && (
           <p>
@@ -166,7 +170,7 @@ export function AuditView({ ctx }: { ctx: ConsoleContext }) {
           (verdict.ok ? (
             <p class="success">
               Verified: {verdict.checked} events in {verdict.streams} stream(s) and {verdict.digests} daily digest(s)
-              are intact.
+              are intact: the whole log of the time range, not only the events shown below.
             </p>
           ) : (
             <div class="error">

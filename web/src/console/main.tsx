@@ -11,6 +11,7 @@ import { DashboardView } from './dashboard.tsx';
 import type { ConsoleContext } from './context.ts';
 import { QueueView } from './queue.tsx';
 import { RequestView } from './request.tsx';
+import { RopaView } from './ropa.tsx';
 import { SystemsView } from './systems.tsx';
 
 const staff = ['operator', 'auditor'];
@@ -20,6 +21,7 @@ const sections = [
   { path: '/console/consents', label: 'Consent lookup' },
   { path: '/console/systems', label: 'Connected systems' },
   { path: '/console/dashboard', label: 'Dashboard' },
+  { path: '/console/ropa', label: 'Record of processing' },
 ];
 
 function App({ config }: { config: WebConfig }) {
@@ -70,6 +72,7 @@ function App({ config }: { config: WebConfig }) {
   else if (path === '/console/audit') [view, title] = [<AuditView ctx={ctx} />, 'Audit'];
   else if (path === '/console/consents') [view, title] = [<ConsentLookup ctx={ctx} />, 'Consent lookup'];
   else if (path === '/console/dashboard') [view, title] = [<DashboardView ctx={ctx} />, 'Dashboard'];
+  else if (path === '/console/ropa') [view, title] = [<RopaView ctx={ctx} />, 'Record of processing'];
   else if (path === '/console/systems') [view, title] = [<SystemsView ctx={ctx} />, 'Connected systems'];
   else [view, title] = [<QueueView ctx={ctx} />, 'Requests'];
   document.title = `${title} · Custodian console`;

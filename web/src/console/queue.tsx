@@ -1,9 +1,17 @@
 /** The request queue: filters, deadlines with overdue and due-soon marked in words and colour, counts by status. */
 import { useEffect, useState } from 'preact/hooks';
-import { formatDate, formatDateTime, daysUntil } from '../shared/format.ts';
+import { formatDateTime, daysUntil } from '../shared/format.ts';
 import { effectiveDue, requestTypes, statuses, urgency, words, type ConsoleContext } from './context.ts';
 
 const MAX_PAGES = 5;
+
+/** How the requester proved who they are, in words. */
+const requesterWords: Record<string, string> = {
+  login: 'signed in',
+  code: 'by emailed code',
+  not_required: 'no proof needed',
+  follow_up: 'Custodian (follow-up)',
+};
 
 export function QueueView({ ctx }: { ctx: ConsoleContext }) {
   const { api, session, locale } = ctx;
@@ -120,9 +128,10 @@ export function QueueView({ ctx }: { ctx: ConsoleContext }) {
                   <th scope="col">Request</th>
                   <th scope="col">Right</th>
                   <th scope="col">Law</th>
+                  <th scope="col">Subject</th>
+                  <th scope="col">Requester</th>
                   <th scope="col">Status</th>
                   <th scope="col">Received</th>
-                  <th scope="col">Due</th>
                   <th scope="col">Deadline</th>
                 </tr>
               </thead>
@@ -139,14 +148,16 @@ export function QueueView({ ctx }: { ctx: ConsoleContext }) {
                       </td>
                       <td>{words(r.type)}</td>
                       <td>{r.jurisdiction}</td>
+                      <td class="mono">{r.ecifId ?? <span class="hint">not matched yet</span>}</td>
+                      <td>
+                        {/* Who asked, without their identifiers (the API keeps only hashes of them). */}
+                        {words(r.channel ?? 'api')}, {requesterWords[r.verification?.method] ?? 'unverified'}
+                      </td>
                       <td>{words(r.status)}</td>
                       <td>{formatDateTime(r.receivedAt, locale)}</td>
                       <td>
-                        {formatDate(effectiveDue(r), locale)}
-                        {r.extension && ' (extended)'}
-                      </td>
-                      <td>
-                        {u === 'overdue' && <span class="badge bad">Overdue</span>}
+                        {formatDateTime(effectiveDue(r), locale)}
+                        {r.extension && ' (extended)'} {u === 'overdue' && <span class="badge bad">Overdue</span>}
                         {u === 'due-soon' && <span class="badge warn">Due soon</span>}
                         {u !== 'overdue' && ` ${days} day${days === 1 ? '' : 's'} left`}
                       </td>

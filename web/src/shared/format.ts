@@ -17,7 +17,10 @@ export function formatDateTime(iso: string | undefined, locale: string): string 
 export function formatDate(iso: string | undefined, locale: string): string {
   if (!iso) return '';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(d);
+  // The same fields as formatDateTime's date part, so a date reads alike wherever it shows.
+  return Number.isNaN(d.getTime())
+    ? iso
+    : new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric' }).format(d);
 }
 
 /** Days from now until `iso`, a part day counted as a day (0 or less: past). */
