@@ -72,6 +72,7 @@ export async function startFleetRuntime(opts: {
       const vendor = await startVendorApi({ kind: 'stripe', secret: 'rk_test_bench', records: { customer: records } });
       const systemId = `bench-rest-${String(i + 1).padStart(2, '0')}`;
       rest.push({ systemId, vendor });
+      allowLocalSystem(vendor.url);
       const res = await call('PUT', `${api}/v1/systems/${systemId}`, operator, {
         name: `Bench rest system ${systemId}`,
         connector: { kind: 'rest', definition: 'stripe', baseUrl: vendor.url, secretRef: 'bench_stripe' },

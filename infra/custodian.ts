@@ -1,6 +1,6 @@
 /**
- * Builds the Custodian cloud app: the stateful stack (data, identities; retained) and the stateless
- * stack (functions, workflow, API). Used by infra/app.ts (cdk synth/deploy), infra/synth.ts (the
+ * Builds the Custodian cloud app: the stateful stack (data, identities; retained), the stateless
+ * stack (functions, workflow, API) and the alarms stack (what pages the operator about the stateless one). Used by infra/app.ts (cdk synth/deploy), infra/synth.ts (the
  * local runtime's templates) and the infra tests, so all three see the same stacks.
  */
 import { readFileSync } from 'node:fs';
@@ -9,9 +9,11 @@ import type { Config } from '#functions/config.ts';
 import { MAX_CONCURRENCY_CONTEXT, maxConcurrencyFrom } from './constructs/workflow.ts';
 import { StatefulStack } from './stacks/stateful.ts';
 import { StatelessStack } from './stacks/stateless.ts';
+import { AlarmsStack } from './stacks/alarms.ts';
 
 export const STATEFUL_STACK = 'CustodianStateful';
 export const STATELESS_STACK = 'CustodianStateless';
+export const ALARMS_STACK = 'CustodianAlarms';
 
 export interface BuildAppOptions {
   /** @default env-agnostic (account and region resolved at deploy time) */
@@ -29,6 +31,7 @@ export interface BuildAppOptions {
 export interface CustodianStacks {
   readonly stateful: StatefulStack;
   readonly stateless: StatelessStack;
+  readonly alarms: AlarmsStack;
 }
 
 export function packageVersion(): string {
@@ -61,5 +64,10 @@ export function buildApp(app: App, opts: BuildAppOptions = {}): CustodianStacks 
     maxConcurrency: maxConcurrencyFrom(opts.maxConcurrency ?? app.node.tryGetContext(MAX_CONCURRENCY_CONTEXT)),
     webSignInUrl: app.node.tryGetContext('custodian:webSignInUrl') as string | undefined,
   });
-  return { stateful, stateless };
+  const alarms = new AlarmsStack(app, ALARMS_STACK, {
+    env: opts.env,
+    description: 'Custodian alarms: what pages an operator about the compute stack',
+    ...stateless.alarmed,
+  });
+  return { stateful, stateless, alarms };
 }

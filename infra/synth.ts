@@ -16,6 +16,7 @@ export type { CfnTemplate };
 export interface CustodianTemplates {
   stateful: CfnTemplate;
   stateless: CfnTemplate;
+  alarms: CfnTemplate;
 }
 
 /**
@@ -32,16 +33,17 @@ export function unbundledApp(outdir: string, opts: { validate?: boolean } = {}):
   });
 }
 
-/** Synthesizes both stacks in process, synchronously; the cloud assembly goes to a temp dir that is removed. */
+/** Synthesizes the stacks in process, synchronously; the cloud assembly goes to a temp dir that is removed. */
 export function synthTemplates(opts: BuildAppOptions = {}): CustodianTemplates {
   const outdir = mkdtempSync(path.join(tmpdir(), 'custodian-cdk-'));
   try {
     const app = unbundledApp(outdir);
-    const { stateful, stateless } = buildApp(app, opts);
+    const { stateful, stateless, alarms } = buildApp(app, opts);
     const assembly = app.synth();
     return {
       stateful: assembly.getStackArtifact(stateful.artifactId).template as CfnTemplate,
       stateless: assembly.getStackArtifact(stateless.artifactId).template as CfnTemplate,
+      alarms: assembly.getStackArtifact(alarms.artifactId).template as CfnTemplate,
     };
   } finally {
     rmSync(outdir, { recursive: true, force: true });

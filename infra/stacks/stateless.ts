@@ -21,7 +21,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { CustodianAlarms } from '../constructs/alarms.ts';
+import type { CustodianAlarmsProps } from '../constructs/alarms.ts';
 import { CustodianApi } from '../constructs/api.ts';
 import { pascal } from '../constructs/names.ts';
 import { CustodianFunction, taskResponseActions, type DataResources } from '../constructs/functions.ts';
@@ -69,7 +69,8 @@ export class StatelessStack extends Stack {
   readonly web: CustodianWeb;
   /** The pages' client of the user pool (hosted sign-in, implicit grant, back to the pages only). */
   readonly webClient: cognito.UserPoolClient;
-  readonly alarms: CustodianAlarms;
+  /** What the alarms stack watches (infra/stacks/alarms.ts). */
+  readonly alarmed: CustodianAlarmsProps;
   readonly jobs: Record<string, CustodianFunction>;
   /** Scheduled invocations that failed after their retries land here (an alarm watches it). */
   readonly deadLetters: sqs.Queue;
@@ -281,7 +282,7 @@ export class StatelessStack extends Stack {
       deadLetters: this.deadLetters,
     });
 
-    this.alarms = new CustodianAlarms(this, 'Alarms', {
+    this.alarmed = {
       deadLetters: this.deadLetters,
       stateMachine: this.workflow.stateMachine,
       functions: Object.fromEntries([
@@ -295,6 +296,6 @@ export class StatelessStack extends Stack {
       ]),
       httpApi: this.api.httpApi,
       streamApi: this.api.streamApi,
-    });
+    };
   }
 }

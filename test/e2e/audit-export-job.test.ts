@@ -114,7 +114,12 @@ describe('POST /v1/audit/exports', () => {
   });
 
   it('verifies offline with the public key alone', async () => {
-    const res = await verify(['--manifest', path.join(dir, `${status.id}.json`), '--keys', path.join(dir, 'keys.json')]);
+    const res = await verify([
+      '--manifest',
+      path.join(dir, `${status.id}.json`),
+      '--keys',
+      path.join(dir, 'keys.json'),
+    ]);
     expect(res).toMatchObject({ code: 0, out: { ok: true, parts: 3, signed: true, events: { ok: true, events: 36 } } });
   });
 

@@ -236,6 +236,30 @@ describe('where a registration may point', () => {
     expect(listed.body.items.map((s: { systemId: string }) => s.systemId)).not.toContain('inside');
   });
 
+  it.each([
+    'http://169.254.169.254/latest/meta-data/',
+    'http://[::ffff:a9fe:a9fe]/',
+    'http://127.0.0.1:9001/',
+    'http://localhost:9001/',
+    'https://10.0.0.5/',
+    'https://[fd00::1]/',
+  ])('a rest system based at %s: 422 naming connector.baseUrl, the URL not echoed, nothing stored', async (url) => {
+    const res = await api('PUT', '/v1/systems/inside-rest', {
+      token: tokens.operator,
+      body: {
+        name: 'Somewhere',
+        connector: { kind: 'rest', definition: 'stripe', baseUrl: url, secretRef: 'stripe' },
+        capabilities: ['erase'],
+        fields: [{ name: 'email', category: 'contact', strategy: 'hash' }],
+      },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ field: 'connector.baseUrl' });
+    expect(JSON.stringify(res.body)).not.toContain(new URL(url).hostname.replace(/^\[|\]$/g, ''));
+    const listed = await api('GET', '/v1/systems', { token: tokens.operator });
+    expect(listed.body.items.map((s: { systemId: string }) => s.systemId)).not.toContain('inside-rest');
+  });
+
   it('credentials in a webhook URL: 422 at connector.url, neither user nor password echoed', async () => {
     const res = await api('PUT', '/v1/systems/with-creds', {
       token: tokens.operator,

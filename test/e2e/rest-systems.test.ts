@@ -13,12 +13,12 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deps } from '#handlers/deps.ts';
 import { signDevToken } from '#infra/local/dev-issuer.ts';
-import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
+import { allowLocalSystem, startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
 import { startVendorApi, type VendorApi, type VendorKind } from '#infra/local/demo/vendor-api.ts';
 import { startDemo, type Demo } from '#infra/local/demo/start.ts';
 import { HUBSPOT_SYSTEM_ID } from '#infra/local/demo/hubspot-crm.ts';
 import { contractClient } from '../support/contract.ts';
-import { emailOf, oauth, type Vendor, vendors } from '../support/rest-vendors.ts';
+import { emailOf, settledRequest, oauth, type Vendor, vendors } from '../support/rest-vendors.ts';
 
 let runtime: LocalRuntime;
 let demo: Demo;
@@ -38,6 +38,7 @@ beforeAll(async () => {
         for (const [object, rows] of Object.entries(v.subject(s).records))
           Object.assign((records[object] ??= {}), rows);
       apis[v.kind] = await startVendorApi({ kind: v.kind, secret: v.secret, records });
+      allowLocalSystem(apis[v.kind].url);
       process.env[`CONNECTOR_SECRET_E2E_${v.kind.toUpperCase()}`] = v.secret;
       const settings =
         v.kind === 'dynamics365' ? { tokenUrl: `${apis[v.kind].url}/tenant-0001/oauth2/v2.0/token` } : v.settings;
@@ -100,14 +101,7 @@ afterAll(async () => {
 
 type View = { status: string; systems: { systemId: string; state: string; [k: string]: any }[]; [k: string]: any };
 
-async function settled(id: string): Promise<View> {
-  for (let i = 0; i < 400; i++) {
-    const r = await api('GET', `/v1/privacy-requests/${id}`, { token: tokens.operator });
-    if (!['received', 'in_progress'].includes(r.body.status)) return r.body;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error('the request did not settle');
-}
+const settled = (id: string) => settledRequest<View>(api, tokens.operator, id);
 
 async function submit(ecifId: string, type: string, email = emailOf(ecifId)) {
   const token = await signDevToken({ role: 'customer', sub: ecifId });

@@ -29,8 +29,8 @@ let findings: Finding[];
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'custodian-cfn-lint-'));
-  const { stateful, stateless } = synthTemplates();
-  const files = Object.entries({ stateful, stateless }).map(([name, t]) => {
+  const { stateful, stateless, alarms } = synthTemplates();
+  const files = Object.entries({ stateful, stateless, alarms }).map(([name, t]) => {
     const file = path.join(dir, `${name}.json`);
     writeFileSync(file, JSON.stringify(t));
     return file;

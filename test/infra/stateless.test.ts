@@ -25,12 +25,15 @@ import {
 
 let pair: StackPair;
 let raw: Cfn;
+/** The alarms stack's template (infra/stacks/alarms.ts): it watches what the stateless stack exports. */
+let alarmsRaw: Cfn;
 let template: Template;
 
 beforeAll(() => {
-  const { stateful, stateless } = synthTemplates();
+  const { stateful, stateless, alarms } = synthTemplates();
   pair = new StackPair(stateful as Cfn, stateless as Cfn);
   raw = stateless as Cfn;
+  alarmsRaw = alarms as Cfn;
   template = Template.fromJSON(raw);
 });
 
@@ -219,8 +222,9 @@ describe('HTTP API', () => {
   });
 
   it('alarms: failed and timed-out executions, API 5xx, overdue requests, unanswered system steps, and one per function, all to the encrypted topic', () => {
-    const alarms = resources(raw, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties!);
-    const [topicId, topic] = resources(raw, 'AWS::SNS::Topic')[0];
+    expect(resources(raw, 'AWS::CloudWatch::Alarm')).toEqual([]);
+    const alarms = resources(alarmsRaw, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties!);
+    const [topicId, topic] = resources(alarmsRaw, 'AWS::SNS::Topic')[0];
     expect(topic.Properties!.KmsMasterKeyId).toBeDefined();
     // 7: the streaming REST API's own 5xx beside the HTTP API's.
     expect(alarms).toHaveLength(7 + rows.length);
@@ -356,7 +360,7 @@ describe('streaming REST API (the rows marked stream: the audit export)', () => 
 
   it("its 5xx pages the alarm topic, as the HTTP API's do", () => {
     const [, restApi] = resources(raw, 'AWS::ApiGateway::RestApi')[0];
-    const alarms = resources(raw, 'AWS::CloudWatch::Alarm')
+    const alarms = resources(alarmsRaw, 'AWS::CloudWatch::Alarm')
       .map(([, r]) => r.Properties!)
       .filter((a) => a.MetricName === '5XXError');
     expect(alarms).toHaveLength(1);

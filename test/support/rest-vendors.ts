@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { VendorApi, VendorKind } from '#infra/local/demo/vendor-api.ts';
+import type { contractClient } from './contract.ts';
 
 const md5 = (s: string) => createHash('md5').update(s.toLowerCase()).digest('hex');
 export const emailOf = (ecifId: string) => `${ecifId.toLowerCase()}@example.net`;
@@ -147,3 +148,13 @@ export const vendors: Vendor[] = [
     seen: { customer: { name: 'Ada Lovelace', phone: '+442079460000' } },
   },
 ];
+
+/** A request's view once it has left `received` and `in_progress` (polled as the operator). */
+export async function settledRequest<V>(api: ReturnType<typeof contractClient>, token: string, id: string): Promise<V> {
+  for (let i = 0; i < 400; i++) {
+    const r = await api('GET', `/v1/privacy-requests/${id}`, { token });
+    if (!['received', 'in_progress'].includes(r.body.status)) return r.body;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error('the request did not settle');
+}

@@ -76,13 +76,25 @@ export function limitConcurrency(
   gate: CallGate = processCallGate,
 ): Connector {
   const { verify, start } = connector;
+  // A spent quota in the system's rate-limit headers holds its next starts, as a 429 does.
+  const slowed = async () => {
+    const until = connector.slowedUntil?.();
+    if (until) await gate.holdStarts?.(system, until).catch(() => undefined);
+  };
   // A call the system throttled (429, Retry-After) holds the system's next starts; the step is retried as busy.
   const run = <T>(call: () => Promise<T>) =>
-    gate.run(system, call).catch(async (err: unknown) => {
-      if (err instanceof SystemThrottledError)
-        await gate.holdStarts?.(system, Date.now() + err.retryAfterMs).catch(() => undefined);
-      throw err;
-    });
+    gate.run(system, call).then(
+      async (value) => {
+        await slowed();
+        return value;
+      },
+      async (err: unknown) => {
+        if (err instanceof SystemThrottledError)
+          await gate.holdStarts?.(system, Date.now() + err.retryAfterMs).catch(() => undefined);
+        else await slowed();
+        throw err;
+      },
+    );
   return {
     execute: (work) => run(() => connector.execute(work)),
     ...(verify ? { verify: (work: Parameters<typeof verify>[0]) => run(() => verify.call(connector, work)) } : {}),

@@ -5,7 +5,7 @@ import { PermanentSystemError } from '#core/shared/errors.ts';
 import { documentClient } from '../dynamodb/client.ts';
 import { DynamoTableConnector } from './dynamodb-table.ts';
 import { HttpWebhookConnector } from './http-webhook.ts';
-import { definitionOf } from '#core/connectors/rest/shipped.ts';
+import { definitionOf, UNPINNED_VERSION } from '#core/connectors/rest/shipped.ts';
 import { RestConnector } from './rest/rest-connector.ts';
 import { mysql, postgres } from './sql-dialects.ts';
 import { SqlTableConnector } from './sql-table.ts';
@@ -90,16 +90,23 @@ const connectorKinds: Factories = {
   mysql: (settings, secrets) => new SqlTableConnector(settings, mysql, secrets.hashKey, secrets.systemSecrets),
   // The credentials are found on each call (cached by the source), never held in the registry.
   rest: (settings, secrets) => {
-    const definition = definitionOf(settings.definition);
-    if (!definition) throw new PermanentSystemError('no shipped definition has this id');
+    // The version the system was registered with, whatever has shipped since.
+    const definition = definitionOf(settings.definition, settings.definitionVersion ?? UNPINNED_VERSION);
+    if (!definition) throw new PermanentSystemError('no shipped definition has this id and version');
     const source = secrets.systemSecrets ?? environmentSecrets;
-    return new RestConnector(definition, settings, secrets.hashKey, async () => {
-      const value = await source.value('rest', settings.secretRef);
-      if (value) return value;
-      throw new PermanentSystemError(
-        `no credentials are configured for this system (${source.where('rest', settings.secretRef)})`,
-      );
-    });
+    return new RestConnector(
+      definition,
+      settings,
+      secrets.hashKey,
+      async () => {
+        const value = await source.value('rest', settings.secretRef);
+        if (value) return value;
+        throw new PermanentSystemError(
+          `no credentials are configured for this system (${source.where('rest', settings.secretRef)})`,
+        );
+      },
+      secrets.addresses,
+    );
   },
   manual: () => refused('this system is handled by an operator task'),
 };

@@ -15,6 +15,11 @@ export interface SystemWork {
   values?: Record<string, string>;
   /** opt_out and restrict: which flags to set (optOutSale, limitSensitive, restricted, ...). */
   flags?: string[];
+  /**
+   * A task with no cross-reference (`foundBy`): the golden record's identifiers to search the system by
+   * (personal data: never logged, never audited, never stored in the task).
+   */
+  identifiers?: { email?: string[]; phone?: string[] };
 }
 
 /** Proof holds counts, field names and hashes: never the values. */
@@ -52,4 +57,6 @@ export interface Connector {
   start?(work: SystemWork, callback: CallbackTicket): Promise<StartOutcome>;
   /** Reads back what the system now holds for the subject and checks the action took effect; undefined when it cannot check that action. */
   verify?(work: SystemWork): Promise<Verification | undefined>;
+  /** After a call: when the system asked for no call before a time (a spent quota in its rate-limit headers), that time (epoch ms). */
+  slowedUntil?(): number | undefined;
 }

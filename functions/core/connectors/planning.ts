@@ -199,3 +199,33 @@ export function planUnderHold(
     };
   });
 }
+
+/**
+ * The systems a subject is looked for in without a cross-reference: each `rest` system registered
+ * with `findBy` that the subject has no cross-reference to, when the golden record holds one of those
+ * identifiers. Planned like a cross-reference (`localId` names the search, not a value); the tasks
+ * made from them carry `foundBy`.
+ */
+export function searchReferences(
+  crossReferences: CrossReference[],
+  systems: ConnectedSystem[],
+  record: { emails?: string[]; phones?: string[] } | undefined,
+): (CrossReference & { foundBy: ('email' | 'phone')[] })[] {
+  if (!record) return [];
+  const held = { email: record.emails?.length ?? 0, phone: record.phones?.length ?? 0 };
+  return systems.flatMap((s) => {
+    if (s.connector.kind !== 'rest' || !s.connector.findBy) return [];
+    if (crossReferences.some((x) => x.systemId === s.systemId)) return [];
+    const foundBy = s.connector.findBy.filter((by) => held[by] > 0);
+    if (!foundBy.length) return [];
+    return [{ systemId: s.systemId, localId: `search:${foundBy.join(',')}`, since: '', foundBy }];
+  });
+}
+
+/** The tasks planned from search references, marked as found by search. */
+export function markSearched(tasks: SystemTask[], searched: ReturnType<typeof searchReferences>): SystemTask[] {
+  return tasks.map((t) => {
+    const s = searched.find((x) => x.systemId === t.systemId);
+    return s && t.localId === s.localId ? { ...t, foundBy: s.foundBy } : t;
+  });
+}

@@ -5,6 +5,7 @@ import type { Actor } from '#core/shared/actor.ts';
 import type { Clock } from '#core/shared/clock.ts';
 import type { SystemKeyVault } from './ports.ts';
 import { rotateIssuedKey, settleSigningKey } from './signing-keys.ts';
+import { definitionOf } from './rest/shipped.ts';
 import { checkTargets, type TargetRules } from './system-targets.ts';
 import type { ConnectedSystem, SystemInput } from './system.ts';
 import { NotFoundError } from '#core/shared/errors.ts';
@@ -23,7 +24,8 @@ export async function registerSystem(deps: RegisterSystemDeps, systemId: string,
   await checkTargets(deps, body);
   const existing = await deps.systems.get(systemId);
   // The key first: a registration whose key could not be kept is not stored.
-  const { input, issued, signingKey } = await settleSigningKey(deps.keyVault, systemId, body, existing);
+  const settled = await settleSigningKey(deps.keyVault, systemId, pinDefinition(body), existing);
+  const { input, issued, signingKey } = settled;
   const system: ConnectedSystem = { ...input, systemId, updatedAt: deps.clock.now().toISOString() };
   await deps.systems.put(system);
   await deps.audit.append({
@@ -54,4 +56,11 @@ export async function rotateSystemKey(deps: RegisterSystemDeps, systemId: string
     details: { signingKey: 'issued' },
   });
   return { systemId, signingSecret };
+}
+
+/** A shipped rest definition named without a version is pinned to the latest now: a newer one changes nothing until registered again. */
+function pinDefinition(body: SystemInput): SystemInput {
+  const c = body.connector;
+  if (c.kind !== 'rest' || typeof c.definition !== 'string' || c.definitionVersion) return body;
+  return { ...body, connector: { ...c, definitionVersion: definitionOf(c.definition)?.version } };
 }

@@ -106,12 +106,26 @@ export const connectorSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('rest'),
     definition: z.union([definitionIdSchema, restDefinitionSchema]),
+    /** A shipped definition's version this system runs on: pinned at registration (absent: the latest, pinned then). */
+    definitionVersion: z
+      .string()
+      .regex(/^\d+(\.\d+){0,2}$/)
+      .optional(),
     baseUrl: z.url({ protocol: /^https?$/ }),
     settings: restSettingsSchema.default({}),
     /** Where the credentials are: CONNECTOR_SECRET_<REF>, else the secret `custodian/connectors/rest/<ref>`. */
     secretRef: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,200}$/),
     /** Bounds each request to the vendor. @default 10000 */
     timeoutMs: z.number().int().min(100).max(30_000).default(10_000),
+    /**
+     * A subject with no cross-reference to this system is looked for by these identifiers of its
+     * golden record, through the definition's search. Absent: only cross-referenced subjects.
+     */
+    findBy: z
+      .array(z.enum(['email', 'phone']))
+      .min(1)
+      .max(2)
+      .optional(),
   }),
   // An operator does the work in the system by hand and attests it (POST .../systems/{systemId}/complete).
   z.strictObject({
@@ -169,13 +183,25 @@ export const systemInputSchema = z
   })
   .superRefine((s, ctx) => {
     if (s.connector.kind !== 'rest') return;
-    const definition = definitionOf(s.connector.definition);
+    const definition = definitionOf(s.connector.definition, s.connector.definitionVersion);
     if (!definition) {
-      ctx.addIssue({ code: 'custom', message: 'no shipped definition has this id', path: ['connector', 'definition'] });
+      const known = definitionOf(s.connector.definition);
+      ctx.addIssue({
+        code: 'custom',
+        message: known ? 'no shipped version of this definition has this number' : 'no shipped definition has this id',
+        path: ['connector', known ? 'definitionVersion' : 'definition'],
+      });
       return;
     }
     for (const message of settingsProblems(definition, s.connector.settings))
       ctx.addIssue({ code: 'custom', message, path: ['connector', 'settings'] });
+    for (const by of s.connector.findBy ?? [])
+      if (!definition.objects.some((o) => o.search.some((x) => x.by === by)))
+        ctx.addIssue({
+          code: 'custom',
+          message: `the definition has no search by ${by}`,
+          path: ['connector', 'findBy'],
+        });
   });
 export type SystemInput = z.infer<typeof systemInputSchema>;
 export type FieldRule = z.infer<typeof fieldSchema>;

@@ -180,8 +180,10 @@ export interface SystemTask {
   requestId: string;
   systemId: string;
   action: 'erase' | 'access' | 'rectify' | 'restrict' | 'opt_out';
-  /** The subject's id in that system (from the ECIF cross-reference). */
+  /** The subject's id in that system (from the ECIF cross-reference); `search:<by>` for a task found by search. */
   localId: string;
+  /** No cross-reference: the connector finds the subject by these identifiers of the golden record (read at each step, never stored here). */
+  foundBy?: ('email' | 'phone')[];
   state: SystemTaskState;
   attempts: number;
   fields: { name: string; strategy: string }[];

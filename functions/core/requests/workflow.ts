@@ -5,7 +5,14 @@
 import type { AuditLog } from '../audit/ports.ts';
 import type { ConsentLedger } from '../consent/ports.ts';
 import type { Connector, ConnectorOutcome, SystemWork } from '../connectors/connector.ts';
-import { planAction, planErasure, planFollowUpErasure, planUnderHold } from '../connectors/planning.ts';
+import {
+  markSearched,
+  planAction,
+  planErasure,
+  planFollowUpErasure,
+  planUnderHold,
+  searchReferences,
+} from '../connectors/planning.ts';
 import { holdOnSubject, type LegalHolds } from '../ecif/legal-hold.ts';
 import { buildAccessReport, reportCsv } from '../reports/access-report.ts';
 import type { ReportStore } from '../reports/ports.ts';
@@ -233,38 +240,68 @@ async function planFromEcif(deps: WorkflowDeps, subject: Subject, systems: Conne
   const right = rights[request.type];
   if (right.action === 'erase') {
     // What erasure needs, read at once: where the subject is, any legal hold, when the relationship ended.
-    const [xrefs, record] = await Promise.all([
+    const [known, record] = await Promise.all([
       subject.crossReferences ?? deps.ecif.crossReferences(ecifId),
       subject.record ?? deps.ecif.getCustomer(ecifId),
     ]);
+    // Systems without a cross-reference that look for the subject by its identifiers plan as if they had one.
+    const searched = searchReferences(known, systems, record);
+    const xrefs = [...known, ...searched];
     // After a merge, a hold on any record merged into this one holds its erasure too.
     const hold = await holdOnSubject(deps, ecifId, record);
     // A legal hold: nothing is destroyed while it is on (GDPR Art. 17(3)(e)).
-    if (hold) return planUnderHold(request.id, xrefs, systems, deps.clock.now(), hold);
-    return planErasure(request.id, xrefs, systems, deps.clock.now(), {
+    if (hold) return markSearched(planUnderHold(request.id, xrefs, systems, deps.clock.now(), hold), searched);
+    const tasks = planErasure(request.id, xrefs, systems, deps.clock.now(), {
       relationshipEndedOn: record?.relationshipEndedOn,
     });
+    return markSearched(tasks, searched);
   }
-  const xrefs = subject.crossReferences ?? (await deps.ecif.crossReferences(ecifId));
-  return planAction(request.id, right.action, xrefs, systems, deps.clock.now(), {
-    everySystem: right.everySystem,
-    // A rectification reaches the systems holding a corrected field, with those fields only.
-    ...(request.corrections
-      ? {
-          fieldsOf: (s: ConnectedSystem) =>
-            Object.keys(
-              correctedValues(
-                request.corrections!,
-                s.fields.map((f) => f.name),
+  const known = subject.crossReferences ?? (await deps.ecif.crossReferences(ecifId));
+  // The golden record is read only when some system looks for subjects by their identifiers.
+  const searching = systems.some((s) => s.connector.kind === 'rest' && s.connector.findBy);
+  const record = searching ? (subject.record ?? (await deps.ecif.getCustomer(ecifId))) : undefined;
+  const searched = searchReferences(known, systems, record);
+  const xrefs = [...known, ...searched];
+  return markSearched(
+    planAction(request.id, right.action, xrefs, systems, deps.clock.now(), {
+      everySystem: right.everySystem,
+      // A rectification reaches the systems holding a corrected field, with those fields only.
+      ...(request.corrections
+        ? {
+            fieldsOf: (s: ConnectedSystem) =>
+              Object.keys(
+                correctedValues(
+                  request.corrections!,
+                  s.fields.map((f) => f.name),
+                ),
               ),
-            ),
-        }
-      : {}),
-  });
+          }
+        : {}),
+    }),
+    searched,
+  );
+}
+
+/**
+ * A task found by search: the golden record's identifiers it searches by, read at each step (never
+ * kept in the task). A subject since erased from the ECIF has none left: nothing to search for.
+ */
+async function identifiersOf(deps: WorkflowDeps, request: PrivacyRequest, task: SystemTask) {
+  if (!task.foundBy || !request.ecifId) return undefined;
+  const record = await deps.ecif.getCustomer(request.ecifId);
+  return {
+    ...(task.foundBy.includes('email') ? { email: record?.emails ?? [] } : {}),
+    ...(task.foundBy.includes('phone') ? { phone: record?.phones ?? [] } : {}),
+  };
 }
 
 /** The work a system's step asks of its connector; the idempotency key is the same on every retry. */
-export function workOf(request: PrivacyRequest, task: SystemTask, system: ConnectedSystem): SystemWork {
+export function workOf(
+  request: PrivacyRequest,
+  task: SystemTask,
+  system: ConnectedSystem,
+  identifiers?: SystemWork['identifiers'],
+): SystemWork {
   // An erasure applies the task's strategy: a retained field's follow-up erases it its after-retention way.
   const fields = system.fields.flatMap((f) => {
     const planned = task.fields.find((t) => t.name === f.name);
@@ -289,6 +326,7 @@ export function workOf(request: PrivacyRequest, task: SystemTask, system: Connec
     ...(task.action === 'opt_out' || task.action === 'restrict'
       ? { flags: Object.keys(flagsFor[request.type] ?? {}) }
       : {}),
+    ...(identifiers ? { identifiers } : {}),
   };
 }
 
@@ -300,7 +338,7 @@ export async function systemStepOf(deps: WorkflowDeps, input: { requestId: strin
   if (!openTaskStates.includes(task.state)) return { request, task };
   const system = await deps.systems.get(task.systemId);
   if (!system) throw new PermanentSystemError('the system is no longer registered');
-  return { request, task, system, work: workOf(request, task, system) };
+  return { request, task, system, work: workOf(request, task, system, await identifiersOf(deps, request, task)) };
 }
 
 /**
@@ -361,7 +399,7 @@ export async function executeSystemStep(deps: WorkflowDeps, input: { requestId: 
   // Settled already (a re-driven execution): left as it is.
   if (!openTaskStates.includes(task.state)) return { systemId: task.systemId, state: task.state };
   if (!system) throw new PermanentSystemError('the system is no longer registered');
-  const work = workOf(request, task, system);
+  const work = workOf(request, task, system, await identifiersOf(deps, request, task));
   const connector = deps.connectorFor(system);
   // The task is claimed (running, the attempt counted) while the call is out, not before it: the
   // write stays off the call's path. The call carries the same idempotency key on every attempt, so
@@ -571,7 +609,17 @@ async function writeReport(deps: WorkflowDeps, request: PrivacyRequest, tasks: S
   if (request.report) return;
   const record = await deps.ecif.getCustomer(request.ecifId!);
   if (!record) return;
-  const xrefs = await deps.ecif.crossReferences(record.ecifId);
+  const known = await deps.ecif.crossReferences(record.ecifId);
+  // Systems that found the subject by search report as one more section, said as such.
+  const searched = tasks
+    .filter((t) => t.foundBy && !known.some((x) => x.systemId === t.systemId))
+    .map((t) => ({
+      systemId: t.systemId,
+      localId: t.localId,
+      since: '',
+      source: `the system's search by ${t.foundBy}`,
+    }));
+  const xrefs = [...known, ...searched];
   const systems = await deps.systems.list();
   const sections = await Promise.all(
     xrefs.map(async (x) => {

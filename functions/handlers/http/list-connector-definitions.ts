@@ -1,6 +1,6 @@
-/** GET /v1/connector-definitions: the shipped rest definitions a system may name, with what each can do. */
+/** GET /v1/connector-definitions: the shipped rest definitions a system may name, every version kept, with what each can do. */
 import { capabilitiesOf } from '#core/connectors/rest/definition.ts';
-import { shippedDefinitions } from '#core/connectors/rest/shipped.ts';
+import { shippedDefinitions, shippedVersions } from '#core/connectors/rest/shipped.ts';
 import { httpRoute } from '../middleware/http-route.ts';
 import { connectorDefinitionsResponse } from './responses.ts';
 
@@ -11,6 +11,13 @@ export const handler = httpRoute(
     responses: { 200: connectorDefinitionsResponse },
   },
   async () => ({
-    body: { items: Object.values(shippedDefinitions).map((d) => ({ ...d, capabilities: capabilitiesOf(d) })) },
+    // Every shipped version: a registered system may run on an older one; `latest` is what a new registration pins.
+    body: {
+      items: shippedVersions.map((d) => ({
+        ...d,
+        latest: shippedDefinitions[d.id] === d,
+        capabilities: capabilitiesOf(d),
+      })),
+    },
   }),
 );

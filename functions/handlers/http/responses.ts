@@ -89,6 +89,8 @@ export const connectorDefinitionsResponse = z.looseObject({
     z.looseObject({
       id: z.string(),
       version: z.string(),
+      /** The version a registration made now pins; the others run the systems registered with them. */
+      latest: z.boolean(),
       title: z.string(),
       auth: z.looseObject({ kind: z.string() }),
       settings: z.array(z.looseObject({ name: z.string(), description: z.string() })),

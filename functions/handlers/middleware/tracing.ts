@@ -69,5 +69,6 @@ export function tracedConnector(connector: Connector, systemId: string): Connect
     execute: wrap('execute', connector.execute.bind(connector)),
     ...(connector.start ? { start: wrap('start', connector.start.bind(connector)) } : {}),
     ...(connector.verify ? { verify: wrap('verify', connector.verify.bind(connector)) } : {}),
+    ...(connector.slowedUntil ? { slowedUntil: connector.slowedUntil.bind(connector) } : {}),
   };
 }

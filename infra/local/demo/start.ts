@@ -111,6 +111,7 @@ export async function startDemo(runtime: LocalRuntime, opts: StartDemoOptions = 
         },
       )
     : undefined;
+  if (hubspot) allowLocalSystem(hubspot.url);
   // The CRM subscribes to consent.changed (the local publisher reads this at each publish).
   process.env.CONSENT_SUBSCRIBERS = `${crm.baseUrl}/events`;
   let warehouse: DemoWarehouse | undefined;

@@ -37,6 +37,8 @@ export interface VendorApi {
   calls: VendorCall[];
   /** The next `count` API calls (not the token endpoint) answer `status` with `headers`. */
   failNext(count: number, status: number, headers?: Record<string, string>): void;
+  /** Headers every API answer carries from now on (a rate-limit window's, as the vendor names them); `{}` stops them. */
+  answerHeaders(headers: Record<string, string>): void;
   /** Every token issued so far stops working (a revocation, a rotated secret): the next call gets 401. */
   revokeTokens(): void;
   stop(): Promise<void>;
@@ -71,6 +73,7 @@ export async function startVendorApi(opts: VendorApiOptions): Promise<VendorApi>
   const tokens = new Set<string>();
   const failures: { status: number; headers: Record<string, string> }[] = [];
   const calls: VendorCall[] = [];
+  let extraHeaders: Record<string, string> = {};
   const secret = parsed(opts.secret);
 
   const authorized = (req: VendorRequest): boolean => {
@@ -127,7 +130,10 @@ export async function startVendorApi(opts: VendorApiOptions): Promise<VendorApi>
     if (!authorized(req)) return send(res, { status: 401, body: shape.unauthorized }, req, calls);
     for (const route of shape.routes as Route[]) {
       const m = route.method === req.method ? route.path.exec(req.url.pathname) : null;
-      if (m) return send(res, route.answer(req, m, store), req, calls);
+      if (m) {
+        const answer = route.answer(req, m, store);
+        return send(res, { ...answer, headers: { ...extraHeaders, ...answer.headers } }, req, calls);
+      }
     }
     send(res, { status: 404, body: shape.notFound }, req, calls);
   });
@@ -139,6 +145,9 @@ export async function startVendorApi(opts: VendorApiOptions): Promise<VendorApi>
     calls,
     failNext: (count, status, headers = {}) => {
       for (let i = 0; i < count; i++) failures.push({ status, headers });
+    },
+    answerHeaders: (headers) => {
+      extraHeaders = headers;
     },
     revokeTokens: () => tokens.clear(),
     stop: () =>

@@ -1,12 +1,14 @@
 /**
  * The `rest` connector: a system's own REST API driven by a definition (core/connectors/rest/). The
- * subject's records are found by the system's id (the ECIF cross-reference), then each action is the
+ * subject's records are found by the system's id (the ECIF cross-reference), or without one by the
+ * definition's bounded search on the golden record's email or phone; then each action is the
  * definition's request per record; every action but access is proven by reading the records back.
  * Erasure writes each field's erased value with the strategies every connector uses (or deletes the
  * record, where a field says `delete_row` or the object can only be deleted); fields already in
  * their erased form are left alone, so a retry changes nothing twice.
  */
 import type { Connector, ConnectorOutcome, SystemWork, Verification } from '#core/connectors/connector.ts';
+import type { WebhookAddresses } from '#core/connectors/ports.ts';
 import type { RestDefinition, RestObject } from '#core/connectors/rest/definition.ts';
 import { renderText, setAt, valueAt } from '#core/connectors/rest/template.ts';
 import { applyStrategy, hasErasedForm } from '#core/connectors/strategies.ts';
@@ -38,14 +40,22 @@ export class RestConnector implements Connector {
     settings: RestSystemSettings,
     private readonly hashKey: string,
     secret: () => Promise<string>,
+    /** Where this deployment calls; absent: anywhere (connector:check, contract tests). */
+    addresses?: WebhookAddresses,
   ) {
     const base = { baseUrl: settings.baseUrl, settings: settings.settings };
     this.records = new VendorRecords(
       definition,
       base,
-      new VendorCredentials(definition.auth, base, secret, settings.timeoutMs),
+      new VendorCredentials(definition.auth, base, secret, settings.timeoutMs, Date.now, addresses),
       settings.timeoutMs,
+      addresses,
     );
+  }
+
+  /** The vendor's rate-limit headers said its quota is spent: the system's calls wait until then (epoch ms). */
+  slowedUntil(): number | undefined {
+    return this.records.slowedUntil > Date.now() ? this.records.slowedUntil : undefined;
   }
 
   /** What the system holds for a subject, without changing anything (connector:check). */
@@ -53,8 +63,24 @@ export class RestConnector implements Connector {
     return this.records.find(subject, fields);
   }
 
+  /**
+   * The subject's records: by its id in the system (the cross-reference), or, for a task with no
+   * cross-reference, by each of the golden record's identifiers through the definition's searches
+   * (a record matched by two of them counted once).
+   */
+  private async found(work: SystemWork): Promise<FoundRecord[]> {
+    const fields = names(work.fields);
+    if (!work.identifiers) return this.records.find({ id: work.localId }, fields);
+    const byKey = new Map<string, FoundRecord>();
+    for (const by of ['email', 'phone'] as const)
+      for (const value of work.identifiers[by] ?? [])
+        for (const f of await this.records.find({ [by]: value }, fields))
+          byKey.set(`${f.object.name}|${f.each ?? ''}|${f.id}`, f);
+    return [...byKey.values()];
+  }
+
   async execute(work: SystemWork): Promise<ConnectorOutcome> {
-    const found = await this.records.find({ id: work.localId }, names(work.fields));
+    const found = await this.found(work);
     const changed = new Set<string>();
     for (const f of found) {
       for (const name of await this.apply(work, f)) changed.add(name);
@@ -126,7 +152,8 @@ export class RestConnector implements Connector {
       !this.records.definition.objects.some((o) => o[work.action as 'opt_out']?.check)
     )
       return undefined;
-    const found = await this.records.find({ id: work.localId }, names(work.fields));
+    // Found by search, a record erased beyond matching (deleted, its email hashed) is no longer found: proof by absence.
+    const found = await this.found(work);
     const remaining = new Set<string>();
     for (const f of found) {
       for (const name of await this.unfinished(work, f)) remaining.add(name);

@@ -6,6 +6,7 @@
  * calls made meanwhile, and dropped on a 401 so the call is made once more with a new one. Errors
  * name the member that is missing, never a value.
  */
+import type { WebhookAddresses } from '#core/connectors/ports.ts';
 import type { RestAuth } from '#core/connectors/rest/definition.ts';
 import { renderText, type TemplateContext } from '#core/connectors/rest/template.ts';
 import { PermanentSystemError } from '#core/shared/errors.ts';
@@ -44,6 +45,7 @@ export class VendorCredentials {
     private readonly secret: () => Promise<string>,
     private readonly timeoutMs: number,
     private readonly now: () => number = Date.now,
+    private readonly addresses?: WebhookAddresses,
   ) {}
 
   /** The headers that authenticate a call. */
@@ -109,6 +111,7 @@ export class VendorCredentials {
         label: 'token endpoint',
         notFound: [],
         retry: [],
+        addresses: this.addresses,
       },
       this.timeoutMs,
     ).catch((err: Error) => {

@@ -5,6 +5,8 @@
  * found" is an answer; any other 4xx is permanent. Messages carry the method, the status and the
  * definition's path template, never a URL with ids, a body or a header.
  */
+import type { WebhookAddresses } from '#core/connectors/ports.ts';
+import type { RateLimitHeaders } from '#core/connectors/rest/definition.ts';
 import { PermanentSystemError, SystemThrottledError, TransientSystemError } from '#core/shared/errors.ts';
 
 export interface VendorRequest {
@@ -16,6 +18,14 @@ export interface VendorRequest {
   label: string;
   notFound: number[];
   retry: number[];
+  /**
+   * Where this deployment calls (the webhook rule, reused): checked before each call, a next page's
+   * URL and the token endpoint included. Global fetch takes no socket lookup without undici, so a
+   * name is resolved here just before the call. Absent: anywhere (tests, connector:check).
+   */
+  addresses?: WebhookAddresses;
+  /** The definition's rate-limit headers, read on every answer. */
+  rateLimit?: RateLimitHeaders;
 }
 
 export interface VendorAnswer {
@@ -24,6 +34,8 @@ export interface VendorAnswer {
   body: unknown;
   /** The status is one the definition calls "not found". */
   missing: boolean;
+  /** The vendor's rate-limit headers say its quota is spent: no call before this (epoch ms). */
+  slowUntil?: number;
 }
 
 /** When the vendor names no delay: a second, so a burst still slows. */
@@ -35,6 +47,9 @@ const MAX_RETRY_AFTER_MS = 10 * 60_000;
 export class VendorUnauthorized extends PermanentSystemError {}
 
 export async function sendToVendor(req: VendorRequest, timeoutMs: number): Promise<VendorAnswer> {
+  const refused = await req.addresses?.refusal(req.url);
+  if (refused)
+    throw new PermanentSystemError(`${req.method} ${req.label}: an address this deployment does not call (${refused})`);
   let res: Response;
   try {
     res = await fetch(req.url, {
@@ -64,7 +79,19 @@ export async function sendToVendor(req: VendorRequest, timeoutMs: number): Promi
       if (!missing) throw new PermanentSystemError(`${what} with a body that is not JSON`);
     }
   }
-  return { status: res.status, headers: res.headers, body, missing };
+  const slowUntil = req.rateLimit ? rateLimitHold(res.headers, req.rateLimit) : undefined;
+  return { status: res.status, headers: res.headers, body, missing, ...(slowUntil ? { slowUntil } : {}) };
+}
+
+/** When the vendor's rate-limit headers say its quota is spent: until the reset, bounded as Retry-After is. */
+export function rateLimitHold(headers: Headers, rule: RateLimitHeaders, now = Date.now()): number | undefined {
+  const remaining = Number(headers.get(rule.remaining));
+  const reset = Number(headers.get(rule.reset));
+  if (headers.get(rule.remaining) === null || !Number.isFinite(remaining) || remaining > rule.floor) return undefined;
+  let ms = DEFAULT_RETRY_AFTER_MS;
+  if (headers.get(rule.reset) !== null && Number.isFinite(reset) && reset >= 0)
+    ms = rule.resetIn === 'milliseconds' ? reset : rule.resetIn === 'seconds' ? reset * 1000 : reset * 1000 - now;
+  return now + Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
 }
 
 /** Retry-After in seconds or as an HTTP date (RFC 9110 10.2.3), bounded. */

@@ -4,9 +4,10 @@
  * the system's own id or by a bounded, paginated search. Pages come only from the system's own
  * origin: an answer cannot send the credentials elsewhere.
  */
+import type { WebhookAddresses } from '#core/connectors/ports.ts';
 import type { RestDefinition, RestObject, RestRequest } from '#core/connectors/rest/definition.ts';
 import { renderJson, renderText, type TemplateContext, valueAt } from '#core/connectors/rest/template.ts';
-import { PermanentSystemError } from '#core/shared/errors.ts';
+import { PermanentSystemError, SystemThrottledError } from '#core/shared/errors.ts';
 import type { VendorCredentials } from './vendor-credentials.ts';
 import { formBody, nextLink, sendToVendor, type VendorAnswer, VendorUnauthorized } from './vendor-http.ts';
 
@@ -26,14 +27,20 @@ export interface Subject {
 
 type Search = RestObject['search'][number];
 
+/** A spent quota's wait taken inside the call; a longer one is the step's, retried as busy (the gate holds the system meanwhile). */
+const MAX_INLINE_WAIT_MS = 5_000;
+
 export class VendorRecords {
   private readonly origin: string;
+  /** No call before this (epoch ms): the vendor's rate-limit headers said its quota is spent. */
+  slowedUntil = 0;
 
   constructor(
     readonly definition: RestDefinition,
     readonly base: TemplateContext,
     private readonly credentials: VendorCredentials,
     private readonly timeoutMs: number,
+    private readonly addresses?: WebhookAddresses,
   ) {
     this.origin = new URL(base.baseUrl).origin;
   }
@@ -91,14 +98,24 @@ export class VendorRecords {
           label: req.path,
           notFound: req.notFound ?? [404],
           retry: req.retry ?? [],
+          addresses: this.addresses,
+          rateLimit: this.definition.rateLimit,
         },
         this.timeoutMs,
       );
+    const wait = this.slowedUntil - Date.now();
+    if (wait > MAX_INLINE_WAIT_MS)
+      throw new SystemThrottledError(`${req.method} ${req.path}: the vendor's rate limit is spent`, wait);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const slowed = (answer: VendorAnswer) => {
+      if (answer.slowUntil) this.slowedUntil = Math.max(this.slowedUntil, answer.slowUntil);
+      return answer;
+    };
     try {
-      return await send();
+      return slowed(await send());
     } catch (err) {
       // One more try with a new token: it may have been revoked or rotated before its expiry.
-      if (err instanceof VendorUnauthorized && this.credentials.refresh()) return send();
+      if (err instanceof VendorUnauthorized && this.credentials.refresh()) return slowed(await send());
       throw err;
     }
   }

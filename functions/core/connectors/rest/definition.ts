@@ -151,6 +151,22 @@ export const restAuthSchema = z.discriminatedUnion('kind', [
 ]);
 export type RestAuth = z.infer<typeof restAuthSchema>;
 
+const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/);
+
+/**
+ * The vendor's rate-limit headers (X-RateLimit-Remaining/Reset style, as the vendor names them): once
+ * `remaining` is at or under `floor`, the system's calls wait until the window resets, on every instance.
+ */
+export const rateLimitSchema = z.strictObject({
+  remaining: headerName,
+  reset: headerName,
+  /** What `reset` holds: seconds or milliseconds until the reset (or the window's length), or its epoch seconds. @default seconds */
+  resetIn: z.enum(['seconds', 'milliseconds', 'epoch_seconds']).default('seconds'),
+  /** @default 0 */
+  floor: z.number().int().min(0).max(10_000).default(0),
+});
+export type RateLimitHeaders = z.infer<typeof rateLimitSchema>;
+
 export const restDefinitionSchema = z
   .strictObject({
     id: definitionIdSchema,
@@ -160,6 +176,7 @@ export const restDefinitionSchema = z
     /** The vendor's reference the requests follow. */
     reference: z.url().optional(),
     auth: restAuthSchema,
+    rateLimit: rateLimitSchema.optional(),
     /** The settings a registration gives (account ids, audience ids, API version). */
     settings: z
       .array(

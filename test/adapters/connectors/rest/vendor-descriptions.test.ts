@@ -15,6 +15,7 @@ import type { ConnectedSystem, FieldRule } from '#core/connectors/system.ts';
 import { startPrism, type PrismMock } from '../../../support/prism.ts';
 
 const email = "o'brien.ada@example.com";
+const phone = '+44 20 7946 0001';
 
 interface Vendor {
   description: string;
@@ -171,7 +172,7 @@ describe.each(vendors)('the $description definition against the vendor’s descr
     const names = v.fields.map((f) => f.name);
     // Every template, with what a real call has in hand.
     for (const { object, each } of records.targets()) {
-      const ctx = records.context({ id: v.id, each, email, fields: names, record: v.record });
+      const ctx = records.context({ id: v.id, each, email, phone, fields: names, record: v.record });
       await records.call(object.read, ctx);
       for (const search of object.search) {
         if (!('request' in search)) continue;
@@ -195,6 +196,7 @@ describe.each(vendors)('the $description definition against the vendor’s descr
     // connector makes of those answers is the stateful tests' business, what it sends is this one's.
     const settled = (p: Promise<unknown>) => p.catch(() => undefined);
     await settled(connector.find({ email }, names));
+    await settled(connector.find({ phone }, names));
     await settled(connector.execute(work(v, 'erase')));
     await settled(connector.verify(work(v, 'erase')));
     if (definition.objects.some((o) => o.update && o.delete))

@@ -1,9 +1,35 @@
-/** HubSpot CRM v3 contacts, with the GDPR delete and the email subscription status (docs/connectors.md). */
+/**
+ * HubSpot CRM v3 contacts, with the GDPR delete and the email subscription status (docs/connectors.md).
+ * Version 2 also searches by phone and reads the rate-limit headers; version 1 stays for the systems registered with it.
+ */
 import type { RestDefinitionInput } from '../definition.ts';
 
 const contact = '/crm/v3/objects/contacts/{{id}}';
 
-export const hubspot: RestDefinitionInput = {
+type Search = NonNullable<RestDefinitionInput['objects'][number]['search']>[number];
+
+/** The contact search on one property (`email`, `phone`), paged by the `after` cursor in the body. */
+const search = (by: 'email' | 'phone'): Search => ({
+  by,
+  request: {
+    method: 'POST',
+    path: '/crm/v3/objects/contacts/search',
+    // HubSpot's description makes every member required: the first page's cursor is "0".
+    body: {
+      filterGroups: [{ filters: [{ propertyName: by, operator: 'EQ', value: `{{${by}}}` }] }],
+      properties: ['email'],
+      sorts: [],
+      limit: 100,
+      after: '0',
+    },
+  },
+  results: 'results',
+  id: 'id',
+  pagination: { style: 'cursor', cursor: 'paging.next.after', param: 'after', in: 'body' },
+  maxPages: 5,
+});
+
+export const hubspotV1: RestDefinitionInput = {
   id: 'hubspot',
   version: '1',
   title: 'HubSpot CRM (contacts, CRM API v3)',
@@ -29,27 +55,7 @@ export const hubspot: RestDefinitionInput = {
       name: 'contact',
       read: { method: 'GET', path: contact, query: { properties: 'email,{{fields}}' } },
       fieldsAt: 'properties',
-      search: [
-        {
-          by: 'email',
-          request: {
-            method: 'POST',
-            path: '/crm/v3/objects/contacts/search',
-            // HubSpot's description makes every member required: the first page's cursor is "0".
-            body: {
-              filterGroups: [{ filters: [{ propertyName: 'email', operator: 'EQ', value: '{{email}}' }] }],
-              properties: ['email'],
-              sorts: [],
-              limit: 100,
-              after: '0',
-            },
-          },
-          results: 'results',
-          id: 'id',
-          pagination: { style: 'cursor', cursor: 'paging.next.after', param: 'after', in: 'body' },
-          maxPages: 5,
-        },
-      ],
+      search: [search('email')],
       // The GDPR delete removes the contact and blocks its email from coming back.
       delete: { method: 'POST', path: '/crm/v3/objects/contacts/gdpr-delete', body: { objectId: '{{id}}' } },
       rectify: { method: 'PATCH', path: contact, body: '{{changes}}' },
@@ -72,4 +78,17 @@ export const hubspot: RestDefinitionInput = {
       },
     },
   ],
+};
+
+/** Version 2: a contact is found by phone as well as by email. */
+export const hubspot: RestDefinitionInput = {
+  ...hubspotV1,
+  version: '2',
+  // A private app's burst window: the calls left in it, and the window's length.
+  rateLimit: {
+    remaining: 'X-HubSpot-RateLimit-Remaining',
+    reset: 'X-HubSpot-RateLimit-Interval-Milliseconds',
+    resetIn: 'milliseconds',
+  },
+  objects: hubspotV1.objects.map((o) => ({ ...o, search: [search('email'), search('phone')] })),
 };
