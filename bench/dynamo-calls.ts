@@ -7,17 +7,39 @@ import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '#adapters/dynamodb/client.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 
-/** Starts counting the handlers' DynamoDB calls; the returned function reads the count so far. */
-export function countHandlerCalls(): () => number {
-  let calls = 0;
+/** The handlers' DynamoDB use so far: calls, and the request units DynamoDB reported for them. */
+export interface DynamoUse {
+  calls: number;
+  readUnits: number;
+  writeUnits: number;
+}
+
+const WRITES = /^(Put|Update|Delete|BatchWrite|TransactWrite)/;
+type Consumed = { CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number };
+
+/**
+ * Starts counting the handlers' DynamoDB calls, each asked to return its consumed capacity (DynamoDB
+ * Local computes it as DynamoDB does, from item sizes); the returned function reads the use so far.
+ */
+export function countHandlerCalls(): () => DynamoUse {
+  const use: DynamoUse = { calls: 0, readUnits: 0, writeUnits: 0 };
   documentClient().middlewareStack.add(
-    (next) => async (args) => {
-      calls++;
-      return next(args);
+    (next, context) => async (args) => {
+      use.calls++;
+      const input = args.input as { ReturnConsumedCapacity?: string };
+      input.ReturnConsumedCapacity ??= 'TOTAL';
+      const out = await next(args);
+      const consumed = (out.output as { ConsumedCapacity?: Consumed | Consumed[] }).ConsumedCapacity;
+      for (const c of [consumed ?? []].flat()) {
+        const units = c.CapacityUnits ?? (c.ReadCapacityUnits ?? 0) + (c.WriteCapacityUnits ?? 0);
+        if (WRITES.test(String(context.commandName))) use.writeUnits += units;
+        else use.readUnits += units;
+      }
+      return out;
     },
     { step: 'initialize', name: 'benchCallCounter' },
   );
-  return () => calls;
+  return () => ({ ...use });
 }
 
 /** ms for `n` raw calls, alternately PutItem and consistent GetItem, `width` at a time. */

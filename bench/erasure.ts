@@ -21,7 +21,7 @@ export async function run(opts: { runs: number }): Promise<BenchResult[]> {
     /** A signed-in customer's erasure (verified by the login: no code round trip in the figure). */
     async function eraseOne(email: string, ecifId: string): Promise<{ ms: number; calls: number }> {
       const customer = await signDevToken({ role: 'customer', sub: ecifId });
-      const before = calls();
+      const before = calls().calls;
       const started = performance.now();
       const res = await fetch(`${runtime.apiUrl}/v1/privacy-requests`, {
         method: 'POST',
@@ -38,7 +38,7 @@ export async function run(opts: { runs: number }): Promise<BenchResult[]> {
         status: string;
       };
       if (done.status !== 'completed') throw new Error(`erasure ended ${done.status}`);
-      return { ms: performance.now() - started, calls: calls() - before };
+      return { ms: performance.now() - started, calls: calls().calls - before };
     }
 
     const customers = demo.customers.slice(1, runs + 2);

@@ -17,6 +17,7 @@ const benches: Record<string, () => Promise<{ run(opts: BenchOpts): Promise<Benc
   'audit-export': () => import('./audit-export.ts'),
   'audit-job': () => import('./audit-job.ts'),
   decisions: () => import('./decisions.ts'),
+  'decisions-load': () => import('./decisions-load.ts'),
   fanout: () => import('./fanout.ts'),
   bulk: () => import('./bulk.ts'),
   'ecif-load': () => import('./ecif-load.ts'),

@@ -21,6 +21,8 @@ export interface DynamoDbLocal {
   endpoint: string;
   port: number;
   client: DynamoDBClient;
+  /** The JVM's process id (the benches read its CPU time from /proc). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -117,7 +119,7 @@ export async function startDynamoDbLocal(opts: StartDynamoDbOptions = {}): Promi
       await new Promise((r) => setTimeout(r, 150));
     }
   }
-  return { endpoint, port, client, stop };
+  return { endpoint, port, client, pid: child.pid, stop };
 }
 
 type CfnResource = { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any> };

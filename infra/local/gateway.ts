@@ -35,6 +35,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
 import { routeTable, type RouteSpec } from '#handlers/http/routes.ts';
+import { rememberingVerifier } from './accepted-tokens.ts';
 import { devJwks, verifyDevToken } from './dev-issuer.ts';
 import { serveMailbox } from './mailbox-page.ts';
 import { isStreamingHandler, ResponseStream, type Prelude, type StreamingHandler } from './lambda-streaming.ts';
@@ -393,7 +394,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> {
   const routes = compileRoutes(opts.routes ?? (routeTable as readonly GatewayRoute[]));
   const loadHandler = opts.loadHandler ?? moduleHandlerLoader();
-  const verify = opts.verifyToken ?? verifyDevToken;
+  const verify = rememberingVerifier(opts.verifyToken ?? verifyDevToken);
   const log = opts.log ?? (() => {});
   const host = opts.host ?? '127.0.0.1';
 

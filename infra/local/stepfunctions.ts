@@ -110,6 +110,8 @@ export interface LocalStepFunctions {
   port: number;
   /** Resolves when the execution is no longer RUNNING (tests, graceful stop). */
   waitForExecution(executionArn: string): Promise<void>;
+  /** What AWS would bill so far: states entered (state transitions), Lambda invocations by tasks and their ms. */
+  usage(): { stateTransitions: number; lambdaInvocations: number; lambdaMs: number };
   stop(): Promise<void>;
 }
 
@@ -281,6 +283,7 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
 
   const executions = new Map<string, ExecutionRecord>();
   const pending = new Map<string, PendingTask>();
+  const usage = { stateTransitions: 0, lambdaInvocations: 0, lambdaMs: 0 };
   /** Set by stop(): what it aborts is the endpoint going away, not an execution ending badly. */
   let stopping = false;
 
@@ -294,13 +297,24 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
     else t.reject(outcome.error);
   }
 
-  function makeOverride(executionArn: string, stateName: string, state: StateDef, handler: TaskHandler) {
+  function makeOverride(executionArn: string, stateName: string, state: StateDef, task: TaskHandler) {
     const resource: string = state.Resource ?? '';
     const lambdaInvoke = isLambdaInvoke(resource);
     const waitForToken = resource.endsWith('.waitForTaskToken');
+    const billed = lambdaInvoke || resource.startsWith('arn:aws:lambda:');
+    // Billed as Lambda: the handler's own time (a token task's wait for its callback is not).
+    const handler: TaskHandler = async (payload) => {
+      const started = performance.now();
+      try {
+        return await task(payload);
+      } finally {
+        if (billed) usage.lambdaMs += performance.now() - started;
+      }
+    };
     // The library may stop awaiting a task (its execution failed or was stopped) while a token wait
     // still ends later: the rejection then has no one to go to, and must not be "unhandled".
     return (rawInput: unknown): Promise<Json> => {
+      if (billed) usage.lambdaInvocations++;
       const run = runTask(rawInput);
       run.catch(() => {});
       return run;
@@ -444,6 +458,10 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
         StateMachine: { Id: smArn, Name: sm.name },
       },
     });
+    // Standard workflows bill a state transition for each state entered (Map iterations' states too).
+    void (async () => {
+      for await (const e of run.eventLogs) if (e.type === 'StateEntered') usage.stateTransitions++;
+    })().catch(() => {});
     const rec: ExecutionRecord = {
       executionArn,
       stateMachineArn: smArn,
@@ -685,6 +703,7 @@ export async function startLocalStepFunctions(opts: LocalStepFunctionsOptions): 
     async waitForExecution(executionArn) {
       await getExecution(executionArn).done;
     },
+    usage: () => ({ ...usage }),
     async stop() {
       if (stopped) return;
       stopped = true;
